@@ -1,0 +1,34 @@
+# Two commands: `make run` (install, load the demo city, start the dashboard) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOME_DIR ?= data
+
+.PHONY: install run demo test browser bench clean
+
+$(BIN)/sanse: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/sanse
+
+demo: install
+	$(BIN)/sanse --home $(HOME_DIR) init --demo
+
+run: demo
+	$(BIN)/streamlit run app.py --server.headless true
+
+# Debian's chromium for the browser tests; installed only when missing.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
+
+test: install browser
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/province.py
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,3 @@
+from sanse.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,310 @@
+"""The `sanse` command line (SPEC section 7). Exit codes: 0 ok, 1 bad input, 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from sanse.config import ConfigError, read_settings, read_towns, write_settings, write_towns
+from sanse.home import Home
+
+OK, BAD_INPUT, USAGE = 0, 1, 2
+
+
+class BadInput(Exception):
+    """Reported to the user on stderr; exit code 1."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return USAGE
+    home = Home.resolve(args.home)
+    try:
+        return args.run(home, args) or OK
+    except (BadInput, ConfigError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return BAD_INPUT
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sanse", description="三色晾晒：镇街每日排名与《每日工作动态》")
+    parser.add_argument("--home", help="home directory (default: $SANSE_HOME, else ./data)")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("init", help="create a home directory (towns.csv, rules.toml)")
+    p.add_argument("--demo", action="store_true", help="the demo city with 60 days of reports")
+    p.add_argument("--towns", type=Path)
+    p.add_argument("--rules", type=Path)
+    p.set_defaults(run=cmd_init)
+
+    p = sub.add_parser("ingest", help="import daily report files (CSV/XLSX)")
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--as", dest="user", help="the account whose rights apply")
+    p.add_argument("--no-build", action="store_true", help="only append to the log")
+    p.set_defaults(run=cmd_ingest)
+
+    p = sub.add_parser("ingest-records", help="import record-level tables (inspections, hazards, enforcement)")
+    p.add_argument("folder", type=Path)
+    p.add_argument("--as", dest="user", help="the account whose rights apply")
+    p.add_argument("--no-build", action="store_true", help="only append to the log")
+    p.set_defaults(run=cmd_ingest_records)
+
+    p = sub.add_parser("build", help="(re)build the warehouse from the submission log")
+    p.set_defaults(run=cmd_build)
+
+    p = sub.add_parser("rank", help="print one day's ranking")
+    p.add_argument("--date", required=True, type=_iso_date)
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(run=cmd_rank)
+
+    p = sub.add_parser("publish", help="publish the bulletin of a day (第N期)")
+    p.add_argument("--date", required=True, type=_iso_date)
+    p.add_argument("--by", default=None, help="the publishing account")
+    p.set_defaults(run=cmd_publish)
+
+    p = sub.add_parser("export", help="download a published bulletin")
+    p.add_argument("--date", required=True, type=_iso_date)
+    p.add_argument("--format", required=True, choices=("xlsx", "csv", "docx"))
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("user", help="manage accounts")
+    user_sub = p.add_subparsers(dest="user_command", required=True)
+    q = user_sub.add_parser("add", help="add an account (password from SANSE_PASSWORD, else asked twice)")
+    q.add_argument("name")
+    q.add_argument("--role", required=True, choices=("admin", "town", "viewer"))
+    q.add_argument("--town", help="the town of a town account (name, code or alias)")
+    q.set_defaults(run=cmd_user_add)
+
+    p = sub.add_parser("demo-data", help="write synthetic demo data")
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--towns", type=int, default=23)
+    p.add_argument("--days", type=int, default=60)
+    p.add_argument("--records", action="store_true", help="record-level tables instead of daily reports")
+    p.add_argument("--seed", type=int, default=None)
+    p.set_defaults(run=cmd_demo_data)
+    return parser
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD，而不是“{text}”") from None
+
+
+# ---------------------------------------------------------------- commands
+
+def cmd_init(home: Home, args) -> int:
+    from sanse.demo import demo_reports, demo_settings, demo_towns
+
+    home.ensure()
+    if args.towns:
+        read_towns(args.towns)  # validate before copying
+        shutil.copyfile(args.towns, home.towns_csv)
+    elif args.demo and not home.towns_csv.exists():
+        write_towns(demo_towns(), home.towns_csv)
+    if args.rules:
+        read_settings(args.rules)
+        shutil.copyfile(args.rules, home.rules_toml)
+    elif args.demo and not home.rules_toml.exists():
+        write_settings(demo_settings(), home.rules_toml)
+    if not home.towns_csv.exists():
+        raise BadInput("没有 towns.csv：请用 --towns FILE 指定镇街名单，或用 --demo 生成演示城市")
+    if not home.rules_toml.exists():
+        write_settings(read_settings(home.rules_toml), home.rules_toml)
+    if args.demo:
+        frame = demo_reports(read_towns(home.towns_csv))
+        content = frame.to_csv(index=False).encode("utf-8")
+        _ingest_all(home, [("demo-reports.csv", content)], by="demo")
+    _build(home)
+    print(f"已初始化 {home.root}")
+    return OK
+
+
+def cmd_ingest(home: Home, args) -> int:
+    contents = []
+    for path in args.files:
+        if not path.is_file():
+            raise BadInput(f"找不到文件 {path}")
+        contents.append((path.name, path.read_bytes()))
+    _ingest_all(home, contents, by=args.user or "cli")
+    if not args.no_build:
+        _build(home)
+    return OK
+
+
+def _ingest_all(home: Home, contents: list[tuple[str, bytes]], *, by: str) -> None:
+    """Validate every file first; write only when all are clean."""
+    from pipelines.ingest import check_report, ingest_file
+
+    reports = [(name, check_report(home, content, name)) for name, content in contents]
+    bad = [(name, r) for name, r in reports if not r.ok]
+    for name, report in reports:
+        for warning in report.warnings:
+            print(f"提醒 {name} {warning}", file=sys.stderr)
+    if bad:
+        lines = [f"{name} {problem}" for name, report in bad for problem in report.errors]
+        raise BadInput("以下文件有错误，没有导入任何数据：\n" + "\n".join(lines))
+    for name, content in contents:
+        result = ingest_file(home, content, name, by=by)
+        if not result.ok:  # the log changed between check and write; nothing of this file written
+            raise BadInput("\n".join(f"{name} {p}" for p in result.report.errors))
+        print(f"{name}: 新增或更正 {result.submission.written} 行，未变 {result.submission.unchanged} 行")
+
+
+def cmd_build(home: Home, args) -> int:
+    _build(home)
+    return OK
+
+
+def _build(home: Home) -> None:
+    from pipelines.build import CheckFailed, build
+
+    try:
+        result = build(home)
+    except CheckFailed as exc:
+        raise BadInput(str(exc)) from exc
+    print(f"已生成数据仓库：{result.towns} 个镇街，{result.days} 个排名日", file=sys.stderr)
+
+
+def cmd_rank(home: Home, args) -> int:
+    from sanse.ranking import public_ranking
+    from sanse.warehouse import NotBuilt, Warehouse
+
+    try:
+        warehouse = Warehouse.open(home)
+    except NotBuilt as exc:
+        raise BadInput(str(exc)) from exc
+    frame = warehouse.ranking(args.date)
+    if frame.empty:
+        days = warehouse.dates()
+        span = f"{days[0]} 至 {days[-1]}" if days else "无"
+        raise BadInput(f"{args.date} 没有排名：有排名的日期为 {span}")
+    settings = read_settings(home.rules_toml)
+    table = public_ranking(frame, settings.rules_on(args.date))
+    if args.format == "json":
+        print(json.dumps(_json_records(table), ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        sys.stdout.write(_csv_text(table))
+    else:
+        print(_plain_table(table))
+    return OK
+
+
+def cmd_ingest_records(home: Home, args) -> int:
+    from pipelines.records import ingest_records
+
+    result = ingest_records(home, args.folder, by=args.user or "cli")
+    if not result.ok:
+        raise BadInput("记录数据有错误，没有导入任何数据：\n" + "\n".join(str(p) for p in result.errors))
+    print(result.summary)
+    if not args.no_build:
+        _build(home)
+    return OK
+
+
+def cmd_publish(home: Home, args) -> int:
+    from sanse.bulletin import publish_bulletin
+
+    issue = publish_bulletin(home, args.date, by=args.by or "cli")
+    print(f"已发布《{issue.title}》第{issue.number}期（{issue.day}）{'更正版' if issue.correction else ''}")
+    return OK
+
+
+def cmd_export(home: Home, args) -> int:
+    from sanse.bulletin import load_issue
+    from sanse.exports import export_issue
+
+    issue = load_issue(home, args.date)
+    if issue is None:
+        raise BadInput(f"{args.date} 还没有发布《每日工作动态》：请先 sanse publish --date {args.date}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(export_issue(issue, args.format))
+    print(f"已导出 {args.out}")
+    return OK
+
+
+def cmd_user_add(home: Home, args) -> int:
+    from sanse.accounts import add_user, read_new_password
+
+    user = add_user(home, args.name, role=args.role, town=args.town, password=read_new_password())
+    print(f"已添加账号 {user.name}（{user.role}）")
+    return OK
+
+
+def cmd_demo_data(home: Home, args) -> int:
+    from sanse.demo import DEMO_SEED, demo_reports, demo_settings, demo_towns
+
+    if args.towns < 1 or args.days < 1:
+        raise BadInput("--towns 和 --days 必须是正整数")
+    seed = DEMO_SEED if args.seed is None else args.seed
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    towns = demo_towns(args.towns)
+    write_towns(towns, out / "towns.csv")
+    write_settings(demo_settings(), out / "rules.toml")
+    if args.records:
+        from pipelines.records import write_demo_records
+
+        write_demo_records(towns, out / "records", days=args.days, seed=seed)
+        print(f"已写入 {out / 'records'}")
+        return OK
+    reports = demo_reports(towns, days=args.days, seed=seed)
+    folder = out / "reports"
+    folder.mkdir(exist_ok=True)
+    from pipelines.reports import HEADERS
+
+    for day, part in reports.groupby("date"):
+        part.rename(columns=HEADERS).to_csv(folder / f"{day}.csv", index=False, encoding="utf-8-sig")
+    print(f"已写入 {len(reports)} 行日报到 {folder}")
+    return OK
+
+
+# ---------------------------------------------------------------- output
+
+def _json_records(table: pd.DataFrame) -> list[dict]:
+    records = []
+    for row in table.to_dict("records"):
+        records.append({k: _json_value(v) for k, v in row.items()})
+    return records
+
+
+def _json_value(value):
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _csv_text(table: pd.DataFrame) -> str:
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == bool:
+            out[column] = out[column].map({True: "true", False: "false"})
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def _plain_table(table: pd.DataFrame) -> str:
+    shown = table.copy()
+    for column in shown.columns:
+        if column.endswith("_rate"):
+            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.2%}")
+    shown["score"] = shown["score"].map(lambda v: f"{v:.2f}")
+    return shown.to_string(index=False)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

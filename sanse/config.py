@@ -1,0 +1,294 @@
+"""Towns and rules of a deployment: `towns.csv` and `rules.toml` in the home directory."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import tomli_w
+
+COUNT_COLUMNS = (
+    "inspections", "hazards", "major_hazards", "rectified",
+    "halted", "cases", "detentions", "fines_wan",
+)
+WINDOWS = ("cumulative", "daily", "rolling_7d")
+NORMALIZATIONS = ("fracmax", "minmax", "rank", "zscore")
+TIERS = ("blue", "yellow", "red")
+TOWN_KINDS = ("街道", "镇", "乡")
+
+
+class ConfigError(ValueError):
+    """A towns.csv or rules.toml that cannot be used; the message is for the user."""
+
+
+# ---------------------------------------------------------------- towns
+
+@dataclass(frozen=True)
+class Town:
+    code: str
+    name: str
+    kind: str
+    group: str = ""
+    aliases: tuple[str, ...] = ()
+    active: bool = True
+
+
+def read_towns(path: Path) -> list[Town]:
+    return parse_towns(path.read_text(encoding="utf-8-sig"))
+
+
+def parse_towns(text: str) -> list[Town]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"code", "name", "kind"} - set(reader.fieldnames or [])
+    if missing:
+        raise ConfigError(f"towns.csv 缺少列：{'、'.join(sorted(missing))}")
+    towns: list[Town] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(reader, start=2):
+        code, name = (row.get("code") or "").strip(), (row.get("name") or "").strip()
+        kind = (row.get("kind") or "").strip()
+        if not code or not name:
+            raise ConfigError(f"towns.csv 第{line}行：code 和 name 不能为空")
+        if kind not in TOWN_KINDS:
+            raise ConfigError(f"towns.csv 第{line}行：kind 应为 街道/镇/乡，而不是“{kind}”")
+        aliases = tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
+        for spelling in (code, name, *aliases):
+            if spelling in seen:
+                raise ConfigError(
+                    f"towns.csv 第{line}行：“{spelling}”已在第{seen[spelling]}行使用"
+                )
+            seen[spelling] = line
+        active = (row.get("active") or "1").strip() not in ("0", "false", "False", "否")
+        towns.append(Town(code, name, kind, (row.get("group") or "").strip(), aliases, active))
+    if not towns:
+        raise ConfigError("towns.csv 没有镇街")
+    return towns
+
+
+def write_towns(towns: list[Town], path: Path) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["code", "name", "kind", "group", "aliases", "active"])
+    for t in towns:
+        writer.writerow([t.code, t.name, t.kind, t.group, "|".join(t.aliases), int(t.active)])
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def town_lookup(towns: list[Town]) -> dict[str, Town]:
+    """Every accepted spelling (code, name, alias) -> town."""
+    lookup: dict[str, Town] = {}
+    for town in towns:
+        for spelling in (town.code, town.name, *town.aliases):
+            lookup[normalize_spelling(spelling)] = town
+    return lookup
+
+
+def normalize_spelling(text: str) -> str:
+    return "".join(str(text).split()).replace("\u3000", "")
+
+
+# ---------------------------------------------------------------- rules
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str
+    numerator: str
+    denominator: str = "inspections"
+    weight: float = 1.0
+    direction: Literal["higher", "lower"] = "higher"
+    label_en: str = ""
+
+
+DEFAULT_INDICATORS = (
+    Indicator("major_hazard_rate", "重大隐患发现率", "major_hazards", label_en="Major hazard rate"),
+    Indicator("halt_rate", "停产停业率", "halted", label_en="Halt rate"),
+    Indicator("case_rate", "立案查处率", "cases", label_en="Case rate"),
+)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """One version of the ranking rules, in force from `effective` on."""
+
+    effective: date | None = None
+    window: Literal["cumulative", "daily", "rolling_7d"] = "cumulative"
+    normalization: Literal["fracmax", "minmax", "rank", "zscore"] = "fracmax"
+    indicators: tuple[Indicator, ...] = DEFAULT_INDICATORS
+    blue: float = 5
+    red: float = 5
+    red_alert_streak: int = 3
+    tie_break: tuple[str, ...] = ()
+    note: str = ""
+
+    def tier_counts(self, n: int) -> tuple[int, int]:
+        """(B, R) for a group of n towns; fractions below 1 are shares of n."""
+        def count(value: float) -> int:
+            return int(value * n + 0.5) if 0 < value < 1 else int(value)
+        b = min(count(self.blue), n)
+        return b, min(count(self.red), n - b)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    start: date | None = None
+    title: str = "每日工作动态"
+    first_issue: int = 1
+    city: str = ""
+    anonymous_read: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    campaign: Campaign
+    versions: tuple[Rules, ...]
+    extra: dict = field(default_factory=dict)
+
+    def rules_on(self, day: date) -> Rules:
+        """The version in force on `day`: the latest whose effective date is not after it."""
+        chosen = self.versions[0]
+        for version in self.versions[1:]:
+            if version.effective is not None and version.effective <= day:
+                chosen = version
+        return chosen
+
+    def with_version(self, rules: Rules) -> "Settings":
+        if rules.effective is None:
+            raise ConfigError("新规则必须写明生效日期")
+        kept = tuple(v for v in self.versions if v.effective != rules.effective)
+        ordered = sorted(kept + (rules,), key=lambda v: v.effective or date.min)
+        return replace(self, versions=tuple(ordered))
+
+
+def read_settings(path: Path) -> Settings:
+    if not path.exists():
+        return Settings(Campaign(), (Rules(),))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"rules.toml 格式错误：{exc}") from exc
+    return parse_settings(data)
+
+
+def parse_settings(data: dict) -> Settings:
+    raw = dict(data.get("campaign", {}))
+    start = raw.get("start")
+    if isinstance(start, str):
+        start = date.fromisoformat(start)
+    campaign = Campaign(
+        start=start,
+        title=str(raw.get("title", "每日工作动态")),
+        first_issue=int(raw.get("first_issue", 1)),
+        city=str(raw.get("city", "")),
+        anonymous_read=bool(raw.get("anonymous_read", False)),
+    )
+    versions = tuple(_parse_rules(v, i) for i, v in enumerate(data.get("rules", [{}]) or [{}]))
+    versions = tuple(sorted(versions, key=lambda v: v.effective or date.min))
+    extra = {k: v for k, v in data.items() if k not in ("campaign", "rules")}
+    return Settings(campaign, versions, extra)
+
+
+def _parse_rules(raw: dict, index: int) -> Rules:
+    where = f"rules.toml 第{index + 1}个 [[rules]]"
+    effective = raw.get("effective")
+    if isinstance(effective, str):
+        effective = date.fromisoformat(effective)
+    window = raw.get("window", "cumulative")
+    if window not in WINDOWS:
+        raise ConfigError(f"{where}：window 应为 {'/'.join(WINDOWS)}")
+    normalization = raw.get("normalization", "fracmax")
+    if normalization not in NORMALIZATIONS:
+        raise ConfigError(f"{where}：normalization 应为 {'/'.join(NORMALIZATIONS)}")
+    indicators = tuple(_parse_indicator(i, where) for i in raw.get("indicators", [])) or DEFAULT_INDICATORS
+    if sum(i.weight for i in indicators) <= 0:
+        raise ConfigError(f"{where}：指标权重之和必须大于 0")
+    blue, red = float(raw.get("blue", 5)), float(raw.get("red", 5))
+    if blue < 0 or red < 0:
+        raise ConfigError(f"{where}：blue 和 red 不能为负")
+    known = {i.key for i in indicators} | set(COUNT_COLUMNS) | {"score"}
+    tie_break = tuple(raw.get("tie_break", []))
+    for column in tie_break:
+        if column not in known:
+            raise ConfigError(f"{where}：tie_break 中的“{column}”不是指标或计数列")
+    return Rules(
+        effective=effective,
+        window=window,
+        normalization=normalization,
+        indicators=indicators,
+        blue=blue,
+        red=red,
+        red_alert_streak=int(raw.get("red_alert_streak", 3)),
+        tie_break=tie_break,
+        note=str(raw.get("note", "")),
+    )
+
+
+def _parse_indicator(raw: dict, where: str) -> Indicator:
+    for part in ("numerator", "denominator"):
+        if raw.get(part, "inspections") not in COUNT_COLUMNS:
+            raise ConfigError(f"{where}：指标 {raw.get('key')} 的 {part} 应为 {'/'.join(COUNT_COLUMNS)} 之一")
+    if raw.get("direction", "higher") not in ("higher", "lower"):
+        raise ConfigError(f"{where}：direction 应为 higher 或 lower")
+    if "key" not in raw or "numerator" not in raw:
+        raise ConfigError(f"{where}：每个指标都要有 key 和 numerator")
+    return Indicator(
+        key=str(raw["key"]),
+        label=str(raw.get("label", raw["key"])),
+        numerator=str(raw["numerator"]),
+        denominator=str(raw.get("denominator", "inspections")),
+        weight=float(raw.get("weight", 1.0)),
+        direction=raw.get("direction", "higher"),
+        label_en=str(raw.get("label_en", "")),
+    )
+
+
+def settings_to_toml(settings: Settings) -> str:
+    campaign = {
+        "title": settings.campaign.title,
+        "first_issue": settings.campaign.first_issue,
+        "anonymous_read": settings.campaign.anonymous_read,
+    }
+    if settings.campaign.city:
+        campaign["city"] = settings.campaign.city
+    if settings.campaign.start:
+        campaign["start"] = settings.campaign.start
+    versions = []
+    for v in settings.versions:
+        entry: dict = {}
+        if v.effective:
+            entry["effective"] = v.effective
+        entry |= {
+            "window": v.window,
+            "normalization": v.normalization,
+            "blue": _plain_number(v.blue),
+            "red": _plain_number(v.red),
+            "red_alert_streak": v.red_alert_streak,
+            "tie_break": list(v.tie_break),
+        }
+        if v.note:
+            entry["note"] = v.note
+        entry["indicators"] = [
+            {
+                "key": i.key, "label": i.label, "label_en": i.label_en,
+                "numerator": i.numerator, "denominator": i.denominator,
+                "weight": _plain_number(i.weight), "direction": i.direction,
+            }
+            for i in v.indicators
+        ]
+        versions.append(entry)
+    return tomli_w.dumps({"campaign": campaign, **settings.extra, "rules": versions})
+
+
+def write_settings(settings: Settings, path: Path) -> None:
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(settings_to_toml(settings), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _plain_number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)

@@ -1,0 +1,31 @@
+"""The shipped demo city: 23 fictional towns, a deterministic campaign, a built warehouse."""
+
+from collections import Counter
+
+from sanse.config import read_towns
+from sanse.demo import demo_reports, demo_towns
+from sanse.warehouse import Warehouse
+
+
+def test_demo_city_has_5_streets_17_towns_1_township():
+    assert Counter(t.kind for t in demo_towns()) == {"街道": 5, "镇": 17, "乡": 1}
+
+
+def test_shipped_towns_csv_is_the_demo_city(pytestconfig):
+    shipped = read_towns(pytestconfig.rootpath / "data" / "towns.csv")
+    assert shipped == demo_towns()
+
+
+def test_demo_reports_are_deterministic():
+    towns = demo_towns()
+    assert demo_reports(towns).equals(demo_reports(towns))
+
+
+def test_demo_home_ranks_23_towns_5_blue_and_5_red_on_the_last_day(demo_home_readonly):
+    warehouse = Warehouse.open(demo_home_readonly)
+    last = warehouse.dates()[-1]
+    ranking = warehouse.ranking(last)
+    assert len(ranking) == 23
+    tiers = Counter(ranking["tier"])
+    assert tiers["blue"] >= 5 and tiers["red"] <= 5
+    assert tiers["blue"] + tiers["yellow"] + tiers["red"] == 23
