@@ -7,6 +7,7 @@ from datetime import date
 
 from pipelines.reports import Problem, Report, parse_report
 from pipelines.submissions import Submission, append_submission, current_reports, save_original
+from sanse import audit
 from sanse.config import read_settings, read_towns
 from sanse.home import Home
 
@@ -49,4 +50,9 @@ def ingest_file(home: Home, content: bytes, source_name: str, *, by: str, today:
     home.ensure()
     save_original(home, content, source_name)
     submission = append_submission(home, report.rows, by=by, source_name=source_name, source_sha256=report.sha256)
+    if submission.submission_id:
+        audit.record(
+            home, by, "submission", submission_id=submission.submission_id, file=source_name,
+            rows=submission.written, unchanged=submission.unchanged,
+        )
     return Ingested(report, submission)
