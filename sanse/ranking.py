@@ -244,3 +244,11 @@ def public_ranking(ranked: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     for column in ("not_reported", "no_inspections", "red_alert"):
         out[column] = out[column].astype(bool)
     return out.reset_index(drop=True)
+
+
+def biggest_movers(ranked: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The n towns that rose most and the n that fell most since the previous day."""
+    moved = ranked.dropna(subset=["rank_change"])
+    up = moved[moved["rank_change"] > 0].sort_values(["rank_change", "rank"], ascending=[False, True])
+    down = moved[moved["rank_change"] < 0].sort_values(["rank_change", "rank"], ascending=[True, True])
+    return up.head(n), down.head(n)

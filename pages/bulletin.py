@@ -1,0 +1,85 @@
+"""每日工作动态: pick a published issue, read it, download it (XLSX, CSV, Word, A4 print view);
+admins publish the chosen day, or a correction of it."""
+
+import streamlit as st
+
+from sanse.access import Forbidden
+from sanse.bulletin import BulletinError, bulletin_paragraphs, list_issues, publication_note, publish_bulletin
+from sanse.exports import export_issue, file_name, print_html
+from ui import data
+from ui.session import chosen_day, format_day, t, viewer
+from ui.tables import column_config, ranking_view
+from ui.tiers import style_tiers
+
+RESULT = "bulletin.result"
+MIME = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+home = data.home()
+day = chosen_day()
+me = viewer()
+
+st.title(t("bulletin.title"))
+if RESULT in st.session_state:
+    st.success(st.session_state.pop(RESULT))
+
+if me.may("publish") and day is not None:
+    with st.expander(t("bulletin.publish"), expanded=True):
+        st.caption(t("bulletin.publish.caption"))
+        published_days = {issue.day for issue in list_issues(home)}
+        again = day in published_days
+        confirmed = st.checkbox(t("bulletin.publish.confirm"), key="bulletin.confirm")
+        label = t("bulletin.republish.button" if again else "bulletin.publish.button", day=format_day(day))
+        if st.button(label, type="primary", disabled=not confirmed, key="bulletin.publish"):
+            try:
+                issue = publish_bulletin(home, day, by=me)
+            except (BulletinError, Forbidden) as exc:
+                st.error(str(exc))
+            else:
+                st.session_state[RESULT] = t("bulletin.published", number=issue.number)
+                st.session_state["bulletin.pick"] = 0
+                st.rerun()
+
+issues = list_issues(home)
+if not issues:
+    st.info(t("bulletin.none"))
+    st.stop()
+
+
+def issue_label(index: int) -> str:
+    issue = issues[index]
+    text = t("bulletin.issue", number=issue.number, day=format_day(issue.day))
+    return f"{text}（{t('bulletin.correction')} v{issue.version}）" if issue.correction else text
+
+
+default = next((i for i, issue in enumerate(issues) if issue.day == day), 0)
+if st.session_state.get("bulletin.pick") not in range(len(issues)):
+    st.session_state["bulletin.pick"] = default
+issue = issues[st.selectbox(t("bulletin.pick"), range(len(issues)), format_func=issue_label, key="bulletin.pick")]
+
+st.header(f"《{issue.title}》{issue.label}")
+st.caption(publication_note(issue))
+for paragraph in bulletin_paragraphs(issue):
+    st.write(paragraph)
+
+rules = issue.rules_used()
+view = ranking_view(issue.ranking_frame(), rules, show_group=len(issue.groups()) > 1)
+st.dataframe(
+    style_tiers(view, t("col.tier")), column_config=column_config(rules),
+    hide_index=True, width="stretch", key="bulletin.table",
+)
+
+st.subheader(t("bulletin.download"))
+cols = st.columns(4)
+for col, fmt in zip(cols, ("xlsx", "csv", "docx")):
+    col.download_button(
+        fmt.upper(), data=export_issue(issue, fmt), file_name=file_name(issue, fmt), mime=MIME[fmt],
+        on_click="ignore", key=f"bulletin.download.{fmt}", width="stretch",
+    )
+cols[3].download_button(
+    t("bulletin.print"), data=print_html(issue), file_name=file_name(issue, "xlsx").replace(".xlsx", ".html"),
+    mime="text/html", on_click="ignore", key="bulletin.download.print", width="stretch",
+)

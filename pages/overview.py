@@ -1,0 +1,61 @@
+"""总览: the chosen day's colour board, headline totals, tier counts and biggest movers."""
+
+import streamlit as st
+
+from sanse.ranking import biggest_movers
+from ui import data
+from ui.tables import names_of, share
+from ui.session import chosen_day, chosen_group, format_day, t, tier_label
+from ui.tiers import colour_board
+
+day, group = chosen_day(), chosen_group()
+if day is None:
+    st.info(t("empty.no_data"))
+    st.stop()
+
+st.title(t("overview.title", day=format_day(day)))
+ranking = data.ranking(day, group)
+if ranking.empty:
+    st.warning(t("empty.no_ranking", day=format_day(day)))
+    st.stop()
+totals = data.totals(day, group)
+
+counts = ranking["tier"].value_counts()
+cols = st.columns(3)
+for col, tier in zip(cols, ("blue", "yellow", "red")):
+    col.metric(tier_label(tier), int(counts.get(tier, 0)), border=True)
+
+st.subheader(t("overview.board"))
+colour_board(ranking)
+st.caption(t("overview.board.caption"))
+
+for span, heading in (("day", "overview.totals"), ("cumulative", "overview.cumulative")):
+    figures = totals[span]
+    st.subheader(t(heading))
+    row = st.columns(4)
+    row[0].metric(t("metric.inspections"), f"{figures['inspections']:,.0f}")
+    row[1].metric(t("metric.major_hazards"), f"{figures['major_hazards']:,.0f}")
+    row[2].metric(t("metric.halted"), f"{figures['halted']:,.0f}")
+    row[3].metric(t("metric.cases"), f"{figures['cases']:,.0f}")
+    row = st.columns(4)
+    row[0].metric(t("metric.hazards"), f"{figures['hazards']:,.0f}")
+    row[1].metric(t("metric.rectify_rate"), share(figures["rectified"], figures["hazards"]))
+    row[2].metric(t("metric.detentions"), f"{figures['detentions']:,.0f}")
+    row[3].metric(t("metric.fines_wan"), f"{figures['fines_wan']:,.2f}")
+
+st.subheader(t("overview.movers"))
+up, down = biggest_movers(ranking)
+if up.empty and down.empty:
+    st.caption(t("overview.none_moved"))
+left, right = st.columns(2)
+for col, moved, heading in ((left, up, "overview.up"), (right, down, "overview.down")):
+    with col:
+        st.markdown(f"**{t(heading)}**")
+        for row in moved.itertuples(index=False):
+            st.write(f"{row.town}：{int(row.rank_change):+d}（{t('col.rank')} {int(row.rank)}，{tier_label(row.tier)}）")
+
+missing = names_of(ranking, "not_reported")
+st.caption(t("overview.not_reported", names="、".join(missing)) if missing else t("overview.all_reported"))
+alerts = names_of(ranking, "red_alert")
+if alerts:
+    st.error(t("overview.red_alerts", names="、".join(alerts)))

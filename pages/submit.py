@@ -1,0 +1,88 @@
+"""数据报送: download the template, upload, read the validation report and preview, confirm,
+and see the submission history. A file with any error writes nothing."""
+
+from datetime import date
+
+import streamlit as st
+
+from pipelines.build import build
+from pipelines.ingest import check_report, ingest_file
+from pipelines.reports import HEADERS
+from pipelines.submissions import history
+from sanse.exports import template_xlsx
+from ui import data
+from ui.session import t, viewer
+from ui.tables import problems_frame
+
+RESULT = "submit.result"
+
+me = viewer()
+home = data.home()
+towns = data.towns()
+names = {town.code: town.name for town in towns}
+mine = [town for town in towns if town.active and me.may("submit", town.code)]
+
+st.title(t("submit.title"))
+
+with st.expander(t("submit.template"), expanded=False):
+    template_day = st.date_input(t("submit.template.day"), value=date.today(), key="submit.template.day")
+    st.download_button(
+        t("submit.template.button"), data=template_xlsx(mine, template_day),
+        file_name=f"日报模板-{template_day}.xlsx", on_click="ignore", key="submit.template.download",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+if RESULT in st.session_state:
+    st.success(st.session_state.pop(RESULT))
+
+upload = st.file_uploader(t("submit.upload"), type=["csv", "xlsx"], key="submit.file")
+if upload is not None:
+    content = upload.getvalue()
+    report = check_report(home, content, upload.name, by=me)
+    if report.errors:
+        st.error(t("submit.errors", n=len(report.errors)))
+        st.dataframe(
+            problems_frame(report.errors),
+            hide_index=True, width="stretch", key="submit.errors",
+        )
+    else:
+        if report.warnings:
+            st.warning(t("submit.warnings", n=len(report.warnings)))
+            st.dataframe(
+                problems_frame(report.warnings),
+                hide_index=True, width="stretch", key="submit.warnings",
+            )
+        preview = report.rows.assign(town=report.rows["town_code"].map(names))
+        preview = preview[["row_number", "date", "town", *[k for k in HEADERS if k not in ("date", "town")]]]
+        st.subheader(t("submit.preview", n=len(preview)))
+        st.dataframe(
+            preview.rename(columns={"row_number": t("submit.col.row"), **HEADERS}),
+            hide_index=True, width="stretch", key="submit.preview",
+        )
+        if st.button(t("submit.confirm"), type="primary", key="submit.confirm"):
+            result = ingest_file(home, content, upload.name, by=me)
+            if result.ok and result.submission.written:
+                build(home)
+                data.clear()
+                st.session_state[RESULT] = t(
+                    "submit.done", written=result.submission.written, unchanged=result.submission.unchanged,
+                )
+            elif result.ok:
+                st.session_state[RESULT] = t("submit.nothing_new")
+            st.rerun()
+
+st.subheader(t("submit.history"))
+st.caption(t("submit.history.caption"))
+log = history(home, None if me.role == "admin" else me.town_code)
+if not log.empty:
+    log = log.head(500).assign(town=log["town_code"].map(names))
+    st.dataframe(
+        log[["submitted_at", "submitted_by", "source_name", "date", "town", "inspections", "major_hazards", "halted", "cases"]]
+        .rename(columns={
+            "submitted_at": t("submit.col.submitted_at"), "submitted_by": t("submit.col.submitted_by"),
+            "source_name": t("submit.col.source"), "date": t("submit.col.date"), "town": t("col.town"),
+            "inspections": t("col.inspections"), "major_hazards": t("col.major_hazards"),
+            "halted": t("col.halted"), "cases": t("col.cases"),
+        }),
+        hide_index=True, width="stretch", key="submit.history",
+    )

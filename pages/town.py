@@ -1,0 +1,75 @@
+"""镇街详情: one town's tier, rank and movement, its colours day by day, its rates against the
+group median, and what it would take to move up a tier. Laid out to read on a phone."""
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from sanse.ranking import what_it_takes
+from sanse.tiers import TIER_COLOURS
+from ui import data
+from ui.session import chosen_day, format_day, lang, t, tier_label, viewer
+from ui.tables import indicator_label, lift_text
+from ui.tiers import tier_badge
+
+day = chosen_day()
+if day is None:
+    st.info(t("empty.no_data"))
+    st.stop()
+
+st.title(t("town.title"))
+towns = [town for town in data.towns() if town.active]
+codes = [town.code for town in towns]
+names = {town.code: town.name for town in towns}
+me = viewer()
+if "town.pick" not in st.session_state and me.town_code in names:
+    st.session_state["town.pick"] = me.town_code
+code = st.selectbox(t("town.pick"), codes, format_func=names.get, key="town.pick")
+
+history = data.town_rankings(code)
+today = history[history["date"] == day]
+if today.empty:
+    st.warning(t("empty.no_ranking", day=format_day(day)))
+    st.stop()
+row = today.iloc[0]
+rules = data.settings().rules_on(day)
+
+tier_badge(row["tier"], f"{names[code]} · {t(f'tier.{row.tier}.long') if lang() == 'zh' else tier_label(row.tier)}")
+left, right = st.columns(2)
+left.metric(t("town.rank"), t("town.rank_value", rank=int(row["rank"]), size=int(row["group_size"])))
+change = row["rank_change"]
+right.metric(t("town.change"), "—" if change is None or change != change else f"{int(change):+d}")
+st.caption(t("town.streak", days=int(row["tier_streak"]), tier=tier_label(row["tier"])))
+if row["not_reported"]:
+    st.warning(t("town.not_reported_today", day=format_day(day)))
+
+st.subheader(t("town.lift"))
+if row["tier"] == "blue":
+    st.success(t("town.lift.top"))
+else:
+    block = data.window_sums(day, rules.window, row["group"])
+    for lift in what_it_takes(block, code, rules):
+        st.markdown("- " + lift_text(lift, has_inspections=row["inspections"] > 0))
+
+st.subheader(t("town.strip"))
+past = history[history["date"] <= day]
+strip = go.Figure(go.Bar(
+    x=past["date"], y=[1] * len(past),
+    marker_color=[TIER_COLOURS[tier] for tier in past["tier"]],
+    text=[tier_label(tier) for tier in past["tier"]], textposition="inside",
+    customdata=past["rank"], hovertemplate="%{x}<br>%{text} · " + t("col.rank") + " %{customdata}<extra></extra>",
+))
+strip.update_layout(height=110, margin=dict(l=0, r=0, t=0, b=0), yaxis=dict(visible=False), bargap=0.08)
+st.plotly_chart(strip, key="town.strip", config={"displayModeBar": False})
+
+st.subheader(t("town.rates", scope=row["group"] or t("sidebar.all_city")))
+group_history = data.rankings_between(past["date"].min(), day, row["group"])
+for indicator in rules.indicators:
+    median = group_history.groupby("date")[indicator.key].median()
+    figure = go.Figure()
+    figure.add_scatter(x=median.index, y=median.values * 100, name=t("town.median"), line=dict(color="#888", dash="dot"))
+    figure.add_scatter(x=past["date"], y=past[indicator.key] * 100, name=t("town.self"), line=dict(color=TIER_COLOURS["blue"], width=3))
+    figure.update_layout(
+        title=indicator_label(indicator), height=240, margin=dict(l=0, r=0, t=36, b=0),
+        yaxis_ticksuffix="%", legend=dict(orientation="h", y=-0.25),
+    )
+    st.plotly_chart(figure, key=f"town.rates.{indicator.key}", config={"displayModeBar": False})

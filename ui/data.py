@@ -1,0 +1,139 @@
+"""The app's one door to the warehouse: a cached read-only connection and cached typed reads.
+
+Every cached read takes the warehouse identity (inode, mtime) as an argument, so a build
+swapped in by `sanse build` or an upload is picked up on the next rerun without a restart.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from sanse.config import Settings, Town, read_settings, read_towns
+from sanse.home import Home
+from sanse.warehouse import NotBuilt, Warehouse
+
+
+@st.cache_resource(max_entries=4)
+def _open(root: str, identity: tuple[int, int]) -> Warehouse:
+    return Warehouse.open(Home(root))
+
+
+def home() -> Home:
+    return Home.resolve()
+
+
+def warehouse() -> Warehouse | None:
+    """The current build, or None when the home has never been built."""
+    h = home()
+    try:
+        stat = h.warehouse.stat()
+    except FileNotFoundError:
+        return None
+    try:
+        return _open(str(h.root), (stat.st_ino, stat.st_mtime_ns))
+    except NotBuilt:
+        return None
+
+
+def settings() -> Settings:
+    return _settings(str(home().rules_toml), _mtime(home().rules_toml))
+
+
+def towns() -> list[Town]:
+    return _towns(str(home().towns_csv), _mtime(home().towns_csv))
+
+
+@st.cache_data(max_entries=8)
+def _settings(path: str, mtime: int) -> Settings:
+    from pathlib import Path
+
+    return read_settings(Path(path))
+
+
+@st.cache_data(max_entries=8)
+def _towns(path: str, mtime: int) -> list[Town]:
+    from pathlib import Path
+
+    return read_towns(Path(path))
+
+
+def _mtime(path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+def dates() -> list[date]:
+    wh = warehouse()
+    return _dates(wh.identity) if wh else []
+
+
+def groups() -> list[str]:
+    wh = warehouse()
+    return _groups(wh.identity) if wh else []
+
+
+def ranking(day: date, group: str | None = None) -> pd.DataFrame:
+    return _ranking(warehouse().identity, day, group)
+
+
+def rankings_between(first: date, last: date, group: str | None = None) -> pd.DataFrame:
+    return _rankings_between(warehouse().identity, first, last, group)
+
+
+def town_rankings(code: str) -> pd.DataFrame:
+    return _town_rankings(warehouse().identity, code)
+
+
+def window_sums(day: date, window: str, group: str | None = None) -> pd.DataFrame:
+    return _window_sums(warehouse().identity, day, window, group)
+
+
+def totals(day: date, group: str | None = None) -> dict[str, dict[str, float]]:
+    return _totals(warehouse().identity, day, group)
+
+
+# The identity argument keys each cache entry to one build; the body reads the live warehouse.
+
+@st.cache_data(ttl=3600, max_entries=4)
+def _dates(identity) -> list[date]:
+    return warehouse().dates()
+
+
+@st.cache_data(ttl=3600, max_entries=4)
+def _groups(identity) -> list[str]:
+    return warehouse().groups()
+
+
+@st.cache_data(ttl=3600, max_entries=64)
+def _ranking(identity, day: date, group: str | None) -> pd.DataFrame:
+    return warehouse().ranking(day, group)
+
+
+@st.cache_data(ttl=3600, max_entries=16)
+def _rankings_between(identity, first: date, last: date, group: str | None) -> pd.DataFrame:
+    return warehouse().rankings_between(first, last, group)
+
+
+@st.cache_data(ttl=3600, max_entries=64)
+def _town_rankings(identity, code: str) -> pd.DataFrame:
+    return warehouse().town_rankings(code)
+
+
+@st.cache_data(ttl=3600, max_entries=64)
+def _window_sums(identity, day: date, window: str, group: str | None) -> pd.DataFrame:
+    return warehouse().window_sums(day, window, group)
+
+
+@st.cache_data(ttl=3600, max_entries=64)
+def _totals(identity, day: date, group: str | None) -> dict[str, dict[str, float]]:
+    return warehouse().totals(day, group)
+
+
+def clear() -> None:
+    """After a write from this process (upload, publish, rule change)."""
+    st.cache_data.clear()

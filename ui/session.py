@@ -1,0 +1,49 @@
+"""Per-browser state shared by the pages: language, chosen date and group, the signed-in user."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from sanse.access import ANONYMOUS, User
+from sanse.i18n import translate
+
+LANG = "sanse.lang"
+DAY = "sanse.date"
+GROUP = "sanse.group"
+USER = "sanse.user"
+
+
+def lang() -> str:
+    return st.session_state.get(LANG, "zh")
+
+
+def t(key: str, **values) -> str:
+    return translate(lang(), key, **values)
+
+
+def tier_label(tier: str) -> str:
+    return t(f"tier.{tier}")
+
+
+def chosen_day() -> date | None:
+    return st.session_state.get(DAY)
+
+
+def chosen_group() -> str | None:
+    """None means every group (a city without peer groups has the one group '')."""
+    return st.session_state.get(GROUP)
+
+
+def user() -> User | None:
+    """The signed-in user; the anonymous reader when anonymous reading is on; else None."""
+    return st.session_state.get(USER)
+
+
+def viewer() -> User:
+    return user() or ANONYMOUS
+
+
+def format_day(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if lang() == "zh" else day.isoformat()

@@ -1,0 +1,59 @@
+"""Tier colour on screen: the colour board tiles, a tier badge, and tier cells in tables.
+
+Tier colours are exact (#0070C0 / #FFC000 / #C00000) and always carry the word. Town names
+are escaped before they reach the tile markup, so no user text is rendered as HTML.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+import streamlit as st
+
+from sanse.tiers import TIER_COLOURS, TIER_TEXT_COLOURS
+from ui.session import t, tier_label
+
+_BOARD_STYLE = """
+<style>
+.sanse-board{display:grid;grid-template-columns:repeat(auto-fill,minmax(7.5rem,1fr));gap:.45rem}
+.sanse-tile{border-radius:.4rem;padding:.45rem .55rem;line-height:1.25;min-height:3.6rem}
+.sanse-tile b{display:block;font-size:1rem}
+.sanse-tile span{font-size:.8rem;opacity:.95}
+</style>
+"""
+
+
+def colour_board(ranking: pd.DataFrame) -> None:
+    """One tile per town in rank order: its tier colour, name, tier word and rank."""
+    tiles = []
+    for row in ranking.itertuples(index=False):
+        colour, ink = TIER_COLOURS[row.tier], TIER_TEXT_COLOURS[row.tier]
+        flag = " ⚠" if row.red_alert else ""
+        tiles.append(
+            f'<div class="sanse-tile" style="background:{colour};color:{ink}" '
+            f'title="{escape(row.town)}"><b>{escape(row.town)}</b>'
+            f"<span>{escape(tier_label(row.tier))} · {t('col.rank')} {int(row.rank)}{flag}</span></div>"
+        )
+    st.html(_BOARD_STYLE + '<div class="sanse-board">' + "".join(tiles) + "</div>")
+
+
+def tier_badge(tier: str, text: str) -> None:
+    colour, ink = TIER_COLOURS[tier], TIER_TEXT_COLOURS[tier]
+    st.html(
+        f'<div style="display:inline-block;background:{colour};color:{ink};border-radius:.4rem;'
+        f'padding:.35rem .8rem;font-size:1.4rem;font-weight:600">{escape(text)}</div>'
+    )
+
+
+def style_tiers(frame: pd.DataFrame, column: str) -> "pd.io.formats.style.Styler":
+    """Colour the tier cells of `column` (which holds the tier word)."""
+    by_word = {tier_label(tier): tier for tier in TIER_COLOURS}
+
+    def paint(word: str) -> str:
+        tier = by_word.get(word)
+        if not tier:
+            return ""
+        return f"background-color:{TIER_COLOURS[tier]};color:{TIER_TEXT_COLOURS[tier]};font-weight:600"
+
+    return frame.style.map(paint, subset=[column])
