@@ -1,0 +1,383 @@
+"""The bulletin 《每日工作动态》 (SPEC 5): publishing a day freezes its ranking, totals and
+rules as a numbered issue (第N期) that never changes; publishing the day again adds a 更正."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import math
+import os
+import re
+import tomllib
+import uuid
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from sanse import audit
+from sanse.access import User, require
+from sanse.config import COUNT_COLUMNS, Rules, Settings, parse_settings, read_settings, settings_to_toml
+from sanse.home import Home
+from sanse.tiers import TIER_WORDS
+
+BEIJING = timezone(timedelta(hours=8), "北京时间")  # China keeps no daylight saving
+INTEGER_COUNTS = tuple(c for c in COUNT_COLUMNS if c != "fines_wan")
+_FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})_v(\d+)_no(\d+)\.json$")
+_WINDOW_PHRASES = {
+    "cumulative": "活动开展以来累计数据",
+    "daily": "当日数据",
+    "rolling_7d": "近7日数据",
+}
+_NORMALIZATION_PHRASES = {
+    "fracmax": "比例赋分",
+    "minmax": "极差赋分",
+    "rank": "位次赋分",
+    "zscore": "标准分赋分",
+}
+
+
+class BulletinError(ValueError):
+    """A bulletin that cannot be published or read; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One published version of one day's bulletin, exactly as it was frozen."""
+
+    title: str
+    number: int
+    day: date
+    version: int
+    correction: bool
+    published_by: str
+    published_at: datetime  # UTC
+    rules: str  # TOML: the campaign and the one rules version in force that day
+    totals: dict  # {"day": {...}, "cumulative": {...}}, counts plus rectification_rate
+    ranking: tuple[dict, ...]  # one row per town, by group then rank
+    tier_changes: tuple[dict, ...]  # {code, town, group, from, to} against previous_day
+    red_towns: tuple[dict, ...]
+    red_alerts: tuple[dict, ...]
+    not_reported: tuple[dict, ...]
+    city: str = ""
+    previous_day: date | None = None
+
+    @property
+    def label(self) -> str:
+        """第12期, or 第12期（更正）."""
+        return f"第{self.number}期" + ("（更正）" if self.correction else "")
+
+    @property
+    def office(self) -> str:
+        return f"{self.city}安委办" if self.city else "市安委办"
+
+    def rules_used(self) -> Rules:
+        return parse_settings(tomllib.loads(self.rules)).versions[0]
+
+    def tier_counts(self) -> dict[str, int]:
+        counts = Counter(row["tier"] for row in self.ranking)
+        return {tier: counts.get(tier, 0) for tier in TIER_WORDS}
+
+    def groups(self) -> list[str]:
+        return list(dict.fromkeys(row["group"] for row in self.ranking))
+
+    def ranking_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame(list(self.ranking))
+        if "rank_change" in frame.columns:
+            frame["rank_change"] = frame["rank_change"].astype("Int64")
+        return frame
+
+
+# ---------------------------------------------------------------- publishing
+
+def publish_bulletin(home: Home, day: date, *, by: User) -> Issue:
+    """Freeze `day`'s ranking as the next issue, or as a correction if `day` was published."""
+    require(by, "publish")
+    settings = read_settings(home.rules_toml)
+    frozen = _freeze_day(home, day, settings)
+    home.bulletins.mkdir(parents=True, exist_ok=True)
+    with _publishing_lock(home):
+        published = _published_files(home)
+        same_day = [(v, n) for d, v, n, _ in published if d == day]
+        if same_day:
+            number = same_day[0][1]
+            version = max(v for v, _ in same_day) + 1
+        else:
+            numbers = [n for _, _, n, _ in published]
+            number = max(numbers) + 1 if numbers else settings.campaign.first_issue
+            version = 1
+        issue = replace(
+            frozen,
+            number=number,
+            version=version,
+            correction=version > 1,
+            published_by=by.name,
+            published_at=datetime.now(timezone.utc),
+        )
+        _write_once(home.bulletins / f"{day.isoformat()}_v{version}_no{number}.json", _to_json(issue))
+    audit.record(home, by.name, "publication", day=day.isoformat(), number=number, version=version)
+    return issue
+
+
+def _freeze_day(home: Home, day: date, settings: Settings) -> Issue:
+    """Everything the issue shows, read from the warehouse; number and version come later."""
+    from sanse.warehouse import NotBuilt, Warehouse
+
+    try:
+        warehouse = Warehouse.open(home)
+    except NotBuilt as exc:
+        raise BulletinError(str(exc)) from exc
+    try:
+        frame = warehouse.ranking(day)
+        if frame.empty:
+            days = warehouse.dates()
+            span = f"{days[0]} 至 {days[-1]}" if days else "无"
+            raise BulletinError(f"{day} 没有排名，不能发布：有排名的日期为 {span}")
+        earlier = [d for d in warehouse.dates() if d < day]
+        previous_day = earlier[-1] if earlier else None
+        previous = warehouse.ranking(previous_day) if previous_day else frame.iloc[0:0]
+        totals = warehouse.totals(day)
+    finally:
+        warehouse.con.close()
+
+    rules = settings.rules_on(day)
+    ranking = tuple(_ranking_rows(frame, rules))
+    return Issue(
+        title=settings.campaign.title,
+        number=0,
+        day=day,
+        version=0,
+        correction=False,
+        published_by="",
+        published_at=datetime.now(timezone.utc),
+        rules=settings_to_toml(Settings(settings.campaign, (rules,))),
+        totals={span: _with_rectification_rate(values) for span, values in totals.items()},
+        ranking=ranking,
+        tier_changes=tuple(_tier_changes(ranking, previous)),
+        red_towns=tuple(_town_entry(r) for r in ranking if r["tier"] == "red"),
+        red_alerts=tuple(_town_entry(r) for r in ranking if r["red_alert"]),
+        not_reported=tuple(_town_entry(r) for r in ranking if r["not_reported"]),
+        city=settings.campaign.city,
+        previous_day=previous_day,
+    )
+
+
+def _ranking_columns(rules: Rules) -> list[str]:
+    per_indicator = [f"{i.key}{suffix}" for i in rules.indicators for suffix in ("", "_score", "_rank")]
+    return ["group", "code", "town", "window", *COUNT_COLUMNS, *per_indicator, "score", "rank",
+            "group_size", "tier", "rank_change", "tier_streak", "not_reported", "no_inspections",
+            "red_alert"]
+
+
+def _ranking_rows(frame: pd.DataFrame, rules: Rules) -> list[dict]:
+    columns = [c for c in _ranking_columns(rules) if c in frame.columns]
+    ordered = frame.sort_values(["group", "rank", "code"], kind="stable")
+    rows = []
+    for record in ordered[columns].to_dict("records"):
+        row = {key: _plain(value) for key, value in record.items()}
+        for key in (*INTEGER_COUNTS, "rank", "group_size", "tier_streak", "rank_change",
+                    *(f"{i.key}_rank" for i in rules.indicators)):
+            if row.get(key) is not None:
+                row[key] = int(row[key])
+        for key in ("not_reported", "no_inspections", "red_alert"):
+            row[key] = bool(row.get(key))
+        rows.append(row)
+    return rows
+
+
+def _plain(value):
+    """A JSON-ready Python value: numpy scalars unwrapped, NaN and NA as None."""
+    if value is None or value is pd.NA:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _with_rectification_rate(values: dict[str, float]) -> dict:
+    out = {k: (int(v) if k != "fines_wan" else round(float(v), 4)) for k, v in values.items()}
+    out["rectification_rate"] = values["rectified"] / values["hazards"] if values.get("hazards") else None
+    return out
+
+
+def _tier_changes(ranking: tuple[dict, ...], previous: pd.DataFrame) -> Iterator[dict]:
+    before = {(r["group"], r["code"]): r["tier"] for r in previous.to_dict("records")}
+    for row in ranking:
+        old = before.get((row["group"], row["code"]))
+        if old is not None and old != row["tier"]:
+            yield {"code": row["code"], "town": row["town"], "group": row["group"], "from": old, "to": row["tier"]}
+
+
+def _town_entry(row: dict) -> dict:
+    return {key: row[key] for key in ("code", "town", "group", "rank", "tier", "tier_streak")}
+
+
+# ---------------------------------------------------------------- storage
+
+@contextmanager
+def _publishing_lock(home: Home) -> Iterator[None]:
+    """One publisher at a time numbers and writes, so two never take the same 第N期."""
+    with open(home.bulletins / ".publish.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_once(path: Path, text: str) -> None:
+    """Write under a private name, then link it in: a link never replaces an existing issue."""
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(temporary, "x", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o444)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise BulletinError(f"{path.name} 已存在：有人同时发布了同一期，请刷新后再试") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _published_files(home: Home) -> list[tuple[date, int, int, Path]]:
+    """(day, version, number, path) of every published issue file."""
+    found = []
+    if home.bulletins.exists():
+        for path in home.bulletins.iterdir():
+            match = _FILE_NAME.match(path.name)
+            if match:
+                found.append((date.fromisoformat(match[1]), int(match[2]), int(match[3]), path))
+    return found
+
+
+def _to_json(issue: Issue) -> str:
+    data = {
+        **{k: getattr(issue, k) for k in Issue.__dataclass_fields__},
+        "day": issue.day.isoformat(),
+        "published_at": issue.published_at.isoformat(timespec="microseconds"),
+        "previous_day": issue.previous_day.isoformat() if issue.previous_day else None,
+    }
+    return json.dumps(data, ensure_ascii=False, indent=1, default=_plain)
+
+
+def _from_json(text: str) -> Issue:
+    data = json.loads(text)
+    for key in ("ranking", "tier_changes", "red_towns", "red_alerts", "not_reported"):
+        data[key] = tuple(data[key])
+    data["day"] = date.fromisoformat(data["day"])
+    data["published_at"] = datetime.fromisoformat(data["published_at"])
+    data["previous_day"] = date.fromisoformat(data["previous_day"]) if data.get("previous_day") else None
+    return Issue(**data)
+
+
+def list_issues(home: Home) -> list[Issue]:
+    """Every published version of every issue, newest publication first."""
+    issues = [_from_json(path.read_text(encoding="utf-8")) for *_, path in _published_files(home)]
+    return sorted(issues, key=lambda i: (i.published_at, i.number, i.version), reverse=True)
+
+
+def load_issue(home: Home, day: date, version: int | None = None) -> Issue | None:
+    """The issue of `day`: its latest version, or the version asked for; None if not published."""
+    versions = {v: path for d, v, _, path in _published_files(home) if d == day}
+    if not versions:
+        return None
+    chosen = max(versions) if version is None else version
+    if chosen not in versions:
+        return None
+    return _from_json(versions[chosen].read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- text
+
+def bulletin_paragraphs(issue: Issue) -> list[str]:
+    """The body of the bulletin in plain Chinese, shared by the page, the print view and DOCX."""
+    rules = issue.rules_used()
+    towns = len(issue.ranking)
+    day_totals, cumulative = issue.totals.get("day", {}), issue.totals.get("cumulative", {})
+    paragraphs = [
+        f"{chinese_date(issue.day)}，{towns}个镇街中有{day_totals.get('reporting', 0)}个报送数据。"
+        f"当日{_totals_sentence(day_totals)}",
+        f"活动开展以来，累计{_totals_sentence(cumulative)}",
+    ]
+
+    labels = "、".join(i.label for i in rules.indicators)
+    counts = issue.tier_counts()
+    grouped = "各分组内分别排名，合计" if len(issue.groups()) > 1 else ""
+    paragraphs.append(
+        f"按{_WINDOW_PHRASES.get(rules.window, rules.window)}，对{labels}"
+        f"{len(rules.indicators)}项指标{_NORMALIZATION_PHRASES.get(rules.normalization, '赋分')}后综合排名，"
+        f"{grouped}蓝色{counts['blue']}个、黄色{counts['yellow']}个、红色{counts['red']}个。"
+    )
+
+    if issue.previous_day is not None:
+        since = f"与上一排名日（{chinese_date(issue.previous_day)}）相比，"
+        if issue.tier_changes:
+            moves = "；".join(
+                f"{c['town']}由{TIER_WORDS[c['from']]}色{_direction(c['from'], c['to'])}为{TIER_WORDS[c['to']]}色"
+                for c in issue.tier_changes
+            )
+            paragraphs.append(f"{since}{len(issue.tier_changes)}个镇街等级发生变化：{moves}。")
+        else:
+            paragraphs.append(f"{since}各镇街等级没有变化。")
+
+    if issue.red_towns:
+        names = "、".join(r["town"] for r in issue.red_towns)
+        paragraphs.append(f"红色镇街（{len(issue.red_towns)}个）：{names}。")
+    streak = rules.red_alert_streak
+    if issue.red_alerts:
+        names = "、".join(f"{r['town']}（连续{r['tier_streak']}天）" for r in issue.red_alerts)
+        paragraphs.append(f"连续{streak}天及以上处于红色等级、列入约谈的镇街：{names}。")
+    else:
+        paragraphs.append(f"没有连续{streak}天及以上处于红色等级的镇街。")
+
+    if issue.not_reported:
+        names = "、".join(r["town"] for r in issue.not_reported)
+        paragraphs.append(f"当日未报送数据的镇街（{len(issue.not_reported)}个）：{names}。")
+    else:
+        paragraphs.append("当日所有镇街均已报送数据。")
+    return paragraphs
+
+
+def publication_note(issue: Issue) -> str:
+    """Who published this version and when, in Beijing time."""
+    at = issue.published_at.astimezone(BEIJING)
+    version = f"第{issue.version}版（更正）" if issue.correction else "第1版"
+    return f"{version}，{issue.published_by} 发布于 {at:%Y-%m-%d %H:%M}（北京时间）"
+
+
+def chinese_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _totals_sentence(t: dict) -> str:
+    rate = t.get("rectification_rate")
+    rate_text = "—" if rate is None else f"{rate:.1%}"
+    return (
+        f"检查企业{t.get('inspections', 0)}家次，发现隐患{t.get('hazards', 0)}处，"
+        f"其中重大隐患{t.get('major_hazards', 0)}处；整改隐患{t.get('rectified', 0)}处，整改率{rate_text}；"
+        f"责令停产停业{t.get('halted', 0)}家，立案查处{t.get('cases', 0)}起，"
+        f"行政拘留{t.get('detentions', 0)}人，罚款{_wan(t.get('fines_wan', 0))}万元。"
+    )
+
+
+def _wan(amount: float) -> str:
+    return f"{amount:.2f}".rstrip("0").rstrip(".")
+
+
+def _direction(old: str, new: str) -> str:
+    order = list(TIER_WORDS)
+    return "升" if order.index(new) < order.index(old) else "降"

@@ -1,0 +1,225 @@
+"""Publishing 《每日工作动态》 (SPEC 5): numbering, 更正 versions, what an issue freezes,
+who may publish, and the CLI's answers."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from sanse.access import SYSTEM, Forbidden, User
+from sanse.audit import read_audit
+from sanse.bulletin import BulletinError, bulletin_paragraphs, list_issues, load_issue, publish_bulletin
+from sanse.cli import main
+from sanse.config import read_settings, write_settings
+from sanse.home import Home
+
+DAY_1, DAY_2 = date(2026, 9, 1), date(2026, 9, 2)
+HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）"
+
+
+def small_city(root: Path) -> Home:
+    """Three towns, daily window, 1 blue and 1 red, red alert after 2 red days.
+
+    Day 1: 甲 rates .2/.2/.2 (score 100, blue), 乙 .1/.1/.1 (50, yellow), 丙 zero (0, red).
+    Day 2: 乙 .2/.2/.2 (100, blue), 甲 .1/0/0 (16.67, yellow), 丙 sends nothing (0, red).
+    """
+    root.mkdir(parents=True)
+    (root / "towns.csv").write_text(
+        "code,name,kind,group,aliases,active\nT1,甲镇,镇,,,1\nT2,乙镇,镇,,,1\nT3,丙乡,乡,,,1\n",
+        encoding="utf-8",
+    )
+    (root / "rules.toml").write_text(
+        '[campaign]\ntitle = "每日工作动态"\nfirst_issue = 1\ncity = "样例市"\nstart = 2026-09-01\n\n'
+        '[[rules]]\nwindow = "daily"\nblue = 1\nred = 1\nred_alert_streak = 2\n',
+        encoding="utf-8",
+    )
+    (root / "reports.csv").write_text(
+        f"{HEADER}\n"
+        "2026-09-01,甲镇,10,5,2,5,2,2,1,1.5\n"
+        "2026-09-01,乙镇,10,5,1,0,1,1,0,0\n"
+        "2026-09-01,丙乡,10,0,0,0,0,0,0,0\n"
+        "2026-09-02,甲镇,10,4,1,2,0,0,0,0\n"
+        "2026-09-02,乙镇,10,6,2,3,2,2,0,2\n",
+        encoding="utf-8",
+    )
+    assert main(["--home", str(root), "ingest", str(root / "reports.csv")]) == 0
+    return Home(root)
+
+
+@pytest.fixture
+def city(tmp_path: Path) -> Home:
+    return small_city(tmp_path / "city")
+
+
+def issue_files(home: Home) -> list[str]:
+    return sorted(p.name for p in home.bulletins.glob("*.json"))
+
+
+# ---------------------------------------------------------------- what an issue holds
+
+def test_issue_freezes_the_ranking_with_tiers_and_ranks(city):
+    issue = publish_bulletin(city, DAY_2, by=SYSTEM)
+    rows = [(r["town"], r["rank"], r["tier"], r["rank_change"], r["tier_streak"]) for r in issue.ranking]
+    assert rows == [("乙镇", 1, "blue", 1, 1), ("甲镇", 2, "yellow", -1, 1), ("丙乡", 3, "red", 0, 2)]
+    assert issue.ranking[0]["major_hazard_rate"] == pytest.approx(0.2)
+    assert issue.ranking[1]["score"] == pytest.approx(100 / 6)
+    assert issue.ranking_frame()["code"].tolist() == ["T2", "T1", "T3"]
+
+
+def test_issue_lists_tier_moves_red_towns_alerts_and_silent_towns(city):
+    issue = publish_bulletin(city, DAY_2, by=SYSTEM)
+    moves = [(c["town"], c["from"], c["to"]) for c in issue.tier_changes]
+    assert moves == [("乙镇", "yellow", "blue"), ("甲镇", "blue", "yellow")]
+    assert [r["town"] for r in issue.red_towns] == ["丙乡"]
+    assert [(r["town"], r["tier_streak"]) for r in issue.red_alerts] == [("丙乡", 2)]
+    assert [r["town"] for r in issue.not_reported] == ["丙乡"]
+    assert issue.previous_day == DAY_1
+
+
+def test_totals_carry_day_and_cumulative_rectification_rate(city):
+    issue = publish_bulletin(city, DAY_2, by=SYSTEM)
+    day, cumulative = issue.totals["day"], issue.totals["cumulative"]
+    assert (day["hazards"], day["rectified"], day["rectification_rate"]) == (10, 5, 0.5)
+    assert (cumulative["hazards"], cumulative["rectified"]) == (20, 10)
+    assert cumulative["rectification_rate"] == 0.5
+    assert cumulative["fines_wan"] == 3.5 and cumulative["detentions"] == 1
+
+
+def test_issue_keeps_the_rules_it_was_made_with(city):
+    issue = publish_bulletin(city, DAY_2, by=SYSTEM)
+    settings = read_settings(city.rules_toml)
+    write_settings(replace(settings, versions=(replace(settings.versions[0], window="cumulative"),)), city.rules_toml)
+    assert tomllib.loads(load_issue(city, DAY_2).rules)["rules"][0]["window"] == "daily"
+    assert issue.rules_used().red_alert_streak == 2
+
+
+def test_bulletin_text_names_totals_moves_alerts_and_silent_towns(city):
+    text = "\n".join(bulletin_paragraphs(publish_bulletin(city, DAY_2, by=SYSTEM)))
+    assert "检查企业20家次，发现隐患10处，其中重大隐患3处；整改隐患5处，整改率50.0%" in text
+    assert "累计检查企业50家次" in text and "罚款3.5万元" in text
+    assert "蓝色1个、黄色1个、红色1个" in text
+    assert "乙镇由黄色升为蓝色" in text and "甲镇由蓝色降为黄色" in text
+    assert "约谈的镇街：丙乡（连续2天）" in text
+    assert "当日未报送数据的镇街（1个）：丙乡" in text
+
+
+# ---------------------------------------------------------------- numbering and corrections
+
+def test_numbers_follow_first_publication_from_the_configured_first_issue(city):
+    settings = read_settings(city.rules_toml)
+    write_settings(replace(settings, campaign=replace(settings.campaign, first_issue=12)), city.rules_toml)
+    second = publish_bulletin(city, DAY_2, by=SYSTEM)
+    first = publish_bulletin(city, DAY_1, by=SYSTEM)
+    assert (second.number, first.number) == (12, 13)
+    assert (second.version, first.version) == (1, 1)
+
+
+def test_publishing_a_day_again_makes_a_correction_with_the_same_number(city):
+    original = publish_bulletin(city, DAY_1, by=SYSTEM)
+    before = (city.bulletins / issue_files(city)[0]).read_bytes()
+    corrected = publish_bulletin(city, DAY_1, by=User("王科长", "admin"))
+    assert (corrected.number, corrected.version, corrected.correction) == (1, 2, True)
+    assert corrected.label == "第1期（更正）"
+    assert load_issue(city, DAY_1) == corrected
+    assert load_issue(city, DAY_1, version=1) == original
+    assert (city.bulletins / issue_files(city)[0]).read_bytes() == before
+    assert [(i.version, i.published_by) for i in list_issues(city)] == [(2, "王科长"), (1, "cli")]
+
+
+def test_a_correction_shows_figures_corrected_after_the_first_version(city):
+    publish_bulletin(city, DAY_2, by=SYSTEM)
+    fixed = city.root / "fix.csv"
+    fixed.write_text(f"{HEADER}\n2026-09-02,丙乡,10,3,3,3,3,3,0,0\n", encoding="utf-8")
+    assert main(["--home", str(city.root), "ingest", str(fixed)]) == 0
+    corrected = publish_bulletin(city, DAY_2, by=SYSTEM)
+    assert corrected.ranking[0]["town"] == "丙乡" and corrected.not_reported == ()
+    assert load_issue(city, DAY_2, version=1).ranking[0]["town"] == "乙镇"
+
+
+def test_published_files_are_read_only(city):
+    publish_bulletin(city, DAY_1, by=SYSTEM)
+    (path,) = city.bulletins.glob("*.json")
+    assert path.stat().st_mode & 0o222 == 0
+
+
+def test_concurrent_publishers_never_share_a_number(city):
+    days = [DAY_1, DAY_2, DAY_1, DAY_2]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        issues = list(pool.map(lambda d: publish_bulletin(city, d, by=SYSTEM), days))
+    assert sorted((i.number, i.version) for i in issues) == [(1, 1), (1, 2), (2, 1), (2, 2)]
+    assert len(issue_files(city)) == 4
+
+
+def test_unpublished_day_loads_as_none(city):
+    assert load_issue(city, DAY_1) is None
+    assert list_issues(city) == []
+
+
+# ---------------------------------------------------------------- refusals and the audit log
+
+def test_viewer_may_not_publish_and_nothing_is_written(city):
+    with pytest.raises(Forbidden, match="只有市安委办管理员可以发布"):
+        publish_bulletin(city, DAY_1, by=User("领导", "viewer"))
+    assert issue_files(city) == []
+    assert "publication" not in set(read_audit(city).get("action", []))
+
+
+def test_town_account_may_not_publish(city):
+    with pytest.raises(Forbidden):
+        publish_bulletin(city, DAY_1, by=User("甲镇填报员", "town", "T1"))
+
+
+def test_a_day_without_ranking_is_refused_in_chinese(city):
+    with pytest.raises(BulletinError, match="2026-09-03 没有排名") as raised:
+        publish_bulletin(city, date(2026, 9, 3), by=SYSTEM)
+    assert isinstance(raised.value, ValueError)
+    assert issue_files(city) == []
+
+
+def test_publication_is_in_the_audit_log(city):
+    publish_bulletin(city, DAY_1, by=User("王科长", "admin"))
+    publish_bulletin(city, DAY_1, by=SYSTEM)
+    events = read_audit(city)
+    events = events[events["action"] == "publication"]
+    assert sorted(zip(events["who"], events["number"], events["version"])) == [("cli", 1, 2), ("王科长", 1, 1)]
+
+
+def test_issue_file_is_plain_json_with_the_frozen_fields(city):
+    publish_bulletin(city, DAY_1, by=SYSTEM)
+    (path,) = city.bulletins.glob("*.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert (data["day"], data["number"], data["version"], data["published_by"]) == ("2026-09-01", 1, 1, "cli")
+    assert len(data["ranking"]) == 3
+
+
+# ---------------------------------------------------------------- command line
+
+def test_cli_publish_prints_the_issue_and_exits_0(city, capsys):
+    assert main(["--home", str(city.root), "publish", "--date", "2026-09-02"]) == 0
+    assert "第1期" in capsys.readouterr().out
+    assert main(["--home", str(city.root), "publish", "--date", "2026-09-02"]) == 0
+    assert "更正" in capsys.readouterr().out
+
+
+def test_cli_publish_of_an_unranked_day_exits_1(city, capsys):
+    assert main(["--home", str(city.root), "publish", "--date", "2026-10-01"]) == 1
+    assert "没有排名" in capsys.readouterr().err
+    assert issue_files(city) == []
+
+
+def test_cli_publish_without_a_warehouse_exits_1(tmp_path, capsys):
+    assert main(["--home", str(tmp_path), "publish", "--date", "2026-09-01"]) == 1
+    assert "数据仓库" in capsys.readouterr().err
+
+
+def test_demo_city_issue_covers_every_town(demo_home):
+    issue = publish_bulletin(demo_home, date(2026, 10, 12), by=SYSTEM)
+    assert len(issue.ranking) == 23
+    assert issue.tier_counts() == {"blue": 5, "yellow": 13, "red": 5}
+    assert issue.city == "示范市" and issue.office == "示范市安委办"
