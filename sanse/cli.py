@@ -214,11 +214,36 @@ def cmd_ingest_records(home: Home, args) -> int:
 
 
 def cmd_publish(home: Home, args) -> int:
-    from sanse.bulletin import publish_bulletin
+    from sanse.access import Forbidden
+    from sanse.bulletin import BulletinError, publish_bulletin
 
-    issue = publish_bulletin(home, args.date, by=args.by or "cli")
+    try:
+        issue = publish_bulletin(home, args.date, by=_publisher(home, args.by))
+    except (Forbidden, BulletinError) as exc:
+        raise BadInput(str(exc)) from exc
     print(f"已发布《{issue.title}》第{issue.number}期（{issue.day}）{'更正版' if issue.correction else ''}")
     return OK
+
+
+def _publisher(home: Home, name: str | None):
+    """The shell operator by default; with --by, that account (and its rights) when accounts exist."""
+    from sanse.access import SYSTEM, User
+
+    if not name:
+        return SYSTEM
+    try:
+        from sanse.accounts import get_user
+    except ModuleNotFoundError as exc:  # no account store yet: the operator signs by name
+        if exc.name != "sanse.accounts":
+            raise
+        return User(name, "admin")
+    try:
+        user = get_user(home, name)
+    except LookupError:
+        user = None
+    if user is None:
+        raise BadInput(f"没有名为“{name}”的账号：请先用 sanse user add 添加")
+    return user
 
 
 def cmd_export(home: Home, args) -> int:
@@ -228,8 +253,11 @@ def cmd_export(home: Home, args) -> int:
     issue = load_issue(home, args.date)
     if issue is None:
         raise BadInput(f"{args.date} 还没有发布《每日工作动态》：请先 sanse publish --date {args.date}")
+    content = export_issue(issue, args.format)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(export_issue(issue, args.format))
+    temporary = args.out.with_name(f".{args.out.name}.tmp")
+    temporary.write_bytes(content)
+    temporary.replace(args.out)  # a reader never sees half a file
     print(f"已导出 {args.out}")
     return OK
 
