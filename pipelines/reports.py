@@ -35,6 +35,7 @@ HEADERS = {
 INTEGER_COLUMNS = ("inspections", "hazards", "major_hazards", "rectified", "halted", "cases", "detentions")
 OPTIONAL_COLUMNS = ("detentions", "fines_wan")  # an empty cell there means 0
 EXCEL_EPOCH = date(1899, 12, 30)
+OLE_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")  # the container of pre-2007 .xls files
 MAX_HEADER_SEARCH = 10
 
 
@@ -155,15 +156,17 @@ def parse_report(
 def read_table(content: bytes, source_name: str) -> tuple[int, list[str], list[tuple[int, list]]]:
     """(header row number, header cells, [(row number, cells)]) with spreadsheet numbering."""
     suffix = Path(source_name).suffix.lower()
+    if content[:8] == OLE_SIGNATURE:
+        raise ValueError("不支持旧版 Excel（.xls）文件：请在 Excel 中另存为 .xlsx 或 CSV 后再上传")
     if suffix in (".xlsx", ".xlsm") or content[:2] == b"PK":
         rows = _xlsx_rows(content)
     else:
         rows = list(csv.reader(io.StringIO(decode_text(content))))
     if not rows:
         raise ValueError("文件是空的")
-    known = {normalize_spelling(h) for pair in HEADERS.items() for h in pair}
+    known = {_header_key(h) for pair in HEADERS.items() for h in pair}
     for index, cells in enumerate(rows[:MAX_HEADER_SEARCH]):
-        hits = sum(normalize_spelling(str(c)) in known for c in cells if not _blank(c))
+        hits = sum(_header_key(c) in known for c in cells if not _blank(c))
         if hits >= 2:
             header = ["" if _blank(c) else str(c).strip() for c in cells]
             body = [(index + 2 + offset, list(r)) for offset, r in enumerate(rows[index + 1:])]
@@ -189,6 +192,7 @@ def _xlsx_rows(content: bytes) -> list[list]:
     except Exception as exc:  # openpyxl raises several types for a damaged file
         raise ValueError(f"无法打开 XLSX 文件：{exc}") from exc
     sheet = book.worksheets[0]
+    sheet.reset_dimensions()  # some exporters write a wrong <dimension>, which would cut rows off
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     book.close()
     while rows and all(_blank(c) for c in rows[-1]):
@@ -197,11 +201,10 @@ def _xlsx_rows(content: bytes) -> list[list]:
 
 
 def _map_header(header: list[str], header_row: int) -> tuple[dict[str, int], list[Problem]]:
-    names = {normalize_spelling(k): k for k in HEADERS} | {normalize_spelling(v): k for k, v in HEADERS.items()}
-    names |= {normalize_spelling("罚款金额(万元)"): "fines_wan"}
+    names = {_header_key(k): k for k in HEADERS} | {_header_key(v): k for k, v in HEADERS.items()}
     columns: dict[str, int] = {}
     for index, cell in enumerate(header):
-        key = names.get(normalize_spelling(cell))
+        key = names.get(_header_key(cell))
         if key and key not in columns:
             columns[key] = index
     missing = [key for key in HEADERS if key not in columns]
@@ -210,6 +213,11 @@ def _map_header(header: list[str], header_row: int) -> tuple[dict[str, int], lis
         for key in missing
     ]
     return columns, errors
+
+
+def _header_key(cell) -> str:
+    """Headers match whatever the spacing, letter case or width of the brackets."""
+    return normalize_spelling(str(cell)).lower().replace("（", "(").replace("）", ")")
 
 
 def parse_date(value) -> tuple[date | None, str | None]:

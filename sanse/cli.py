@@ -15,6 +15,7 @@ from sanse.config import ConfigError, read_settings, read_towns, write_settings,
 from sanse.home import Home
 
 OK, BAD_INPUT, USAGE = 0, 1, 2
+WARNINGS_SHOWN = 20  # a month of files can raise hundreds; the upload page lists them all
 
 
 class BadInput(Exception):
@@ -23,7 +24,10 @@ class BadInput(Exception):
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage error (or the help)
+        return USAGE if exc.code else OK
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return USAGE
@@ -125,7 +129,7 @@ def cmd_init(home: Home, args) -> int:
     if args.demo:
         frame = demo_reports(read_towns(home.towns_csv))
         content = frame.to_csv(index=False).encode("utf-8")
-        _ingest_all(home, [("demo-reports.csv", content)], by="demo")
+        _ingest_all(home, [("demo-reports.csv", content)], by="demo", show_warnings=False)
     _build(home)
     print(f"已初始化 {home.root}")
     return OK
@@ -143,15 +147,17 @@ def cmd_ingest(home: Home, args) -> int:
     return OK
 
 
-def _ingest_all(home: Home, contents: list[tuple[str, bytes]], *, by: str) -> None:
+def _ingest_all(home: Home, contents: list[tuple[str, bytes]], *, by: str, show_warnings: bool = True) -> None:
     """Validate every file first; write only when all are clean."""
     from pipelines.ingest import check_report, ingest_file
 
     reports = [(name, check_report(home, content, name)) for name, content in contents]
     bad = [(name, r) for name, r in reports if not r.ok]
-    for name, report in reports:
-        for warning in report.warnings:
-            print(f"提醒 {name} {warning}", file=sys.stderr)
+    warnings = [f"提醒 {name} {warning}" for name, report in reports for warning in report.warnings]
+    if show_warnings and warnings:
+        print("\n".join(warnings[:WARNINGS_SHOWN]), file=sys.stderr)
+        if len(warnings) > WARNINGS_SHOWN:
+            print(f"……另有 {len(warnings) - WARNINGS_SHOWN} 条提醒未列出（共 {len(warnings)} 条）", file=sys.stderr)
     if bad:
         lines = [f"{name} {problem}" for name, report in bad for problem in report.errors]
         raise BadInput("以下文件有错误，没有导入任何数据：\n" + "\n".join(lines))
