@@ -66,8 +66,6 @@ def run_checks(con: duckdb.DuckDBPyConnection) -> None:
 
 def rankings(window_sums: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Rank every day under the rules version in force that day, then add movement."""
-    if window_sums.empty:
-        return pd.DataFrame()
     window_sums = window_sums.rename(columns={"town_code": "code"})
     days = sorted(window_sums["date"].unique())
     parts = []
@@ -79,6 +77,8 @@ def rankings(window_sums: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         ranked = rank_blocks(frame, version)
         ranked["rules_effective"] = version.effective
         parts.append(ranked)
+    if not parts:  # nothing reported yet: an empty table that still has every column
+        parts.append(rank_blocks(window_sums, settings.versions[0]).assign(rules_effective=None))
     ranked = pd.concat(parts, ignore_index=True)
     threshold = {d: settings.rules_on(d).red_alert_streak for d in days}
     return add_movement(ranked, threshold.__getitem__)
