@@ -6,7 +6,7 @@ import csv
 import io
 import tomllib
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -177,27 +177,33 @@ def read_settings(path: Path) -> Settings:
 
 def parse_settings(data: dict) -> Settings:
     raw = dict(data.get("campaign", {}))
-    start = raw.get("start")
-    if isinstance(start, str):
-        start = date.fromisoformat(start)
+    first_issue = raw.get("first_issue", 1)
+    if not isinstance(first_issue, int) or isinstance(first_issue, bool) or first_issue < 0:
+        raise ConfigError("rules.toml [campaign]：first_issue 应为非负整数")
     campaign = Campaign(
-        start=start,
+        start=_date(raw.get("start"), "rules.toml [campaign] start"),
         title=str(raw.get("title", "每日工作动态")),
-        first_issue=int(raw.get("first_issue", 1)),
+        first_issue=first_issue,
         city=str(raw.get("city", "")),
         anonymous_read=bool(raw.get("anonymous_read", False)),
     )
-    versions = tuple(_parse_rules(v, i) for i, v in enumerate(data.get("rules", [{}]) or [{}]))
+    listed = data.get("rules") or [{}]
+    if isinstance(listed, dict):  # a single [rules] table instead of [[rules]]
+        listed = [listed]
+    versions = tuple(_parse_rules(v, i) for i, v in enumerate(listed))
     versions = tuple(sorted(versions, key=lambda v: v.effective or date.min))
+    dated = [v.effective for v in versions[1:]]
+    if None in dated:
+        raise ConfigError("rules.toml：只有一个 [[rules]] 可以不写 effective，其余每个都要写明生效日期")
+    if len(set(dated)) < len(dated) or (versions[0].effective is not None and versions[0].effective in dated):
+        raise ConfigError("rules.toml：两个 [[rules]] 的 effective 生效日期相同")
     extra = {k: v for k, v in data.items() if k not in ("campaign", "rules")}
     return Settings(campaign, versions, extra)
 
 
 def _parse_rules(raw: dict, index: int) -> Rules:
     where = f"rules.toml 第{index + 1}个 [[rules]]"
-    effective = raw.get("effective")
-    if isinstance(effective, str):
-        effective = date.fromisoformat(effective)
+    effective = _date(raw.get("effective"), f"{where} effective")
     window = raw.get("window", "cumulative")
     if window not in WINDOWS:
         raise ConfigError(f"{where}：window 应为 {'/'.join(WINDOWS)}")
@@ -205,13 +211,19 @@ def _parse_rules(raw: dict, index: int) -> Rules:
     if normalization not in NORMALIZATIONS:
         raise ConfigError(f"{where}：normalization 应为 {'/'.join(NORMALIZATIONS)}")
     indicators = tuple(_parse_indicator(i, where) for i in raw.get("indicators", [])) or DEFAULT_INDICATORS
-    if sum(i.weight for i in indicators) <= 0:
-        raise ConfigError(f"{where}：指标权重之和必须大于 0")
-    blue, red = float(raw.get("blue", 5)), float(raw.get("red", 5))
-    if blue < 0 or red < 0:
-        raise ConfigError(f"{where}：blue 和 red 不能为负")
+    if sum(i.weight for i in indicators) <= 0 or any(i.weight < 0 for i in indicators):
+        raise ConfigError(f"{where}：指标权重不能为负，且之和必须大于 0")
+    if len({i.key for i in indicators}) < len(indicators):
+        raise ConfigError(f"{where}：指标 key 不能重复")
+    blue, red = _tier_size(raw.get("blue", 5), "blue", where), _tier_size(raw.get("red", 5), "red", where)
+    if blue < 1 and red < 1 and blue + red > 1:
+        raise ConfigError(f"{where}：blue 与 red 的比例之和不能超过 1")
+    streak = raw.get("red_alert_streak", 3)
+    if not isinstance(streak, int) or isinstance(streak, bool) or streak < 1:
+        raise ConfigError(f"{where}：red_alert_streak 应为正整数（连续几天红色即约谈）")
     known = {i.key for i in indicators} | set(COUNT_COLUMNS) | {"score"}
-    tie_break = tuple(raw.get("tie_break", []))
+    listed = raw.get("tie_break", [])
+    tie_break = (listed,) if isinstance(listed, str) else tuple(listed)
     for column in tie_break:
         if column not in known:
             raise ConfigError(f"{where}：tie_break 中的“{column}”不是指标或计数列")
@@ -222,10 +234,31 @@ def _parse_rules(raw: dict, index: int) -> Rules:
         indicators=indicators,
         blue=blue,
         red=red,
-        red_alert_streak=int(raw.get("red_alert_streak", 3)),
+        red_alert_streak=streak,
         tie_break=tie_break,
         note=str(raw.get("note", "")),
     )
+
+
+def _date(value, where: str) -> date | None:
+    """A TOML date, or a string written as YYYY-MM-DD."""
+    if isinstance(value, datetime):
+        return value.date()
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f"{where} 应为 YYYY-MM-DD 格式的日期，而不是“{value}”") from None
+
+
+def _tier_size(value, name: str, where: str) -> float:
+    """A count of towns (a whole number) or a share of the group (between 0 and 1)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ConfigError(f"{where}：{name} 应为镇街个数或 0 到 1 之间的比例")
+    if value > 1 and not float(value).is_integer():
+        raise ConfigError(f"{where}：{name} 为 {value}：个数应为整数，比例应在 0 到 1 之间")
+    return float(value)
 
 
 def _parse_indicator(raw: dict, where: str) -> Indicator:

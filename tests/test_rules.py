@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sanse.cli import main
+from sanse.config import ConfigError, parse_settings, settings_to_toml
 from sanse.demo import demo_reports, demo_towns
 
 KEYS = [
@@ -432,3 +433,63 @@ def test_a_correction_changes_the_ranking(tmp_path, capsys):
     assert main(["--home", str(tmp_path / "home"), "ingest", str(corrected)]) == 0
     rows = by_code(cli_ranking(tmp_path / "home", D1, capsys))
     assert (rows["A"]["rank"], rows["A"]["major_hazards"], rows["B"]["rank"]) == (1, 3, 2)
+
+
+# ---------------------------------------------------------------- rules.toml
+
+def test_rules_on_picks_the_latest_version_not_after_the_day():
+    settings = parse_settings(tomllib.loads(
+        '[[rules]]\nwindow = "daily"\n\n[[rules]]\neffective = 2026-03-10\nblue = 3\n\n'
+        '[[rules]]\neffective = 2026-03-05\nred = 2\n'
+    ))
+    assert [v.effective for v in settings.versions] == [None, date(2026, 3, 5), date(2026, 3, 10)]
+    assert settings.rules_on(date(2026, 3, 4)).window == "daily"
+    assert settings.rules_on(date(2026, 3, 5)).red == 2
+    assert settings.rules_on(date(2026, 3, 9)).red == 2
+    assert settings.rules_on(date(2026, 3, 10)).blue == 3
+
+
+def test_settings_survive_a_round_trip_with_unknown_sections_kept():
+    text = ('[campaign]\nstart = 2026-03-01\nfirst_issue = 7\n\n[accounts]\nanonymous = true\n\n'
+            '[[rules]]\nblue = 0.2\nred = 0.2\ntie_break = ["inspections"]\n')
+    settings = parse_settings(tomllib.loads(text))
+    again = parse_settings(tomllib.loads(settings_to_toml(settings)))
+    assert again == settings
+    assert again.extra == {"accounts": {"anonymous": True}}
+    assert (again.campaign.first_issue, again.versions[0].blue, again.versions[0].tie_break) == (7, 0.2, ("inspections",))
+
+
+def test_a_single_rules_table_is_one_version():
+    assert parse_settings(tomllib.loads('[rules]\nwindow = "daily"\n')).versions[0].window == "daily"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('[campaign]\nstart = "2026-13-01"\n', "YYYY-MM-DD"),
+        ('[[rules]]\neffective = "下周一"\n', "effective"),
+        ('[[rules]]\nwindow = "weekly"\n', "window"),
+        ('[[rules]]\nnormalization = "softmax"\n', "normalization"),
+        ("[[rules]]\nblue = 2.5\n", "整数"),
+        ("[[rules]]\nred = -1\n", "red"),
+        ("[[rules]]\nblue = 0.6\nred = 0.6\n", "比例之和"),
+        ("[[rules]]\nred_alert_streak = 0\n", "red_alert_streak"),
+        ('[[rules]]\ntie_break = ["mood"]\n', "tie_break"),
+        ("[[rules]]\n[[rules.indicators]]\nkey = \"x\"\nnumerator = \"smiles\"\n", "numerator"),
+        ("[[rules]]\n[[rules.indicators]]\nkey = \"x\"\nnumerator = \"cases\"\nweight = -1\n"
+         "[[rules.indicators]]\nkey = \"y\"\nnumerator = \"halted\"\nweight = 2\n", "权重"),
+        ('[[rules]]\nblue = 3\n\n[[rules]]\nblue = 4\n', "effective"),
+        ('[[rules]]\neffective = 2026-03-01\n\n[[rules]]\neffective = 2026-03-01\n', "相同"),
+    ],
+)
+def test_bad_rules_are_refused_with_a_chinese_message(text, words):
+    with pytest.raises(ConfigError, match=words):
+        parse_settings(tomllib.loads(text))
+
+
+def test_cli_refuses_a_bad_rules_file_with_exit_1(tmp_path, capsys):
+    write_home(tmp_path / "src", TOWNS3, "[[rules]]\nblue = 2.5\n", None)
+    code = main(["--home", str(tmp_path / "h"), "init", "--towns", str(tmp_path / "src" / "towns.csv"),
+                 "--rules", str(tmp_path / "src" / "rules.toml")])
+    assert code == 1
+    assert "blue" in capsys.readouterr().err
