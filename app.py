@@ -4,7 +4,7 @@ import streamlit as st
 
 from sanse.i18n import LANGUAGES
 from ui import data
-from ui.session import DAY, GROUP, LANG, t
+from ui.session import DAY, GROUP, LANG, lang, t
 from ui.signin import current_user, sidebar_block
 
 st.set_page_config(page_title="三色晾晒", page_icon="🚦", layout="wide")
@@ -12,24 +12,30 @@ st.set_page_config(page_title="三色晾晒", page_icon="🚦", layout="wide")
 user = current_user()
 
 with st.sidebar:
-    st.radio(t("sidebar.language"), list(LANGUAGES), format_func=LANGUAGES.get, key=LANG, horizontal=True)
+    # Widgets keep their own keys; the choice is copied to a plain key that the pages read.
+    st.session_state[LANG] = st.radio(
+        t("sidebar.language"), list(LANGUAGES), index=list(LANGUAGES).index(lang()),
+        format_func=LANGUAGES.get, horizontal=True, key="sanse.lang.pick",
+    )
     days = data.dates() if user else []
     if days:
-        if st.session_state.get(DAY) not in days:
-            st.session_state[DAY] = days[-1]
-        st.date_input(t("sidebar.date"), min_value=days[0], max_value=days[-1], key=DAY)
+        current = st.session_state.get(DAY) if st.session_state.get(DAY) in days else days[-1]
+        st.session_state[DAY] = st.date_input(
+            t("sidebar.date"), value=current, min_value=days[0], max_value=days[-1], key="sanse.date.pick",
+        )
         groups = data.groups()
         if len(groups) > 1:
-            if st.session_state.get(GROUP) not in groups:
-                st.session_state[GROUP] = groups[0]
-            st.selectbox(t("sidebar.group"), groups, key=GROUP)
+            current = st.session_state.get(GROUP) if st.session_state.get(GROUP) in groups else groups[0]
+            st.session_state[GROUP] = st.selectbox(
+                t("sidebar.group"), groups, index=groups.index(current), key="sanse.group.pick",
+            )
         else:
             st.session_state[GROUP] = None
     sidebar_block(user)
 
 
 def page(path: str, key: str, icon: str) -> st.Page:
-    return st.Page(path, title=t(f"nav.{key}"), icon=icon, url_path=key)
+    return st.Page(path, title=t(f"nav.{key}"), icon=icon)
 
 
 if user is None:

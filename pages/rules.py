@@ -49,7 +49,7 @@ if day is not None:
 st.subheader(t("rules.history"))
 st.dataframe(
     pd.DataFrame({
-        t("rules.effective"): [v.effective or t("rules.from_start") for v in settings.versions],
+        t("rules.effective"): [str(v.effective or t("rules.from_start")) for v in settings.versions],
         t("rules.window"): [t(f"window.{v.window}") for v in settings.versions],
         t("rules.normalization"): [t(f"norm.{v.normalization}") for v in settings.versions],
         t("rules.blue"): [f"{v.blue:g}" for v in settings.versions],
@@ -82,7 +82,7 @@ if me.may("change_rules") and day is not None:
             for i in current.indicators
         ]
         note = st.text_input(t("rules.change.note"), key="rules.change.note")
-        if st.form_submit_button(t("rules.change.submit"), type="primary"):
+        if st.form_submit_button(t("rules.change.submit"), type="primary", key="rules.change.submit"):
             new = replace(
                 current, effective=effective, window=window, normalization=normalization,
                 blue=blue, red=red, red_alert_streak=int(streak), note=note,

@@ -11,6 +11,9 @@ from pathlib import Path
 class Home:
     root: Path
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+
     @classmethod
     def resolve(cls, home: str | os.PathLike | None = None) -> "Home":
         """`--home DIR`, else `SANSE_HOME`, else `./data`."""

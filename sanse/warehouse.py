@@ -1,12 +1,16 @@
 """Typed reads from the built warehouse: the one place that queries DuckDB for the app and CLI.
 
-Connections are read-only. A build swaps a new file in by rename, so a reader holding the
-old file keeps a consistent view; `Warehouse.fresh()` tells when to reopen.
+Each build is its own file, `warehouse-<stamp>.duckdb`; `warehouse.duckdb` is a symlink to
+the current one, swapped atomically. A reader opens the file the link points to, read-only,
+and keeps a consistent view while newer builds land; `Warehouse.fresh()` tells when to
+reopen. Distinct file names also keep DuckDB from handing a reader its cached instance of an
+older build under the same path.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,11 +34,14 @@ class Warehouse:
 
     @classmethod
     def open(cls, home: Home) -> "Warehouse":
-        path = home.warehouse
-        if not path.exists():
-            raise NotBuilt(f"还没有生成数据仓库：请先运行 sanse --home {home.root} build")
-        con = duckdb.connect(str(path), read_only=True)
-        return cls(path, con, _identity(path))
+        for _ in range(3):  # a build may retire the file between resolving and opening it
+            try:
+                path = home.warehouse.resolve(strict=True)
+                con = duckdb.connect(str(path), read_only=True)
+                return cls(home.warehouse, con, _identity(home.warehouse))
+            except (FileNotFoundError, duckdb.IOException):
+                continue
+        raise NotBuilt(f"还没有生成数据仓库：请先运行 sanse --home {home.root} build")
 
     def fresh(self) -> bool:
         """False once a newer build has been swapped in."""
@@ -42,6 +49,9 @@ class Warehouse:
             return _identity(self.path) == self.identity
         except FileNotFoundError:
             return False
+
+    def close(self) -> None:
+        self.con.close()
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         frame = self.con.cursor().execute(sql, params or []).df()
@@ -118,6 +128,40 @@ class Warehouse:
         )
 
 
+def current_identity(home: Home) -> tuple[int, int] | None:
+    """Which build is current (None before the first build)."""
+    try:
+        return _identity(home.warehouse)
+    except FileNotFoundError:
+        return None
+
+
+def install_build(home: Home, built: Path) -> Path:
+    """Make the finished build file `built` the current warehouse, atomically.
+
+    The file is renamed to a unique name and the `warehouse.duckdb` symlink is replaced to
+    point at it; builds older than the previous one are removed (a reader that still has one
+    open keeps reading it until it closes).
+    """
+    final = home.root / f"warehouse-{time.time_ns():020d}.duckdb"
+    os.replace(built, final)
+    link = home.root / f".warehouse-{final.stem}.link"
+    os.symlink(final.name, link)
+    os.replace(link, home.warehouse)
+    _fsync_directory(home.root)
+    for old in sorted(home.root.glob("warehouse-*.duckdb"))[:-2]:
+        old.unlink(missing_ok=True)
+    return final
+
+
 def _identity(path: Path) -> tuple[int, int]:
-    stat = os.stat(path)
+    stat = os.stat(path)  # follows the link: the current build file
     return stat.st_ino, stat.st_mtime_ns
+
+
+def _fsync_directory(path: Path) -> None:
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)

@@ -137,3 +137,19 @@ def _totals(identity, day: date, group: str | None) -> dict[str, dict[str, float
 def clear() -> None:
     """After a write from this process (upload, publish, rule change)."""
     st.cache_data.clear()
+
+
+def tier_confidence(day: date, group: str | None):
+    """The day's tiers with rank intervals, tier chances and 待定 flags (simulated once per build)."""
+    from sanse.confidence import confidence_settings
+
+    rules = settings().rules_on(day)
+    return _tier_confidence(warehouse().identity, day, group, rules, confidence_settings(settings()))
+
+
+@st.cache_data(ttl=3600, max_entries=32)
+def _tier_confidence(identity, day: date, group: str | None, _rules, _confidence) -> pd.DataFrame:
+    from sanse.confidence import tier_confidence as simulate
+
+    block = warehouse().window_sums(day, _rules.window, group)
+    return simulate(block, _rules, _confidence)

@@ -28,7 +28,12 @@ def tier_label(tier: str) -> str:
 
 
 def chosen_day() -> date | None:
-    return st.session_state.get(DAY)
+    """The sidebar's date; the latest ranking day when none was chosen yet."""
+    from ui import data
+
+    days = data.dates()
+    day = st.session_state.get(DAY)
+    return day if day in days else (days[-1] if days else None)
 
 
 def chosen_group() -> str | None:

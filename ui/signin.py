@@ -54,7 +54,7 @@ def signin_form() -> None:
     with st.form("sanse.signin", clear_on_submit=True):
         name = st.text_input(t("signin.name"), key="sanse.signin.name")
         password = st.text_input(t("signin.password"), type="password", key="sanse.signin.password")
-        if st.form_submit_button(t("signin.submit")):
+        if st.form_submit_button(t("signin.submit"), key="sanse.signin.submit"):
             try:
                 st.session_state[USER] = accounts.authenticate(data.home(), name.strip(), password)
             except accounts.SignInFailed as exc:

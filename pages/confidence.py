@@ -1,0 +1,94 @@
+"""统计可信度: which colours the data can support — rank intervals, tier chances, 待定 tiers,
+the day's rankability, and a funnel plot per indicator."""
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from sanse.confidence import ADJUSTMENTS, confidence_settings, provisional_count, rankability
+from sanse.funnel import funnel
+from sanse.tiers import TIER_COLOURS
+from ui import data
+from ui.session import chosen_day, chosen_group, format_day, lang, t, tier_label
+from ui.tables import indicator_label
+
+day, group = chosen_day(), chosen_group()
+if day is None:
+    st.info(t("empty.no_data"))
+    st.stop()
+
+settings = data.settings()
+rules = settings.rules_on(day)
+chosen = confidence_settings(settings)
+st.title(t("confidence.title", day=format_day(day)))
+st.caption(t("confidence.caption", draws=chosen.draws, threshold=f"{chosen.provisional_below:.0%}"))
+
+block = data.window_sums(day, rules.window, group)
+if block.empty:
+    st.warning(t("empty.no_ranking", day=format_day(day)))
+    st.stop()
+
+tiers = data.tier_confidence(day, group)
+score = rankability(block, rules)
+left, right = st.columns(2)
+left.metric(t("confidence.rankability"), "—" if score.value != score.value else f"{score.value:.2f}")
+right.metric(t("confidence.provisional"), provisional_count(tiers))
+st.info(score.sentence_zh if lang() == "zh" else score.sentence_en)
+
+table = tiers.sort_values(["group", "rank", "code"])
+note = table["confidence_note"] if lang() == "zh" else table["confidence_note_en"]
+shown = {
+    t("col.rank"): table["rank"].astype(int),
+    t("col.town"): table["town"],
+    t("col.tier"): [
+        tier_label(tier) + (f"（{t('confidence.pending')}）" if pending else "")
+        for tier, pending in zip(table["tier"], table["provisional"])
+    ],
+    t("confidence.median_rank"): table["median_rank"],
+    t("confidence.interval"): [f"{int(lo)}–{int(hi)}" for lo, hi in zip(table["rank_low"], table["rank_high"])],
+    t("confidence.p_blue"): table["p_blue"] * 100,
+    t("confidence.p_red"): table["p_red"] * 100,
+    t("col.flags"): note,
+}
+st.dataframe(
+    shown, hide_index=True, width="stretch", key="confidence.table",
+    column_config={
+        t("confidence.p_blue"): st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100),
+        t("confidence.p_red"): st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100),
+    },
+)
+
+st.subheader(t("confidence.funnel"))
+adjust = st.radio(
+    t("confidence.adjust"), ADJUSTMENTS, index=ADJUSTMENTS.index(chosen.funnel_adjust),
+    format_func=lambda a: t(f"confidence.adjust.{a}"), horizontal=True, key="confidence.adjust",
+)
+funnel_group = group if group is not None else block["group"].iloc[0]
+group_block = block[block["group"] == funnel_group]
+tier_of = dict(zip(tiers["code"], tiers["tier"]))
+for tab, indicator in zip(st.tabs([indicator_label(i) for i in rules.indicators]), rules.indicators):
+    with tab:
+        plot = funnel(group_block, indicator, rules, adjust, group=funnel_group)
+        limits, points = plot.limits, plot.points.dropna(subset=["rate"])
+        figure = go.Figure()
+        for level, dash in (("998", "solid"), ("95", "dash")):
+            for side in ("lower", "upper"):
+                figure.add_scatter(
+                    x=limits["denominator"], y=limits[f"{side}_{level}"] * 100, mode="lines",
+                    line=dict(color="#666", dash=dash, width=1), hoverinfo="skip",
+                    name=t(f"confidence.limit_{level}"), showlegend=side == "lower",
+                )
+        figure.add_hline(y=plot.target * 100, line=dict(color="#333", width=1), annotation_text=t("confidence.target"))
+        figure.add_scatter(
+            x=points["denominator"], y=points["rate"] * 100, mode="markers+text", text=points["town"],
+            textposition="top center", name=t("nav.town"),
+            marker=dict(size=10, color=[TIER_COLOURS[tier_of.get(c, "yellow")] for c in points["code"]],
+                        line=dict(color="#222", width=1)),
+        )
+        figure.update_layout(
+            height=420, margin=dict(l=0, r=0, t=10, b=0), yaxis_ticksuffix="%",
+            xaxis_title=t(f"col.{indicator.denominator}"), yaxis_title=indicator_label(indicator),
+            legend=dict(orientation="h", y=-0.2),
+        )
+        st.plotly_chart(figure, key=f"confidence.funnel.{indicator.key}", config={"displayModeBar": False})
+        above, below = plot.outside("95", "above"), plot.outside("95", "below")
+        st.caption(t("confidence.outside", above="、".join(above) or "—", below="、".join(below) or "—"))

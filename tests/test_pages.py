@@ -1,0 +1,154 @@
+"""Every page under Streamlit's AppTest: runs without exception, key widgets are there, and what
+is on screen matches the ranking in the warehouse."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sanse.access import User
+from sanse.bulletin import publish_bulletin
+from sanse.access import SYSTEM
+from sanse.warehouse import Warehouse
+
+APP = str(Path(__file__).parents[1] / "app.py")
+LAST_DAY = date(2026, 10, 30)
+ADMIN = User("office", "admin")
+CLERK = User("clerk", "town", "T03")
+
+
+@pytest.fixture
+def home(demo_home, monkeypatch):
+    monkeypatch.setenv("SANSE_HOME", str(demo_home.root))
+    return demo_home
+
+
+def open_page(page: str, user: User | None = None, **state) -> AppTest:
+    """Run the app on `page`. (AppTest shows only the page's own elements after a switch;
+    the sidebar's date and group are therefore set through session state.)"""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if user is not None:
+        at.session_state["sanse.user"] = user
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def text_of(at: AppTest) -> str:
+    parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [e.value for e in at.title]
+    parts += [e.value for e in at.subheader] + [e.value for e in at.header]
+    parts += [str(e.proto) for e in at.get("html")]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_overview_opens_on_the_latest_day_with_every_town_on_the_board(home):
+    at = open_page("overview")
+    assert at.date_input(key="sanse.date.pick").value == LAST_DAY
+    ranking = Warehouse.open(home).ranking(LAST_DAY)
+    board = text_of(at)
+    for row in ranking.itertuples():
+        assert row.town in board
+    blue = int((ranking["tier"] == "blue").sum())
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["蓝"] == str(blue)
+    assert metrics["检查企业数"].replace(",", "").isdigit()
+
+
+def test_overview_shows_the_chosen_date(home):
+    at = open_page("overview", **{"sanse.date": date(2026, 9, 15)})
+    assert at.date_input(key="sanse.date.pick").value == date(2026, 9, 15)
+    assert "2026年9月15日" in at.title[0].value
+
+
+def test_ranking_table_matches_the_warehouse_rank_and_tier(home):
+    at = open_page("ranking")
+    table = at.dataframe[0].value
+    ranking = Warehouse.open(home).ranking(LAST_DAY)
+    assert list(table["镇街"]) == list(ranking["town"])
+    assert list(table["等级"]) == [{"blue": "蓝", "yellow": "黄", "red": "红"}[t] for t in ranking["tier"]]
+    assert list(table["排名"]) == list(ranking["rank"])
+
+
+def test_ranking_search_narrows_the_table(home):
+    at = open_page("ranking")
+    at.text_input(key="ranking.search").set_value("云岫").run()
+    assert list(at.dataframe[0].value["镇街"]) == ["云岫街道"]
+
+
+def test_town_detail_shows_rank_and_what_it_would_take(home):
+    ranking = Warehouse.open(home).ranking(LAST_DAY)
+    red = ranking[ranking["tier"] == "red"].iloc[0]
+    at = open_page("town", **{"town.pick": red["code"]})
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["名次"] == f"第 {int(red['rank'])} / 23 名"
+    lifts = [m.value for m in at.markdown if "可升为" in m.value]
+    assert lifts, "a red town is told what would lift it"
+
+
+def test_town_account_opens_on_its_own_town(home):
+    at = open_page("town", CLERK)
+    assert at.selectbox(key="town.pick").value == "T03"
+
+
+def test_english_switch_translates_the_page(home):
+    at = open_page("ranking", **{"sanse.lang": "en"})
+    assert at.title[0].value.startswith("Daily ranking")
+    assert "Town" in at.dataframe[0].value.columns
+
+
+def test_bulletin_page_says_nothing_published_then_admin_publishes(home):
+    at = open_page("bulletin", ADMIN)
+    assert any("还没有发布" in i.value for i in at.info)
+    at.checkbox(key="bulletin.confirm").check().run()
+    at.button(key="bulletin.publish").click().run()
+    assert not at.exception
+    assert any("第1期" in h.value for h in at.header)
+    assert at.get("download_button")
+
+
+def test_reader_sees_a_published_issue_without_the_publish_button(home):
+    publish_bulletin(home, LAST_DAY, by=SYSTEM)
+    at = open_page("bulletin")
+    assert any("第1期" in h.value for h in at.header)
+    assert not [b for b in at.button if b.key == "bulletin.publish"]
+    keys = {b.proto.id for b in at.get("download_button")}
+    assert len(keys) == 4
+
+
+def test_rules_page_shows_the_rules_in_force(home):
+    at = open_page("rules")
+    indicators = at.dataframe[0].value
+    assert list(indicators.iloc[:, 0]) == ["重大隐患发现率", "停产停业率", "立案查处率"]
+
+
+def test_admin_changes_the_rules_from_a_date_and_earlier_days_keep_theirs(home):
+    before = Warehouse.open(home).ranking(date(2026, 10, 1))
+    at = open_page("rules", ADMIN, **{"sanse.date": date(2026, 10, 20)})
+    at.number_input(key="rules.change.blue").set_value(3)
+    at.button(key="rules.change.submit").click().run()
+    assert not at.exception
+    assert any("2026-10-20" in s.value for s in at.success)
+    warehouse = Warehouse.open(home)
+    assert (warehouse.ranking(date(2026, 10, 20))["tier"] == "blue").sum() == 3
+    assert warehouse.ranking(date(2026, 10, 1))[["code", "tier"]].equals(before[["code", "tier"]])
+    assert len(at.dataframe[1].value) == 2
+
+
+def test_submit_page_offers_the_template_and_history(home):
+    at = open_page("submit", ADMIN)
+    assert at.get("download_button")
+    assert at.dataframe[-1].value.shape[0] > 0
+
+
+def test_viewer_has_no_submit_page(home):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    with pytest.raises(Exception):
+        at.switch_page("pages/submit.py").run()
