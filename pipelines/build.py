@@ -7,6 +7,7 @@ build leaves nothing half-done.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import uuid
 from dataclasses import dataclass
@@ -86,6 +87,16 @@ def rankings(window_sums: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 
 def build(home: Home) -> BuildResult:
     home.ensure()
+    # One build at a time: a slow build that read the log earlier must not rename its older
+    # result over a newer one. Under the lock, any .build-* file is left by a killed build.
+    with open(home.root / ".build.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for leftover in home.root.glob(".build-*.duckdb*"):
+            leftover.unlink(missing_ok=True)
+        return _build(home)
+
+
+def _build(home: Home) -> BuildResult:
     towns = read_towns(home.towns_csv)
     settings = read_settings(home.rules_toml)
     tmp = home.warehouse.with_name(f".build-{uuid.uuid4().hex[:8]}.duckdb")

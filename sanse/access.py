@@ -1,12 +1,17 @@
-"""Who may do what (SPEC 8), enforced by the domain functions themselves, not by the pages."""
+"""Who may do what (SPEC 8), enforced by the domain functions themselves, not by the pages;
+and the `[access]` settings that give single-sign-on identities their role."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
+from sanse.config import ConfigError, Settings, Town, normalize_spelling, town_lookup
+
 Role = Literal["admin", "town", "viewer"]
 Action = Literal["read", "submit", "publish", "change_rules", "manage_accounts", "read_audit"]
+ROLES: tuple[Role, ...] = ("admin", "town", "viewer")
+ROLE_LABELS = {"admin": "管理员", "town": "镇街", "viewer": "只读"}
 
 
 class Forbidden(PermissionError):
@@ -28,6 +33,11 @@ class User:
             return self.role == "town" and town_code is not None and town_code == self.town_code
         return False
 
+    @property
+    def submits(self) -> bool:
+        """Whether this user may submit figures for at least one town."""
+        return self.role == "admin" or (self.role == "town" and self.town_code is not None)
+
 
 SYSTEM = User("cli", "admin")  # the operator at the server's shell, who owns the home directory
 ANONYMOUS = User("anonymous", "viewer")
@@ -38,6 +48,12 @@ def require(user: User, action: Action, town_code: str | None = None) -> None:
         raise Forbidden(_REFUSALS.get(action, "没有权限进行此操作"))
 
 
+def require_submitter(user: User) -> None:
+    """Refuse a user who may not submit for any town (a viewer) before reading the file."""
+    if not user.submits:
+        raise Forbidden("只读账号不能报送数据")
+
+
 _REFUSALS = {
     "submit": "本账号只能报送本镇街的数据",
     "publish": "只有市安委办管理员可以发布《每日工作动态》",
@@ -45,3 +61,88 @@ _REFUSALS = {
     "manage_accounts": "只有管理员可以管理账号",
     "read_audit": "只有管理员可以查看操作日志",
 }
+
+
+# ---------------------------------------------------------------- [access] in rules.toml
+
+@dataclass(frozen=True)
+class AccessSettings:
+    """Which single-sign-on identities hold which role, and whether anyone may read signed out.
+
+    Identities are e-mail addresses or OIDC `sub` values, compared without case. An entry
+    starting with `@` matches a whole e-mail domain (`"@ajb.example.cn"`); `"*"` in
+    `viewers` lets every signed-in identity read.
+    """
+
+    admins: tuple[str, ...] = ()
+    viewers: tuple[str, ...] = ()
+    towns: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (town code, identities)
+    anonymous_read: bool = False
+
+    def role_of(self, identities: list[str]) -> tuple[Role, str | None] | None:
+        """(role, town code) for the first list that names one of `identities`; admins first."""
+        identities = [i for i in identities if i and i.strip()]
+        if not identities:
+            return None
+        if _listed(self.admins, identities):
+            return "admin", None
+        for code, members in self.towns:
+            if _listed(members, identities):
+                return "town", code
+        if "*" in self.viewers or _listed(self.viewers, identities):
+            return "viewer", None
+        return None
+
+
+def access_settings(settings: Settings, towns: list[Town] | None = None) -> AccessSettings:
+    """Read `[access]` (kept in `Settings.extra`) and `campaign.anonymous_read`.
+
+    ```toml
+    [access]
+    admins = ["zhang@ajb.example.cn"]
+    viewers = ["@ajb.example.cn"]        # or ["*"]: any signed-in identity may read
+    [access.towns]
+    T01 = ["li@yunxiu.example.cn"]       # code, name or alias when `towns` is given
+    ```
+    """
+    raw = settings.extra.get("access", {}) or {}
+    if not isinstance(raw, dict):
+        raise ConfigError("rules.toml 的 [access] 应为一个表")
+    lookup = town_lookup(towns) if towns else None
+    town_entries = []
+    for spelling, members in (raw.get("towns", {}) or {}).items():
+        code = str(spelling)
+        if lookup is not None:
+            town = lookup.get(normalize_spelling(code))
+            if town is None:
+                raise ConfigError(f"rules.toml [access.towns] 中的“{code}”不是 towns.csv 里的镇街")
+            code = town.code
+        town_entries.append((code, _identities(members, f"[access.towns] {spelling}", anyone=False)))
+    return AccessSettings(
+        admins=_identities(raw.get("admins", []), "[access] admins", anyone=False),
+        viewers=_identities(raw.get("viewers", []), "[access] viewers", anyone=True),
+        towns=tuple(town_entries),
+        anonymous_read=settings.campaign.anonymous_read,
+    )
+
+
+def _identities(value, where: str, *, anyone: bool) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise ConfigError(f"rules.toml {where} 应为字符串列表，例如 [\"a@example.cn\"]")
+    members = tuple(str(v).strip().casefold() for v in value if str(v).strip())
+    if "*" in members and not anyone:
+        raise ConfigError(f"rules.toml {where} 不能写“*”：只有 viewers 可以对所有登录用户开放")
+    return members
+
+
+def _listed(members: tuple[str, ...], identities: list[str]) -> bool:
+    for identity in identities:
+        identity = identity.strip().casefold()
+        if not identity:
+            continue
+        for member in members:
+            if member == identity:
+                return True
+            if member.startswith("@") and "@" in identity and identity.endswith(member):
+                return True
+    return False

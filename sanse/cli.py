@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sanse.access import Forbidden, User
 from sanse.config import ConfigError, read_settings, read_towns, write_settings, write_towns
 from sanse.home import Home
 
@@ -88,6 +89,15 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--role", required=True, choices=("admin", "town", "viewer"))
     q.add_argument("--town", help="the town of a town account (name, code or alias)")
     q.set_defaults(run=cmd_user_add)
+    q = user_sub.add_parser("passwd", help="set a new password (also lifts a sign-in lock-out)")
+    q.add_argument("name")
+    q.set_defaults(run=cmd_user_passwd)
+    q = user_sub.add_parser("disable", help="stop an account from signing in")
+    q.add_argument("name")
+    q.add_argument("--enable", action="store_true", help="allow it again")
+    q.set_defaults(run=cmd_user_disable)
+    q = user_sub.add_parser("list", help="list the accounts")
+    q.set_defaults(run=cmd_user_list)
 
     p = sub.add_parser("demo-data", help="write synthetic demo data")
     p.add_argument("--out", required=True, type=Path)
@@ -129,29 +139,43 @@ def cmd_init(home: Home, args) -> int:
     if args.demo:
         frame = demo_reports(read_towns(home.towns_csv))
         content = frame.to_csv(index=False).encode("utf-8")
-        _ingest_all(home, [("demo-reports.csv", content)], by="demo", show_warnings=False)
+        _ingest_all(home, [("demo-reports.csv", content)], by=User("demo", "admin"), show_warnings=False)
     _build(home)
     print(f"已初始化 {home.root}")
     return OK
 
 
 def cmd_ingest(home: Home, args) -> int:
+    user = _acting_user(home, args.user)
     contents = []
     for path in args.files:
         if not path.is_file():
             raise BadInput(f"找不到文件 {path}")
         contents.append((path.name, path.read_bytes()))
-    _ingest_all(home, contents, by=args.user or "cli")
+    _ingest_all(home, contents, by=user)
     if not args.no_build:
         _build(home)
     return OK
 
 
-def _ingest_all(home: Home, contents: list[tuple[str, bytes]], *, by: str, show_warnings: bool = True) -> None:
+def _acting_user(home: Home, name: str | None) -> User:
+    """`--as NAME`: that account's rights apply; without it, the shell operator's."""
+    from sanse.accounts import AccountError, acting_user
+
+    try:
+        return acting_user(home, name)
+    except AccountError as exc:
+        raise BadInput(str(exc)) from exc
+
+
+def _ingest_all(home: Home, contents: list[tuple[str, bytes]], *, by: User, show_warnings: bool = True) -> None:
     """Validate every file first; write only when all are clean."""
     from pipelines.ingest import check_report, ingest_file
 
-    reports = [(name, check_report(home, content, name)) for name, content in contents]
+    try:
+        reports = [(name, check_report(home, content, name, by=by)) for name, content in contents]
+    except Forbidden as exc:
+        raise BadInput(f"账号 {by.name}：{exc}") from exc
     bad = [(name, r) for name, r in reports if not r.ok]
     warnings = [f"提醒 {name} {warning}" for name, report in reports for warning in report.warnings]
     if show_warnings and warnings:
@@ -210,7 +234,10 @@ def cmd_rank(home: Home, args) -> int:
 def cmd_ingest_records(home: Home, args) -> int:
     from pipelines.records import ingest_records
 
-    result = ingest_records(home, args.folder, by=args.user or "cli")
+    user = _acting_user(home, args.user)
+    if user.role != "admin":  # record-level tables cover many towns at once
+        raise BadInput(f"账号 {user.name}：记录级数据只能由管理员导入")
+    result = ingest_records(home, args.folder, by=user.name)
     if not result.ok:
         raise BadInput("记录数据有错误，没有导入任何数据：\n" + "\n".join(str(p) for p in result.errors))
     print(result.summary)
@@ -269,10 +296,47 @@ def cmd_export(home: Home, args) -> int:
 
 
 def cmd_user_add(home: Home, args) -> int:
-    from sanse.accounts import add_user, read_new_password
+    from sanse.access import ROLE_LABELS
+    from sanse.accounts import AccountError, add_user, read_new_password
 
-    user = add_user(home, args.name, role=args.role, town=args.town, password=read_new_password())
-    print(f"已添加账号 {user.name}（{user.role}）")
+    try:
+        user = add_user(home, args.name, role=args.role, town=args.town, password=read_new_password())
+    except (AccountError, Forbidden) as exc:
+        raise BadInput(str(exc)) from exc
+    town = f"：{user.town_code}" if user.town_code else ""
+    print(f"已添加账号 {user.name}（{ROLE_LABELS[user.role]}{town}）")
+    return OK
+
+
+def cmd_user_passwd(home: Home, args) -> int:
+    from sanse.accounts import AccountError, read_new_password, set_password
+
+    try:
+        set_password(home, args.name, read_new_password())
+    except AccountError as exc:
+        raise BadInput(str(exc)) from exc
+    print(f"已修改账号 {args.name} 的密码，并解除登录锁定")
+    return OK
+
+
+def cmd_user_disable(home: Home, args) -> int:
+    from sanse.accounts import AccountError, disable_user, enable_user
+
+    try:
+        (enable_user if args.enable else disable_user)(home, args.name)
+    except AccountError as exc:
+        raise BadInput(str(exc)) from exc
+    print(f"已{'启用' if args.enable else '停用'}账号 {args.name}")
+    return OK
+
+
+def cmd_user_list(home: Home, args) -> int:
+    from sanse.access import ROLE_LABELS
+    from sanse.accounts import list_users
+
+    for account in list_users(home):
+        state = "" if account.active else "（已停用）"
+        print(f"{account.name}\t{ROLE_LABELS[account.role]}\t{account.town_code or ''}{state}")
     return OK
 
 

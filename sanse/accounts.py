@@ -1,0 +1,383 @@
+"""Local accounts (SPEC 8): argon2id password hashes, throttled sign-in, and the mapping of
+single-sign-on identities to roles. Everything lives under `home.accounts`, never a password.
+
+Files: `users.json` (the accounts) and `signin.json` (recent failed sign-ins per account
+name), each replaced whole by an atomic rename under one lock, so concurrent app processes
+and the CLI share the same state and a killed writer leaves the previous file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import getpass
+import json
+import math
+import os
+import re
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterator, Mapping
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from sanse import audit
+from sanse.access import ROLES, SYSTEM, Role, User, access_settings, require
+from sanse.config import Settings, Town, normalize_spelling, read_towns, town_lookup
+from sanse.home import Home
+
+MIN_PASSWORD_LENGTH = 8
+MAX_FAILURES = 5  # wrong passwords allowed within FAILURE_WINDOW before the account name locks
+FAILURE_WINDOW = timedelta(minutes=15)
+FIRST_LOCKOUT = timedelta(minutes=15)  # doubles with every further lock-out, up to MAX_LOCKOUT
+MAX_LOCKOUT = timedelta(hours=24)
+PASSWORD_ENV = "SANSE_PASSWORD"
+
+_NAME = re.compile(r"^[^\s\x00-\x1f\x7f<>&\"'/\\]{1,64}$")
+_hasher = PasswordHasher()  # argon2id with the library's RFC 9106 defaults
+
+
+class AccountError(ValueError):
+    """An account change that cannot be made; the message is for the user."""
+
+
+class SignInFailed(Exception):
+    """A refused sign-in. The message is for the user and never says whether the name exists."""
+
+    def __init__(self, message: str, retry_at: datetime | None = None):
+        super().__init__(message)
+        self.retry_at = retry_at  # when a locked-out name may try again (UTC)
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as the admin page lists it (never with its hash)."""
+
+    name: str
+    role: Role
+    town_code: str | None
+    active: bool
+    created_at: str
+    created_by: str
+    changed_at: str
+
+    @property
+    def user(self) -> User:
+        return User(self.name, self.role, self.town_code)
+
+
+# ---------------------------------------------------------------- accounts
+
+def add_user(home: Home, name: str, *, role: Role, town: str | None = None, password: str,
+             by: User = SYSTEM) -> User:
+    """Create an account. A town account needs its town (name, code or alias); no other
+    role takes one. Names are unique regardless of letter case."""
+    require(by, "manage_accounts")
+    name = _valid_name(name)
+    if role not in ROLES:
+        raise AccountError(f"角色应为 {'/'.join(ROLES)}，而不是“{role}”")
+    town_code = _town_code(home, role, town)
+    check_password(password, name)
+    digest = _hasher.hash(password)
+    now = _stamp()
+    with _locked(home):
+        users = _read(home, "users.json")
+        if _key(name) in users:
+            raise AccountError(f"账号“{users[_key(name)]['name']}”已存在")
+        users[_key(name)] = {
+            "name": name, "role": role, "town_code": town_code, "hash": digest, "active": True,
+            "created_at": now, "created_by": by.name, "changed_at": now,
+        }
+        _write(home, "users.json", users)
+    audit.record(home, by.name, "account", change="add", account=name, role=role, town=town_code)
+    return User(name, role, town_code)
+
+
+def get_user(home: Home, name: str) -> User | None:
+    """The active account of that name (any letter case), else None: call it on every page
+    run so that a disabled account loses its rights at once."""
+    entry = _read(home, "users.json").get(_key(name))
+    if entry is None or not entry.get("active", True):
+        return None
+    return User(entry["name"], entry["role"], entry.get("town_code"))
+
+
+def list_users(home: Home) -> list[Account]:
+    """Every account, active or not, by name."""
+    accounts = [
+        Account(e["name"], e["role"], e.get("town_code"), e.get("active", True),
+                e.get("created_at", ""), e.get("created_by", ""), e.get("changed_at", ""))
+        for e in _read(home, "users.json").values()
+    ]
+    return sorted(accounts, key=lambda a: a.name)
+
+
+def set_password(home: Home, name: str, password: str, *, by: User = SYSTEM) -> None:
+    """Replace a password: an admin for anyone, a user for their own account (the page asks
+    for the old password first). Also lifts any sign-in lock-out of that name."""
+    if _key(by.name) != _key(name):
+        require(by, "manage_accounts")
+    check_password(password, name)
+    digest = _hasher.hash(password)
+    with _locked(home):
+        users = _read(home, "users.json")
+        entry = _existing(users, name)
+        entry["hash"], entry["changed_at"] = digest, _stamp()
+        _write(home, "users.json", users)
+        attempts = _read(home, "signin.json")
+        if attempts.pop(_key(name), None) is not None:
+            _write(home, "signin.json", attempts)
+    audit.record(home, by.name, "account", change="password", account=entry["name"])
+
+
+def disable_user(home: Home, name: str, *, by: User = SYSTEM) -> None:
+    """Stop an account from signing in; its history and audit entries stay."""
+    _set_active(home, name, False, by)
+
+
+def enable_user(home: Home, name: str, *, by: User = SYSTEM) -> None:
+    _set_active(home, name, True, by)
+
+
+def _set_active(home: Home, name: str, active: bool, by: User) -> None:
+    require(by, "manage_accounts")
+    if not active and _key(by.name) == _key(name):
+        raise AccountError("不能停用自己正在使用的账号")
+    with _locked(home):
+        users = _read(home, "users.json")
+        entry = _existing(users, name)
+        entry["active"], entry["changed_at"] = active, _stamp()
+        _write(home, "users.json", users)
+    audit.record(home, by.name, "account", change="enable" if active else "disable", account=entry["name"])
+
+
+def acting_user(home: Home, name: str | None) -> User:
+    """The user whose rights a CLI command applies: `--as NAME`, else the shell operator."""
+    if name is None:
+        return SYSTEM
+    user = get_user(home, name)
+    if user is None:
+        raise AccountError(f"没有名为“{name}”的可用账号：请先用 sanse user add 添加")
+    return user
+
+
+# ---------------------------------------------------------------- sign-in
+
+def authenticate(home: Home, name: str, password: str, *, now: datetime | None = None) -> User:
+    """The user if the password is right, else `SignInFailed`.
+
+    After MAX_FAILURES wrong passwords for one name within FAILURE_WINDOW, that name is
+    refused (even with the right password) for FIRST_LOCKOUT, doubling with each further
+    lock-out. The count lives in the home, so restarts and other processes see it; a right
+    password clears it. `now` (UTC) is for tests.
+    """
+    now = now or datetime.now(timezone.utc)
+    key = _key(name)
+    with _locked(home):
+        attempts = _read(home, "signin.json")
+        state = _prune(attempts.get(key), now)
+        _refuse_if_locked(state, now)
+        # Count the attempt before the slow check, so parallel guesses cannot exceed the limit.
+        if len(state["failures"]) >= MAX_FAILURES:
+            raise SignInFailed("登录尝试过于频繁，请稍后再试")
+        state["failures"].append(now.timestamp())
+        attempts[key] = state
+        _write(home, "signin.json", _tidy(attempts, now))
+
+    entry = _read(home, "users.json").get(key)
+    valid = entry is not None and entry.get("active", True)
+    right = _verify(entry["hash"] if valid else _dummy_hash(), password) and valid
+
+    locked_until = None
+    with _locked(home):
+        attempts = _read(home, "signin.json")
+        state = _prune(attempts.get(key), now)
+        if right:
+            attempts.pop(key, None)
+        elif len(state["failures"]) >= MAX_FAILURES:
+            state["lockouts"] += 1
+            lockout = min(FIRST_LOCKOUT * 2 ** (state["lockouts"] - 1), MAX_LOCKOUT)
+            locked_until = now + lockout
+            state["locked_until"], state["failures"] = locked_until.timestamp(), []
+            attempts[key] = state
+        else:
+            attempts[key] = state
+        _write(home, "signin.json", _tidy(attempts, now))
+        if right and _hasher.check_needs_rehash(entry["hash"]):
+            users = _read(home, "users.json")
+            users[key]["hash"] = _hasher.hash(password)
+            _write(home, "users.json", users)
+    if locked_until is not None:
+        audit.record(home, "anonymous", "signin_locked", account=name, until=locked_until.isoformat(timespec="seconds"))
+    if not right:
+        raise SignInFailed("用户名或密码错误")
+    return User(entry["name"], entry["role"], entry.get("town_code"))
+
+
+def _refuse_if_locked(state: dict, now: datetime) -> None:
+    until = state.get("locked_until")
+    if until and until > now.timestamp():
+        minutes = max(1, math.ceil((until - now.timestamp()) / 60))
+        retry_at = datetime.fromtimestamp(until, timezone.utc)
+        raise SignInFailed(f"登录失败次数过多，该账号已暂时锁定，请 {minutes} 分钟后再试", retry_at)
+
+
+def _prune(state: dict | None, now: datetime) -> dict:
+    """Forget failures older than the window, and past lock-outs after a quiet day."""
+    state = dict(state or {})
+    since = (now - FAILURE_WINDOW).timestamp()
+    state["failures"] = [t for t in state.get("failures", []) if t > since]
+    state.setdefault("lockouts", 0)
+    state.setdefault("locked_until", None)
+    if state["locked_until"] and state["locked_until"] + MAX_LOCKOUT.total_seconds() < now.timestamp():
+        state["lockouts"], state["locked_until"] = 0, None
+    return state
+
+
+def _tidy(attempts: dict, now: datetime) -> dict:
+    """Drop names with nothing left to remember, so guessed names do not pile up."""
+    kept = {}
+    for key, state in attempts.items():
+        state = _prune(state, now)
+        if state["failures"] or state["lockouts"]:
+            kept[key] = state
+    return kept
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Unknown names are checked against this, so they take as long as a real account."""
+    return _hasher.hash(uuid.uuid4().hex)
+
+
+def _verify(digest: str, password: str) -> bool:
+    try:
+        return _hasher.verify(digest, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# ---------------------------------------------------------------- single sign-on
+
+def user_from_oidc(claims: Mapping, settings: Settings, towns: list[Town] | None = None) -> User | None:
+    """The user for an identity signed in through Streamlit's `st.login()`: pass `st.user`.
+
+    The identity is the e-mail (unless the provider says it is unverified) or the `sub`
+    claim, looked up in `[access]` of rules.toml (see `sanse.access.access_settings`).
+    None when the identity is in no list: the app then treats the visitor as signed out.
+    """
+    if not claims or not claims.get("is_logged_in", True):
+        return None
+    identities = []
+    email = str(claims.get("email") or "").strip()
+    if email and claims.get("email_verified", True) not in (False, "false"):
+        identities.append(email)
+    sub = str(claims.get("sub") or "").strip()
+    if sub:
+        identities.append(sub)
+    found = access_settings(settings, towns).role_of(identities)
+    if found is None:
+        return None
+    role, town_code = found
+    return User(identities[0], role, town_code)
+
+
+# ---------------------------------------------------------------- passwords
+
+def check_password(password: str, name: str = "") -> None:
+    if not password or not password.strip():
+        raise AccountError("密码不能为空")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    if name and password.casefold() == name.casefold():
+        raise AccountError("密码不能与账号名相同")
+
+
+def read_new_password() -> str:
+    """For the CLI: `SANSE_PASSWORD` if set, else asked twice without echo."""
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        try:
+            password = getpass.getpass("新密码：")
+            again = getpass.getpass("再输入一次：")
+        except EOFError:
+            raise AccountError(f"没有读到密码：请在终端中运行，或设置环境变量 {PASSWORD_ENV}") from None
+        if password != again:
+            raise AccountError("两次输入的密码不一致")
+    check_password(password)
+    return password
+
+
+# ---------------------------------------------------------------- storage
+
+def _valid_name(name: str) -> str:
+    name = (name or "").strip()
+    if not _NAME.fullmatch(name):
+        raise AccountError("账号名应为 1 至 64 个字符，不含空格、引号、尖括号、& 和斜杠")
+    return name
+
+
+def _town_code(home: Home, role: Role, town: str | None) -> str | None:
+    if role != "town":
+        if town:
+            raise AccountError("只有镇街账号（--role town）需要指定镇街")
+        return None
+    if not town or not town.strip():
+        raise AccountError("镇街账号必须指定所属镇街（--town 名称、代码或别名）")
+    found = town_lookup(read_towns(home.towns_csv)).get(normalize_spelling(town))
+    if found is None:
+        raise AccountError(f"未知镇街“{town}”：请使用 towns.csv 中的名称、代码或别名")
+    return found.code
+
+
+def _existing(users: dict, name: str) -> dict:
+    entry = users.get(_key(name))
+    if entry is None:
+        raise AccountError(f"没有名为“{name}”的账号")
+    return entry
+
+
+def _key(name: str) -> str:
+    return (name or "").strip().casefold()
+
+
+def _stamp() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@contextmanager
+def _locked(home: Home) -> Iterator[None]:
+    home.accounts.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(home.accounts / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _read(home: Home, file: str) -> dict:
+    path = home.accounts / file
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _write(home: Home, file: str, data: dict) -> None:
+    path: Path = home.accounts / file
+    tmp = path.with_name(f".{file}.{uuid.uuid4().hex[:8]}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
