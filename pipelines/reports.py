@@ -231,6 +231,8 @@ def parse_date(value) -> tuple[date | None, str | None]:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if 20000 <= value <= 80000 and float(value).is_integer():
             return EXCEL_EPOCH + timedelta(days=int(value)), None
+        if 19000101 <= value <= 29991231 and float(value).is_integer():  # 20230601 typed as a number
+            return parse_date(str(int(value)))
         return None, f"无法识别的日期“{value}”"
     text = str(value).strip()
     match = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0{1,2}:00(?::00)?)?", text)

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import Workbook
 
 from pipelines.ingest import check_report, ingest_file
-from pipelines.reports import HEADERS, parse_report, template_rows
+from pipelines.reports import HEADERS, parse_date, parse_report, template_rows
 from pipelines.submissions import current_reports, history, log_files
 from sanse.access import SYSTEM
 from sanse.cli import main
@@ -136,6 +136,18 @@ def test_headers_match_whatever_the_letter_case_spacing_or_bracket_width():
     report = parse(f"{header}\n2023-06-01,东湖街道,12,5,1,4,0,1,0,0.5\n".encode(), "x.csv")
     assert report.errors == []
     assert rows_of(report) == GOOD_ROWS[:1]
+
+
+@pytest.mark.parametrize("cell", ["2023-06-01", "2023/6/1", "2023年6月1日", "2023.6.1", "20230601", 20230601,
+                                  45078, "45078", datetime(2023, 6, 1), datetime(2023, 6, 1, 8, 30), date(2023, 6, 1)])
+def test_every_accepted_way_of_writing_a_date(cell):
+    assert parse_date(cell) == (date(2023, 6, 1), None)
+
+
+@pytest.mark.parametrize("cell", ["6/1/2023", "2023-6", "昨天", 123, True, "2023-06-31", ""])
+def test_dates_that_cannot_be_read_are_refused(cell):
+    day, message = parse_date(cell)
+    assert day is None and message
 
 
 def test_town_by_name_code_and_alias_with_stray_spaces():
