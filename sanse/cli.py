@@ -341,7 +341,10 @@ def cmd_user_list(home: Home, args) -> int:
 
 
 def cmd_demo_data(home: Home, args) -> int:
-    from sanse.demo import DEMO_SEED, demo_reports, demo_settings, demo_towns
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from sanse.demo import DEMO_SEED, DEMO_START, demo_reports, demo_settings, demo_towns
 
     if args.towns < 1 or args.days < 1:
         raise BadInput("--towns 和 --days 必须是正整数")
@@ -350,14 +353,18 @@ def cmd_demo_data(home: Home, args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     towns = demo_towns(args.towns)
     write_towns(towns, out / "towns.csv")
-    write_settings(demo_settings(), out / "rules.toml")
+    settings = demo_settings()
     if args.records:
+        write_settings(settings, out / "rules.toml")
         from pipelines.records import write_demo_records
 
         write_demo_records(towns, out / "records", days=args.days, seed=seed)
         print(f"已写入 {out / 'records'}")
         return OK
-    reports = demo_reports(towns, days=args.days, seed=seed)
+    # A long campaign starts early enough to end by today: reports dated in the future are refused.
+    start = min(DEMO_START, date.today() - timedelta(days=args.days - 1))
+    write_settings(replace(settings, campaign=replace(settings.campaign, start=start)), out / "rules.toml")
+    reports = demo_reports(towns, days=args.days, start=start, seed=seed)
     folder = out / "reports"
     folder.mkdir(exist_ok=True)
     from pipelines.reports import HEADERS

@@ -203,6 +203,18 @@ def test_demo_data_writes_files_that_init_and_ingest_accept(tmp_path, capsys):
     assert code == 0 and len(json.loads(text)) == 6
 
 
+def test_demo_data_for_a_long_campaign_ends_by_today_so_ingest_accepts_it(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo-data", "--out", str(out), "--towns", "3", "--days", "400"]) == 0
+    reports = sorted((out / "reports").glob("*.csv"))
+    start = read_settings(out / "rules.toml").campaign.start
+    assert len(reports) == 400 and reports[0].stem == start.isoformat()
+    assert date.fromisoformat(reports[-1].stem) <= date.today()
+    home = str(tmp_path / "h")
+    assert main(["--home", home, "init", "--towns", str(out / "towns.csv"), "--rules", str(out / "rules.toml")]) == 0
+    assert main(["--home", home, "ingest", "--no-build", str(reports[0]), str(reports[-1])]) == 0
+
+
 def test_demo_data_is_deterministic_for_a_seed(tmp_path, capsys):
     for name in ("a", "b"):
         assert main(["demo-data", "--out", str(tmp_path / name), "--towns", "4", "--days", "2", "--seed", "3"]) == 0
