@@ -11,7 +11,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal
@@ -37,6 +37,7 @@ OPTIONAL_COLUMNS = ("detentions", "fines_wan")  # an empty cell there means 0
 EXCEL_EPOCH = date(1899, 12, 30)
 OLE_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")  # the container of pre-2007 .xls files
 MAX_HEADER_SEARCH = 10
+CHINA_TIME = timezone(timedelta(hours=8))  # "today" is the towns' day, whatever the server's clock zone
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def parse_report(
     if errors:
         return Report(source_name, sha, empty, errors)
 
-    today = today or date.today()
+    today = today or datetime.now(CHINA_TIME).date()
     lookup = town_lookup([t for t in towns if t.active])
     inactive = {normalize_spelling(s) for t in towns if not t.active for s in (t.code, t.name, *t.aliases)}
     records, errors, seen = [], [], {}

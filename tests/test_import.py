@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 import zipfile
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -213,6 +213,13 @@ def test_inactive_town_is_refused():
     report = parse(text.encode(), "x.csv")
     assert problems(report.errors) == [(2, "镇街")]
     assert "已停用" in report.errors[0].message
+
+
+def test_today_is_the_day_in_china_and_tomorrow_is_the_future():
+    today = datetime.now(timezone(timedelta(hours=8))).date()
+    lines = [f"{today},东湖街道,1,0,0,0,0,0,0,0", f"{today + timedelta(days=1)},西山镇,1,0,0,0,0,0,0,0"]
+    report = parse_report(csv_bytes(*lines), "x.csv", TOWNS)
+    assert problems(report.errors) == [(3, "日期")]
 
 
 def test_nonexistent_day_and_empty_cells_are_errors():
