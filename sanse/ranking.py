@@ -191,6 +191,7 @@ def what_it_takes(day: pd.DataFrame, code: str, rules: Rules, limit: int = 1_000
     `day` is one block (one date, one group) of window sums. All other figures stay as they
     are; each indicator is tried on its own.
     """
+    day = day.reset_index(drop=True)
     current = rank_blocks(day, rules)
     row = current.index[current["code"] == code][0]
     tier = current.at[row, "tier"]
@@ -201,8 +202,13 @@ def what_it_takes(day: pd.DataFrame, code: str, rules: Rules, limit: int = 1_000
     for indicator in rules.indicators:
         if indicator.direction == "lower":
             continue
-        extra = _least_extra(day.reset_index(drop=True), row, indicator, rules, tier, limit)
-        lifts.append(Lift(indicator, extra, target))
+        extra = _least_extra(day, row, indicator, rules, tier, limit)
+        reached = target
+        if extra is not None:  # a group without yellow towns lifts red straight to blue
+            lifted = day.copy()
+            lifted.loc[row, indicator.numerator] += extra
+            reached = rank_blocks(lifted, rules).at[row, "tier"]
+        lifts.append(Lift(indicator, extra, reached))
     return lifts
 
 

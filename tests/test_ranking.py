@@ -318,6 +318,11 @@ def test_what_it_takes_with_three_indicators_checks_each_on_its_own():
 ONE_EACH_DEFAULT = Rules(indicators=DEFAULT_INDICATORS, blue=1, red=1)
 
 
+def test_what_it_takes_in_a_group_without_yellow_names_blue():
+    (lift,) = what_it_takes(frame(("A", 10, 2, 0, 0), ("B", 10, 1, 0, 0)), "B", ONE_EACH)
+    assert (lift.extra, lift.tier) == (1, "blue")
+
+
 def test_what_it_takes_for_a_blue_town_is_nothing():
     assert what_it_takes(four_towns(), "A", ONE_EACH) == []
 
