@@ -22,7 +22,7 @@ ACTION_LABELS = {
     "account": "账号变更",
     "signin_locked": "登录锁定",
 }
-_CHANGE_LABELS = {"add": "新建", "password": "修改密码", "disable": "停用", "enable": "启用"}
+_CHANGE_LABELS = {"add": "新建", "disable": "停用", "enable": "启用"}
 
 
 def record(home: Home, who: str, action: str, **detail) -> None:
@@ -105,6 +105,8 @@ def describe(event: dict) -> str:
     if action == "publication":
         return f"{get('day')} 第{get('number')}期" + (f"（第{get('version')}版）" if (get("version") or 1) > 1 else "")
     if action == "account":
+        if get("change") == "password":
+            return f"修改账号 {get('account')} 的密码"
         change = _CHANGE_LABELS.get(get("change"), get("change") or "")
         role = ROLE_LABELS.get(get("role"), get("role"))
         town = f" {get('town')}" if get("town") else ""

@@ -288,7 +288,7 @@ def test_account_changes_are_audited_with_who_when_and_what(home, quick_hashes):
     events = read_audit(home, action="account")
     assert list(events["who"]) == ["zhang"] * 3
     assert list(events["change"]) == ["disable", "password", "add"]
-    assert list(events["what"]) == ["停用账号 li", "修改密码账号 li", "新建账号 li（镇街 T01）"]
+    assert list(events["what"]) == ["停用账号 li", "修改账号 li 的密码", "新建账号 li（镇街 T01）"]
     assert all(before <= at <= datetime.now(timezone.utc) for at in events["at"])
 
 
