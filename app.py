@@ -35,23 +35,30 @@ with st.sidebar:
 
 
 def page(path: str, key: str, icon: str) -> st.Page:
-    return st.Page(path, title=t(f"nav.{key}"), icon=icon)
+    return st.Page(f"pages/{path}", title=t(f"nav.{key}"), icon=icon)
 
 
+# Page files sit in section folders, never directly in pages/: Streamlit would otherwise treat
+# pages/*.py as a legacy multipage app and run a page without this frame.
 if user is None:
-    pages = [page("pages/signin.py", "signin", ":material/login:")]
+    pages = {"": [page("account/signin.py", "signin", ":material/login:")]}
 else:
-    pages = [
-        page("pages/overview.py", "overview", ":material/dashboard:"),
-        page("pages/ranking.py", "ranking", ":material/leaderboard:"),
-        page("pages/town.py", "town", ":material/location_city:"),
-        page("pages/bulletin.py", "bulletin", ":material/article:"),
-        page("pages/rules.py", "rules", ":material/rule:"),
-        page("pages/confidence.py", "confidence", ":material/query_stats:"),
-    ]
+    pages = {
+        t("nav.section.read"): [
+            page("read/overview.py", "overview", ":material/dashboard:"),
+            page("read/ranking.py", "ranking", ":material/leaderboard:"),
+            page("read/town.py", "town", ":material/location_city:"),
+            page("read/bulletin.py", "bulletin", ":material/article:"),
+            page("read/rules.py", "rules", ":material/rule:"),
+            page("read/confidence.py", "confidence", ":material/query_stats:"),
+        ],
+        t("nav.section.work"): [],
+    }
     if user.may("submit", user.town_code):
-        pages.insert(4, page("pages/submit.py", "submit", ":material/upload_file:"))
+        pages[t("nav.section.work")].append(page("work/submit.py", "submit", ":material/upload_file:"))
     if user.may("read_audit"):
-        pages.append(page("pages/audit.py", "audit", ":material/history:"))
+        pages[t("nav.section.work")].append(page("work/audit.py", "audit", ":material/history:"))
+    if not pages[t("nav.section.work")]:
+        del pages[t("nav.section.work")]
 
 st.navigation(pages).run()

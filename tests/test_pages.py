@@ -17,6 +17,11 @@ from sanse.warehouse import Warehouse
 APP = str(Path(__file__).parents[1] / "app.py")
 LAST_DAY = date(2026, 10, 30)
 ADMIN = User("office", "admin")
+PAGE_FILES = {
+    "ranking": "read/ranking.py", "town": "read/town.py", "bulletin": "read/bulletin.py",
+    "rules": "read/rules.py", "confidence": "read/confidence.py",
+    "submit": "work/submit.py", "audit": "work/audit.py",
+}
 CLERK = User("clerk", "town", "T03")
 
 
@@ -36,7 +41,7 @@ def open_page(page: str, user: User | None = None, **state) -> AppTest:
         at.session_state[key] = value
     at.run()
     if page != "overview":
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"pages/{PAGE_FILES[page]}").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -151,4 +156,4 @@ def test_viewer_has_no_submit_page(home):
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     with pytest.raises(Exception):
-        at.switch_page("pages/submit.py").run()
+        at.switch_page("pages/work/submit.py").run()
