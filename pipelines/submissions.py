@@ -8,11 +8,12 @@ for a town and date is simply its latest version.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -35,6 +36,8 @@ LOG_SCHEMA = pa.schema([
     *[(c, pa.float64() if c == "fines_wan" else pa.int64()) for c in COUNT_COLUMNS],
 ])
 CURRENT_SQL = Path(__file__).parent / "sql" / "staging" / "01_current_reports.sql"
+CHANGED_SQL = Path(__file__).parent / "sql" / "log" / "changed_rows.sql"
+_SUBMISSION_COLUMNS = ("submission_id", "submitted_at", "submitted_by", "source_name", "source_sha256")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Submission:
     submission_id: str | None  # None when every row equalled the current figure
     written: int
     unchanged: int
+    corrected: tuple[tuple[str, date], ...] = ()  # (town code, date) that already had a figure
 
 
 def log_files(home: Home) -> list[str]:
@@ -59,32 +63,55 @@ def save_original(home: Home, content: bytes, source_name: str) -> Path:
     return path
 
 
-def append_submission(home: Home, rows: pd.DataFrame, *, by: str, source_name: str, source_sha256: str) -> Submission:
-    """Append the rows that differ from the current figures as one immutable log file."""
+def append_submission(home: Home, rows: pd.DataFrame | pa.Table, *, by: str, source_name: str, source_sha256: str) -> Submission:
+    """Append the rows that differ from the current figures as one immutable log file.
+
+    `rows` has `row_number` (may be null for aggregated records), `date`, `town_code` and the
+    counts. The comparison with the current figures is one anti-join in DuckDB, so a
+    province-year of rows costs a second, not an hour of Python.
+    """
     home.ensure()
-    current = current_reports(home)
-    fresh = _changed_rows(rows, current)
-    if fresh.empty:
+    # One writer at a time, so "differs from the current figure" holds when two uploads race.
+    with open(home.submissions.parent / ".submissions.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _append(home, rows, by=by, source_name=source_name, source_sha256=source_sha256)
+
+
+def _append(home: Home, rows: pd.DataFrame | pa.Table, *, by: str, source_name: str, source_sha256: str) -> Submission:
+    con = duckdb.connect()
+    _current_reports_view(con, log_files(home))
+    con.register("new_rows", rows)
+    fresh = con.sql(CHANGED_SQL.read_text(encoding="utf-8")).to_arrow_table()
+    if fresh.num_rows == 0:
         return Submission(None, 0, len(rows))
+    corrected_rows = fresh.filter(fresh["corrected"]).select(["town_code", "date"]).to_pylist()
+    corrected = tuple(sorted((r["town_code"], r["date"]) for r in corrected_rows))
     now = datetime.now(timezone.utc)
     submission_id = f"{now:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
-    table = pd.DataFrame({
-        "submission_id": submission_id,
-        "submitted_at": now,
-        "submitted_by": by,
-        "source_name": source_name,
-        "source_sha256": source_sha256,
-        "row_number": fresh["row_number"].astype("int32"),
-        "date": pd.to_datetime(fresh["date"]).dt.date,
-        "town_code": fresh["town_code"].astype(str),
-        **{c: fresh[c] for c in COUNT_COLUMNS},
-    })
-    arrow = pa.Table.from_pandas(table, schema=LOG_SCHEMA, preserve_index=False)
+    n = fresh.num_rows
+    constant = lambda value, kind: pa.array([value] * n, kind)  # noqa: E731
+    arrow = pa.Table.from_arrays([
+        constant(submission_id, pa.string()),
+        constant(now, pa.timestamp("us", tz="UTC")),
+        constant(by, pa.string()),
+        constant(source_name, pa.string()),
+        constant(source_sha256, pa.string()),
+        *[fresh[f.name].cast(f.type) for f in LOG_SCHEMA if f.name not in _SUBMISSION_COLUMNS],
+    ], schema=LOG_SCHEMA)
     path = home.submissions / f"{submission_id}.parquet"
     tmp = path.with_suffix(".parquet.tmp")
     pq.write_table(arrow, tmp)
     _fsync_and_rename(tmp, path)
-    return Submission(submission_id, len(fresh), len(rows) - len(fresh))
+    return Submission(submission_id, n, len(rows) - n, corrected)
+
+
+def _current_reports_view(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
+    """`current_reports` in `con`: the latest figure of every town and date (empty without a log)."""
+    if files:
+        con.execute("set variable log_files = ?", [files])
+        con.execute(f"create or replace temp view current_reports as {CURRENT_SQL.read_text(encoding='utf-8')}")
+    else:
+        con.register("current_reports", LOG_SCHEMA.empty_table())
 
 
 def current_reports(home: Home, con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
@@ -115,23 +142,6 @@ def history(home: Home, town_code: str | None = None) -> pd.DataFrame:
     ).df()
     frame["date"] = pd.to_datetime(frame["date"]).dt.date
     return frame
-
-
-def _changed_rows(rows: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    if current.empty:
-        return rows
-    keyed = current.set_index(["town_code", "date"])[list(COUNT_COLUMNS)]
-    keep = []
-    for row in rows.itertuples(index=False):
-        key = (row.town_code, row.date)
-        if key not in keyed.index:
-            keep.append(True)
-            continue
-        before = keyed.loc[key]
-        keep.append(any(
-            abs(float(getattr(row, c)) - float(before[c])) > 1e-9 for c in COUNT_COLUMNS
-        ))
-    return rows[keep]
 
 
 def _atomic_write(path: Path, content: bytes) -> None:

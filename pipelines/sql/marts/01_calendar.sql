@@ -1,4 +1,5 @@
 -- Every ranking day: from the campaign start (or the first reported day) to the last reported day.
+-- An incremental build (variable `after` = the last day already built) adds only the later days.
 with bounds as (
     select
         coalesce(cast(getvariable('campaign_start') as date), min(date)) as first_day,
@@ -12,4 +13,6 @@ days as (
     where last_day is not null
 )
 
-select date from days
+select date
+from days
+where getvariable('after') is null or date > getvariable('after')

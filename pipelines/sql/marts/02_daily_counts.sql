@@ -1,4 +1,5 @@
 -- One row per active town per ranking day; a town without a report that day counts zeros.
+-- An incremental build (variable `after`) adds only the days after the last one built.
 with grid as (
     select
         calendar.date,
@@ -7,6 +8,7 @@ with grid as (
         towns."group"
     from calendar
     cross join towns
+    where getvariable('after') is null or calendar.date > getvariable('after')
 ),
 
 joined as (
@@ -31,3 +33,4 @@ joined as (
 )
 
 select * from joined
+order by date, town_code

@@ -1,0 +1,182 @@
+"""The build: incremental days give the same warehouse as a full build; peer groups at scale."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines.build import build, continue_movement
+from pipelines.submissions import append_submission
+from sanse.config import Rules, Settings, read_settings, read_towns, write_settings, write_towns
+from sanse.demo import DEMO_START, demo_reports, demo_settings, demo_towns
+from sanse.home import Home
+from sanse.warehouse import Warehouse
+
+TABLES = ("current_reports", "towns", "calendar", "daily_counts", "window_sums", "rankings")
+DAYS = 12
+
+
+def city(root: Path, towns: int = 23) -> Home:
+    home = Home(root).ensure()
+    write_towns(demo_towns(towns), home.towns_csv)
+    write_settings(demo_settings(), home.rules_toml)
+    return home
+
+
+def submit(home: Home, reports: pd.DataFrame, by: str = "tester") -> None:
+    codes = {t.name: t.code for t in read_towns(home.towns_csv)}
+    rows = reports.assign(town_code=reports["town"].map(codes), row_number=range(2, len(reports) + 2))
+    append_submission(home, rows, by=by, source_name="reports.csv", source_sha256="0" * 64)
+
+
+def tables(home: Home) -> dict[str, pd.DataFrame]:
+    con = duckdb.connect(str(home.warehouse.resolve()), read_only=True)
+    try:
+        out = {}
+        for name in TABLES:
+            frame = con.execute(f"select * from {name}").df()
+            keys = [c for c in ("window", "date", "group", "town_code", "code") if c in frame.columns]
+            out[name] = frame.sort_values(keys).reset_index(drop=True)
+        return out
+    finally:
+        con.close()
+
+
+def full_build_of(home: Home, root: Path) -> dict[str, pd.DataFrame]:
+    """A from-scratch build of the same log, towns and rules in a copy of `home`."""
+    copy = Home(root)
+    shutil.copytree(home.root, copy.root, ignore=shutil.ignore_patterns("warehouse*", ".warehouse*"))
+    result = build(copy)
+    assert not result.incremental
+    return tables(copy)
+
+
+def assert_same_tables(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFrame]) -> None:
+    for name in TABLES:
+        pd.testing.assert_frame_equal(left[name], right[name], obj=name)
+
+
+@pytest.fixture
+def reports() -> pd.DataFrame:
+    return demo_reports(demo_towns(), days=DAYS)
+
+
+def before(reports: pd.DataFrame, day: date) -> pd.DataFrame:
+    return reports[reports["date"] < day]
+
+
+LAST = DEMO_START + timedelta(days=DAYS - 1)
+
+
+# ---------------------------------------------------------------- incremental build
+
+def test_one_more_day_extends_the_last_build_and_equals_a_full_build(tmp_path, reports):
+    home = city(tmp_path / "home")
+    submit(home, before(reports, LAST))
+    assert not build(home).incremental
+    submit(home, reports[reports["date"] == LAST])
+    result = build(home)
+    assert result.incremental and result.days == DAYS
+    extended = tables(home)
+    assert_same_tables(extended, full_build_of(home, tmp_path / "full"))
+    # the carried-over movement was exercised: streaks that run on across the old last day
+    last = extended["rankings"][extended["rankings"]["date"] == pd.Timestamp(LAST)]
+    assert (last["tier_streak"] > 1).any() and last["rank_change"].notna().all()
+
+
+def test_a_gap_of_a_day_without_reports_is_filled_incrementally(tmp_path, reports):
+    home = city(tmp_path / "home")
+    submit(home, before(reports, LAST - timedelta(days=1)))
+    build(home)
+    submit(home, reports[reports["date"] == LAST])  # nobody reported the day before
+    assert build(home).incremental
+    extended = tables(home)
+    gap = extended["daily_counts"][extended["daily_counts"]["date"] == pd.Timestamp(LAST - timedelta(days=1))]
+    assert gap["not_reported"].all() and len(gap) == 23
+    assert_same_tables(extended, full_build_of(home, tmp_path / "full"))
+
+
+def test_a_correction_of_an_earlier_day_rebuilds_everything(tmp_path, reports):
+    home = city(tmp_path / "home")
+    submit(home, reports)
+    build(home)
+    corrected = reports[reports["date"] == DEMO_START].head(1).assign(major_hazards=0)
+    submit(home, corrected, by="改正者")
+    result = build(home)
+    assert not result.incremental
+    assert_same_tables(tables(home), full_build_of(home, tmp_path / "full"))
+
+
+def test_a_change_of_rules_rebuilds_everything(tmp_path, reports):
+    home = city(tmp_path / "home")
+    submit(home, before(reports, LAST))
+    build(home)
+    settings = read_settings(home.rules_toml)
+    write_settings(settings.with_version(Rules(effective=LAST, window="rolling_7d")), home.rules_toml)
+    submit(home, reports[reports["date"] == LAST])
+    assert not build(home).incremental
+    ranked = Warehouse.open(home).ranking(LAST)
+    assert set(ranked["window"]) == {"rolling_7d"}
+
+
+def test_building_again_without_new_data_leaves_the_warehouse_alone(tmp_path, reports):
+    home = city(tmp_path / "home")
+    submit(home, reports)
+    build(home)
+    current = home.warehouse.resolve()
+    assert build(home).days == DAYS
+    assert home.warehouse.resolve() == current
+
+
+def test_a_streak_runs_on_from_the_day_already_built():
+    rules = Settings(demo_settings().campaign, (Rules(red_alert_streak=3),))
+    day = date(2026, 9, 10)
+    previous = pd.DataFrame({
+        "date": [pd.Timestamp(day)] * 3, "group": [""] * 3, "code": ["A", "B", "C"],
+        "rank": [3, 1, 2], "tier": ["red", "blue", "yellow"], "tier_streak": [2, 7, 1],
+    })
+    new = pd.DataFrame({
+        "date": [pd.Timestamp(day + timedelta(days=1))] * 3, "group": [""] * 3, "code": ["A", "B", "C"],
+        "rank": [3, 2, 1], "tier": ["red", "yellow", "blue"],
+    })
+    moved = continue_movement(new, previous, day, rules).set_index("code")
+    assert moved.loc["A", "tier_streak"] == 3 and moved.loc["A", "red_alert"]  # third red day: 约谈
+    assert moved.loc["B", "tier_streak"] == 1 and moved.loc["B", "rank_change"] == -1
+    assert moved.loc["C", "tier_streak"] == 1 and moved.loc["C", "rank_change"] == 1
+
+
+# ---------------------------------------------------------------- peer groups at scale
+
+def test_three_hundred_towns_are_ranked_within_their_own_peer_group(tmp_path):
+    home = city(tmp_path / "home", towns=300)
+    towns = demo_towns(300)
+    submit(home, demo_reports(towns, days=3))
+    build(home)
+    warehouse = Warehouse.open(home)
+    day = warehouse.dates()[-1]
+    ranking = warehouse.ranking(day)
+    assert len(ranking) == 300 and ranking["group"].nunique() == 20
+    for group, block in ranking.groupby("group"):
+        assert len(block) == 15 and set(block["group_size"]) == {15}
+        assert block["rank"].min() == 1 and block["rank"].max() <= 15
+        tiers = Counter(block["tier"])
+        assert tiers["blue"] >= 5 and tiers["red"] <= 5, group
+    one = warehouse.ranking(day, "示例县007")
+    assert set(one["group"]) == {"示例县007"} and list(one["rank"]) == sorted(one["rank"])
+
+
+def test_rankings_are_stored_in_date_order_for_fast_day_lookups(tmp_path, reports):
+    home = city(tmp_path / "home")
+    submit(home, before(reports, LAST))
+    build(home)
+    submit(home, reports[reports["date"] == LAST])
+    build(home)
+    con = duckdb.connect(str(home.warehouse.resolve()), read_only=True)
+    stored = [r[0] for r in con.execute("select date from rankings").fetchall()]
+    assert stored == sorted(stored)

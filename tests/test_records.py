@@ -1,0 +1,299 @@
+"""Record-level data (SPEC 3.2): the demo generator, validation, and aggregation to daily counts."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.records import LISTED_PER_RULE, ingest_records, write_demo_records
+from pipelines.submissions import append_submission, current_reports, log_files
+from sanse.audit import read_audit
+from sanse.cli import main
+from sanse.config import Campaign, Rules, Settings, Town, write_settings, write_towns
+from sanse.demo import demo_towns
+from sanse.home import Home
+from sanse.warehouse import Warehouse
+
+START = date(2026, 3, 1)
+TODAY = date(2026, 3, 20)
+D1, D2, D3 = START, START + timedelta(days=1), START + timedelta(days=2)
+TOWNS = [
+    Town("A", "甲镇", "镇", "", ("甲",)),
+    Town("B", "乙镇", "镇"),
+    Town("C", "丙镇", "镇", active=False),
+]
+COUNTS = ["inspections", "hazards", "major_hazards", "rectified", "halted", "cases", "detentions", "fines_wan"]
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    home = Home(tmp_path / "home").ensure()
+    write_towns(TOWNS, home.towns_csv)
+    write_settings(Settings(Campaign(start=START), (Rules(),)), home.rules_toml)
+    return home
+
+
+def write_csv(folder: Path, table: str, header: list[str], rows: list[tuple]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def records(folder: Path, *, inspections=None, hazards=None, enforcement=None) -> Path:
+    """A record folder in CSV; each table defaults to the small hand-checked set below."""
+    write_csv(folder, "inspections", ["inspection_id", "town", "date", "unit_id"], inspections or [
+        (1, "甲镇", D1, "u1"), (2, "甲", D1, "u2"), (3, "A", D1, "u3"),  # three spellings of one town
+        (4, "乙镇", D1, "u4"),
+        (5, "甲镇", D2, "u1"), (6, "甲镇", D2, "u5"),
+    ])
+    write_csv(folder, "hazards", ["hazard_id", "town", "found_date", "level", "rectified_date", "unit_id"], hazards or [
+        (1, "甲镇", D1, "一般", D1, "u1"),
+        (2, "甲镇", D1, "重大", D3, "u2"),  # rectified two days later, on a day without inspections
+        (3, "甲镇", D1, "重大", "", "u3"),  # never rectified
+        (4, "乙镇", D1, "一般", D2, "u4"),
+    ])
+    write_csv(folder, "enforcement", ["action_id", "town", "date", "kind", "persons", "amount_wan"], enforcement or [
+        (1, "甲镇", D1, "停产停业", "", ""),
+        (2, "甲镇", D1, "立案", "", ""),
+        (3, "甲镇", D1, "立案", "", ""),
+        (4, "甲镇", D1, "拘留", 2, ""),
+        (5, "甲镇", D1, "拘留", 1, ""),
+        (6, "甲镇", D1, "罚款", "", 1.5),
+        (7, "甲镇", D1, "罚款", "", 0.25),
+        (8, "乙镇", D2, "罚款", "", 2),
+    ])
+    return folder
+
+
+def daily(home: Home) -> dict[tuple[str, date], tuple]:
+    frame = current_reports(home)
+    return {(r.town_code, r.date): tuple(getattr(r, c) for c in COUNTS) for r in frame.itertuples(index=False)}
+
+
+def nothing_written(home: Home) -> bool:
+    return not log_files(home) and not any(home.originals.glob("*")) and read_audit(home).empty
+
+
+# ---------------------------------------------------------------- aggregation
+
+def test_records_add_up_to_daily_counts_of_the_report_form(home, tmp_path):
+    result = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    assert result.ok, result.errors
+    #                  insp haz major rect halt case det fines
+    assert daily(home) == {
+        ("A", D1): (3, 3, 2, 1, 1, 2, 3, 1.75),  # detentions sum persons, fines sum amounts
+        ("A", D2): (2, 0, 0, 0, 0, 0, 0, 0.0),
+        ("A", D3): (0, 0, 0, 1, 0, 0, 0, 0.0),  # the major hazard rectified on day 3
+        ("B", D1): (1, 1, 0, 0, 0, 0, 0, 0.0),
+        ("B", D2): (0, 0, 0, 1, 0, 0, 0, 2.0),
+    }
+
+
+def test_records_import_is_one_submission_kept_with_its_original_files(home, tmp_path):
+    result = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    assert len(log_files(home)) == 1 and result.submission.written == 5
+    kept = list(home.originals.glob("records-*"))
+    assert len(kept) == 1
+    assert sorted(p.name for p in kept[0].iterdir()) == ["enforcement.csv", "hazards.csv", "inspections.csv"]
+    assert (kept[0] / "hazards.csv").read_bytes() == (tmp_path / "rec" / "hazards.csv").read_bytes()
+    assert list(read_audit(home)["action"]) == ["submission"]
+    assert "汇总为 5 个镇街日" in result.summary
+
+
+def test_importing_the_same_records_again_changes_nothing(home, tmp_path):
+    folder = records(tmp_path / "rec")
+    ingest_records(home, folder, by="tester", today=TODAY)
+    again = ingest_records(home, folder, by="tester", today=TODAY)
+    assert again.ok and again.submission.submission_id is None
+    assert (again.submission.written, again.submission.unchanged) == (0, 5)
+    assert len(log_files(home)) == 1 and len(list(home.originals.glob("records-*"))) == 1
+
+
+def test_a_longer_export_appends_only_the_town_days_that_changed(home, tmp_path):
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    longer = records(tmp_path / "longer", inspections=[
+        (1, "甲镇", D1, "u1"), (2, "甲", D1, "u2"), (3, "A", D1, "u3"), (4, "乙镇", D1, "u4"),
+        (5, "甲镇", D2, "u1"), (6, "甲镇", D2, "u5"),
+        (7, "乙镇", D3, "u4"),  # one more inspection, on day 3
+    ])
+    result = ingest_records(home, longer, by="tester", today=TODAY)
+    assert result.submission.written == 1 and result.submission.corrected == ()
+    assert daily(home)[("B", D3)] == (1, 0, 0, 0, 0, 0, 0, 0.0)
+
+
+def test_records_in_parquet_read_like_csv(home, tmp_path):
+    csv_folder = records(tmp_path / "csv")
+    parquet_folder = tmp_path / "parquet"
+    parquet_folder.mkdir()
+    for table in ("inspections", "hazards", "enforcement"):
+        pq.write_table(pacsv.read_csv(csv_folder / f"{table}.csv"), parquet_folder / f"{table}.parquet")
+    result = ingest_records(home, parquet_folder, by="tester", today=TODAY)
+    assert result.ok, result.errors
+    assert daily(home)[("A", D1)] == (3, 3, 2, 1, 1, 2, 3, 1.75)
+
+
+def test_demo_records_aggregate_to_their_row_counts(home, tmp_path):
+    towns = demo_towns(30)
+    write_towns(towns, home.towns_csv)
+    written = write_demo_records(towns, tmp_path / "rec", days=4, seed=7, start=START)
+    result = ingest_records(home, tmp_path / "rec", by="tester", today=TODAY)
+    assert result.ok, result.errors
+    frame = current_reports(home)
+    assert frame["inspections"].sum() == written.inspections
+    assert frame["hazards"].sum() == written.hazards
+    enforcement = pq.read_table(tmp_path / "rec" / "enforcement.parquet").to_pandas()
+    assert frame["halted"].sum() + frame["cases"].sum() == enforcement["kind"].isin(["停产停业", "立案"]).sum()
+    assert frame["detentions"].sum() == enforcement.loc[enforcement["kind"] == "拘留", "persons"].sum()
+    assert frame["fines_wan"].sum() == pytest.approx(enforcement.loc[enforcement["kind"] == "罚款", "amount_wan"].sum())
+
+
+# ---------------------------------------------------------------- the demo generator
+
+def test_demo_records_are_deterministic_and_a_longer_campaign_starts_the_same(tmp_path):
+    towns = demo_towns(40)
+    write_demo_records(towns, tmp_path / "a", days=3, seed=5, start=START)
+    write_demo_records(towns, tmp_path / "b", days=3, seed=5, start=START)
+    write_demo_records(towns, tmp_path / "c", days=4, seed=5, start=START)
+    a = pq.read_table(tmp_path / "a" / "inspections.parquet")
+    assert a.equals(pq.read_table(tmp_path / "b" / "inspections.parquet"))
+    c = pq.read_table(tmp_path / "c" / "inspections.parquet")
+    assert c.slice(0, a.num_rows).equals(a)
+
+
+def test_demo_records_look_like_an_inspection_system(tmp_path):
+    towns = demo_towns(60)
+    counts = write_demo_records(towns, tmp_path / "rec", days=10, seed=3, start=START)
+    per_town_day = counts.inspections / (60 * 10)
+    assert 25 < per_town_day < 60
+    assert 0.35 < counts.hazards / counts.inspections < 0.65
+    assert 0.02 < counts.enforcement / counts.inspections < 0.08
+    hazards = pq.read_table(tmp_path / "rec" / "hazards.parquet").to_pandas()
+    assert set(hazards["level"]) == {"一般", "重大"}
+    rectified = hazards["rectified_date"].notna()
+    assert 0.5 < rectified.mean() < 0.99  # most, not all
+    delay = (hazards.loc[rectified, "rectified_date"] - hazards.loc[rectified, "found_date"]).map(lambda d: d.days)
+    assert delay.min() >= 0 and delay.median() <= 3
+
+
+# ---------------------------------------------------------------- bad input writes nothing
+
+def test_every_kind_of_bad_record_is_listed_and_nothing_is_written(home, tmp_path):
+    folder = records(
+        tmp_path / "rec",
+        inspections=[(1, "甲镇", D1, "u1"), (2, "未知镇", D1, "u2"), (2, "乙镇", TODAY + timedelta(days=1), "u3")],
+        hazards=[(1, "甲镇", D1, "特大", "", "u1")],
+        enforcement=[(1, "甲镇", D1, "警告", "", ""), (2, "丙镇", D1, "罚款", "", -1)],
+    )
+    result = ingest_records(home, folder, by="tester", today=TODAY)
+    assert not result.ok
+    found = {(p.table, p.row, p.column) for p in result.errors}
+    assert found == {
+        ("inspections", 3, "town"),             # unknown town (line 3 of the CSV)
+        ("inspections", 4, "date"),             # a future date
+        ("inspections", 3, "inspection_id"),    # id 2 twice
+        ("inspections", 4, "inspection_id"),
+        ("hazards", 2, "level"),                # 特大 is not a level
+        ("enforcement", 2, "kind"),             # 警告 is not a kind
+        ("enforcement", 3, "town"),             # an inactive town
+        ("enforcement", 3, "amount_wan"),       # a negative fine
+    }
+    messages = {(p.table, p.column): p.message for p in result.errors}
+    assert "未知镇街“未知镇”" in messages[("inspections", "town")]
+    assert "晚于今天" in messages[("inspections", "date")]
+    assert "重复出现" in messages[("inspections", "inspection_id")]
+    assert "“特大”" in messages[("hazards", "level")]
+    assert "已停用" in messages[("enforcement", "town")]
+    assert str(result.errors[0]).startswith("检查记录（inspections）第")
+    assert nothing_written(home)
+
+
+def test_dates_before_the_campaign_and_unreadable_dates_are_refused(home, tmp_path):
+    folder = records(tmp_path / "rec", inspections=[
+        (1, "甲镇", START - timedelta(days=1), "u1"), (2, "甲镇", "昨天", "u2"), (3, "甲镇", "2026/3/2", "u3"),
+    ])
+    result = ingest_records(home, folder, by="tester", today=TODAY)
+    assert [(p.row, p.column) for p in result.errors] == [(2, "date"), (3, "date")]
+    assert "早于活动开始日期" in result.errors[0].message and "无法识别" in result.errors[1].message
+    assert nothing_written(home)
+
+
+def test_a_rectification_before_the_hazard_was_found_is_refused(home, tmp_path):
+    folder = records(tmp_path / "rec", hazards=[(1, "甲镇", D2, "一般", D1, "u1")])
+    result = ingest_records(home, folder, by="tester", today=TODAY)
+    assert [(p.table, p.row, p.column) for p in result.errors] == [("hazards", 2, "rectified_date")]
+
+
+def test_a_detention_without_persons_is_refused(home, tmp_path):
+    folder = records(tmp_path / "rec", enforcement=[(1, "甲镇", D1, "拘留", "", ""), (2, "甲镇", D1, "拘留", 1.5, "")])
+    result = ingest_records(home, folder, by="tester", today=TODAY)
+    assert [p.message for p in result.errors] == ["拘留记录必须填写人数", "人数应为整数（1.5）"]
+
+
+def test_many_rows_breaking_one_rule_are_listed_first_few_then_counted(home, tmp_path):
+    bad = [(k, "外省镇", D1, "u") for k in range(1, 31)]
+    result = ingest_records(home, records(tmp_path / "rec", inspections=bad), by="tester", today=TODAY)
+    assert len(result.errors) == LISTED_PER_RULE + 1
+    assert result.errors[-1].row is None and "共 30 行" in result.errors[-1].message
+
+
+def test_duplicate_ids_in_parquet_out_of_order_are_found(home, tmp_path):
+    folder = records(tmp_path / "rec")
+    table = pa.table({"inspection_id": [3, 1, 2, 1], "town": ["甲镇"] * 4, "date": [D1] * 4})
+    (folder / "inspections.csv").unlink()
+    pq.write_table(table, folder / "inspections.parquet")
+    result = ingest_records(home, folder, by="tester", today=TODAY)
+    assert [(p.row, p.column) for p in result.errors] == [(2, "inspection_id"), (4, "inspection_id")]
+    assert "编号 1 重复出现（共 2 次）" in result.errors[0].message
+
+
+def test_a_missing_table_or_column_is_reported(home, tmp_path):
+    folder = records(tmp_path / "rec")
+    (folder / "enforcement.csv").unlink()
+    write_csv(folder, "hazards", ["hazard_id", "town", "found_date"], [(1, "甲镇", D1)])
+    result = ingest_records(home, folder, by="tester", today=TODAY)
+    assert [(p.table, p.column) for p in result.errors] == [("enforcement", "")]
+    (folder / "enforcement.csv").write_text("action_id,town,date,kind,persons,amount_wan\n", encoding="utf-8")
+    result = ingest_records(home, folder, by="tester", today=TODAY)
+    assert [(p.table, p.column) for p in result.errors] == [("hazards", "level"), ("hazards", "rectified_date")]
+    assert nothing_written(home)
+
+
+# ---------------------------------------------------------------- the submission log
+
+def test_appending_compares_with_the_current_figures_in_one_pass(home):
+    rows = {
+        "row_number": [2, 3, 4], "date": [D1, D1, D2], "town_code": ["A", "B", "A"],
+        **{c: [1, 2, 3] for c in COUNTS},
+    }
+    first = append_submission(home, pd.DataFrame(rows), by="t", source_name="a.csv", source_sha256="1")
+    assert (first.written, first.unchanged, first.corrected) == (3, 0, ())
+    rows["hazards"] = [1, 5, 3]  # B on D1 corrected
+    second = append_submission(home, pd.DataFrame(rows), by="t", source_name="b.csv", source_sha256="2")
+    assert (second.written, second.unchanged, second.corrected) == (1, 2, (("B", D1),))
+    assert daily(home)[("B", D1)][1] == 5
+
+
+# ---------------------------------------------------------------- command line
+
+def test_cli_ingest_records_then_rank(home, tmp_path, capsys):
+    folder = records(tmp_path / "rec")
+    assert main(["--home", str(home.root), "ingest-records", str(folder)]) == 0
+    assert "汇总为 5 个镇街日" in capsys.readouterr().out
+    ranking = Warehouse.open(home).ranking(D3)
+    assert list(ranking["code"]) == ["A", "B"] or list(ranking["code"]) == ["B", "A"]
+
+
+def test_cli_ingest_records_with_errors_exits_1(home, tmp_path, capsys):
+    folder = records(tmp_path / "rec", hazards=[(1, "甲镇", D1, "特大", "", "u1")])
+    assert main(["--home", str(home.root), "ingest-records", str(folder)]) == 1
+    assert "隐患等级" in capsys.readouterr().err
+    assert nothing_written(home)
