@@ -37,6 +37,7 @@ OPTIONAL_COLUMNS = ("detentions", "fines_wan")  # an empty cell there means 0
 EXCEL_EPOCH = date(1899, 12, 30)
 OLE_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")  # the container of pre-2007 .xls files
 MAX_HEADER_SEARCH = 10
+MAX_ROWS = 100_000  # a province's daily report is ~1,400 rows; more is a mistake, not a report
 CHINA_TIME = timezone(timedelta(hours=8))  # "today" is the towns' day, whatever the server's clock zone
 
 
@@ -165,6 +166,8 @@ def read_table(content: bytes, source_name: str) -> tuple[int, list[str], list[t
         rows = list(csv.reader(io.StringIO(decode_text(content))))
     if not rows:
         raise ValueError("文件是空的")
+    if len(rows) > MAX_ROWS:
+        raise ValueError(f"文件有 {len(rows)} 行，超过上限 {MAX_ROWS} 行：请按日期拆分后分别上传")
     known = {_header_key(h) for pair in HEADERS.items() for h in pair}
     for index, cells in enumerate(rows[:MAX_HEADER_SEARCH]):
         hits = sum(_header_key(c) in known for c in cells if not _blank(c))

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     home = Home.resolve(args.home)
     try:
         return args.run(home, args) or OK
-    except (BadInput, ConfigError) as exc:
+    except (BadInput, ConfigError, Forbidden) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return BAD_INPUT
 

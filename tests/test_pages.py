@@ -3,15 +3,17 @@ is on screen matches the ranking in the warehouse."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sanse.access import User
+from sanse.access import SYSTEM, User
+from sanse.accounts import add_user, disable_user
 from sanse.bulletin import publish_bulletin
-from sanse.access import SYSTEM
+from sanse.home import Home
 from sanse.warehouse import Warehouse
 
 APP = str(Path(__file__).parents[1] / "app.py")
@@ -25,10 +27,22 @@ PAGE_FILES = {
 CLERK = User("clerk", "town", "T03")
 
 
+@pytest.fixture(scope="module")
+def home_with_accounts(demo_home_readonly, tmp_path_factory) -> Home:
+    root = tmp_path_factory.mktemp("pages") / "home"
+    shutil.copytree(demo_home_readonly.root, root)
+    add_user(Home(root), ADMIN.name, role="admin", password="office password 1")
+    add_user(Home(root), CLERK.name, role="town", town=CLERK.town_code, password="clerk password 1")
+    return Home(root)
+
+
 @pytest.fixture
-def home(demo_home, monkeypatch):
-    monkeypatch.setenv("SANSE_HOME", str(demo_home.root))
-    return demo_home
+def home(home_with_accounts, tmp_path, monkeypatch) -> Home:
+    """A private copy of the demo city with an admin and a town clerk account."""
+    root = tmp_path / "home"
+    shutil.copytree(home_with_accounts.root, root)
+    monkeypatch.setenv("SANSE_HOME", str(root))
+    return Home(root)
 
 
 def open_page(page: str, user: User | None = None, **state) -> AppTest:
@@ -155,5 +169,36 @@ def test_submit_page_offers_the_template_and_history(home):
 def test_viewer_has_no_submit_page(home):
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    with pytest.raises(Exception):
-        at.switch_page("pages/work/submit.py").run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/work/submit.py")
+
+
+def test_a_disabled_account_is_signed_out_on_its_next_run(home):
+    at = open_page("submit", ADMIN)
+    disable_user(home, ADMIN.name)
+    at.run()
+    assert at.session_state["sanse.user"] is None
+
+
+def test_town_clerk_submits_but_cannot_see_the_audit_log(home):
+    at = open_page("submit", CLERK)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/work/audit.py")
+
+
+def test_audit_page_lists_the_rule_change(home):
+    at = open_page("rules", ADMIN, **{"sanse.date": date(2026, 10, 20)})
+    at.button(key="rules.change.submit").click().run()
+    at.switch_page("pages/work/audit.py").run()
+    assert not at.exception
+    events = at.dataframe[0].value
+    assert "office" in set(events.iloc[:, 1])
+
+
+def test_confidence_page_marks_provisional_tiers(home):
+    at = open_page("confidence")
+    table = at.dataframe[0].value
+    assert len(table) == 23
+    assert {m.label for m in at.metric} >= {"可分辨度（0–1）", "待定等级数"}
+    provisional = int(next(m.value for m in at.metric if m.label == "待定等级数"))
+    assert provisional == sum("待定" in tier for tier in table["等级"])

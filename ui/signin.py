@@ -18,11 +18,18 @@ def oidc_configured() -> bool:
 
 
 def current_user() -> User | None:
-    """Who is using the app now; None when they must sign in before reading anything."""
-    signed = st.session_state.get(USER)
-    if signed is None and oidc_configured() and st.user.is_logged_in:
-        signed = accounts.user_from_oidc(dict(st.user), data.settings())
-        st.session_state[USER] = signed
+    """Who is using the app now; None when they must sign in before reading anything.
+
+    The account is looked up again on every run, so a disabled account or a changed role
+    takes effect at once, not at the next sign-in.
+    """
+    if oidc_configured() and st.user.is_logged_in:
+        signed = accounts.user_from_oidc(dict(st.user), data.settings(), data.towns())
+    elif st.session_state.get(USER) is not None:
+        signed = accounts.get_user(data.home(), st.session_state[USER].name)
+    else:
+        signed = None
+    st.session_state[USER] = signed
     if signed is not None:
         return signed
     return ANONYMOUS if data.settings().campaign.anonymous_read else None
