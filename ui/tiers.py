@@ -20,6 +20,8 @@ _BOARD_STYLE = """
 .sanse-tile{border-radius:.4rem;padding:.45rem .55rem;line-height:1.25;min-height:3.6rem}
 .sanse-tile b{display:block;font-size:1rem}
 .sanse-tile span{font-size:.8rem;opacity:.95}
+.sanse-counts{display:flex;gap:.45rem;flex-wrap:wrap}
+.sanse-count{border-radius:.4rem;padding:.3rem .8rem;font-size:1.15rem;font-weight:600}
 </style>
 """
 
@@ -38,6 +40,17 @@ def colour_board(ranking: pd.DataFrame) -> None:
     st.html(_BOARD_STYLE + '<div class="sanse-board">' + "".join(tiles) + "</div>")
 
 
+def tier_counts(ranking: pd.DataFrame) -> None:
+    """How many towns are in each tier, as three coloured chips on one line (also on a phone)."""
+    counts = ranking["tier"].value_counts()
+    chips = "".join(
+        f'<div class="sanse-count" style="background:{TIER_COLOURS[tier]};color:{TIER_TEXT_COLOURS[tier]}">'
+        f"{escape(tier_label(tier))} {int(counts.get(tier, 0))}</div>"
+        for tier in TIER_COLOURS
+    )
+    st.html(_BOARD_STYLE + f'<div class="sanse-counts">{chips}</div>')
+
+
 def tier_badge(tier: str, text: str) -> None:
     colour, ink = TIER_COLOURS[tier], TIER_TEXT_COLOURS[tier]
     st.html(
@@ -50,8 +63,8 @@ def style_tiers(frame: pd.DataFrame, column: str) -> "pd.io.formats.style.Styler
     """Colour the tier cells of `column` (which holds the tier word)."""
     by_word = {tier_label(tier): tier for tier in TIER_COLOURS}
 
-    def paint(word: str) -> str:
-        tier = by_word.get(word)
+    def paint(text: str) -> str:  # the word may carry a note, e.g. 蓝（待定）
+        tier = next((tier for word, tier in by_word.items() if str(text).startswith(word)), None)
         if not tier:
             return ""
         return f"background-color:{TIER_COLOURS[tier]};color:{TIER_TEXT_COLOURS[tier]};font-weight:600"

@@ -1,6 +1,7 @@
 """统计可信度: which colours the data can support — rank intervals, tier chances, 待定 tiers,
 the day's rankability, and a funnel plot per indicator."""
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -10,6 +11,7 @@ from sanse.tiers import TIER_COLOURS
 from ui import data
 from ui.session import chosen_day, chosen_group, format_day, lang, t, tier_label
 from ui.tables import indicator_label
+from ui.tiers import style_tiers
 
 day, group = chosen_day(), chosen_group()
 if day is None:
@@ -50,7 +52,7 @@ shown = {
     t("col.flags"): note,
 }
 st.dataframe(
-    shown, hide_index=True, width="stretch", key="confidence.table",
+    style_tiers(pd.DataFrame(shown), t("col.tier")), hide_index=True, width="stretch", key="confidence.table",
     column_config={
         t("confidence.p_blue"): st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100),
         t("confidence.p_red"): st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100),

@@ -6,7 +6,7 @@ from sanse.ranking import biggest_movers
 from ui import data
 from ui.tables import names_of, share
 from ui.session import chosen_day, chosen_group, format_day, t, tier_label
-from ui.tiers import colour_board
+from ui.tiers import colour_board, tier_counts
 
 day, group = chosen_day(), chosen_group()
 if day is None:
@@ -20,12 +20,8 @@ if ranking.empty:
     st.stop()
 totals = data.totals(day, group)
 
-counts = ranking["tier"].value_counts()
-cols = st.columns(3)
-for col, tier in zip(cols, ("blue", "yellow", "red")):
-    col.metric(tier_label(tier), int(counts.get(tier, 0)), border=True)
-
 st.subheader(t("overview.board"))
+tier_counts(ranking)
 colour_board(ranking)
 st.caption(t("overview.board.caption"))
 

@@ -39,14 +39,14 @@ st.dataframe(
 )
 
 st.subheader(t("ranking.chart"))
-chart = shown.assign(tier_word=shown["tier"].map(tier_label))
+chart = shown.assign(label=[f"{score:.1f} {tier_label(tier)}" for score, tier in zip(shown["score"], shown["tier"])])
 figure = px.bar(
     chart, x="score", y="town", orientation="h", color="tier",
-    color_discrete_map=TIER_COLOURS, text="tier_word",
+    color_discrete_map=TIER_COLOURS, text="label",
     labels={"score": t("col.score"), "town": t("col.town"), "tier": t("col.tier")},
     category_orders={"town": list(chart["town"])},
 )
 figure.for_each_trace(lambda trace: trace.update(name=tier_label(trace.name)))
-figure.update_traces(textposition="inside", insidetextanchor="end")
+figure.update_traces(textposition="outside", cliponaxis=False)
 figure.update_layout(height=max(320, 22 * len(chart) + 80), margin=dict(l=0, r=0, t=10, b=0), legend_title_text="")
 st.plotly_chart(figure, key="ranking.chart", config={"displayModeBar": False})
