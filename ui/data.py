@@ -81,6 +81,17 @@ def ranking(day: date, group: str | None = None) -> pd.DataFrame:
     return _ranking(warehouse().identity, day, group)
 
 
+def ranking_or_stop(day: date, group: str | None = None) -> pd.DataFrame:
+    """The day's ranking; a warning and the end of the page when there is none."""
+    from ui.session import format_day, t
+
+    frame = ranking(day, group)
+    if frame.empty:
+        st.warning(t("empty.no_ranking", day=format_day(day)))
+        st.stop()
+    return frame
+
+
 def rankings_between(first: date, last: date, group: str | None = None) -> pd.DataFrame:
     return _rankings_between(warehouse().identity, first, last, group)
 

@@ -52,3 +52,12 @@ def viewer() -> User:
 
 def format_day(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if lang() == "zh" else day.isoformat()
+
+
+def ranking_day_or_stop() -> date:
+    """The chosen day; with no data yet, say how to load some and stop the page."""
+    day = chosen_day()
+    if day is None:
+        st.info(t("empty.no_data"))
+        st.stop()
+    return day

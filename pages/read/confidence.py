@@ -9,14 +9,11 @@ from sanse.confidence import ADJUSTMENTS, confidence_settings, provisional_count
 from sanse.funnel import funnel
 from sanse.tiers import TIER_COLOURS
 from ui import data
-from ui.session import chosen_day, chosen_group, format_day, lang, t, tier_label
+from ui.session import chosen_group, format_day, lang, ranking_day_or_stop, t, tier_label
 from ui.tables import indicator_label
 from ui.tiers import style_tiers
 
-day, group = chosen_day(), chosen_group()
-if day is None:
-    st.info(t("empty.no_data"))
-    st.stop()
+day, group = ranking_day_or_stop(), chosen_group()
 
 settings = data.settings()
 rules = settings.rules_on(day)

@@ -5,19 +5,13 @@ import streamlit as st
 from sanse.ranking import biggest_movers
 from ui import data
 from ui.tables import names_of, share
-from ui.session import chosen_day, chosen_group, format_day, t, tier_label
+from ui.session import chosen_group, format_day, ranking_day_or_stop, t, tier_label
 from ui.tiers import colour_board, tier_counts
 
-day, group = chosen_day(), chosen_group()
-if day is None:
-    st.info(t("empty.no_data"))
-    st.stop()
+day, group = ranking_day_or_stop(), chosen_group()
 
 st.title(t("overview.title", day=format_day(day)))
-ranking = data.ranking(day, group)
-if ranking.empty:
-    st.warning(t("empty.no_ranking", day=format_day(day)))
-    st.stop()
+ranking = data.ranking_or_stop(day, group)
 totals = data.totals(day, group)
 
 st.subheader(t("overview.board"))

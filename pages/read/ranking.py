@@ -5,20 +5,14 @@ import streamlit as st
 
 from sanse.tiers import TIER_COLOURS
 from ui import data
-from ui.session import chosen_day, chosen_group, format_day, t, tier_label
+from ui.session import chosen_group, format_day, ranking_day_or_stop, t, tier_label
 from ui.tables import column_config, ranking_view
 from ui.tiers import style_tiers
 
-day, group = chosen_day(), chosen_group()
-if day is None:
-    st.info(t("empty.no_data"))
-    st.stop()
+day, group = ranking_day_or_stop(), chosen_group()
 
 st.title(t("ranking.title", day=format_day(day)))
-ranking = data.ranking(day, group)
-if ranking.empty:
-    st.warning(t("empty.no_ranking", day=format_day(day)))
-    st.stop()
+ranking = data.ranking_or_stop(day, group)
 rules = data.settings().rules_on(day)
 blue, red = rules.tier_counts(int(ranking["group_size"].iloc[0]))
 st.caption(t(

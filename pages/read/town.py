@@ -7,14 +7,11 @@ import streamlit as st
 from sanse.ranking import what_it_takes
 from sanse.tiers import TIER_COLOURS
 from ui import data
-from ui.session import chosen_day, format_day, lang, t, tier_label, viewer
+from ui.session import format_day, lang, ranking_day_or_stop, t, tier_label, viewer
 from ui.tables import indicator_label, lift_text
 from ui.tiers import tier_badge
 
-day = chosen_day()
-if day is None:
-    st.info(t("empty.no_data"))
-    st.stop()
+day = ranking_day_or_stop()
 
 st.title(t("town.title"))
 towns = [town for town in data.towns() if town.active]
