@@ -34,7 +34,10 @@ tier_badge(row["tier"], f"{names[code]} · {t(f'tier.{row.tier}.long') if lang()
 left, right = st.columns(2)
 left.metric(t("town.rank"), t("town.rank_value", rank=int(row["rank"]), size=int(row["group_size"])))
 change = row["rank_change"]
-right.metric(t("town.change"), "—" if change is None or change != change else f"{int(change):+d}")
+if change is None or change != change:
+    right.metric(t("town.change"), "—")
+else:
+    right.metric(t("town.change"), t("town.same") if change == 0 else f"{int(change):+d}")
 st.caption(t("town.streak", days=int(row["tier_streak"]), tier=tier_label(row["tier"])))
 if row["not_reported"]:
     st.warning(t("town.not_reported_today", day=format_day(day)))
