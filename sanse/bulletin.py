@@ -12,7 +12,7 @@ import tomllib
 import uuid
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
@@ -21,7 +21,9 @@ import pandas as pd
 
 from sanse import audit
 from sanse.access import User, require
-from sanse.config import COUNT_COLUMNS, Rules, Settings, parse_settings, read_settings, settings_to_toml
+from sanse.config import (
+    COUNT_COLUMNS, ConfigError, Rules, Settings, parse_settings, read_settings, settings_to_toml,
+)
 from sanse.home import Home
 from sanse.tiers import TIER_WORDS
 
@@ -33,6 +35,13 @@ _WINDOW_PHRASES = {
     "daily": "当日数据",
     "rolling_7d": "近7日数据",
 }
+SINCE_PHRASES = {
+    "cumulative": "活动开展以来",
+    "daily": "当日",
+    "rolling_7d": "近7日",
+}
+# What each ranking row freezes from the 统计可信度 simulation of its day.
+CONFIDENCE_KEYS = ("provisional", "small_sample", "p_blue", "p_red", "rank_low", "rank_high")
 _NORMALIZATION_PHRASES = {
     "fracmax": "比例赋分",
     "minmax": "极差赋分",
@@ -65,6 +74,9 @@ class Issue:
     not_reported: tuple[dict, ...]
     city: str = ""
     previous_day: date | None = None
+    # The [confidence] settings and seed behind the rows' 待定 flags; {} in issues published
+    # before tiers were judged, whose rows carry no flags and read as not provisional.
+    confidence: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -81,6 +93,17 @@ class Issue:
     def tier_counts(self) -> dict[str, int]:
         counts = Counter(row["tier"] for row in self.ranking)
         return {tier: counts.get(tier, 0) for tier in TIER_WORDS}
+
+    def provisional_rows(self) -> list[dict]:
+        """Blue or red tiers the data could not support (待定), in print order."""
+        return [row for row in self.ranking if row.get("provisional")]
+
+    def provisional_count(self) -> int:
+        return len(self.provisional_rows())
+
+    def small_sample_rows(self) -> list[dict]:
+        """Towns under `min_inspections` inspections in the window (样本不足), still ranked."""
+        return [row for row in self.ranking if row.get("small_sample")]
 
     def groups(self) -> list[str]:
         return list(dict.fromkeys(row["group"] for row in self.ranking))
@@ -131,6 +154,7 @@ def _freeze_day(home: Home, day: date, settings: Settings) -> Issue:
         warehouse = Warehouse.open(home)
     except NotBuilt as exc:
         raise BulletinError(str(exc)) from exc
+    rules = settings.rules_on(day)
     try:
         frame = warehouse.ranking(day)
         if frame.empty:
@@ -141,11 +165,12 @@ def _freeze_day(home: Home, day: date, settings: Settings) -> Issue:
         previous_day = earlier[-1] if earlier else None
         previous = warehouse.ranking(previous_day) if previous_day else frame.iloc[0:0]
         totals = warehouse.totals(day)
+        window_sums = warehouse.window_sums(day, rules.window)
     finally:
         warehouse.con.close()
 
-    rules = settings.rules_on(day)
-    ranking = tuple(_ranking_rows(frame, rules))
+    flags, confidence = _tier_flags(window_sums, rules, settings)
+    ranking = tuple(_with_flags(row, flags, confidence) for row in _ranking_rows(frame, rules))
     return Issue(
         title=settings.campaign.title,
         number=0,
@@ -163,6 +188,7 @@ def _freeze_day(home: Home, day: date, settings: Settings) -> Issue:
         not_reported=tuple(_town_entry(r) for r in ranking if r["not_reported"]),
         city=settings.campaign.city,
         previous_day=previous_day,
+        confidence=confidence,
     )
 
 
@@ -187,6 +213,52 @@ def _ranking_rows(frame: pd.DataFrame, rules: Rules) -> list[dict]:
             row[key] = bool(row.get(key))
         rows.append(row)
     return rows
+
+
+def _tier_flags(window_sums: pd.DataFrame, rules: Rules, settings: Settings) -> tuple[dict, dict]:
+    """The day's 统计可信度 per (group, code), and the settings and seed that produced it.
+
+    The seed is the date, so publishing the same figures again freezes the same flags.
+    """
+    from sanse.confidence import ConfidenceInputError, confidence_settings, default_seed, tier_confidence
+
+    try:
+        chosen = confidence_settings(settings)
+        seed = default_seed(window_sums)
+        tiers = tier_confidence(window_sums, rules, chosen, seed=seed)
+    except (ConfigError, ConfidenceInputError) as exc:
+        raise BulletinError(f"无法计算统计可信度，不能发布：{exc}") from exc
+    flags = {
+        (row["group"], row["code"]): row
+        for row in tiers[["group", "code", "p_blue", "p_red", "rank_low", "rank_high", "small_sample"]].to_dict("records")
+    }
+    used = {
+        "provisional_below": chosen.provisional_below,
+        "min_inspections": chosen.min_inspections,
+        "draws": chosen.draws,
+        "prior": chosen.prior,
+        "seed": seed,
+    }
+    return flags, used
+
+
+def _with_flags(row: dict, flags: dict, confidence: dict) -> dict:
+    """The row with its tier judged against the issue's own tier, which is what gets printed."""
+    found = flags.get((row["group"], row["code"]))
+    if found is None:  # a town the window sums lack: nothing to judge it by
+        return {**row, **dict.fromkeys(CONFIDENCE_KEYS), "provisional": False, "small_sample": False}
+    p_blue, p_red = round(float(found["p_blue"]), 4), round(float(found["p_red"]), 4)
+    below = confidence["provisional_below"]
+    provisional = (row["tier"] == "blue" and p_blue < below) or (row["tier"] == "red" and p_red < below)
+    return {
+        **row,
+        "provisional": bool(provisional),
+        "small_sample": bool(found["small_sample"]),
+        "p_blue": p_blue,
+        "p_red": p_red,
+        "rank_low": int(found["rank_low"]),
+        "rank_high": int(found["rank_high"]),
+    }
 
 
 def _plain(value):
@@ -322,6 +394,8 @@ def bulletin_paragraphs(issue: Issue) -> list[str]:
         f"{len(rules.indicators)}项指标{_NORMALIZATION_PHRASES.get(rules.normalization, '赋分')}后综合排名，"
         f"{grouped}蓝色{counts['blue']}个、黄色{counts['yellow']}个、红色{counts['red']}个。"
     )
+    if issue.confidence:
+        paragraphs.append(_confidence_sentence(issue, rules))
 
     if issue.previous_day is not None:
         since = f"与上一排名日（{chinese_date(issue.previous_day)}）相比，"
@@ -350,6 +424,25 @@ def bulletin_paragraphs(issue: Issue) -> list[str]:
     else:
         paragraphs.append("当日所有镇街均已报送数据。")
     return paragraphs
+
+
+def _confidence_sentence(issue: Issue, rules: Rules) -> str:
+    pending = issue.provisional_rows()
+    if pending:
+        names = "、".join(f"{r['town']}（{TIER_WORDS[r['tier']]}）" for r in pending)
+        text = f"按统计可信度分析，当日有{len(pending)}个等级为“待定”（数据不足以确定）：{names}。"
+    else:
+        text = "按统计可信度分析，当日蓝色、红色等级均有足够数据支持，没有“待定”等级。"
+    minimum = issue.confidence.get("min_inspections", 0)
+    if minimum:
+        small = issue.small_sample_rows()
+        since = SINCE_PHRASES.get(rules.window, "")
+        if small:
+            names = "、".join(r["town"] for r in small)
+            text += f"{since}检查企业不足{minimum}家次、样本不足的镇街（{len(small)}个）：{names}，其排名仅供参考。"
+        else:
+            text += f"{since}各镇街检查企业均不少于{minimum}家次。"
+    return text
 
 
 def publication_note(issue: Issue) -> str:

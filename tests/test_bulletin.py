@@ -14,10 +14,14 @@ import pytest
 
 from sanse.access import SYSTEM, Forbidden, User
 from sanse.audit import read_audit
-from sanse.bulletin import BulletinError, bulletin_paragraphs, list_issues, load_issue, publish_bulletin
+from sanse.bulletin import (
+    CONFIDENCE_KEYS, BulletinError, bulletin_paragraphs, list_issues, load_issue, publish_bulletin,
+)
 from sanse.cli import main
+from sanse.confidence import confidence_settings, provisional_count, tier_confidence
 from sanse.config import read_settings, write_settings
 from sanse.home import Home
+from sanse.warehouse import Warehouse
 
 DAY_1, DAY_2 = date(2026, 9, 1), date(2026, 9, 2)
 HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）"
@@ -52,9 +56,51 @@ def small_city(root: Path) -> Home:
     return Home(root)
 
 
+def thin_city(root: Path, confidence: str = "") -> Home:
+    """Five towns, one day, cumulative window, 1 blue and 1 red; `confidence` is a [confidence] body.
+
+    橙园镇 tops every rate on 12 inspections (2/12, 1/12, 1/12: score 100, blue), but two major
+    hazards in 12 is weak evidence against 鹤汀乡's 30 in 300, so its blue is 待定. 麦浪镇 is
+    last on 300 inspections (6, 3, 3), far below the rest: its red is well supported.
+    """
+    root.mkdir(parents=True)
+    (root / "towns.csv").write_text(
+        "code,name,kind,group,aliases,active\n"
+        "T1,橙园镇,镇,,,1\nT2,鹤汀乡,乡,,,1\nT3,柳岸街道,街道,,,1\nT4,石桥镇,镇,,,1\nT5,麦浪镇,镇,,,1\n",
+        encoding="utf-8",
+    )
+    (root / "rules.toml").write_text(
+        '[campaign]\nstart = 2026-09-01\n\n[[rules]]\nblue = 1\nred = 1\n\n'
+        f"[confidence]\ndraws = 400\n{confidence}\n",
+        encoding="utf-8",
+    )
+    (root / "reports.csv").write_text(
+        f"{HEADER}\n"
+        "2026-09-01,橙园镇,12,4,2,2,1,1,0,0\n2026-09-01,鹤汀乡,300,60,30,30,12,12,0,0\n"
+        "2026-09-01,柳岸街道,300,60,27,27,9,9,0,0\n2026-09-01,石桥镇,300,60,24,24,9,9,0,0\n"
+        "2026-09-01,麦浪镇,300,60,6,6,3,3,0,0\n",
+        encoding="utf-8",
+    )
+    assert main(["--home", str(root), "ingest", str(root / "reports.csv")]) == 0
+    return Home(root)
+
+
+def without_confidence(issue_json: str) -> str:
+    """An issue file as published before tiers were judged: no flags, no [confidence]."""
+    data = json.loads(issue_json)
+    del data["confidence"]
+    data["ranking"] = [{k: v for k, v in row.items() if k not in CONFIDENCE_KEYS} for row in data["ranking"]]
+    return json.dumps(data, ensure_ascii=False)
+
+
 @pytest.fixture
 def city(tmp_path: Path) -> Home:
     return small_city(tmp_path / "city")
+
+
+@pytest.fixture
+def thin(tmp_path: Path) -> Home:
+    return thin_city(tmp_path / "thin")
 
 
 def issue_files(home: Home) -> list[str]:
@@ -107,6 +153,86 @@ def test_bulletin_text_names_totals_moves_alerts_and_silent_towns(city):
     assert "乙镇由黄色升为蓝色" in text and "甲镇由蓝色降为黄色" in text
     assert "约谈的镇街：丙乡（连续2天）" in text
     assert "当日未报送数据的镇街（1个）：丙乡" in text
+
+
+# ---------------------------------------------------------------- 待定 and 样本不足
+
+def by_town(issue) -> dict[str, dict]:
+    return {row["town"]: row for row in issue.ranking}
+
+
+def test_blue_tier_on_twelve_inspections_is_frozen_as_provisional(thin):
+    issue = publish_bulletin(thin, DAY_1, by=SYSTEM)
+    rows = by_town(issue)
+    assert (rows["橙园镇"]["tier"], rows["橙园镇"]["provisional"]) == ("blue", True)
+    assert rows["橙园镇"]["p_blue"] < 0.5 and rows["橙园镇"]["rank_low"] == 1 < rows["橙园镇"]["rank_high"]
+    assert (rows["麦浪镇"]["tier"], rows["麦浪镇"]["provisional"]) == ("red", False)
+    assert rows["麦浪镇"]["p_red"] >= 0.5
+    assert not any(rows[t]["provisional"] for t in ("鹤汀乡", "柳岸街道", "石桥镇"))  # yellow is never 待定
+    assert issue.provisional_count() == 1
+    assert issue.confidence == {"provisional_below": 0.5, "min_inspections": 0, "draws": 400,
+                                "prior": "group", "seed": 20260901}
+
+
+def test_provisional_count_matches_the_confidence_analysis_of_the_day(thin):
+    issue = publish_bulletin(thin, DAY_1, by=SYSTEM)
+    settings = read_settings(thin.rules_toml)
+    rules = settings.rules_on(DAY_1)
+    warehouse = Warehouse.open(thin)
+    try:
+        tiers = tier_confidence(warehouse.window_sums(DAY_1, rules.window), rules, confidence_settings(settings))
+    finally:
+        warehouse.close()
+    assert issue.provisional_count() == provisional_count(tiers) == 1
+    flagged = dict(zip(tiers["town"], tiers["provisional"]))
+    assert {r["town"]: r["provisional"] for r in issue.ranking} == flagged
+
+
+def test_publishing_the_same_figures_again_freezes_the_same_flags(thin):
+    first = publish_bulletin(thin, DAY_1, by=SYSTEM)
+    again = publish_bulletin(thin, DAY_1, by=SYSTEM)
+    assert [{k: r[k] for k in CONFIDENCE_KEYS} for r in again.ranking] == \
+        [{k: r[k] for k in CONFIDENCE_KEYS} for r in first.ranking]
+
+
+def test_bulletin_text_names_the_provisional_tiers(thin):
+    text = bulletin_paragraphs(publish_bulletin(thin, DAY_1, by=SYSTEM))
+    assert "按统计可信度分析，当日有1个等级为“待定”（数据不足以确定）：橙园镇（蓝）。" in text
+    assert not any("样本不足" in p for p in text)  # min_inspections is off
+
+
+def test_bulletin_text_says_tiers_are_supported_when_none_is_provisional(tmp_path):
+    home = thin_city(tmp_path / "home", "provisional_below = 0.0")
+    issue = publish_bulletin(home, DAY_1, by=SYSTEM)
+    assert issue.provisional_count() == 0
+    assert "按统计可信度分析，当日蓝色、红色等级均有足够数据支持，没有“待定”等级。" in bulletin_paragraphs(issue)
+
+
+def test_small_sample_towns_are_flagged_and_named_when_the_rule_is_on(tmp_path):
+    home = thin_city(tmp_path / "home", "min_inspections = 20")
+    issue = publish_bulletin(home, DAY_1, by=SYSTEM)
+    assert [r["town"] for r in issue.small_sample_rows()] == ["橙园镇"]
+    text = "\n".join(bulletin_paragraphs(issue))
+    assert "活动开展以来检查企业不足20家次、样本不足的镇街（1个）：橙园镇，其排名仅供参考。" in text
+
+
+def test_a_bad_confidence_setting_refuses_publication_in_chinese(tmp_path):
+    home = thin_city(tmp_path / "home", "provisional_below = 2")
+    with pytest.raises(BulletinError, match="无法计算统计可信度.*provisional_below"):
+        publish_bulletin(home, DAY_1, by=SYSTEM)
+    assert issue_files(home) == []
+
+
+def test_issue_published_before_tiers_were_judged_loads_as_not_provisional(thin, tmp_path):
+    publish_bulletin(thin, DAY_1, by=SYSTEM)
+    (path,) = thin.bulletins.glob("*.json")
+    older = Home(tmp_path / "older")
+    older.bulletins.mkdir(parents=True)
+    (older.bulletins / path.name).write_text(without_confidence(path.read_text(encoding="utf-8")), encoding="utf-8")
+    issue = load_issue(older, DAY_1)
+    assert issue.confidence == {} and issue.provisional_count() == 0 and issue.small_sample_rows() == []
+    assert [r["town"] for r in issue.ranking] == ["橙园镇", "鹤汀乡", "柳岸街道", "石桥镇", "麦浪镇"]
+    assert not any("统计可信度" in p for p in bulletin_paragraphs(issue))
 
 
 # ---------------------------------------------------------------- numbering and corrections
