@@ -6,10 +6,11 @@ from __future__ import annotations
 import csv
 import html
 import io
+import math
 from datetime import date
 from typing import Literal
 
-from sanse.bulletin import Issue, bulletin_paragraphs, chinese_date, publication_note
+from sanse.bulletin import SINCE_PHRASES, Issue, bulletin_paragraphs, chinese_date, publication_note
 from sanse.config import Town
 from sanse.tiers import TIER_COLOURS, TIER_TEXT_COLOURS, TIER_WORDS, tier_hex
 
@@ -33,6 +34,15 @@ COLUMNS = (
 HEADER = tuple(header for header, _, _ in COLUMNS)
 # Excel, Word and the CSV readers treat these leading characters as the start of a formula.
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+# Word and print show a 待定 tier as "蓝*"; Excel and CSV keep the bare word, which other
+# tools read, and carry the mark in a cell comment and a note under the table instead.
+PROVISIONAL_MARK = "*"
+PROVISIONAL, SMALL_SAMPLE = "待定", "样本不足"  # the words of sanse.confidence, without loading scipy
+_NOTE_OPENINGS = {
+    "star": f"带{PROVISIONAL_MARK}的等级为“{PROVISIONAL}”，",
+    "comment": f"等级单元格带批注的为“{PROVISIONAL}”，",
+    "plain": f"“{PROVISIONAL}”等级",
+}
 
 
 def export_issue(issue: Issue, fmt: Format) -> bytes:
@@ -73,8 +83,10 @@ def cell_value(row: dict, key: str, kind: str):
 
 
 def cell_text(row: dict, key: str, kind: str) -> str:
-    """The same cell as people read it (Word, print)."""
+    """The same cell as people read it (Word, print): a 待定 tier carries its mark."""
     value = cell_value(row, key, kind)
+    if kind == "tier" and row.get("provisional"):
+        return f"{value}{PROVISIONAL_MARK}"
     if value is None:
         return "—" if kind == "rate" else ""
     if kind == "rate":
@@ -86,10 +98,61 @@ def cell_text(row: dict, key: str, kind: str) -> str:
     return str(value)
 
 
+def confidence_note(issue: Issue, marked: Literal["star", "comment", "plain"]) -> str:
+    """The note under the table on 待定 and 样本不足 towns; "" when nothing is marked.
+
+    `marked` says how the table shows a 待定 tier: "蓝*" (star), a cell comment, or not at all.
+    """
+    parts = []
+    pending = issue.provisional_rows()
+    if pending:
+        names = "、".join(f"{r['town']}（{TIER_WORDS.get(r['tier'], '')}）" for r in pending)
+        threshold = issue.confidence.get("provisional_below", 0.5)
+        parts.append(
+            f"{_NOTE_OPENINGS[marked]}共{len(pending)}个：{names}。“{PROVISIONAL}”指按统计可信度分析，"
+            f"该镇街处于这一等级的概率低于{_percent(threshold)}，数据尚不足以确定；等级和名次照常公布。"
+        )
+    small = issue.small_sample_rows()
+    if small:
+        since = SINCE_PHRASES.get(issue.rules_used().window, "")
+        minimum = issue.confidence.get("min_inspections", 0)
+        names = "、".join(r["town"] for r in small)
+        parts.append(f"“{SMALL_SAMPLE}”：{since}检查企业不足{minimum}家次的镇街（{names}），照常排名，仅供参考。")
+    return "注：" + "".join(parts) if parts else ""
+
+
+def tier_comment(row: dict, issue: Issue) -> str:
+    """Why a tier cell is marked, for the Excel comment; "" when it is not."""
+    lines = []
+    if row.get("provisional"):
+        word = TIER_WORDS.get(row["tier"], "")
+        chance = row.get("p_blue") if row["tier"] == "blue" else row.get("p_red")
+        threshold = issue.confidence.get("provisional_below", 0.5)
+        lines.append(
+            f"{PROVISIONAL}：成为{word}色的概率为{_percent(chance, down=True)}，低于{_percent(threshold)}，数据尚不足以确定这一等级。"
+            if chance is not None else f"{PROVISIONAL}：数据尚不足以确定这一等级。"
+        )
+        if row.get("rank_low") is not None and row.get("rank_high") is not None:
+            lines.append(f"名次区间（90%）：第{row['rank_low']}至第{row['rank_high']}名。")
+    if row.get("small_sample"):
+        lines.append(f"{SMALL_SAMPLE}：检查企业{row.get('inspections', 0)}家次，"
+                     f"少于{issue.confidence.get('min_inspections', 0)}家次。")
+    return "\n".join(lines)
+
+
+def _percent(share: float, *, down: bool = False) -> str:
+    """50%, 25.8%: one decimal at most; a chance is rounded down so one just under the
+    threshold never reads as equal to it."""
+    if down:
+        share = math.floor(share * 1000 + 1e-9) / 1000  # 0.29 * 1000 is 289.999...
+    return f"{share:.1%}".replace(".0%", "%")
+
+
 # ---------------------------------------------------------------- XLSX
 
 def issue_xlsx(issue: Issue) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
@@ -122,10 +185,20 @@ def issue_xlsx(issue: Issue) -> bytes:
                 cell.fill = PatternFill(fill_type="solid", fgColor=tier_hex(tier), bgColor=tier_hex(tier))
                 cell.font = Font(bold=True, color=TIER_TEXT_COLOURS[tier].lstrip("#"))
                 cell.alignment = Alignment(horizontal="center")
+            if kind == "tier" and (why := tier_comment(row, issue)):
+                cell.comment = Comment(why, issue.office, width=260, height=110)
 
     widths = {"镇街": 14, "重大隐患发现率": 15, "停产停业率": 12, "立案查处率": 12}
     for index, header in enumerate(HEADER, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = widths.get(header, 10)
+    if note := confidence_note(issue, "comment"):
+        # One empty row first, so a reader that takes rows up to the first gap gets the towns only.
+        row = sheet.max_row + 2
+        sheet.cell(row=row, column=1, value=note).data_type = "s"
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(COLUMNS))
+        sheet.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+        line = sum(widths.get(header, 10) for header in HEADER) / 2  # Chinese characters a line holds
+        sheet.row_dimensions[row].height = 15 * math.ceil(len(note) / line) + 4
     sheet.freeze_panes = "C3"
     sheet.print_title_rows = "1:2"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
@@ -151,6 +224,9 @@ def issue_csv(issue: Issue) -> bytes:
     writer.writerow(HEADER)
     for row in ranking_rows(issue):
         writer.writerow([_csv_cell(cell_value(row, key, kind)) for _, key, kind in COLUMNS])
+    if note := confidence_note(issue, "plain"):
+        # As wide as the table, so strict readers see the same number of fields on every line.
+        writer.writerow([neutralise(note), *[""] * (len(COLUMNS) - 1)])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -223,6 +299,9 @@ def issue_docx(issue: Issue) -> bytes:
             else:
                 _cell(cell, cell_text(row, key, kind))
 
+    if footnote := confidence_note(issue, "star"):
+        paragraph = document.add_paragraph()
+        _run(paragraph, footnote, "仿宋", 10)
     note = document.add_paragraph()
     note.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _run(note, publication_note(issue), "仿宋", 9)
@@ -305,6 +384,8 @@ def print_html(issue: Issue) -> str:
                 cells.append(f"<td>{text}</td>")
         body_rows.append("<tr>" + "".join(cells) + "</tr>")
     paragraphs = "\n".join(f"<p>{e(text)}</p>" for text in bulletin_paragraphs(issue))
+    footnote = confidence_note(issue, "star")
+    footnote_html = f'<p class="footnote">{e(footnote)}</p>\n' if footnote else ""
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -327,6 +408,7 @@ th, td {{ border: 0.5pt solid #666; padding: 0.6mm 1mm; text-align: center; line
 th {{ background: #F2F2F2; word-break: keep-all; }}
 td.name {{ text-align: left; white-space: nowrap; }}
 td.tier {{ font-weight: bold; }}
+.footnote {{ font-size: 8.5pt; text-indent: 0; margin-top: 1.5mm; }}
 .note {{ text-align: right; font-size: 8pt; color: #444; margin-top: 2mm; text-indent: 0; }}
 </style>
 </head>
@@ -343,7 +425,7 @@ td.tier {{ font-weight: bold; }}
 {chr(10).join(body_rows)}
 </tbody>
 </table>
-<p class="note">{e(publication_note(issue))}</p>
+{footnote_html}<p class="note">{e(publication_note(issue))}</p>
 </section>
 </body>
 </html>

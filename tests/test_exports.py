@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from docx.shared import Mm
 from openpyxl import load_workbook
 
 from sanse.access import SYSTEM
-from sanse.bulletin import Issue, publish_bulletin
+from sanse.bulletin import CONFIDENCE_KEYS, Issue, load_issue, publish_bulletin
 from sanse.cli import main
 from sanse.config import Town, read_towns
 from sanse.exports import export_issue, print_html, template_xlsx
@@ -29,6 +31,7 @@ HEADER = ["排名", "镇街", "检查企业数", "重大隐患数", "重大隐�
 FILLS = {"blue": "0070C0", "yellow": "FFC000", "red": "C00000"}
 WORDS = {"blue": "蓝", "yellow": "黄", "red": "红"}
 DAY = date(2026, 10, 12)
+THIN_DAY = date(2026, 9, 1)
 REPORT_HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）"
 
 
@@ -67,6 +70,60 @@ def hostile_issue(tmp_path_factory) -> Issue:
     return publish_bulletin(home, date(2026, 9, 2), by=SYSTEM)  # 更正
 
 
+@pytest.fixture(scope="module")
+def thin_home(tmp_path_factory) -> Home:
+    """Five towns on 2026-09-01, 1 blue and 1 red: 橙园镇 is blue on 12 inspections, a 待定 tier."""
+    root = tmp_path_factory.mktemp("thin")
+    (root / "towns.csv").write_text(
+        "code,name,kind,group,aliases,active\n"
+        "T1,橙园镇,镇,,,1\nT2,鹤汀乡,乡,,,1\nT3,柳岸街道,街道,,,1\nT4,石桥镇,镇,,,1\nT5,麦浪镇,镇,,,1\n",
+        encoding="utf-8",
+    )
+    (root / "rules.toml").write_text(
+        '[campaign]\nstart = 2026-09-01\n\n[[rules]]\nblue = 1\nred = 1\n\n[confidence]\ndraws = 400\n',
+        encoding="utf-8",
+    )
+    (root / "reports.csv").write_text(
+        f"{REPORT_HEADER}\n"
+        "2026-09-01,橙园镇,12,4,2,2,1,1,0,0\n2026-09-01,鹤汀乡,300,60,30,30,12,12,0,0\n"
+        "2026-09-01,柳岸街道,300,60,27,27,9,9,0,0\n2026-09-01,石桥镇,300,60,24,24,9,9,0,0\n"
+        "2026-09-01,麦浪镇,300,60,6,6,3,3,0,0\n",
+        encoding="utf-8",
+    )
+    assert main(["--home", str(root), "ingest", str(root / "reports.csv")]) == 0
+    home = Home(root)
+    publish_bulletin(home, THIN_DAY, by=SYSTEM)
+    return home
+
+
+@pytest.fixture(scope="module")
+def thin_issue(thin_home: Home) -> Issue:
+    return load_issue(thin_home, THIN_DAY)
+
+
+@pytest.fixture(scope="module")
+def older_issue(thin_home: Home, tmp_path_factory) -> Issue:
+    """The same issue as a file published before tiers were judged: no [confidence], no flags."""
+    (path,) = thin_home.bulletins.glob("*.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["confidence"]
+    data["ranking"] = [{k: v for k, v in row.items() if k not in CONFIDENCE_KEYS} for row in data["ranking"]]
+    older = Home(tmp_path_factory.mktemp("older"))
+    older.bulletins.mkdir(parents=True)
+    (older.bulletins / path.name).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return load_issue(older, THIN_DAY)
+
+
+def town_rows(sheet) -> list[tuple]:
+    """The ranking rows under the header, up to the first empty row (a note may follow)."""
+    rows = []
+    for row in sheet.iter_rows(min_row=3):
+        if row[0].value is None:
+            break
+        rows.append(row)
+    return rows
+
+
 def saved(tmp_path: Path, issue: Issue, fmt: str) -> Path:
     path = tmp_path / f"issue.{fmt}"
     path.write_bytes(export_issue(issue, fmt))
@@ -88,7 +145,7 @@ def test_xlsx_header_row_is_exactly_the_pinned_columns(demo_issue, tmp_path):
 
 def test_xlsx_has_one_row_per_town_with_numbers_stored_as_numbers(demo_issue, tmp_path):
     sheet = load_workbook(saved(tmp_path, demo_issue, "xlsx"))["排名"]
-    rows = list(sheet.iter_rows(min_row=3))
+    rows = town_rows(sheet)
     assert len(rows) == 23
     assert sorted(r[1].value for r in rows) == sorted(t["town"] for t in demo_issue.ranking)
     first = rows[0]
@@ -104,7 +161,7 @@ def test_xlsx_tier_cells_hold_the_word_filled_with_the_tier_colour(demo_issue, t
     sheet = load_workbook(saved(tmp_path, demo_issue, "xlsx"))["排名"]
     by_town = {r["town"]: r["tier"] for r in demo_issue.ranking}
     seen = set()
-    for row in sheet.iter_rows(min_row=3):
+    for row in town_rows(sheet):
         tier = by_town[row[1].value]
         cell = row[10]
         assert cell.value == WORDS[tier]
@@ -133,8 +190,11 @@ def test_csv_is_utf8_with_bom_and_the_same_columns(demo_issue, tmp_path):
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[0] == HEADER
-    assert len(rows) == 1 + 23
-    assert {r[10] for r in rows[1:]} == {"蓝", "黄", "红"}
+    assert all(len(r) == len(HEADER) for r in rows)
+    towns, notes = rows[1:1 + 23], rows[1 + 23:]
+    assert sorted(r[1] for r in towns) == sorted(t["town"] for t in demo_issue.ranking)
+    assert {r[10] for r in towns} == {"蓝", "黄", "红"}
+    assert all(r[0].startswith("注：") for r in notes) and len(notes) <= 1
 
 
 def test_csv_numbers_stay_numbers_with_rates_as_fractions(demo_issue, tmp_path):
@@ -175,7 +235,7 @@ def test_docx_table_has_the_columns_and_shaded_tier_cells(demo_issue, tmp_path):
     by_town = {r["town"]: r["tier"] for r in demo_issue.ranking}
     for row in table.rows[1:]:
         tier = by_town[row.cells[1].text]
-        assert row.cells[10].text == WORDS[tier]
+        assert row.cells[10].text.rstrip("*") == WORDS[tier]
         assert docx_tier_fill(row.cells[10]) == FILLS[tier]
         assert docx_tier_fill(row.cells[1]) is None
 
@@ -191,6 +251,73 @@ def test_docx_is_a4_with_an_east_asian_font(demo_issue, tmp_path):
 def test_docx_of_a_correction_says_更正(hostile_issue, tmp_path):
     document = Document(str(saved(tmp_path, hostile_issue, "docx")))
     assert document.paragraphs[1].text == "第1期（更正）"
+
+
+# ---------------------------------------------------------------- 待定 tiers
+
+def test_xlsx_provisional_tier_keeps_the_bare_word_and_fill_and_carries_a_comment(thin_issue, tmp_path):
+    sheet = load_workbook(saved(tmp_path, thin_issue, "xlsx"))["排名"]
+    assert [c.value for c in sheet[2]] == HEADER and sheet.max_column == len(HEADER)
+    tiers = {row[1].value: row[10] for row in town_rows(sheet)}
+    blue = tiers["橙园镇"]
+    assert blue.value == "蓝" and blue.fill.fgColor.rgb.endswith(FILLS["blue"])
+    assert "待定" in blue.comment.text and "低于50%" in blue.comment.text
+    assert [t for t, cell in tiers.items() if cell.comment] == ["橙园镇"]
+    assert tiers["麦浪镇"].value == "红"
+
+
+def test_xlsx_note_under_the_table_names_the_provisional_tier(thin_issue, tmp_path):
+    sheet = load_workbook(saved(tmp_path, thin_issue, "xlsx"))["排名"]
+    assert len(town_rows(sheet)) == 5 and sheet.cell(row=8, column=1).value is None
+    note = sheet.cell(row=9, column=1).value
+    assert note.startswith("注：等级单元格带批注的为“待定”，共1个：橙园镇（蓝）。")
+
+
+def test_csv_notes_the_provisional_tier_under_the_table_without_new_columns(thin_issue, tmp_path):
+    rows = list(csv.reader(io.StringIO(saved(tmp_path, thin_issue, "csv").read_bytes().decode("utf-8-sig"))))
+    assert rows[0] == HEADER and all(len(r) == len(HEADER) for r in rows)
+    assert [(r[1], r[10]) for r in rows[1:6]] == [
+        ("橙园镇", "蓝"), ("鹤汀乡", "黄"), ("柳岸街道", "黄"), ("石桥镇", "黄"), ("麦浪镇", "红"),
+    ]
+    (note,) = rows[6:]
+    assert note[0].startswith("注：“待定”等级共1个：橙园镇（蓝）。") and note[1:] == [""] * 11
+
+
+def test_docx_marks_the_provisional_tier_and_explains_it(thin_issue, tmp_path):
+    document = Document(str(saved(tmp_path, thin_issue, "docx")))
+    (table,) = document.tables
+    tiers = {row.cells[1].text: row.cells[10] for row in table.rows[1:]}
+    assert tiers["橙园镇"].text == "蓝*" and docx_tier_fill(tiers["橙园镇"]) == FILLS["blue"]
+    assert tiers["麦浪镇"].text == "红"
+    text = [p.text for p in document.paragraphs]
+    assert "按统计可信度分析，当日有1个等级为“待定”（数据不足以确定）：橙园镇（蓝）。" in text
+    assert any(t.startswith("注：带*的等级为“待定”，共1个：橙园镇（蓝）。") for t in text)
+
+
+def test_print_view_marks_the_provisional_tier_and_explains_it(thin_issue):
+    page = print_html(thin_issue)
+    assert 'style="background:#0070C0;color:#FFFFFF">蓝*</td>' in page
+    assert '<p class="footnote">注：带*的等级为“待定”，共1个：橙园镇（蓝）。' in page
+
+
+def test_note_names_small_sample_towns_when_the_rule_is_on(thin_issue):
+    rows = tuple({**r, "small_sample": r["inspections"] < 20} for r in thin_issue.ranking)
+    issue = replace(thin_issue, ranking=rows, confidence={**thin_issue.confidence, "min_inspections": 20})
+    assert "“样本不足”：活动开展以来检查企业不足20家次的镇街（橙园镇），照常排名，仅供参考。" in print_html(issue)
+    assert "样本不足" not in print_html(thin_issue)
+
+
+def test_issue_published_before_tiers_were_judged_exports_as_before(older_issue, tmp_path):
+    sheet = load_workbook(saved(tmp_path, older_issue, "xlsx"))["排名"]
+    assert sheet.max_row == 2 + 5
+    assert [row[10].value for row in town_rows(sheet)] == ["蓝", "黄", "黄", "黄", "红"]
+    assert not any(row[10].comment for row in town_rows(sheet))
+    rows = list(csv.reader(io.StringIO(saved(tmp_path, older_issue, "csv").read_bytes().decode("utf-8-sig"))))
+    assert len(rows) == 1 + 5
+    document = Document(str(saved(tmp_path, older_issue, "docx")))
+    assert [row.cells[10].text for row in document.tables[0].rows[1:]] == ["蓝", "黄", "黄", "黄", "红"]
+    assert not any(p.text.startswith("注：") or "统计可信度" in p.text for p in document.paragraphs)
+    assert "footnote\">" not in print_html(older_issue) and "蓝*" not in print_html(older_issue)
 
 
 # ---------------------------------------------------------------- print view
