@@ -34,15 +34,10 @@ COLUMNS = (
 HEADER = tuple(header for header, _, _ in COLUMNS)
 # Excel, Word and the CSV readers treat these leading characters as the start of a formula.
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
-# Word and print show a 待定 tier as "蓝*"; Excel and CSV keep the bare word, which other
-# tools read, and carry the mark in a cell comment and a note under the table instead.
+# Word and print show a 待定 tier as "蓝*"; Excel and CSV keep exactly one row per town with
+# the bare word, which other tools read. Excel carries the mark in a comment on the cell.
 PROVISIONAL_MARK = "*"
 PROVISIONAL, SMALL_SAMPLE = "待定", "样本不足"  # the words of sanse.confidence, without loading scipy
-_NOTE_OPENINGS = {
-    "star": f"带{PROVISIONAL_MARK}的等级为“{PROVISIONAL}”，",
-    "comment": f"等级单元格带批注的为“{PROVISIONAL}”，",
-    "plain": f"“{PROVISIONAL}”等级",
-}
 
 
 def export_issue(issue: Issue, fmt: Format) -> bytes:
@@ -98,18 +93,16 @@ def cell_text(row: dict, key: str, kind: str) -> str:
     return str(value)
 
 
-def confidence_note(issue: Issue, marked: Literal["star", "comment", "plain"]) -> str:
-    """The note under the table on 待定 and 样本不足 towns; "" when nothing is marked.
-
-    `marked` says how the table shows a 待定 tier: "蓝*" (star), a cell comment, or not at all.
-    """
+def confidence_note(issue: Issue) -> str:
+    """The footnote under the Word and print tables on 待定 (shown "蓝*") and 样本不足 towns;
+    "" when nothing is marked."""
     parts = []
     pending = issue.provisional_rows()
     if pending:
         names = "、".join(f"{r['town']}（{TIER_WORDS.get(r['tier'], '')}）" for r in pending)
         threshold = issue.confidence.get("provisional_below", 0.5)
         parts.append(
-            f"{_NOTE_OPENINGS[marked]}共{len(pending)}个：{names}。“{PROVISIONAL}”指按统计可信度分析，"
+            f"带{PROVISIONAL_MARK}的等级为“{PROVISIONAL}”，共{len(pending)}个：{names}。“{PROVISIONAL}”指按统计可信度分析，"
             f"该镇街处于这一等级的概率低于{_percent(threshold)}，数据尚不足以确定；等级和名次照常公布。"
         )
     small = issue.small_sample_rows()
@@ -191,14 +184,6 @@ def issue_xlsx(issue: Issue) -> bytes:
     widths = {"镇街": 14, "重大隐患发现率": 15, "停产停业率": 12, "立案查处率": 12}
     for index, header in enumerate(HEADER, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = widths.get(header, 10)
-    if note := confidence_note(issue, "comment"):
-        # One empty row first, so a reader that takes rows up to the first gap gets the towns only.
-        row = sheet.max_row + 2
-        sheet.cell(row=row, column=1, value=note).data_type = "s"
-        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(COLUMNS))
-        sheet.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
-        line = sum(widths.get(header, 10) for header in HEADER) / 2  # Chinese characters a line holds
-        sheet.row_dimensions[row].height = 15 * math.ceil(len(note) / line) + 4
     sheet.freeze_panes = "C3"
     sheet.print_title_rows = "1:2"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
@@ -224,9 +209,6 @@ def issue_csv(issue: Issue) -> bytes:
     writer.writerow(HEADER)
     for row in ranking_rows(issue):
         writer.writerow([_csv_cell(cell_value(row, key, kind)) for _, key, kind in COLUMNS])
-    if note := confidence_note(issue, "plain"):
-        # As wide as the table, so strict readers see the same number of fields on every line.
-        writer.writerow([neutralise(note), *[""] * (len(COLUMNS) - 1)])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -299,7 +281,7 @@ def issue_docx(issue: Issue) -> bytes:
             else:
                 _cell(cell, cell_text(row, key, kind))
 
-    if footnote := confidence_note(issue, "star"):
+    if footnote := confidence_note(issue):
         paragraph = document.add_paragraph()
         _run(paragraph, footnote, "仿宋", 10)
     note = document.add_paragraph()
@@ -384,7 +366,7 @@ def print_html(issue: Issue) -> str:
                 cells.append(f"<td>{text}</td>")
         body_rows.append("<tr>" + "".join(cells) + "</tr>")
     paragraphs = "\n".join(f"<p>{e(text)}</p>" for text in bulletin_paragraphs(issue))
-    footnote = confidence_note(issue, "star")
+    footnote = confidence_note(issue)
     footnote_html = f'<p class="footnote">{e(footnote)}</p>\n' if footnote else ""
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">

@@ -115,7 +115,7 @@ def older_issue(thin_home: Home, tmp_path_factory) -> Issue:
 
 
 def town_rows(sheet) -> list[tuple]:
-    """The ranking rows under the header, up to the first empty row (a note may follow)."""
+    """The ranking rows under the header."""
     rows = []
     for row in sheet.iter_rows(min_row=3):
         if row[0].value is None:
@@ -191,10 +191,10 @@ def test_csv_is_utf8_with_bom_and_the_same_columns(demo_issue, tmp_path):
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[0] == HEADER
     assert all(len(r) == len(HEADER) for r in rows)
-    towns, notes = rows[1:1 + 23], rows[1 + 23:]
+    towns = rows[1:]
+    assert len(towns) == 23
     assert sorted(r[1] for r in towns) == sorted(t["town"] for t in demo_issue.ranking)
     assert {r[10] for r in towns} == {"蓝", "黄", "红"}
-    assert all(r[0].startswith("注：") for r in notes) and len(notes) <= 1
 
 
 def test_csv_numbers_stay_numbers_with_rates_as_fractions(demo_issue, tmp_path):
@@ -266,21 +266,14 @@ def test_xlsx_provisional_tier_keeps_the_bare_word_and_fill_and_carries_a_commen
     assert tiers["麦浪镇"].value == "红"
 
 
-def test_xlsx_note_under_the_table_names_the_provisional_tier(thin_issue, tmp_path):
+def test_xlsx_and_csv_keep_one_row_per_town_when_a_tier_is_provisional(thin_issue, tmp_path):
     sheet = load_workbook(saved(tmp_path, thin_issue, "xlsx"))["排名"]
-    assert len(town_rows(sheet)) == 5 and sheet.cell(row=8, column=1).value is None
-    note = sheet.cell(row=9, column=1).value
-    assert note.startswith("注：等级单元格带批注的为“待定”，共1个：橙园镇（蓝）。")
-
-
-def test_csv_notes_the_provisional_tier_under_the_table_without_new_columns(thin_issue, tmp_path):
+    assert sheet.max_row == 2 + 5
     rows = list(csv.reader(io.StringIO(saved(tmp_path, thin_issue, "csv").read_bytes().decode("utf-8-sig"))))
     assert rows[0] == HEADER and all(len(r) == len(HEADER) for r in rows)
-    assert [(r[1], r[10]) for r in rows[1:6]] == [
+    assert [(r[1], r[10]) for r in rows[1:]] == [
         ("橙园镇", "蓝"), ("鹤汀乡", "黄"), ("柳岸街道", "黄"), ("石桥镇", "黄"), ("麦浪镇", "红"),
     ]
-    (note,) = rows[6:]
-    assert note[0].startswith("注：“待定”等级共1个：橙园镇（蓝）。") and note[1:] == [""] * 11
 
 
 def test_docx_marks_the_provisional_tier_and_explains_it(thin_issue, tmp_path):
