@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import threading
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -222,33 +224,28 @@ def ingest_records(home: Home, folder: Path, *, by: str, today: date | None = No
     folder = Path(folder)
     towns = read_towns(home.towns_csv)
     settings = read_settings(home.rules_toml)
-    con = duckdb.connect()
-    con.execute("set variable today = ?", [today or date.today()])
-    con.execute("set variable campaign_start = ?", [settings.campaign.start])
-    con.execute(_RECORD_DAY_MACRO)
-
     files, errors = _find_tables(folder)
     if errors:
         return RecordsIngested(False, errors)
-    for table, path in files.items():
-        errors += _stage(con, table, path)
-    if errors:
-        return RecordsIngested(False, errors)
-
-    _register_towns(con, towns)
-    for table in TABLES:
-        errors += _listed_problems(con, table, _sql(f"checks_{table}"))
-        errors += _duplicate_ids(con, table, files[table])
-    if errors:
-        return RecordsIngested(False, errors)
-
-    counts = RecordCounts(*(con.execute(f"select count(*) from {t}_rows").fetchall()[0][0] for t in TABLES))
-    daily = con.sql(_sql("daily_counts")).to_arrow_table()
-    if daily.num_rows == 0:
-        return RecordsIngested(False, [RecordProblem("inspections", None, "", "三个表中都没有记录")])
-
     home.ensure()
-    sha = _keep_originals(home, files)
+    # Copying the originals and reading the ids are mostly waiting on the disk: they run
+    # beside DuckDB's scans rather than after them.
+    with ThreadPoolExecutor(max_workers=2) as background:
+        stop = threading.Event()
+        copying = background.submit(_copy_originals, home, files, stop)
+        rising = {t: background.submit(_strictly_increasing, p, _id_column(t)) for t, p in files.items()
+                  if p.suffix == ".parquet"}
+        try:
+            outcome = _validate_and_count(files, towns, settings.campaign.start, today or date.today(), rising)
+        except BaseException:
+            _discard(copying, stop)
+            raise
+        if isinstance(outcome, list):
+            _discard(copying, stop)
+            return RecordsIngested(False, outcome)
+        daily, counts = outcome
+        sha = _keep_originals(home, *copying.result())
+
     submission = append_submission(home, daily, by=by, source_name=f"{folder.name}（记录级数据）", source_sha256=sha)
     if submission.submission_id:
         audit.record(
@@ -262,6 +259,33 @@ def ingest_records(home: Home, folder: Path, *, by: str, today: date | None = No
         f"更正 {len(submission.corrected):,} 行，未变 {submission.unchanged:,} 行"
     )
     return RecordsIngested(True, [], summary, submission, counts, daily.num_rows)
+
+
+def _validate_and_count(files: dict[str, Path], towns: list[Town], campaign_start: date | None, today: date,
+                        rising: dict[str, Future]) -> list[RecordProblem] | tuple[pa.Table, RecordCounts]:
+    """Every problem of the tables, or (daily town counts, record counts) when there is none."""
+    con = duckdb.connect()
+    con.execute("set variable today = ?", [today])
+    con.execute("set variable campaign_start = ?", [campaign_start])
+    con.execute(_RECORD_DAY_MACRO)
+    errors: list[RecordProblem] = []
+    for table, path in files.items():
+        errors += _stage(con, table, path)
+    if errors:
+        return errors
+    con.execute(f"create temp table spelled_counts as {_sql('spelled_counts')}")
+    _register_towns(con, towns)
+    for table in TABLES:
+        errors += _listed_problems(con, table, _sql(f"checks_{table}"))
+        if not (table in rising and rising[table].result()):  # ids rising through the file cannot repeat
+            errors += _duplicate_ids(con, table)
+    if errors:
+        return errors
+    totals = con.execute("select sum(inspections), sum(hazards), sum(actions) from spelled_counts").fetchall()[0]
+    daily = con.sql(_sql("daily_counts")).to_arrow_table()
+    if daily.num_rows == 0:
+        return [RecordProblem("inspections", None, "", "三个表中都没有记录")]
+    return daily, RecordCounts(*(int(n or 0) for n in totals))
 
 
 _RECORD_DAY_MACRO = """
@@ -391,10 +415,8 @@ def _listed_problems(con: duckdb.DuckDBPyConnection, table: str, checks: str) ->
     return found
 
 
-def _duplicate_ids(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[RecordProblem]:
+def _duplicate_ids(con: duckdb.DuckDBPyConnection, table: str) -> list[RecordProblem]:
     column = _id_column(table)
-    if path.suffix == ".parquet" and _strictly_increasing(path, column):
-        return []  # ids rising through the file cannot repeat: no need to hash every one
     con.execute(
         f"create or replace temp view record_ids as select source_row, {column} as id, '{column}' as id_column "
         f"from {table}_rows"
@@ -421,8 +443,8 @@ def _strictly_increasing(path: Path, column: str) -> bool:
     return True
 
 
-def _keep_originals(home: Home, files: dict[str, Path]) -> str:
-    """Copy the tables into originals/records-<sha256>/ (once per content); returns the sha."""
+def _copy_originals(home: Home, files: dict[str, Path], stop: threading.Event) -> tuple[Path, str]:
+    """Copy the tables into a staging folder under originals/, hashing as it goes."""
     staging = home.originals / f".records-{uuid.uuid4().hex[:8]}.tmp"
     staging.mkdir(parents=True)
     digest = hashlib.sha256()
@@ -431,12 +453,30 @@ def _keep_originals(home: Home, files: dict[str, Path]) -> str:
             source = files[table]
             digest.update(source.name.encode())
             with open(source, "rb") as reader, open(staging / source.name, "wb") as writer:
-                while chunk := reader.read(1 << 22):
+                while (chunk := reader.read(1 << 22)) and not stop.is_set():
                     digest.update(chunk)
                     writer.write(chunk)
                 os.fsync(writer.fileno())
-        sha = digest.hexdigest()
-        kept = home.originals / f"records-{sha}"
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging, digest.hexdigest()
+
+
+def _discard(copying: Future, stop: threading.Event) -> None:
+    """Stop the copy of rejected tables and remove what it wrote."""
+    stop.set()
+    try:
+        staging, _ = copying.result()
+    except OSError:
+        return
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _keep_originals(home: Home, staging: Path, sha: str) -> str:
+    """Keep the staged copy as originals/records-<sha256>/ (once per content); returns the sha."""
+    kept = home.originals / f"records-{sha}"
+    try:
         if not kept.exists():
             os.replace(staging, kept)
     finally:

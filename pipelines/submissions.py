@@ -89,7 +89,7 @@ def _append(home: Home, rows: pd.DataFrame | pa.Table, *, by: str, source_name: 
     now = datetime.now(timezone.utc)
     submission_id = f"{now:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
     n = fresh.num_rows
-    constant = lambda value, kind: pa.array([value] * n, kind)  # noqa: E731
+    constant = lambda value, kind: pa.repeat(pa.scalar(value, kind), n)  # noqa: E731
     arrow = pa.Table.from_arrays([
         constant(submission_id, pa.string()),
         constant(now, pa.timestamp("us", tz="UTC")),

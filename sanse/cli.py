@@ -354,16 +354,15 @@ def cmd_demo_data(home: Home, args) -> int:
     towns = demo_towns(args.towns)
     write_towns(towns, out / "towns.csv")
     settings = demo_settings()
-    if args.records:
-        write_settings(settings, out / "rules.toml")
-        from pipelines.records import write_demo_records
-
-        write_demo_records(towns, out / "records", days=args.days, seed=seed)
-        print(f"已写入 {out / 'records'}")
-        return OK
-    # A long campaign starts early enough to end by today: reports dated in the future are refused.
+    # A long campaign starts early enough to end by today: data dated in the future is refused.
     start = min(DEMO_START, date.today() - timedelta(days=args.days - 1))
     write_settings(replace(settings, campaign=replace(settings.campaign, start=start)), out / "rules.toml")
+    if args.records:
+        from pipelines.records import write_demo_records
+
+        write_demo_records(towns, out / "records", days=args.days, seed=seed, start=start)
+        print(f"已写入 {out / 'records'}")
+        return OK
     reports = demo_reports(towns, days=args.days, start=start, seed=seed)
     folder = out / "reports"
     folder.mkdir(exist_ok=True)

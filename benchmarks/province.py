@@ -1,0 +1,295 @@
+"""Province-scale benchmark (SPEC 10): record-level data for many towns in peer groups.
+
+Generates the records once into benchmarks/out/ (reused afterwards), then times each stage
+in its own process (median of several runs, peak memory of that process) next to two
+references measured in the same run: the floor, a bare DuckDB group-by over the same files
+giving the daily town counts, and the same aggregation plus window sums in plain pandas.
+
+    make bench                                   # 1,400 towns x 365 days, then 23 towns
+    .venv/bin/python benchmarks/province.py --towns 200 --days 60 --runs 3   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+OUT = ROOT / "benchmarks" / "out"
+STAGES = ("floor", "pandas", "ingest", "build", "incremental", "ranking")
+LABELS = {
+    "floor": "floor: bare DuckDB group-by",
+    "pandas": "plain pandas: counts + windows",
+    "ingest": "ingest-records",
+    "build": "full build",
+    "incremental": "incremental one-day build",
+    "ranking": "one day's ranking, one group",
+    "ranking_all": "one day's ranking, province",
+}
+
+
+# ---------------------------------------------------------------- data
+
+def records_start(days: int) -> date:
+    """A fixed start, moved earlier if the campaign (plus the extra day) would reach today."""
+    return min(date(2025, 9, 1), date.today() - timedelta(days=days + 2))
+
+
+def prepare(towns: int, days: int, seed: int) -> Path:
+    """benchmarks/out/records-<towns>x<days>-s<seed>/ with base/ (days) and next/ (days + 1)."""
+    from pipelines.records import write_demo_records
+    from sanse.config import write_settings, write_towns
+    from sanse.demo import demo_settings, demo_towns
+
+    folder = OUT / f"records-{towns}x{days}-s{seed}"
+    if (folder / "ready").exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    start = records_start(days)
+    town_list = demo_towns(towns)
+    write_towns(town_list, folder / "towns.csv")
+    settings = demo_settings()
+    write_settings(replace(settings, campaign=replace(settings.campaign, start=start)), folder / "rules.toml")
+    began = time.perf_counter()
+    counts = write_demo_records(town_list, folder / "base", days=days, seed=seed, start=start)
+    write_demo_records(town_list, folder / "next", days=days + 1, seed=seed, start=start)
+    print(f"  generated {towns} towns x {days} days: {counts.inspections:,} inspections, "
+          f"{counts.hazards:,} hazards, {counts.enforcement:,} enforcement rows "
+          f"(x2 with the extra day) in {time.perf_counter() - began:.1f} s")
+    (folder / "ready").write_text(json.dumps(counts.__dict__))
+    return folder
+
+
+def fresh_home(data: Path, name: str) -> Path:
+    home = OUT / "homes" / name
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    shutil.copy(data / "towns.csv", home / "towns.csv")
+    shutil.copy(data / "rules.toml", home / "rules.toml")
+    return home
+
+
+def copy_home(source: Path, name: str) -> Path:
+    target = OUT / "homes" / name
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, symlinks=True)
+    return target
+
+
+# ---------------------------------------------------------------- stages (each in a child process)
+
+def run_stage(stage: str, **args) -> dict:
+    command = [sys.executable, __file__, "--child", stage, "--args", json.dumps(args)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        raise RuntimeError(f"stage {stage} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def child(stage: str, args: dict) -> None:
+    """Import first, then time only the work, then report time and this process's peak memory."""
+    import duckdb  # noqa: F401
+    import pandas  # noqa: F401
+
+    from pipelines.build import build
+    from pipelines.records import ingest_records
+    from sanse.home import Home
+    from sanse.warehouse import Warehouse
+
+    result: dict = {}
+    began = time.perf_counter()
+    if stage == "floor":
+        floor_counts(Path(args["records"]))
+    elif stage == "pandas":
+        pandas_counts(Path(args["records"]))
+    elif stage == "ingest":
+        outcome = ingest_records(Home(Path(args["home"])), Path(args["records"]), by="benchmark")
+        if not outcome.ok:
+            raise SystemExit("\n".join(map(str, outcome.errors[:20])))
+    elif stage in ("build", "incremental"):
+        outcome = build(Home(Path(args["home"])))
+        if outcome.incremental != (stage == "incremental"):
+            raise SystemExit(f"expected incremental={stage == 'incremental'}, got {outcome}")
+    elif stage == "ranking":
+        warehouse = Warehouse.open(Home(Path(args["home"])))
+        result["open"] = time.perf_counter() - began
+        day = warehouse.dates()[-1]
+        group = warehouse.groups()[-1]
+        times, times_all = [], []
+        for _ in range(args["repeat"]):
+            began = time.perf_counter()
+            one = warehouse.ranking(day, group)
+            times.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            everyone = warehouse.ranking(day)
+            times_all.append(time.perf_counter() - began)
+        result |= {"group_rows": len(one), "all_rows": len(everyone), "all_seconds": statistics.median(times_all)}
+    result["seconds"] = statistics.median(times) if stage == "ranking" else time.perf_counter() - began
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+FLOOR_SQL = """
+with inspected as (
+    select town, date, count(*) as inspections
+    from read_parquet(getvariable('inspections')) group by all
+),
+found as (
+    select town, found_date as date, count(*) as hazards,
+        count(*) filter (where level = '重大') as major_hazards
+    from read_parquet(getvariable('hazards')) group by all
+),
+rectified as (
+    select town, rectified_date as date, count(*) as rectified
+    from read_parquet(getvariable('hazards')) where rectified_date is not null group by all
+),
+acted as (
+    select town, date,
+        count(*) filter (where kind = '停产停业') as halted,
+        count(*) filter (where kind = '立案') as cases,
+        sum(persons) filter (where kind = '拘留') as detentions,
+        sum(amount_wan) filter (where kind = '罚款') as fines_wan
+    from read_parquet(getvariable('enforcement')) group by all
+)
+select * from inspected
+full join found using (town, date)
+full join rectified using (town, date)
+full join acted using (town, date)
+"""
+
+
+def floor_counts(folder: Path):
+    """The reference scan: daily town counts straight from the files, nothing else."""
+    import duckdb
+
+    con = duckdb.connect()
+    for table in ("inspections", "hazards", "enforcement"):
+        con.execute(f"set variable {table} = ?", [str(folder / f"{table}.parquet")])
+    return con.sql(FLOOR_SQL).to_arrow_table()
+
+
+def pandas_counts(folder: Path):
+    """The same daily counts plus cumulative and 7-day window sums, in plain pandas."""
+    import pandas as pd
+
+    inspections = pd.read_parquet(folder / "inspections.parquet", columns=["town", "date"])
+    hazards = pd.read_parquet(folder / "hazards.parquet", columns=["town", "found_date", "level", "rectified_date"])
+    enforcement = pd.read_parquet(folder / "enforcement.parquet", columns=["town", "date", "kind", "persons", "amount_wan"])
+    parts = [
+        inspections.groupby(["town", "date"], observed=True).size().rename("inspections"),
+        hazards.assign(major=hazards["level"] == "重大").groupby(["town", "found_date"], observed=True)
+        .agg(hazards=("level", "size"), major_hazards=("major", "sum")).rename_axis(["town", "date"]),
+        hazards.dropna(subset=["rectified_date"]).groupby(["town", "rectified_date"], observed=True).size()
+        .rename("rectified").rename_axis(["town", "date"]),
+    ]
+    kinds = {"停产停业": "halted", "立案": "cases"}
+    for kind, name in kinds.items():
+        parts.append(enforcement[enforcement["kind"] == kind].groupby(["town", "date"], observed=True).size().rename(name))
+    parts.append(enforcement[enforcement["kind"] == "拘留"].groupby(["town", "date"], observed=True)["persons"].sum().rename("detentions"))
+    parts.append(enforcement[enforcement["kind"] == "罚款"].groupby(["town", "date"], observed=True)["amount_wan"].sum().rename("fines_wan"))
+    daily = pd.concat(parts, axis=1).fillna(0).reset_index()
+    daily["date"] = pd.to_datetime(daily["date"])
+    daily = daily.sort_values(["town", "date"])
+    counts = [c for c in daily.columns if c not in ("town", "date")]
+    by_town = daily.groupby("town", observed=True)
+    cumulative = by_town[counts].cumsum()
+    rolling = by_town.rolling("7D", on="date")[counts].sum().reset_index(drop=True)
+    return daily, cumulative, rolling
+
+
+# ---------------------------------------------------------------- the run
+
+def measure(towns: int, days: int, seed: int, runs: int) -> dict[str, dict]:
+    data = prepare(towns, days, seed)
+    base, nxt = data / "base", data / "next"
+    tag = f"{towns}x{days}"
+    results: dict[str, list[dict]] = {s: [] for s in STAGES}
+    for _ in range(runs):
+        results["floor"].append(run_stage("floor", records=str(base)))
+        results["pandas"].append(run_stage("pandas", records=str(base)))
+        home = fresh_home(data, f"{tag}-ingest")
+        results["ingest"].append(run_stage("ingest", home=str(home), records=str(base)))
+        results["build"].append(run_stage("build", home=str(home)))
+    # one more day: import the longer export once (untimed), then time extending the build
+    built = OUT / "homes" / f"{tag}-ingest"
+    template = copy_home(built, f"{tag}-next")
+    run_stage("ingest", home=str(template), records=str(nxt))
+    for _ in range(runs):
+        home = copy_home(template, f"{tag}-incremental")
+        results["incremental"].append(run_stage("incremental", home=str(home)))
+    results["ranking"].append(run_stage("ranking", home=str(home), repeat=max(runs, 5)))
+    summary = {stage: {
+        "seconds": statistics.median(r["seconds"] for r in found),
+        "peak_mb": max(r["peak_mb"] for r in found),
+        **({"all_seconds": found[0]["all_seconds"], "open": found[0]["open"]} if stage == "ranking" else {}),
+    } for stage, found in results.items()}
+    summary["rows"] = json.loads((data / "ready").read_text())
+    return summary
+
+
+def report(towns: int, days: int, summary: dict) -> None:
+    rows = summary["rows"]
+    floor, pandas_s = summary["floor"]["seconds"], summary["pandas"]["seconds"]
+    print(f"\n{towns:,} towns x {days} days: {rows['inspections']:,} inspections, "
+          f"{rows['hazards']:,} hazards, {rows['enforcement']:,} enforcement rows")
+    print(f"  {'stage':34s} {'median s':>9s} {'peak MB':>8s} {'x floor':>8s} {'x pandas':>9s}")
+    for stage in STAGES:
+        s = summary[stage]
+        print(f"  {LABELS[stage]:34s} {s['seconds']:9.3f} {s['peak_mb']:8.0f} "
+              f"{s['seconds'] / floor:8.2f} {s['seconds'] / pandas_s:9.2f}")
+    print(f"  {LABELS['ranking_all']:34s} {summary['ranking']['all_seconds']:9.3f}")
+    total = summary["ingest"]["seconds"] + summary["build"]["seconds"]
+    print(f"  ingest + full build: {total:.2f} s = {total / floor:.2f} x floor, {total / pandas_s:.2f} x pandas "
+          f"(the pandas reference only aggregates and sums windows: no checks, ranks, log or warehouse)")
+
+
+def growth(small: tuple[int, dict], large: tuple[int, dict], target: int = 40_000) -> None:
+    """Cost = fixed + per town x towns, through the two runs; a straight-line guess beyond."""
+    (n1, s1), (n2, s2) = small, large
+    print(f"\nHow cost grows with towns ({n1:,} -> {n2:,}; ~{target:,} extrapolated as fixed + per-town cost)")
+    print(f"  {'stage':34s} {f'{n1:,} s':>9s} {f'{n2:,} s':>9s} {'ratio':>7s} {f'~{target:,} s':>11s}")
+    for stage in STAGES:
+        a, b = s1[stage]["seconds"], s2[stage]["seconds"]
+        per_town = max(0.0, (b - a) / (n2 - n1))
+        print(f"  {LABELS[stage]:34s} {a:9.3f} {b:9.3f} {b / a:7.1f} {b + per_town * (target - n2):11.1f}")
+    for stage in ("ingest", "build"):
+        peak = s2[stage]["peak_mb"]
+        print(f"  peak memory of {LABELS[stage]} at {n2:,} towns: {peak:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--towns", type=int, default=1400)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--small-towns", type=int, default=23, help="the second, small run (0: skip)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=20260901)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--args", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, json.loads(args.args))
+        return
+    print(f"Sanse province benchmark: median of {args.runs} runs, each stage in its own process")
+    large = measure(args.towns, args.days, args.seed, args.runs)
+    report(args.towns, args.days, large)
+    if args.small_towns:
+        small = measure(args.small_towns, args.days, args.seed, args.runs)
+        report(args.small_towns, args.days, small)
+        growth((args.small_towns, small), (args.towns, large))
+
+
+if __name__ == "__main__":
+    main()
