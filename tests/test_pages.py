@@ -202,3 +202,11 @@ def test_confidence_page_marks_provisional_tiers(home):
     assert {m.label for m in at.metric} >= {"可分辨度（0–1）", "待定等级数"}
     provisional = int(next(m.value for m in at.metric if m.label == "待定等级数"))
     assert provisional == sum("待定" in tier for tier in table["等级"])
+
+
+def test_bulletin_table_marks_the_tiers_the_data_cannot_support(home):
+    issue = publish_bulletin(home, date(2026, 10, 12), by=SYSTEM)
+    at = open_page("bulletin", **{"sanse.date": date(2026, 10, 12)})
+    tiers = list(at.dataframe[0].value["等级"])
+    assert issue.provisional_count() >= 1
+    assert sum(t.endswith("（待定）") for t in tiers) == issue.provisional_count()

@@ -28,6 +28,9 @@ def ranking_view(ranking: pd.DataFrame, rules: Rules, *, show_group: bool = Fals
         view[t("col.group")] = ranking["group"]
     view[t("col.town")] = ranking["town"]
     view[t("col.tier")] = ranking["tier"].map(tier_label)
+    if "provisional" in ranking:  # a published issue knows which tiers the data cannot support
+        pending = ranking["provisional"].fillna(False).astype(bool)
+        view.loc[pending.to_numpy(), t("col.tier")] += f"（{t('confidence.pending')}）"
     view[t("col.score")] = ranking["score"].round(2)
     for counts in dict.fromkeys(["inspections"] + [i.numerator for i in rules.indicators]):
         view[t(f"col.{counts}")] = ranking[counts].astype(int)
