@@ -105,7 +105,8 @@ def ingest_records(home: Home, folder: Path, *, by: str, today: date | None = No
         rising = {t: background.submit(_strictly_increasing, p, id_column(t)) for t, p in files.items()
                   if p.suffix == ".parquet"}
         try:
-            outcome = _validate_and_count(files, towns, settings.campaign.start, today or date.today(), rising)
+            outcome = _validate_and_count(files, towns, settings.campaign.start, today or date.today(), rising,
+                                          home.root / ".records-spill")
         except BaseException:
             _discard(copying, stop)
             raise
@@ -131,9 +132,9 @@ def ingest_records(home: Home, folder: Path, *, by: str, today: date | None = No
 
 
 def _validate_and_count(files: dict[str, Path], towns: list[Town], campaign_start: date | None, today: date,
-                        rising: dict[str, Future]) -> list[RecordProblem] | tuple[pa.Table, RecordCounts]:
+                        rising: dict[str, Future], spill: Path) -> list[RecordProblem] | tuple[pa.Table, RecordCounts]:
     """Every problem of the tables, or (daily town counts, record counts) when there is none."""
-    con = duckdb.connect()
+    con = duckdb.connect(config={"temp_directory": str(spill)})  # a CSV bigger than memory spills here
     con.execute("set variable today = ?", [today])
     con.execute("set variable campaign_start = ?", [campaign_start])
     con.execute(_RECORD_DAY_MACRO)
