@@ -289,6 +289,7 @@ def main() -> None:
         small = measure(args.small_towns, args.days, args.seed, args.runs)
         report(args.small_towns, args.days, small)
         growth((args.small_towns, small), (args.towns, large))
+    shutil.rmtree(OUT / "homes", ignore_errors=True)  # the generated records stay for the next run
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from sanse.warehouse import Warehouse
 
 TABLES = ("current_reports", "towns", "calendar", "daily_counts", "window_sums", "rankings")
 DAYS = 12
+LAST = DEMO_START + timedelta(days=DAYS - 1)
 
 
 def city(root: Path, towns: int = 23) -> Home:
@@ -70,8 +71,6 @@ def reports() -> pd.DataFrame:
 def before(reports: pd.DataFrame, day: date) -> pd.DataFrame:
     return reports[reports["date"] < day]
 
-
-LAST = DEMO_START + timedelta(days=DAYS - 1)
 
 
 # ---------------------------------------------------------------- incremental build
