@@ -253,6 +253,17 @@ def report(towns: int, days: int, summary: dict) -> None:
     total = summary["ingest"]["seconds"] + summary["build"]["seconds"]
     print(f"  ingest + full build: {total:.2f} s = {total / floor:.2f} x floor, {total / pandas_s:.2f} x pandas "
           f"(the pandas reference only aggregates and sums windows: no checks, ranks, log or warehouse)")
+    peak = max(summary[s]["peak_mb"] for s in ("ingest", "build", "incremental"))
+    for target, met in (
+        (f"ingest + build within 2 x floor ({total / floor:.1f} x)", total <= 2 * floor),
+        (f"ingest + build faster than plain pandas ({total / pandas_s:.2f} x its time)", total < pandas_s),
+        (f"peak memory under 4 GB ({peak:.0f} MB)", peak < 4096),
+        (f"incremental one-day build under 1 s ({summary['incremental']['seconds']:.2f} s)",
+         summary["incremental"]["seconds"] < 1),
+        (f"one day's province ranking under 1 s ({summary['ranking']['all_seconds'] * 1000:.0f} ms)",
+         summary["ranking"]["all_seconds"] < 1),
+    ):
+        print(f"  target {'met    ' if met else 'MISSED '} {target}")
 
 
 def growth(small: tuple[int, dict], large: tuple[int, dict], target: int = 40_000) -> None:
@@ -263,7 +274,7 @@ def growth(small: tuple[int, dict], large: tuple[int, dict], target: int = 40_00
     for stage in STAGES:
         a, b = s1[stage]["seconds"], s2[stage]["seconds"]
         per_town = max(0.0, (b - a) / (n2 - n1))
-        print(f"  {LABELS[stage]:34s} {a:9.3f} {b:9.3f} {b / a:7.1f} {b + per_town * (target - n2):11.1f}")
+        print(f"  {LABELS[stage]:34s} {a:9.3f} {b:9.3f} {b / a:7.1f} {b + per_town * (target - n2):11.2f}")
     for stage in ("ingest", "build"):
         peak = s2[stage]["peak_mb"]
         print(f"  peak memory of {LABELS[stage]} at {n2:,} towns: {peak:.0f} MB")
