@@ -126,8 +126,8 @@ def current_reports(home: Home, con: duckdb.DuckDBPyConnection | None = None) ->
     return frame
 
 
-def history(home: Home, town_code: str | None = None) -> pd.DataFrame:
-    """Every version ever submitted, newest first, optionally for one town."""
+def history(home: Home, town_code: str | None = None, limit: int | None = None) -> pd.DataFrame:
+    """Every version ever submitted, newest first, optionally for one town, at most `limit` rows."""
     files = log_files(home)
     if not files:
         return pd.DataFrame(columns=[f.name for f in LOG_SCHEMA])
@@ -137,8 +137,9 @@ def history(home: Home, town_code: str | None = None) -> pd.DataFrame:
         select * from read_parquet(?)
         where ? is null or town_code = ?
         order by submitted_at desc, submission_id desc, date desc, town_code
+        limit ?
         """,
-        [files, town_code, town_code],
+        [files, town_code, town_code, limit if limit is not None else 2**62],
     ).df()
     frame["date"] = pd.to_datetime(frame["date"]).dt.date
     return frame

@@ -164,3 +164,11 @@ def _tier_confidence(identity, day: date, group: str | None, _rules, _confidence
 
     block = warehouse().window_sums(day, _rules.window, group)
     return simulate(block, _rules, _confidence)
+
+
+@st.cache_data(ttl=3600, max_entries=16)
+def template(towns: tuple[Town, ...], day: date) -> bytes:
+    """The daily report template (XLSX) for these towns, prefilled with the date."""
+    from sanse.exports import template_xlsx
+
+    return template_xlsx(list(towns), day)

@@ -9,12 +9,12 @@ from pipelines.build import build
 from pipelines.ingest import check_report, ingest_file
 from pipelines.reports import HEADERS
 from pipelines.submissions import history
-from sanse.exports import template_xlsx
 from ui import data
 from ui.session import t, viewer
 from ui.tables import problems_frame
 
 RESULT = "submit.result"
+HISTORY_ROWS = 500
 
 me = viewer()
 home = data.home()
@@ -27,7 +27,7 @@ st.title(t("submit.title"))
 with st.expander(t("submit.template"), expanded=False):
     template_day = st.date_input(t("submit.template.day"), value=date.today(), key="submit.template.day")
     st.download_button(
-        t("submit.template.button"), data=template_xlsx(mine, template_day),
+        t("submit.template.button"), data=data.template(tuple(mine), template_day),
         file_name=f"日报模板-{template_day}.xlsx", on_click="ignore", key="submit.template.download",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
@@ -73,9 +73,9 @@ if upload is not None:
 
 st.subheader(t("submit.history"))
 st.caption(t("submit.history.caption"))
-log = history(home, None if me.role == "admin" else me.town_code)
+log = history(home, None if me.role == "admin" else me.town_code, limit=HISTORY_ROWS)
 if not log.empty:
-    log = log.head(500).assign(town=log["town_code"].map(names))
+    log = log.assign(town=log["town_code"].map(names))
     st.dataframe(
         log[["submitted_at", "submitted_by", "source_name", "date", "town", "inspections", "major_hazards", "halted", "cases"]]
         .rename(columns={
