@@ -167,7 +167,7 @@ def _freeze_day(home: Home, day: date, settings: Settings) -> Issue:
         totals = warehouse.totals(day)
         window_sums = warehouse.window_sums(day, rules.window)
     finally:
-        warehouse.con.close()
+        warehouse.close()
 
     flags, confidence = _tier_flags(window_sums, rules, settings)
     ranking = tuple(_with_flags(row, flags, confidence) for row in _ranking_rows(frame, rules))

@@ -2,8 +2,8 @@
 
 Each build is its own file, `warehouse-<stamp>.duckdb`; `warehouse.duckdb` is a symlink to
 the current one, swapped atomically. A reader opens the file the link points to, read-only,
-and keeps a consistent view while newer builds land; `Warehouse.fresh()` tells when to
-reopen. Distinct file names also keep DuckDB from handing a reader its cached instance of an
+and keeps a consistent view while newer builds land; `identity` tells builds apart. Distinct
+file names also keep DuckDB from handing a reader its cached instance of an
 older build under the same path.
 """
 
@@ -38,17 +38,10 @@ class Warehouse:
             try:
                 path = home.warehouse.resolve(strict=True)
                 con = duckdb.connect(str(path), read_only=True)
-                return cls(home.warehouse, con, _identity(home.warehouse))
+                return cls(home.warehouse, con, _identity(path))
             except (FileNotFoundError, duckdb.IOException):
                 continue
         raise NotBuilt(f"还没有生成数据仓库：请先运行 sanse --home {home.root} build")
-
-    def fresh(self) -> bool:
-        """False once a newer build has been swapped in."""
-        try:
-            return _identity(self.path) == self.identity
-        except FileNotFoundError:
-            return False
 
     def close(self) -> None:
         self.con.close()
@@ -120,20 +113,6 @@ class Warehouse:
             [day, group, group, day, group, group],
         )
         return {row["span"]: {k: float(v or 0) for k, v in row.items() if k != "span"} for row in frame.to_dict("records")}
-
-    def daily_counts(self, first: date, last: date) -> pd.DataFrame:
-        return self.query(
-            "select * from daily_counts where date between ? and ? order by date, town_code",
-            [first, last],
-        )
-
-
-def current_identity(home: Home) -> tuple[int, int] | None:
-    """Which build is current (None before the first build)."""
-    try:
-        return _identity(home.warehouse)
-    except FileNotFoundError:
-        return None
 
 
 def install_build(home: Home, built: Path) -> Path:
