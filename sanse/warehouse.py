@@ -114,6 +114,13 @@ class Warehouse:
         )
         return {row["span"]: {k: float(v or 0) for k, v in row.items() if k != "span"} for row in frame.to_dict("records")}
 
+    def daily_counts(self, first: date, last: date) -> pd.DataFrame:
+        """Every town's own figures (zeros where it did not report) for each day in a span."""
+        return self.query(
+            "select * from daily_counts where date between ? and ? order by date, town_code",
+            [first, last],
+        )
+
 
 def install_build(home: Home, built: Path) -> Path:
     """Make the finished build file `built` the current warehouse, atomically.
