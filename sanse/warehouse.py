@@ -43,6 +43,13 @@ class Warehouse:
                 continue
         raise NotBuilt(f"还没有生成数据仓库：请先运行 sanse --home {home.root} build")
 
+    def fresh(self) -> bool:
+        """False once a newer build has been swapped in (time to reopen)."""
+        try:
+            return _identity(self.path) == self.identity
+        except FileNotFoundError:
+            return False
+
     def close(self) -> None:
         self.con.close()
 
