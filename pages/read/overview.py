@@ -42,7 +42,8 @@ for col, moved, heading in ((left, up, "overview.up"), (right, down, "overview.d
     with col:
         st.markdown(f"**{t(heading)}**")
         for row in moved.itertuples(index=False):
-            st.write(f"{row.town}：{int(row.rank_change):+d}（{t('col.rank')} {int(row.rank)}，{tier_label(row.tier)}）")
+            st.write(t("overview.mover", town=row.town, change=int(row.rank_change), rank=int(row.rank),
+                       tier=tier_label(row.tier)))
 
 missing = names_of(ranking, "not_reported")
 st.caption(t("overview.not_reported", names="、".join(missing)) if missing else t("overview.all_reported"))

@@ -89,8 +89,6 @@ if me.may("change_rules") and day is not None:
                 indicators=tuple(replace(i, weight=w) for i, w in zip(current.indicators, weights)),
             )
             try:
-                if sum(weights) <= 0:
-                    raise ValueError("指标权重之和必须大于 0")
                 change_rules(data.home(), new, by=me)
                 build(data.home())
             except ValueError as exc:

@@ -7,7 +7,7 @@ import streamlit as st
 from sanse.ranking import what_it_takes
 from sanse.tiers import TIER_COLOURS
 from ui import data
-from ui.session import format_day, lang, ranking_day_or_stop, t, tier_label, viewer
+from ui.session import format_day, ranking_day_or_stop, t, tier_label, viewer
 from ui.tables import indicator_label, lift_text
 from ui.tiers import tier_badge
 
@@ -30,7 +30,7 @@ if today.empty:
 row = today.iloc[0]
 rules = data.settings().rules_on(day)
 
-tier_badge(row["tier"], f"{names[code]} · {t(f'tier.{row.tier}.long') if lang() == 'zh' else tier_label(row.tier)}")
+tier_badge(row["tier"], f"{names[code]} · {t(f'tier.{row.tier}.long')}")
 left, right = st.columns(2)
 left.metric(t("town.rank"), t("town.rank_value", rank=int(row["rank"]), size=int(row["group_size"])))
 change = row["rank_change"]
