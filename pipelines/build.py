@@ -16,11 +16,10 @@ import os
 import shutil
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import duckdb
 import numpy as np
@@ -28,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipelines.submissions import log_files
-from sanse.config import Settings, Town, read_settings, read_towns
+from sanse.config import WINDOWS, Settings, Town, read_settings, read_towns
 from sanse.home import Home
 from sanse.ranking import add_movement, rank_blocks
 from sanse.warehouse import install_build
@@ -68,9 +67,10 @@ def sql_steps(stage: str) -> list[tuple[str, str]]:
     ]
 
 
-def run_models(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Settings, files: list[str]) -> None:
-    """Create every staging and mart table in `con` from the log files."""
-    _set_inputs(con, towns, settings, files, after=None)
+def run_models(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Settings, files: list[str],
+               windows: Sequence[str] = WINDOWS) -> None:
+    """Create every staging and mart table in `con` from the log files; window sums for `windows`."""
+    _set_inputs(con, towns, settings, files, after=None, windows=windows)
     con.execute(f"create or replace temp table cumulative_before as {_sql('incremental/nothing_before')}")
     for stage in ("staging", "marts"):
         for name, select in sql_steps(stage):
@@ -80,9 +80,9 @@ def run_models(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Sett
 
 
 def extend_models(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Settings,
-                  new_files: list[str], after: date) -> None:
+                  new_files: list[str], after: date, windows: Sequence[str] = WINDOWS) -> None:
     """Append to the tables of a copied build the days after `after` from `new_files`."""
-    _set_inputs(con, towns, settings, new_files, after=after)
+    _set_inputs(con, towns, settings, new_files, after=after, windows=windows)
     con.execute(f"create or replace temp table cumulative_before as {_sql('incremental/cumulative_before')}")
     for stage in ("staging", "marts"):
         for name, select in sql_steps(stage):
@@ -92,8 +92,9 @@ def extend_models(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: S
 
 
 def _set_inputs(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Settings,
-                files: list[str], after: date | None) -> None:
+                files: list[str], after: date | None, windows: Sequence[str]) -> None:
     con.register("towns_source", towns_frame(towns))
+    con.execute("set variable windows = cast(? as varchar[])", [list(windows)])
     con.execute("set variable log_files = ?", [files])
     con.execute("set variable campaign_start = ?", [settings.campaign.start])
     con.execute("set variable after = cast(? as date)", [after])
@@ -114,16 +115,9 @@ def run_checks(con: duckdb.DuckDBPyConnection) -> None:
 def rankings(window_sums: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Rank every day under the rules version in force that day, then add movement.
 
-    Peer groups never meet, neither in a ranking nor in a streak, so two halves of the groups
-    are ranked side by side (numpy's sorts leave the other core free).
+    The rows are in no particular order: the warehouse sorts them as it stores them.
     """
-    groups = window_sums["group"].unique()
-    if len(groups) < 2:
-        return add_movement(rank_days(window_sums, settings), _red_alert_streak(settings))
-    halves = [window_sums[window_sums["group"].isin(groups[k::2])] for k in range(2)]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        parts = list(pool.map(lambda half: add_movement(rank_days(half, settings), _red_alert_streak(settings)), halves))
-    return pd.concat(parts, ignore_index=True)
+    return add_movement(rank_days(window_sums, settings), _red_alert_streak(settings), ordered=False)
 
 
 def rank_days(window_sums: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -157,7 +151,7 @@ def continue_movement(ranked: pd.DataFrame, previous: pd.DataFrame, after: date,
     slim = ["date", "group", "code", "rank", "tier"]
     carried = previous[slim].assign(_row=-1)
     fresh = ranked[slim].assign(_row=np.arange(len(ranked)))
-    moved = add_movement(pd.concat([carried, fresh], ignore_index=True), _red_alert_streak(settings))
+    moved = add_movement(pd.concat([carried, fresh], ignore_index=True), _red_alert_streak(settings), ordered=False)
     moved = moved[moved["_row"] >= 0].sort_values("_row")
     streak = moved["tier_streak"].to_numpy()
     since = (pd.to_datetime(moved["date"]) - pd.Timestamp(after)).dt.days.to_numpy()
@@ -183,9 +177,14 @@ def _red_alert_streak(settings: Settings) -> int | Callable[[object], int]:
     return lambda day: settings.rules_on(pd.Timestamp(day).date()).red_alert_streak
 
 
+def rules_windows(settings: Settings) -> list[str]:
+    """The windows some rules version ranks on: the only ones a build sums."""
+    return sorted({v.window for v in settings.versions})
+
+
 def _window_sums_after(con: duckdb.DuckDBPyConnection, settings: Settings, after: date | None) -> pd.DataFrame:
     """The window sums that rankings read: each rules version's window, days after `after`."""
-    windows = sorted({v.window for v in settings.versions})
+    windows = rules_windows(settings)
     # through Arrow: several times faster than .df() for the string columns
     return con.sql(
         'select * from window_sums where "window" in (select unnest(?)) and (? is null or date > ?)',
@@ -236,7 +235,7 @@ def _build(home: Home) -> BuildResult:
     try:
         if plan is None:
             con = duckdb.connect(str(tmp))
-            run_models(con, towns, settings, files)
+            run_models(con, towns, settings, files, rules_windows(settings))
             ranked = rankings(_window_sums_after(con, settings, None), settings)
             _store_rankings(con, ranked, append=False)
         else:
@@ -246,7 +245,7 @@ def _build(home: Home) -> BuildResult:
             flushing = threading.Thread(target=_fsync, args=(tmp,))
             flushing.start()
             con = duckdb.connect(str(tmp))
-            extend_models(con, towns, settings, new_files, after)
+            extend_models(con, towns, settings, new_files, after, rules_windows(settings))
             ranked = rank_days(_window_sums_after(con, settings, after), settings)
             previous_day = con.execute(
                 'select date, "group", code, rank, tier, tier_streak from rankings where date = ?', [after]

@@ -33,29 +33,37 @@ def rank_blocks(frame: pd.DataFrame, rules: Rules, by: Sequence[str] = BLOCK) ->
     then `score` (composite 0-100), `rank` (competition "1224" on the composite rounded to
     6 decimals, tie-break columns after), `group_size`, `tier`, `no_inspections`.
     """
-    out = frame.reset_index(drop=True).copy()
+    out = frame.reset_index(drop=True)  # copy-on-write: the new columns go on a shallow copy
     keys = list(by)
     blocks = out.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
     weights = np.array([i.weight for i in rules.indicators], dtype=float)
     composite = np.zeros(len(out))
+    added: dict[str, np.ndarray] = {}
     for indicator, weight in zip(rules.indicators, weights):
         rate = indicator_rate(out, indicator)
-        out[indicator.key] = rate
         score = _normalize(rate, blocks, rules.normalization, indicator.direction)
-        out[f"{indicator.key}_score"] = score
-        out[f"{indicator.key}_rank"] = _competition_rank(blocks, [np.round(score, 6)])
+        added[indicator.key] = rate
+        added[f"{indicator.key}_score"] = score
+        added[f"{indicator.key}_rank"] = _competition_rank(blocks, [_millionths(score)])
         composite += weight * score
-    out["score"] = composite / weights.sum()
-    tie_keys = [np.round(out["score"].to_numpy(), 6)]
+    added["score"] = composite / weights.sum()
+    tie_keys = [_millionths(added["score"])]
     for column in rules.tie_break:
-        tie_keys.append(_better_is_larger(out[column].to_numpy(dtype=float), rules, column))
+        values = added[column] if column in added else out[column].to_numpy(dtype=float)
+        tie_keys.append(_better_is_larger(values, rules, column))
     rank = _competition_rank(blocks, tie_keys)
     size = np.bincount(blocks)[blocks]
-    out["rank"] = rank
-    out["group_size"] = size
-    out["tier"] = tiers_for(rank, size, rules)
-    out["no_inspections"] = out["inspections"].to_numpy() == 0
-    return out
+    added["rank"] = rank
+    added["group_size"] = size
+    added["tier"] = tiers_for(rank, size, rules)
+    added["no_inspections"] = out["inspections"].to_numpy() == 0
+    return out.assign(**added)
+
+
+def _millionths(values: np.ndarray) -> np.ndarray:
+    """`np.round(values, 6)` as whole millionths: numpy rounds as rint(x * 1e6) / 1e6, so these
+    integers order and tie exactly as the rounded floats do (for |x| far below 1e9, as scores are)."""
+    return np.rint(np.asarray(values, dtype=float) * 1e6).astype(np.int64)
 
 
 def indicator_rate(frame: pd.DataFrame, indicator: Indicator) -> np.ndarray:
@@ -67,9 +75,9 @@ def indicator_rate(frame: pd.DataFrame, indicator: Indicator) -> np.ndarray:
 
 def tiers_for(rank: np.ndarray, size: np.ndarray, rules: Rules) -> np.ndarray:
     """blue if rank <= B, red if rank > N - R, else yellow; B and R from each block's N."""
-    counts = {n: rules.tier_counts(int(n)) for n in np.unique(size)}
-    blue = np.array([counts[n][0] for n in size])
-    red = np.array([counts[n][1] for n in size])
+    sizes, which = np.unique(size, return_inverse=True)  # a handful of group sizes
+    counts = np.array([rules.tier_counts(int(n)) for n in sizes], dtype=np.int64).reshape(-1, 2)
+    blue, red = counts[which, 0], counts[which, 1]
     return np.where(rank <= blue, "blue", np.where(rank > size - red, "red", "yellow"))
 
 
@@ -135,43 +143,120 @@ def _count_strictly_below(values: np.ndarray, blocks: np.ndarray, defined: np.nd
 
 
 def _competition_rank(blocks: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
-    """Competition ranking ("1224") inside each block, larger keys first, keys compared in order."""
+    """Competition ranking ("1224") inside each block, larger keys first, keys compared in order.
+
+    Block and keys are packed into one integer per row when that is exact, so a single sort
+    orders them; otherwise the keys are sorted one after another.
+    """
     n = len(blocks)
     if n == 0:
         return np.array([], dtype=int)
-    order = np.lexsort(tuple(-k for k in reversed(keys)) + (blocks,))
+    packed = _pack_descending(blocks, keys)
+    if packed is not None:
+        order = np.argsort(packed)  # rows that tie share a rank, so the sort need not be stable
+        sorted_packed = packed[order]
+        differs = np.r_[True, sorted_packed[1:] != sorted_packed[:-1]]
+    else:
+        order = np.lexsort(tuple(-k for k in reversed(keys)) + (blocks,))
+        differs = np.r_[True, blocks[order][1:] != blocks[order][:-1]]
+        for key in keys:
+            k = key[order]
+            differs[1:] |= k[1:] != k[:-1]
     sorted_blocks = blocks[order]
-    new_block = np.r_[True, sorted_blocks[1:] != sorted_blocks[:-1]]
-    differs = new_block.copy()
-    for key in keys:
-        k = key[order]
-        differs[1:] |= k[1:] != k[:-1]
-    position = np.arange(n) - np.maximum.accumulate(np.where(new_block, np.arange(n), 0)) + 1
-    run_start = np.maximum.accumulate(np.where(differs, np.arange(n), 0))
+    index = np.arange(n)
+    block_start = np.maximum.accumulate(np.where(np.r_[True, sorted_blocks[1:] != sorted_blocks[:-1]], index, 0))
+    run_start = np.maximum.accumulate(np.where(differs, index, 0))
     rank = np.empty(n, dtype=int)
-    rank[order] = position[run_start]
+    rank[order] = run_start - block_start + 1
     return rank
 
 
-def add_movement(ranked: pd.DataFrame, red_alert_streak: Callable[[object], int] | int = 3) -> pd.DataFrame:
+def _pack_descending(blocks: np.ndarray, keys: list[np.ndarray]) -> np.ndarray | None:
+    """One int64 per row ordering rows by block, then each key from largest to smallest, with
+    equal integers exactly for equal (block, keys); None when it would not fit or a key has NaN.
+
+    Integer keys are offsets from their maximum; float keys their dense rank among the values.
+    """
+    packed = blocks.astype(np.int64)
+    room = int(blocks.max()) + 1
+    for key in keys:
+        if key.dtype.kind in "iu":
+            high, span = int(key.max()), int(key.max()) - int(key.min()) + 1
+            descending = high - key.astype(np.int64) if span < 2**62 else None
+        elif np.isnan(key).any():  # NaN never ties, not even with itself: leave it to lexsort
+            return None
+        else:
+            values, dense = np.unique(key, return_inverse=True)
+            span = len(values)
+            descending = span - 1 - dense.reshape(-1).astype(np.int64)
+        room *= span
+        if descending is None or room >= 2**62:
+            return None
+        packed = packed * span + descending
+    return packed
+
+
+def add_movement(ranked: pd.DataFrame, red_alert_streak: Callable[[object], int] | int = 3,
+                 *, ordered: bool = True) -> pd.DataFrame:
     """`rank_change`, `tier_streak` and `red_alert` over consecutive ranking days per town.
 
-    `ranked` holds every ranking day needed (a streak looks back to its start).
+    `ranked` holds every ranking day needed (a streak looks back to its start). The rows come
+    back ordered by date, group, rank and code; with `ordered=False` in the order of `ranked`
+    (for a caller that sorts them anyway, as the warehouse does when it stores them).
     """
-    out = ranked.sort_values(["code", "date"], kind="stable").reset_index(drop=True)
+    out = ranked.reset_index(drop=True)
+    n = len(out)
     day = pd.to_datetime(out["date"])
-    same_town = out["code"].eq(out["code"].shift()) & out["group"].eq(out["group"].shift())
-    consecutive = same_town & (day - day.shift()).eq(pd.Timedelta(days=1))
-    previous = out["rank"].shift()
-    out["rank_change"] = (previous - out["rank"]).where(consecutive).astype("Int64")
-    new_run = ~(consecutive & out["tier"].eq(out["tier"].shift()))
-    out["tier_streak"] = out.groupby(new_run.cumsum()).cumcount() + 1
-    if callable(red_alert_streak):
-        threshold = out["date"].map(red_alert_streak)
-    else:
-        threshold = red_alert_streak
-    out["red_alert"] = out["tier"].eq("red") & (out["tier_streak"] >= threshold)
-    return out.sort_values(["date", "group", "rank", "code"], kind="stable").reset_index(drop=True)
+    town, town_missing = _sort_codes(out["code"])
+    group, group_missing = _sort_codes(out["group"])
+    tier, tier_missing = _sort_codes(out["tier"])
+    moments, day_missing = _sort_codes(day)
+    # each town's days in order; rows of one town and day keep their order (a stable sort)
+    by_town = _stable_order([town, moments])
+    t, g, d = town[by_town], group[by_town], day.to_numpy("datetime64[ns]")[by_town]
+    known = ~(town_missing | group_missing)[by_town]
+    same_town = np.r_[False, (t[1:] == t[:-1]) & (g[1:] == g[:-1]) & known[1:] & known[:-1]]
+    dated = ~day_missing[by_town]
+    consecutive = same_town & np.r_[False, (d[1:] - d[:-1] == np.timedelta64(1, "D")) & dated[1:] & dated[:-1]]
+    rank = out["rank"].to_numpy()[by_town]
+    change = np.zeros(n, dtype=np.int64)
+    change[1:] = rank[:-1] - rank[1:]
+    tiers, tiered = tier[by_town], ~tier_missing[by_town]
+    same_tier = np.r_[False, (tiers[1:] == tiers[:-1]) & tiered[1:] & tiered[:-1]]
+    index = np.arange(n)
+    streak = index - np.maximum.accumulate(np.where(consecutive & same_tier, 0, index)) + 1
+    rank_change, moved, tier_streak = np.empty(n, dtype=np.int64), np.empty(n, dtype=bool), np.empty(n, dtype=np.int64)
+    rank_change[by_town], moved[by_town], tier_streak[by_town] = change, consecutive, streak
+    threshold = out["date"].map(red_alert_streak) if callable(red_alert_streak) else red_alert_streak
+    out = out.assign(
+        rank_change=pd.arrays.IntegerArray(rank_change, ~moved),
+        tier_streak=tier_streak,
+        red_alert=out["tier"].eq("red") & (tier_streak >= threshold),
+    )
+    if not ordered:
+        return out
+    ranks, _ = _sort_codes(out["rank"])
+    final = by_town[_stable_order([moments[by_town], group[by_town], ranks[by_town], town[by_town]])]
+    return out.take(final).reset_index(drop=True)
+
+
+def _sort_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integers that sort like `column` does in `sort_values` (missing values last), and where it is missing."""
+    codes, _ = pd.factorize(column, sort=True, use_na_sentinel=False)
+    return codes.astype(np.int64), column.isna().to_numpy()
+
+
+def _stable_order(keys: list[np.ndarray]) -> np.ndarray:
+    """The stable sort order by several non-negative integer keys, first key first."""
+    packed = np.zeros(len(keys[0]), dtype=np.int64)
+    room = 1
+    for key in keys:
+        span = int(key.max()) + 1 if len(key) else 1
+        room *= span
+        if room >= 2**62:
+            return np.lexsort(tuple(reversed(keys)))
+        packed = packed * span + key
+    return np.argsort(packed, kind="stable")
 
 
 # ---------------------------------------------------------------- what it would take

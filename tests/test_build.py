@@ -124,6 +124,19 @@ def test_a_change_of_rules_rebuilds_everything(tmp_path, reports):
     assert set(ranked["window"]) == {"rolling_7d"}
 
 
+def test_window_sums_hold_only_the_windows_the_rules_rank_on(tmp_path, reports):
+    home = city(tmp_path / "home")
+    submit(home, reports)
+    build(home)
+    assert set(tables(home)["window_sums"]["window"]) == {"cumulative"}
+    settings = read_settings(home.rules_toml)
+    write_settings(settings.with_version(Rules(effective=LAST, window="rolling_7d")), home.rules_toml)
+    build(home)
+    sums = tables(home)["window_sums"]
+    assert set(sums["window"]) == {"cumulative", "rolling_7d"}
+    assert len(sums) == 2 * DAYS * 23  # each window on every day, for when the rules change
+
+
 def test_building_again_without_new_data_leaves_the_warehouse_alone(tmp_path, reports):
     home = city(tmp_path / "home")
     submit(home, reports)

@@ -1,4 +1,5 @@
--- Sums of every count over the three ranking windows, ending on each ranking day.
+-- Sums of every count over the ranking windows, ending on each ranking day: only the windows
+-- listed in the variable `windows` (those the rules use), the others are never evaluated.
 -- The calendar is dense (every town has a row every day), so a 7-day window is 7 rows.
 -- An incremental build (variable `after` = the last day already built) computes only the
 -- later days: cumulative sums carry on from cumulative_before, 7-day windows read the six
@@ -21,7 +22,8 @@ running as (
             rows between unbounded preceding and current row
         )
     from daily
-    where getvariable('after') is null or date > getvariable('after')
+    where list_contains(getvariable('windows'), 'cumulative')
+        and (getvariable('after') is null or date > getvariable('after'))
 ),
 
 cumulative as (
@@ -49,6 +51,7 @@ rolling_7d as (
             rows between 6 preceding and current row
         )
     from daily
+    where list_contains(getvariable('windows'), 'rolling_7d')
     qualify getvariable('after') is null or date > getvariable('after')
 ),
 
@@ -57,7 +60,8 @@ single_day as (
         'daily' as "window", date, "group", town_code, town, not_reported,
         inspections, hazards, major_hazards, rectified, halted, cases, detentions, fines_wan
     from daily
-    where getvariable('after') is null or date > getvariable('after')
+    where list_contains(getvariable('windows'), 'daily')
+        and (getvariable('after') is null or date > getvariable('after'))
 ),
 
 windows as (
