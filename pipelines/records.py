@@ -15,10 +15,8 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from pipelines.submissions import Submission, append_submission
 from sanse import audit
@@ -37,6 +35,7 @@ REQUIRED_COLUMNS = {
 LEVELS = ("一般", "重大")
 KINDS = ("停产停业", "立案", "拘留", "罚款")
 LISTED_PER_RULE = 20  # a million bad rows are one mistake: list a few, count the rest
+ID_BITMAP_BITS = 1 << 30  # ids spread wider than this (a 128 MB bitmap) are grouped to find repeats
 
 @dataclass(frozen=True)
 class RecordCounts:
@@ -97,15 +96,12 @@ def ingest_records(home: Home, folder: Path, *, by: str, today: date | None = No
     if errors:
         return RecordsIngested(False, errors)
     home.ensure()
-    # Copying the originals and reading the ids are mostly waiting on the disk: they run
-    # beside DuckDB's scans rather than after them.
-    with ThreadPoolExecutor(max_workers=2) as background:
+    # Copying the originals is mostly waiting on the disk: it runs beside DuckDB's scans.
+    with ThreadPoolExecutor(max_workers=1) as background:
         stop = threading.Event()
         copying = background.submit(_copy_originals, home, files, stop)
-        rising = {t: background.submit(_strictly_increasing, p, id_column(t)) for t, p in files.items()
-                  if p.suffix == ".parquet"}
         try:
-            outcome = _validate_and_count(files, towns, settings.campaign.start, today or date.today(), rising,
+            outcome = _validate_and_count(files, towns, settings.campaign.start, today or date.today(),
                                           home.root / ".records-spill")
         except BaseException:
             _discard(copying, stop)
@@ -132,7 +128,7 @@ def ingest_records(home: Home, folder: Path, *, by: str, today: date | None = No
 
 
 def _validate_and_count(files: dict[str, Path], towns: list[Town], campaign_start: date | None, today: date,
-                        rising: dict[str, Future], spill: Path) -> list[RecordProblem] | tuple[pa.Table, RecordCounts]:
+                        spill: Path) -> list[RecordProblem] | tuple[pa.Table, RecordCounts]:
     """Every problem of the tables, or (daily town counts, record counts) when there is none."""
     con = duckdb.connect(config={"temp_directory": str(spill)})  # a CSV bigger than memory spills here
     con.execute("set variable today = ?", [today])
@@ -147,8 +143,7 @@ def _validate_and_count(files: dict[str, Path], towns: list[Town], campaign_star
     _register_towns(con, towns)
     for table in TABLES:
         errors += _listed_problems(con, table, _sql(f"checks_{table}"))
-        if not (table in rising and rising[table].result()):  # ids rising through the file cannot repeat
-            errors += _duplicate_ids(con, table)
+        errors += _duplicate_ids(con, table)
     if errors:
         return errors
     totals = con.execute("select sum(inspections), sum(hazards), sum(actions) from spelled_counts").fetchall()[0]
@@ -291,26 +286,32 @@ def _duplicate_ids(con: duckdb.DuckDBPyConnection, table: str) -> list[RecordPro
         f"create or replace temp view record_ids as select source_row, {column} as id, '{column}' as id_column "
         f"from {table}_rows"
     )
+    if _ids_all_different(con):
+        return []
     return _listed_problems(con, table, _sql("duplicate_ids"))
 
 
-def _strictly_increasing(path: Path, column: str) -> bool:
-    """Whether the integer `column` rises strictly from record to record (read in batches)."""
-    parquet = pq.ParquetFile(path)
-    if not pa.types.is_integer(parquet.schema_arrow.field(column).type):
+def _ids_all_different(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the ids of `record_ids` are shown all different without grouping them.
+
+    Integer ids are marked in a bitmap of their range as DuckDB reads the id column: as many
+    bits set as there are ids means none came twice. Text ids, or ids spread too thin for a
+    bitmap, return False and are grouped by duplicate_ids.sql instead.
+    """
+    kind = con.execute("select column_type from (describe record_ids) where column_name = 'id'").fetchall()[0][0]
+    if kind not in _INTEGER_TYPES:
         return False
-    previous = None
-    for batch in parquet.iter_batches(batch_size=1 << 20, columns=[column]):
-        values = batch.column(0)
-        if values.null_count:
-            return False
-        ids = values.to_numpy()
-        if len(ids) == 0:
-            continue
-        if (previous is not None and ids[0] <= previous) or not np.all(ids[1:] > ids[:-1]):
-            return False
-        previous = ids[-1]
-    return True
+    low, high = con.execute("select min(id), max(id) from record_ids").fetchall()[0]
+    if low is None:
+        return True
+    if high - low + 1 > ID_BITMAP_BITS:
+        return False
+    ids, different = con.execute(_sql("different_ids"), [low, high]).fetchall()[0]
+    return ids == different
+
+
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
+                  "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
 
 
 def _copy_originals(home: Home, files: dict[str, Path], stop: threading.Event) -> tuple[Path, str]:

@@ -255,6 +255,27 @@ def test_duplicate_ids_in_parquet_out_of_order_are_found(home, tmp_path):
     assert "编号 1 重复出现（共 2 次）" in result.errors[0].message
 
 
+def test_unique_ids_in_any_order_are_accepted(home, tmp_path):
+    folder = records(tmp_path / "rec")
+    table = pa.table({"inspection_id": [30, 10, 20], "town": ["甲镇"] * 3, "date": [D1] * 3})
+    (folder / "inspections.csv").unlink()
+    pq.write_table(table, folder / "inspections.parquet")
+    result = ingest_records(home, folder, by="tester", today=TODAY)
+    assert result.ok, result.errors
+    assert daily(home)[("A", D1)][0] == 3
+
+
+def test_repeated_ids_spread_too_wide_for_a_bitmap_are_still_found(home, tmp_path):
+    folder = records(tmp_path / "rec")
+    wide = 1 << 40  # far beyond ID_BITMAP_BITS: found by grouping instead
+    table = pa.table({"inspection_id": [wide, 1, wide], "town": ["甲镇"] * 3, "date": [D1] * 3})
+    (folder / "inspections.csv").unlink()
+    pq.write_table(table, folder / "inspections.parquet")
+    result = ingest_records(home, folder, by="tester", today=TODAY)
+    assert [(p.row, p.column) for p in result.errors] == [(1, "inspection_id"), (3, "inspection_id")]
+    assert nothing_written(home)
+
+
 def test_a_missing_table_or_column_is_reported(home, tmp_path):
     folder = records(tmp_path / "rec")
     (folder / "enforcement.csv").unlink()
