@@ -15,7 +15,7 @@ $(BIN)/sanse: pyproject.toml
 install: $(BIN)/sanse
 
 demo: install
-	$(BIN)/sanse --home $(HOME_DIR) init --demo
+	$(BIN)/sanse --home $(HOME_DIR) init --demo --publish-days 5
 
 run: demo
 	$(BIN)/streamlit run app.py --server.headless true

@@ -17,7 +17,7 @@ with st.sidebar:
         t("sidebar.language"), list(LANGUAGES), index=list(LANGUAGES).index(lang()),
         format_func=LANGUAGES.get, horizontal=True, key="sanse.lang.pick",
     )
-    days = data.dates() if user else []
+    days = data.visible_dates(user) if user else []
     if days:
         current = st.session_state.get(DAY) if st.session_state.get(DAY) in days else days[-1]
         st.session_state[DAY] = st.date_input(

@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="the demo city with 60 days of reports")
     p.add_argument("--towns", type=Path)
     p.add_argument("--rules", type=Path)
+    p.add_argument("--publish-days", type=int, default=0, metavar="N",
+                   help="with --demo: publish the bulletins of the last N days (for readers to see)")
     p.set_defaults(run=cmd_init)
 
     p = sub.add_parser("ingest", help="import daily report files (CSV/XLSX)")
@@ -141,8 +143,26 @@ def cmd_init(home: Home, args) -> int:
         content = frame.to_csv(index=False).encode("utf-8")
         _ingest_all(home, [("demo-reports.csv", content)], by=User("demo", "admin"), show_warnings=False)
     _build(home)
+    if args.demo and args.publish_days > 0:
+        _publish_demo(home, args.publish_days)
     print(f"已初始化 {home.root}")
     return OK
+
+
+def _publish_demo(home: Home, days: int) -> None:
+    """The demo's last `days` bulletins, once: readers see published days only."""
+    from sanse.bulletin import list_issues, publish_bulletin
+    from sanse.warehouse import Warehouse
+
+    if list_issues(home):
+        return
+    warehouse = Warehouse.open(home)
+    try:
+        last_days = warehouse.dates()[-days:]
+    finally:
+        warehouse.close()
+    for day in last_days:
+        publish_bulletin(home, day, by=User("demo", "admin"))
 
 
 def cmd_ingest(home: Home, args) -> int:

@@ -29,3 +29,15 @@ def test_demo_home_ranks_23_towns_5_blue_and_5_red_on_the_last_day(demo_home_rea
     tiers = Counter(ranking["tier"])
     assert tiers["blue"] >= 5 and tiers["red"] <= 5
     assert tiers["blue"] + tiers["yellow"] + tiers["red"] == 23
+
+
+def test_demo_can_publish_its_last_days_once(tmp_path):
+    from sanse.bulletin import list_issues
+    from sanse.cli import main
+    from sanse.home import Home
+
+    home = Home(tmp_path / "home")
+    assert main(["--home", str(home.root), "init", "--demo", "--publish-days", "2"]) == 0
+    assert main(["--home", str(home.root), "init", "--demo", "--publish-days", "2"]) == 0
+    issues = list_issues(home)
+    assert sorted((i.number, str(i.day)) for i in issues) == [(1, "2026-10-29"), (2, "2026-10-30")]

@@ -45,7 +45,7 @@ def home(home_with_accounts, tmp_path, monkeypatch) -> Home:
     return Home(root)
 
 
-def open_page(page: str, user: User | None = None, **state) -> AppTest:
+def open_page(page: str, user: User | None = ADMIN, **state) -> AppTest:
     """Run the app on `page`. (AppTest shows only the page's own elements after a switch;
     the sidebar's date and group are therefore set through session state.)"""
     at = AppTest.from_file(APP, default_timeout=60)
@@ -134,7 +134,7 @@ def test_bulletin_page_says_nothing_published_then_admin_publishes(home):
 
 def test_reader_sees_a_published_issue_without_the_publish_button(home):
     publish_bulletin(home, LAST_DAY, by=SYSTEM)
-    at = open_page("bulletin")
+    at = open_page("bulletin", None)
     assert any("第1期" in h.value for h in at.header)
     assert not [b for b in at.button if b.key == "bulletin.publish"]
     keys = {b.proto.id for b in at.get("download_button")}
@@ -206,7 +206,23 @@ def test_confidence_page_marks_provisional_tiers(home):
 
 def test_bulletin_table_marks_the_tiers_the_data_cannot_support(home):
     issue = publish_bulletin(home, date(2026, 10, 12), by=SYSTEM)
-    at = open_page("bulletin", **{"sanse.date": date(2026, 10, 12)})
+    at = open_page("bulletin", None, **{"sanse.date": date(2026, 10, 12)})
     tiers = list(at.dataframe[0].value["等级"])
     assert issue.provisional_count() >= 1
     assert sum(t.endswith("（待定）") for t in tiers) == issue.provisional_count()
+
+
+def test_readers_see_no_ranking_before_anything_is_published(home):
+    at = open_page("overview", None)
+    assert any("还没有发布的排名" in i.value for i in at.info)
+    assert not at.get("html")
+
+
+def test_readers_see_only_published_days(home):
+    publish_bulletin(home, date(2026, 10, 20), by=SYSTEM)
+    at = open_page("overview", None, **{"sanse.date": LAST_DAY})
+    assert "2026年10月20日" in at.title[0].value
+    picker = at.date_input(key="sanse.date.pick")
+    assert picker.value == date(2026, 10, 20)
+    at = open_page("ranking", User("leader", "viewer"))
+    assert "2026年10月20日" in at.title[0].value

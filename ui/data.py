@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from sanse.access import User
 from sanse.config import Settings, Town, read_settings, read_towns
 from sanse.home import Home
 from sanse.warehouse import NotBuilt, Warehouse
@@ -70,6 +71,30 @@ def _mtime(path) -> int:
 def dates() -> list[date]:
     wh = warehouse()
     return _dates(wh.identity) if wh else []
+
+
+def visible_dates(user: User) -> list[date]:
+    """The ranking days this user may see: every day for office and town staff, only the
+    published days for readers (leaders, the public), who see no unreviewed ranking."""
+    days = dates()
+    if user.may("submit", user.town_code):
+        return days
+    published = set(published_days())
+    return [day for day in days if day in published]
+
+
+def published_days() -> list[date]:
+    bulletins = home().bulletins
+    return _published_days(str(bulletins), _mtime(bulletins))
+
+
+@st.cache_data(max_entries=8)
+def _published_days(path: str, mtime: int) -> list[date]:
+    from pathlib import Path
+
+    from sanse.bulletin import list_issues
+
+    return sorted({issue.day for issue in list_issues(Home(Path(path).parent))})
 
 
 def groups() -> list[str]:

@@ -28,10 +28,10 @@ def tier_label(tier: str) -> str:
 
 
 def chosen_day() -> date | None:
-    """The sidebar's date; the latest ranking day when none was chosen yet."""
+    """The sidebar's date; the latest day this user may see when none was chosen yet."""
     from ui import data
 
-    days = data.dates()
+    days = data.visible_dates(viewer())
     day = st.session_state.get(DAY)
     return day if day in days else (days[-1] if days else None)
 
@@ -58,6 +58,7 @@ def ranking_day_or_stop() -> date:
     """The chosen day; with no data yet, say how to load some and stop the page."""
     day = chosen_day()
     if day is None:
-        st.info(t("empty.no_data"))
+        drafts_visible = viewer().may("submit", viewer().town_code)
+        st.info(t("empty.no_data" if drafts_visible else "empty.not_published"))
         st.stop()
     return day

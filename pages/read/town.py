@@ -51,7 +51,7 @@ else:
         st.markdown("- " + lift_text(lift, has_inspections=row["inspections"] > 0))
 
 st.subheader(t("town.strip"))
-past = history[history["date"] <= day]
+past = history[(history["date"] <= day) & history["date"].isin(data.visible_dates(me))]
 strip = go.Figure(go.Bar(
     x=past["date"], y=[1] * len(past),
     marker_color=[TIER_COLOURS[tier] for tier in past["tier"]],
@@ -63,6 +63,7 @@ st.plotly_chart(strip, key="town.strip", config={"displayModeBar": False})
 
 st.subheader(t("town.rates", scope=row["group"] or t("sidebar.all_city")))
 group_history = data.rankings_between(past["date"].min(), day, row["group"])
+group_history = group_history[group_history["date"].isin(past["date"])]
 for indicator in rules.indicators:
     median = group_history.groupby("date")[indicator.key].median()
     figure = go.Figure()
