@@ -36,7 +36,7 @@ def rank_blocks(frame: pd.DataFrame, rules: Rules, by: Sequence[str] = BLOCK) ->
     """
     out = frame.reset_index(drop=True)  # copy-on-write: the new columns go on a shallow copy
     keys = list(by)
-    blocks = out.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    blocks = _block_numbers(out, keys)
     weights = np.array([i.weight for i in rules.indicators], dtype=float)
     composite = np.zeros(len(out))
     added: dict[str, np.ndarray] = {}
@@ -53,13 +53,30 @@ def rank_blocks(frame: pd.DataFrame, rules: Rules, by: Sequence[str] = BLOCK) ->
         values = added[column] if column in added else out[column].to_numpy(dtype=float)
         tie_keys.append(_better_is_larger(values, rules, column))
     rank = _competition_rank(blocks, tie_keys)
-    size = np.bincount(blocks)[blocks]
+    rows_in_block = np.bincount(blocks)
+    size = rows_in_block[blocks]
     added["rank"] = rank
     added["group_size"] = size
+    blue, red = _tier_sizes(rows_in_block, rules)
+    tier = np.where(rank <= blue[blocks], 0, np.where(rank > size - red[blocks], 2, 1))
     # through Arrow: a column of three distinct words costs a tenth of converting numpy strings
-    added["tier"] = pd.array(_TIER_WORDS.take(pa.array(_tier_codes(rank, size, rules))), dtype="str")
+    added["tier"] = pd.array(_TIER_WORDS.take(pa.array(tier)), dtype="str")
     added["no_inspections"] = out["inspections"].to_numpy() == 0
     return out.assign(**added)
+
+
+def _block_numbers(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """A number per distinct combination of `keys` (missing values included), as `ngroup` gives,
+    from each column's codes packed into one integer."""
+    packed = np.zeros(len(frame), dtype=np.int64)
+    room = 1
+    for key in keys:
+        codes, uniques = pd.factorize(frame[key], use_na_sentinel=False)
+        room *= max(len(uniques), 1)
+        if room >= 2**62:
+            return frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+        packed = packed * max(len(uniques), 1) + codes
+    return pd.factorize(packed)[0] if len(keys) > 1 else packed
 
 
 def _millionths(values: np.ndarray) -> np.ndarray:
@@ -77,18 +94,18 @@ def indicator_rate(frame: pd.DataFrame, indicator: Indicator) -> np.ndarray:
 
 def tiers_for(rank: np.ndarray, size: np.ndarray, rules: Rules) -> np.ndarray:
     """blue if rank <= B, red if rank > N - R, else yellow; B and R from each block's N."""
-    return np.array(list(TIER_ORDER))[_tier_codes(rank, size, rules)]
+    blue, red = _tier_sizes(size, rules)
+    return np.where(rank <= blue, "blue", np.where(rank > size - red, "red", "yellow"))
 
 
-_TIER_WORDS = pa.array(list(TIER_ORDER))  # blue, yellow, red: a tier code is its position
+_TIER_WORDS = pa.array(list(TIER_ORDER))  # blue, yellow, red: a tier's code is its position
 
 
-def _tier_codes(rank: np.ndarray, size: np.ndarray, rules: Rules) -> np.ndarray:
-    """`tiers_for` as TIER_ORDER codes: 0 blue, 1 yellow, 2 red."""
+def _tier_sizes(size: np.ndarray, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
+    """B and R for each group size in `size`, worked out once per distinct size."""
     sizes, which = np.unique(size, return_inverse=True)  # a handful of group sizes
     counts = np.array([rules.tier_counts(int(n)) for n in sizes], dtype=np.int64).reshape(-1, 2)
-    blue, red = counts[which, 0], counts[which, 1]
-    return np.where(rank <= blue, 0, np.where(rank > size - red, 2, 1))
+    return counts[which.reshape(-1), 0], counts[which.reshape(-1), 1]
 
 
 def _better_is_larger(values: np.ndarray, rules: Rules, column: str) -> np.ndarray:
@@ -172,10 +189,10 @@ def _competition_rank(blocks: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
         for key in keys:
             k = key[order]
             differs[1:] |= k[1:] != k[:-1]
-    sorted_blocks = blocks[order]
-    index = np.arange(n)
-    block_start = np.maximum.accumulate(np.where(np.r_[True, sorted_blocks[1:] != sorted_blocks[:-1]], index, 0))
-    run_start = np.maximum.accumulate(np.where(differs, index, 0))
+    # blocks come in ascending order, so a block starts after all rows of the blocks before it
+    rows_in_block = np.bincount(blocks)
+    block_start = (np.cumsum(rows_in_block) - rows_in_block)[blocks[order]]
+    run_start = np.maximum.accumulate(np.where(differs, np.arange(n), 0))
     rank = np.empty(n, dtype=int)
     rank[order] = run_start - block_start + 1
     return rank
@@ -258,6 +275,10 @@ def _sort_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _stable_order(keys: list[np.ndarray]) -> np.ndarray:
     """The stable sort order by several non-negative integer keys, first key first."""
+    # Rows already in order of the last key need only a stable sort by the others (as a
+    # ranking's rows, in day order, need only be sorted by town).
+    while len(keys) > 1 and np.all(keys[-1][1:] >= keys[-1][:-1]):
+        keys = keys[:-1]
     packed = np.zeros(len(keys[0]), dtype=np.int64)
     room = 1
     for key in keys:
@@ -266,6 +287,8 @@ def _stable_order(keys: list[np.ndarray]) -> np.ndarray:
         if room >= 2**62:
             return np.lexsort(tuple(reversed(keys)))
         packed = packed * span + key
+    if room <= 1 << 16:  # numpy sorts 16-bit integers stably by radix, in linear time
+        packed = packed.astype(np.uint16)
     return np.argsort(packed, kind="stable")
 
 

@@ -192,3 +192,18 @@ def test_rankings_are_stored_in_date_order_for_fast_day_lookups(tmp_path, report
     con = duckdb.connect(str(home.warehouse.resolve()), read_only=True)
     stored = [r[0] for r in con.execute("select date from rankings").fetchall()]
     assert stored == sorted(stored)
+
+
+def test_a_rules_change_midway_still_stores_every_table_in_date_order(tmp_path, reports):
+    home = city(tmp_path / "home")
+    settings = read_settings(home.rules_toml)
+    write_settings(settings.with_version(Rules(effective=LAST - timedelta(days=3), window="daily")), home.rules_toml)
+    submit(home, reports)
+    build(home)
+    con = duckdb.connect(str(home.warehouse.resolve()), read_only=True)
+    for table in ("daily_counts", "window_sums", "rankings"):
+        stored = [r[0] for r in con.execute(f"select date from {table}").fetchall()]
+        assert stored == sorted(stored), table
+    windows = con.execute('select distinct "window" from rankings where date = ?', [LAST]).fetchall()
+    assert windows == [("daily",)]
+

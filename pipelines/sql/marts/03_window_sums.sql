@@ -4,6 +4,7 @@
 -- An incremental build (variable `after` = the last day already built) computes only the
 -- later days: cumulative sums carry on from cumulative_before, 7-day windows read the six
 -- days before. Fines are added as exact decimals, so both ways give the very same figure.
+-- Rows are in day order: a page reads one day, and the rankings keep this order when stored.
 with daily as (
     select
         date, "group", town_code, town, not_reported,
@@ -83,3 +84,4 @@ select
     cast(detentions as bigint) as detentions,
     cast(fines_wan as double) as fines_wan
 from windows
+order by date, "group", town_code, "window"
