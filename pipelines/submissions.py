@@ -37,6 +37,7 @@ LOG_SCHEMA = pa.schema([
 ])
 CURRENT_SQL = Path(__file__).parent / "sql" / "staging" / "01_current_reports.sql"
 CHANGED_SQL = Path(__file__).parent / "sql" / "log" / "changed_rows.sql"
+LOG_ROW_GROUP = 1 << 16  # a province-year submission in several row groups: DuckDB reads them in parallel
 _SUBMISSION_COLUMNS = ("submission_id", "submitted_at", "submitted_by", "source_name", "source_sha256")
 
 
@@ -100,7 +101,7 @@ def _append(home: Home, rows: pd.DataFrame | pa.Table, *, by: str, source_name: 
     ], schema=LOG_SCHEMA)
     path = home.submissions / f"{submission_id}.parquet"
     tmp = path.with_suffix(".parquet.tmp")
-    pq.write_table(arrow, tmp)
+    pq.write_table(arrow, tmp, row_group_size=LOG_ROW_GROUP)
     _fsync_and_rename(tmp, path)
     return Submission(submission_id, n, len(rows) - n, corrected)
 
