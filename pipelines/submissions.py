@@ -17,6 +17,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -38,7 +39,6 @@ LOG_SCHEMA = pa.schema([
 CURRENT_SQL = Path(__file__).parent / "sql" / "staging" / "01_current_reports.sql"
 CHANGED_SQL = Path(__file__).parent / "sql" / "log" / "changed_rows.sql"
 LOG_ROW_GROUP = 1 << 16  # a province-year submission in several row groups: DuckDB reads them in parallel
-_SUBMISSION_COLUMNS = ("submission_id", "submitted_at", "submitted_by", "source_name", "source_sha256")
 
 
 @dataclass(frozen=True)
@@ -90,20 +90,27 @@ def _append(home: Home, rows: pd.DataFrame | pa.Table, *, by: str, source_name: 
     now = datetime.now(timezone.utc)
     submission_id = f"{now:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
     n = fresh.num_rows
-    constant = lambda value, kind: pa.repeat(pa.scalar(value, kind), n)  # noqa: E731
-    arrow = pa.Table.from_arrays([
-        constant(submission_id, pa.string()),
-        constant(now, pa.timestamp("us", tz="UTC")),
-        constant(by, pa.string()),
-        constant(source_name, pa.string()),
-        constant(source_sha256, pa.string()),
-        *[fresh[f.name].cast(f.type) for f in LOG_SCHEMA if f.name not in _SUBMISSION_COLUMNS],
-    ], schema=LOG_SCHEMA)
+    submission = {"submission_id": submission_id, "submitted_at": now, "submitted_by": by,
+                  "source_name": source_name, "source_sha256": source_sha256}
+    arrow = pa.Table.from_arrays(
+        [_same_for_every_row(submission[f.name], f.type, n) if f.name in submission else fresh[f.name].cast(f.type)
+         for f in LOG_SCHEMA],
+        names=LOG_SCHEMA.names,
+    )
     path = home.submissions / f"{submission_id}.parquet"
     tmp = path.with_suffix(".parquet.tmp")
-    pq.write_table(arrow, tmp, row_group_size=LOG_ROW_GROUP)
+    # Without the Arrow schema in the file, the one-entry dictionaries read back as LOG_SCHEMA's strings.
+    pq.write_table(arrow, tmp, row_group_size=LOG_ROW_GROUP, store_schema=False)
     _fsync_and_rename(tmp, path)
     return Submission(submission_id, n, len(rows) - n, corrected)
+
+
+def _same_for_every_row(value: object, kind: pa.DataType, n: int) -> pa.Array:
+    """A column holding `value` n times; text as a one-entry dictionary, so that a province-year
+    submission does not spell out its 64-character hash half a million times."""
+    if kind == pa.string():
+        return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([value], kind))
+    return pa.repeat(pa.scalar(value, kind), n)
 
 
 def _current_reports_view(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
