@@ -84,4 +84,4 @@ select
     cast(detentions as bigint) as detentions,
     cast(fines_wan as double) as fines_wan
 from windows
-order by date, "group", town_code, "window"
+order by date, town_code, "window"
