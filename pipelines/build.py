@@ -115,7 +115,8 @@ def run_checks(con: duckdb.DuckDBPyConnection) -> None:
 def rankings(window_sums: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Rank every day under the rules version in force that day, then add movement.
 
-    The rows are in no particular order: the warehouse sorts them as it stores them.
+    The rows keep the order of `window_sums` (day order, as the warehouse stores it), so they
+    are stored as they come; movement is worked out without reordering them.
     """
     return add_movement(rank_days(window_sums, settings), _red_alert_streak(settings), ordered=False)
 
