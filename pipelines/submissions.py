@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -23,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sanse.config import COUNT_COLUMNS
+from sanse.durable import fsync_and_rename
 from sanse.home import Home
 
 LOG_SCHEMA = pa.schema([
@@ -101,7 +101,7 @@ def _append(home: Home, rows: pd.DataFrame | pa.Table, *, by: str, source_name: 
     tmp = path.with_suffix(".parquet.tmp")
     # Without the Arrow schema in the file, the one-entry dictionaries read back as LOG_SCHEMA's strings.
     pq.write_table(arrow, tmp, row_group_size=LOG_ROW_GROUP, store_schema=False)
-    _fsync_and_rename(tmp, path)
+    fsync_and_rename(tmp, path)
     return Submission(submission_id, n, len(rows) - n, corrected)
 
 
@@ -156,15 +156,4 @@ def history(home: Home, town_code: str | None = None, limit: int | None = None) 
 def _atomic_write(path: Path, content: bytes) -> None:
     tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.write_bytes(content)
-    _fsync_and_rename(tmp, path)
-
-
-def _fsync_and_rename(tmp: Path, path: Path) -> None:
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    fsync_and_rename(tmp, path)

@@ -28,6 +28,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sanse import audit
 from sanse.access import ROLES, SYSTEM, Role, User, access_settings, require
 from sanse.config import Settings, Town, normalize_spelling, read_towns, town_lookup
+from sanse.durable import fsync_directory
 from sanse.home import Home
 
 MIN_PASSWORD_LENGTH = 8
@@ -376,8 +377,4 @@ def _write(home: Home, file: str, data: dict) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    fsync_directory(path.parent)

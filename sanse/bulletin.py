@@ -24,6 +24,7 @@ from sanse.access import User, require
 from sanse.config import (
     COUNT_COLUMNS, ConfigError, Rules, Settings, parse_settings, read_settings, settings_to_toml,
 )
+from sanse.durable import fsync_directory
 from sanse.home import Home
 from sanse.tiers import TIER_WORDS
 
@@ -318,11 +319,7 @@ def _write_once(path: Path, text: str) -> None:
             raise BulletinError(f"{path.name} 已存在：有人同时发布了同一期，请刷新后再试") from None
     finally:
         temporary.unlink(missing_ok=True)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    fsync_directory(path.parent)
 
 
 def _published_files(home: Home) -> list[tuple[date, int, int, Path]]:

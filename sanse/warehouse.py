@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from sanse.config import COUNT_COLUMNS
+from sanse.durable import fsync_directory
 from sanse.home import Home
 
 
@@ -141,7 +142,7 @@ def install_build(home: Home, built: Path) -> Path:
     link = home.root / f".warehouse-{final.stem}.link"
     os.symlink(final.name, link)
     os.replace(link, home.warehouse)
-    _fsync_directory(home.root)
+    fsync_directory(home.root)
     for old in sorted(home.root.glob("warehouse-*.duckdb"))[:-2]:
         old.unlink(missing_ok=True)
     return final
@@ -151,10 +152,3 @@ def _identity(path: Path) -> tuple[int, int]:
     stat = os.stat(path)  # follows the link: the current build file
     return stat.st_ino, stat.st_mtime_ns
 
-
-def _fsync_directory(path: Path) -> None:
-    handle = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from pipelines.build import build
 from pipelines.ingest import MAX_UPLOAD_BYTES, check_report, ingest_file
 from pipelines.submissions import history, log_files
 from sanse import accounts

@@ -192,7 +192,7 @@ def write_home(root: Path, towns: list[dict], rules: str, start: date | None) ->
         writer.writerow(["code", "name", "kind", "group", "aliases", "active"])
         for t in towns:
             writer.writerow([t["code"], t["name"], "镇", t.get("group", ""), "", t.get("active", 1)])
-    campaign = f"[campaign]\ntitle = \"每日工作动态\"\n" + (f"start = {start.isoformat()}\n" if start else "")
+    campaign = "[campaign]\ntitle = \"每日工作动态\"\n" + (f"start = {start.isoformat()}\n" if start else "")
     (root / "rules.toml").write_text(campaign + "\n" + rules, encoding="utf-8")
 
 
