@@ -4,7 +4,7 @@ import streamlit as st
 
 from sanse.i18n import LANGUAGES
 from ui import data
-from ui.session import DAY, GROUP, LANG, lang, t
+from ui.session import DAY, GROUP, LANG, format_day, lang, t
 from ui.signin import current_user, sidebar_block
 
 st.set_page_config(page_title="三色晾晒", page_icon="🚦", layout="wide")
@@ -20,9 +20,16 @@ with st.sidebar:
     days = data.visible_dates(user) if user else []
     if days:
         current = st.session_state.get(DAY) if st.session_state.get(DAY) in days else days[-1]
-        st.session_state[DAY] = st.date_input(
-            t("sidebar.date"), value=current, min_value=days[0], max_value=days[-1], key="sanse.date.pick",
-        )
+        if user.may("submit", user.town_code):  # staff: every day of the campaign
+            st.session_state[DAY] = st.date_input(
+                t("sidebar.date"), value=current, min_value=days[0], max_value=days[-1], key="sanse.date.pick",
+            )
+        else:  # readers: the published days only, newest first
+            newest_first = days[::-1]
+            st.session_state[DAY] = st.selectbox(
+                t("sidebar.date"), newest_first, index=newest_first.index(current), format_func=format_day,
+                key="sanse.date.published",
+            )
         groups = data.groups()
         if len(groups) > 1:
             current = st.session_state.get(GROUP) if st.session_state.get(GROUP) in groups else groups[0]
