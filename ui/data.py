@@ -88,13 +88,8 @@ def published_days() -> list[date]:
     return _published_days(str(bulletins), _mtime(bulletins))
 
 
-@st.cache_data(max_entries=8)
 def _published_days(path: str, mtime: int) -> list[date]:
-    from pathlib import Path
-
-    from sanse.bulletin import list_issues
-
-    return sorted({issue.day for issue in list_issues(Home(Path(path).parent))})
+    return sorted({issue.day for issue in _issues(path, mtime)})
 
 
 def groups() -> list[str]:
@@ -197,3 +192,34 @@ def template(towns: tuple[Town, ...], day: date) -> bytes:
     from sanse.exports import template_xlsx
 
     return template_xlsx(list(towns), day)
+
+
+def issues() -> list:
+    """Every published version of every bulletin, newest first (re-read when one is added)."""
+    bulletins = home().bulletins
+    return _issues(str(bulletins), _mtime(bulletins))
+
+
+@st.cache_data(max_entries=8)
+def _issues(path: str, mtime: int) -> list:
+    from pathlib import Path
+
+    from sanse.bulletin import list_issues
+
+    return list_issues(Home(Path(path).parent))
+
+
+def issue_download(day: date, version: int, fmt: str) -> bytes:
+    """One published issue as a file; an issue never changes, so its files never expire."""
+    return _issue_download(str(home().root), day, version, fmt)
+
+
+@st.cache_data(max_entries=64)
+def _issue_download(root: str, day: date, version: int, fmt: str) -> bytes:
+    from pathlib import Path
+
+    from sanse.bulletin import load_issue
+    from sanse.exports import export_issue, print_html
+
+    issue = load_issue(Home(Path(root)), day, version)
+    return print_html(issue).encode("utf-8") if fmt == "html" else export_issue(issue, fmt)

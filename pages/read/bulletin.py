@@ -4,8 +4,8 @@ admins publish the chosen day, or a correction of it."""
 import streamlit as st
 
 from sanse.access import Forbidden
-from sanse.bulletin import BulletinError, bulletin_paragraphs, list_issues, publication_note, publish_bulletin
-from sanse.exports import export_issue, file_name, print_html
+from sanse.bulletin import BulletinError, bulletin_paragraphs, publication_note, publish_bulletin
+from sanse.exports import file_name
 from ui import data
 from ui.session import chosen_day, format_day, t, viewer
 from ui.tables import column_config, ranking_view
@@ -16,11 +16,13 @@ MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "html": "text/html",
 }
 
 home = data.home()
 day = chosen_day()
 me = viewer()
+issues = data.issues()
 
 st.title(t("bulletin.title"))
 if RESULT in st.session_state:
@@ -29,8 +31,7 @@ if RESULT in st.session_state:
 if me.may("publish") and day is not None:
     with st.expander(t("bulletin.publish"), expanded=True):
         st.caption(t("bulletin.publish.caption"))
-        published_days = {issue.day for issue in list_issues(home)}
-        again = day in published_days
+        again = any(issue.day == day for issue in issues)
         confirmed = st.checkbox(t("bulletin.publish.confirm"), key="bulletin.confirm")
         label = t("bulletin.republish.button" if again else "bulletin.publish.button", day=format_day(day))
         if st.button(label, type="primary", disabled=not confirmed, key="bulletin.publish"):
@@ -43,7 +44,6 @@ if me.may("publish") and day is not None:
                 st.session_state["bulletin.pick"] = 0
                 st.rerun()
 
-issues = list_issues(home)
 if not issues:
     st.info(t("bulletin.none"))
     st.stop()
@@ -73,13 +73,10 @@ st.dataframe(
 )
 
 st.subheader(t("bulletin.download"))
-cols = st.columns(4)
-for col, fmt in zip(cols, ("xlsx", "csv", "docx")):
+for col, fmt in zip(st.columns(4), ("xlsx", "csv", "docx", "html")):
     col.download_button(
-        fmt.upper(), data=export_issue(issue, fmt), file_name=file_name(issue, fmt), mime=MIME[fmt],
-        on_click="ignore", key=f"bulletin.download.{fmt}", width="stretch",
+        t("bulletin.print") if fmt == "html" else fmt.upper(),
+        data=data.issue_download(issue.day, issue.version, fmt),
+        file_name=file_name(issue, fmt), mime=MIME[fmt], on_click="ignore",
+        key=f"bulletin.download.{fmt}", width="stretch",
     )
-cols[3].download_button(
-    t("bulletin.print"), data=print_html(issue), file_name=file_name(issue, "xlsx").replace(".xlsx", ".html"),
-    mime="text/html", on_click="ignore", key="bulletin.download.print", width="stretch",
-)
