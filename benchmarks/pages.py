@@ -36,7 +36,7 @@ def main() -> None:
 
     if args.home is None:
         args.home = Path(tempfile.mkdtemp()) / "home"
-        sanse(["--home", str(args.home), "init", "--demo"])
+        sanse(["--home", str(args.home), "init", "--demo", "--publish-days", "5"])
     os.environ["SANSE_HOME"] = str(args.home)
 
     from streamlit.testing.v1 import AppTest
