@@ -142,7 +142,7 @@ def _validate_and_count(files: dict[str, Path], towns: list[Town], campaign_star
     con.execute(f"create temp table spelled_counts as {_sql('spelled_counts')}")
     _register_towns(con, towns)
     for table in TABLES:
-        errors += _listed_problems(con, table, _sql(f"checks_{table}"))
+        errors += _listed_problems(con, table, _checks(con, table))
         errors += _duplicate_ids(con, table)
     if errors:
         return errors
@@ -278,6 +278,30 @@ def _listed_problems(con: duckdb.DuckDBPyConnection, table: str, checks: str) ->
         if last_of_rule and total > LISTED_PER_RULE:
             found.append(RecordProblem(table, None, column, f"同类问题共 {total:,} 行，以上只列出前 {LISTED_PER_RULE} 行"))
     return found
+
+
+def _checks(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The rule checks of `table`: the shared ones (over the view `record_common`, pointed at
+    this table here) and the table's own, in one query."""
+    id_label, day, day_label, day_rule = _RECORD_COMMON[table]
+    con.execute(
+        f"create or replace temp view record_common as select source_row, town, "
+        f"{id_column(table)} as id, '{id_column(table)}' as id_column, '{id_label}' as id_label, "
+        f"{day} as day, {day}_given as day_given, '{day}' as day_column, '{day_label}' as day_label, "
+        f"'{day_rule}' as day_rule from {table}_rows"
+    )
+    checks = f"select * from ({_sql('checks_common')})"
+    if (SQL / f"checks_{table}.sql").is_file():
+        checks += f" union all select * from ({_sql(f'checks_{table}')})"
+    return checks
+
+
+# table -> (id label, the column holding the record's day, its label, the rule-name prefix)
+_RECORD_COMMON = {
+    "inspections": ("检查编号", "date", "日期", "date"),
+    "hazards": ("隐患编号", "found_date", "发现日期", "found"),
+    "enforcement": ("执法编号", "date", "日期", "date"),
+}
 
 
 def _duplicate_ids(con: duckdb.DuckDBPyConnection, table: str) -> list[RecordProblem]:
