@@ -19,15 +19,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pipelines.grid import DailyGrid, daily_grid, window_frame
 from pipelines.submissions import log_files
-from sanse.config import WINDOWS, Settings, Town, read_settings, read_towns
+from sanse.config import Settings, Town, read_settings, read_towns
 from sanse.home import Home
 from sanse.ranking import add_movement, rank_blocks
 from sanse.warehouse import install_build
@@ -35,7 +36,7 @@ from sanse.warehouse import install_build
 SQL = Path(__file__).parent / "sql"
 # Changing any of these changes what a build produces, so a previous build made with other
 # code is never extended.
-_CODE = (Path(__file__), Path(__file__).parents[1] / "sanse" / "ranking.py",
+_CODE = (Path(__file__), Path(__file__).parent / "grid.py", Path(__file__).parents[1] / "sanse" / "ranking.py",
          Path(__file__).parents[1] / "sanse" / "config.py")
 
 
@@ -67,37 +68,31 @@ def sql_steps(stage: str) -> list[tuple[str, str]]:
     ]
 
 
+def build_tables(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Settings, files: list[str]) -> None:
+    """Every table of a warehouse in `con`, from scratch, from the log files `files`."""
+    run_models(con, towns, settings, files)
+    ranked = rank_grid(daily_grid(con), settings)
+    _store_rankings(con, add_movement(ranked, _red_alert_streak(settings), ordered=False), append=False)
+
+
 def run_models(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Settings, files: list[str],
-               windows: Sequence[str] = WINDOWS) -> None:
-    """Create every staging and mart table in `con` from the log files; window sums for `windows`."""
-    _set_inputs(con, towns, settings, files, after=None, windows=windows)
-    con.execute(f"create or replace temp table cumulative_before as {_sql('incremental/nothing_before')}")
-    for stage in ("staging", "marts"):
-        for name, select in sql_steps(stage):
-            if name == "current_reports" and not files:
-                select = _EMPTY_REPORTS
-            con.execute(f"create or replace table {name} as {select}")
-
-
-def extend_models(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Settings,
-                  new_files: list[str], after: date, windows: Sequence[str] = WINDOWS) -> None:
-    """Append to the tables of a copied build the days after `after` from `new_files`."""
-    _set_inputs(con, towns, settings, new_files, after=after, windows=windows)
-    con.execute(f"create or replace temp table cumulative_before as {_sql('incremental/cumulative_before')}")
-    for stage in ("staging", "marts"):
-        for name, select in sql_steps(stage):
-            if name == "towns":
-                continue  # unchanged: the towns are part of the fingerprint
-            con.execute(f"insert into {name} by name {select}")
-
-
-def _set_inputs(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Settings,
-                files: list[str], after: date | None, windows: Sequence[str]) -> None:
+               after: date | None = None) -> None:
+    """The staging and mart tables in `con` from the log files `files`: every day, or when
+    `after` is given, the days after it appended to the tables of a copied build."""
     con.register("towns_source", towns_frame(towns))
-    con.execute("set variable windows = cast(? as varchar[])", [list(windows)])
     con.execute("set variable log_files = ?", [files])
     con.execute("set variable campaign_start = ?", [settings.campaign.start])
     con.execute("set variable after = cast(? as date)", [after])
+    for stage in ("staging", "marts"):
+        for name, select in sql_steps(stage):
+            if name == "current_reports":
+                # read by the checks, never by a page: it is not kept in the warehouse
+                select = select if files else _EMPTY_REPORTS
+                con.execute(f"create or replace temp table current_reports as {select}")
+            elif after is None:
+                con.execute(f"create or replace table {name} as {select}")
+            elif name != "towns":  # unchanged: the towns are part of the fingerprint
+                con.execute(f"insert into {name} by name {select}")
 
 
 def run_checks(con: duckdb.DuckDBPyConnection) -> None:
@@ -112,34 +107,22 @@ def run_checks(con: duckdb.DuckDBPyConnection) -> None:
 
 # ---------------------------------------------------------------- rankings
 
-def rankings(window_sums: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Rank every day under the rules version in force that day, then add movement.
-
-    The rows keep the order of `window_sums` (day order, as the warehouse stores it), so they
-    are stored as they come; movement is worked out without reordering them.
-    """
-    return add_movement(rank_days(window_sums, settings), _red_alert_streak(settings), ordered=False)
-
-
-def rank_days(window_sums: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Score, rank and tier every day of `window_sums` (all windows) under its rules version."""
-    window_sums = window_sums.rename(columns={"town_code": "code"})
-    dates = pd.to_datetime(window_sums["date"])
-    days = np.sort(dates.unique())
-    version_of_day = pd.Series(
-        [settings.versions.index(settings.rules_on(pd.Timestamp(d).date())) for d in days], index=days, dtype="int64"
-    )
-    version_of_row = dates.map(version_of_day).to_numpy() if len(days) else np.zeros(0, dtype="int64")
+def rank_grid(grid: DailyGrid, settings: Settings, after: date | None = None) -> pd.DataFrame:
+    """Score, rank and tier every day of `grid` (those after `after`) under the rules
+    version in force that day, over that version's window; the rows in day order."""
+    days = [day.item() for day in grid.days]
+    ranked = np.array([after is None or day > after for day in days], dtype=bool)
+    version_of_day = np.array([settings.versions.index(settings.rules_on(day)) for day in days], dtype=np.int64)
     parts = []
     for index, version in enumerate(settings.versions):
-        frame = window_sums[(version_of_row == index) & (window_sums["window"] == version.window).to_numpy()]
-        if frame.empty:
-            continue
-        ranked = rank_blocks(frame, version)
-        ranked["rules_effective"] = version.effective
-        parts.append(ranked)
+        chosen = ranked & (version_of_day == index)
+        if chosen.any():
+            frame = window_frame(grid, version.window, chosen)
+            parts.append(rank_blocks(frame, version).assign(rules_effective=version.effective))
     if not parts:  # nothing reported yet: an empty table that still has every column
-        parts.append(rank_blocks(window_sums, settings.versions[0]).assign(rules_effective=None))
+        first = settings.versions[0]
+        empty = window_frame(grid, first.window, np.zeros(len(days), dtype=bool))
+        parts.append(rank_blocks(empty, first).assign(rules_effective=None))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -178,22 +161,6 @@ def _red_alert_streak(settings: Settings) -> int | Callable[[object], int]:
     return lambda day: settings.rules_on(pd.Timestamp(day).date()).red_alert_streak
 
 
-def rules_windows(settings: Settings) -> list[str]:
-    """The windows some rules version ranks on: the only ones a build sums."""
-    return sorted({v.window for v in settings.versions})
-
-
-def _window_sums_after(con: duckdb.DuckDBPyConnection, settings: Settings, after: date | None) -> pd.DataFrame:
-    """The window sums that rankings read: each rules version's window, days after `after`."""
-    windows = rules_windows(settings)
-    # through Arrow: several times faster than .df() for the string columns; a filter rather
-    # than a join keeps the rows in the day order they are stored in
-    return con.sql(
-        'select * from window_sums where list_contains(?, "window") and (? is null or date > ?)',
-        params=[windows, after, after],
-    ).to_arrow_table().to_pandas(date_as_object=False)
-
-
 def _store_rankings(con: duckdb.DuckDBPyConnection, ranked: pd.DataFrame, *, append: bool) -> None:
     """Store `ranked` in day order, so that a page reading one day reads few row groups."""
     arrow = pa.Table.from_pandas(ranked, preserve_index=False)  # DuckDB reads Arrow faster than pandas
@@ -211,6 +178,7 @@ def _store_rankings(con: duckdb.DuckDBPyConnection, ranked: pd.DataFrame, *, app
         con.execute(f"insert into rankings by name {typed}")
     else:
         con.execute(f"create table rankings as {typed}")
+        con.execute(f"create view window_sums as {_sql('views/window_sums')}")
     con.unregister("ranked")
 
 
@@ -242,9 +210,7 @@ def _build(home: Home) -> BuildResult:
     try:
         if plan is None:
             con = duckdb.connect(str(tmp))
-            run_models(con, towns, settings, files, rules_windows(settings))
-            ranked = rankings(_window_sums_after(con, settings, None), settings)
-            _store_rankings(con, ranked, append=False)
+            build_tables(con, towns, settings, files)
         else:
             after, new_files = plan
             shutil.copyfile(home.warehouse.resolve(), tmp)
@@ -252,8 +218,8 @@ def _build(home: Home) -> BuildResult:
             flushing = threading.Thread(target=_fsync, args=(tmp,))
             flushing.start()
             con = duckdb.connect(str(tmp))
-            extend_models(con, towns, settings, new_files, after, rules_windows(settings))
-            ranked = rank_days(_window_sums_after(con, settings, after), settings)
+            run_models(con, towns, settings, new_files, after)
+            ranked = rank_grid(daily_grid(con, after), settings, after)
             previous_day = con.execute(
                 'select date, "group", code, rank, tier, tier_streak from rankings where date = ?', [after]
             ).df()

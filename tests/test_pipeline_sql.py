@@ -1,4 +1,5 @@
-"""The real SQL of pipelines/sql on an in-memory DuckDB over small hand-written log files."""
+"""The real SQL of pipelines/sql and the grid of window sums, on an in-memory DuckDB over
+small hand-written log files."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.build import SQL, CheckFailed, run_checks, run_models
+from pipelines.build import SQL, CheckFailed, build_tables, run_checks
+from pipelines.grid import daily_grid, window_frame
 from pipelines.submissions import LOG_SCHEMA
 from sanse.config import COUNT_COLUMNS, Campaign, Rules, Settings, Town
 
@@ -47,7 +49,7 @@ def log_file(folder: Path, name: str, rows: list[tuple], *, at: datetime, by: st
 
 def models(files: list[str], start: date | None = None, towns: list[Town] = TOWNS) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    run_models(con, towns, Settings(Campaign(start=start), (Rules(),)), files)
+    build_tables(con, towns, Settings(Campaign(start=start), (Rules(),)), files)
     return con
 
 
@@ -110,11 +112,17 @@ def test_reports_of_an_inactive_town_are_left_out_of_the_counts(tmp_path):
     assert table(con, "select town_code, inspections from daily_counts order by town_code") == [("A", 1), ("B", 0)]
 
 
+def window_sums(con, window: str) -> pd.DataFrame:
+    """The sums over `window` on every day of the daily counts in `con`."""
+    grid = daily_grid(con)
+    return window_frame(grid, window, days=grid.days == grid.days)
+
+
 def window_row(con, window: str, code: str, day: date) -> tuple:
-    return table(con, """
-        select inspections, hazards, major_hazards, halted, cases, not_reported from window_sums
-        where "window" = ? and town_code = ? and date = ?
-    """, [window, code, day])[0]
+    sums = window_sums(con, window)
+    row = sums[(sums["code"] == code) & (sums["date"] == pd.Timestamp(day))]
+    columns = ["inspections", "hazards", "major_hazards", "halted", "cases", "not_reported"]
+    return tuple(row[columns].itertuples(index=False, name=None))[0]
 
 
 @pytest.mark.parametrize(
@@ -142,19 +150,34 @@ def test_window_sums_start_at_the_campaign_start(nine_days):
 
 def test_every_window_has_one_row_per_active_town_and_day(nine_days):
     con = models(nine_days)
-    assert table(con, 'select "window", count(*) from window_sums group by 1 order by 1') == [
-        ("cumulative", 18), ("daily", 18), ("rolling_7d", 18),
-    ]
+    for window in ("cumulative", "daily", "rolling_7d"):
+        assert len(window_sums(con, window)) == 18, window
 
 
 def test_window_sums_carry_every_count_column(nine_days):
-    columns = {r[0] for r in table(models(nine_days), "select column_name from (describe window_sums)")}
-    assert set(COUNT_COLUMNS) | {"window", "date", "group", "town_code", "town", "not_reported"} <= columns
+    columns = set(window_sums(models(nine_days), "cumulative").columns)
+    assert set(COUNT_COLUMNS) | {"window", "date", "group", "code", "town", "not_reported"} <= columns
+
+
+def test_fines_are_summed_exactly(tmp_path):
+    rows = pd.DataFrame({"day": [D[1], D[2], D[3]], "fines": [0.1, 0.2, 0.3]})
+    path = log_file(tmp_path, "s1", [("A", day, 1, 0, 0, 0, 0) for day in rows["day"]], at=AT)
+    frame = pq.read_table(path).to_pandas().assign(fines_wan=rows["fines"].to_numpy())
+    pq.write_table(pa.Table.from_pandas(frame, schema=LOG_SCHEMA, preserve_index=False), path)
+    sums = window_sums(models([path]), "cumulative")
+    assert list(sums[sums["code"] == "A"]["fines_wan"]) == [0.1, 0.3, 0.6]  # not 0.30000000000000004
+
+
+def test_the_window_sums_view_holds_each_days_ranking_window(nine_days):
+    con = models(nine_days)
+    assert table(con, 'select "window", count(*) from window_sums group by 1') == [("cumulative", 18)]
+    assert table(con, "select inspections from window_sums where town_code = 'A' and date = ?", [D[9]]) == [(40,)]
 
 
 def test_empty_log_builds_empty_tables():
     con = models([])
     assert table(con, "select count(*) from calendar") == [(0,)]
+    assert table(con, "select count(*) from rankings") == [(0,)]
     assert table(con, "select count(*) from window_sums") == [(0,)]
     run_checks(con)
 
@@ -197,5 +220,5 @@ def test_report_for_a_town_not_in_towns_csv_is_caught(tmp_path, nine_days):
 def test_a_town_listed_twice_breaks_one_row_per_town_and_day(nine_days):
     twice = TOWNS + [Town("A", "甲镇", "镇", "东片")]
     rows = check_rows(models(nine_days, towns=twice), "one_row_per_town_day")
-    assert sorted(rows["window"]) == ["cumulative", "daily", "rolling_7d"]
+    assert sorted(rows["table"]) == ["daily_counts", "rankings"]
     assert set(rows["n"]) == {27} and set(rows["distinct_n"]) == {18} and set(rows["expected_n"]) == {27}
