@@ -64,7 +64,7 @@ def server(demo_home_readonly, tmp_path_factory):
     port = free_port()
     env = {**os.environ, "SANSE_HOME": str(root)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+        [sys.executable, "-m", "ui.serve", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -100,6 +100,13 @@ def open_page(browser, url: str, path: str, viewport: dict, expected: str):
     # finished when Streamlit no longer shows its running indicator
     page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=30_000)
     return page
+
+
+def test_the_first_visit_after_a_start_may_be_a_link_to_any_page(browser, server):
+    # first in this file: no page of this server has run yet (the fixture only polls its health)
+    page = open_page(browser, server, "ranking", DESKTOP, PAGES["ranking"])
+    assert page.get_by_text("Page not found").count() == 0
+    page.close()
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
