@@ -11,6 +11,13 @@ from ui.session import format_day, ranking_day_or_stop, t, tier_label, viewer
 from ui.tables import indicator_label, lift_text
 from ui.tiers import tier_badge
 
+
+def day_axis(days) -> dict:
+    """A date axis labelled with whole days only (never 12:00), about eight labels at most."""
+    step = max(1, -(-len(days) // 8))
+    return dict(type="date", tickformat="%m-%d", hoverformat="%Y-%m-%d", tick0=min(days), dtick=step * 86_400_000)
+
+
 day = ranking_day_or_stop()
 
 st.title(t("town.title"))
@@ -58,7 +65,8 @@ strip = go.Figure(go.Bar(
     text=[tier_label(tier) for tier in past["tier"]], textposition="inside",
     customdata=past["rank"], hovertemplate="%{x}<br>%{text} · " + t("col.rank") + " %{customdata}<extra></extra>",
 ))
-strip.update_layout(height=110, margin=dict(l=0, r=0, t=0, b=0), yaxis=dict(visible=False), bargap=0.08)
+strip.update_layout(height=110, margin=dict(l=0, r=0, t=0, b=0), yaxis=dict(visible=False), bargap=0.08,
+                    xaxis=day_axis(past["date"]))
 st.plotly_chart(strip, key="town.strip", config={"displayModeBar": False})
 
 st.subheader(t("town.rates", scope=row["group"] or t("sidebar.all_city")))
@@ -71,6 +79,6 @@ for indicator in rules.indicators:
     figure.add_scatter(x=past["date"], y=past[indicator.key] * 100, name=t("town.self"), line=dict(color=TIER_COLOURS["blue"], width=3))
     figure.update_layout(
         title=indicator_label(indicator), height=240, margin=dict(l=0, r=0, t=36, b=0),
-        yaxis_ticksuffix="%", legend=dict(orientation="h", y=-0.25),
+        yaxis_ticksuffix="%", legend=dict(orientation="h", y=-0.25), xaxis=day_axis(past["date"]),
     )
     st.plotly_chart(figure, key=f"town.rates.{indicator.key}", config={"displayModeBar": False})
