@@ -89,6 +89,18 @@ def test_one_more_day_extends_the_last_build_and_equals_a_full_build(tmp_path, r
     assert (last["tier_streak"] > 1).any() and last["rank_change"].notna().all()
 
 
+@pytest.mark.parametrize("window", ["rolling_7d", "daily"])
+def test_one_more_day_under_a_short_window_equals_a_full_build(tmp_path, reports, window):
+    home = city(tmp_path / "home")
+    settings = read_settings(home.rules_toml)
+    write_settings(Settings(settings.campaign, (Rules(window=window),)), home.rules_toml)
+    submit(home, before(reports, LAST))
+    build(home)
+    submit(home, reports[reports["date"] == LAST])
+    assert build(home).incremental  # the 7-day window reads the six days before from the copy
+    assert_same_tables(tables(home), full_build_of(home, tmp_path / "full"))
+
+
 def test_a_gap_of_a_day_without_reports_is_filled_incrementally(tmp_path, reports):
     home = city(tmp_path / "home")
     submit(home, before(reports, LAST - timedelta(days=1)))
