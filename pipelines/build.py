@@ -199,7 +199,7 @@ def _build(home: Home) -> BuildResult:
     towns = read_towns(home.towns_csv)
     settings = read_settings(home.rules_toml)
     files = log_files(home)
-    fingerprint = Fingerprint(_inputs_hash(home), tuple(Path(f).name for f in files))
+    fingerprint = Fingerprint(inputs_hash(home), tuple(Path(f).name for f in files))
     active = sum(t.active for t in towns)
     previous = _previous_build(home)
     if previous is not None and previous[0] == fingerprint:
@@ -279,10 +279,14 @@ def _increment(previous, fingerprint: Fingerprint, files: list[str]) -> tuple[da
     return last_day, new_files
 
 
-def _inputs_hash(home: Home) -> str:
-    digest = hashlib.sha256()
-    sources = [home.towns_csv, home.rules_toml, *_CODE, *sorted(SQL.glob("*/*.sql"))]
-    for path in sources:
+def inputs_hash(home: Home) -> str:
+    """One hash of what a build's tables follow from besides the log (stored in each warehouse
+    as build_info.inputs): towns.csv, the campaign start and rules versions of rules.toml, and
+    the code and SQL that build them. Its other settings (the bulletin's title and numbering,
+    anonymous reading, confidence) change no table, so changing them rebuilds nothing."""
+    settings = read_settings(home.rules_toml)
+    digest = hashlib.sha256(repr((settings.campaign.start, settings.versions)).encode())
+    for path in [home.towns_csv, *_CODE, *sorted(SQL.glob("*/*.sql"))]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes() if path.exists() else b"<none>")
     return digest.hexdigest()

@@ -149,6 +149,7 @@ def publish_bulletin(home: Home, day: date, *, by: User) -> Issue:
 
 def _freeze_day(home: Home, day: date, settings: Settings) -> Issue:
     """Everything the issue shows, read from the warehouse; number and version come later."""
+    from pipelines.build import inputs_hash
     from sanse.warehouse import NotBuilt, Warehouse
 
     try:
@@ -157,6 +158,11 @@ def _freeze_day(home: Home, day: date, settings: Settings) -> Issue:
         raise BulletinError(str(exc)) from exc
     rules = settings.rules_on(day)
     try:
+        if warehouse.built_from() != inputs_hash(home):  # the issue would state rules its ranking did not follow
+            raise BulletinError(
+                "规则、镇街名单或程序在上次生成数据仓库之后改动过，排名还不是按现在的规则算的："
+                f"请先运行 sanse --home {home.root} build，核对排名后再发布"
+            )
         frame = warehouse.ranking(day)
         if frame.empty:
             days = warehouse.dates()

@@ -60,6 +60,14 @@ class Warehouse:
             frame["date"] = pd.to_datetime(frame["date"]).dt.date
         return frame
 
+    def built_from(self) -> str | None:
+        """The hash of towns, rules and code this build was made from (pipelines.build.inputs_hash)."""
+        try:
+            rows = self.con.cursor().execute("select inputs from build_info").fetchall()
+        except duckdb.Error:
+            return None
+        return rows[0][0] if rows else None
+
     # ------------------------------------------------------------ rankings
 
     def dates(self) -> list[date]:

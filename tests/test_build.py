@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -156,6 +157,18 @@ def test_building_again_without_new_data_leaves_the_warehouse_alone(tmp_path, re
     build(home)
     current = home.warehouse.resolve()
     assert build(home).days == DAYS
+    assert home.warehouse.resolve() == current
+
+
+def test_a_change_of_bulletin_settings_only_leaves_the_warehouse_alone(tmp_path, reports):
+    home = city(tmp_path / "home")
+    submit(home, reports)
+    build(home)
+    current = home.warehouse.resolve()
+    settings = read_settings(home.rules_toml)
+    write_settings(replace(settings, campaign=replace(settings.campaign, first_issue=40, title="安全生产动态")),
+                   home.rules_toml)
+    build(home)
     assert home.warehouse.resolve() == current
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.build import build
 from sanse.access import SYSTEM, Forbidden, User
 from sanse.audit import read_audit
 from sanse.bulletin import (
@@ -214,6 +215,16 @@ def test_small_sample_towns_are_flagged_and_named_when_the_rule_is_on(tmp_path):
     assert [r["town"] for r in issue.small_sample_rows()] == ["橙园镇"]
     text = "\n".join(bulletin_paragraphs(issue))
     assert "活动开展以来检查企业不足20家次、样本不足的镇街（1个）：橙园镇，其排名仅供参考。" in text
+
+
+def test_rules_changed_since_the_last_build_refuse_publication_until_rebuilt(city):
+    settings = read_settings(city.rules_toml)
+    write_settings(replace(settings, versions=(replace(settings.versions[0], window="cumulative"),)), city.rules_toml)
+    with pytest.raises(BulletinError, match="请先运行 sanse .*build"):
+        publish_bulletin(city, DAY_2, by=SYSTEM)  # the ranking still follows the daily window
+    assert issue_files(city) == []
+    build(city)
+    assert publish_bulletin(city, DAY_2, by=SYSTEM).rules_used().window == "cumulative"
 
 
 def test_a_bad_confidence_setting_refuses_publication_in_chinese(tmp_path):

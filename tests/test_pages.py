@@ -13,6 +13,8 @@ from streamlit.testing.v1 import AppTest
 from sanse.access import SYSTEM, User
 from sanse.accounts import add_user, disable_user
 from sanse.bulletin import publish_bulletin
+from sanse.config import Rules, read_settings, write_settings
+from sanse.demo import DEMO_START
 from sanse.home import Home
 from sanse.warehouse import Warehouse
 
@@ -109,6 +111,15 @@ def test_town_detail_shows_rank_and_what_it_would_take(home):
     assert metrics["名次"] == f"第 {int(red['rank'])} / 23 名"
     lifts = [m.value for m in at.markdown if "可升为" in m.value]
     assert lifts, "a red town is told what would lift it"
+
+
+def test_town_detail_still_opens_when_rules_toml_changed_without_a_rebuild(home):
+    settings = read_settings(home.rules_toml)  # the warehouse still ranks the old window
+    write_settings(settings.with_version(Rules(effective=DEMO_START, window="rolling_7d")), home.rules_toml)
+    ranking = Warehouse.open(home).ranking(LAST_DAY)
+    red = ranking[ranking["tier"] == "red"].iloc[0]
+    at = open_page("town", **{"town.pick": red["code"]})
+    assert [m.value for m in at.markdown if "可升为" in m.value]
 
 
 def test_town_account_opens_on_its_own_town(home):

@@ -53,7 +53,8 @@ st.subheader(t("town.lift"))
 if row["tier"] == "blue":
     st.success(t("town.lift.top"))
 else:
-    block = data.window_sums(day, rules.window, row["group"])
+    # the window the warehouse ranked on, even if rules.toml has changed since the last build
+    block = data.window_sums(day, row["window"], row["group"])
     for lift in what_it_takes(block, code, rules):
         st.markdown("- " + lift_text(lift, has_inspections=row["inspections"] > 0))
 
