@@ -4,13 +4,7 @@
 with earlier as (
     select
         town_code,
-        sum(inspections) as inspections,
-        sum(hazards) as hazards,
-        sum(major_hazards) as major_hazards,
-        sum(rectified) as rectified,
-        sum(halted) as halted,
-        sum(cases) as cases,
-        sum(detentions) as detentions,
+        sum(columns(['inspections', 'hazards', 'major_hazards', 'rectified', 'halted', 'cases', 'detentions'])),
         sum(cast(round(fines_wan * 1000000) as bigint)) as fines_wan
     from daily_counts
     where date <= getvariable('lead_after')
@@ -19,14 +13,7 @@ with earlier as (
 
 select
     towns.town_code,
-    coalesce(earlier.inspections, 0) as inspections,
-    coalesce(earlier.hazards, 0) as hazards,
-    coalesce(earlier.major_hazards, 0) as major_hazards,
-    coalesce(earlier.rectified, 0) as rectified,
-    coalesce(earlier.halted, 0) as halted,
-    coalesce(earlier.cases, 0) as cases,
-    coalesce(earlier.detentions, 0) as detentions,
-    coalesce(earlier.fines_wan, 0) as fines_wan
+    coalesce(columns(earlier.* exclude (town_code)), 0)
 from towns
 left join earlier on earlier.town_code = towns.town_code
 order by towns.town_code
