@@ -1,11 +1,13 @@
-"""Build the warehouse from the submission log: staging -> marts -> rankings -> checks.
+"""Build the warehouse from the store: staging -> marts -> rankings -> checks.
 
-The warehouse is derived. It is built into a fresh file beside the live one and swapped in
-only when every check passes, so readers always see the last good build and a killed build
-leaves nothing half-done. When only new days have arrived since the last build (same towns,
-rules and code, every earlier log file still there and nothing in the new files on or before
-the last day built), the last build is copied and extended by those days alone; anything
-else rebuilds from scratch. Both ways give the same tables.
+The warehouse is derived and private to each server (see sanse/warehouse.py). A build asks
+the store only for the report versions it has not seen (by their sequence number), and
+recomputes from the earliest day they touch: the months before it keep their segments, the
+sums carried out of the month before stand in for all earlier days, and the day before gives
+movement and streaks. So the daily cost follows the new data, not the campaign's length.
+Anything else that changes the rankings (towns, rules, the build's own code) rebuilds every
+day; both ways give the same tables. New segments and then a new manifest are written beside
+the live ones, so readers keep the last good build and a killed build leaves nothing half-done.
 """
 
 from __future__ import annotations
@@ -13,11 +15,9 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import shutil
-import threading
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -25,19 +25,25 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from pipelines.grid import DailyGrid, daily_grid, window_frame
-from pipelines.submissions import log_files
-from sanse.config import Settings, Town, read_settings, read_towns
+from pipelines.grid import LEAD_DAYS, DailyGrid, daily_grid, in_millionths, month_end_sums, window_frame
+from sanse.store.reports import current_reports
+from sanse.config import COUNT_COLUMNS, Settings, Town, read_towns
+from sanse.durable import fsync_and_rename, fsync_directory, write_text_atomically
 from sanse.home import Home
 from sanse.ranking import add_movement, rank_blocks
-from sanse.warehouse import install_build
+from sanse.rulebook import settings_in_force
+from sanse.warehouse import WINDOW_SUMS, Manifest, connect, ranking_inputs
 
 SQL = Path(__file__).parent / "sql"
-# Changing any of these changes what a build produces, so a previous build made with other
-# code is never extended.
-_CODE = (Path(__file__), Path(__file__).parent / "grid.py", Path(__file__).parents[1] / "sanse" / "ranking.py",
-         Path(__file__).parents[1] / "sanse" / "config.py")
+SEGMENTS = "segments"
+NO_MONTH = ""  # the key of the empty segments of a build without a day
+# Changing any of these changes what a build produces, so a build made with other code is
+# never extended.
+_CODE = (*sorted(Path(__file__).parent.glob("*.py")), *sorted(SQL.glob("*/*.sql")),
+         *(Path(__file__).parents[1] / "sanse" / name for name in ("ranking.py", "config.py", "warehouse.py")))
 
 
 class CheckFailed(RuntimeError):
@@ -49,15 +55,25 @@ class BuildResult:
     days: int
     towns: int
     path: Path
-    incremental: bool = False  # True when the last build was extended by new days only
+    incremental: bool = False  # True when only the days from the earliest change were recomputed
+    first_rebuilt: date | None = None  # the earliest day recomputed (None: nothing changed)
 
 
 @dataclass(frozen=True)
-class Fingerprint:
-    """What a build was made from: towns, rules and code (one hash) and the log files."""
+class Plan:
+    """What one build recomputes."""
 
-    inputs: str
-    log: tuple[str, ...]
+    previous: Manifest | None  # the build it extends; None for a build of every day
+    changes: pd.DataFrame  # the current figures it has not seen
+    first_day: date | None  # the campaign's first ranking day
+    last_day: date | None
+    first_built: date | None  # the earliest day recomputed
+
+    @property
+    def months(self) -> list[str]:
+        if self.first_built is None:
+            return []
+        return [str(m) for m in np.arange(np.datetime64(self.first_built, "M"), np.datetime64(self.last_day, "M") + 1)]
 
 
 def sql_steps(stage: str) -> list[tuple[str, str]]:
@@ -66,33 +82,6 @@ def sql_steps(stage: str) -> list[tuple[str, str]]:
         (path.stem.split("_", 1)[1], path.read_text(encoding="utf-8"))
         for path in sorted((SQL / stage).glob("*.sql"))
     ]
-
-
-def build_tables(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Settings, files: list[str]) -> None:
-    """Every table of a warehouse in `con`, from scratch, from the log files `files`."""
-    run_models(con, towns, settings, files)
-    ranked = rank_grid(daily_grid(con), settings)
-    _store_rankings(con, add_movement(ranked, _red_alert_streak(settings), ordered=False), append=False)
-
-
-def run_models(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Settings, files: list[str],
-               after: date | None = None) -> None:
-    """The staging and mart tables in `con` from the log files `files`: every day, or when
-    `after` is given, the days after it appended to the tables of a copied build."""
-    con.register("towns_source", towns_frame(towns))
-    con.execute("set variable log_files = ?", [files])
-    con.execute("set variable campaign_start = ?", [settings.campaign.start])
-    con.execute("set variable after = cast(? as date)", [after])
-    for stage in ("staging", "marts"):
-        for name, select in sql_steps(stage):
-            if name == "current_reports":
-                # read by the checks, never by a page: it is not kept in the warehouse
-                select = select if files else _EMPTY_REPORTS
-                con.execute(f"create or replace temp table current_reports as {select}")
-            elif after is None:
-                con.execute(f"create or replace table {name} as {select}")
-            elif name != "towns":  # unchanged: the towns are part of the fingerprint
-                con.execute(f"insert into {name} by name {select}")
 
 
 def run_checks(con: duckdb.DuckDBPyConnection) -> None:
@@ -119,11 +108,12 @@ def rank_grid(grid: DailyGrid, settings: Settings, after: date | None = None) ->
         if chosen.any():
             frame = window_frame(grid, version.window, chosen)
             parts.append(rank_blocks(frame, version).assign(rules_effective=version.effective))
-    if not parts:  # nothing reported yet: an empty table that still has every column
+    if not parts:  # nothing to rank: an empty table that still has every column
         first = settings.versions[0]
         empty = window_frame(grid, first.window, np.zeros(len(days), dtype=bool))
         parts.append(rank_blocks(empty, first).assign(rules_effective=None))
-    return pd.concat(parts, ignore_index=True)
+    ranked_days = pd.concat(parts, ignore_index=True)
+    return ranked_days.sort_values(["date", "group", "rank", "code"], kind="stable", ignore_index=True)
 
 
 def continue_movement(ranked: pd.DataFrame, previous: pd.DataFrame, after: date, settings: Settings) -> pd.DataFrame:
@@ -150,7 +140,7 @@ def continue_movement(ranked: pd.DataFrame, previous: pd.DataFrame, after: date,
     if callable(threshold):
         threshold = out["date"].map(threshold)
     out["red_alert"] = out["tier"].eq("red") & (out["tier_streak"] >= threshold)
-    return out.sort_values(["date", "group", "rank", "code"], kind="stable").reset_index(drop=True)
+    return out
 
 
 def _red_alert_streak(settings: Settings) -> int | Callable[[object], int]:
@@ -161,147 +151,299 @@ def _red_alert_streak(settings: Settings) -> int | Callable[[object], int]:
     return lambda day: settings.rules_on(pd.Timestamp(day).date()).red_alert_streak
 
 
-def _store_rankings(con: duckdb.DuckDBPyConnection, ranked: pd.DataFrame, *, append: bool) -> None:
-    """Store `ranked` in day order, so that a page reading one day reads few row groups."""
-    arrow = pa.Table.from_pandas(ranked, preserve_index=False)  # DuckDB reads Arrow faster than pandas
-    con.register("ranked", arrow)
-    # The window sums come in day order and ranking keeps it: sorting again would cost more
-    # than the rest of storing.
-    days = ranked["date"].to_numpy()
-    order = "" if np.all(days[1:] >= days[:-1]) else 'order by date, "group", rank, code'
-    # rules_effective is empty for the first version: keep it a date column all the same
-    typed = (
-        "select * replace (cast(date as date) as date, cast(rules_effective as date) as rules_effective) "
-        f"from ranked {order}"
-    )
-    if append:
-        con.execute(f"insert into rankings by name {typed}")
-    else:
-        con.execute(f"create table rankings as {typed}")
-        con.execute(f"create view window_sums as {_sql('views/window_sums')}")
-    con.unregister("ranked")
-
-
 # ---------------------------------------------------------------- build
 
 def build(home: Home) -> BuildResult:
-    home.ensure()
-    # One build at a time: a slow build that read the log earlier must not rename its older
-    # result over a newer one. Under the lock, any .build-* file is left by a killed build.
-    with open(home.root / ".build.lock", "a") as lock:
+    folder = home.warehouse.parent
+    (folder / SEGMENTS).mkdir(parents=True, exist_ok=True)
+    # One build at a time on this server: a slow build must not install an older result
+    # over a newer one.
+    with open(folder / ".build.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        for leftover in home.root.glob(".build-*.duckdb*"):
-            leftover.unlink(missing_ok=True)
         return _build(home)
 
 
 def _build(home: Home) -> BuildResult:
     towns = read_towns(home.towns_csv)
-    settings = read_settings(home.rules_toml)
-    files = log_files(home)
-    fingerprint = Fingerprint(inputs_hash(home), tuple(Path(f).name for f in files))
+    settings = settings_in_force(home)
     active = sum(t.active for t in towns)
-    previous = _previous_build(home)
-    if previous is not None and previous[0] == fingerprint:
-        return BuildResult(days=previous[2], towns=active, path=home.warehouse, incremental=True)
-    plan = _increment(previous, fingerprint, files)
+    manifest = _read_manifest(home)
+    plan = _plan(home, manifest, ranking_inputs(settings, towns), settings)
+    if plan.previous is not None and plan.changes.empty:
+        return BuildResult(days=_day_count(manifest), towns=active, path=home.warehouse, incremental=True)
 
-    tmp = home.warehouse.with_name(f".build-{uuid.uuid4().hex[:8]}.duckdb")
+    folder = home.warehouse.parent
+    written: list[str] = []
+    con = duckdb.connect()
+    built = connect(folder, plan.previous) if plan.previous else None
     try:
-        if plan is None:
-            con = duckdb.connect(str(tmp))
-            build_tables(con, towns, settings, files)
-        else:
-            after, new_files = plan
-            shutil.copyfile(home.warehouse.resolve(), tmp)
-            # start writing the copy to disk while the new days are computed
-            flushing = threading.Thread(target=_fsync, args=(tmp,))
-            flushing.start()
-            con = duckdb.connect(str(tmp))
-            run_models(con, towns, settings, new_files, after)
-            ranked = rank_grid(daily_grid(con, after), settings, after)
-            previous_day = con.execute(
-                'select date, "group", code, rank, tier, tier_streak from rankings where date = ?', [after]
-            ).df()
-            _store_rankings(con, continue_movement(ranked, previous_day, after, settings), append=True)
-            flushing.join()
-        run_checks(con)
-        days = con.execute("select count(*) from calendar").fetchall()[0][0]
-        last_day = con.execute("select max(date) from calendar").fetchall()[0][0]
-        con.execute(
-            "create or replace table build_info as select ? as inputs, ?::varchar[] as log_files, "
-            "?::date as last_day, ? as kind, ?::timestamptz as built_at",
-            [fingerprint.inputs, list(fingerprint.log), last_day, "full" if plan is None else "incremental",
-             datetime.now(timezone.utc)],
+        months = _build_months(con, built, plan, towns, settings, folder, written)
+        towns_file = plan.previous.towns if plan.previous else _write_segment(
+            folder, "towns", con.sql("select * from towns order by town_code").to_arrow_table(), written)
+        kept = {m: files for m, files in plan.previous.months.items() if m < min(months, default="~")} if plan.previous else {}
+        new = Manifest(
+            inputs=ranking_inputs(settings, towns), code=code_hash(),
+            built_seq=int(plan.changes["seq"].max()) if len(plan.changes) else 0,
+            first_day=plan.first_day, last_day=plan.last_day, towns=towns_file, months=kept | months,
+            kind="incremental" if plan.previous else "full", built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         )
-        con.execute("checkpoint")
-        con.close()
-        _fsync(tmp)
-        install_build(home, tmp)
-    finally:
-        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-            leftover.unlink(missing_ok=True)
-    return BuildResult(days=days, towns=active, path=home.warehouse, incremental=plan is not None)
-
-
-def _previous_build(home: Home) -> tuple[Fingerprint, date | None, int] | None:
-    """The fingerprint, last day and day count of the current warehouse, if it has them."""
-    try:
-        path = home.warehouse.resolve(strict=True)
-        con = duckdb.connect(str(path), read_only=True)
-    except (FileNotFoundError, duckdb.Error):
-        return None
-    try:
-        rows = con.execute(
-            "select inputs, log_files, last_day, (select count(*) from calendar) from build_info"
-        ).fetchall()
-    except duckdb.Error:  # built before build_info existed
-        return None
+        write_text_atomically(home.warehouse, new.to_json())
+    except BaseException:
+        for name in written:
+            (folder / name).unlink(missing_ok=True)
+        raise
     finally:
         con.close()
-    if len(rows) != 1:
+        if built is not None:
+            built.close()
+    _remove_unused(folder, new, manifest)
+    return BuildResult(days=_day_count(new), towns=active, path=home.warehouse,
+                       incremental=plan.previous is not None, first_rebuilt=plan.first_built)
+
+
+def _plan(home: Home, manifest: Manifest | None, inputs: str, settings: Settings) -> Plan:
+    """Extend `manifest` by what changed since it, or (anything else having changed) build all."""
+    start = settings.campaign.start
+    extend = manifest is not None and manifest.inputs == inputs and manifest.code == code_hash()
+    changes = current_reports(home.store, since_seq=manifest.built_seq if extend else 0)
+    if extend and len(changes) and (manifest.last_day is None or changes["date"].min() < manifest.first_day):
+        extend, changes = False, current_reports(home.store)  # the first data, or data before the first day
+    if extend:
+        if changes.empty:
+            return Plan(manifest, changes, manifest.first_day, manifest.last_day, None)
+        last_day = max(manifest.last_day, changes["date"].max())
+        first_built = min(changes["date"].min(), manifest.last_day + timedelta(days=1))
+        return Plan(manifest, changes, manifest.first_day, last_day, first_built)
+    if changes.empty:
+        return Plan(None, changes, start, None, None)
+    first_day = start or changes["date"].min()
+    return Plan(None, changes, first_day, changes["date"].max(), first_day)
+
+
+@dataclass(frozen=True)
+class Computed:
+    """The days one build recomputed."""
+
+    older: pd.DataFrame  # daily counts already built before the first day recomputed, in its month or the one before
+    daily: pd.DataFrame  # daily counts of the days recomputed
+    towns: pd.DataFrame  # the active towns: town_code, town, group
+    grid: DailyGrid  # from the lead days before the first day recomputed
+    rankings: pa.Table  # the rankings of the days recomputed
+
+
+def compute_days(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Settings, changes: pd.DataFrame, *,
+                 first_day: date | None, first_built: date | None, last_day: date | None,
+                 built: pd.DataFrame | None = None, carried: np.ndarray | None = None,
+                 day_before: pd.DataFrame | None = None) -> Computed:
+    """Stage, count and rank the days from `first_built` to `last_day` in `con`, where its
+    tables (current_reports, towns, calendar, daily_counts, rankings) then hold those days.
+
+    `changes` are the current figures not yet built; `built` the daily counts already built
+    from the first day of the month before `first_built` or the one before that (for the
+    figures that did not change, the lead days and the sums carried in), `carried` the
+    cumulative sums carried out of the month before those, `day_before` the rankings of the
+    day before `first_built`. Without them, the campaign starts at `first_built`. With no
+    day to build, the tables are empty.
+    """
+    built = _no_rows() if built is None else built
+    con.register("built_daily_counts", built)
+    con.register("changed_reports", changes.assign(date=pd.to_datetime(changes["date"])))
+    con.register("towns_source", towns_table(towns))
+    con.execute("set variable count_columns = ?", [list(COUNT_COLUMNS)])
+    con.execute("set variable first_built = ?::date", [first_built])
+    con.execute("set variable last_day = ?::date", [last_day])
+    for stage in ("staging", "marts"):
+        for name, select in sql_steps(stage):
+            con.execute(f"create or replace temp table {name} as {select}")
+    active = con.sql('select town_code, town, "group" from towns order by town_code').df()
+    new_daily = _dated(con.sql("select * from daily_counts").df())
+    if new_daily.empty:
+        first_built = first_day = date.max
+    lead_from = max(first_day, first_built - timedelta(days=LEAD_DAYS))
+    older = built[built["date"] < pd.Timestamp(first_built)]
+    lead = older[older["date"] >= pd.Timestamp(lead_from)]
+    before = (_zeros(active) if carried is None else carried) + _sums(older[older["date"] < pd.Timestamp(lead_from)], active)
+    grid = daily_grid(pd.concat([lead, new_daily], ignore_index=True) if len(lead) else new_daily, active, before)
+    previous = first_built - timedelta(days=1)
+    ranked = rank_grid(grid, settings, after=previous)
+    if day_before is not None and len(day_before):
+        ranked = continue_movement(ranked, day_before, previous, settings)
+    else:
+        ranked = add_movement(ranked, _red_alert_streak(settings), ordered=False)
+    rankings = _arrow(ranked)
+    con.register("rankings", rankings)
+    con.execute(f"create or replace temp view window_sums as {WINDOW_SUMS}")
+    return Computed(older, new_daily, active, grid, rankings)
+
+
+def build_tables(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Settings, changes: pd.DataFrame) -> None:
+    """Every table of a build from scratch in `con` (for a look at what a build computes)."""
+    first_day = settings.campaign.start or (changes["date"].min() if len(changes) else None)
+    last_day = changes["date"].max() if len(changes) else None
+    compute_days(con, towns, settings, changes, first_day=first_day, first_built=first_day, last_day=last_day)
+
+
+def _build_months(con: duckdb.DuckDBPyConnection, built: duckdb.DuckDBPyConnection | None, plan: Plan,
+                  towns: list[Town], settings: Settings, folder: Path, written: list[str]) -> dict[str, dict[str, str]]:
+    """Recompute the days from `plan.first_built` in `con` and write the segments of their
+    months; `built` reads the build being extended."""
+    first_built = plan.first_built
+    built_daily = day_before = carried = None
+    if built is not None and first_built is not None:
+        lead_from = max(plan.first_day, first_built - timedelta(days=LEAD_DAYS))
+        built_daily = _built_rows(built, "daily_counts", _month_start(lead_from), plan.previous.last_day)
+        day_before = _built_rows(built, "rankings", first_built - timedelta(days=1), first_built - timedelta(days=1))
+        carried = _carried(plan.previous, folder, _month_start(lead_from), _active(towns))
+    computed = compute_days(con, towns, settings, plan.changes, first_day=plan.first_day, first_built=first_built,
+                            last_day=plan.last_day, built=built_daily, carried=carried, day_before=day_before)
+    run_checks(con)
+    if first_built is None:  # no day yet: empty segments, so that readers still find every column
+        return {NO_MONTH: {
+            "daily_counts": _write_segment(folder, "daily_counts", _arrow(computed.daily), written),
+            "rankings": _write_segment(folder, "rankings", computed.rankings, written),
+        }}
+
+    kept = _built_rows(built, "rankings", _month_start(first_built), first_built - timedelta(days=1)) if built else _no_rows()
+    older = computed.older
+    carries = month_end_sums(computed.grid)
+    rankings = computed.rankings
+    months = {}
+    for month in plan.months:
+        start = pd.Timestamp(f"{month}-01")
+        in_month = lambda frame: frame[(frame["date"] >= start) & (frame["date"] < start + pd.offsets.MonthBegin(1))]  # noqa: E731
+        daily = pd.concat([in_month(older), in_month(computed.daily)], ignore_index=True)
+        fresh = rankings.filter(pc.equal(pc.strftime(rankings["date"], "%Y-%m"), month))
+        months[month] = {
+            "daily_counts": _write_segment(folder, f"daily_counts-{month}", _arrow(daily), written),
+            "rankings": _write_segment(folder, f"rankings-{month}", _concat(_arrow(in_month(kept)), fresh), written),
+            "carry": _write_segment(folder, f"carry-{month}", _carry_table(computed.towns, carries[month]), written),
+        }
+    return months
+
+
+def _active(towns: list[Town]) -> pd.DataFrame:
+    """The active towns in code order, as the staged `towns` table lists them."""
+    return pd.DataFrame({"town_code": sorted(t.code for t in towns if t.active)})
+
+
+def _zeros(active: pd.DataFrame) -> np.ndarray:
+    return np.zeros((len(COUNT_COLUMNS), len(active)), dtype=np.int64)
+
+
+def _built_rows(built: duckdb.DuckDBPyConnection, table: str, first: date, last: date) -> pd.DataFrame:
+    """Rows of the build being extended, of the days `first` to `last`."""
+    if first > last:
+        return _no_rows()
+    return _dated(built.execute(f"select * from {table} where date between ? and ? order by all", [first, last]).df())
+
+
+def _no_rows() -> pd.DataFrame:
+    return pd.DataFrame({
+        "date": pd.Series([], dtype="datetime64[ns]"), "town_code": pd.Series([], dtype=str),
+        "not_reported": pd.Series([], dtype=bool),
+        **{c: pd.Series([], dtype="float64" if c == "fines_wan" else "int64") for c in COUNT_COLUMNS},
+    })
+
+
+def _dated(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def _carried(manifest: Manifest | None, folder: Path, month_start: date, active: pd.DataFrame) -> np.ndarray:
+    """The cumulative sums carried out of the month before `month_start` (zeros at the start)."""
+    previous_month = f"{month_start - timedelta(days=1):%Y-%m}"
+    if manifest is None or previous_month not in manifest.months:
+        return _zeros(active)
+    carry = pq.read_table(folder / manifest.months[previous_month]["carry"]).to_pandas()
+    carry = active[["town_code"]].merge(carry, on="town_code", how="left").fillna(0)
+    return np.stack([carry[c].to_numpy(dtype=np.int64) for c in COUNT_COLUMNS])
+
+
+def _sums(daily: pd.DataFrame, active: pd.DataFrame) -> np.ndarray:
+    """Each active town's sums of `daily` (COUNT_COLUMNS, towns), fines in millionths."""
+    if daily.empty:
+        return _zeros(active)
+    summed = pd.DataFrame({c: in_millionths(daily, c) for c in COUNT_COLUMNS}).groupby(daily["town_code"].to_numpy()).sum()
+    summed = summed.reindex(active["town_code"], fill_value=0)
+    return np.stack([summed[c].to_numpy(dtype=np.int64) for c in COUNT_COLUMNS])
+
+
+def _carry_table(active: pd.DataFrame, sums: np.ndarray) -> pa.Table:
+    """The cumulative sums at a month's end, fines in millionths of 万元."""
+    return pa.table({"town_code": active["town_code"].astype(str), **{c: sums[i] for i, c in enumerate(COUNT_COLUMNS)}})
+
+
+def _concat(kept: pa.Table, fresh: pa.Table) -> pa.Table:
+    if kept.num_rows == 0:
+        return fresh
+    return pa.concat_tables([kept, fresh], promote_options="permissive")
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    """A frame as Arrow with plain text and date columns, the same in every segment."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    columns = []
+    for field, column in zip(table.schema, table.columns):
+        if pa.types.is_dictionary(field.type):
+            column = column.cast(field.type.value_type)
+        if field.name in ("date", "rules_effective"):
+            column = column.cast(pa.timestamp("us")).cast(pa.date32()) if pa.types.is_timestamp(column.type) else column.cast(pa.date32())
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
+def _write_segment(folder: Path, stem: str, table: pa.Table, written: list[str]) -> str:
+    name = f"{SEGMENTS}/{stem}-{uuid.uuid4().hex[:12]}.parquet"
+    path = folder / name
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(table, tmp)
+    written.append(name)
+    fsync_and_rename(tmp, path)
+    return name
+
+
+def _remove_unused(folder: Path, current: Manifest, previous: Manifest | None) -> None:
+    """Delete segments that neither the new build nor the one before it uses (a reader may
+    still hold the one before)."""
+    keep = current.files() | (previous.files() if previous else set())
+    for path in (folder / SEGMENTS).iterdir():
+        if f"{SEGMENTS}/{path.name}" not in keep:
+            path.unlink(missing_ok=True)
+    fsync_directory(folder / SEGMENTS)
+
+
+def _read_manifest(home: Home) -> Manifest | None:
+    try:
+        return Manifest.read(home.warehouse)
+    except (FileNotFoundError, ValueError, TypeError, KeyError):
         return None
-    inputs, log, last_day, days = rows[0]
-    return Fingerprint(inputs, tuple(log)), last_day, days
 
 
-def _increment(previous, fingerprint: Fingerprint, files: list[str]) -> tuple[date, list[str]] | None:
-    """(last day built, new log files) when the last build can be extended; else None."""
-    if previous is None:
-        return None
-    before, last_day, _ = previous
-    if last_day is None or before.inputs != fingerprint.inputs or not set(before.log) <= set(fingerprint.log):
-        return None
-    new_files = [f for f in files if Path(f).name not in set(before.log)]
-    earliest = duckdb.connect().execute("select min(date) from read_parquet(?)", [new_files]).fetchall()[0][0]
-    if earliest is None or earliest <= last_day:
-        return None  # a correction of a day already built: rebuild everything
-    return last_day, new_files
+def _day_count(manifest: Manifest | None) -> int:
+    if manifest is None or manifest.first_day is None or manifest.last_day is None:
+        return 0
+    return (manifest.last_day - manifest.first_day).days + 1
 
 
-def inputs_hash(home: Home) -> str:
-    """One hash of what a build's tables follow from besides the log (stored in each warehouse
-    as build_info.inputs): towns.csv, the campaign start and rules versions of rules.toml, and
-    the code and SQL that build them. Its other settings (the bulletin's title and numbering,
-    anonymous reading, confidence) change no table, so changing them rebuilds nothing."""
-    settings = read_settings(home.rules_toml)
-    digest = hashlib.sha256(repr((settings.campaign.start, settings.versions)).encode())
-    for path in [home.towns_csv, *_CODE, *sorted(SQL.glob("*/*.sql"))]:
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def code_hash() -> str:
+    """One hash of the code and SQL a build runs: a build made by other code is not extended."""
+    digest = hashlib.sha256()
+    for path in _CODE:
         digest.update(path.name.encode())
-        digest.update(path.read_bytes() if path.exists() else b"<none>")
+        digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
 
 
 def _sql(name: str) -> str:
     return (SQL / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def towns_frame(towns: list[Town]) -> pd.DataFrame:
+def towns_table(towns: list[Town]) -> pd.DataFrame:
     return pd.DataFrame({
         "code": [t.code for t in towns],
         "name": [t.name for t in towns],
@@ -309,13 +451,3 @@ def towns_frame(towns: list[Town]) -> pd.DataFrame:
         "group": [t.group for t in towns],
         "active": [t.active for t in towns],
     })
-
-
-_EMPTY_REPORTS = """
-select
-    '' as submission_id, now() as submitted_at, '' as submitted_by, '' as source_name,
-    cast(null as date) as date, '' as town_code,
-    0 as inspections, 0 as hazards, 0 as major_hazards, 0 as rectified,
-    0 as halted, 0 as cases, 0 as detentions, 0.0 as fines_wan
-where false
-"""

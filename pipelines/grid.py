@@ -1,4 +1,4 @@
-"""The daily counts of a build as a dense town x day grid, and the window sums over it.
+"""The daily counts being built as a dense town x day grid, and the window sums over it.
 
 Every active town has a row on every ranking day (zeros when it did not report), so each
 count is a (days, towns) array and a window sum is a difference of running sums along the
@@ -9,16 +9,12 @@ a build extended by one day gives the very figures a build from scratch gives.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
-from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from sanse.config import COUNT_COLUMNS
 
-SQL = Path(__file__).parent / "sql" / "grid"
 LEAD_DAYS = 6  # a 7-day window ending on a new day reaches six days back
 FINES = COUNT_COLUMNS.index("fines_wan")
 
@@ -44,26 +40,37 @@ class DailyGrid:
         raise ValueError(f"unknown window {name!r}")
 
 
-def daily_grid(con: duckdb.DuckDBPyConnection, after: date | None = None) -> DailyGrid:
-    """The grid of `daily_counts` in `con`: every day, or when extending a build past day
-    `after`, the days after it plus the LEAD_DAYS before them (with the sums before those)."""
-    lead_after = after - timedelta(days=LEAD_DAYS) if after else None
-    con.execute("set variable lead_after = cast(? as date)", [lead_after])
-    towns = con.sql('select town_code, town, "group" from towns order by town_code').df()
-    days = con.sql("select date from calendar where ? is null or date > ? order by date",
-                   params=[lead_after, lead_after]).fetchnumpy()["date"].astype("datetime64[D]")
-    rows = con.sql(_sql("days")).fetchnumpy()
-    before = con.sql(_sql("sums_before")).fetchnumpy()
+def daily_grid(daily: pd.DataFrame, towns: pd.DataFrame, before: np.ndarray) -> DailyGrid:
+    """The grid of `daily`, the daily counts of consecutive days, one row per town of `towns`
+    (town_code, town, group, in code order) per day, in day and town order. `before` holds
+    the sums of every day before the first, fines in millionths (COUNT_COLUMNS, towns)."""
+    days = np.unique(daily["date"].to_numpy().astype("datetime64[D]"))
     shape = (len(days), len(towns))
-    if len(rows["not_reported"]) != shape[0] * shape[1]:
+    if len(daily) != shape[0] * shape[1]:
         raise ValueError("daily_counts is not one row per active town and ranking day")
     return DailyGrid(
         days=days,
-        towns=towns,
-        counts=np.stack([rows[c].astype(np.int64).reshape(shape) for c in COUNT_COLUMNS]),
-        reported=~rows["not_reported"].astype(bool).reshape(shape),
-        before=np.stack([before[c].astype(np.int64) for c in COUNT_COLUMNS]).reshape(len(COUNT_COLUMNS), 1, -1),
+        towns=towns.reset_index(drop=True),
+        counts=np.stack([in_millionths(daily, c).reshape(shape) for c in COUNT_COLUMNS]),
+        reported=~daily["not_reported"].to_numpy(dtype=bool).reshape(shape),
+        before=before.reshape(len(COUNT_COLUMNS), 1, -1),
     )
+
+
+def in_millionths(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A count column as int64; fines as whole millionths of 万元, so that sums are exact."""
+    values = frame[column].to_numpy()
+    if column == "fines_wan":
+        return np.round(values.astype(float) * 1e6).astype(np.int64)
+    return values.astype(np.int64)
+
+
+def month_end_sums(grid: DailyGrid) -> dict[str, np.ndarray]:
+    """The cumulative sums at the last grid day of each month: "2026-10" -> (COUNT_COLUMNS, towns)."""
+    running = grid.window("cumulative")
+    months = grid.days.astype("datetime64[M]")
+    last_of_month = np.flatnonzero(np.append(months[1:] != months[:-1], True))
+    return {str(months[i]): running[:, i, :] for i in last_of_month}
 
 
 def window_frame(grid: DailyGrid, window: str, days: np.ndarray) -> pd.DataFrame:
@@ -90,7 +97,3 @@ def window_frame(grid: DailyGrid, window: str, days: np.ndarray) -> pd.DataFrame
         values = sums[index].reshape(-1)
         frame[column] = values / 1e6 if index == FINES else values
     return frame
-
-
-def _sql(name: str) -> str:
-    return (SQL / f"{name}.sql").read_text(encoding="utf-8")

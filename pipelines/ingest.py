@@ -1,22 +1,23 @@
-"""Import daily report files: validate, keep the original, append to the log (all or nothing)."""
+"""Import daily report files: validate, then keep the original and store its rows (all or nothing)."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
 from pipelines.reports import Problem, Report, parse_report
-from pipelines.submissions import Submission, append_submission, current_reports, save_original
+from sanse.store.reports import Submission, append_submission, current_reports
 from sanse import audit
 from sanse.access import User, require_submitter
-from sanse.config import COUNT_COLUMNS, read_settings, read_towns
+from sanse.config import COUNT_COLUMNS, read_towns
 from sanse.home import Home
+from sanse.rulebook import settings_in_force
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a city's daily file is a few KB; also server.maxUploadSize
-MAX_AUDITED_CORRECTIONS = 100
+HISTORY_DAYS = 7  # the warnings compare a day with the week before it
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,10 @@ def check_report(home: Home, content: bytes, source_name: str, *, by: User,
             None, "", f"文件大小 {size} 超过上限 {MAX_UPLOAD_BYTES // 1024 // 1024} MB：请按日期拆分后分别上传",
         )])
     towns = read_towns(home.towns_csv)
-    settings = read_settings(home.rules_toml)
+    settings = settings_in_force(home)
     report = parse_report(
         content, source_name, towns,
-        campaign_start=settings.campaign.start, today=today, history=current_reports(home),
+        campaign_start=settings.campaign.start, today=today, history=lambda rows: week_before(home, rows),
     )
     names = {t.code: t.name for t in towns}
     for row in report.rows.itertuples(index=False):
@@ -58,21 +59,22 @@ def check_report(home: Home, content: bytes, source_name: str, *, by: User,
     return report
 
 
+def week_before(home: Home, rows: pd.DataFrame) -> pd.DataFrame:
+    """The current figures of the towns in `rows` over the week before their days: all that
+    the warnings compare with, looked up by index."""
+    days = pd.to_datetime(rows["date"]).dt.date
+    return current_reports(home.store, towns=sorted(set(rows["town_code"])),
+                           first=days.min() - timedelta(days=HISTORY_DAYS), last=days.max())
+
+
 def ingest_file(home: Home, content: bytes, source_name: str, *, by: User,
-                today: date | None = None) -> Ingested:
-    """Validate and, only if the whole file is clean, keep it and append its rows to the log."""
+                today: date | None = None, reason: str = "") -> Ingested:
+    """Validate and, only if the whole file is clean, keep it and store its rows, with the
+    audit event, in one transaction."""
     report = check_report(home, content, source_name, by=by, today=today)
     if not report.ok:
         return Ingested(report, None)
-    home.ensure()
-    save_original(home, content, source_name)
-    submission = append_submission(home, report.rows, by=by.name, source_name=source_name, source_sha256=report.sha256)
-    if submission.submission_id:
-        corrections = [f"{code} {day}" for code, day in submission.corrected]
-        audit.record(
-            home, by.name, "correction" if corrections else "submission",
-            submission_id=submission.submission_id, file=source_name,
-            rows=submission.written, unchanged=submission.unchanged, corrected=len(corrections),
-            corrections=corrections[:MAX_AUDITED_CORRECTIONS],
-        )
+    submission = append_submission(home.store, report.rows, by=by.name, source_name=source_name,
+                                   source_sha256=report.sha256, reason=reason, original=content,
+                                   audit_detail={"file": source_name})
     return Ingested(report, submission)

@@ -5,11 +5,7 @@ inspection system, validated and aggregated by DuckDB into daily town reports of
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import threading
-import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,11 +14,11 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from pipelines.submissions import Submission, append_submission
-from sanse import audit
-from sanse.config import Town, normalize_spelling, read_settings, read_towns
+from sanse.store.reports import Submission, append_submission
+from sanse.config import Town, normalize_spelling, read_towns
 from sanse.demo import DEMO_START
 from sanse.home import Home
+from sanse.rulebook import settings_in_force
 
 SQL = Path(__file__).parent / "sql" / "records"
 TABLES = ("inspections", "hazards", "enforcement")
@@ -91,34 +87,22 @@ def ingest_records(home: Home, folder: Path, *, by: str, today: date | None = No
     """
     folder = Path(folder)
     towns = read_towns(home.towns_csv)
-    settings = read_settings(home.rules_toml)
+    settings = settings_in_force(home)
     files, errors = _find_tables(folder)
     if errors:
         return RecordsIngested(False, errors)
-    home.ensure()
-    # Copying the originals is mostly waiting on the disk: it runs beside DuckDB's scans.
+    # Hashing the tables is mostly waiting on the disk: it runs beside DuckDB's scans.
     with ThreadPoolExecutor(max_workers=1) as background:
-        stop = threading.Event()
-        copying = background.submit(_copy_originals, home, files, stop)
-        try:
-            outcome = _validate_and_count(files, towns, settings.campaign.start, today or date.today(),
-                                          home.root / ".records-spill")
-        except BaseException:
-            _discard(copying, stop)
-            raise
+        hashing = background.submit(_digest, files)
+        outcome = _validate_and_count(files, towns, settings.campaign.start, today or date.today(),
+                                      home.root / ".records-spill")
         if isinstance(outcome, list):
-            _discard(copying, stop)
             return RecordsIngested(False, outcome)
         daily, counts = outcome
-        sha = _keep_originals(home, *copying.result())
+        sha = hashing.result()
 
-    submission = append_submission(home, daily, by=by, source_name=f"{folder.name}（记录级数据）", source_sha256=sha)
-    if submission.submission_id:
-        audit.record(
-            home, by, "correction" if submission.corrected else "submission",
-            submission_id=submission.submission_id, folder=str(folder), records=counts.__dict__,
-            rows=submission.written, unchanged=submission.unchanged, corrected=len(submission.corrected),
-        )
+    submission = append_submission(home.store, daily, by=by, source_name=f"{folder.name}（记录级数据）", source_sha256=sha,
+                                   audit_detail={"folder": str(folder), "records": counts.__dict__})
     summary = (
         f"记录级数据：检查 {counts.inspections:,} 条，隐患 {counts.hazards:,} 条，执法 {counts.enforcement:,} 条，"
         f"汇总为 {daily.num_rows:,} 个镇街日；新增 {submission.written - len(submission.corrected):,} 行，"
@@ -338,45 +322,16 @@ _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
                   "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
 
 
-def _copy_originals(home: Home, files: dict[str, Path], stop: threading.Event) -> tuple[Path, str]:
-    """Copy the tables into a staging folder under originals/, hashing as it goes."""
-    staging = home.originals / f".records-{uuid.uuid4().hex[:8]}.tmp"
-    staging.mkdir(parents=True)
+def _digest(files: dict[str, Path]) -> str:
+    """One SHA-256 over the three tables as received."""
     digest = hashlib.sha256()
-    try:
-        for table in TABLES:
-            source = files[table]
-            digest.update(source.name.encode())
-            with open(source, "rb") as reader, open(staging / source.name, "wb") as writer:
-                while (chunk := reader.read(1 << 22)) and not stop.is_set():
-                    digest.update(chunk)
-                    writer.write(chunk)
-                os.fsync(writer.fileno())
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return staging, digest.hexdigest()
-
-
-def _discard(copying: Future, stop: threading.Event) -> None:
-    """Stop the copy of rejected tables and remove what it wrote."""
-    stop.set()
-    try:
-        staging, _ = copying.result()
-    except OSError:
-        return
-    shutil.rmtree(staging, ignore_errors=True)
-
-
-def _keep_originals(home: Home, staging: Path, sha: str) -> str:
-    """Keep the staged copy as originals/records-<sha256>/ (once per content); returns the sha."""
-    kept = home.originals / f"records-{sha}"
-    try:
-        if not kept.exists():
-            os.replace(staging, kept)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return sha
+    for table in TABLES:
+        source = files[table]
+        digest.update(source.name.encode())
+        with open(source, "rb") as reader:
+            while chunk := reader.read(1 << 22):
+                digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _first_line(exc: Exception) -> str:

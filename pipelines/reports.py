@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Literal
+from typing import Callable, Literal
 
 import pandas as pd
 
@@ -76,9 +76,10 @@ def parse_report(
     *,
     campaign_start: date | None = None,
     today: date | None = None,
-    history: pd.DataFrame | None = None,
+    history: pd.DataFrame | Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> Report:
-    """Parse and validate one uploaded file. `history` is the current figures (for warnings)."""
+    """Parse and validate one uploaded file. `history` is the current figures the warnings
+    compare with, or a function giving them for the parsed rows."""
     sha = hashlib.sha256(content).hexdigest()
     empty = pd.DataFrame(columns=["row_number", "date", "town_code", *COUNT_COLUMNS])
     try:
@@ -151,6 +152,8 @@ def parse_report(
         frame["fines_wan"] = frame["fines_wan"].astype(float)
         for key in INTEGER_COLUMNS:
             frame[key] = frame[key].astype("int64")
+        if callable(history):
+            history = history(frame)
         report.warnings = _warnings(frame, header, columns, history, towns)
     return report
 

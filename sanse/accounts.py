@@ -1,14 +1,10 @@
 """Local accounts (SPEC 8): argon2id password hashes, throttled sign-in, and the mapping of
-single-sign-on identities to roles. Everything lives under `home.accounts`, never a password.
-
-Files: `users.json` (the accounts) and `signin.json` (recent failed sign-ins per account
-name), each replaced whole by an atomic rename under one lock, so concurrent app processes
-and the CLI share the same state and a killed writer leaves the previous file.
+single-sign-on identities to roles. Accounts and recent failed sign-ins live in the store,
+never a password, so every app process and server and the CLI share them.
 """
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import getpass
 import json
@@ -16,20 +12,21 @@ import math
 import os
 import re
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Mapping
+
+import sqlalchemy as sa
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import Connection
 
 from sanse import audit
 from sanse.access import ROLES, SYSTEM, Role, User, access_settings, require
 from sanse.config import Settings, Town, normalize_spelling, read_towns, town_lookup
-from sanse.durable import fsync_directory
 from sanse.home import Home
+from sanse.store import schema
 
 MIN_PASSWORD_LENGTH = 8
 MAX_FAILURES = 5  # wrong passwords allowed within FAILURE_WINDOW before the account name locks
@@ -84,37 +81,38 @@ def add_user(home: Home, name: str, *, role: Role, town: str | None = None, pass
     town_code = _town_code(home, role, town)
     check_password(password, name)
     digest = _hasher.hash(password)
-    now = _stamp()
-    with _locked(home):
-        users = _read(home, "users.json")
-        if _key(name) in users:
-            raise AccountError(f"账号“{users[_key(name)]['name']}”已存在")
-        users[_key(name)] = {
-            "name": name, "role": role, "town_code": town_code, "hash": digest, "active": True,
-            "created_at": now, "created_by": by.name, "changed_at": now,
-        }
-        _write(home, "users.json", users)
-    audit.record(home, by.name, "account", change="add", account=name, role=role, town=town_code)
+    now = datetime.now(timezone.utc)
+    with home.store.writing("accounts") as conn:
+        existing = _entry(conn, name)
+        if existing is not None:
+            raise AccountError(f"账号“{existing['name']}”已存在")
+        conn.execute(sa.insert(schema.accounts).values(
+            key=_key(name), name=name, role=role, town_code=town_code, password_hash=digest, active=True,
+            created_at=now, created_by=by.name, changed_at=now,
+        ))
+        audit.record_in(conn, by.name, "account", change="add", account=name, role=role, town=town_code)
     return User(name, role, town_code)
 
 
 def get_user(home: Home, name: str) -> User | None:
     """The active account of that name (any letter case), else None: call it on every page
     run so that a disabled account loses its rights at once."""
-    entry = _read(home, "users.json").get(_key(name))
-    if entry is None or not entry.get("active", True):
+    with home.store.reading() as conn:
+        entry = _entry(conn, name)
+    if entry is None or not entry["active"]:
         return None
-    return User(entry["name"], entry["role"], entry.get("town_code"))
+    return User(entry["name"], entry["role"], entry["town_code"])
 
 
 def list_users(home: Home) -> list[Account]:
     """Every account, active or not, by name."""
-    accounts = [
-        Account(e["name"], e["role"], e.get("town_code"), e.get("active", True),
-                e.get("created_at", ""), e.get("created_by", ""), e.get("changed_at", ""))
-        for e in _read(home, "users.json").values()
+    with home.store.reading() as conn:
+        rows = conn.execute(sa.select(schema.accounts).order_by(schema.accounts.c.name)).mappings().all()
+    return [
+        Account(r["name"], r["role"], r["town_code"], r["active"], _stamp(r["created_at"]), r["created_by"],
+                _stamp(r["changed_at"]))
+        for r in rows
     ]
-    return sorted(accounts, key=lambda a: a.name)
 
 
 def set_password(home: Home, name: str, password: str, *, by: User = SYSTEM) -> None:
@@ -124,15 +122,11 @@ def set_password(home: Home, name: str, password: str, *, by: User = SYSTEM) -> 
         require(by, "manage_accounts")
     check_password(password, name)
     digest = _hasher.hash(password)
-    with _locked(home):
-        users = _read(home, "users.json")
-        entry = _existing(users, name)
-        entry["hash"], entry["changed_at"] = digest, _stamp()
-        _write(home, "users.json", users)
-        attempts = _read(home, "signin.json")
-        if attempts.pop(_key(name), None) is not None:
-            _write(home, "signin.json", attempts)
-    audit.record(home, by.name, "account", change="password", account=entry["name"])
+    with home.store.writing("accounts") as conn:
+        entry = _existing(conn, name)
+        _update(conn, name, password_hash=digest)
+        conn.execute(sa.delete(schema.signin_throttle).where(schema.signin_throttle.c.key == _key(name)))
+        audit.record_in(conn, by.name, "account", change="password", account=entry["name"])
 
 
 def disable_user(home: Home, name: str, *, by: User = SYSTEM) -> None:
@@ -148,12 +142,10 @@ def _set_active(home: Home, name: str, active: bool, by: User) -> None:
     require(by, "manage_accounts")
     if not active and _key(by.name) == _key(name):
         raise AccountError("不能停用自己正在使用的账号")
-    with _locked(home):
-        users = _read(home, "users.json")
-        entry = _existing(users, name)
-        entry["active"], entry["changed_at"] = active, _stamp()
-        _write(home, "users.json", users)
-    audit.record(home, by.name, "account", change="enable" if active else "disable", account=entry["name"])
+    with home.store.writing("accounts") as conn:
+        entry = _existing(conn, name)
+        _update(conn, name, active=active)
+        audit.record_in(conn, by.name, "account", change="enable" if active else "disable", account=entry["name"])
 
 
 def acting_user(home: Home, name: str | None) -> User:
@@ -178,45 +170,37 @@ def authenticate(home: Home, name: str, password: str, *, now: datetime | None =
     """
     now = now or datetime.now(timezone.utc)
     key = _key(name)
-    with _locked(home):
-        attempts = _read(home, "signin.json")
-        state = _prune(attempts.get(key), now)
+    with home.store.writing("signin") as conn:
+        state = _prune(_throttle(conn, key), now)
         _refuse_if_locked(state, now)
         # Count the attempt before the slow check, so parallel guesses cannot exceed the limit.
         if len(state["failures"]) >= MAX_FAILURES:
             raise SignInFailed("登录尝试过于频繁，请稍后再试")
         state["failures"].append(now.timestamp())
-        attempts[key] = state
-        _write(home, "signin.json", _tidy(attempts, now))
+        _save_throttle(conn, key, state)
+        entry = _entry(conn, name)
 
-    entry = _read(home, "users.json").get(key)
-    valid = entry is not None and entry.get("active", True)
-    right = _verify(entry["hash"] if valid else _dummy_hash(), password) and valid
+    valid = entry is not None and entry["active"]
+    right = _verify(entry["password_hash"] if valid else _dummy_hash(), password) and valid
 
     locked_until = None
-    with _locked(home):
-        attempts = _read(home, "signin.json")
-        state = _prune(attempts.get(key), now)
+    with home.store.writing("signin") as conn:
+        state = _prune(_throttle(conn, key), now)
         if right:
-            attempts.pop(key, None)
+            state = _prune(None, now)
         elif len(state["failures"]) >= MAX_FAILURES:
             state["lockouts"] += 1
             lockout = min(FIRST_LOCKOUT * 2 ** (state["lockouts"] - 1), MAX_LOCKOUT)
             locked_until = now + lockout
             state["locked_until"], state["failures"] = locked_until.timestamp(), []
-            attempts[key] = state
-        else:
-            attempts[key] = state
-        _write(home, "signin.json", _tidy(attempts, now))
-        if right and _hasher.check_needs_rehash(entry["hash"]):
-            users = _read(home, "users.json")
-            users[key]["hash"] = _hasher.hash(password)
-            _write(home, "users.json", users)
-    if locked_until is not None:
-        audit.record(home, "anonymous", "signin_locked", account=name, until=locked_until.isoformat(timespec="seconds"))
+            audit.record_in(conn, "anonymous", "signin_locked", account=name,
+                            until=locked_until.isoformat(timespec="seconds"))
+        _save_throttle(conn, key, state)
+        if right and _hasher.check_needs_rehash(entry["password_hash"]):
+            _update(conn, name, password_hash=_hasher.hash(password), changed=False)
     if not right:
         raise SignInFailed("用户名或密码错误")
-    return User(entry["name"], entry["role"], entry.get("town_code"))
+    return User(entry["name"], entry["role"], entry["town_code"])
 
 
 def _refuse_if_locked(state: dict, now: datetime) -> None:
@@ -239,14 +223,23 @@ def _prune(state: dict | None, now: datetime) -> dict:
     return state
 
 
-def _tidy(attempts: dict, now: datetime) -> dict:
-    """Drop names with nothing left to remember, so guessed names do not pile up."""
-    kept = {}
-    for key, state in attempts.items():
-        state = _prune(state, now)
-        if state["failures"] or state["lockouts"]:
-            kept[key] = state
-    return kept
+def _throttle(conn: Connection, key: str) -> dict | None:
+    row = conn.execute(sa.select(schema.signin_throttle).where(schema.signin_throttle.c.key == key)).mappings().first()
+    if row is None:
+        return None
+    return {"failures": json.loads(row["failures"]), "lockouts": row["lockouts"], "locked_until": row["locked_until"]}
+
+
+def _save_throttle(conn: Connection, key: str, state: dict) -> None:
+    """Keep what there is to remember of `key`; a name with nothing left is dropped, so
+    guessed names do not pile up."""
+    table = schema.signin_throttle
+    conn.execute(sa.delete(table).where(table.c.key == key))
+    if state["failures"] or state["lockouts"]:
+        conn.execute(sa.insert(table).values(
+            key=key, failures=json.dumps(state["failures"]), lockouts=state["lockouts"],
+            locked_until=state["locked_until"],
+        ))
 
 
 @functools.cache
@@ -335,46 +328,27 @@ def _town_code(home: Home, role: Role, town: str | None) -> str | None:
     return found.code
 
 
-def _existing(users: dict, name: str) -> dict:
-    entry = users.get(_key(name))
+def _entry(conn: Connection, name: str) -> dict | None:
+    row = conn.execute(sa.select(schema.accounts).where(schema.accounts.c.key == _key(name))).mappings().first()
+    return dict(row) if row else None
+
+
+def _existing(conn: Connection, name: str) -> dict:
+    entry = _entry(conn, name)
     if entry is None:
         raise AccountError(f"没有名为“{name}”的账号")
     return entry
+
+
+def _update(conn: Connection, name: str, *, changed: bool = True, **values) -> None:
+    if changed:
+        values["changed_at"] = datetime.now(timezone.utc)
+    conn.execute(sa.update(schema.accounts).where(schema.accounts.c.key == _key(name)).values(**values))
 
 
 def _key(name: str) -> str:
     return (name or "").strip().casefold()
 
 
-def _stamp() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-@contextmanager
-def _locked(home: Home) -> Iterator[None]:
-    home.accounts.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(home.accounts / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _read(home: Home, file: str) -> dict:
-    path = home.accounts / file
-    if not path.exists():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _write(home: Home, file: str, data: dict) -> None:
-    path: Path = home.accounts / file
-    tmp = path.with_name(f".{file}.{uuid.uuid4().hex[:8]}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    fsync_directory(path.parent)
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")

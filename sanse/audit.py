@@ -1,51 +1,37 @@
-"""The audit log: one JSON line per write (submission, correction, publication, rule or
-account change), appended under a lock so concurrent writers never interleave."""
+"""The audit log (SPEC 8): one event per write (submission, correction, publication, rule or
+account change), kept in the store, in the same transaction as the write where there is one."""
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import pandas as pd
+import sqlalchemy as sa
 
 from sanse.access import ROLE_LABELS
+from sanse.clock import BEIJING
 from sanse.home import Home
+from sanse.store import schema
+from sanse.store.events import record_event as record_in
 
-BEIJING = timezone(timedelta(hours=8), "北京时间")  # the office's days; China keeps no daylight saving
 ACTION_LABELS = {
     "submission": "报送",
     "correction": "更正",
     "publication": "发布",
-    "rules": "修改规则",
+    "rule_change": "修改规则",
     "account": "账号变更",
     "signin_locked": "登录锁定",
+    "upgrade": "迁入数据库",
 }
 _CHANGE_LABELS = {"add": "新建", "disable": "停用", "enable": "启用"}
+_WINDOW_LABELS = {"cumulative": "累计", "daily": "当日", "rolling_7d": "近7日"}
 
 
 def record(home: Home, who: str, action: str, **detail) -> None:
-    """Append one event. `who` is the account name; `detail` says what was written."""
-    home.audit.mkdir(parents=True, exist_ok=True)
-    now = datetime.now(timezone.utc)
-    line = json.dumps(
-        {"at": now.isoformat(timespec="microseconds"), "who": who, "action": action, **detail},
-        ensure_ascii=False, default=str,
-    ).encode("utf-8") + b"\n"
-    path = home.audit / f"{now:%Y-%m}.jsonl"
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        # A writer killed mid-line leaves no newline; start on a fresh line so only that
-        # torn event is lost, not this one too.
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            line = b"\n" + line
-        os.write(fd, line)
-        os.fsync(fd)
-    finally:
-        os.close(fd)  # closing releases the lock
+    """Store one event. `who` is the account name; `detail` says what was written."""
+    with home.store.writing() as conn:
+        record_in(conn, who, action, **detail)
 
 
 def read_audit(
@@ -62,33 +48,26 @@ def read_audit(
     Columns: `at` (time, Beijing), `who`, `action`, `action_label` (Chinese), `what` (a
     one-line Chinese summary), then every detail field of the events.
     """
-    months = sorted(home.audit.glob("*.jsonl")) if home.audit.exists() else []
+    table = schema.audit_events
+    query = sa.select(table.c.at, table.c.who, table.c.action, table.c.detail).order_by(table.c.seq.desc())
+    if who is not None:
+        query = query.where(table.c.who == who)
+    if action is not None:
+        query = query.where(table.c.action == action)
     if since is not None:
-        months = [p for p in months if p.stem >= f"{since - timedelta(days=1):%Y-%m}"]
+        query = query.where(table.c.at >= datetime.combine(since, datetime.min.time(), BEIJING))
     if until is not None:
-        months = [p for p in months if p.stem <= f"{until + timedelta(days=1):%Y-%m}"]
+        query = query.where(table.c.at < datetime.combine(until + timedelta(days=1), datetime.min.time(), BEIJING))
+    with home.store.reading() as conn:
+        rows = conn.execute(query).all()
     events = []
-    for path in months:
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                event = _parse(line)
-                if event is None:
-                    continue
-                if who is not None and event.get("who") != who:
-                    continue
-                if action is not None and event.get("action") != action:
-                    continue
-                label = ACTION_LABELS.get(event.get("action"), event.get("action"))
-                events.append({"at": event["at"], "who": event.get("who"), "action": event.get("action"),
-                               "action_label": label, "what": describe(event), **event})
+    for at, who_, action_, detail in rows:
+        event = {"at": at, "who": who_, "action": action_, **json.loads(detail)}
+        events.append({"at": at, "who": who_, "action": action_,
+                       "action_label": ACTION_LABELS.get(action_, action_), "what": describe(event), **event})
     frame = pd.DataFrame(events, columns=None if events else ["at", "who", "action", "action_label", "what"])
-    frame["at"] = pd.to_datetime(frame["at"], utc=True, format="ISO8601").dt.tz_convert(BEIJING)
-    day = frame["at"].dt.date
-    if since is not None:
-        frame = frame[day >= since]
-    if until is not None:
-        frame = frame[day <= until]
-    return frame.sort_values("at", ascending=False, ignore_index=True)
+    frame["at"] = pd.to_datetime(frame["at"], utc=True).dt.tz_convert(BEIJING)
+    return frame
 
 
 def describe(event: dict) -> str:
@@ -114,15 +93,10 @@ def describe(event: dict) -> str:
     if action == "signin_locked":
         until = datetime.fromisoformat(get("until")).astimezone(BEIJING)
         return f"账号 {get('account')} 连续登录失败，锁定至 {until:%Y-%m-%d %H:%M}"
+    if action == "rule_change":
+        window = _WINDOW_LABELS.get((get("rules") or {}).get("window"), "")
+        return f"自 {get('effective')} 起施行新的排名规则" + (f"（{window}口径）" if window else "")
+    if action == "upgrade":
+        return f"旧版数据目录迁入数据库：{get('versions')} 个报送版本，{get('accounts')} 个账号，{get('issues')} 期动态"
     skip = {"at", "who", "action", "action_label", "what"}
     return "，".join(f"{k}={v}" for k, v in event.items() if k not in skip and v is not None)
-
-
-def _parse(line: str) -> dict | None:
-    if not line.strip():
-        return None
-    try:
-        event = json.loads(line)
-    except json.JSONDecodeError:  # a torn line from a writer killed mid-write
-        return None
-    return event if isinstance(event, dict) and "at" in event else None

@@ -3,34 +3,30 @@ rules as a numbered issue (第N期) that never changes; publishing the day again
 
 from __future__ import annotations
 
-import fcntl
 import json
 import math
-import os
-import re
 import tomllib
-import uuid
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import date, datetime, timezone
 from typing import Iterator
 
 import pandas as pd
+import sqlalchemy as sa
 
 from sanse import audit
 from sanse.access import User, require
 from sanse.config import (
-    COUNT_COLUMNS, ConfigError, Rules, Settings, parse_settings, read_settings, settings_to_toml,
+    COUNT_COLUMNS, ConfigError, Rules, Settings, parse_settings, read_towns, settings_to_toml,
 )
-from sanse.durable import fsync_directory
+from sanse.clock import BEIJING
 from sanse.home import Home
+from sanse.rulebook import settings_in_force
+from sanse.store import schema
 from sanse.tiers import TIER_WORDS
+from sanse.warehouse import NotBuilt, Warehouse, ranking_inputs
 
-BEIJING = timezone(timedelta(hours=8), "北京时间")  # China keeps no daylight saving
 INTEGER_COUNTS = tuple(c for c in COUNT_COLUMNS if c != "fines_wan")
-_FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})_v(\d+)_no(\d+)\.json$")
 _WINDOW_PHRASES = {
     "cumulative": "活动开展以来累计数据",
     "daily": "当日数据",
@@ -121,44 +117,39 @@ class Issue:
 def publish_bulletin(home: Home, day: date, *, by: User) -> Issue:
     """Freeze `day`'s ranking as the next issue, or as a correction if `day` was published."""
     require(by, "publish")
-    settings = read_settings(home.rules_toml)
+    settings = settings_in_force(home)
     frozen = _freeze_day(home, day, settings)
-    home.bulletins.mkdir(parents=True, exist_ok=True)
-    with _publishing_lock(home):
-        published = _published_files(home)
-        same_day = [(v, n) for d, v, n, _ in published if d == day]
-        if same_day:
-            number = same_day[0][1]
-            version = max(v for v, _ in same_day) + 1
+    # Publishers take turns, so two never take the same 第N期 or both make version 1; the
+    # unique (day, version) is the database's own guard should anything else write.
+    with home.store.writing("publish") as conn:
+        table = schema.issues
+        same_day = conn.execute(
+            sa.select(table.c.version, table.c.number).where(table.c.day == day).order_by(table.c.version.desc())
+        ).first()
+        if same_day is not None:
+            version, number = same_day.version + 1, same_day.number
         else:
-            numbers = [n for _, _, n, _ in published]
-            number = max(numbers) + 1 if numbers else settings.campaign.first_issue
-            version = 1
-        issue = replace(
-            frozen,
-            number=number,
-            version=version,
-            correction=version > 1,
-            published_by=by.name,
-            published_at=datetime.now(timezone.utc),
-        )
-        _write_once(home.bulletins / f"{day.isoformat()}_v{version}_no{number}.json", _to_json(issue))
-    audit.record(home, by.name, "publication", day=day.isoformat(), number=number, version=version)
+            highest = conn.execute(sa.select(sa.func.max(table.c.number))).scalar_one()
+            version, number = 1, highest + 1 if highest is not None else settings.campaign.first_issue
+        issue = replace(frozen, number=number, version=version, correction=version > 1, published_by=by.name,
+                        published_at=datetime.now(timezone.utc))
+        conn.execute(sa.insert(table).values(
+            day=day, version=version, number=number, published_at=issue.published_at, published_by=by.name,
+            content=issue_to_json(issue),
+        ))
+        audit.record_in(conn, by.name, "publication", day=day.isoformat(), number=number, version=version)
     return issue
 
 
 def _freeze_day(home: Home, day: date, settings: Settings) -> Issue:
     """Everything the issue shows, read from the warehouse; number and version come later."""
-    from pipelines.build import inputs_hash
-    from sanse.warehouse import NotBuilt, Warehouse
-
     try:
         warehouse = Warehouse.open(home)
     except NotBuilt as exc:
         raise BulletinError(str(exc)) from exc
     rules = settings.rules_on(day)
     try:
-        if warehouse.built_from() != inputs_hash(home):  # the issue would state rules its ranking did not follow
+        if warehouse.built_from() != ranking_inputs(settings, read_towns(home.towns_csv)):  # the issue would state rules its ranking did not follow
             raise BulletinError(
                 "规则、镇街名单或程序在上次生成数据仓库之后改动过，排名还不是按现在的规则算的："
                 f"请先运行 sanse --home {home.root} build，核对排名后再发布"
@@ -299,47 +290,7 @@ def _town_entry(row: dict) -> dict:
 
 # ---------------------------------------------------------------- storage
 
-@contextmanager
-def _publishing_lock(home: Home) -> Iterator[None]:
-    """One publisher at a time numbers and writes, so two never take the same 第N期."""
-    with open(home.bulletins / ".publish.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _write_once(path: Path, text: str) -> None:
-    """Write under a private name, then link it in: a link never replaces an existing issue."""
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(temporary, "x", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o444)
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            raise BulletinError(f"{path.name} 已存在：有人同时发布了同一期，请刷新后再试") from None
-    finally:
-        temporary.unlink(missing_ok=True)
-    fsync_directory(path.parent)
-
-
-def _published_files(home: Home) -> list[tuple[date, int, int, Path]]:
-    """(day, version, number, path) of every published issue file."""
-    found = []
-    if home.bulletins.exists():
-        for path in home.bulletins.iterdir():
-            match = _FILE_NAME.match(path.name)
-            if match:
-                found.append((date.fromisoformat(match[1]), int(match[2]), int(match[3]), path))
-    return found
-
-
-def _to_json(issue: Issue) -> str:
+def issue_to_json(issue: Issue) -> str:
     data = {
         **{k: getattr(issue, k) for k in Issue.__dataclass_fields__},
         "day": issue.day.isoformat(),
@@ -349,7 +300,7 @@ def _to_json(issue: Issue) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1, default=_plain)
 
 
-def _from_json(text: str) -> Issue:
+def issue_from_json(text: str) -> Issue:
     data = json.loads(text)
     for key in ("ranking", "tier_changes", "red_towns", "red_alerts", "not_reported"):
         data[key] = tuple(data[key])
@@ -361,19 +312,28 @@ def _from_json(text: str) -> Issue:
 
 def list_issues(home: Home) -> list[Issue]:
     """Every published version of every issue, newest publication first."""
-    issues = [_from_json(path.read_text(encoding="utf-8")) for *_, path in _published_files(home)]
+    table = schema.issues
+    with home.store.reading() as conn:
+        texts = conn.execute(sa.select(table.c.content).order_by(table.c.seq.desc())).scalars().all()
+    issues = [issue_from_json(text) for text in texts]
     return sorted(issues, key=lambda i: (i.published_at, i.number, i.version), reverse=True)
 
 
 def load_issue(home: Home, day: date, version: int | None = None) -> Issue | None:
     """The issue of `day`: its latest version, or the version asked for; None if not published."""
-    versions = {v: path for d, v, _, path in _published_files(home) if d == day}
-    if not versions:
-        return None
-    chosen = max(versions) if version is None else version
-    if chosen not in versions:
-        return None
-    return _from_json(versions[chosen].read_text(encoding="utf-8"))
+    table = schema.issues
+    query = sa.select(table.c.content).where(table.c.day == day).order_by(table.c.version.desc()).limit(1)
+    if version is not None:
+        query = query.where(table.c.version == version)
+    with home.store.reading() as conn:
+        text = conn.execute(query).scalar_one_or_none()
+    return None if text is None else issue_from_json(text)
+
+
+def issues_generation(home: Home) -> int:
+    """The number of the newest publication: it changes whenever an issue is published."""
+    with home.store.reading() as conn:
+        return conn.execute(sa.select(sa.func.coalesce(sa.func.max(schema.issues.c.seq), 0))).scalar_one()
 
 
 # ---------------------------------------------------------------- text

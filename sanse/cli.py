@@ -14,6 +14,8 @@ import pandas as pd
 from sanse.access import Forbidden, User
 from sanse.config import ConfigError, read_settings, read_towns, write_settings, write_towns
 from sanse.home import Home
+from sanse.rulebook import settings_in_force
+from sanse.store import StoreError, database_url, open_store
 
 OK, BAD_INPUT, USAGE = 0, 1, 2
 WARNINGS_SHOWN = 20  # a month of files can raise hundreds; the upload page lists them all
@@ -35,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     home = Home.resolve(args.home)
     try:
         return args.run(home, args) or OK
-    except (BadInput, ConfigError, Forbidden) as exc:
+    except (BadInput, ConfigError, Forbidden, StoreError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return BAD_INPUT
 
@@ -56,17 +58,20 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="import daily report files (CSV/XLSX)")
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--as", dest="user", help="the account whose rights apply")
-    p.add_argument("--no-build", action="store_true", help="only append to the log")
+    p.add_argument("--no-build", action="store_true", help="only store the reports, do not rebuild")
     p.set_defaults(run=cmd_ingest)
 
     p = sub.add_parser("ingest-records", help="import record-level tables (inspections, hazards, enforcement)")
     p.add_argument("folder", type=Path)
     p.add_argument("--as", dest="user", help="the account whose rights apply")
-    p.add_argument("--no-build", action="store_true", help="only append to the log")
+    p.add_argument("--no-build", action="store_true", help="only store the reports, do not rebuild")
     p.set_defaults(run=cmd_ingest_records)
 
-    p = sub.add_parser("build", help="(re)build the warehouse from the submission log")
+    p = sub.add_parser("build", help="bring this server's warehouse up to date with the store")
     p.set_defaults(run=cmd_build)
+
+    p = sub.add_parser("upgrade", help="carry a home made by release 0.1 into the store")
+    p.set_defaults(run=cmd_upgrade)
 
     p = sub.add_parser("rank", help="print one day's ranking")
     p.add_argument("--date", required=True, type=_iso_date)
@@ -217,6 +222,18 @@ def cmd_build(home: Home, args) -> int:
     return OK
 
 
+def cmd_upgrade(home: Home, args) -> int:
+    from sanse.store.upgrade import carry_in
+
+    counts = carry_in(open_store(database_url(home.root)), home.root)
+    if counts is None:
+        print(f"{home.root} 没有需要迁入的旧版数据（或已迁入）")
+    else:
+        print(f"已迁入数据库：{counts}")
+        _build(home)
+    return OK
+
+
 def _build(home: Home) -> None:
     from pipelines.build import CheckFailed, build
 
@@ -240,7 +257,7 @@ def cmd_rank(home: Home, args) -> int:
         days = warehouse.dates()
         span = f"{days[0]} 至 {days[-1]}" if days else "无"
         raise BadInput(f"{args.date} 没有排名：有排名的日期为 {span}")
-    settings = read_settings(home.rules_toml)
+    settings = settings_in_force(home)
     table = public_ranking(frame, settings.rules_on(args.date))
     if args.format == "json":
         print(json.dumps(_json_records(table), ensure_ascii=False, indent=1))
@@ -279,21 +296,13 @@ def cmd_publish(home: Home, args) -> int:
 
 
 def _publisher(home: Home, name: str | None):
-    """The shell operator by default; with --by, that account (and its rights) when accounts exist."""
-    from sanse.access import SYSTEM, User
+    """The shell operator by default; with --by, that account (and its rights)."""
+    from sanse.access import SYSTEM
+    from sanse.accounts import get_user
 
     if not name:
         return SYSTEM
-    try:
-        from sanse.accounts import get_user
-    except ModuleNotFoundError as exc:  # no account store yet: the operator signs by name
-        if exc.name != "sanse.accounts":
-            raise
-        return User(name, "admin")
-    try:
-        user = get_user(home, name)
-    except LookupError:
-        user = None
+    user = get_user(home, name)
     if user is None:
         raise BadInput(f"没有名为“{name}”的账号：请先用 sanse user add 添加")
     return user

@@ -166,10 +166,15 @@ class Settings:
 
 
 def read_settings(path: Path) -> Settings:
-    if not path.exists():
+    """The settings of a rules.toml file (the defaults when there is none)."""
+    return settings_from_text(path.read_text(encoding="utf-8") if path.exists() else None)
+
+
+def settings_from_text(text: str | None) -> Settings:
+    if text is None:
         return Settings(Campaign(), (Rules(),))
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"rules.toml 格式错误：{exc}") from exc
     return parse_settings(data)

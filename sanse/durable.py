@@ -21,3 +21,13 @@ def fsync_and_rename(tmp: Path, path: Path) -> None:
         os.fsync(handle.fileno())
     os.replace(tmp, path)
     fsync_directory(path.parent)
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Replace a small text file whole: a reader sees the old content or the new."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        fsync_and_rename(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -6,6 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from sanse.store import Store, database_url, open_store
+from sanse.store.upgrade import carry_in_once
+
 
 @dataclass(frozen=True)
 class Home:
@@ -29,33 +32,17 @@ class Home:
         return self.root / "rules.toml"
 
     @property
-    def submissions(self) -> Path:
-        """Append-only log: one immutable Parquet file per accepted submission."""
-        return self.root / "log" / "submissions"
-
-    @property
-    def originals(self) -> Path:
-        """Every uploaded file as received, named by its SHA-256."""
-        return self.root / "log" / "originals"
-
-    @property
     def warehouse(self) -> Path:
-        """Derived DuckDB file; rebuilt from the log and swapped in atomically."""
-        return self.root / "warehouse.duckdb"
+        """The manifest of the current build: derived from the store, private to this server."""
+        return self.root / "warehouse" / "manifest.json"
 
     @property
-    def bulletins(self) -> Path:
-        return self.root / "bulletins"
-
-    @property
-    def accounts(self) -> Path:
-        return self.root / "accounts"
-
-    @property
-    def audit(self) -> Path:
-        return self.root / "log" / "audit"
+    def store(self) -> Store:
+        """The store of this deployment: SQLite in this directory unless SANSE_DATABASE_URL is set."""
+        store = open_store(database_url(self.root))
+        carry_in_once(store, self.root)
+        return store
 
     def ensure(self) -> "Home":
-        for path in (self.root, self.submissions, self.originals, self.bulletins, self.audit):
-            path.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True)
         return self

@@ -1,16 +1,17 @@
 """Typed reads from the built warehouse: the one place that queries DuckDB for the app and CLI.
 
-Each build is its own file, `warehouse-<stamp>.duckdb`; `warehouse.duckdb` is a symlink to
-the current one, swapped atomically. A reader opens the file the link points to, read-only,
-and keeps a consistent view while newer builds land; `identity` tells builds apart. Distinct
-file names also keep DuckDB from handing a reader its cached instance of an
-older build under the same path.
+The warehouse is derived from the store and private to each server: a folder of immutable
+Parquet segments, one set per month (daily counts, rankings, and the cumulative sums carried
+into the next month), and `manifest.json`, which names the segments of the current build and
+is replaced atomically. A reader takes one manifest and keeps a consistent view while newer
+builds land; a build rewrites only the months from its earliest changed day.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,31 +19,61 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from sanse.config import COUNT_COLUMNS
-from sanse.durable import fsync_directory
+from sanse.config import COUNT_COLUMNS, Settings, Town
 from sanse.home import Home
+
+SEGMENT_TABLES = ("daily_counts", "rankings")
+WINDOW_SUMS = (Path(__file__).parent / "sql" / "window_sums.sql").read_text(encoding="utf-8")
 
 
 class NotBuilt(RuntimeError):
     """No warehouse yet: run `sanse build` (or `sanse init --demo`)."""
 
 
+@dataclass(frozen=True)
+class Manifest:
+    """What one build is made of; the file `manifest.json` in the warehouse folder."""
+
+    inputs: str  # ranking_inputs(): the towns and rules it ranked by
+    code: str  # the build code it was made with
+    built_seq: int  # the newest report version it has seen
+    first_day: date | None
+    last_day: date | None
+    towns: str  # segment file of the active towns
+    months: dict[str, dict[str, str]]  # "2026-10" -> {"daily_counts": file, "rankings": file, "carry": file}
+    kind: str = "full"  # or "incremental"
+    built_at: str = ""
+
+    def to_json(self) -> str:
+        data = {**self.__dict__, "first_day": _iso(self.first_day), "last_day": _iso(self.last_day)}
+        return json.dumps(data, ensure_ascii=False, indent=1)
+
+    @classmethod
+    def read(cls, path: Path) -> "Manifest":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for key in ("first_day", "last_day"):
+            data[key] = date.fromisoformat(data[key]) if data[key] else None
+        return cls(**data)
+
+    def files(self) -> set[str]:
+        return {self.towns} | {name for month in self.months.values() for name in month.values()}
+
+
 @dataclass
 class Warehouse:
-    path: Path
+    path: Path  # manifest.json
     con: duckdb.DuckDBPyConnection
     identity: tuple[int, int]
+    manifest: Manifest
 
     @classmethod
     def open(cls, home: Home) -> "Warehouse":
-        for _ in range(3):  # a build may retire the file between resolving and opening it
-            try:
-                path = home.warehouse.resolve(strict=True)
-                con = duckdb.connect(str(path), read_only=True)
-                return cls(home.warehouse, con, _identity(path))
-            except (FileNotFoundError, duckdb.IOException):
-                continue
-        raise NotBuilt(f"还没有生成数据仓库：请先运行 sanse --home {home.root} build")
+        try:
+            identity = _identity(home.warehouse)
+            manifest = Manifest.read(home.warehouse)
+        except (FileNotFoundError, json.JSONDecodeError, TypeError, KeyError):
+            raise NotBuilt(f"还没有生成数据仓库：请先运行 sanse --home {home.root} build") from None
+        return cls(home.warehouse, connect(home.warehouse.parent, manifest), identity, manifest)
 
     def fresh(self) -> bool:
         """False once a newer build has been swapped in (time to reopen)."""
@@ -60,13 +91,9 @@ class Warehouse:
             frame["date"] = pd.to_datetime(frame["date"]).dt.date
         return frame
 
-    def built_from(self) -> str | None:
-        """The hash of towns, rules and code this build was made from (pipelines.build.inputs_hash)."""
-        try:
-            rows = self.con.cursor().execute("select inputs from build_info").fetchall()
-        except duckdb.Error:
-            return None
-        return rows[0][0] if rows else None
+    def built_from(self) -> str:
+        """What this build ranked by (`ranking_inputs`): compare before publishing."""
+        return self.manifest.inputs
 
     # ------------------------------------------------------------ rankings
 
@@ -138,25 +165,46 @@ class Warehouse:
         )
 
 
-def install_build(home: Home, built: Path) -> Path:
-    """Make the finished build file `built` the current warehouse, atomically.
+def connect(folder: Path, manifest: Manifest) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB whose views read the segments `manifest` names in `folder`."""
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
+    con.execute("set parquet_metadata_cache = true")  # a segment never changes: read its footer once
+    con.execute(f"create view towns as select * from read_parquet('{_path(folder, manifest.towns)}')")
+    for table in SEGMENT_TABLES:
+        files = [_path(folder, m[table]) for _, m in sorted(manifest.months.items())]
+        if files:
+            listed = ", ".join(f"'{f}'" for f in files)
+            con.execute(f"create view {table} as select * from read_parquet([{listed}], union_by_name = true)")
+        else:  # a build of no day: empty tables with the columns of the towns
+            con.execute(f"create view {table} as select *, null::date as date from towns where false")
+    first, last = manifest.first_day, manifest.last_day
+    if first and last:
+        con.execute(f"create view calendar as select cast(unnest(generate_series(date '{first}', date '{last}', "
+                    "interval 1 day)) as date) as date")
+    else:
+        con.execute("create view calendar as select null::date as date where false")
+    con.execute(f"create view window_sums as {WINDOW_SUMS}")
+    return con
 
-    The file is renamed to a unique name and the `warehouse.duckdb` symlink is replaced to
-    point at it; builds older than the previous one are removed (a reader that still has one
-    open keeps reading it until it closes).
-    """
-    final = home.root / f"warehouse-{time.time_ns():020d}.duckdb"
-    os.replace(built, final)
-    link = home.root / f".warehouse-{final.stem}.link"
-    os.symlink(final.name, link)
-    os.replace(link, home.warehouse)
-    fsync_directory(home.root)
-    for old in sorted(home.root.glob("warehouse-*.duckdb"))[:-2]:
-        old.unlink(missing_ok=True)
-    return final
+
+def ranking_inputs(settings: Settings, towns: list[Town]) -> str:
+    """One hash of what the rankings follow from besides the reports: the towns, the campaign
+    start and the rules versions. The title, numbering and other settings change no ranking."""
+    return hashlib.sha256(repr((settings.campaign.start, settings.versions, towns)).encode()).hexdigest()
+
+
+def _path(folder: Path, name: str) -> str:
+    path = str(folder / name)
+    if "'" in path:
+        raise ValueError(f"仓库路径不能含单引号：{path}")
+    return path
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _identity(path: Path) -> tuple[int, int]:
-    stat = os.stat(path)  # follows the link: the current build file
+    stat = os.stat(path)
     return stat.st_ino, stat.st_mtime_ns
-

@@ -11,7 +11,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from pipelines.ingest import MAX_UPLOAD_BYTES, check_report, ingest_file
-from pipelines.submissions import history, log_files
+from sanse.store.reports import history
 from sanse import accounts
 from sanse.access import ANONYMOUS, SYSTEM, Forbidden, User, require
 from sanse.accounts import add_user
@@ -19,6 +19,7 @@ from sanse.audit import read_audit
 from sanse.cli import main
 from sanse.home import Home
 from sanse.warehouse import Warehouse
+from conftest import stored
 
 REPO = Path(__file__).resolve().parents[1]
 HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）\n"
@@ -70,18 +71,18 @@ def test_admin_may_do_everything_for_any_town():
 # ---------------------------------------------------------------- the domain enforces them
 
 def test_town_account_file_with_another_towns_row_writes_nothing(demo_home):
-    before = log_files(demo_home)
+    before = stored(demo_home)
     content = report("2026-10-30,云岫,40,10,2,5,1,1,0,0", "2026-10-30,青禾,40,10,2,5,1,1,0,0")
     result = ingest_file(demo_home, content, "two.csv", by=YUNXIU)
     assert not result.ok
     assert [str(p) for p in result.report.errors] == ["第3行“镇街”列：本账号只能报送本镇街的数据，不能报送青禾街道"]
-    assert log_files(demo_home) == before
+    assert stored(demo_home) == before
 
 
 def test_town_account_rows_for_its_own_town_land_under_its_name(demo_home):
     result = ingest_file(demo_home, report("2026-10-30,云岫街道,41,10,2,5,1,1,0,0"), "mine.csv", by=YUNXIU)
     assert result.ok
-    latest = history(demo_home, "T01").iloc[0]
+    latest = history(demo_home.store, "T01").iloc[0]
     assert (latest["submitted_by"], latest["inspections"]) == ("li", 41)
 
 
@@ -109,30 +110,30 @@ def town_file(tmp_path: Path) -> Path:
 
 def test_cli_ingest_as_town_account_is_refused_another_town(demo_home, town_file, quick_hashes, capsys):
     add_user(demo_home, "li", role="town", town="云岫", password="yunxiu-2026")
-    before = log_files(demo_home)
+    before = stored(demo_home)
     assert main(["--home", str(demo_home.root), "ingest", str(town_file), "--as", "li", "--no-build"]) == 1
     assert "本账号只能报送本镇街的数据，不能报送青禾街道" in capsys.readouterr().err
-    assert log_files(demo_home) == before
+    assert stored(demo_home) == before
 
 
 def test_cli_ingest_as_viewer_is_refused(demo_home, town_file, quick_hashes, capsys):
     add_user(demo_home, "reader", role="viewer", password="reader-2026")
-    before = log_files(demo_home)
+    before = stored(demo_home)
     assert main(["--home", str(demo_home.root), "ingest", str(town_file), "--as", "reader", "--no-build"]) == 1
     assert "只读账号不能报送数据" in capsys.readouterr().err
-    assert log_files(demo_home) == before
+    assert stored(demo_home) == before
 
 
 def test_cli_ingest_as_unknown_account_exits_1(demo_home, town_file, capsys):
-    before = log_files(demo_home)
+    before = stored(demo_home)
     assert main(["--home", str(demo_home.root), "ingest", str(town_file), "--as", "ghost", "--no-build"]) == 1
     assert "没有名为“ghost”的可用账号" in capsys.readouterr().err
-    assert log_files(demo_home) == before
+    assert stored(demo_home) == before
 
 
 def test_cli_ingest_without_as_acts_as_the_shell_operator(demo_home, town_file):
     assert main(["--home", str(demo_home.root), "ingest", str(town_file), "--no-build"]) == 0
-    assert set(history(demo_home).head(2)["submitted_by"]) == {SYSTEM.name}
+    assert set(history(demo_home.store).head(2)["submitted_by"]) == {SYSTEM.name}
 
 
 # ---------------------------------------------------------------- the audit of submissions
@@ -182,7 +183,7 @@ def test_html_in_town_and_file_names_goes_through_import_and_ranking_unchanged(t
     ))
     assert main(["--home", str(root), "ingest", str(upload)]) == 0
     home = Home(root)
-    assert history(home)["source_name"].unique().tolist() == [HTML_FILE]
+    assert history(home.store)["source_name"].unique().tolist() == [HTML_FILE]
     assert read_audit(home, action="submission")["file"].tolist() == [HTML_FILE]
 
     ranking = Warehouse.open(home).ranking(date(2026, 10, 1))
@@ -196,12 +197,12 @@ def test_html_in_town_and_file_names_goes_through_import_and_ranking_unchanged(t
 # ---------------------------------------------------------------- upload size
 
 def test_oversized_upload_is_refused_in_chinese_and_writes_nothing(demo_home):
-    before = log_files(demo_home), sorted(demo_home.originals.iterdir())
+    before = stored(demo_home)
     content = report("2026-10-30,云岫,40,10,2,5,1,1,0,0") + b" " * MAX_UPLOAD_BYTES
     result = ingest_file(demo_home, content, "huge.csv", by=SYSTEM)
     assert not result.ok
     assert [str(p) for p in result.report.errors] == ["文件：文件大小 20.0 MB 超过上限 20 MB：请按日期拆分后分别上传"]
-    assert (log_files(demo_home), sorted(demo_home.originals.iterdir())) == before
+    assert (stored(demo_home)) == before
 
 
 def test_upload_of_exactly_the_limit_is_read(demo_home, monkeypatch):

@@ -30,6 +30,7 @@ from sanse.cli import main
 from sanse.config import Campaign, ConfigError, Rules, Settings, write_settings, write_towns
 from sanse.demo import demo_settings, demo_towns
 from sanse.home import Home
+from sanse.store import close_all
 
 T0 = datetime(2026, 10, 1, 8, 0, tzinfo=timezone.utc)
 ADMIN = User("zhang", "admin")
@@ -83,10 +84,10 @@ def test_no_password_is_stored_anywhere_under_the_home(home):
     set_password(home, "wang", second)
     authenticate(home, "wang", second)
 
-    stored = (home.accounts / "users.json").read_text(encoding="utf-8")
-    assert "$argon2id$" in stored
+    close_all()  # every write on disk: the database file and its write-ahead log
     files = [p for p in home.root.rglob("*") if p.is_file()]
-    assert any(p.parent == home.audit for p in files)
+    assert any(b"$argon2id$" in p.read_bytes() for p in files)
+    assert len(read_audit(home, who="cli")) == 2  # the account and the new password
     for path in files:
         content = path.read_bytes()
         for password in (first, second):
@@ -122,7 +123,7 @@ def test_duplicate_name_is_refused_whatever_its_letter_case(home, quick_hashes):
 def test_empty_short_or_name_like_password_is_refused(home, quick_hashes, password):
     with pytest.raises(AccountError):
         add_user(home, "chenjia01", role="viewer", password=password)
-    assert not (home.accounts / "users.json").exists()
+    assert list_users(home) == []
 
 
 def test_only_admins_manage_accounts(home, quick_hashes):

@@ -8,16 +8,16 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
 from pipelines.build import build, continue_movement
-from pipelines.submissions import append_submission
+from sanse.store.reports import append_submission
 from sanse.config import Rules, Settings, read_settings, read_towns, write_settings, write_towns
 from sanse.demo import DEMO_START, demo_reports, demo_settings, demo_towns
 from sanse.home import Home
-from sanse.warehouse import Warehouse
+from sanse.store import close_all
+from sanse.warehouse import Manifest, Warehouse
 
 TABLES = ("towns", "calendar", "daily_counts", "window_sums", "rankings")
 DAYS = 12
@@ -34,26 +34,36 @@ def city(root: Path, towns: int = 23) -> Home:
 def submit(home: Home, reports: pd.DataFrame, by: str = "tester") -> None:
     codes = {t.name: t.code for t in read_towns(home.towns_csv)}
     rows = reports.assign(town_code=reports["town"].map(codes), row_number=range(2, len(reports) + 2))
-    append_submission(home, rows, by=by, source_name="reports.csv", source_sha256="0" * 64)
+    append_submission(home.store, rows, by=by, source_name="reports.csv", source_sha256="0" * 64)
 
 
 def tables(home: Home) -> dict[str, pd.DataFrame]:
-    con = duckdb.connect(str(home.warehouse.resolve()), read_only=True)
+    warehouse = Warehouse.open(home)
     try:
         out = {}
         for name in TABLES:
-            frame = con.execute(f"select * from {name}").df()
+            frame = warehouse.con.execute(f"select * from {name}").df()
             keys = [c for c in ("window", "date", "group", "town_code", "code") if c in frame.columns]
             out[name] = frame.sort_values(keys).reset_index(drop=True)
         return out
     finally:
-        con.close()
+        warehouse.close()
+
+
+def stored_dates(home: Home, table: str) -> list[date]:
+    """The dates of a warehouse table in the order its segments hold them."""
+    warehouse = Warehouse.open(home)
+    try:
+        return [r[0] for r in warehouse.con.execute(f"select date from {table}").fetchall()]
+    finally:
+        warehouse.close()
 
 
 def full_build_of(home: Home, root: Path) -> dict[str, pd.DataFrame]:
-    """A from-scratch build of the same log, towns and rules in a copy of `home`."""
+    """A from-scratch build of the same store, towns and rules in a copy of `home`."""
+    close_all()
     copy = Home(root)
-    shutil.copytree(home.root, copy.root, ignore=shutil.ignore_patterns("warehouse*", ".warehouse*"))
+    shutil.copytree(home.root, copy.root, ignore=shutil.ignore_patterns("warehouse"))
     result = build(copy)
     assert not result.incremental
     return tables(copy)
@@ -98,7 +108,7 @@ def test_one_more_day_under_a_short_window_equals_a_full_build(tmp_path, reports
     submit(home, before(reports, LAST))
     build(home)
     submit(home, reports[reports["date"] == LAST])
-    assert build(home).incremental  # the 7-day window reads the six days before from the copy
+    assert build(home).incremental  # the 7-day window reads the six days before from the last build
     assert_same_tables(tables(home), full_build_of(home, tmp_path / "full"))
 
 
@@ -114,14 +124,44 @@ def test_a_gap_of_a_day_without_reports_is_filled_incrementally(tmp_path, report
     assert_same_tables(extended, full_build_of(home, tmp_path / "full"))
 
 
-def test_a_correction_of_an_earlier_day_rebuilds_everything(tmp_path, reports):
+@pytest.mark.parametrize("days_back", [DAYS - 1, 3, 0])
+def test_a_correction_of_an_earlier_day_recomputes_from_that_day_and_equals_a_full_build(tmp_path, reports, days_back):
     home = city(tmp_path / "home")
     submit(home, reports)
     build(home)
-    corrected = reports[reports["date"] == DEMO_START].head(1).assign(major_hazards=0)
+    day = LAST - timedelta(days=days_back)
+    corrected = reports[reports["date"] == day].head(2).assign(major_hazards=0, inspections=1)
     submit(home, corrected, by="改正者")
     result = build(home)
-    assert not result.incremental
+    assert result.incremental and result.first_rebuilt == day
+    assert_same_tables(tables(home), full_build_of(home, tmp_path / "full"))
+
+
+def test_a_correction_in_a_later_month_keeps_the_segments_of_earlier_months(tmp_path):
+    home = city(tmp_path / "home")
+    reports = demo_reports(demo_towns(), days=45)
+    submit(home, reports)
+    build(home)
+    months = Manifest.read(home.warehouse).months
+    assert len(months) == 2
+    day = DEMO_START + timedelta(days=40)
+    submit(home, reports[reports["date"] == day].head(1).assign(cases=0), by="改正者")
+    assert build(home).first_rebuilt == day
+    after = Manifest.read(home.warehouse).months
+    first, second = sorted(months)
+    assert after[first] == months[first] and after[second] != months[second]
+    assert_same_tables(tables(home), full_build_of(home, tmp_path / "full"))
+
+
+def test_a_new_month_carries_the_cumulative_sums_across_its_first_day(tmp_path):
+    home = city(tmp_path / "home")
+    reports = demo_reports(demo_towns(), days=40)
+    month_end = DEMO_START + timedelta(days=29)
+    submit(home, reports[reports["date"] <= month_end])
+    build(home)
+    for day in (month_end + timedelta(days=1), month_end + timedelta(days=2)):
+        submit(home, reports[reports["date"] == day])
+        assert build(home).first_rebuilt == day
     assert_same_tables(tables(home), full_build_of(home, tmp_path / "full"))
 
 
@@ -155,21 +195,21 @@ def test_building_again_without_new_data_leaves_the_warehouse_alone(tmp_path, re
     home = city(tmp_path / "home")
     submit(home, reports)
     build(home)
-    current = home.warehouse.resolve()
+    current = home.warehouse.read_text()
     assert build(home).days == DAYS
-    assert home.warehouse.resolve() == current
+    assert home.warehouse.read_text() == current
 
 
 def test_a_change_of_bulletin_settings_only_leaves_the_warehouse_alone(tmp_path, reports):
     home = city(tmp_path / "home")
     submit(home, reports)
     build(home)
-    current = home.warehouse.resolve()
+    current = home.warehouse.read_text()
     settings = read_settings(home.rules_toml)
     write_settings(replace(settings, campaign=replace(settings.campaign, first_issue=40, title="安全生产动态")),
                    home.rules_toml)
     build(home)
-    assert home.warehouse.resolve() == current
+    assert home.warehouse.read_text() == current
 
 
 def test_a_streak_runs_on_from_the_day_already_built():
@@ -215,8 +255,7 @@ def test_rankings_are_stored_in_date_order_for_fast_day_lookups(tmp_path, report
     build(home)
     submit(home, reports[reports["date"] == LAST])
     build(home)
-    con = duckdb.connect(str(home.warehouse.resolve()), read_only=True)
-    stored = [r[0] for r in con.execute("select date from rankings").fetchall()]
+    stored = stored_dates(home, "rankings")
     assert stored == sorted(stored)
 
 
@@ -226,10 +265,8 @@ def test_a_rules_change_midway_still_stores_every_table_in_date_order(tmp_path, 
     write_settings(settings.with_version(Rules(effective=LAST - timedelta(days=3), window="daily")), home.rules_toml)
     submit(home, reports)
     build(home)
-    con = duckdb.connect(str(home.warehouse.resolve()), read_only=True)
     for table in ("daily_counts", "window_sums", "rankings"):
-        stored = [r[0] for r in con.execute(f"select date from {table}").fetchall()]
+        stored = stored_dates(home, table)
         assert stored == sorted(stored), table
-    windows = con.execute('select distinct "window" from rankings where date = ?', [LAST]).fetchall()
-    assert windows == [("daily",)]
+    assert set(Warehouse.open(home).ranking(LAST)["window"]) == {"daily"}
 

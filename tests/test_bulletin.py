@@ -7,10 +7,11 @@ import json
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from pipelines.build import build
 from sanse.access import SYSTEM, Forbidden, User
@@ -22,6 +23,7 @@ from sanse.cli import main
 from sanse.confidence import confidence_settings, provisional_count, tier_confidence
 from sanse.config import read_settings, write_settings
 from sanse.home import Home
+from sanse.store import schema
 from sanse.warehouse import Warehouse
 
 DAY_1, DAY_2 = date(2026, 9, 1), date(2026, 9, 2)
@@ -104,8 +106,23 @@ def thin(tmp_path: Path) -> Home:
     return thin_city(tmp_path / "thin")
 
 
-def issue_files(home: Home) -> list[str]:
-    return sorted(p.name for p in home.bulletins.glob("*.json"))
+def issue_files(home: Home) -> list[tuple[date, int, int]]:
+    """(day, version, number) of every stored issue."""
+    return sorted((i.day, i.version, i.number) for i in list_issues(home))
+
+
+def stored_content(home: Home, day: date, version: int) -> str:
+    table = schema.issues
+    with home.store.reading() as conn:
+        return conn.execute(sa.select(table.c.content).where(table.c.day == day, table.c.version == version)).scalar_one()
+
+
+def store_issue(home: Home, day: date, version: int, number: int, content: str) -> None:
+    with home.store.writing("publish") as conn:
+        conn.execute(sa.insert(schema.issues).values(
+            day=day, version=version, number=number, published_at=datetime.now(timezone.utc), published_by="cli",
+            content=content,
+        ))
 
 
 # ---------------------------------------------------------------- what an issue holds
@@ -236,10 +253,8 @@ def test_a_bad_confidence_setting_refuses_publication_in_chinese(tmp_path):
 
 def test_issue_published_before_tiers_were_judged_loads_as_not_provisional(thin, tmp_path):
     publish_bulletin(thin, DAY_1, by=SYSTEM)
-    (path,) = thin.bulletins.glob("*.json")
-    older = Home(tmp_path / "older")
-    older.bulletins.mkdir(parents=True)
-    (older.bulletins / path.name).write_text(without_confidence(path.read_text(encoding="utf-8")), encoding="utf-8")
+    older = Home(tmp_path / "older").ensure()
+    store_issue(older, DAY_1, 1, 1, without_confidence(stored_content(thin, DAY_1, 1)))
     issue = load_issue(older, DAY_1)
     assert issue.confidence == {} and issue.provisional_count() == 0 and issue.small_sample_rows() == []
     assert [r["town"] for r in issue.ranking] == ["橙园镇", "鹤汀乡", "柳岸街道", "石桥镇", "麦浪镇"]
@@ -259,13 +274,13 @@ def test_numbers_follow_first_publication_from_the_configured_first_issue(city):
 
 def test_publishing_a_day_again_makes_a_correction_with_the_same_number(city):
     original = publish_bulletin(city, DAY_1, by=SYSTEM)
-    before = (city.bulletins / issue_files(city)[0]).read_bytes()
+    before = stored_content(city, DAY_1, 1)
     corrected = publish_bulletin(city, DAY_1, by=User("王科长", "admin"))
     assert (corrected.number, corrected.version, corrected.correction) == (1, 2, True)
     assert corrected.label == "第1期（更正）"
     assert load_issue(city, DAY_1) == corrected
     assert load_issue(city, DAY_1, version=1) == original
-    assert (city.bulletins / issue_files(city)[0]).read_bytes() == before
+    assert stored_content(city, DAY_1, 1) == before
     assert [(i.version, i.published_by) for i in list_issues(city)] == [(2, "王科长"), (1, "cli")]
 
 
@@ -279,10 +294,11 @@ def test_a_correction_shows_figures_corrected_after_the_first_version(city):
     assert load_issue(city, DAY_2, version=1).ranking[0]["town"] == "乙镇"
 
 
-def test_published_files_are_read_only(city):
-    publish_bulletin(city, DAY_1, by=SYSTEM)
-    (path,) = city.bulletins.glob("*.json")
-    assert path.stat().st_mode & 0o222 == 0
+def test_the_store_refuses_a_second_issue_of_the_same_day_and_version(city):
+    issue = publish_bulletin(city, DAY_1, by=SYSTEM)
+    with pytest.raises(sa.exc.IntegrityError):
+        store_issue(city, DAY_1, 1, 7, stored_content(city, DAY_1, 1))
+    assert load_issue(city, DAY_1) == issue
 
 
 def test_concurrent_publishers_never_share_a_number(city):
@@ -327,10 +343,9 @@ def test_publication_is_in_the_audit_log(city):
     assert sorted(zip(events["who"], events["number"], events["version"])) == [("cli", 1, 2), ("王科长", 1, 1)]
 
 
-def test_issue_file_is_plain_json_with_the_frozen_fields(city):
+def test_stored_issue_is_plain_json_with_the_frozen_fields(city):
     publish_bulletin(city, DAY_1, by=SYSTEM)
-    (path,) = city.bulletins.glob("*.json")
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = json.loads(stored_content(city, DAY_1, 1))
     assert (data["day"], data["number"], data["version"], data["published_by"]) == ("2026-09-01", 1, 1, "cli")
     assert len(data["ranking"]) == 3
 

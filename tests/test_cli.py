@@ -16,6 +16,7 @@ import pytest
 from sanse.cli import main
 from sanse.config import read_settings, read_towns
 from sanse.home import Home
+from conftest import stored
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VENV_SANSE = Path(sys.executable).parent / "sanse"
@@ -50,10 +51,10 @@ def test_init_demo_makes_a_quiet_built_demo_home(tmp_path, capsys):
 def test_init_demo_twice_adds_nothing(tmp_path, capsys):
     home = Home(tmp_path / "h")
     assert main(["--home", str(home.root), "init", "--demo"]) == 0
-    files = sorted(home.submissions.iterdir())
+    before = stored(home)
     code, out, _ = run(capsys, "--home", str(home.root), "init", "--demo")
     assert code == 0 and "新增或更正 0 行" in out
-    assert sorted(home.submissions.iterdir()) == files
+    assert stored(home) == before
 
 
 def test_init_with_own_towns_and_rules(tmp_path, capsys):
@@ -104,7 +105,7 @@ def test_ingest_bad_file_exits_1_lists_errors_and_writes_nothing(tmp_path, capsy
     code, _, err = run(capsys, "--home", str(home.root), "ingest", str(FIXTURES / "daily_bad.csv"))
     assert code == 1
     assert err.count("daily_bad.csv 第") == 9
-    assert list(home.submissions.glob("*")) == [] and list(home.originals.glob("*")) == []
+    assert stored(home)["submissions"] == stored(home)["files"] == 0
 
 
 def test_ingest_of_a_missing_file_is_bad_input(tmp_path, capsys):

@@ -19,7 +19,7 @@ from docx.shared import Mm
 from openpyxl import load_workbook
 
 from sanse.access import SYSTEM
-from sanse.bulletin import CONFIDENCE_KEYS, Issue, load_issue, publish_bulletin
+from sanse.bulletin import CONFIDENCE_KEYS, Issue, issue_from_json, issue_to_json, load_issue, publish_bulletin
 from sanse.cli import main
 from sanse.config import Town, read_towns
 from sanse.exports import export_issue, print_html, template_xlsx
@@ -104,14 +104,10 @@ def thin_issue(thin_home: Home) -> Issue:
 @pytest.fixture(scope="module")
 def older_issue(thin_home: Home, tmp_path_factory) -> Issue:
     """The same issue as a file published before tiers were judged: no [confidence], no flags."""
-    (path,) = thin_home.bulletins.glob("*.json")
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = json.loads(issue_to_json(load_issue(thin_home, THIN_DAY)))
     del data["confidence"]
     data["ranking"] = [{k: v for k, v in row.items() if k not in CONFIDENCE_KEYS} for row in data["ranking"]]
-    older = Home(tmp_path_factory.mktemp("older"))
-    older.bulletins.mkdir(parents=True)
-    (older.bulletins / path.name).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return load_issue(older, THIN_DAY)
+    return issue_from_json(json.dumps(data, ensure_ascii=False))
 
 
 def town_rows(sheet) -> list[tuple]:

@@ -9,15 +9,18 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import Workbook
 
 from pipelines.ingest import check_report, ingest_file
 from pipelines.reports import HEADERS, parse_date, parse_report, template_rows
-from pipelines.submissions import current_reports, history, log_files
+from sanse.store.reports import current_reports, history
 from sanse.access import SYSTEM
 from sanse.cli import main
 from sanse.config import read_towns
 from sanse.home import Home
+from sanse.store import schema
+from conftest import stored
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOWNS = read_towns(FIXTURES / "towns.csv")
@@ -246,8 +249,7 @@ def test_bad_file_writes_nothing(home):
     result = ingest_file(home, content, "daily_bad.csv", by=SYSTEM, today=TODAY)
     assert not result.ok
     assert len(result.report.errors) == len(BAD_FILE_ERRORS)
-    assert log_files(home) == []
-    assert not home.originals.exists() or not any(home.originals.iterdir())
+    assert stored(home)["submissions"] == stored(home)["files"] == 0
 
 
 # ---------------------------------------------------------------- warnings
@@ -288,18 +290,18 @@ def test_importing_the_same_file_twice_changes_nothing(home):
     content = (FIXTURES / "daily_utf8.csv").read_bytes()
     first = ingest_file(home, content, "daily_utf8.csv", by=SYSTEM, today=TODAY)
     assert first.submission.written == 4
-    files = log_files(home)
+    files = stored(home)
     again = ingest_file(home, content, "copy.csv", by=SYSTEM, today=TODAY)
     assert (again.submission.written, again.submission.unchanged) == (0, 4)
-    assert log_files(home) == files
-    assert len(history(home)) == 4
+    assert stored(home) == files
+    assert len(history(home.store)) == 4
 
 
 def test_same_figures_in_another_format_change_nothing(home):
     assert ingest_file(home, (FIXTURES / "daily_gbk.csv").read_bytes(), "gbk.csv", by=SYSTEM, today=TODAY).ok
     again = ingest_file(home, xlsx(XLSX_ROWS, title_rows=1), "日报.xlsx", by=SYSTEM, today=TODAY)
     assert again.submission.written == 0
-    assert len(log_files(home)) == 1
+    assert stored(home)["submissions"] == 1
 
 
 def test_second_report_for_a_town_and_day_is_a_correction_and_keeps_the_first(home):
@@ -307,11 +309,11 @@ def test_second_report_for_a_town_and_day_is_a_correction_and_keeps_the_first(ho
     fix = csv_bytes("2023-06-01,东湖街道,12,5,2,4,0,1,0,0.5")
     corrected = ingest_file(home, fix, "fix.csv", by=SYSTEM, today=TODAY)
     assert (corrected.submission.written, corrected.submission.unchanged) == (1, 0)
-    current = current_reports(home)
+    current = current_reports(home.store)
     dongwu = current[(current["town_code"] == "A01") & (current["date"] == date(2023, 6, 1))]
     assert list(dongwu["major_hazards"]) == [2]
     assert len(current) == 4
-    versions = history(home, "A01")
+    versions = history(home.store, "A01")
     june1 = versions[versions["date"] == date(2023, 6, 1)]
     assert list(june1["major_hazards"]) == [2, 1]  # newest first
     assert list(june1["source_name"]) == ["fix.csv", "first.csv"]
@@ -322,8 +324,9 @@ def test_second_report_for_a_town_and_day_is_a_correction_and_keeps_the_first(ho
 def test_original_file_is_kept_as_received(home):
     content = (FIXTURES / "daily_gbk.csv").read_bytes()
     ingest_file(home, content, "daily_gbk.csv", by=SYSTEM, today=TODAY)
-    kept = list(home.originals.glob("*.csv"))
-    assert [p.read_bytes() for p in kept] == [content]
+    with home.store.reading() as conn:
+        kept = conn.execute(sa.select(schema.files.c.name, schema.files.c.content)).all()
+    assert [tuple(row) for row in kept] == [("daily_gbk.csv", content)]
 
 
 # ---------------------------------------------------------------- through the command line
@@ -331,7 +334,7 @@ def test_original_file_is_kept_as_received(home):
 def test_cli_ingest_of_a_bad_file_lists_every_error_and_writes_nothing(home, capsys):
     good = FIXTURES / "daily_utf8.csv"
     assert main(["--home", str(home.root), "ingest", str(good)]) == 0
-    before = (log_files(home), sorted(home.originals.iterdir()), home.warehouse.stat().st_mtime_ns)
+    before = (stored(home), home.warehouse.stat().st_mtime_ns)
     capsys.readouterr()
     code = main(["--home", str(home.root), "ingest", str(good), str(FIXTURES / "daily_bad.csv")])
     err = capsys.readouterr().err
@@ -339,7 +342,7 @@ def test_cli_ingest_of_a_bad_file_lists_every_error_and_writes_nothing(home, cap
     for row, column, words in BAD_FILE_ERRORS:
         assert f"daily_bad.csv 第{row}行“{column}”列：" in err and words in err
     assert "没有导入任何数据" in err
-    assert (log_files(home), sorted(home.originals.iterdir()), home.warehouse.stat().st_mtime_ns) == before
+    assert (stored(home), home.warehouse.stat().st_mtime_ns) == before
 
 
 def test_cli_prints_at_most_twenty_warnings_then_a_count(home, capsys):

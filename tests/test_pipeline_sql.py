@@ -1,21 +1,17 @@
 """The real SQL of pipelines/sql and the grid of window sums, on an in-memory DuckDB over
-small hand-written log files."""
+small hand-written current figures."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import date, timedelta
 
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from pipelines.build import SQL, CheckFailed, build_tables, run_checks
 from pipelines.grid import daily_grid, window_frame
-from pipelines.submissions import LOG_SCHEMA
 from sanse.config import COUNT_COLUMNS, Campaign, Rules, Settings, Town
 
 D = [date(2026, 3, 1) + timedelta(days=k) for k in range(10)]  # D[1] is the first day
@@ -23,17 +19,12 @@ TOWNS = [Town("A", "甲镇", "镇", "东片"), Town("B", "乙镇", "镇", "东�
 CHECKS = sorted(path.stem for path in (SQL / "checks").glob("*.sql"))
 
 
-def log_file(folder: Path, name: str, rows: list[tuple], *, at: datetime, by: str = "tester") -> str:
-    """One submission: rows of (town code, day, inspections, hazards, major_hazards, halted, cases)."""
-    frame = pd.DataFrame({
-        "submission_id": name,
-        "submitted_at": at,
-        "submitted_by": by,
-        "source_name": f"{name}.csv",
-        "source_sha256": "0" * 64,
-        "row_number": pd.Series(range(2, len(rows) + 2), dtype="int32"),
-        "date": [r[1] for r in rows],
+def figures(rows: list[tuple], fines: list[float] | None = None) -> pd.DataFrame:
+    """Current figures: rows of (town code, day, inspections, hazards, major_hazards, halted, cases)."""
+    return pd.DataFrame({
         "town_code": [r[0] for r in rows],
+        "date": [r[1] for r in rows],
+        "seq": range(1, len(rows) + 1),
         "inspections": [r[2] for r in rows],
         "hazards": [r[3] for r in rows],
         "major_hazards": [r[4] for r in rows],
@@ -41,16 +32,13 @@ def log_file(folder: Path, name: str, rows: list[tuple], *, at: datetime, by: st
         "halted": [r[5] for r in rows],
         "cases": [r[6] for r in rows],
         "detentions": 0,
-        "fines_wan": 0.0,
+        "fines_wan": fines or [0.0] * len(rows),
     })
-    path = folder / f"{name}.parquet"
-    pq.write_table(pa.Table.from_pandas(frame, schema=LOG_SCHEMA, preserve_index=False), path)
-    return str(path)
 
 
-def models(files: list[str], start: date | None = None, towns: list[Town] = TOWNS) -> duckdb.DuckDBPyConnection:
+def models(changes: pd.DataFrame, start: date | None = None, towns: list[Town] = TOWNS) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    build_tables(con, towns, Settings(Campaign(start=start), (Rules(),)), files)
+    build_tables(con, towns, Settings(Campaign(start=start), (Rules(),)), changes)
     return con
 
 
@@ -58,29 +46,16 @@ def table(con, sql: str, params: list | None = None) -> list[tuple]:
     return [tuple(r) for r in con.execute(sql, params or []).fetchall()]
 
 
-AT = datetime(2026, 3, 20, 9, 0, tzinfo=timezone.utc)
-
-
 @pytest.fixture
-def nine_days(tmp_path) -> list[str]:
+def nine_days() -> list[tuple]:
     """A inspects k firms on day k (1..9) with 1 major hazard a day, but skips day 5; B reports only day 9."""
-    rows = [("A", D[k], k, 2, 1, 0, 0) for k in range(1, 10) if k != 5] + [("B", D[9], 3, 1, 0, 1, 1)]
-    return [log_file(tmp_path, "s1", rows, at=AT)]
+    return [("A", D[k], k, 2, 1, 0, 0) for k in range(1, 10) if k != 5] + [("B", D[9], 3, 1, 0, 1, 1)]
 
 
 # ---------------------------------------------------------------- staging
 
-def test_current_reports_keep_the_latest_version_of_each_town_and_day(tmp_path):
-    first = log_file(tmp_path, "s1", [("A", D[1], 10, 2, 1, 0, 0), ("B", D[1], 5, 0, 0, 0, 0)], at=AT)
-    second = log_file(tmp_path, "s2", [("A", D[1], 10, 3, 3, 0, 0)], at=AT + timedelta(hours=1), by="改正者")
-    con = models([second, first])
-    assert table(con, "select town_code, major_hazards, submitted_by from current_reports order by town_code") == [
-        ("A", 3, "改正者"), ("B", 0, "tester"),
-    ]
-
-
-def test_towns_are_the_active_ones_with_their_group(tmp_path, nine_days):
-    con = models(nine_days)
+def test_towns_are_the_active_ones_with_their_group(nine_days):
+    con = models(figures(nine_days))
     assert table(con, 'select town_code, town, "group" from towns order by town_code') == [
         ("A", "甲镇", "东片"), ("B", "乙镇", "东片"),
     ]
@@ -89,15 +64,15 @@ def test_towns_are_the_active_ones_with_their_group(tmp_path, nine_days):
 # ---------------------------------------------------------------- marts
 
 def test_calendar_runs_from_the_first_reported_day_to_the_last(nine_days):
-    assert [r[0] for r in table(models(nine_days), "select date from calendar order by date")] == D[1:10]
+    assert [r[0] for r in table(models(figures(nine_days)), "select date from calendar order by date")] == D[1:10]
 
 
 def test_calendar_starts_at_the_campaign_start_when_set(nine_days):
-    assert [r[0] for r in table(models(nine_days, start=D[0]), "select date from calendar order by date")] == D[0:10]
+    assert [r[0] for r in table(models(figures(nine_days), start=D[0]), "select date from calendar order by date")] == D[0:10]
 
 
 def test_daily_counts_fill_days_without_a_report_with_zeros(nine_days):
-    con = models(nine_days)
+    con = models(figures(nine_days))
     assert table(con, "select count(*) from daily_counts") == [(18,)]  # 9 days x 2 active towns
     day5 = table(con, "select inspections, major_hazards, not_reported from daily_counts where town_code = 'A' and date = ?", [D[5]])
     assert day5 == [(0, 0, True)]
@@ -107,15 +82,16 @@ def test_daily_counts_fill_days_without_a_report_with_zeros(nine_days):
     assert b == [(3, 8)]
 
 
-def test_reports_of_an_inactive_town_are_left_out_of_the_counts(tmp_path):
-    files = [log_file(tmp_path, "s1", [("A", D[1], 1, 0, 0, 0, 0), ("C", D[1], 9, 0, 0, 0, 0)], at=AT)]
-    con = models(files)
+def test_reports_of_an_inactive_town_are_left_out_of_the_counts():
+    con = models(figures([("A", D[1], 1, 0, 0, 0, 0), ("C", D[1], 9, 0, 0, 0, 0)]))
     assert table(con, "select town_code, inspections from daily_counts order by town_code") == [("A", 1), ("B", 0)]
 
 
 def window_sums(con, window: str) -> pd.DataFrame:
     """The sums over `window` on every day of the daily counts in `con`."""
-    grid = daily_grid(con)
+    daily = con.sql("select * from daily_counts order by date, town_code").df()
+    towns = con.sql('select town_code, town, "group" from towns order by town_code').df()
+    grid = daily_grid(daily, towns, np.zeros((len(COUNT_COLUMNS), len(towns)), dtype=np.int64))
     return window_frame(grid, window, days=np.ones(len(grid.days), dtype=bool))
 
 
@@ -140,43 +116,40 @@ def window_row(con, window: str, code: str, day: date) -> tuple:
     ],
 )
 def test_window_sums_by_hand(nine_days, window, day, expected):
-    assert window_row(models(nine_days), window, "A", D[day]) == expected
+    assert window_row(models(figures(nine_days)), window, "A", D[day]) == expected
 
 
 def test_window_sums_start_at_the_campaign_start(nine_days):
-    con = models(nine_days, start=D[0])
+    con = models(figures(nine_days), start=D[0])
     assert window_row(con, "cumulative", "A", D[0]) == (0, 0, 0, 0, 0, True)
     assert window_row(con, "rolling_7d", "A", D[6]) == (1 + 2 + 3 + 4 + 6, 10, 5, 0, 0, False)
 
 
 def test_every_window_has_one_row_per_active_town_and_day(nine_days):
-    con = models(nine_days)
+    con = models(figures(nine_days))
     for window in ("cumulative", "daily", "rolling_7d"):
         assert len(window_sums(con, window)) == 18, window
 
 
 def test_window_sums_carry_every_count_column(nine_days):
-    columns = set(window_sums(models(nine_days), "cumulative").columns)
+    columns = set(window_sums(models(figures(nine_days)), "cumulative").columns)
     assert set(COUNT_COLUMNS) | {"window", "date", "group", "code", "town", "not_reported"} <= columns
 
 
-def test_fines_are_summed_exactly(tmp_path):
-    rows = pd.DataFrame({"day": [D[1], D[2], D[3]], "fines": [0.1, 0.2, 0.3]})
-    path = log_file(tmp_path, "s1", [("A", day, 1, 0, 0, 0, 0) for day in rows["day"]], at=AT)
-    frame = pq.read_table(path).to_pandas().assign(fines_wan=rows["fines"].to_numpy())
-    pq.write_table(pa.Table.from_pandas(frame, schema=LOG_SCHEMA, preserve_index=False), path)
-    sums = window_sums(models([path]), "cumulative")
+def test_fines_are_summed_exactly():
+    changes = figures([("A", day, 1, 0, 0, 0, 0) for day in D[1:4]], fines=[0.1, 0.2, 0.3])
+    sums = window_sums(models(changes), "cumulative")
     assert list(sums[sums["code"] == "A"]["fines_wan"]) == [0.1, 0.3, 0.6]  # not 0.30000000000000004
 
 
 def test_the_window_sums_view_holds_each_days_ranking_window(nine_days):
-    con = models(nine_days)
+    con = models(figures(nine_days))
     assert table(con, 'select "window", count(*) from window_sums group by 1') == [("cumulative", 18)]
     assert table(con, "select inspections from window_sums where town_code = 'A' and date = ?", [D[9]]) == [(40,)]
 
 
-def test_empty_log_builds_empty_tables():
-    con = models([])
+def test_no_figures_build_empty_tables():
+    con = models(figures([]))
     assert table(con, "select count(*) from calendar") == [(0,)]
     assert table(con, "select count(*) from rankings") == [(0,)]
     assert table(con, "select count(*) from window_sums") == [(0,)]
@@ -190,36 +163,51 @@ def check_rows(con, name: str) -> pd.DataFrame:
 
 
 def test_every_check_finds_nothing_on_good_data(nine_days):
-    con = models(nine_days)
-    assert CHECKS == ["counts_not_negative", "major_hazards_within_hazards", "one_row_per_town_day", "reports_for_known_towns"]
+    con = models(figures(nine_days))
+    assert CHECKS == ["counts_not_negative", "major_hazards_within_hazards", "one_row_per_town_day",
+                      "rankings_add_up", "reports_for_known_towns"]
     for name in CHECKS:
         assert check_rows(con, name).empty, name
     run_checks(con)
 
 
-def test_major_hazards_above_hazards_is_caught(tmp_path, nine_days):
-    bad = log_file(tmp_path, "bad", [("B", D[2], 4, 1, 3, 0, 0)], at=AT + timedelta(hours=1))
-    con = models(nine_days + [bad])
+def test_major_hazards_above_hazards_is_caught(nine_days):
+    con = models(figures(nine_days + [("B", D[2], 4, 1, 3, 0, 0)]))
     rows = check_rows(con, "major_hazards_within_hazards")
     assert [tuple(r) for r in rows.itertuples(index=False)] == [("B", pd.Timestamp(D[2]), 1, 3)]
     with pytest.raises(CheckFailed, match="major_hazards_within_hazards: 1 行"):
         run_checks(con)
 
 
-def test_negative_count_is_caught(tmp_path, nine_days):
-    bad = log_file(tmp_path, "bad", [("A", D[3], 4, 1, 0, -1, 0)], at=AT + timedelta(hours=1))
-    rows = check_rows(models(nine_days + [bad]), "counts_not_negative")
+def test_negative_count_is_caught(nine_days):
+    changed = [r for r in nine_days if r[1] != D[3]] + [("A", D[3], 4, 1, 0, -1, 0)]
+    rows = check_rows(models(figures(changed)), "counts_not_negative")
     assert list(rows["town_code"]) == ["A"] and list(rows["date"]) == [pd.Timestamp(D[3])]
 
 
-def test_report_for_a_town_not_in_towns_csv_is_caught(tmp_path, nine_days):
-    bad = log_file(tmp_path, "bad", [("Z", D[3], 4, 1, 0, 0, 0), ("Z", D[4], 4, 1, 0, 0, 0)], at=AT)
-    rows = check_rows(models(nine_days + [bad]), "reports_for_known_towns")
+def test_report_for_a_town_not_in_towns_csv_is_caught(nine_days):
+    rows = check_rows(models(figures(nine_days + [("Z", D[3], 4, 1, 0, 0, 0), ("Z", D[4], 4, 1, 0, 0, 0)])),
+                      "reports_for_known_towns")
     assert [tuple(r) for r in rows.itertuples(index=False)] == [("Z", 2)]
 
 
 def test_a_town_listed_twice_breaks_one_row_per_town_and_day(nine_days):
     twice = TOWNS + [Town("A", "甲镇", "镇", "东片")]
-    rows = check_rows(models(nine_days, towns=twice), "one_row_per_town_day")
+    rows = check_rows(models(figures(nine_days), towns=twice), "one_row_per_town_day")
     assert sorted(rows["table"]) == ["daily_counts", "rankings"]
     assert set(rows["n"]) == {27} and set(rows["distinct_n"]) == {18} and set(rows["expected_n"]) == {27}
+
+
+def test_a_negative_window_sum_breaks_the_rankings_check(nine_days):
+    con = models(figures(nine_days))
+    con.register("rankings", con.sql("select * replace (-1 as inspections) from rankings").to_arrow_table())
+    rows = check_rows(con, "rankings_add_up")
+    assert len(rows) == 9 and set(rows["smallest_sum"]) == {-1}
+
+
+def test_a_town_ranked_twice_in_a_day_breaks_the_rankings_check(nine_days):
+    con = models(figures(nine_days))
+    twice = con.execute("select * from rankings union all select * from rankings where date = ? and code = 'A'", [D[4]])
+    con.register("rankings", twice.to_arrow_table())
+    rows = check_rows(con, "rankings_add_up")
+    assert [(r.towns, r.smallest_size) for r in rows.itertuples()] == [(3, 2)]

@@ -13,13 +13,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.records import LISTED_PER_RULE, ingest_records, write_demo_records
-from pipelines.submissions import append_submission, current_reports, log_files
+from sanse.store.reports import append_submission, current_reports
 from sanse.audit import read_audit
 from sanse.cli import main
 from sanse.config import Campaign, Rules, Settings, Town, write_settings, write_towns
 from sanse.demo import demo_towns
 from sanse.home import Home
 from sanse.warehouse import Warehouse
+from conftest import stored
 
 START = date(2026, 3, 1)
 TODAY = date(2026, 3, 20)
@@ -75,12 +76,12 @@ def records(folder: Path, *, inspections=None, hazards=None, enforcement=None) -
 
 
 def daily(home: Home) -> dict[tuple[str, date], tuple]:
-    frame = current_reports(home)
+    frame = current_reports(home.store)
     return {(r.town_code, r.date): tuple(getattr(r, c) for c in COUNTS) for r in frame.itertuples(index=False)}
 
 
 def nothing_written(home: Home) -> bool:
-    return not log_files(home) and not any(home.originals.glob("*")) and read_audit(home).empty
+    return not any(stored(home).values())
 
 
 # ---------------------------------------------------------------- aggregation
@@ -98,13 +99,9 @@ def test_records_add_up_to_daily_counts_of_the_report_form(home, tmp_path):
     }
 
 
-def test_records_import_is_one_submission_kept_with_its_original_files(home, tmp_path):
+def test_records_import_is_one_submission(home, tmp_path):
     result = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
-    assert len(log_files(home)) == 1 and result.submission.written == 5
-    kept = list(home.originals.glob("records-*"))
-    assert len(kept) == 1
-    assert sorted(p.name for p in kept[0].iterdir()) == ["enforcement.csv", "hazards.csv", "inspections.csv"]
-    assert (kept[0] / "hazards.csv").read_bytes() == (tmp_path / "rec" / "hazards.csv").read_bytes()
+    assert stored(home)["submissions"] == 1 and result.submission.written == 5
     assert list(read_audit(home)["action"]) == ["submission"]
     assert "汇总为 5 个镇街日" in result.summary
 
@@ -115,7 +112,7 @@ def test_importing_the_same_records_again_changes_nothing(home, tmp_path):
     again = ingest_records(home, folder, by="tester", today=TODAY)
     assert again.ok and again.submission.submission_id is None
     assert (again.submission.written, again.submission.unchanged) == (0, 5)
-    assert len(log_files(home)) == 1 and len(list(home.originals.glob("records-*"))) == 1
+    assert stored(home)["submissions"] == 1
 
 
 def test_a_longer_export_appends_only_the_town_days_that_changed(home, tmp_path):
@@ -147,7 +144,7 @@ def test_demo_records_aggregate_to_their_row_counts(home, tmp_path):
     written = write_demo_records(towns, tmp_path / "rec", days=4, seed=7, start=START)
     result = ingest_records(home, tmp_path / "rec", by="tester", today=TODAY)
     assert result.ok, result.errors
-    frame = current_reports(home)
+    frame = current_reports(home.store)
     assert frame["inspections"].sum() == written.inspections
     assert frame["hazards"].sum() == written.hazards
     enforcement = pq.read_table(tmp_path / "rec" / "enforcement.parquet").to_pandas()
@@ -295,10 +292,10 @@ def test_appending_compares_with_the_current_figures_in_one_pass(home):
         "row_number": [2, 3, 4], "date": [D1, D1, D2], "town_code": ["A", "B", "A"],
         **{c: [1, 2, 3] for c in COUNTS},
     }
-    first = append_submission(home, pd.DataFrame(rows), by="t", source_name="a.csv", source_sha256="1")
+    first = append_submission(home.store, pd.DataFrame(rows), by="t", source_name="a.csv", source_sha256="1")
     assert (first.written, first.unchanged, first.corrected) == (3, 0, ())
     rows["hazards"] = [1, 5, 3]  # B on D1 corrected
-    second = append_submission(home, pd.DataFrame(rows), by="t", source_name="b.csv", source_sha256="2")
+    second = append_submission(home.store, pd.DataFrame(rows), by="t", source_name="b.csv", source_sha256="2")
     assert (second.written, second.unchanged, second.corrected) == (1, 2, (("B", D1),))
     assert daily(home)[("B", D1)][1] == 5
 

@@ -17,12 +17,12 @@ import pytest
 
 from pipelines.build import build
 from pipelines.ingest import ingest_file
-from pipelines.submissions import current_reports, history, log_files
+from sanse.store.reports import current_reports, history
 from sanse import audit
 from sanse.access import SYSTEM
 from sanse.config import read_towns
 from sanse.home import Home
-from sanse.warehouse import Warehouse
+from sanse.warehouse import Manifest, Warehouse
 
 SANSE = Path(sys.executable).with_name("sanse")
 HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）\n"
@@ -37,7 +37,6 @@ from pathlib import Path
 
 root, action, hook, *files = sys.argv[1:]
 home_root = Path(root)
-real_replace = os.replace
 
 def stop(moment):
     if hook == "die-" + moment:
@@ -46,36 +45,28 @@ def stop(moment):
         print(moment, flush=True)
         sys.stdin.readline()
 
-def replace(src, dst, *args, **kwargs):
-    src, dst = Path(src), Path(dst)
-    if dst.parent.name == "submissions" and dst.suffix == ".parquet":
-        stop("log-rename")
-    if src.name.startswith(".build-"):
-        stop("build-install")
-    return real_replace(src, dst, *args, **kwargs)
+import pipelines.build
+import pipelines.ingest
+import sanse.store.reports
 
-os.replace = replace
+real_write_versions = sanse.store.reports.write_versions
+def write_versions(*args, **kwargs):
+    real_write_versions(*args, **kwargs)
+    stop("store-write")  # every row written, the transaction not yet committed
+sanse.store.reports.write_versions = write_versions
 
-import pyarrow.parquet as pq
-real_write = pq.write_table
+real_append = pipelines.ingest.append_submission
+def append_submission(*args, **kwargs):
+    submission = real_append(*args, **kwargs)
+    stop("committed")
+    return submission
+pipelines.ingest.append_submission = append_submission
 
-def write_table(table, where, *args, **kwargs):
-    real_write(table, where, *args, **kwargs)
-    if hook == "die-log-write":  # as if killed with half the file on disk
-        data = Path(where).read_bytes()
-        Path(where).write_bytes(data[: len(data) // 2])
-        os.kill(os.getpid(), signal.SIGKILL)
-
-pq.write_table = write_table
-
-import sanse.audit
-real_record = sanse.audit.record
-
-def record(*args, **kwargs):
-    stop("audit")
-    return real_record(*args, **kwargs)
-
-sanse.audit.record = record
+real_install = pipelines.build.write_text_atomically
+def install(*args, **kwargs):
+    stop("build-install")  # every segment written, the manifest not yet replaced
+    return real_install(*args, **kwargs)
+pipelines.build.write_text_atomically = install
 
 from pipelines.build import build
 from pipelines.ingest import ingest_file
@@ -151,8 +142,15 @@ def inspections_in_warehouse(home: Home, town_code: str, day: date = DAY) -> int
 
 
 def inspections_in_log(home: Home, town_code: str, day: date = DAY) -> int:
-    current = current_reports(home)
+    current = current_reports(home.store)
     return int(current.loc[(current["town_code"] == town_code) & (current["date"] == day), "inspections"].iloc[0])
+
+
+def unused_segments(home: Home) -> set[str]:
+    """Segment files the current manifest does not name."""
+    folder = home.warehouse.parent
+    on_disk = {f"segments/{p.name}" for p in (folder / "segments").iterdir() if p.suffix == ".parquet"}
+    return on_disk - Manifest.read(home.warehouse).files()
 
 
 def run_sanse(home: Home, *args: str) -> subprocess.Popen:
@@ -177,7 +175,7 @@ def test_two_imports_at_once_both_land_and_the_build_after_shows_both(demo_home,
     for run in runs:
         _, err = run.communicate(timeout=TIMEOUT)
         assert run.returncode == 0, err.decode()
-    assert {"yunxiu.csv", "qinghe.csv"} <= set(history(demo_home)["source_name"])
+    assert {"yunxiu.csv", "qinghe.csv"} <= set(history(demo_home.store)["source_name"])
     assert (inspections_in_warehouse(demo_home, "T01"), inspections_in_warehouse(demo_home, "T02")) == (501, 502)
 
 
@@ -187,7 +185,7 @@ def test_a_build_that_read_the_log_earlier_never_replaces_a_newer_one(demo_home,
     slow = Child(demo_home, "build", "pause-build-install")
     slow.expect("build-install")  # its file is built from the log as it was, not yet installed
     newer = run_sanse(demo_home, "ingest", str(corrections(tmp_path, "late.csv", {"云岫": 503})))
-    lock = os.stat(demo_home.root / ".build.lock").st_ino
+    lock = os.stat(demo_home.warehouse.parent / ".build.lock").st_ino
 
     def waits_for_the_build_lock() -> bool:
         text = Path("/proc/locks").read_text()
@@ -204,19 +202,20 @@ def test_a_build_that_read_the_log_earlier_never_replaces_a_newer_one(demo_home,
 # ---------------------------------------------------------------- a killed import
 
 @pytest.mark.parametrize(("hook", "lands"), [
-    ("die-log-write", False),   # killed with half the log file written
-    ("die-log-rename", False),  # killed with the whole file written, before it is renamed into the log
-    ("die-audit", True),        # killed right after the rename
+    ("die-store-write", False),  # killed with every row written, before the commit
+    ("die-committed", True),     # killed right after the commit
 ])
 def test_killed_import_leaves_the_whole_submission_or_none(demo_home, tmp_path, hook, lands):
     before = inspections_in_log(demo_home, "T01")
+    events = len(audit.read_audit(demo_home))
     upload = corrections(tmp_path, "killed.csv", {"云岫": 504, "青禾": 505})
     child = Child(demo_home, "ingest", hook, upload)
     assert child.finish() == -signal.SIGKILL, child.stderr
 
-    logged = history(demo_home)
+    logged = history(demo_home.store)
     assert (logged["source_name"] == "killed.csv").sum() == (2 if lands else 0)
     assert inspections_in_log(demo_home, "T01") == (504 if lands else before)
+    assert len(audit.read_audit(demo_home)) == events + (1 if lands else 0)  # the event commits with its rows
     build(demo_home)
     assert inspections_in_warehouse(demo_home, "T02") == (505 if lands else inspections_in_log(demo_home, "T02"))
     again = ingest_file(demo_home, upload.read_bytes(), upload.name, by=SYSTEM)
@@ -227,27 +226,17 @@ def test_import_killed_at_random_moments_leaves_all_or_nothing(demo_home, tmp_pa
     towns = [t.name for t in read_towns(demo_home.towns_csv)]
     cells = [(date(2026, 9, 1 + d), town) for d in range(30) for town in towns]
     chance = random.Random(20260901)
-    originals = set(demo_home.originals.iterdir())
-
-    def saved_original() -> bool:
-        return set(demo_home.originals.iterdir()) != originals
-
-    def writing_log() -> bool:
-        return any(p.name.endswith(".tmp") for p in demo_home.submissions.iterdir())
-
-    for trial, moment in enumerate((lambda: True, saved_original, writing_log)):
+    for trial in range(4):
         big = tmp_path / f"big{trial}.csv"
         big.write_text(HEADER + "".join(
             f"{day},{town},{1000 * trial + i},20,2,10,1,1,0,0\n" for i, (day, town) in enumerate(cells)
         ), encoding="utf-8")
         run = run_sanse(demo_home, "ingest", str(big), "--no-build")
-        wait_until(lambda: moment() or run.poll() is not None, "the import to reach the moment")
-        time.sleep(chance.uniform(0, 0.05))  # a random kill point a little further on, not a synchronisation
+        time.sleep(chance.uniform(0.2, 1.5))  # a random kill point, not a synchronisation
         run.kill()
         run.communicate(timeout=TIMEOUT)
-        landed = (history(demo_home)["source_name"] == big.name).sum()
+        landed = (history(demo_home.store)["source_name"] == big.name).sum()
         assert landed in (0, len(cells))
-        assert all(Path(f).suffix == ".parquet" for f in log_files(demo_home))
     build(demo_home)
     final = corrections(tmp_path, "final.csv", {"云岫": 509}, date(2026, 9, 1))
     assert ingest_file(demo_home, final.read_bytes(), final.name, by=SYSTEM).ok
@@ -263,12 +252,13 @@ def test_build_killed_before_install_leaves_the_last_good_warehouse_and_the_next
     assert ingest_file(demo_home, upload.read_bytes(), upload.name, by=SYSTEM).ok
     child = Child(demo_home, "build", "die-build-install")
     assert child.finish() == -signal.SIGKILL, child.stderr
-    assert list(demo_home.root.glob(".build-*"))  # what the killed build left behind
+    left_behind = unused_segments(demo_home)
+    assert left_behind  # what the killed build wrote and never installed
 
     assert inspections_in_warehouse(demo_home, "T01") == before
     build(demo_home)
     assert inspections_in_warehouse(demo_home, "T01") == 506
-    assert not list(demo_home.root.glob(".build-*"))
+    assert not left_behind & unused_segments(demo_home)  # removed; the build before stays for its readers
 
 
 def test_build_killed_while_writing_keeps_the_warehouse_readable(demo_home, tmp_path):
@@ -276,7 +266,7 @@ def test_build_killed_while_writing_keeps_the_warehouse_readable(demo_home, tmp_
     upload = corrections(tmp_path, "fix.csv", {"云岫": 507})
     assert ingest_file(demo_home, upload.read_bytes(), upload.name, by=SYSTEM).ok
     run = run_sanse(demo_home, "build")
-    wait_until(lambda: list(demo_home.root.glob(".build-*.duckdb")) or run.poll() is not None, "the build file")
+    wait_until(lambda: unused_segments(demo_home) or run.poll() is not None, "the first new segment")
     run.kill()
     run.communicate(timeout=TIMEOUT)
     assert inspections_in_warehouse(demo_home, "T01") in (before, 507)  # killed before or after the swap
@@ -290,12 +280,12 @@ def test_ranking_is_answered_while_an_import_and_a_build_run(demo_home, tmp_path
     before = inspections_in_warehouse(demo_home, "T01")
     child = Child(demo_home, "ingest+build", "pause-all", corrections(tmp_path, "live.csv", {"云岫": 508}))
 
-    child.expect("log-rename")  # the log file is written under a temporary name
+    child.expect("store-write")  # written in a transaction not yet committed
     assert inspections_in_log(demo_home, "T01") == before
     assert len(Warehouse.open(demo_home).ranking(DAY)) == 23
     child.go_on()
 
-    child.expect("audit")
+    child.expect("committed")
     assert inspections_in_log(demo_home, "T01") == 508
     child.go_on()
 
@@ -310,16 +300,3 @@ def test_ranking_is_answered_while_an_import_and_a_build_run(demo_home, tmp_path
     assert len(held.ranking(DAY)) == 23  # a reader opened before the swap keeps its view
     assert not held.fresh()
     assert inspections_in_warehouse(demo_home, "T01") == 508
-
-
-# ---------------------------------------------------------------- the audit log
-
-def test_audit_line_torn_by_a_killed_writer_costs_only_that_line(tmp_path):
-    home = Home(tmp_path / "home").ensure()
-    audit.record(home, "zhang", "account", change="add", account="li")
-    month = next(home.audit.glob("*.jsonl"))
-    with open(month, "a", encoding="utf-8") as handle:
-        handle.write('{"at": "2026-10-01T00:00:00+00:00", "who": "wang", "act')
-    audit.record(home, "zhang", "account", change="disable", account="li")
-    events = audit.read_audit(home)
-    assert list(events["change"]) == ["disable", "add"]

@@ -12,8 +12,10 @@ import pandas as pd
 import streamlit as st
 
 from sanse.access import User
-from sanse.config import Settings, Town, read_settings, read_towns
+from sanse.bulletin import issues_generation, list_issues
+from sanse.config import Settings, Town, read_towns
 from sanse.home import Home
+from sanse.rulebook import rules_generation, settings_in_force
 from sanse.warehouse import NotBuilt, Warehouse
 
 
@@ -40,7 +42,8 @@ def warehouse() -> Warehouse | None:
 
 
 def settings() -> Settings:
-    return _settings(str(home().rules_toml), _mtime(home().rules_toml))
+    """The rules in force (re-read when rules.toml or the store's rules change)."""
+    return _settings(str(home().root), rules_generation(home()))
 
 
 def towns() -> list[Town]:
@@ -48,10 +51,8 @@ def towns() -> list[Town]:
 
 
 @st.cache_data(max_entries=8)
-def _settings(path: str, mtime: int) -> Settings:
-    from pathlib import Path
-
-    return read_settings(Path(path))
+def _settings(root: str, generation: int) -> Settings:
+    return settings_in_force(Home(root))
 
 
 @st.cache_data(max_entries=8)
@@ -84,12 +85,7 @@ def visible_dates(user: User) -> list[date]:
 
 
 def published_days() -> list[date]:
-    bulletins = home().bulletins
-    return _published_days(str(bulletins), _mtime(bulletins))
-
-
-def _published_days(path: str, mtime: int) -> list[date]:
-    return sorted({issue.day for issue in _issues(path, mtime)})
+    return sorted({issue.day for issue in issues()})
 
 
 def groups() -> list[str]:
@@ -196,17 +192,12 @@ def template(towns: tuple[Town, ...], day: date) -> bytes:
 
 def issues() -> list:
     """Every published version of every bulletin, newest first (re-read when one is added)."""
-    bulletins = home().bulletins
-    return _issues(str(bulletins), _mtime(bulletins))
+    return _issues(str(home().root), issues_generation(home()))
 
 
 @st.cache_data(max_entries=8)
-def _issues(path: str, mtime: int) -> list:
-    from pathlib import Path
-
-    from sanse.bulletin import list_issues
-
-    return list_issues(Home(Path(path).parent))
+def _issues(root: str, generation: int) -> list:
+    return list_issues(Home(root))
 
 
 def issue_download(day: date, version: int, fmt: str) -> bytes:

@@ -8,7 +8,7 @@ import streamlit as st
 from pipelines.build import build
 from pipelines.ingest import check_report, ingest_file
 from pipelines.reports import HEADERS
-from pipelines.submissions import history
+from sanse.store.reports import history
 from ui import data
 from ui.session import t, viewer
 from ui.tables import problems_frame
@@ -73,7 +73,7 @@ if upload is not None:
 
 st.subheader(t("submit.history"))
 st.caption(t("submit.history.caption"))
-log = history(home, None if me.role == "admin" else me.town_code, limit=HISTORY_ROWS)
+log = history(home.store, None if me.role == "admin" else me.town_code, limit=HISTORY_ROWS)
 if not log.empty:
     log = log.assign(town=log["town_code"].map(names))
     st.dataframe(

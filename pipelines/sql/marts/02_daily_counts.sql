@@ -1,5 +1,4 @@
--- One row per active town per ranking day; a town without a report that day counts zeros.
--- An incremental build (variable `after`) adds only the days after the last one built.
+-- One row per active town per day being built; a town without a report that day counts zeros.
 with grid as (
     select
         calendar.date,
@@ -8,7 +7,6 @@ with grid as (
         towns."group"
     from calendar
     cross join towns
-    where getvariable('after') is null or calendar.date > getvariable('after')
 ),
 
 joined as (
@@ -18,14 +16,7 @@ joined as (
         grid.town_code,
         grid.town,
         reports.town_code is null as not_reported,
-        coalesce(reports.inspections, 0) as inspections,
-        coalesce(reports.hazards, 0) as hazards,
-        coalesce(reports.major_hazards, 0) as major_hazards,
-        coalesce(reports.rectified, 0) as rectified,
-        coalesce(reports.halted, 0) as halted,
-        coalesce(reports.cases, 0) as cases,
-        coalesce(reports.detentions, 0) as detentions,
-        coalesce(reports.fines_wan, 0) as fines_wan
+        coalesce(columns(reports.* exclude (town_code, date)), 0)
     from grid
     left join current_reports as reports
         on reports.town_code = grid.town_code

@@ -1,52 +1,25 @@
--- The current figure of every town and date: the latest version in the submission log.
--- Most town-days were sent once and are taken as they are; only those sent again are sorted
--- by when, which spares a sort of the whole log.
-with source as (
-    select * from read_parquet(getvariable('log_files'))
-),
-
-versions as (
+-- The figures reported for every town-day being built (from the variable `first_built` on):
+-- the store's changes since the last build, over the figures that build already had.
+with changed as (
     select
-        submission_id,
-        submitted_at,
-        submitted_by,
-        source_name,
+        cast(town_code as varchar) as town_code,
         cast(date as date) as date,
-        town_code,
-        inspections,
-        hazards,
-        major_hazards,
-        rectified,
-        halted,
-        cases,
-        detentions,
-        fines_wan
-    from source
+        columns(getvariable('count_columns'))
+    from changed_reports
+    where date >= getvariable('first_built')
 ),
 
-keys_sent_again as (
-    select town_code, date
-    from versions
-    group by town_code, date
-    having count(*) > 1
-),
-
-sent_once as (
-    select *
-    from versions
-    anti join keys_sent_again using (town_code, date)
-),
-
-latest_of_several as (
-    select *
-    from versions
-    semi join keys_sent_again using (town_code, date)
-    qualify row_number() over (
-        partition by town_code, date
-        order by submitted_at desc, submission_id desc
-    ) = 1
+kept as (
+    select
+        built.town_code,
+        built.date,
+        columns(getvariable('count_columns'))
+    from built_daily_counts as built
+    anti join changed using (town_code, date)
+    where not built.not_reported
+        and built.date >= getvariable('first_built')
 )
 
-select * from sent_once
-union all
-select * from latest_of_several
+select * from changed
+union all by name
+select * from kept

@@ -1,0 +1,134 @@
+"""The connection to the store: a SQLite file under the home by default (WAL mode), or the
+PostgreSQL server named by SANSE_DATABASE_URL, behind one SQLAlchemy Core code path."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from sanse.store import schema
+from sanse.store.migrate import upgrade_schema
+
+DATABASE_URL_ENV = "SANSE_DATABASE_URL"
+SQLITE_FILE = "sanse.db"
+BUSY_TIMEOUT_MS = 60_000  # a writer waits this long for another's turn before giving up
+log = logging.getLogger(__name__)
+
+
+class StoreError(RuntimeError):
+    """The store cannot be reached or read; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Store:
+    engine: Engine
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A transaction that sees one consistent state of the store."""
+        with _translated(self), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def writing(self, *turns: str) -> Iterator[Connection]:
+        """A transaction that commits all of its writes or none. Writers naming the same turn
+        take turns, so what they read before writing stays true until they commit."""
+        with _translated(self), self.engine.connect() as conn:
+            with conn.execution_options(sanse_write=True).begin():
+                for name in sorted(turns):
+                    taken = conn.execute(
+                        sa.update(schema.turns).where(schema.turns.c.name == name)
+                        .values(taken=schema.turns.c.taken + 1)
+                    ).rowcount
+                    if not taken:
+                        conn.execute(sa.insert(schema.turns).values(name=name, taken=1))
+                yield conn
+
+
+def database_url(root: Path) -> str:
+    """SANSE_DATABASE_URL, else the SQLite file in the home directory `root`."""
+    url = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if not url:
+        return f"sqlite:///{Path(root) / SQLITE_FILE}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]  # the driver pip installs
+    return url
+
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def open_store(url: str) -> Store:
+    """The store at `url`, its schema brought up to date; one engine per URL per process."""
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engine(url)
+            store = Store(engine)
+            with _translated(store):
+                upgrade_schema(engine)
+            _engines[url] = engine
+    return Store(engine)
+
+
+def close_all() -> None:
+    """Dispose of every engine (tests that delete a home, forked processes)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    # SQLAlchemy emits BEGIN itself (below), so that a writer can ask for IMMEDIATE.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("pragma journal_mode = wal")  # readers never wait for a writer
+    cursor.execute("pragma synchronous = full")  # a committed upload survives a power cut
+    cursor.execute("pragma foreign_keys = on")
+    cursor.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # A writer takes the write lock at BEGIN: two writers never both read, then collide.
+    immediate = conn.get_execution_options().get("sanse_write", False)
+    conn.exec_driver_sql("begin immediate" if immediate else "begin")
+
+
+@contextmanager
+def _translated(store: Store) -> Iterator[None]:
+    """Database failures as a StoreError naming the store, never a driver traceback."""
+    try:
+        yield
+    except sa.exc.DBAPIError as exc:
+        if isinstance(exc, sa.exc.IntegrityError):
+            raise  # a rule of the data; the caller says what it means
+        log.exception("store %s failed", store.url)
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise StoreError(f"无法读写数据库（{store.url}）：{detail}。已写入的数据不受影响，请稍后再试或联系管理员") from exc

@@ -1,0 +1,213 @@
+"""The durable record of daily reports, in the store: every version of every town-day with
+who sent it, when, from which file and why; never changed in place.
+
+An upload looks up only the town-days it touches (by primary key, or by the date range of a
+large import) and writes, in one transaction, its submission, the versions that differ from
+the current figures and the new current figures. So its cost follows the new data, not the
+history, and a killed upload leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sanse.config import COUNT_COLUMNS
+from sanse.store import schema
+from sanse.store.database import Store
+from sanse.store.events import record_event
+
+KEY = ["town_code", "date"]
+INTEGER_COUNTS = [c for c in COUNT_COLUMNS if c != "fines_wan"]
+LOOKUP_BY_KEY = 500  # up to this many town-days are looked up one by one; more, by their date range
+BATCH = 20_000  # rows per insert statement batch
+MAX_AUDITED_CORRECTIONS = 100  # the audit event names this many corrected town-days, counts the rest
+
+
+@dataclass(frozen=True)
+class Submission:
+    submission_id: str | None  # None when every row equalled the current figure
+    written: int
+    unchanged: int
+    corrected: tuple[tuple[str, date], ...] = ()  # (town code, date) that already had a figure
+    seq: int | None = None  # the store's number of this submission
+
+
+def save_original(store: Store, content: bytes, source_name: str) -> str:
+    """Keep the uploaded file as received, under its SHA-256 (once per content)."""
+    sha = hashlib.sha256(content).hexdigest()
+    with store.writing() as conn:
+        keep_file(conn, sha, source_name, content)
+    return sha
+
+
+def keep_file(conn: Connection, sha: str, name: str, content: bytes) -> None:
+    exists = conn.execute(sa.select(schema.files.c.sha256).where(schema.files.c.sha256 == sha)).first()
+    if exists is None:
+        conn.execute(sa.insert(schema.files).values(
+            sha256=sha, name=name, size=len(content), content=content, received_at=datetime.now(timezone.utc),
+        ))
+
+
+def append_submission(store: Store, rows: pd.DataFrame | pa.Table, *, by: str, source_name: str,
+                      source_sha256: str, reason: str = "", original: bytes | None = None,
+                      audit_detail: dict | None = None) -> Submission:
+    """Store the rows that differ from the current figures as one submission, all or nothing.
+
+    `rows` has `row_number` (may be null for aggregated records), `date`, `town_code` and the
+    counts. `original`, when given, is the uploaded file; it and the audit event (with
+    `audit_detail`) are kept in the same transaction.
+    """
+    incoming = _typed(rows.to_pandas() if isinstance(rows, pa.Table) else rows)
+    with store.writing("reports") as conn:
+        if original is not None:
+            keep_file(conn, source_sha256, source_name, original)
+        current = _current_for(conn, incoming)
+        merged = incoming.merge(current, on=KEY, how="left", suffixes=("", "_now"), indicator=True)
+        had = merged["_merge"].eq("both").to_numpy()
+        same = had & _same_counts(merged)
+        fresh = merged[~same]
+        if fresh.empty:
+            return Submission(None, 0, len(incoming))
+        now = datetime.now(timezone.utc)
+        submission_id = f"{now:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
+        corrected_mask = had[~same]
+        corrected = tuple(sorted(zip(fresh["town_code"][corrected_mask], fresh["date"][corrected_mask])))
+        seq = conn.execute(sa.insert(schema.submissions).values(
+            submission_id=submission_id, submitted_at=now, submitted_by=by, source_name=source_name,
+            source_sha256=source_sha256, reason=reason, rows=len(fresh), unchanged=len(incoming) - len(fresh),
+            corrected=len(corrected),
+        )).inserted_primary_key[0]
+        write_versions(conn, seq, fresh.drop(columns=[c for c in fresh.columns if c.endswith("_now") or c == "_merge"]),
+                        corrected_mask)
+        corrections = [f"{code} {day}" for code, day in corrected]
+        record_event(
+            conn, by, "correction" if corrections else "submission", **(audit_detail or {}),
+            submission_id=submission_id, rows=len(fresh), unchanged=len(incoming) - len(fresh),
+            corrected=len(corrections), corrections=corrections[:MAX_AUDITED_CORRECTIONS], reason=reason or None,
+        )
+    return Submission(submission_id, len(fresh), len(incoming) - len(fresh), corrected, seq)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "row_number": pd.array(frame["row_number"], dtype="Int64") if "row_number" in frame else pd.array([None] * len(frame), dtype="Int64"),
+        "date": pd.to_datetime(frame["date"]).dt.date,
+        "town_code": frame["town_code"].astype(str),
+    })
+    for column in COUNT_COLUMNS:
+        out[column] = frame[column].astype("float64" if column == "fines_wan" else "int64").to_numpy()
+    return out.reset_index(drop=True)
+
+
+def _current_for(conn: Connection, incoming: pd.DataFrame) -> pd.DataFrame:
+    """The current figures of the town-days in `incoming` (indexed look-ups only)."""
+    table = schema.current_reports
+    columns = [table.c.town_code, table.c.date, *(table.c[c] for c in COUNT_COLUMNS)]
+    if len(incoming) <= LOOKUP_BY_KEY:
+        keys = list(zip(incoming["town_code"], incoming["date"]))
+        query = sa.select(*columns).where(sa.tuple_(table.c.town_code, table.c.date).in_(keys))
+    else:
+        query = sa.select(*columns).where(table.c.date.between(incoming["date"].min(), incoming["date"].max()))
+    found = pd.DataFrame(conn.execute(query).all(), columns=["town_code", "date", *COUNT_COLUMNS])
+    if len(found):
+        found["date"] = pd.to_datetime(found["date"]).dt.date
+    return found
+
+
+def _same_counts(merged: pd.DataFrame) -> np.ndarray:
+    same = np.ones(len(merged), dtype=bool)
+    for column in INTEGER_COUNTS:
+        same &= merged[column].to_numpy() == merged[f"{column}_now"].fillna(-1).to_numpy()
+    return same & (np.abs(merged["fines_wan"].to_numpy() - merged["fines_wan_now"].fillna(-1).to_numpy()) <= 1e-9)
+
+
+def write_versions(conn: Connection, submission_seq: int, fresh: pd.DataFrame, corrected: np.ndarray) -> None:
+    """Append the versions and point the current figures at them."""
+    records = [
+        {"submission_seq": submission_seq, "row_number": None if pd.isna(r["row_number"]) else int(r["row_number"]),
+         **{k: r[k] for k in ("date", "town_code", *COUNT_COLUMNS)}}
+        for r in fresh.astype({c: object for c in INTEGER_COUNTS}).to_dict("records")
+    ]
+    first = conn.execute(sa.select(sa.func.coalesce(sa.func.max(schema.report_versions.c.seq), 0))).scalar_one() + 1
+    # Numbered here rather than by the database, so that the current figures can name their
+    # version without reading every version back; writers of reports take turns, so no other
+    # transaction numbers versions meanwhile.
+    for offset, record in enumerate(records):
+        record["seq"] = first + offset
+    for start in range(0, len(records), BATCH):
+        conn.execute(sa.insert(schema.report_versions), records[start:start + BATCH])
+    current = [{k: r[k] for k in ("seq", "date", "town_code", *COUNT_COLUMNS)} for r in records]
+    updates = [dict(r, key_town=r["town_code"], key_date=r["date"]) for r, c in zip(current, corrected) if c]
+    inserts = [r for r, c in zip(current, corrected) if not c]
+    table = schema.current_reports
+    for start in range(0, len(inserts), BATCH):
+        conn.execute(sa.insert(table), inserts[start:start + BATCH])
+    if updates:
+        conn.execute(
+            sa.update(table)
+            .where(table.c.town_code == sa.bindparam("key_town"), table.c.date == sa.bindparam("key_date"))
+            .values({c: sa.bindparam(c) for c in ("seq", *COUNT_COLUMNS)}),
+            updates,
+        )
+
+
+def current_reports(store: Store, *, towns: list[str] | None = None, first: date | None = None,
+                    last: date | None = None, since_seq: int = 0) -> pd.DataFrame:
+    """The current figure of each town-day, optionally only some towns, days, or those
+    changed after version `since_seq` (what a build has not seen yet)."""
+    table = schema.current_reports
+    query = sa.select(table.c.town_code, table.c.date, table.c.seq, *(table.c[c] for c in COUNT_COLUMNS))
+    if towns is not None:
+        query = query.where(table.c.town_code.in_(towns))
+    if first is not None:
+        query = query.where(table.c.date >= first)
+    if last is not None:
+        query = query.where(table.c.date <= last)
+    if since_seq:
+        query = query.where(table.c.seq > since_seq)
+    with store.reading() as conn:
+        frame = pd.DataFrame(conn.execute(query).all(), columns=["town_code", "date", "seq", *COUNT_COLUMNS])
+    return _dated(frame.astype({c: "int64" for c in INTEGER_COUNTS} | {"fines_wan": "float64", "seq": "int64"}))
+
+
+def last_version(store: Store) -> int:
+    """The number of the newest version stored (0 when there is none)."""
+    with store.reading() as conn:
+        return conn.execute(sa.select(sa.func.coalesce(sa.func.max(schema.report_versions.c.seq), 0))).scalar_one()
+
+
+def history(store: Store, town_code: str | None = None, limit: int | None = None) -> pd.DataFrame:
+    """Every version ever submitted, newest first, optionally for one town, at most `limit` rows."""
+    versions, submissions = schema.report_versions, schema.submissions
+    query = (
+        sa.select(
+            submissions.c.submission_id, submissions.c.submitted_at, submissions.c.submitted_by,
+            submissions.c.source_name, submissions.c.source_sha256, submissions.c.reason,
+            versions.c.row_number, versions.c.date, versions.c.town_code, *(versions.c[c] for c in COUNT_COLUMNS),
+        )
+        .join(submissions, submissions.c.seq == versions.c.submission_seq)
+        .order_by(versions.c.seq.desc())
+    )
+    if town_code is not None:
+        query = query.where(versions.c.town_code == town_code)
+    if limit is not None:
+        query = query.limit(limit)
+    with store.reading() as conn:
+        result = conn.execute(query)
+        frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    return _dated(frame)
+
+
+def _dated(frame: pd.DataFrame) -> pd.DataFrame:
+    if len(frame):
+        frame["date"] = pd.to_datetime(frame["date"]).dt.date
+    return frame

@@ -1,0 +1,146 @@
+"""The store's tables: everything a deployment owns and cannot rebuild (SPEC 2, 9).
+
+Changed only through an Alembic revision in `migrations/versions/`, so a live deployment is
+upgraded in place; `tests/test_store.py` checks that the revisions build exactly these tables.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+
+from sanse.config import COUNT_COLUMNS
+
+metadata = sa.MetaData()
+
+
+class UtcDateTime(sa.TypeDecorator):
+    """A moment in UTC on every database: SQLite keeps no time zone, so it is stored as UTC
+    and handed back as an aware datetime."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("a stored moment needs its time zone")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def _count_columns() -> list[sa.Column]:
+    return [sa.Column(c, sa.Float if c == "fines_wan" else sa.BigInteger, nullable=False) for c in COUNT_COLUMNS]
+
+
+# Rows that writers update first, so that writers of one kind take turns on every database
+# (SQLite serialises all writers anyway; PostgreSQL holds the row lock to the commit).
+turns = sa.Table(
+    "turns", metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("taken", sa.BigInteger, nullable=False, server_default="0"),
+)
+
+files = sa.Table(
+    "files", metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+)
+
+submissions = sa.Table(
+    "submissions", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("submission_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("submitted_at", UtcDateTime, nullable=False),
+    sa.Column("submitted_by", sa.Text, nullable=False),
+    sa.Column("source_name", sa.Text, nullable=False),
+    sa.Column("source_sha256", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("unchanged", sa.Integer, nullable=False),
+    sa.Column("corrected", sa.Integer, nullable=False),
+)
+
+# Every version of every town-day ever sent, in the order they were accepted.
+report_versions = sa.Table(
+    "report_versions", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("submission_seq", sa.Integer, sa.ForeignKey("submissions.seq"), nullable=False),
+    sa.Column("row_number", sa.Integer),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("town_code", sa.String(64), nullable=False),
+    *_count_columns(),
+    sa.Index("report_versions_by_town_day", "town_code", "date"),
+    sa.Index("report_versions_by_submission", "submission_seq"),
+)
+
+# The latest version of each town-day: what an upload compares with and a build reads.
+current_reports = sa.Table(
+    "current_reports", metadata,
+    sa.Column("town_code", sa.String(64), primary_key=True),
+    sa.Column("date", sa.Date, primary_key=True),
+    sa.Column("seq", sa.Integer, nullable=False),  # report_versions.seq of this version
+    *_count_columns(),
+    sa.Index("current_reports_by_seq", "seq"),
+    sa.Index("current_reports_by_date", "date"),
+)
+
+accounts = sa.Table(
+    "accounts", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),  # the name casefolded
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("town_code", sa.String(64)),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("changed_at", UtcDateTime, nullable=False),
+)
+
+# Recent failed sign-ins of one key (an account name), and its lock-outs.
+signin_throttle = sa.Table(
+    "signin_throttle", metadata,
+    sa.Column("key", sa.String(160), primary_key=True),
+    sa.Column("failures", sa.Text, nullable=False),  # JSON list of POSIX times
+    sa.Column("lockouts", sa.Integer, nullable=False),
+    sa.Column("locked_until", sa.Float),
+)
+
+audit_events = sa.Table(
+    "audit_events", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime, nullable=False, index=True),
+    sa.Column("who", sa.Text, nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),  # JSON object
+)
+
+issues = sa.Table(
+    "issues", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("published_at", UtcDateTime, nullable=False),
+    sa.Column("published_by", sa.Text, nullable=False),
+    sa.Column("content", sa.Text, nullable=False),  # the frozen issue as JSON
+    sa.UniqueConstraint("day", "version", name="issues_one_version_per_day"),
+)
+
+rules_versions = sa.Table(
+    "rules_versions", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("text", sa.Text, nullable=False),  # the whole rules.toml
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),  # 'file': read from rules.toml; 'app': an admin's change
+    sa.Column("changed_by", sa.Text, nullable=False),
+    sa.Column("changed_at", UtcDateTime, nullable=False),
+)
