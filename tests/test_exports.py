@@ -1,6 +1,6 @@
-"""Downloads of a published issue (SPEC 5), opened from real files the way Excel and Word
-users get them: XLSX sheet 排名, CSV with BOM, DOCX in the GB/T 9704 公文 format, the A4 print
-view, and the daily report template."""
+"""Downloads of a published issue (SPEC 5), opened from real files the way Excel, Word and PDF
+users get them: XLSX sheet 排名, CSV with BOM, DOCX and PDF in the GB/T 9704 公文 format, the
+A4 print view, and the daily report template."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import shutil
+import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -19,12 +20,15 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from sanse.access import SYSTEM
 from sanse.bulletin import CONFIDENCE_KEYS, Issue, load_issue, publish_bulletin
 from sanse.cli import main
 from sanse.config import Town, read_towns
+from sanse.config import ConfigError
 from sanse.exports import EXPORTS, export_issue, file_name, print_html, template_xlsx
+from sanse.exports.fonts import FontMissing
 from sanse.exports.table import neutralise
 from sanse.home import Home
 from pipelines.reports import HEADERS, parse_report
@@ -149,6 +153,20 @@ def drafted_issue(hostile_issue) -> Issue:
     return replace(hostile_issue, correction_note="第1版的检查企业数有误，已更正。", **DRAFT)
 
 
+@pytest.fixture(scope="module")
+def demo_pdf(demo_issue) -> PdfReader:
+    return PdfReader(io.BytesIO(export_issue(demo_issue, "pdf")))
+
+
+@pytest.fixture(scope="module")
+def drafted_pdf(drafted_issue) -> PdfReader:
+    return PdfReader(io.BytesIO(export_issue(drafted_issue, "pdf")))
+
+
+def pdf_text(reader: PdfReader) -> str:
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
 def mm(length) -> float:
     return round(length / Mm(1), 1)
 
@@ -160,13 +178,14 @@ def test_every_format_is_in_one_registry_with_its_mime_type(demo_issue):
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "csv": "text/csv",
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "pdf": "application/pdf",
         "html": "text/html",
     }
-    assert file_name(demo_issue, "docx") == "每日工作动态_第1期_2026-10-12.docx"
+    assert file_name(demo_issue, "pdf") == "每日工作动态_第1期_2026-10-12.pdf"
 
 
 def test_unknown_format_is_refused(demo_issue):
-    with pytest.raises(ValueError, match="不支持的导出格式“odt”：可选 xlsx、csv、docx、html"):
+    with pytest.raises(ValueError, match="不支持的导出格式“odt”：可选 xlsx、csv、docx、pdf、html"):
         export_issue(demo_issue, "odt")
 
 
@@ -385,6 +404,40 @@ def test_docx_carries_what_the_office_added_where_a_公文_has_it(drafted_issue)
     assert text[-1].startswith("市安委办\t") and text[-1].endswith("印发")
 
 
+# ---------------------------------------------------------------- PDF
+
+def test_pdf_is_a4_with_embedded_fonts_whose_text_extracts(demo_pdf, demo_issue):
+    assert len(demo_pdf.pages) == 4  # the text, its close, the ranking on a page of its own, the 版记
+    assert all((round(p.mediabox.width), round(p.mediabox.height)) == (595, 842) for p in demo_pdf.pages)
+    text = pdf_text(demo_pdf)
+    assert "第1期" in text and "每日工作动态" in text
+    assert all(row["town"] in text for row in demo_issue.ranking)
+    assert "活动开展以来累计" in text and "— 1 —" in text
+    fonts = [font.get_object() for page in demo_pdf.pages for font in page["/Resources"]["/Font"].values()]
+    descriptors = [font["/DescendantFonts"][0].get_object()["/FontDescriptor"] for font in fonts]
+    assert descriptors and all("/FontFile2" in d or "/FontFile3" in d for d in descriptors)
+
+
+def test_pdf_keeps_numbers_and_punctuation_whole_across_lines(demo_pdf):
+    lines = pdf_text(demo_pdf).splitlines()
+    assert not any(line.startswith(("，", "。", "、", "；", "）", "%")) for line in lines)
+
+
+def test_pdf_carries_what_the_office_added(drafted_pdf):
+    text = pdf_text(drafted_pdf)
+    for line in ("签发人：王建国", "更正说明：第1版的检查企业数有误，已更正。", "编者按：各镇街要对照排名查找差距",
+                 "报送：市安委会主任、副主任。", "抄送：各镇街安委办。", "第1期（更正）"):
+        assert line in text
+    assert text.index("更正说明") < text.index("三色晾晒情况") < text.index("编者按") < text.index("抄送")
+
+
+def test_pdf_without_its_font_package_says_what_to_install(demo_issue, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pylopdf_fonts_zh_cn", None)
+    with pytest.raises(FontMissing, match="pip install pylopdf-fonts-zh-cn") as raised:
+        export_issue(demo_issue, "pdf")
+    assert isinstance(raised.value, ConfigError)  # the command line reports it as bad input, not a traceback
+
+
 # ---------------------------------------------------------------- 待定 tiers
 
 def test_xlsx_provisional_tier_keeps_the_bare_word_and_fill_and_carries_a_comment(thin_issue, tmp_path):
@@ -447,6 +500,7 @@ def test_issue_published_before_tiers_and_drafts_exports_in_every_format(older_i
     assert not any(p.text.startswith(("注：", "签发人", "编者按", "报送", "抄送")) or "统计可信度" in p.text
                    for p in document.paragraphs)
     assert "footnote\">" not in print_html(older_issue) and "编者按" not in print_html(older_issue)
+    assert "橙园镇" in pdf_text(PdfReader(saved(tmp_path, older_issue, "pdf")))
 
 
 # ---------------------------------------------------------------- print view

@@ -20,7 +20,7 @@ class Export(NamedTuple):
 
 
 def _on_demand(module: str, name: str) -> Callable[[Issue], bytes]:
-    """A renderer whose library (python-docx) loads on its first file, not
+    """A renderer whose library (python-docx, fpdf2 and the fonts) loads on its first file, not
     with every page that only names the formats."""
     def render(issue: Issue) -> bytes:
         return getattr(import_module(module), name)(issue)
@@ -32,6 +32,7 @@ EXPORTS: dict[str, Export] = {
     "csv": Export(issue_csv, "text/csv", "export.csv"),
     "docx": Export(_on_demand("sanse.exports.word", "issue_docx"),
                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "export.docx"),
+    "pdf": Export(_on_demand("sanse.exports.pdf", "issue_pdf"), "application/pdf", "export.pdf"),
     "html": Export(lambda issue: print_html(issue).encode("utf-8"), "text/html", "export.html"),
 }
 

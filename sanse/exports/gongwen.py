@@ -142,3 +142,16 @@ def _table_row(row: dict) -> tuple[TableCell, ...]:
         for c in TABLE_COLUMNS
     )
 
+
+def all_text(document: Gongwen) -> str:
+    """Every character the document prints, for subsetting an embedded font."""
+    parts = [
+        document.masthead, document.number, SIGNER, document.signer, document.office, document.day,
+        CORRECTION, document.correction, document.title, EDITOR_NOTE, document.editor_note,
+        *document.paragraphs, document.table_title, document.window, GROUP,
+        *(c.heading for c in TABLE_COLUMNS),
+        *(g.name for g in document.groups), *(cell.text for g in document.groups for row in g.rows for cell in row),
+        document.footnote, document.publication, REPORT_TO, document.report_to, COPY_TO, document.copy_to,
+        document.issued_by, document.issued_on, f"{PAGE_DASH} 0123456789",
+    ]
+    return "".join(parts)
