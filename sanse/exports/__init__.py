@@ -7,10 +7,11 @@ from importlib import import_module
 from typing import Callable, NamedTuple
 
 from sanse.bulletin import Issue
+from sanse.exports.fonts import FontMissing, font_files
 from sanse.exports.print_view import print_html
 from sanse.exports.spreadsheet import issue_csv, issue_xlsx, template_xlsx
 
-__all__ = ["EXPORTS", "Export", "export_issue", "file_name", "print_html", "template_xlsx"]
+__all__ = ["EXPORTS", "Export", "export_issue", "file_name", "print_html", "template_xlsx", "unavailable"]
 
 
 class Export(NamedTuple):
@@ -41,6 +42,17 @@ def export_issue(issue: Issue, fmt: str) -> bytes:
     if fmt not in EXPORTS:
         raise ValueError(f"不支持的导出格式“{fmt}”：可选 {'、'.join(EXPORTS)}")
     return EXPORTS[fmt].render(issue)
+
+
+def unavailable(fmt: str) -> str:
+    """Why `fmt` cannot be made on this machine, for the page to say instead of offering it;
+    "" when it can. Only the PDF needs something beyond the code: its font package."""
+    if fmt == "pdf":
+        try:
+            font_files()
+        except FontMissing as exc:
+            return str(exc)
+    return ""
 
 
 def file_name(issue: Issue, fmt: str) -> str:
