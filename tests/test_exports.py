@@ -362,6 +362,24 @@ def test_docx_table_headings_say_当日_under_a_daily_window(hostile_issue):
     assert [c.text for c in document.tables[0].rows[0].cells][2:6] == ["当日"] * 4
 
 
+def test_headings_say_近7日累计_under_a_rolling_window(demo_issue, tmp_path):
+    rolling = replace(demo_issue, rules=demo_issue.rules.replace('window = "cumulative"', 'window = "rolling_7d"'))
+    document = Document(io.BytesIO(export_issue(rolling, "docx")))
+    assert [c.text for c in document.tables[0].rows[0].cells][2:6] == ["近7日累计"] * 4
+    assert '<th colspan="4">近7日累计</th>' in print_html(rolling)
+    assert load_workbook(saved(tmp_path, rolling, "xlsx"))["排名"]["A1"].value.endswith("（数据口径：近7日累计）")
+
+
+def test_peer_groups_are_headed_in_the_公文_tables(demo_issue):
+    rows = tuple({**r, "group": "城区" if r["town"].endswith("街道") else "乡镇"} for r in demo_issue.ranking)
+    grouped = replace(demo_issue, ranking=rows)
+    table = Document(io.BytesIO(export_issue(grouped, "docx"))).tables[0]
+    group_rows = [row.cells[0].text for row in table.rows[2:] if row.cells[0].text.startswith("分组：")]
+    assert group_rows == ["分组：乡镇", "分组：城区"]
+    assert len(table.rows) == 2 + 2 + 23
+    assert print_html(grouped).count('<th class="group" colspan="12">分组：') == 2
+
+
 def test_docx_table_has_one_row_per_town_with_shaded_tier_cells_and_flags(demo_docx, demo_issue):
     (table,) = demo_docx.tables
     assert len(table.rows) == 2 + 23
@@ -416,6 +434,14 @@ def test_pdf_is_a4_with_embedded_fonts_whose_text_extracts(demo_pdf, demo_issue)
     fonts = [font.get_object() for page in demo_pdf.pages for font in page["/Resources"]["/Font"].values()]
     descriptors = [font["/DescendantFonts"][0].get_object()["/FontDescriptor"] for font in fonts]
     assert descriptors and all("/FontFile2" in d or "/FontFile3" in d for d in descriptors)
+
+
+def test_pdf_table_past_one_page_repeats_its_headings(demo_issue):
+    rows = tuple({**r, "code": f"{r['code']}{n}", "town": f"{r['town']}{n}"} for r in demo_issue.ranking for n in (1, 2, 3))
+    reader = PdfReader(io.BytesIO(export_issue(replace(demo_issue, ranking=rows), "pdf")))
+    table_pages = [page.extract_text() for page in reader.pages if "排名 镇街" in page.extract_text()]
+    assert len(table_pages) == 3
+    assert all("活动开展以来累计" in text and "未报送" in text for text in table_pages)
 
 
 def test_pdf_keeps_numbers_and_punctuation_whole_across_lines(demo_pdf):
