@@ -40,6 +40,7 @@ p {{ margin: 0; text-indent: 2em; text-align: justify; }}
 .office {{ display: flex; justify-content: space-between; border-bottom: 0.5mm solid #{RED};
           padding-bottom: 2mm; margin-bottom: {LINE_PITCH_PT}pt; }}
 .label {{ font-family: {HEADING_FONTS}; }}
+.correction, .editor-note, .imprint p {{ white-space: pre-line; }}  /* the office's own line breaks */
 h1 {{ font: {ERHAO}pt/{LINE_PITCH_PT}pt {TITLE_FONTS}; text-align: center; margin: {LINE_PITCH_PT}pt 0; }}
 section.ranking {{ break-before: page; break-inside: avoid; }}
 h2 {{ font: {SIHAO}pt/{LINE_PITCH_PT}pt {HEADING_FONTS}; text-align: center; margin: 0 0 2mm; }}

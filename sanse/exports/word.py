@@ -75,7 +75,8 @@ def _write(document, doc: Gongwen) -> None:
     number = document.add_paragraph()
     if doc.signer:  # 9704 7.2.4: the number one character in from the left, the signer from the right
         number.paragraph_format.left_indent = number.paragraph_format.right_indent = CHAR
-        number.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM) - 2 * CHAR, WD_TAB_ALIGNMENT.RIGHT)
+        # Word measures tab stops from the margin, not the indent
+        number.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM) - CHAR, WD_TAB_ALIGNMENT.RIGHT)
         _run(number, f"{doc.number}\t{SIGNER}", BODY_FONT, SANHAO)
         _run(number, doc.signer, NAME_FONT, SANHAO)
     else:
@@ -239,7 +240,7 @@ def _imprint(document, doc: Gongwen) -> None:
         paragraphs.append(paragraph)
     issued = document.add_paragraph()
     issued.paragraph_format.left_indent = issued.paragraph_format.right_indent = Pt(SIHAO)
-    issued.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM) - 2 * Pt(SIHAO), WD_TAB_ALIGNMENT.RIGHT)
+    issued.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM) - Pt(SIHAO), WD_TAB_ALIGNMENT.RIGHT)
     _run(issued, f"{doc.issued_by}\t{doc.issued_on}", BODY_FONT, SIHAO)
     paragraphs.append(issued)
     for paragraph in paragraphs[:-1]:
