@@ -74,6 +74,13 @@ class Issue:
     # The [confidence] settings and seed behind the rows' 待定 flags; {} in issues published
     # before tiers were judged, whose rows carry no flags and read as not provisional.
     confidence: dict = field(default_factory=dict)
+    # What the office adds to the draft before publishing (SPEC 5); "" in issues published
+    # before the draft had them, which render without those lines.
+    editor_note: str = ""  # 编者按/工作要求
+    signer: str = ""  # 签发人
+    report_to: str = ""  # 报送
+    copy_to: str = ""  # 抄送
+    correction_note: str = ""  # 更正说明
 
     @property
     def label(self) -> str:
@@ -406,6 +413,14 @@ def _confidence_sentence(issue: Issue, rules: Rules) -> str:
         else:
             text += f"{since}各镇街检查企业均不少于{minimum}家次。"
     return text
+
+
+def correction_statement(issue: Issue) -> str:
+    """The 更正说明 of a 更正: the office's words, or for a correction published before the draft
+    had them, which version this is; "" for a first version."""
+    if not issue.correction:
+        return ""
+    return issue.correction_note.strip() or f"本期为第{issue.number}期的更正版（第{issue.version}版），内容以本版为准。"
 
 
 def publication_note(issue: Issue) -> str:

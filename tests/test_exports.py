@@ -1,6 +1,6 @@
-"""Downloads of a published issue (SPEC 5), opened from real files the way Excel and Word
-users get them: XLSX sheet 排名, CSV with BOM, DOCX with shaded tier cells, the A4 print
-view, and the daily report template."""
+"""Downloads of a published issue (SPEC 5), opened from real files the way Excel, Word and PDF
+users get them: XLSX sheet 排名, CSV with BOM, DOCX and PDF in the GB/T 9704 公文 format, the
+A4 print view, and the daily report template."""
 
 from __future__ import annotations
 
@@ -8,26 +8,40 @@ import csv
 import io
 import json
 import shutil
+import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Mm
+from docx.shared import Mm, Pt
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from sanse.access import SYSTEM
 from sanse.bulletin import CONFIDENCE_KEYS, Issue, issue_from_json, issue_to_json, load_issue, publish_bulletin
 from sanse.cli import main
 from sanse.config import Town, read_towns
-from sanse.exports import export_issue, print_html, template_xlsx
+from sanse.config import ConfigError
+from sanse.exports import EXPORTS, export_issue, file_name, print_html, template_xlsx
+from sanse.exports.fonts import FontMissing
+from sanse.exports.table import neutralise
 from sanse.home import Home
 from pipelines.reports import HEADERS, parse_report
 
-HEADER = ["排名", "镇街", "检查企业数", "重大隐患数", "重大隐患发现率", "停产停业数", "停产停业率",
-          "立案数", "立案查处率", "综合得分", "等级", "名次变化"]
+SPEC_HEADER = ["排名", "镇街", "检查企业数", "重大隐患数", "重大隐患发现率", "停产停业数", "停产停业率",
+               "立案数", "立案查处率", "综合得分", "等级", "名次变化"]
+HEADER = SPEC_HEADER + ["待定", "约谈", "未报送"]
+DRAFT = {
+    "editor_note": "各镇街要对照排名查找差距，红色镇街三日内报送整改措施。",
+    "signer": "王建国",
+    "report_to": "市安委会主任、副主任。",
+    "copy_to": "各镇街安委办。",
+}
 FILLS = {"blue": "0070C0", "yellow": "FFC000", "red": "C00000"}
 WORDS = {"blue": "蓝", "yellow": "黄", "red": "红"}
 DAY = date(2026, 10, 12)
@@ -103,9 +117,12 @@ def thin_issue(thin_home: Home) -> Issue:
 
 @pytest.fixture(scope="module")
 def older_issue(thin_home: Home, tmp_path_factory) -> Issue:
-    """The same issue as a file published before tiers were judged: no [confidence], no flags."""
+    """The same issue as a file published before tiers were judged and before the draft had
+    编者按, 签发人, 报送, 抄送 or 更正说明: no [confidence], no flags, no draft fields."""
     data = json.loads(issue_to_json(load_issue(thin_home, THIN_DAY)))
     del data["confidence"]
+    for key in ("editor_note", "signer", "report_to", "copy_to", "correction_note"):
+        del data[key]
     data["ranking"] = [{k: v for k, v in row.items() if k not in CONFIDENCE_KEYS} for row in data["ranking"]]
     return issue_from_json(json.dumps(data, ensure_ascii=False))
 
@@ -126,15 +143,59 @@ def saved(tmp_path: Path, issue: Issue, fmt: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def drafted_issue(hostile_issue) -> Issue:
+    """A 更正 with everything the office adds to a draft."""
+    return replace(hostile_issue, correction_note="第1版的检查企业数有误，已更正。", **DRAFT)
+
+
+@pytest.fixture(scope="module")
+def demo_pdf(demo_issue) -> PdfReader:
+    return PdfReader(io.BytesIO(export_issue(demo_issue, "pdf")))
+
+
+@pytest.fixture(scope="module")
+def drafted_pdf(drafted_issue) -> PdfReader:
+    return PdfReader(io.BytesIO(export_issue(drafted_issue, "pdf")))
+
+
+def pdf_text(reader: PdfReader) -> str:
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def mm(length) -> float:
+    return round(length / Mm(1), 1)
+
+
+# ---------------------------------------------------------------- formats
+
+def test_every_format_is_in_one_registry_with_its_mime_type(demo_issue):
+    assert {fmt: spec.mime for fmt, spec in EXPORTS.items()} == {
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "csv": "text/csv",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "pdf": "application/pdf",
+        "html": "text/html",
+    }
+    assert file_name(demo_issue, "pdf") == "每日工作动态_第1期_2026-10-12.pdf"
+
+
+def test_unknown_format_is_refused(demo_issue):
+    with pytest.raises(ValueError, match="不支持的导出格式“odt”：可选 xlsx、csv、docx、pdf、html"):
+        export_issue(demo_issue, "odt")
+
+
 # ---------------------------------------------------------------- XLSX
 
-def test_xlsx_sheet_is_named_排名_with_the_issue_in_its_title_row(demo_issue, tmp_path):
+def test_xlsx_sheet_is_named_排名_with_the_issue_and_its_window_in_its_title_row(demo_issue, hostile_issue, tmp_path):
     book = load_workbook(saved(tmp_path, demo_issue, "xlsx"))
     assert book.sheetnames == ["排名"]
-    assert book["排名"]["A1"].value == "《每日工作动态》第1期 2026年10月12日 镇街排名"
+    assert book["排名"]["A1"].value == "《每日工作动态》第1期 2026年10月12日 镇街排名（数据口径：活动开展以来累计）"
+    daily = load_workbook(saved(tmp_path, hostile_issue, "xlsx"))["排名"]["A1"].value
+    assert daily.endswith("（数据口径：当日）")
 
 
-def test_xlsx_header_row_is_exactly_the_pinned_columns(demo_issue, tmp_path):
+def test_xlsx_header_row_is_the_pinned_columns_then_待定_约谈_未报送(demo_issue, tmp_path):
     sheet = load_workbook(saved(tmp_path, demo_issue, "xlsx"))["排名"]
     assert [c.value for c in sheet[2]] == HEADER
 
@@ -151,6 +212,17 @@ def test_xlsx_has_one_row_per_town_with_numbers_stored_as_numbers(demo_issue, tm
     assert first[4].value == pytest.approx(expected["major_hazard_rate"]) and 0 < first[4].value < 1
     assert (first[4].number_format, first[9].number_format) == ("0.00%", "0.00")
     assert first[9].value == pytest.approx(expected["score"])
+
+
+def test_xlsx_flags_say_是_or_否(demo_issue, tmp_path):
+    sheet = load_workbook(saved(tmp_path, demo_issue, "xlsx"))["排名"]
+    by_town = {r["town"]: r for r in demo_issue.ranking}
+    for row in town_rows(sheet):
+        town = by_town[row[1].value]
+        assert [c.value for c in row[12:15]] == [
+            "是" if town[key] else "否" for key in ("provisional", "red_alert", "not_reported")
+        ]
+    assert {row[13].value for row in town_rows(sheet)} == {"是", "否"}  # the demo has towns 约谈
 
 
 def test_xlsx_tier_cells_hold_the_word_filled_with_the_tier_colour(demo_issue, tmp_path):
@@ -176,7 +248,7 @@ def test_xlsx_keeps_hostile_town_names_as_plain_text(hostile_issue, tmp_path):
     sheet = load_workbook(saved(tmp_path, hostile_issue, "xlsx"))["排名"]
     names = [row[1] for row in sheet.iter_rows(min_row=3)]
     assert {c.value for c in names} == {'=HYPERLINK("x")', "+1", "<b>粗</b>镇", "@SUM(A1)"}
-    assert all(c.data_type == "s" for c in names)
+    assert all(c.data_type == "s" for row in sheet.iter_rows(min_row=3) for c in row if isinstance(c.value, str))
 
 
 # ---------------------------------------------------------------- CSV
@@ -191,6 +263,7 @@ def test_csv_is_utf8_with_bom_and_the_same_columns(demo_issue, tmp_path):
     assert len(towns) == 23
     assert sorted(r[1] for r in towns) == sorted(t["town"] for t in demo_issue.ranking)
     assert {r[10] for r in towns} == {"蓝", "黄", "红"}
+    assert {r[13] for r in towns} == {"是", "否"} and {r[14] for r in towns} == {"否"}
 
 
 def test_csv_numbers_stay_numbers_with_rates_as_fractions(demo_issue, tmp_path):
@@ -208,45 +281,183 @@ def test_csv_neutralises_cells_that_start_a_formula(hostile_issue, tmp_path):
     assert changes["'+1"] == "0" and changes["<b>粗</b>镇"] == "-2"  # numbers are not text
 
 
-# ---------------------------------------------------------------- DOCX
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@A1", "\tx", "\rx"])
+def test_text_that_a_spreadsheet_would_run_is_neutralised(text):
+    assert neutralise(text) == "'" + text
+    assert neutralise("镇" + text) == "镇" + text
+
+
+# ---------------------------------------------------------------- DOCX (GB/T 9704-2012)
 
 def docx_tier_fill(cell) -> str | None:
     shading = cell._tc.tcPr.find(qn("w:shd")) if cell._tc.tcPr is not None else None
     return None if shading is None else shading.get(qn("w:fill"))
 
 
-def test_docx_has_title_issue_number_office_and_the_bulletin_text(demo_issue, tmp_path):
-    document = Document(str(saved(tmp_path, demo_issue, "docx")))
-    text = [p.text for p in document.paragraphs]
-    assert text[:3] == ["《每日工作动态》", "第1期", "示范市安委办　　2026年10月12日"]
+def east_asian(run) -> str:
+    return run._element.rPr.rFonts.get(qn("w:eastAsia"))
+
+
+@pytest.fixture(scope="module")
+def demo_docx(demo_issue):
+    return Document(io.BytesIO(export_issue(demo_issue, "docx")))
+
+
+def test_docx_is_portrait_a4_with_the_156_by_225_mm_type_area(demo_docx):
+    section = demo_docx.sections[0]
+    assert section.orientation == WD_ORIENT.PORTRAIT
+    assert (mm(section.page_width), mm(section.page_height)) == (210, 297)
+    margins = [mm(section.top_margin), mm(section.bottom_margin), mm(section.left_margin), mm(section.right_margin)]
+    assert margins == [37, 35, 28, 26]
+    assert mm(section.page_width - section.left_margin - section.right_margin) == 156
+    assert mm(section.page_height - section.top_margin - section.bottom_margin) == 225
+
+
+def test_docx_has_the_red_masthead_number_office_title_and_the_bulletin_text(demo_docx):
+    text = [p.text for p in demo_docx.paragraphs]
+    assert text[:4] == ["每日工作动态", "第1期", "示范市安委办\t2026年10月12日", "2026年10月12日各镇街三色晾晒情况"]
+    assert demo_docx.paragraphs[0].runs[0].font.color.rgb == (0xC0, 0x00, 0x00)
+    assert demo_docx.paragraphs[2]._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom")).get(qn("w:color")) == "C00000"
     assert any(t.startswith("2026年10月12日，23个镇街中有") for t in text)
     assert any("整改率" in t for t in text)
 
 
-def test_docx_table_has_the_columns_and_shaded_tier_cells(demo_issue, tmp_path):
-    document = Document(str(saved(tmp_path, demo_issue, "docx")))
-    (table,) = document.tables
-    assert [c.text for c in table.rows[0].cells] == HEADER
-    assert len(table.rows) == 1 + 23
-    by_town = {r["town"]: r["tier"] for r in demo_issue.ranking}
-    for row in table.rows[1:]:
-        tier = by_town[row.cells[1].text]
-        assert row.cells[10].text.rstrip("*") == WORDS[tier]
-        assert docx_tier_fill(row.cells[10]) == FILLS[tier]
+def test_docx_title_is_小标宋_二号_and_the_body_仿宋_GB2312_三号(demo_docx):
+    title = demo_docx.paragraphs[3].runs[0]
+    assert (east_asian(title), title.font.size) == ("方正小标宋简体", Pt(22))
+    body = next(p for p in demo_docx.paragraphs if p.text.startswith("2026年10月12日，")).runs[0]
+    assert (east_asian(body), body.font.size) == ("仿宋_GB2312", Pt(16))
+    normal = demo_docx.styles["Normal"]
+    assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+
+
+def test_docx_table_fits_the_type_area_with_fixed_widths(demo_docx):
+    (table,) = demo_docx.tables
+    widths = [int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert len(widths) == 12
+    assert sum(widths) <= Mm(156).twips
+    assert table._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+    for row in table.rows[2:]:
+        assert [round(c.width.twips) for c in row.cells] == widths
+
+
+def test_docx_table_headings_repeat_on_every_page_and_say_累计_and_当日(demo_docx):
+    (table,) = demo_docx.tables
+    first, second = table.rows[0], table.rows[1]
+    assert all(row._tr.trPr.find(qn("w:tblHeader")) is not None for row in (first, second))
+    assert not any(row._tr.trPr.find(qn("w:tblHeader")) is not None for row in table.rows[2:])
+    headings = [c.text for c in first.cells]
+    assert headings[:2] == ["排名", "镇街"] and headings[2:6] == ["活动开展以来累计"] * 4
+    assert headings[6:] == ["综合\n得分", "等级", "名次\n变化", "待定", "约谈", "当日\n未报送"]
+    assert [c.text for c in second.cells][2:6] == ["检查\n企业数", "重大隐患\n发现率", "停产\n停业率", "立案\n查处率"]
+    assert east_asian(first.cells[0].paragraphs[0].runs[0]) == "黑体"
+
+
+def test_docx_table_headings_say_当日_under_a_daily_window(hostile_issue):
+    document = Document(io.BytesIO(export_issue(hostile_issue, "docx")))
+    assert [c.text for c in document.tables[0].rows[0].cells][2:6] == ["当日"] * 4
+
+
+def test_headings_say_近7日累计_under_a_rolling_window(demo_issue, tmp_path):
+    rolling = replace(demo_issue, rules=demo_issue.rules.replace('window = "cumulative"', 'window = "rolling_7d"'))
+    document = Document(io.BytesIO(export_issue(rolling, "docx")))
+    assert [c.text for c in document.tables[0].rows[0].cells][2:6] == ["近7日累计"] * 4
+    assert '<th colspan="4">近7日累计</th>' in print_html(rolling)
+    assert load_workbook(saved(tmp_path, rolling, "xlsx"))["排名"]["A1"].value.endswith("（数据口径：近7日累计）")
+
+
+def test_peer_groups_are_headed_in_the_公文_tables(demo_issue):
+    rows = tuple({**r, "group": "城区" if r["town"].endswith("街道") else "乡镇"} for r in demo_issue.ranking)
+    grouped = replace(demo_issue, ranking=rows)
+    table = Document(io.BytesIO(export_issue(grouped, "docx"))).tables[0]
+    group_rows = [row.cells[0].text for row in table.rows[2:] if row.cells[0].text.startswith("分组：")]
+    assert group_rows == ["分组：乡镇", "分组：城区"]
+    assert len(table.rows) == 2 + 2 + 23
+    assert print_html(grouped).count('<th class="group" colspan="12">分组：') == 2
+
+
+def test_docx_table_has_one_row_per_town_with_shaded_tier_cells_and_flags(demo_docx, demo_issue):
+    (table,) = demo_docx.tables
+    assert len(table.rows) == 2 + 23
+    by_town = {r["town"]: r for r in demo_issue.ranking}
+    for row in table.rows[2:]:
+        town = by_town[row.cells[1].text]
+        assert row.cells[7].text == WORDS[town["tier"]]
+        assert docx_tier_fill(row.cells[7]) == FILLS[town["tier"]]
         assert docx_tier_fill(row.cells[1]) is None
+        assert row.cells[10].text == ("是" if town["red_alert"] else "")
+        assert row._tr.trPr.find(qn("w:cantSplit")) is not None
+        assert east_asian(row.cells[1].paragraphs[0].runs[0]) == "仿宋_GB2312"
 
 
-def test_docx_is_a4_with_an_east_asian_font(demo_issue, tmp_path):
-    document = Document(str(saved(tmp_path, demo_issue, "docx")))
-    section = document.sections[0]
-    assert {round(section.page_width / Mm(1)), round(section.page_height / Mm(1))} == {210, 297}
-    fonts = document.paragraphs[0].runs[0]._element.rPr.rFonts
-    assert fonts.get(qn("w:eastAsia")) == "宋体"
+def test_docx_page_numbers_are_a_page_field_between_dashes_odd_right_even_left(demo_docx):
+    section = demo_docx.sections[0]
+    assert demo_docx.settings.odd_and_even_pages_header_footer
+    for footer, alignment in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+        (paragraph,) = footer.paragraphs
+        assert paragraph.alignment == alignment
+        assert paragraph.text == "— 1 —"
+        assert [t.text for t in paragraph._p.iter(qn("w:instrText"))] == [" PAGE "]
+        assert {east_asian(run) for run in paragraph.runs} == {"宋体"} and paragraph.runs[0].font.size == Pt(14)
 
 
 def test_docx_of_a_correction_says_更正(hostile_issue, tmp_path):
     document = Document(str(saved(tmp_path, hostile_issue, "docx")))
     assert document.paragraphs[1].text == "第1期（更正）"
+    assert document.paragraphs[3].text == "更正说明：本期为第1期的更正版（第2版），内容以本版为准。"
+
+
+def test_docx_carries_what_the_office_added_where_a_公文_has_it(drafted_issue):
+    document = Document(io.BytesIO(export_issue(drafted_issue, "docx")))
+    text = [p.text for p in document.paragraphs]
+    assert text[1] == "第1期（更正）\t签发人：王建国"
+    assert text[3] == "更正说明：第1版的检查企业数有误，已更正。"
+    assert text[4].endswith("三色晾晒情况")
+    assert text[5] == "编者按：各镇街要对照排名查找差距，红色镇街三日内报送整改措施。"
+    assert text[-3:-1] == ["报送：市安委会主任、副主任。", "抄送：各镇街安委办。"]
+    assert text[-1].startswith("市安委办\t") and text[-1].endswith("印发")
+
+
+# ---------------------------------------------------------------- PDF
+
+def test_pdf_is_a4_with_embedded_fonts_whose_text_extracts(demo_pdf, demo_issue):
+    assert len(demo_pdf.pages) == 4  # the text, its close, the ranking on a page of its own, the 版记
+    assert all((round(p.mediabox.width), round(p.mediabox.height)) == (595, 842) for p in demo_pdf.pages)
+    text = pdf_text(demo_pdf)
+    assert "第1期" in text and "每日工作动态" in text
+    assert all(row["town"] in text for row in demo_issue.ranking)
+    assert "活动开展以来累计" in text and "— 1 —" in text
+    fonts = [font.get_object() for page in demo_pdf.pages for font in page["/Resources"]["/Font"].values()]
+    descriptors = [font["/DescendantFonts"][0].get_object()["/FontDescriptor"] for font in fonts]
+    assert descriptors and all("/FontFile2" in d or "/FontFile3" in d for d in descriptors)
+
+
+def test_pdf_table_past_one_page_repeats_its_headings(demo_issue):
+    rows = tuple({**r, "code": f"{r['code']}{n}", "town": f"{r['town']}{n}"} for r in demo_issue.ranking for n in (1, 2, 3))
+    reader = PdfReader(io.BytesIO(export_issue(replace(demo_issue, ranking=rows), "pdf")))
+    table_pages = [page.extract_text() for page in reader.pages if "排名 镇街" in page.extract_text()]
+    assert len(table_pages) == 3
+    assert all("活动开展以来累计" in text and "未报送" in text for text in table_pages)
+
+
+def test_pdf_keeps_numbers_and_punctuation_whole_across_lines(demo_pdf):
+    lines = pdf_text(demo_pdf).splitlines()
+    assert not any(line.startswith(("，", "。", "、", "；", "）", "%")) for line in lines)
+
+
+def test_pdf_carries_what_the_office_added(drafted_pdf):
+    text = pdf_text(drafted_pdf)
+    for line in ("签发人：王建国", "更正说明：第1版的检查企业数有误，已更正。", "编者按：各镇街要对照排名查找差距",
+                 "报送：市安委会主任、副主任。", "抄送：各镇街安委办。", "第1期（更正）"):
+        assert line in text
+    assert text.index("更正说明") < text.index("三色晾晒情况") < text.index("编者按") < text.index("抄送")
+
+
+def test_pdf_without_its_font_package_says_what_to_install(demo_issue, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pylopdf_fonts_zh_cn", None)
+    with pytest.raises(FontMissing, match="pip install pylopdf-fonts-zh-cn") as raised:
+        export_issue(demo_issue, "pdf")
+    assert isinstance(raised.value, ConfigError)  # the command line reports it as bad input, not a traceback
 
 
 # ---------------------------------------------------------------- 待定 tiers
@@ -260,6 +471,7 @@ def test_xlsx_provisional_tier_keeps_the_bare_word_and_fill_and_carries_a_commen
     assert "待定" in blue.comment.text and "低于50%" in blue.comment.text
     assert [t for t, cell in tiers.items() if cell.comment] == ["橙园镇"]
     assert tiers["麦浪镇"].value == "红"
+    assert {row[1].value: row[12].value for row in town_rows(sheet)}["橙园镇"] == "是"
 
 
 def test_xlsx_and_csv_keep_one_row_per_town_when_a_tier_is_provisional(thin_issue, tmp_path):
@@ -267,26 +479,26 @@ def test_xlsx_and_csv_keep_one_row_per_town_when_a_tier_is_provisional(thin_issu
     assert sheet.max_row == 2 + 5
     rows = list(csv.reader(io.StringIO(saved(tmp_path, thin_issue, "csv").read_bytes().decode("utf-8-sig"))))
     assert rows[0] == HEADER and all(len(r) == len(HEADER) for r in rows)
-    assert [(r[1], r[10]) for r in rows[1:]] == [
-        ("橙园镇", "蓝"), ("鹤汀乡", "黄"), ("柳岸街道", "黄"), ("石桥镇", "黄"), ("麦浪镇", "红"),
+    assert [(r[1], r[10], r[12]) for r in rows[1:]] == [
+        ("橙园镇", "蓝", "是"), ("鹤汀乡", "黄", "否"), ("柳岸街道", "黄", "否"), ("石桥镇", "黄", "否"), ("麦浪镇", "红", "否"),
     ]
 
 
 def test_docx_marks_the_provisional_tier_and_explains_it(thin_issue, tmp_path):
     document = Document(str(saved(tmp_path, thin_issue, "docx")))
     (table,) = document.tables
-    tiers = {row.cells[1].text: row.cells[10] for row in table.rows[1:]}
-    assert tiers["橙园镇"].text == "蓝*" and docx_tier_fill(tiers["橙园镇"]) == FILLS["blue"]
-    assert tiers["麦浪镇"].text == "红"
+    rows = {row.cells[1].text: row.cells for row in table.rows[2:]}
+    assert rows["橙园镇"][7].text == "蓝" and docx_tier_fill(rows["橙园镇"][7]) == FILLS["blue"]
+    assert rows["橙园镇"][9].text == "是" and rows["麦浪镇"][9].text == ""
     text = [p.text for p in document.paragraphs]
     assert "按统计可信度分析，当日有1个等级为“待定”（数据不足以确定）：橙园镇（蓝）。" in text
-    assert any(t.startswith("注：带*的等级为“待定”，共1个：橙园镇（蓝）。") for t in text)
+    assert any(t.startswith("注：“待定”栏为“是”的等级共1个：橙园镇（蓝）。") for t in text)
 
 
 def test_print_view_marks_the_provisional_tier_and_explains_it(thin_issue):
     page = print_html(thin_issue)
-    assert 'style="background:#0070C0;color:#FFFFFF">蓝*</td>' in page
-    assert '<p class="footnote">注：带*的等级为“待定”，共1个：橙园镇（蓝）。' in page
+    assert 'style="background:#0070C0;color:#FFFFFF">蓝</td>' in page
+    assert '<p class="footnote">注：“待定”栏为“是”的等级共1个：橙园镇（蓝）。' in page
 
 
 def test_note_names_small_sample_towns_when_the_rule_is_on(thin_issue):
@@ -296,32 +508,53 @@ def test_note_names_small_sample_towns_when_the_rule_is_on(thin_issue):
     assert "样本不足" not in print_html(thin_issue)
 
 
-def test_issue_published_before_tiers_were_judged_exports_as_before(older_issue, tmp_path):
+def test_issue_published_before_tiers_and_drafts_exports_in_every_format(older_issue, tmp_path):
+    assert (older_issue.editor_note, older_issue.signer, older_issue.correction_note) == ("", "", "")
     sheet = load_workbook(saved(tmp_path, older_issue, "xlsx"))["排名"]
     assert sheet.max_row == 2 + 5
     assert [row[10].value for row in town_rows(sheet)] == ["蓝", "黄", "黄", "黄", "红"]
+    assert [row[12].value for row in town_rows(sheet)] == [None] * 5  # never judged: neither 是 nor 否
     assert not any(row[10].comment for row in town_rows(sheet))
     rows = list(csv.reader(io.StringIO(saved(tmp_path, older_issue, "csv").read_bytes().decode("utf-8-sig"))))
-    assert len(rows) == 1 + 5
+    assert len(rows) == 1 + 5 and [r[12] for r in rows[1:]] == [""] * 5
     document = Document(str(saved(tmp_path, older_issue, "docx")))
-    assert [row.cells[10].text for row in document.tables[0].rows[1:]] == ["蓝", "黄", "黄", "黄", "红"]
-    assert not any(p.text.startswith("注：") or "统计可信度" in p.text for p in document.paragraphs)
-    assert "footnote\">" not in print_html(older_issue) and "蓝*" not in print_html(older_issue)
+    assert [row.cells[7].text for row in document.tables[0].rows[2:]] == ["蓝", "黄", "黄", "黄", "红"]
+    assert not any(p.text.startswith(("注：", "签发人", "编者按", "报送", "抄送")) or "统计可信度" in p.text
+                   for p in document.paragraphs)
+    assert "footnote\">" not in print_html(older_issue) and "编者按" not in print_html(older_issue)
+    assert "橙园镇" in pdf_text(PdfReader(saved(tmp_path, older_issue, "pdf")))
 
 
 # ---------------------------------------------------------------- print view
 
-def test_print_view_is_an_a4_page_with_the_table_kept_on_one_page(demo_issue):
+def test_print_view_is_a4_in_the_公文_type_area_and_numbers_its_pages(demo_issue):
     page = print_html(demo_issue)
-    assert "@page { size: A4" in page
-    assert "break-inside: avoid" in page
-    assert page.count("<tr>") == 1 + 23
+    assert "@page { size: A4 portrait; margin: 37mm 26mm 35mm 28mm; }" in page
+    assert 'content: "— " counter(page) " —"' in page
+    assert "body { font: 16pt/28.95pt" in page
+
+
+def test_print_view_keeps_23_towns_on_one_page_and_repeats_headings_past_it(demo_issue):
+    page = print_html(demo_issue)
+    assert "section.ranking { break-before: page; break-inside: avoid; }" in page
+    assert "thead { display: table-header-group; }" in page
+    assert "tr { break-inside: avoid; page-break-inside: avoid; }" in page
+    assert page.count("<tr>") == 2 + 23
+    assert '<th colspan="4">活动开展以来累计</th>' in page and "<th rowspan=\"2\">当日<br>未报送</th>" in page
     assert 'style="background:#C00000;color:#FFFFFF">红</td>' in page
 
 
-def test_print_view_escapes_town_names(hostile_issue):
-    page = print_html(hostile_issue)
-    assert "<b>粗</b>" not in page
+def test_print_view_carries_what_the_office_added(drafted_issue):
+    page = print_html(drafted_issue)
+    for part in ('签发人：<span class="name">王建国</span>', '<span class="label">更正说明：</span>第1版的检查企业数有误',
+                 '<span class="label">编者按：</span>', "<p>报送：市安委会主任、副主任。</p>", "<p>抄送：各镇街安委办。</p>"):
+        assert part in page
+    assert page.index("更正说明") < page.index("<h1>") < page.index("编者按") < page.index("抄送")
+
+
+def test_print_view_escapes_town_names_and_office_text(hostile_issue):
+    page = print_html(replace(hostile_issue, editor_note="<script>x</script>"))
+    assert "<b>粗</b>" not in page and "<script>" not in page
     assert "&lt;b&gt;粗&lt;/b&gt;镇" in page
 
 
@@ -349,11 +582,6 @@ def test_filled_template_imports_cleanly(demo_home_readonly, tmp_path):
     assert report.ok, report.errors
     assert len(report.rows) == 23
     assert set(report.rows["date"]) == {date(2026, 10, 31)}
-
-
-def test_unknown_format_is_refused(demo_issue):
-    with pytest.raises(ValueError, match="不支持的导出格式"):
-        export_issue(demo_issue, "pdf")
 
 
 # ---------------------------------------------------------------- command line

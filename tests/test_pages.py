@@ -4,6 +4,7 @@ is on screen matches the ranking in the warehouse."""
 from __future__ import annotations
 
 import shutil
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from sanse.accounts import add_user, disable_user
 from sanse.bulletin import publish_bulletin
 from sanse.config import Rules, read_settings, write_settings
 from sanse.demo import DEMO_START
+from sanse.exports import EXPORTS
 from sanse.home import Home
 from sanse.warehouse import Warehouse
 
@@ -149,7 +151,15 @@ def test_reader_sees_a_published_issue_without_the_publish_button(home):
     assert any("第1期" in h.value for h in at.header)
     assert not [b for b in at.button if b.key == "bulletin.publish"]
     keys = {b.proto.id for b in at.get("download_button")}
-    assert len(keys) == 4
+    assert len(keys) == len(EXPORTS)
+
+
+def test_bulletin_page_says_why_the_pdf_cannot_be_had_without_its_fonts(home, monkeypatch):
+    publish_bulletin(home, LAST_DAY, by=SYSTEM)
+    monkeypatch.setitem(sys.modules, "pylopdf_fonts_zh_cn", None)
+    at = open_page("bulletin", None)
+    assert len(at.get("download_button")) == len(EXPORTS) - 1
+    assert "PDF 暂不能下载：生成 PDF 需要中文字体包 pylopdf-fonts-zh-cn" in text_of(at)
 
 
 def test_rules_page_shows_the_rules_in_force(home):

@@ -1,23 +1,19 @@
-"""每日工作动态: pick a published issue, read it, download it (XLSX, CSV, Word, A4 print view);
-admins publish the chosen day, or a correction of it."""
+"""每日工作动态: pick a published issue, read it, download it (XLSX, CSV, Word, PDF, A4 print
+view); admins publish the chosen day, or a correction of it."""
+
+from functools import partial
 
 import streamlit as st
 
 from sanse.access import Forbidden
 from sanse.bulletin import BulletinError, bulletin_paragraphs, publication_note, publish_bulletin
-from sanse.exports import file_name
+from sanse.exports import EXPORTS, file_name, unavailable
 from ui import data
 from ui.session import chosen_day, format_day, t, viewer
 from ui.tables import column_config, ranking_view
 from ui.tiers import style_tiers
 
 RESULT = "bulletin.result"
-MIME = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "html": "text/html",
-}
 
 home = data.home()
 day = chosen_day()
@@ -73,10 +69,14 @@ st.dataframe(
 )
 
 st.subheader(t("bulletin.download"))
-for col, fmt in zip(st.columns(4), ("xlsx", "csv", "docx", "html")):
+for col, (fmt, export) in zip(st.columns(len(EXPORTS)), EXPORTS.items()):
+    if reason := unavailable(fmt):
+        col.caption(t("export.unavailable", format=t(export.label), reason=reason))
+        continue
     col.download_button(
-        t("bulletin.print") if fmt == "html" else fmt.upper(),
-        data=data.issue_download(issue.day, issue.version, fmt),
-        file_name=file_name(issue, fmt), mime=MIME[fmt], on_click="ignore",
+        t(export.label),
+        # made when clicked, not on every visit: a PDF takes a second to set
+        data=partial(data.issue_download, issue.day, issue.version, fmt),
+        file_name=file_name(issue, fmt), mime=export.mime, on_click="ignore",
         key=f"bulletin.download.{fmt}", width="stretch",
     )

@@ -1,0 +1,256 @@
+"""The bulletin as a PDF laid out like the Word file and the print view (GB/T 9704-2012), its
+fonts embedded so it prints and reads the same on any machine."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from fpdf import FPDF, FontFace
+from fpdf.enums import TableCellFillMode, TextMode, WrapMode
+from uniseg.linebreak import line_break_units
+
+from sanse.bulletin import Issue
+from sanse.exports.fonts import font_files, truetype_subset
+from sanse.exports.gongwen import (
+    BOTTOM_MM, CELL_PADDING_MM, CORRECTION, COPY_TO, EDITOR_NOTE, ERHAO, GROUP, LEFT_MM, LINE_PITCH_PT,
+    MASTHEAD_PT, PAGE_DASH, RED, REPORT_TO, RIGHT_MM, SANHAO, SIGNER, SIHAO, TABLE_COLUMNS,
+    TABLE_LINE_PT, TEXT_WIDTH_MM, TOP_MM, WINDOW_SPAN, WUHAO, XIAOSI, Gongwen, TableCell, all_text,
+    gongwen,
+)
+from sanse.tiers import TIER_COLOURS, TIER_TEXT_COLOURS
+
+SERIF, SANS = "serif", "sans"  # Noto Serif SC stands in for 小标宋, 仿宋 and 宋体; Noto Sans SC for 黑体
+MM_PER_PT = 25.4 / 72
+LINE_MM = LINE_PITCH_PT * MM_PER_PT
+CHAR_MM = SANHAO * MM_PER_PT  # one character of body text: the unit of indents in 9704
+
+
+def issue_pdf(issue: Issue) -> bytes:
+    doc = gongwen(issue)
+    serif, sans = font_files()
+    text = all_text(doc)
+    with tempfile.TemporaryDirectory(prefix="sanse-pdf-") as folder:
+        # fpdf2 reads fonts from files; these are cut to this document's characters
+        serif_file, sans_file = Path(folder) / "serif.ttf", Path(folder) / "sans.ttf"
+        serif_file.write_bytes(truetype_subset(serif, text))
+        sans_file.write_bytes(truetype_subset(sans, text))
+        pdf = _Bulletin(doc)
+        pdf.add_font(SERIF, "", serif_file)
+        pdf.add_font(SANS, "", sans_file)
+        _write(pdf, doc)
+        return bytes(pdf.output())
+
+
+class _Bulletin(FPDF):
+    def __init__(self, doc: Gongwen) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.set_margins(LEFT_MM, TOP_MM, RIGHT_MM)
+        self.set_auto_page_break(True, margin=BOTTOM_MM)
+        self.set_title(f"{doc.masthead} {doc.number} {doc.day}")
+        self.set_author(doc.office)
+        self.set_creator("三色晾晒")
+        self.set_lang("zh-CN")
+
+    def footer(self) -> None:
+        """— 1 —, 四号, its top 7 mm under the 版心; odd pages right, even left, one character in."""
+        self.set_y(-(BOTTOM_MM - 7))
+        self.set_font(SERIF, size=SIHAO)
+        self.set_text_color(0)
+        indent = SIHAO * MM_PER_PT
+        text = f"{PAGE_DASH} {self.page_no()} {PAGE_DASH}"
+        if self.page_no() % 2:
+            self.set_x(LEFT_MM)
+            self.cell(TEXT_WIDTH_MM - indent, SIHAO * MM_PER_PT, text, align="R")
+        else:
+            self.set_x(LEFT_MM + indent)
+            self.cell(TEXT_WIDTH_MM - indent, SIHAO * MM_PER_PT, text, align="L")
+
+
+def _write(pdf: _Bulletin, doc: Gongwen) -> None:
+    pdf.add_page()
+    pdf.set_text_color(f"#{RED}")
+    pdf.set_font(SERIF, size=MASTHEAD_PT)
+    pdf.set_char_spacing(4)
+    with _heavy(pdf, MASTHEAD_PT):
+        pdf.cell(0, MASTHEAD_PT * MM_PER_PT * 1.3, doc.masthead, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_char_spacing(0)
+    pdf.ln(SANHAO * MM_PER_PT)
+    pdf.set_text_color(0)
+    pdf.set_font(SERIF, size=SANHAO)
+    if doc.signer:  # 9704 7.2.4: the number one character in from the left, the signer from the right
+        _both_ends(pdf, doc.number, f"{SIGNER}{doc.signer}", CHAR_MM)
+    else:
+        pdf.cell(0, LINE_MM, doc.number, align="C", new_x="LMARGIN", new_y="NEXT")
+    _both_ends(pdf, doc.office, doc.day, 0)
+    _rule(pdf, f"#{RED}", 0.5)  # the red rule under the masthead
+    pdf.ln(2)
+
+    if doc.correction:
+        pdf.ln(LINE_MM / 2)
+        _flow(pdf, doc.correction, label=CORRECTION)
+    pdf.ln(LINE_MM / 2)
+    with _heavy(pdf, ERHAO):
+        _flow(pdf, doc.title, size=ERHAO, indent=0, align="C")
+    pdf.ln(LINE_MM / 2)
+    if doc.editor_note:
+        _flow(pdf, doc.editor_note, label=EDITOR_NOTE)
+    for text in doc.paragraphs:
+        _flow(pdf, text)
+
+    pdf.add_page()  # the ranking on a page of its own, as printed
+    pdf.set_font(SANS, size=SIHAO)
+    pdf.cell(0, LINE_MM, doc.table_title, align="C", new_x="LMARGIN", new_y="NEXT")
+    _table(pdf, doc)
+    pdf.ln(2)
+    if doc.footnote:
+        _flow(pdf, doc.footnote, size=XIAOSI, line_mm=XIAOSI * 1.5 * MM_PER_PT, indent=0)
+    pdf.set_font(SERIF, size=WUHAO)
+    pdf.cell(0, XIAOSI * 1.5 * MM_PER_PT, doc.publication, align="R", new_x="LMARGIN", new_y="NEXT")
+    _imprint(pdf, doc)
+
+
+def _heavy(pdf: FPDF, size: float):
+    """小标宋 is a heavy Song face; the one weight of Noto Serif SC is thickened with an outline."""
+    return pdf.local_context(text_mode=TextMode.FILL_STROKE, line_width=size * 0.025 * MM_PER_PT,
+                             draw_color=pdf.text_color)
+
+
+def _both_ends(pdf: FPDF, left: str, right: str, indent: float, height: float = LINE_MM) -> None:
+    y = pdf.get_y()
+    pdf.set_x(LEFT_MM + indent)
+    pdf.cell(TEXT_WIDTH_MM - 2 * indent, height, left)
+    pdf.set_xy(LEFT_MM + indent, y)
+    pdf.cell(TEXT_WIDTH_MM - 2 * indent, height, right, align="R", new_x="LMARGIN", new_y="NEXT")
+
+
+def _rule(pdf: FPDF, colour: str, width: float) -> None:
+    with pdf.local_context(draw_color=colour, line_width=width):
+        pdf.line(LEFT_MM, pdf.get_y(), LEFT_MM + TEXT_WIDTH_MM, pdf.get_y())
+
+
+def _flow(pdf: FPDF, text: str, *, size: float = SANHAO, line_mm: float = LINE_MM, indent: float = 2 * CHAR_MM,
+          label: str = "", align: str = "J", left: float = LEFT_MM, width: float = TEXT_WIDTH_MM) -> None:
+    """Chinese paragraphs set line by line, each line of the text its own paragraph: the first
+    line indented and opening with a 黑体 label if any; lines but the last justified."""
+    for number, paragraph in enumerate(text.split("\n")):
+        pdf.set_font(SANS, size=size)
+        lead = indent + pdf.get_string_width(label if number == 0 else "")
+        pdf.set_font(SERIF, size=size)
+        lines = _lines(pdf, paragraph, width - lead, width)
+        for index, units in enumerate(lines):
+            if pdf.will_page_break(line_mm):
+                pdf.add_page()
+            x, y = left, pdf.get_y()
+            if index == 0:
+                x += indent
+                if label and number == 0:
+                    pdf.set_font(SANS, size=size)
+                    pdf.set_xy(x, y)
+                    pdf.cell(lead - indent, line_mm, label)
+                    pdf.set_font(SERIF, size=size)
+                    x = left + lead
+            room = left + width - x
+            line = "".join(units)
+            if align == "C":
+                pdf.set_xy(x, y)
+                pdf.cell(room, line_mm, line, align="C")
+            else:
+                gap = _gap(pdf, units, room) if align == "J" and index < len(lines) - 1 else 0
+                for unit in units:
+                    pdf.set_xy(x, y)
+                    pdf.cell(pdf.get_string_width(unit), line_mm, unit)
+                    x += pdf.get_string_width(unit) + gap
+            pdf.set_xy(left, y + line_mm)
+
+
+def _lines(pdf: FPDF, text: str, first: float, width: float) -> list[list[str]]:
+    """`text` broken where Unicode line breaking (UAX #14, by uniseg) allows: never before
+    "，" or "）", never inside "80.0%" or a number; the first line `first` wide. Each line is
+    the list of its unbreakable units."""
+    units = []
+    for unit in line_break_units(text):
+        units.extend([unit] if pdf.get_string_width(unit) <= width else list(unit))  # a run longer than a line
+    lines, line, room = [], [], first
+    for unit in units:
+        if line and pdf.get_string_width("".join(line) + unit.rstrip()) > room:
+            lines.append(line)
+            line, room = [], width
+        line.append(unit)
+    lines.append(line)
+    return [[*line[:-1], line[-1].rstrip()] for line in lines]
+
+
+def _gap(pdf: FPDF, units: list[str], room: float) -> float:
+    """The space between units that fills the line to `room`, so a number or "80.0%" is never
+    spread apart; none past 0.08 of a character, where text extraction (pdftotext, pypdf)
+    starts to read a gap as a space: such a line stays ragged, as a copied text stays whole."""
+    if len(units) < 2:
+        return 0
+    gap = (room - pdf.get_string_width("".join(units))) / (len(units) - 1)
+    return gap if 0 < gap < pdf.font_size * 0.08 else 0
+
+
+def _table(pdf: FPDF, doc: Gongwen) -> None:
+    """Both heading rows repeat on every page; a row never splits."""
+    start, span = WINDOW_SPAN
+    headings = FontFace(family=SANS, emphasis="", size_pt=WUHAO, fill_color=None)
+    pdf.set_font(SERIF, size=WUHAO)
+    with pdf.local_context(line_width=0.2), pdf.table(
+        col_widths=[c.width_mm for c in TABLE_COLUMNS],
+        width=sum(c.width_mm for c in TABLE_COLUMNS),
+        align="CENTER",
+        line_height=TABLE_LINE_PT * MM_PER_PT,
+        padding=(0.6, CELL_PADDING_MM),
+        v_align="MIDDLE",
+        text_align="CENTER",
+        num_heading_rows=2,
+        headings_style=headings,
+        cell_fill_mode=TableCellFillMode.NONE,
+        wrapmode=WrapMode.CHAR,
+    ) as table:
+        first = table.row()
+        for index, spec in enumerate(TABLE_COLUMNS):
+            if not spec.in_window:
+                first.cell(spec.heading, rowspan=2)
+            elif index == start:
+                first.cell(doc.window, colspan=span)
+        second = table.row()
+        for spec in TABLE_COLUMNS:
+            if spec.in_window:
+                second.cell(spec.heading)
+        for group in doc.groups:
+            if group.name:
+                table.row().cell(f"{GROUP}{group.name}", colspan=len(TABLE_COLUMNS), align="LEFT",
+                                 style=FontFace(family=SANS, size_pt=WUHAO))
+            for cells in group.rows:
+                row = table.row()
+                for cell in cells:
+                    row.cell(cell.text, align="LEFT" if cell.align == "left" else "CENTER", style=_tier_style(cell))
+
+
+def _tier_style(cell: TableCell) -> FontFace | None:
+    if cell.tier not in TIER_COLOURS:
+        return None
+    return FontFace(fill_color=TIER_COLOURS[cell.tier], color=TIER_TEXT_COLOURS[cell.tier])
+
+
+def _imprint(pdf: FPDF, doc: Gongwen) -> None:
+    """The 版记 (9704 7.4): 报送 and 抄送 lines and the 印发 line between rules, the first and
+    last rules heavier; kept together on one page."""
+    lines = [(label, text) for label, text in ((REPORT_TO, doc.report_to), (COPY_TO, doc.copy_to)) if text]
+    height = SIHAO * MM_PER_PT * 2
+    indent = SIHAO * MM_PER_PT  # 9704: one character in from either edge
+    pdf.set_font(SERIF, size=SIHAO)
+    if pdf.will_page_break(LINE_MM + height * (len(lines) + 1)):
+        pdf.add_page()
+    else:
+        pdf.ln(LINE_MM)
+    _rule(pdf, "#000000", 0.35)
+    for label, text in lines:
+        _flow(pdf, label + text, size=SIHAO, line_mm=height, indent=0, left=LEFT_MM + indent,
+              width=TEXT_WIDTH_MM - 2 * indent)
+        _rule(pdf, "#000000", 0.25)
+    pdf.set_font(SERIF, size=SIHAO)
+    _both_ends(pdf, doc.issued_by, doc.issued_on, indent, height)
+    _rule(pdf, "#000000", 0.35)

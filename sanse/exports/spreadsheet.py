@@ -1,0 +1,137 @@
+"""The ranking as spreadsheets (XLSX sheet 排名, CSV with BOM) and the blank daily report
+template towns fill in."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from sanse.bulletin import Issue, chinese_date
+from sanse.config import Town
+from sanse.exports.table import (
+    HEADER, SHEET_COLUMNS, cell_value, neutralise, ranking_rows, tier_comment, window_heading,
+)
+from sanse.tiers import TIER_COLOURS, TIER_TEXT_COLOURS, tier_hex
+
+SHEET_NAME = "排名"
+
+
+def table_title(issue: Issue) -> str:
+    """The title row: the issue, its day and what the numbers add up (the headers are pinned)."""
+    correction = "（更正）" if issue.correction else ""
+    return (f"《{issue.title}》第{issue.number}期{correction} {chinese_date(issue.day)} 镇街排名"
+            f"（数据口径：{window_heading(issue)}）")
+
+
+def issue_xlsx(issue: Issue) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEET_NAME
+    sheet.append([table_title(issue)])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(SHEET_COLUMNS))
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append(list(HEADER))
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = border
+
+    formats = {"integer": "0", "rate": "0.00%", "score": "0.00", "change": "+0;-0;0"}
+    for row in ranking_rows(issue):
+        sheet.append([cell_value(row, column) for column in SHEET_COLUMNS])
+        for cell, column in zip(sheet[sheet.max_row], SHEET_COLUMNS):
+            cell.border = border
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # openpyxl would store text starting with "=" as a formula
+            if column.kind in formats:
+                cell.number_format = formats[column.kind]
+            if column.kind == "flag":
+                cell.alignment = Alignment(horizontal="center")
+            if column.kind == "tier" and row.get("tier") in TIER_COLOURS:
+                tier = row["tier"]
+                cell.fill = PatternFill(fill_type="solid", fgColor=tier_hex(tier), bgColor=tier_hex(tier))
+                cell.font = Font(bold=True, color=TIER_TEXT_COLOURS[tier].lstrip("#"))
+                cell.alignment = Alignment(horizontal="center")
+            if column.kind == "tier" and (why := tier_comment(row, issue)):
+                cell.comment = Comment(why, issue.office, width=260, height=110)
+
+    widths = {"镇街": 14, "重大隐患发现率": 15, "停产停业率": 12, "立案查处率": 12, "待定": 7, "约谈": 7, "未报送": 8}
+    for index, header in enumerate(HEADER, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = widths.get(header, 10)
+    sheet.freeze_panes = "C3"
+    sheet.print_title_rows = "1:2"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    return _saved(book)
+
+
+def _saved(book) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def issue_csv(issue: Issue) -> bytes:
+    """UTF-8 with BOM so Excel on Chinese Windows opens it; formulas in text neutralised."""
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([neutralise(header) for header in HEADER])
+    for row in ranking_rows(issue):
+        writer.writerow([_csv_cell(cell_value(row, column)) for column in SHEET_COLUMNS])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _csv_cell(value) -> str | int | float:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return neutralise(value)
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+def template_xlsx(towns: list[Town], day: date) -> bytes:
+    """The daily report form: Chinese headers, one row per active town, date filled in."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    from pipelines.reports import HEADERS, template_rows
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "日报"
+    sheet.append([f"镇街安全生产隐患排查整治日报表（{chinese_date(day)}）"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append(list(HEADERS.values()))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for record in template_rows(towns, day).to_dict("records"):
+        sheet.append([None if _missing(v) else v for v in record.values()])
+        sheet.cell(row=sheet.max_row, column=1).number_format = "yyyy-mm-dd"
+        sheet.cell(row=sheet.max_row, column=2).data_type = "s"  # a town name is never a formula
+    for index, header in enumerate(HEADERS.values(), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, 2 * len(header) + 2)
+    sheet.freeze_panes = "C3"
+    return _saved(book)
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
