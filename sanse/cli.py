@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="download a published bulletin")
     p.add_argument("--date", required=True, type=_iso_date)
-    p.add_argument("--format", required=True, choices=("xlsx", "csv", "docx"))
+    p.add_argument("--format", required=True, choices=tuple(EXPORTS))
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(run=cmd_export)
 
