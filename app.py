@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pipelines.build import build_if_behind
 from sanse.i18n import LANGUAGES
 from ui import data
 from ui.session import DAY, GROUP, LANG, format_day, lang, t
@@ -9,6 +10,8 @@ from ui.signin import current_user, sidebar_block
 
 st.set_page_config(page_title="三色晾晒", page_icon="🚦", layout="wide")
 
+# Another server or the CLI may have stored reports or rules since this server's last build.
+build_if_behind(data.home())
 user = current_user()
 
 with st.sidebar:

@@ -13,6 +13,7 @@ the live ones, so readers keep the last good build and a killed build leaves not
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import os
 import uuid
@@ -29,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.grid import LEAD_DAYS, DailyGrid, daily_grid, in_millionths, month_end_sums, window_frame
-from sanse.store.reports import current_reports
+from sanse.store.reports import current_reports, last_version
 from sanse.config import COUNT_COLUMNS, Settings, Town, read_towns
 from sanse.durable import fsync_and_rename, fsync_directory, write_text_atomically
 from sanse.home import Home
@@ -161,6 +162,16 @@ def build(home: Home) -> BuildResult:
     with open(folder / ".build.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         return _build(home)
+
+
+def build_if_behind(home: Home) -> BuildResult | None:
+    """Bring this server's warehouse up to the store when it is behind it: reports stored (by
+    any server) since its build, or other towns, rules or code. None when it is current."""
+    manifest = _read_manifest(home)
+    if manifest is not None and manifest.code == code_hash() and manifest.built_seq >= last_version(home.store) \
+            and manifest.inputs == ranking_inputs(settings_in_force(home), read_towns(home.towns_csv)):
+        return None
+    return build(home)
 
 
 def _build(home: Home) -> BuildResult:
@@ -430,6 +441,7 @@ def _month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+@functools.cache
 def code_hash() -> str:
     """One hash of the code and SQL a build runs: a build made by other code is not extended."""
     digest = hashlib.sha256()

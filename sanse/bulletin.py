@@ -121,31 +121,87 @@ class Issue:
 
 # ---------------------------------------------------------------- publishing
 
-def publish_bulletin(home: Home, day: date, *, by: User) -> Issue:
-    """Freeze `day`'s ranking as the next issue, or as a correction if `day` was published."""
+_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+@dataclass(frozen=True)
+class Draft:
+    """What the office adds to a day's bulletin before publishing it (SPEC 5)."""
+
+    editor_note: str = ""  # 编者按/工作要求
+    signer: str = ""  # 签发人
+    report_to: str = ""  # 报送
+    copy_to: str = ""  # 抄送
+    correction_note: str = ""  # 更正说明: required when the day was published before
+
+    def cleaned(self) -> "Draft":
+        """Surrounding blanks dropped, and the one-line fields on one line."""
+        one_line = {f: " ".join(getattr(self, f).split()) for f in ("signer", "report_to", "copy_to", "correction_note")}
+        return replace(self, editor_note=self.editor_note.strip(), **one_line)
+
+
+def draft_issue(home: Home, day: date, draft: Draft = Draft()) -> Issue:
+    """The issue exactly as publishing `day` now would issue it, numbered as it would be."""
+    settings = settings_in_force(home)
+    frozen = replace(_freeze_day(home, day, settings), **draft.cleaned().__dict__)
+    with home.store.reading() as conn:
+        return _numbered(conn, frozen, settings, by="", at=frozen.published_at)
+
+
+def publish_bulletin(home: Home, day: date, *, by: User, draft: Draft = Draft()) -> Issue:
+    """Freeze `day`'s ranking as the next issue, or as a correction if `day` was published.
+
+    A correction needs its 更正说明, and one that changes nothing is refused: so two offices
+    publishing the same new day at once make one issue, not an issue and a 更正.
+    """
     require(by, "publish")
     settings = settings_in_force(home)
-    frozen = _freeze_day(home, day, settings)
+    frozen = replace(_freeze_day(home, day, settings), **draft.cleaned().__dict__)
     # Publishers take turns, so two never take the same 第N期 or both make version 1; the
     # unique (day, version) is the database's own guard should anything else write.
     with home.store.writing("publish") as conn:
-        table = schema.issues
-        same_day = conn.execute(
-            sa.select(table.c.version, table.c.number).where(table.c.day == day).order_by(table.c.version.desc())
-        ).first()
-        if same_day is not None:
-            version, number = same_day.version + 1, same_day.number
-        else:
-            highest = conn.execute(sa.select(sa.func.max(table.c.number))).scalar_one()
-            version, number = 1, highest + 1 if highest is not None else settings.campaign.first_issue
-        issue = replace(frozen, number=number, version=version, correction=version > 1, published_by=by.name,
-                        published_at=datetime.now(timezone.utc))
-        conn.execute(sa.insert(table).values(
-            day=day, version=version, number=number, published_at=issue.published_at, published_by=by.name,
-            content=issue_to_json(issue),
+        issue = _numbered(conn, frozen, settings, by=by.name, at=datetime.now(timezone.utc))
+        if issue.correction:
+            _check_correction(conn, issue)
+        conn.execute(sa.insert(schema.issues).values(
+            day=day, version=issue.version, number=issue.number, published_at=issue.published_at,
+            published_by=by.name, content=issue_to_json(issue),
         ))
-        audit.record_in(conn, by.name, "publication", day=day.isoformat(), number=number, version=version)
+        audit.record_in(conn, by.name, "publication", day=day.isoformat(), number=issue.number,
+                        version=issue.version, correction_note=issue.correction_note or None)
     return issue
+
+
+def _numbered(conn, frozen: Issue, settings: Settings, *, by: str, at: datetime) -> Issue:
+    """`frozen` with the number and version publishing it now gives it."""
+    table = schema.issues
+    same_day = conn.execute(
+        sa.select(table.c.version, table.c.number).where(table.c.day == frozen.day).order_by(table.c.version.desc())
+    ).first()
+    if same_day is not None:
+        version, number = same_day.version + 1, same_day.number
+    else:
+        highest = conn.execute(sa.select(sa.func.max(table.c.number))).scalar_one()
+        version, number = 1, highest + 1 if highest is not None else settings.campaign.first_issue
+    return replace(frozen, number=number, version=version, correction=version > 1, published_by=by, published_at=at)
+
+
+def _check_correction(conn, issue: Issue) -> None:
+    table = schema.issues
+    latest = issue_from_json(conn.execute(
+        sa.select(table.c.content).where(table.c.day == issue.day).order_by(table.c.version.desc()).limit(1)
+    ).scalar_one())
+    if _content(latest) == _content(issue):
+        raise BulletinError(
+            f"{issue.day} 已由 {latest.published_by} 发布为第{issue.number}期，之后数据和稿件都没有变化，不能再发布更正"
+        )
+    if not issue.correction_note:
+        raise BulletinError(f"{issue.day} 已发布为第{issue.number}期：再次发布是更正，请写明更正说明")
+
+
+def _content(issue: Issue) -> str:
+    """What a correction must change: everything but its number, version, who, when and why."""
+    return issue_to_json(replace(issue, correction_note="", number=0, version=0, correction=False, published_by="",
+                                 published_at=_EPOCH))
 
 
 def _freeze_day(home: Home, day: date, settings: Settings) -> Issue:

@@ -13,11 +13,19 @@ import pandas as pd
 
 from sanse.access import Forbidden, User
 from sanse.config import ConfigError, read_settings, read_towns, write_settings, write_towns
+from sanse.exports import EXPORTS
 from sanse.home import Home
 from sanse.rulebook import settings_in_force
 from sanse.store import StoreError, database_url, open_store
 
 OK, BAD_INPUT, USAGE = 0, 1, 2
+DRAFT_OPTIONS = {
+    "editor_note": "编者按/工作要求",
+    "signer": "签发人",
+    "report_to": "报送",
+    "copy_to": "抄送",
+    "correction_note": "更正说明 (required to publish a day again)",
+}
 WARNINGS_SHOWN = 20  # a month of files can raise hundreds; the upload page lists them all
 
 
@@ -81,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("publish", help="publish the bulletin of a day (第N期)")
     p.add_argument("--date", required=True, type=_iso_date)
     p.add_argument("--by", default=None, help="the publishing account")
+    for field, what in DRAFT_OPTIONS.items():
+        p.add_argument(f"--{field.replace('_', '-')}", default="", help=what)
     p.set_defaults(run=cmd_publish)
 
     p = sub.add_parser("export", help="download a published bulletin")
@@ -285,10 +295,11 @@ def cmd_ingest_records(home: Home, args) -> int:
 
 def cmd_publish(home: Home, args) -> int:
     from sanse.access import Forbidden
-    from sanse.bulletin import BulletinError, publish_bulletin
+    from sanse.bulletin import BulletinError, Draft, publish_bulletin
 
     try:
-        issue = publish_bulletin(home, args.date, by=_publisher(home, args.by))
+        draft = Draft(**{field: getattr(args, field) for field in DRAFT_OPTIONS})
+        issue = publish_bulletin(home, args.date, by=_publisher(home, args.by), draft=draft)
     except (Forbidden, BulletinError) as exc:
         raise BadInput(str(exc)) from exc
     print(f"已发布《{issue.title}》第{issue.number}期（{issue.day}）{'更正版' if issue.correction else ''}")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import sqlalchemy as sa
 
 from sanse.cli import main
 from sanse.home import Home
-from sanse.store import close_all, schema
+from postgres import throwaway_cluster
+from sanse.store import close_all, database_url, schema
+from sanse.store.database import with_driver
 
 
 def copy_home(source: Home, root: Path) -> Home:
@@ -41,3 +45,28 @@ def demo_home_readonly(tmp_path_factory) -> Home:
 def demo_home(demo_home_readonly: Home, tmp_path: Path) -> Home:
     """A private copy of the built demo city."""
     return copy_home(demo_home_readonly, tmp_path / "home")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server for this test session (see tests/postgres.py)."""
+    with throwaway_cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> Iterator[str]:
+    """An empty store on each database the store runs on."""
+    if request.param == "sqlite":
+        yield database_url(tmp_path / "home")
+        return
+    server = request.getfixturevalue("postgres_url")
+    database = f"t{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(with_driver(server), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"create database {database}"))
+    yield with_driver(server.rsplit("/", 1)[0] + f"/{database}")
+    close_all()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"drop database {database} with (force)"))
+    admin.dispose()

@@ -17,7 +17,8 @@ from pipelines.build import build
 from sanse.access import SYSTEM, Forbidden, User
 from sanse.audit import read_audit
 from sanse.bulletin import (
-    CONFIDENCE_KEYS, BulletinError, bulletin_paragraphs, list_issues, load_issue, publish_bulletin,
+    CONFIDENCE_KEYS, BulletinError, Draft, Issue, bulletin_paragraphs, draft_issue, list_issues, load_issue,
+    publish_bulletin,
 )
 from sanse.cli import main
 from sanse.confidence import confidence_settings, provisional_count, tier_confidence
@@ -208,7 +209,7 @@ def test_provisional_count_matches_the_confidence_analysis_of_the_day(thin):
 
 def test_publishing_the_same_figures_again_freezes_the_same_flags(thin):
     first = publish_bulletin(thin, DAY_1, by=SYSTEM)
-    again = publish_bulletin(thin, DAY_1, by=SYSTEM)
+    again = publish_bulletin(thin, DAY_1, by=SYSTEM, draft=Draft(signer="王科长", correction_note="补签发人"))
     assert [{k: r[k] for k in CONFIDENCE_KEYS} for r in again.ranking] == \
         [{k: r[k] for k in CONFIDENCE_KEYS} for r in first.ranking]
 
@@ -275,9 +276,10 @@ def test_numbers_follow_first_publication_from_the_configured_first_issue(city):
 def test_publishing_a_day_again_makes_a_correction_with_the_same_number(city):
     original = publish_bulletin(city, DAY_1, by=SYSTEM)
     before = stored_content(city, DAY_1, 1)
-    corrected = publish_bulletin(city, DAY_1, by=User("王科长", "admin"))
+    corrected = publish_bulletin(city, DAY_1, by=User("王科长", "admin"),
+                                 draft=Draft(editor_note="请各镇街加快整改。", correction_note="补充编者按"))
     assert (corrected.number, corrected.version, corrected.correction) == (1, 2, True)
-    assert corrected.label == "第1期（更正）"
+    assert corrected.label == "第1期（更正）" and corrected.correction_note == "补充编者按"
     assert load_issue(city, DAY_1) == corrected
     assert load_issue(city, DAY_1, version=1) == original
     assert stored_content(city, DAY_1, 1) == before
@@ -289,7 +291,7 @@ def test_a_correction_shows_figures_corrected_after_the_first_version(city):
     fixed = city.root / "fix.csv"
     fixed.write_text(f"{HEADER}\n2026-09-02,丙乡,10,3,3,3,3,3,0,0\n", encoding="utf-8")
     assert main(["--home", str(city.root), "ingest", str(fixed)]) == 0
-    corrected = publish_bulletin(city, DAY_2, by=SYSTEM)
+    corrected = publish_bulletin(city, DAY_2, by=SYSTEM, draft=Draft(correction_note="丙乡更正了报送数据"))
     assert corrected.ranking[0]["town"] == "丙乡" and corrected.not_reported == ()
     assert load_issue(city, DAY_2, version=1).ranking[0]["town"] == "乙镇"
 
@@ -302,11 +304,51 @@ def test_the_store_refuses_a_second_issue_of_the_same_day_and_version(city):
 
 
 def test_concurrent_publishers_never_share_a_number(city):
-    days = [DAY_1, DAY_2, DAY_1, DAY_2]
+    drafts = [(DAY_1, Draft(signer="甲")), (DAY_2, Draft(signer="甲")),
+              (DAY_1, Draft(signer="乙", correction_note="改签发人")), (DAY_2, Draft(signer="乙", correction_note="改签发人"))]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        issues = list(pool.map(lambda d: publish_bulletin(city, d, by=SYSTEM), days))
-    assert sorted((i.number, i.version) for i in issues) == [(1, 1), (1, 2), (2, 1), (2, 2)]
-    assert len(issue_files(city)) == 4
+        outcomes = list(pool.map(lambda job: _publish_or_refusal(city, *job), drafts))
+    issues = [o for o in outcomes if isinstance(o, Issue)]
+    assert sorted({(i.day, i.number) for i in issues}) in ([(DAY_1, 1), (DAY_2, 2)], [(DAY_1, 2), (DAY_2, 1)])
+    assert len({(i.number, i.version) for i in issues}) == len(issues) == len(issue_files(city))
+
+
+def _publish_or_refusal(home: Home, day: date, draft: Draft) -> Issue | BulletinError:
+    """A 更正 may reach the store before its first version does: then it is a plain refusal."""
+    try:
+        return publish_bulletin(home, day, by=SYSTEM, draft=draft)
+    except BulletinError as refusal:
+        return refusal
+
+
+def test_the_same_day_published_twice_at_once_makes_one_issue(city):
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(lambda _: _publish_or_refusal(city, DAY_1, Draft()), range(2)))
+    assert sum(isinstance(o, Issue) for o in outcomes) == 1
+    assert "没有变化" in str(next(o for o in outcomes if isinstance(o, BulletinError)))
+    assert issue_files(city) == [(DAY_1, 1, 1)]
+
+
+def test_a_correction_without_its_note_is_refused(city):
+    publish_bulletin(city, DAY_1, by=SYSTEM)
+    with pytest.raises(BulletinError, match="请写明更正说明"):
+        publish_bulletin(city, DAY_1, by=SYSTEM, draft=Draft(signer="王科长"))
+    assert issue_files(city) == [(DAY_1, 1, 1)]
+
+
+def test_a_correction_that_changes_nothing_is_refused_even_with_a_note(city):
+    publish_bulletin(city, DAY_1, by=SYSTEM)
+    with pytest.raises(BulletinError, match="没有变化"):
+        publish_bulletin(city, DAY_1, by=SYSTEM, draft=Draft(correction_note="再发一次"))
+
+
+def test_the_draft_is_the_issue_as_it_would_be_published(city):
+    draft = draft_issue(city, DAY_2, Draft(editor_note="  各镇街要立行立改。\n", signer=" 王  科长 "))
+    assert (draft.number, draft.version, draft.correction) == (1, 1, False)
+    assert (draft.editor_note, draft.signer) == ("各镇街要立行立改。", "王 科长")
+    issue = publish_bulletin(city, DAY_2, by=SYSTEM, draft=Draft(editor_note="各镇街要立行立改。", signer="王 科长"))
+    assert issue.ranking == draft.ranking and issue.editor_note == draft.editor_note
+    assert draft_issue(city, DAY_2).version == 2
 
 
 def test_unpublished_day_loads_as_none(city):
@@ -337,7 +379,7 @@ def test_a_day_without_ranking_is_refused_in_chinese(city):
 
 def test_publication_is_in_the_audit_log(city):
     publish_bulletin(city, DAY_1, by=User("王科长", "admin"))
-    publish_bulletin(city, DAY_1, by=SYSTEM)
+    publish_bulletin(city, DAY_1, by=SYSTEM, draft=Draft(signer="李主任", correction_note="改签发人"))
     events = read_audit(city)
     events = events[events["action"] == "publication"]
     assert sorted(zip(events["who"], events["number"], events["version"])) == [("cli", 1, 2), ("王科长", 1, 1)]
@@ -355,7 +397,10 @@ def test_stored_issue_is_plain_json_with_the_frozen_fields(city):
 def test_cli_publish_prints_the_issue_and_exits_0(city, capsys):
     assert main(["--home", str(city.root), "publish", "--date", "2026-09-02"]) == 0
     assert "第1期" in capsys.readouterr().out
-    assert main(["--home", str(city.root), "publish", "--date", "2026-09-02"]) == 0
+    assert main(["--home", str(city.root), "publish", "--date", "2026-09-02"]) == 1
+    assert "没有变化" in capsys.readouterr().err
+    assert main(["--home", str(city.root), "publish", "--date", "2026-09-02", "--signer", "王科长",
+                 "--correction-note", "补签发人"]) == 0
     assert "更正" in capsys.readouterr().out
 
 

@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from sanse.access import SYSTEM
-from sanse.bulletin import CONFIDENCE_KEYS, Issue, issue_from_json, issue_to_json, load_issue, publish_bulletin
+from sanse.bulletin import CONFIDENCE_KEYS, Draft, Issue, issue_from_json, issue_to_json, load_issue, publish_bulletin
 from sanse.cli import main
 from sanse.config import Town, read_towns
 from sanse.config import ConfigError
@@ -81,7 +81,8 @@ def hostile_issue(tmp_path_factory) -> Issue:
     assert main(["--home", str(root), "ingest", str(root / "reports.csv")]) == 0
     home = Home(root)
     publish_bulletin(home, date(2026, 9, 2), by=SYSTEM)
-    return publish_bulletin(home, date(2026, 9, 2), by=SYSTEM)  # 更正
+    return publish_bulletin(home, date(2026, 9, 2), by=SYSTEM,
+                            draft=Draft(editor_note="请各镇街核对。", correction_note="补编者按。"))
 
 
 @pytest.fixture(scope="module")
@@ -404,7 +405,7 @@ def test_docx_page_numbers_are_a_page_field_between_dashes_odd_right_even_left(d
 def test_docx_of_a_correction_says_更正(hostile_issue, tmp_path):
     document = Document(str(saved(tmp_path, hostile_issue, "docx")))
     assert document.paragraphs[1].text == "第1期（更正）"
-    assert document.paragraphs[3].text == "更正说明：本期为第1期的更正版（第2版），内容以本版为准。"
+    assert document.paragraphs[3].text == "更正说明：补编者按。"
 
 
 def test_docx_carries_what_the_office_added_where_a_公文_has_it(drafted_issue):

@@ -48,22 +48,33 @@ class Store:
         with _translated(self), self.engine.connect() as conn:
             with conn.execution_options(sanse_write=True).begin():
                 for name in sorted(turns):
-                    taken = conn.execute(
-                        sa.update(schema.turns).where(schema.turns.c.name == name)
-                        .values(taken=schema.turns.c.taken + 1)
-                    ).rowcount
-                    if not taken:
-                        conn.execute(sa.insert(schema.turns).values(name=name, taken=1))
+                    _take_turn(conn, name)
                 yield conn
+
+
+def _take_turn(conn: Connection, name: str) -> None:
+    """Hold the row of turn `name` until this transaction ends (made the first time it is taken)."""
+    take = sa.update(schema.turns).where(schema.turns.c.name == name).values(taken=schema.turns.c.taken + 1)
+    if conn.execute(take).rowcount:
+        return
+    try:
+        with conn.begin_nested():  # two first writers both insert: one row stays, the other waits for it
+            conn.execute(sa.insert(schema.turns).values(name=name, taken=0))
+    except sa.exc.IntegrityError:
+        pass
+    conn.execute(take)
 
 
 def database_url(root: Path) -> str:
     """SANSE_DATABASE_URL, else the SQLite file in the home directory `root`."""
     url = os.environ.get(DATABASE_URL_ENV, "").strip()
-    if not url:
-        return f"sqlite:///{Path(root) / SQLITE_FILE}"
+    return with_driver(url) if url else f"sqlite:///{Path(root) / SQLITE_FILE}"
+
+
+def with_driver(url: str) -> str:
+    """A postgresql:// URL names the driver the project installs (psycopg 3)."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]  # the driver pip installs
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
 
 
