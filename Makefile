@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOME_DIR ?= data
 
-.PHONY: install run demo test browser bench clean
+.PHONY: install run demo test system bench clean
 
 $(BIN)/sanse: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,13 @@ demo: install
 run: demo
 	$(BIN)/python -m ui.serve --server.headless true
 
-# Debian's chromium for the browser tests; installed only when missing.
-browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
+# Debian's chromium (browser tests) and PostgreSQL server (store tests, which start and stop
+# a throwaway cluster themselves); installed only when missing.
+system:
+	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk postgresql)
 
-test: install browser
+test: install system
 	$(BIN)/python -m pytest -q
 
 bench: install
