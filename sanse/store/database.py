@@ -3,6 +3,7 @@ PostgreSQL server named by SANSE_DATABASE_URL, behind one SQLAlchemy Core code p
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import threading
@@ -45,11 +46,25 @@ class Store:
     def writing(self, *turns: str) -> Iterator[Connection]:
         """A transaction that commits all of its writes or none. Writers naming the same turn
         take turns, so what they read before writing stays true until they commit."""
-        with _translated(self), self.engine.connect() as conn:
+        with _translated(self), _writer_queue(self.engine), self.engine.connect() as conn:
             with conn.execution_options(sanse_write=True).begin():
                 for name in sorted(turns):
                     _take_turn(conn, name)
                 yield conn
+
+
+@contextmanager
+def _writer_queue(engine: Engine) -> Iterator[None]:
+    """SQLite writes one transaction at a time, and a writer that finds the file locked sleeps
+    and retries: fifty uploads at once would mostly sleep. A lock file beside the database
+    queues them instead, in every process on this machine."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.writers", "a") as queue:
+        fcntl.flock(queue, fcntl.LOCK_EX)
+        yield
 
 
 def _take_turn(conn: Connection, name: str) -> None:

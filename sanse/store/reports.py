@@ -13,6 +13,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,6 @@ from sanse.store import schema
 from sanse.store.database import Store
 from sanse.store.events import record_event
 
-KEY = ["town_code", "date"]
-INTEGER_COUNTS = [c for c in COUNT_COLUMNS if c != "fines_wan"]
 LOOKUP_BY_KEY = 500  # up to this many town-days are looked up one by one; more, by their date range
 BATCH = 20_000  # rows per insert statement batch
 MAX_AUDITED_CORRECTIONS = 100  # the audit event names this many corrected town-days, counts the rest
@@ -66,91 +65,92 @@ def append_submission(store: Store, rows: pd.DataFrame | pa.Table, *, by: str, s
     counts. `original`, when given, is the uploaded file; it and the audit event (with
     `audit_detail`) are kept in the same transaction.
     """
-    incoming = _typed(rows.to_pandas() if isinstance(rows, pa.Table) else rows)
+    incoming = version_rows(rows)
     with store.writing("reports") as conn:
         if original is not None:
             keep_file(conn, source_sha256, source_name, original)
         current = _current_for(conn, incoming)
-        merged = incoming.merge(current, on=KEY, how="left", suffixes=("", "_now"), indicator=True)
-        had = merged["_merge"].eq("both").to_numpy()
-        same = had & _same_counts(merged)
-        fresh = merged[~same]
-        if fresh.empty:
+        fresh, corrected = [], []
+        for row in incoming:
+            now_figures = current.get((row.town_code, row.date))
+            if now_figures is None or not _same(now_figures, row.counts):
+                fresh.append(row)
+                corrected.append(now_figures is not None)
+        if not fresh:
             return Submission(None, 0, len(incoming))
         now = datetime.now(timezone.utc)
         submission_id = f"{now:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
-        corrected_mask = had[~same]
-        corrected = tuple(sorted(zip(fresh["town_code"][corrected_mask], fresh["date"][corrected_mask])))
+        corrected_keys = tuple(sorted((r.town_code, r.date) for r, c in zip(fresh, corrected) if c))
         seq = conn.execute(sa.insert(schema.submissions).values(
             submission_id=submission_id, submitted_at=now, submitted_by=by, source_name=source_name,
             source_sha256=source_sha256, reason=reason, rows=len(fresh), unchanged=len(incoming) - len(fresh),
-            corrected=len(corrected),
+            corrected=len(corrected_keys),
         )).inserted_primary_key[0]
-        write_versions(conn, seq, fresh.drop(columns=[c for c in fresh.columns if c.endswith("_now") or c == "_merge"]),
-                        corrected_mask)
-        corrections = [f"{code} {day}" for code, day in corrected]
+        write_versions(conn, seq, fresh, corrected)
+        corrections = [f"{code} {day}" for code, day in corrected_keys]
         record_event(
             conn, by, "correction" if corrections else "submission", **(audit_detail or {}),
             submission_id=submission_id, rows=len(fresh), unchanged=len(incoming) - len(fresh),
             corrected=len(corrections), corrections=corrections[:MAX_AUDITED_CORRECTIONS], reason=reason or None,
         )
-    return Submission(submission_id, len(fresh), len(incoming) - len(fresh), corrected, seq)
+    return Submission(submission_id, len(fresh), len(incoming) - len(fresh), corrected_keys, seq)
 
 
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame({
-        "row_number": pd.array(frame["row_number"], dtype="Int64") if "row_number" in frame else pd.array([None] * len(frame), dtype="Int64"),
-        "date": pd.to_datetime(frame["date"]).dt.date,
-        "town_code": frame["town_code"].astype(str),
-    })
-    for column in COUNT_COLUMNS:
-        out[column] = frame[column].astype("float64" if column == "fines_wan" else "int64").to_numpy()
-    return out.reset_index(drop=True)
+class VersionRow(NamedTuple):
+    row_number: int | None
+    date: date
+    town_code: str
+    counts: tuple  # COUNT_COLUMNS, fines last as a float
 
 
-def _current_for(conn: Connection, incoming: pd.DataFrame) -> pd.DataFrame:
+def version_rows(rows: pd.DataFrame | pa.Table) -> list[VersionRow]:
+    """The rows of an upload as plain values (a one-row upload pays no per-frame cost)."""
+    frame = rows.to_pandas() if isinstance(rows, pa.Table) else rows
+    n = len(frame)
+    numbers = (pd.array(frame["row_number"], dtype="Int64") if "row_number" in frame else pd.array([None] * n, dtype="Int64"))
+    numbers = [None if pd.isna(v) else int(v) for v in numbers]
+    days = pd.to_datetime(frame["date"]).dt.date.tolist()
+    codes = frame["town_code"].astype(str).tolist()
+    counts = zip(*(frame[c].to_numpy(dtype="float64" if c == "fines_wan" else "int64").tolist() for c in COUNT_COLUMNS))
+    return [VersionRow(*fields) for fields in zip(numbers, days, codes, counts)]
+
+
+def _current_for(conn: Connection, incoming: list[VersionRow]) -> dict[tuple[str, date], tuple]:
     """The current figures of the town-days in `incoming` (indexed look-ups only)."""
     table = schema.current_reports
     columns = [table.c.town_code, table.c.date, *(table.c[c] for c in COUNT_COLUMNS)]
     if len(incoming) <= LOOKUP_BY_KEY:
-        keys = list(zip(incoming["town_code"], incoming["date"]))
+        keys = [(r.town_code, r.date) for r in incoming]
         query = sa.select(*columns).where(sa.tuple_(table.c.town_code, table.c.date).in_(keys))
     else:
-        query = sa.select(*columns).where(table.c.date.between(incoming["date"].min(), incoming["date"].max()))
-    found = pd.DataFrame(conn.execute(query).all(), columns=["town_code", "date", *COUNT_COLUMNS])
-    if len(found):
-        found["date"] = pd.to_datetime(found["date"]).dt.date
-    return found
+        days = [r.date for r in incoming]
+        query = sa.select(*columns).where(table.c.date.between(min(days), max(days)))
+    return {(code, day): tuple(figures) for code, day, *figures in conn.execute(query)}
 
 
-def _same_counts(merged: pd.DataFrame) -> np.ndarray:
-    same = np.ones(len(merged), dtype=bool)
-    for column in INTEGER_COUNTS:
-        same &= merged[column].to_numpy() == merged[f"{column}_now"].fillna(-1).to_numpy()
-    return same & (np.abs(merged["fines_wan"].to_numpy() - merged["fines_wan_now"].fillna(-1).to_numpy()) <= 1e-9)
+def _same(now: tuple, new: tuple) -> bool:
+    return now[:-1] == new[:-1] and abs(now[-1] - new[-1]) <= 1e-9
 
 
-def write_versions(conn: Connection, submission_seq: int, fresh: pd.DataFrame, corrected: np.ndarray) -> None:
+def write_versions(conn: Connection, submission_seq: int, fresh: list[VersionRow], corrected: list[bool]) -> None:
     """Append the versions and point the current figures at them."""
-    records = [
-        {"submission_seq": submission_seq, "row_number": None if pd.isna(r["row_number"]) else int(r["row_number"]),
-         **{k: r[k] for k in ("date", "town_code", *COUNT_COLUMNS)}}
-        for r in fresh.astype({c: object for c in INTEGER_COUNTS}).to_dict("records")
-    ]
     first = conn.execute(sa.select(sa.func.coalesce(sa.func.max(schema.report_versions.c.seq), 0))).scalar_one() + 1
     # Numbered here rather than by the database, so that the current figures can name their
     # version without reading every version back; writers of reports take turns, so no other
     # transaction numbers versions meanwhile.
-    for offset, record in enumerate(records):
-        record["seq"] = first + offset
-    for start in range(0, len(records), BATCH):
-        conn.execute(sa.insert(schema.report_versions), records[start:start + BATCH])
-    current = [{k: r[k] for k in ("seq", "date", "town_code", *COUNT_COLUMNS)} for r in records]
-    updates = [dict(r, key_town=r["town_code"], key_date=r["date"]) for r, c in zip(current, corrected) if c]
-    inserts = [r for r, c in zip(current, corrected) if not c]
+    current = [
+        {"seq": first + i, "date": r.date, "town_code": r.town_code, **dict(zip(COUNT_COLUMNS, r.counts))}
+        for i, r in enumerate(fresh)
+    ]
+    versions = [dict(figures, submission_seq=submission_seq, row_number=r.row_number) for figures, r in zip(current, fresh)]
+    for start in range(0, len(versions), BATCH):
+        conn.execute(sa.insert(schema.report_versions), versions[start:start + BATCH])
     table = schema.current_reports
+    inserts = [figures for figures, c in zip(current, corrected) if not c]
     for start in range(0, len(inserts), BATCH):
         conn.execute(sa.insert(table), inserts[start:start + BATCH])
+    updates = [dict(figures, key_town=figures["town_code"], key_date=figures["date"])
+               for figures, c in zip(current, corrected) if c]
     if updates:
         conn.execute(
             sa.update(table)
@@ -175,8 +175,14 @@ def current_reports(store: Store, *, towns: list[str] | None = None, first: date
     if since_seq:
         query = query.where(table.c.seq > since_seq)
     with store.reading() as conn:
-        frame = pd.DataFrame(conn.execute(query).all(), columns=["town_code", "date", "seq", *COUNT_COLUMNS])
-    return _dated(frame.astype({c: "int64" for c in INTEGER_COUNTS} | {"fines_wan": "float64", "seq": "int64"}))
+        found = conn.execute(query).all()
+    columns = list(zip(*found)) or [()] * (3 + len(COUNT_COLUMNS))
+    return pd.DataFrame({
+        "town_code": pd.Series(columns[0], dtype=object),
+        "date": pd.Series(columns[1], dtype=object),
+        "seq": np.array(columns[2], dtype=np.int64),
+        **{c: np.array(columns[3 + i], dtype=np.float64 if c == "fines_wan" else np.int64) for i, c in enumerate(COUNT_COLUMNS)},
+    })
 
 
 def last_version(store: Store) -> int:

@@ -18,10 +18,9 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sanse.config import COUNT_COLUMNS
 from sanse.store import schema
 from sanse.store.database import Store
-from sanse.store.reports import write_versions
+from sanse.store.reports import version_rows, write_versions
 
 log = logging.getLogger(__name__)
 _ISSUE_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})_v(\d+)_no(\d+)\.json$")
@@ -135,8 +134,7 @@ def _submissions(conn: Connection, legacy: LegacyHome) -> dict[str, int]:
             source_sha256=str(first["source_sha256"]), reason="", rows=len(frame), unchanged=0,
             corrected=sum(corrected),
         )).inserted_primary_key[0]
-        rows = frame[["row_number", "date", "town_code", *COUNT_COLUMNS]]
-        write_versions(conn, seq, rows, corrected)
+        write_versions(conn, seq, version_rows(frame), corrected)
         current.update(keys)
         submissions += 1
         versions += len(frame)
