@@ -19,6 +19,7 @@ import os
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -36,7 +37,7 @@ from sanse.durable import fsync_and_rename, fsync_directory, write_text_atomical
 from sanse.home import Home
 from sanse.ranking import add_movement, rank_blocks
 from sanse.rulebook import settings_in_force
-from sanse.warehouse import WINDOW_SUMS, Manifest, connect, ranking_inputs
+from sanse.warehouse import WINDOW_SUMS, Manifest, ranking_inputs
 
 SQL = Path(__file__).parent / "sql"
 SEGMENTS = "segments"
@@ -186,9 +187,8 @@ def _build(home: Home) -> BuildResult:
     folder = home.warehouse.parent
     written: list[str] = []
     con = duckdb.connect()
-    built = connect(folder, plan.previous) if plan.previous else None
     try:
-        months = _build_months(con, built, plan, towns, settings, folder, written)
+        months = _build_months(con, plan, towns, settings, folder, written)
         towns_file = plan.previous.towns if plan.previous else _write_segment(
             folder, "towns", con.sql("select * from towns order by town_code").to_arrow_table(), written)
         kept = {m: files for m, files in plan.previous.months.items() if m < min(months, default="~")} if plan.previous else {}
@@ -205,8 +205,6 @@ def _build(home: Home) -> BuildResult:
         raise
     finally:
         con.close()
-        if built is not None:
-            built.close()
     _remove_unused(folder, new, manifest)
     return BuildResult(days=_day_count(new), towns=active, path=home.warehouse,
                        incremental=plan.previous is not None, first_rebuilt=plan.first_built)
@@ -294,16 +292,18 @@ def build_tables(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Se
     compute_days(con, towns, settings, changes, first_day=first_day, first_built=first_day, last_day=last_day)
 
 
-def _build_months(con: duckdb.DuckDBPyConnection, built: duckdb.DuckDBPyConnection | None, plan: Plan,
-                  towns: list[Town], settings: Settings, folder: Path, written: list[str]) -> dict[str, dict[str, str]]:
+def _build_months(con: duckdb.DuckDBPyConnection, plan: Plan, towns: list[Town], settings: Settings, folder: Path,
+                  written: list[str]) -> dict[str, dict[str, str]]:
     """Recompute the days from `plan.first_built` in `con` and write the segments of their
-    months; `built` reads the build being extended."""
+    months, reading of the build being extended only the segments of those months and the
+    one before."""
     first_built = plan.first_built
+    built = partial(_segment_rows, con, folder, plan.previous)
     built_daily = day_before = carried = None
-    if built is not None and first_built is not None:
+    if plan.previous is not None and first_built is not None:
         lead_from = max(plan.first_day, first_built - timedelta(days=LEAD_DAYS))
-        built_daily = _built_rows(built, "daily_counts", _month_start(lead_from), plan.previous.last_day)
-        day_before = _built_rows(built, "rankings", first_built - timedelta(days=1), first_built - timedelta(days=1))
+        built_daily = built("daily_counts", _month_start(lead_from), plan.previous.last_day)
+        day_before = built("rankings", first_built - timedelta(days=1), first_built - timedelta(days=1))
         carried = _carried(plan.previous, folder, _month_start(lead_from), _active(towns))
     computed = compute_days(con, towns, settings, plan.changes, first_day=plan.first_day, first_built=first_built,
                             last_day=plan.last_day, built=built_daily, carried=carried, day_before=day_before)
@@ -314,7 +314,7 @@ def _build_months(con: duckdb.DuckDBPyConnection, built: duckdb.DuckDBPyConnecti
             "rankings": _write_segment(folder, "rankings", computed.rankings, written),
         }}
 
-    kept = _built_rows(built, "rankings", _month_start(first_built), first_built - timedelta(days=1)) if built else _no_rows()
+    kept = built("rankings", _month_start(first_built), first_built - timedelta(days=1))
     older = computed.older
     carries = month_end_sums(computed.grid)
     rankings = computed.rankings
@@ -341,11 +341,19 @@ def _zeros(active: pd.DataFrame) -> np.ndarray:
     return np.zeros((len(COUNT_COLUMNS), len(active)), dtype=np.int64)
 
 
-def _built_rows(built: duckdb.DuckDBPyConnection, table: str, first: date, last: date) -> pd.DataFrame:
-    """Rows of the build being extended, of the days `first` to `last`."""
-    if first > last:
+def _segment_rows(con: duckdb.DuckDBPyConnection, folder: Path, manifest: Manifest | None, table: str,
+                  first: date, last: date) -> pd.DataFrame:
+    """The rows of `table` of the days `first` to `last` in the build `manifest`, read from
+    the segments of those months alone; daily counts in day and town order, as the grid wants."""
+    months = [m for m in (manifest.months if manifest else {}) if m and f"{first:%Y-%m}" <= m <= f"{last:%Y-%m}"]
+    if first > last or not months:
         return _no_rows()
-    return _dated(built.execute(f"select * from {table} where date between ? and ? order by all", [first, last]).df())
+    files = [str(folder / manifest.months[m][table]) for m in sorted(months)]
+    order = "date, town_code" if table == "daily_counts" else 'date, "group", rank, code'
+    return _dated(con.execute(
+        f"select * from read_parquet(?, union_by_name = true) where date between ? and ? order by {order}",
+        [files, first, last],
+    ).df())
 
 
 def _no_rows() -> pd.DataFrame:

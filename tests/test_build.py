@@ -270,3 +270,14 @@ def test_a_rules_change_midway_still_stores_every_table_in_date_order(tmp_path, 
         assert stored == sorted(stored), table
     assert set(Warehouse.open(home).ranking(LAST)["window"]) == {"daily"}
 
+
+
+def test_one_more_day_for_towns_in_peer_groups_equals_a_full_build(tmp_path):
+    home = city(tmp_path / "home", towns=45)  # three peer groups, codes not in group order
+    reports = demo_reports(demo_towns(45), days=4)
+    last = reports["date"].max()
+    submit(home, reports[reports["date"] < last])
+    build(home)
+    submit(home, reports[reports["date"] == last])
+    assert build(home).incremental
+    assert_same_tables(tables(home), full_build_of(home, tmp_path / "full"))
