@@ -11,11 +11,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from sanse.config import COUNT_COLUMNS
 from sanse.store import StoreError, close_all, open_store, schema
-from sanse.store.migrate import current_revision, head_revision
+from sanse.store.migrate import MIGRATIONS, SCHEMA_REVISION, current_revision
 from sanse.store.reports import append_submission, current_reports, history, last_version
 
 D1, D2, D3 = date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)
@@ -42,9 +44,15 @@ def submit(store, *figures: tuple, by: str = "tester", name: str = "a.csv"):
 
 # ---------------------------------------------------------------- schema
 
+def test_the_newest_revision_is_the_one_the_store_expects():
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_REVISION
+
+
 def test_the_migrations_build_exactly_the_schema(store_url):
     store = open_store(store_url)
-    assert current_revision(store.engine) == head_revision()
+    assert current_revision(store.engine) == SCHEMA_REVISION
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
 
@@ -52,7 +60,7 @@ def test_the_migrations_build_exactly_the_schema(store_url):
 def test_opening_an_up_to_date_store_again_changes_nothing(store_url):
     open_store(store_url)
     close_all()
-    assert current_revision(open_store(store_url).engine) == head_revision()
+    assert current_revision(open_store(store_url).engine) == SCHEMA_REVISION
 
 
 # ---------------------------------------------------------------- versions
