@@ -20,6 +20,7 @@ from pipelines.ingest import ingest_file
 from sanse.store.reports import current_reports, history
 from sanse import audit
 from sanse.access import SYSTEM
+from sanse.bulletin import list_issues, publish_bulletin
 from sanse.config import read_towns
 from sanse.home import Home
 from sanse.warehouse import Manifest, Warehouse
@@ -62,15 +63,26 @@ def append_submission(*args, **kwargs):
     return submission
 pipelines.ingest.append_submission = append_submission
 
+import sanse.audit
+real_record_in = sanse.audit.record_in
+def record_in(conn, who, action, **detail):
+    real_record_in(conn, who, action, **detail)
+    if action == "publication":
+        stop("publish-write")  # the issue and its event written, the transaction not yet committed
+sanse.audit.record_in = record_in
+
 real_install = pipelines.build.write_text_atomically
 def install(*args, **kwargs):
     stop("build-install")  # every segment written, the manifest not yet replaced
     return real_install(*args, **kwargs)
 pipelines.build.write_text_atomically = install
 
+from datetime import date
+
 from pipelines.build import build
 from pipelines.ingest import ingest_file
 from sanse.access import SYSTEM
+from sanse.bulletin import publish_bulletin
 from sanse.home import Home
 
 home = Home(home_root)
@@ -81,6 +93,8 @@ if "ingest" in action:
         assert result.ok, [str(p) for p in result.report.errors]
 if "build" in action:
     build(home)
+if "publish" in action:
+    publish_bulletin(home, date.fromisoformat(files[0]), by=SYSTEM)
 print("done", flush=True)
 """
 
@@ -272,6 +286,17 @@ def test_build_killed_while_writing_keeps_the_warehouse_readable(demo_home, tmp_
     assert inspections_in_warehouse(demo_home, "T01") in (before, 507)  # killed before or after the swap
     build(demo_home)
     assert inspections_in_warehouse(demo_home, "T01") == 507
+
+
+# ---------------------------------------------------------------- a killed publication
+
+def test_publication_killed_before_its_commit_leaves_no_issue(demo_home):
+    child = Child(demo_home, "publish", "die-publish-write", DAY.isoformat())
+    assert child.finish() == -signal.SIGKILL, child.stderr
+    assert list_issues(demo_home) == []
+    assert "publication" not in set(audit.read_audit(demo_home).get("action", []))
+    issue = publish_bulletin(demo_home, DAY, by=SYSTEM)
+    assert (issue.number, issue.version) == (1, 1)
 
 
 # ---------------------------------------------------------------- readers while writers run
