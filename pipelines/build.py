@@ -15,9 +15,10 @@ from __future__ import annotations
 import fcntl
 import functools
 import hashlib
+import logging
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
@@ -40,6 +41,7 @@ from sanse.rulebook import settings_in_force
 from sanse.warehouse import WINDOW_SUMS, Manifest, ranking_inputs
 
 SQL = Path(__file__).parent / "sql"
+log = logging.getLogger(__name__)
 SEGMENTS = "segments"
 NO_MONTH = ""  # the key of the empty segments of a build without a day
 # Changing any of these changes what a build produces, so a build made with other code is
@@ -52,6 +54,10 @@ class CheckFailed(RuntimeError):
     """A data rule in sql/checks returned rows; the message lists them."""
 
 
+class DamagedSegment(RuntimeError):
+    """A segment of the last build cannot be read; the message names it."""
+
+
 @dataclass(frozen=True)
 class BuildResult:
     days: int
@@ -59,6 +65,7 @@ class BuildResult:
     path: Path
     incremental: bool = False  # True when only the days from the earliest change were recomputed
     first_rebuilt: date | None = None  # the earliest day recomputed (None: nothing changed)
+    repaired: str = ""  # why every day was rebuilt although the last build could be extended
 
 
 @dataclass(frozen=True)
@@ -183,7 +190,17 @@ def _build(home: Home) -> BuildResult:
     plan = _plan(home, manifest, ranking_inputs(settings, towns), settings)
     if plan.previous is not None and plan.changes.empty:
         return BuildResult(days=_day_count(manifest), towns=active, path=home.warehouse, incremental=True)
+    try:
+        return _build_plan(home, plan, manifest, towns, settings)
+    except DamagedSegment as damage:
+        # The warehouse is derived: build it again from the store, and say what was wrong.
+        log.warning("%s", damage)
+        result = _build_plan(home, _plan(home, None, "", settings), manifest, towns, settings)
+        return replace(result, repaired=str(damage))
 
+
+def _build_plan(home: Home, plan: Plan, manifest: Manifest | None, towns: list[Town], settings: Settings) -> BuildResult:
+    active = sum(t.active for t in towns)
     folder = home.warehouse.parent
     written: list[str] = []
     con = duckdb.connect()
@@ -350,10 +367,13 @@ def _segment_rows(con: duckdb.DuckDBPyConnection, folder: Path, manifest: Manife
         return _no_rows()
     files = [str(folder / manifest.months[m][table]) for m in sorted(months)]
     order = "date, town_code" if table == "daily_counts" else 'date, "group", rank, code'
-    return _dated(con.execute(
-        f"select * from read_parquet(?, union_by_name = true) where date between ? and ? order by {order}",
-        [files, first, last],
-    ).df())
+    try:
+        return _dated(con.execute(
+            f"select * from read_parquet(?, union_by_name = true) where date between ? and ? order by {order}",
+            [files, first, last],
+        ).df())
+    except duckdb.Error as exc:
+        raise DamagedSegment(f"数据仓库文件无法读取（{'、'.join(files)}）：{_first_line(exc)}；已从数据库重新生成全部日期") from exc
 
 
 def _no_rows() -> pd.DataFrame:
@@ -374,7 +394,11 @@ def _carried(manifest: Manifest | None, folder: Path, month_start: date, active:
     previous_month = f"{month_start - timedelta(days=1):%Y-%m}"
     if manifest is None or previous_month not in manifest.months:
         return _zeros(active)
-    carry = pq.read_table(folder / manifest.months[previous_month]["carry"]).to_pandas()
+    path = folder / manifest.months[previous_month]["carry"]
+    try:
+        carry = pq.read_table(path).to_pandas()
+    except (OSError, pa.ArrowException) as exc:
+        raise DamagedSegment(f"数据仓库文件无法读取（{path}）：{_first_line(exc)}；已从数据库重新生成全部日期") from exc
     carry = active[["town_code"]].merge(carry, on="town_code", how="left").fillna(0)
     return np.stack([carry[c].to_numpy(dtype=np.int64) for c in COUNT_COLUMNS])
 
@@ -416,9 +440,12 @@ def _write_segment(folder: Path, stem: str, table: pa.Table, written: list[str])
     name = f"{SEGMENTS}/{stem}-{uuid.uuid4().hex[:12]}.parquet"
     path = folder / name
     tmp = path.with_suffix(".tmp")
-    pq.write_table(table, tmp)
     written.append(name)
-    fsync_and_rename(tmp, path)
+    try:
+        pq.write_table(table, tmp)
+        fsync_and_rename(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
     return name
 
 
@@ -457,6 +484,10 @@ def code_hash() -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _sql(name: str) -> str:

@@ -251,6 +251,8 @@ def _build(home: Home) -> None:
         result = build(home)
     except CheckFailed as exc:
         raise BadInput(str(exc)) from exc
+    if result.repaired:
+        print(result.repaired, file=sys.stderr)
     print(f"已生成数据仓库：{result.towns} 个镇街，{result.days} 个排名日", file=sys.stderr)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import errno
 from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 
 from pipelines.build import build, continue_movement
+from sanse.cli import main
 from sanse.store.reports import append_submission
 from sanse.config import Rules, Settings, read_settings, read_towns, write_settings, write_towns
 from sanse.demo import DEMO_START, demo_reports, demo_settings, demo_towns
@@ -281,3 +283,38 @@ def test_one_more_day_for_towns_in_peer_groups_equals_a_full_build(tmp_path):
     submit(home, reports[reports["date"] == last])
     assert build(home).incremental
     assert_same_tables(tables(home), full_build_of(home, tmp_path / "full"))
+
+
+# ---------------------------------------------------------------- faults
+
+def test_a_damaged_segment_is_named_and_the_warehouse_rebuilt_from_the_store(tmp_path, reports, capsys):
+    home = city(tmp_path / "home")
+    submit(home, before(reports, LAST))
+    build(home)
+    damaged = home.warehouse.parent / Manifest.read(home.warehouse).months[f"{LAST:%Y-%m}"]["daily_counts"]
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    submit(home, reports[reports["date"] == LAST])
+    assert main(["--home", str(home.root), "build"]) == 0
+    assert damaged.name in capsys.readouterr().err
+    assert_same_tables(tables(home), full_build_of(home, tmp_path / "full"))
+
+
+def test_a_full_disk_while_writing_a_segment_leaves_the_last_build_and_no_files_behind(tmp_path, reports, monkeypatch):
+    home = city(tmp_path / "home")
+    submit(home, before(reports, LAST))
+    build(home)
+    manifest = home.warehouse.read_text()
+    segments = sorted((home.warehouse.parent / "segments").iterdir())
+    submit(home, reports[reports["date"] == LAST])
+
+    def full_disk(table, where, *args, **kwargs):
+        Path(where).write_bytes(b"PAR1" + b"\0" * 10)  # as far as it got
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("pipelines.build.pq.write_table", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        build(home)
+    assert home.warehouse.read_text() == manifest
+    assert sorted((home.warehouse.parent / "segments").iterdir()) == segments
+    monkeypatch.undo()
+    assert build(home).first_rebuilt == LAST
