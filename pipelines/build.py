@@ -2,9 +2,11 @@
 
 The warehouse is derived and private to each server (see sanse/warehouse.py). A build asks
 the store only for the report versions it has not seen (by their sequence number), and
-recomputes from the earliest day they touch: the months before it keep their segments, the
-sums carried out of the month before stand in for all earlier days, and the day before gives
-movement and streaks. So the daily cost follows the new data, not the campaign's length.
+recomputes from the earliest day they touch: the segments before it are kept, the sums
+carried out of the last one before the lead days stand in for all earlier days, and the day
+before gives movement and streaks. So the daily cost follows the new data, not the
+campaign's length: a new day writes that day's segments, and once a month the days of the
+month just ended are joined into one.
 Anything else that changes the rankings (towns, rules, the build's own code) rebuilds every
 day; both ways give the same tables. New segments and then a new manifest are written beside
 the live ones, so readers keep the last good build and a killed build leaves nothing half-done.
@@ -31,14 +33,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipelines.grid import LEAD_DAYS, DailyGrid, daily_grid, in_millionths, month_end_sums, window_frame
+from pipelines.grid import LEAD_DAYS, DailyGrid, day_end_sums, daily_grid, in_millionths, window_frame
 from sanse.store.reports import current_reports, last_version
 from sanse.config import COUNT_COLUMNS, Settings, Town, read_towns
 from sanse.durable import fsync_and_rename, fsync_directory, write_text_atomically
 from sanse.home import Home
 from sanse.ranking import add_movement, rank_blocks
 from sanse.rulebook import settings_in_force
-from sanse.warehouse import WINDOW_SUMS, Manifest, ranking_inputs
+from sanse.warehouse import WINDOW_SUMS, Manifest, ranking_inputs, segment_span
 
 SQL = Path(__file__).parent / "sql"
 log = logging.getLogger(__name__)
@@ -205,14 +207,15 @@ def _build_plan(home: Home, plan: Plan, manifest: Manifest | None, towns: list[T
     written: list[str] = []
     con = duckdb.connect()
     try:
-        months = _build_months(con, plan, towns, settings, folder, written)
+        segments = _build_segments(con, plan, towns, settings, folder, written)
         towns_file = plan.previous.towns if plan.previous else _write_segment(
             folder, "towns", con.sql("select * from towns order by town_code").to_arrow_table(), written)
-        kept = {m: files for m, files in plan.previous.months.items() if m < min(months, default="~")} if plan.previous else {}
+        kept = {key: files for key, files in plan.previous.segments.items()
+                if key and segment_span(key)[1] < plan.first_built and key[:7] not in segments} if plan.previous else {}
         new = Manifest(
             inputs=ranking_inputs(settings, towns), code=code_hash(),
             built_seq=int(plan.changes["seq"].max()) if len(plan.changes) else 0,
-            first_day=plan.first_day, last_day=plan.last_day, towns=towns_file, months=kept | months,
+            first_day=plan.first_day, last_day=plan.last_day, towns=towns_file, segments=kept | segments,
             kind="incremental" if plan.previous else "full", built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         )
         write_text_atomically(home.warehouse, new.to_json())
@@ -309,44 +312,79 @@ def build_tables(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Se
     compute_days(con, towns, settings, changes, first_day=first_day, first_built=first_day, last_day=last_day)
 
 
-def _build_months(con: duckdb.DuckDBPyConnection, plan: Plan, towns: list[Town], settings: Settings, folder: Path,
-                  written: list[str]) -> dict[str, dict[str, str]]:
-    """Recompute the days from `plan.first_built` in `con` and write the segments of their
-    months, reading of the build being extended only the segments of those months and the
-    one before."""
-    first_built = plan.first_built
-    built = partial(_segment_rows, con, folder, plan.previous)
+def _build_segments(con: duckdb.DuckDBPyConnection, plan: Plan, towns: list[Town], settings: Settings,
+                    folder: Path, written: list[str]) -> dict[str, dict[str, str]]:
+    """Recompute the days from `plan.first_built` in `con` and write their segments: one per
+    day of the last month, one per month before it. Of the build being extended it reads only
+    the segments from the last carried sums before the lead days on."""
+    first_built, previous = plan.first_built, plan.previous
+    rows = partial(_segment_rows, con, folder, previous)
     built_daily = day_before = carried = None
-    if plan.previous is not None and first_built is not None:
+    if previous is not None and first_built is not None:
         lead_from = max(plan.first_day, first_built - timedelta(days=LEAD_DAYS))
-        built_daily = built("daily_counts", _month_start(lead_from), plan.previous.last_day)
-        day_before = built("rankings", first_built - timedelta(days=1), first_built - timedelta(days=1))
-        carried = _carried(plan.previous, folder, _month_start(lead_from), _active(towns))
+        carried, carried_to = _carried(previous, folder, lead_from, _active(towns))
+        built_daily = rows("daily_counts", carried_to + timedelta(days=1), previous.last_day)
+        day_before = rows("rankings", first_built - timedelta(days=1), first_built - timedelta(days=1))
     computed = compute_days(con, towns, settings, plan.changes, first_day=plan.first_day, first_built=first_built,
                             last_day=plan.last_day, built=built_daily, carried=carried, day_before=day_before)
     run_checks(con)
+    write = partial(_write_segments, folder, written, computed.towns)
     if first_built is None:  # no day yet: empty segments, so that readers still find every column
-        return {NO_MONTH: {
-            "daily_counts": _write_segment(folder, "daily_counts", _arrow(computed.daily), written),
-            "rankings": _write_segment(folder, "rankings", computed.rankings, written),
-        }}
+        return {NO_MONTH: write(NO_MONTH, _arrow(computed.daily), computed.rankings, None)}
 
-    kept = built("rankings", _month_start(first_built), first_built - timedelta(days=1))
-    older = computed.older
-    carries = month_end_sums(computed.grid)
-    rankings = computed.rankings
-    months = {}
+    carries = day_end_sums(computed.grid)
+    daily, rankings = _arrow(computed.daily), computed.rankings
+    last_month = f"{plan.last_day:%Y-%m}"
+    segments = {}
     for month in plan.months:
-        start = pd.Timestamp(f"{month}-01")
-        in_month = lambda frame: frame[(frame["date"] >= start) & (frame["date"] < start + pd.offsets.MonthBegin(1))]  # noqa: E731
-        daily = pd.concat([in_month(older), in_month(computed.daily)], ignore_index=True)
-        fresh = rankings.filter(pc.equal(pc.strftime(rankings["date"], "%Y-%m"), month))
-        months[month] = {
-            "daily_counts": _write_segment(folder, f"daily_counts-{month}", _arrow(daily), written),
-            "rankings": _write_segment(folder, f"rankings-{month}", _concat(_arrow(in_month(kept)), fresh), written),
-            "carry": _write_segment(folder, f"carry-{month}", _carry_table(computed.towns, carries[month]), written),
-        }
-    return months
+        first, last = segment_span(month)
+        if month == last_month:
+            for day in _days(max(first, first_built), plan.last_day):
+                segments[day.isoformat()] = write(day.isoformat(), _on(daily, day, day), _on(rankings, day, day),
+                                                  carries[day])
+        else:  # a month that has ended: one segment, with the days before the change as they were
+            kept_until = first_built - timedelta(days=1)
+            segments[month] = write(
+                month,
+                _concat(_arrow(rows("daily_counts", first, kept_until)), _on(daily, first, last)),
+                _concat(_arrow(rows("rankings", first, kept_until)), _on(rankings, first, last)),
+                carries[min(last, plan.last_day)],
+            )
+    # A month that has ended since the last build, its days unchanged, becomes one segment.
+    for month in sorted({key[:7] for key in (previous.segments if previous else {}) if len(key) == 10}):
+        if month < last_month and month not in segments:
+            first, last = segment_span(month)
+            days = sorted(key for key in previous.segments if key.startswith(month))
+            segments[month] = {
+                "daily_counts": _write_segment(folder, f"daily_counts-{month}",
+                                               _arrow(rows("daily_counts", first, last)), written),
+                "rankings": _write_segment(folder, f"rankings-{month}", _arrow(rows("rankings", first, last)), written),
+                "carry": previous.segments[days[-1]]["carry"],  # segments never change: the last day's is the month's
+            }
+    return segments
+
+
+def _write_segments(folder: Path, written: list[str], active: pd.DataFrame, key: str, daily: pa.Table,
+                    rankings: pa.Table, carry: np.ndarray | None) -> dict[str, str]:
+    stem = key or "empty"
+    segment = {
+        "daily_counts": _write_segment(folder, f"daily_counts-{stem}", daily, written),
+        "rankings": _write_segment(folder, f"rankings-{stem}", rankings, written),
+    }
+    if carry is not None:
+        segment["carry"] = _write_segment(folder, f"carry-{stem}", _carry_table(active, carry), written)
+    return segment
+
+
+def _on(table: pa.Table, first: date, last: date) -> pa.Table:
+    """The rows of `table` of the days `first` to `last`."""
+    days = table["date"]
+    return table.filter(pc.and_(pc.greater_equal(days, pa.scalar(first, pa.date32())),
+                                pc.less_equal(days, pa.scalar(last, pa.date32()))))
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=k) for k in range((last - first).days + 1)]
 
 
 def _active(towns: list[Town]) -> pd.DataFrame:
@@ -361,11 +399,12 @@ def _zeros(active: pd.DataFrame) -> np.ndarray:
 def _segment_rows(con: duckdb.DuckDBPyConnection, folder: Path, manifest: Manifest | None, table: str,
                   first: date, last: date) -> pd.DataFrame:
     """The rows of `table` of the days `first` to `last` in the build `manifest`, read from
-    the segments of those months alone; daily counts in day and town order, as the grid wants."""
-    months = [m for m in (manifest.months if manifest else {}) if m and f"{first:%Y-%m}" <= m <= f"{last:%Y-%m}"]
-    if first > last or not months:
+    the segments of those days alone; daily counts in day and town order, as the grid wants."""
+    keys = [key for key in (manifest.segments if manifest else {})
+            if key and segment_span(key)[0] <= last and segment_span(key)[1] >= first]
+    if first > last or not keys:
         return _no_rows()
-    files = [str(folder / manifest.months[m][table]) for m in sorted(months)]
+    files = [str(folder / manifest.segments[key][table]) for key in sorted(keys)]
     order = "date, town_code" if table == "daily_counts" else 'date, "group", rank, code'
     try:
         return _dated(con.execute(
@@ -389,18 +428,21 @@ def _dated(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _carried(manifest: Manifest | None, folder: Path, month_start: date, active: pd.DataFrame) -> np.ndarray:
-    """The cumulative sums carried out of the month before `month_start` (zeros at the start)."""
-    previous_month = f"{month_start - timedelta(days=1):%Y-%m}"
-    if manifest is None or previous_month not in manifest.months:
-        return _zeros(active)
-    path = folder / manifest.months[previous_month]["carry"]
+def _carried(manifest: Manifest, folder: Path, before: date, active: pd.DataFrame) -> tuple[np.ndarray, date]:
+    """The cumulative sums of the latest segment that ends before the day `before`, and the
+    day they run to (zeros and the day before the first day when there is none)."""
+    ends = [(segment_span(key)[1], key) for key, segment in manifest.segments.items()
+            if key and "carry" in segment and segment_span(key)[1] < before]
+    if not ends:
+        return _zeros(active), manifest.first_day - timedelta(days=1)
+    end, key = max(ends)
+    path = folder / manifest.segments[key]["carry"]
     try:
         carry = pq.read_table(path).to_pandas()
     except (OSError, pa.ArrowException) as exc:
         raise DamagedSegment(f"数据仓库文件无法读取（{path}）：{_first_line(exc)}；已从数据库重新生成全部日期") from exc
     carry = active[["town_code"]].merge(carry, on="town_code", how="left").fillna(0)
-    return np.stack([carry[c].to_numpy(dtype=np.int64) for c in COUNT_COLUMNS])
+    return np.stack([carry[c].to_numpy(dtype=np.int64) for c in COUNT_COLUMNS]), end
 
 
 def _sums(daily: pd.DataFrame, active: pd.DataFrame) -> np.ndarray:
@@ -470,10 +512,6 @@ def _day_count(manifest: Manifest | None) -> int:
     if manifest is None or manifest.first_day is None or manifest.last_day is None:
         return 0
     return (manifest.last_day - manifest.first_day).days + 1
-
-
-def _month_start(day: date) -> date:
-    return day.replace(day=1)
 
 
 @functools.cache

@@ -9,6 +9,7 @@ a build extended by one day gives the very figures a build from scratch gives.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -65,12 +66,10 @@ def in_millionths(frame: pd.DataFrame, column: str) -> np.ndarray:
     return values.astype(np.int64)
 
 
-def month_end_sums(grid: DailyGrid) -> dict[str, np.ndarray]:
-    """The cumulative sums at the last grid day of each month: "2026-10" -> (COUNT_COLUMNS, towns)."""
+def day_end_sums(grid: DailyGrid) -> dict[date, np.ndarray]:
+    """The cumulative sums at the end of each grid day: date -> (COUNT_COLUMNS, towns)."""
     running = grid.window("cumulative")
-    months = grid.days.astype("datetime64[M]")
-    last_of_month = np.flatnonzero(np.append(months[1:] != months[:-1], True))
-    return {str(months[i]): running[:, i, :] for i in last_of_month}
+    return {day.item(): running[:, i, :] for i, day in enumerate(grid.days)}
 
 
 def window_frame(grid: DailyGrid, window: str, days: np.ndarray) -> pd.DataFrame:

@@ -1,10 +1,11 @@
 """Typed reads from the built warehouse: the one place that queries DuckDB for the app and CLI.
 
 The warehouse is derived from the store and private to each server: a folder of immutable
-Parquet segments, one set per month (daily counts, rankings, and the cumulative sums carried
-into the next month), and `manifest.json`, which names the segments of the current build and
-is replaced atomically. A reader takes one manifest and keeps a consistent view while newer
-builds land; a build rewrites only the months from its earliest changed day.
+Parquet segments — daily counts, rankings, and the cumulative sums carried out of the span —
+one set per day of the current month and one per month before it, and `manifest.json`, which
+names the segments of the current build and is replaced atomically. A reader takes one
+manifest and keeps a consistent view while newer builds land; a build writes only the
+segments from its earliest changed day.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -40,7 +41,8 @@ class Manifest:
     first_day: date | None
     last_day: date | None
     towns: str  # segment file of the active towns
-    months: dict[str, dict[str, str]]  # "2026-10" -> {"daily_counts": file, "rankings": file, "carry": file}
+    # "2026-10" (a month) or "2026-11-03" (a day) -> {"daily_counts": file, "rankings": file, "carry": file}
+    segments: dict[str, dict[str, str]]
     kind: str = "full"  # or "incremental"
     built_at: str = ""
 
@@ -56,7 +58,7 @@ class Manifest:
         return cls(**data)
 
     def files(self) -> set[str]:
-        return {self.towns} | {name for month in self.months.values() for name in month.values()}
+        return {self.towns} | {name for segment in self.segments.values() for name in segment.values()}
 
 
 @dataclass
@@ -172,7 +174,7 @@ def connect(folder: Path, manifest: Manifest) -> duckdb.DuckDBPyConnection:
     con.execute("set parquet_metadata_cache = true")  # a segment never changes: read its footer once
     con.execute(f"create view towns as select * from read_parquet('{_path(folder, manifest.towns)}')")
     for table in SEGMENT_TABLES:
-        files = [_path(folder, m[table]) for _, m in sorted(manifest.months.items())]
+        files = [_path(folder, segment[table]) for _, segment in sorted(manifest.segments.items())]
         if files:
             listed = ", ".join(f"'{f}'" for f in files)
             con.execute(f"create view {table} as select * from read_parquet([{listed}], union_by_name = true)")
@@ -186,6 +188,18 @@ def connect(folder: Path, manifest: Manifest) -> duckdb.DuckDBPyConnection:
         con.execute("create view calendar as select null::date as date where false")
     con.execute(f"create view window_sums as {WINDOW_SUMS}")
     return con
+
+
+def segment_span(key: str) -> tuple[date, date] | None:
+    """The days a segment key covers: one day ("2026-11-03"), a month ("2026-10"), or none ("")."""
+    if len(key) == 10:
+        day = date.fromisoformat(key)
+        return day, day
+    if len(key) == 7:
+        first = date.fromisoformat(f"{key}-01")
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return first, following - timedelta(days=1)
+    return None
 
 
 def ranking_inputs(settings: Settings, towns: list[Town]) -> str:

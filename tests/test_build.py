@@ -139,19 +139,43 @@ def test_a_correction_of_an_earlier_day_recomputes_from_that_day_and_equals_a_fu
     assert_same_tables(tables(home), full_build_of(home, tmp_path / "full"))
 
 
-def test_a_correction_in_a_later_month_keeps_the_segments_of_earlier_months(tmp_path):
+def test_a_correction_keeps_the_segments_before_its_day(tmp_path):
     home = city(tmp_path / "home")
-    reports = demo_reports(demo_towns(), days=45)
+    reports = demo_reports(demo_towns(), days=45)  # September, then 15 days of October
     submit(home, reports)
     build(home)
-    months = Manifest.read(home.warehouse).months
-    assert len(months) == 2
-    day = DEMO_START + timedelta(days=40)
+    before = Manifest.read(home.warehouse).segments
+    assert sorted(before)[:2] == ["2026-09", "2026-10-01"] and len(before) == 1 + 15
+    day = DEMO_START + timedelta(days=40)  # 2026-10-11
     submit(home, reports[reports["date"] == day].head(1).assign(cases=0), by="改正者")
     assert build(home).first_rebuilt == day
-    after = Manifest.read(home.warehouse).months
-    first, second = sorted(months)
-    assert after[first] == months[first] and after[second] != months[second]
+    after = Manifest.read(home.warehouse).segments
+    assert [key for key in before if after[key] == before[key]] == sorted(before)[:11]
+    assert_same_tables(tables(home), full_build_of(home, tmp_path / "full"))
+
+
+def test_a_new_day_writes_only_its_own_segments(tmp_path):
+    home = city(tmp_path / "home")
+    reports = demo_reports(demo_towns(), days=45)
+    submit(home, reports[reports["date"] < reports["date"].max()])
+    build(home)
+    before = Manifest.read(home.warehouse).segments
+    submit(home, reports[reports["date"] == reports["date"].max()])
+    build(home)
+    after = Manifest.read(home.warehouse).segments
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert sorted(set(after) - set(before)) == [f"{reports['date'].max()}"]
+
+
+def test_the_days_of_a_month_just_ended_are_joined_into_one_segment(tmp_path):
+    home = city(tmp_path / "home")
+    reports = demo_reports(demo_towns(), days=31)  # September, then 1 October
+    submit(home, reports[reports["date"] < date(2026, 10, 1)])
+    build(home)
+    assert len(Manifest.read(home.warehouse).segments) == 30
+    submit(home, reports[reports["date"] == date(2026, 10, 1)])
+    build(home)
+    assert sorted(Manifest.read(home.warehouse).segments) == ["2026-09", "2026-10-01"]
     assert_same_tables(tables(home), full_build_of(home, tmp_path / "full"))
 
 
@@ -291,7 +315,8 @@ def test_a_damaged_segment_is_named_and_the_warehouse_rebuilt_from_the_store(tmp
     home = city(tmp_path / "home")
     submit(home, before(reports, LAST))
     build(home)
-    damaged = home.warehouse.parent / Manifest.read(home.warehouse).months[f"{LAST:%Y-%m}"]["daily_counts"]
+    segments = Manifest.read(home.warehouse).segments
+    damaged = home.warehouse.parent / segments[f"{LAST - timedelta(days=1)}"]["daily_counts"]
     damaged.write_bytes(damaged.read_bytes()[:100])
     submit(home, reports[reports["date"] == LAST])
     assert main(["--home", str(home.root), "build"]) == 0
