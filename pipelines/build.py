@@ -74,6 +74,7 @@ class BuildResult:
 class Plan:
     """What one build recomputes."""
 
+    inputs: str  # ranking_inputs() of the towns and rules it ranks by
     previous: Manifest | None  # the build it extends; None for a build of every day
     changes: pd.DataFrame  # the current figures it has not seen
     first_day: date | None  # the campaign's first ranking day
@@ -197,7 +198,7 @@ def _build(home: Home) -> BuildResult:
     except DamagedSegment as damage:
         # The warehouse is derived: build it again from the store, and say what was wrong.
         log.warning("%s", damage)
-        result = _build_plan(home, _plan(home, None, "", settings), manifest, towns, settings)
+        result = _build_plan(home, _plan(home, None, plan.inputs, settings), manifest, towns, settings)
         return replace(result, repaired=str(damage))
 
 
@@ -213,7 +214,7 @@ def _build_plan(home: Home, plan: Plan, manifest: Manifest | None, towns: list[T
         kept = {key: files for key, files in plan.previous.segments.items()
                 if key and segment_span(key)[1] < plan.first_built and key[:7] not in segments} if plan.previous else {}
         new = Manifest(
-            inputs=ranking_inputs(settings, towns), code=code_hash(),
+            inputs=plan.inputs, code=code_hash(),
             built_seq=int(plan.changes["seq"].max()) if len(plan.changes) else 0,
             first_day=plan.first_day, last_day=plan.last_day, towns=towns_file, segments=kept | segments,
             kind="incremental" if plan.previous else "full", built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -239,14 +240,14 @@ def _plan(home: Home, manifest: Manifest | None, inputs: str, settings: Settings
         extend, changes = False, current_reports(home.store)  # the first data, or data before the first day
     if extend:
         if changes.empty:
-            return Plan(manifest, changes, manifest.first_day, manifest.last_day, None)
+            return Plan(inputs, manifest, changes, manifest.first_day, manifest.last_day, None)
         last_day = max(manifest.last_day, changes["date"].max())
         first_built = min(changes["date"].min(), manifest.last_day + timedelta(days=1))
-        return Plan(manifest, changes, manifest.first_day, last_day, first_built)
+        return Plan(inputs, manifest, changes, manifest.first_day, last_day, first_built)
     if changes.empty:
-        return Plan(None, changes, start, None, None)
+        return Plan(inputs, None, changes, start, None, None)
     first_day = start or changes["date"].min()
-    return Plan(None, changes, first_day, changes["date"].max(), first_day)
+    return Plan(inputs, None, changes, first_day, changes["date"].max(), first_day)
 
 
 @dataclass(frozen=True)

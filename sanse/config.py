@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -39,7 +40,14 @@ class Town:
 
 
 def read_towns(path: Path) -> list[Town]:
-    return parse_towns(path.read_text(encoding="utf-8-sig"))
+    stat = path.stat()  # FileNotFoundError as before when there is none
+    return list(_towns_of(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _towns_of(path: str, mtime_ns: int, size: int) -> tuple[Town, ...]:
+    """A province's towns.csv is read once per change, not on every upload and build."""
+    return tuple(parse_towns(Path(path).read_text(encoding="utf-8-sig")))
 
 
 def parse_towns(text: str) -> list[Town]:

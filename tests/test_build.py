@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.build import build, continue_movement
+from pipelines.build import build, build_if_behind, continue_movement
 from sanse.cli import main
 from sanse.store.reports import append_submission
 from sanse.config import Rules, Settings, read_settings, read_towns, write_settings, write_towns
@@ -321,6 +321,7 @@ def test_a_damaged_segment_is_named_and_the_warehouse_rebuilt_from_the_store(tmp
     submit(home, reports[reports["date"] == LAST])
     assert main(["--home", str(home.root), "build"]) == 0
     assert damaged.name in capsys.readouterr().err
+    assert build_if_behind(home) is None  # the repaired build knows what it was built from
     assert_same_tables(tables(home), full_build_of(home, tmp_path / "full"))
 
 
