@@ -13,8 +13,8 @@ from openpyxl.utils import get_column_letter
 
 from pipelines.problems import Problem
 from pipelines.report_header import LABEL_KEYS, Header
-from pipelines.report_values import parse_count, parse_date, parse_fines, total_label
-from pipelines.workbook import Sheet
+from pipelines.report_values import cell_text, formula_message, parse_count, parse_date, parse_fines, total_label
+from pipelines.workbook import CellError, Sheet, Uncomputed
 from sanse.config import COUNT_COLUMNS, Town, normalize_spelling, town_lookup
 
 OPTIONAL_COLUMNS = ("detentions", "fines_wan")  # an empty cell there means 0
@@ -67,9 +67,9 @@ def read_rows(tables: list[ReportTable], towns: list[Town], *, today: date,
             if total:
                 problems.append(row.problem(total, f"“{cells[total].strip()}”行不是镇街，未导入", "warning"))
             elif number in across:
-                problems.append(row.problem(filled[0], f"整行合并的“{str(cells[filled[0]]).strip()[:30]}”不是数据，未导入", "warning"))
+                problems.append(row.problem(filled[0], f"整行合并的“{cell_text(cells[filled[0]])}”不是数据，未导入", "warning"))
             elif len(filled) == 1:
-                text = str(cells[filled[0]]).strip()[:30]
+                text = cell_text(cells[filled[0]])
                 problems.append(row.problem(filled[0], f"这一行只有“{text}”，其余为空：如果是备注或说明，请删除这一行"))
             else:
                 problems += _read_record(row, cells, lookup, inactive, today, campaign_start)
@@ -94,7 +94,9 @@ def _read_record(row: TableRow, cells: dict[str, Any], lookup: dict[str, Town], 
 
     spelled = "" if _blank(cells["town"]) else str(cells["town"]).strip()
     town = lookup.get(normalize_spelling(spelled))
-    if town is None:
+    if isinstance(cells["town"], (Uncomputed, CellError)):
+        problems.append(row.problem("town", formula_message(cells["town"])))
+    elif town is None:
         if not spelled:
             problems.append(row.problem("town", "镇街不能为空"))
         elif normalize_spelling(spelled) in inactive:

@@ -31,7 +31,7 @@ def parse_date(value: Any) -> tuple[date | None, str | None]:
     """Accepts 2023-06-01, 2023/6/1, 2023年6月1日, 20230601, an Excel date or date serial, and any
     of these with a time of day (the date is taken)."""
     if isinstance(value, (Uncomputed, CellError)):
-        return None, _formula_message(value)
+        return None, formula_message(value)
     if _blank(value):
         return None, "日期不能为空"
     if isinstance(value, datetime):
@@ -91,7 +91,7 @@ def total_label(value: Any) -> bool:
 
 def _number(value: Any, *, optional: bool) -> tuple[Decimal | None, str | None]:
     if isinstance(value, (Uncomputed, CellError)):
-        return None, _formula_message(value)
+        return None, formula_message(value)
     if _blank(value):
         return (Decimal(0), None) if optional else (None, "不能为空，没有请填 0")
     if isinstance(value, bool):
@@ -119,7 +119,16 @@ def _number(value: Any, *, optional: bool) -> tuple[Decimal | None, str | None]:
     return number, None
 
 
-def _formula_message(value: Uncomputed | CellError) -> str:
+def cell_text(value: Any) -> str:
+    """A cell as the clerk sees it, short enough to quote in a message."""
+    if isinstance(value, Uncomputed):
+        return "（没有计算结果的公式）"
+    if isinstance(value, CellError):
+        return value.code
+    return str(value).strip()[:40]
+
+
+def formula_message(value: Uncomputed | CellError) -> str:
     if isinstance(value, CellError):
         return f"公式的结果是错误值 {value.code}：请改正公式或直接填写"
     return UNCOMPUTED_MESSAGE

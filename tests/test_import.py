@@ -371,6 +371,12 @@ def test_formula_saved_without_a_result_is_an_error_naming_its_cell():
     ]
 
 
+def test_formula_without_a_result_in_the_town_column_says_so_not_unknown_town():
+    rows = [["2023-06-01", '=IF(1,"东湖街道","")', 12, 5, 1, 4, 0, 1, 0, 0.5]]
+    report = parse(report_xlsx(rows), "日报.xlsx")
+    assert [(p.cell, p.message) for p in report.errors] == [("B2", "公式没有计算结果：请在 Excel/WPS 中打开并保存后再上传")]
+
+
 def test_formula_saved_by_excel_reads_its_result():
     content = as_saved_by_excel(report_xlsx(FORMULA_ROWS, title_rows=2), {"J5": "0.5"})
     report = parse(content, "日报.xlsx")
