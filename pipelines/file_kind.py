@@ -21,7 +21,7 @@ CONTENT_TYPES_LIMIT = 1024 * 1024  # a real [Content_Types].xml is a few KB
 MAX_ZIP_ENTRIES = 1000  # a workbook of 100 sheets has a few hundred parts
 MAX_ZIP_DIRECTORY_BYTES = 256 * 1024
 ZIP_END = b"PK\x05\x06"  # end of central directory record: 22 bytes, then a comment of up to 64 KB
-DAMAGED = "文件已损坏，不是完整的 Excel 工作簿（.xlsx）：请在 Excel/WPS 中重新保存后上传"
+DAMAGED = "这个 Excel 工作簿已损坏或不完整：请在 Excel/WPS 中重新保存后上传"
 SAVE_AS_XLSX = "请在 Excel/WPS 中打开，另存为 .xlsx 后上传"
 UPLOAD_A_TABLE = "请上传 Excel/WPS 表格（.xlsx）或 CSV 文件"
 

@@ -169,3 +169,19 @@ def test_a_zip_of_thousands_of_parts_is_refused_from_its_end_record():
         for k in range(5000):
             archive.writestr(f"xl/media/{k}.bin", b"")
     assert errors(out.getvalue(), "日报.xlsx") == ["文件内部有 5000 个部件，不像 Excel 工作簿：请在 Excel/WPS 中打开，另存为 .xlsx 后上传"]
+
+
+def test_a_workbook_whose_xml_declares_entities_is_refused_unexpanded():
+    """A billion laughs in the sheet, or an entity that would read a file of the server."""
+    declarations = {
+        "laughs": b'<!DOCTYPE s [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+                  b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>',
+        "file": b'<!DOCTYPE s [<!ENTITY d SYSTEM "file:///etc/passwd">]>',
+    }
+    for declaration in declarations.values():
+        content = rewrite_parts(
+            report_xlsx([["2023-06-01", "东湖街道", 12, 5, 1, 4, 0, 1, 0, 0.5]]),
+            lambda name, data: declaration + data.replace(b"&#19996;", b"&d;") if name == SHEET else data,
+        )
+        report = parse_report(content, "日报.xlsx", TOWNS, today=date(2023, 7, 1))
+        assert [p.message for p in report.errors] == [DAMAGED]
