@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import shutil
 import zipfile
 from datetime import date, datetime, timedelta, timezone
@@ -10,17 +11,19 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import stored
+from office_files import as_saved_by_excel, report_sheet, report_xlsx, rewrite_parts, saved
 from openpyxl import Workbook
 
 from pipelines.ingest import check_report, ingest_file
-from pipelines.reports import HEADERS, parse_date, parse_report, template_rows
+from pipelines.report_values import MAX_COUNT
+from pipelines.reports import HEADERS, UNREADABLE, Problem, parse_date, parse_report, template_rows
 from sanse.store.reports import current_reports, history
 from sanse.access import SYSTEM
 from sanse.cli import main
 from sanse.config import read_towns
 from sanse.home import Home
 from sanse.store import schema
-from conftest import stored
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOWNS = read_towns(FIXTURES / "towns.csv")
@@ -178,25 +181,25 @@ def test_template_has_chinese_headers_and_one_row_per_active_town():
 
 # ---------------------------------------------------------------- bad files
 
-BAD_FILE_ERRORS = [  # (row, column, words the message must contain)
-    (3, "日期", "无法识别的日期"),
-    (4, "日期", "晚于今天"),
-    (5, "日期", "早于活动开始日期"),
-    (6, "镇街", "未知镇街“北海镇”"),
-    (7, "检查企业数", "不能为负数"),
-    (8, "发现隐患数", "应为整数"),
-    (9, "立案数", "不是数字"),
-    (10, "重大隐患数", "不能大于发现隐患数"),
-    (11, "镇街", "重复出现（另见第2行）"),
+BAD_FILE_ERRORS = [  # (row, column, cell, words the message must contain)
+    (3, "日期", "A3", "无法识别的日期"),
+    (4, "日期", "A4", "晚于今天"),
+    (5, "日期", "A5", "早于活动开始日期"),
+    (6, "镇街", "B6", "未知镇街“北海镇”"),
+    (7, "检查企业数", "C7", "不能为负数"),
+    (8, "发现隐患数", "D8", "应为整数"),
+    (9, "立案数", "H9", "不是数字"),
+    (10, "重大隐患数", "E10", "不能大于发现隐患数"),
+    (11, "镇街", "B11", "重复出现（另见第2行）"),
 ]
 
 
-def test_bad_file_reports_every_error_with_row_column_and_chinese_message():
+def test_bad_file_reports_every_error_with_row_column_cell_and_chinese_message():
     report = parse((FIXTURES / "daily_bad.csv").read_bytes(), "daily_bad.csv")
-    assert problems(report.errors) == [(row, column) for row, column, _ in BAD_FILE_ERRORS]
-    for problem, (row, column, words) in zip(report.errors, BAD_FILE_ERRORS):
+    assert problems(report.errors) == [(row, column) for row, column, _, _ in BAD_FILE_ERRORS]
+    for problem, (row, column, cell, words) in zip(report.errors, BAD_FILE_ERRORS):
         assert words in problem.message
-        assert str(problem).startswith(f"第{row}行“{column}”列：")
+        assert str(problem).startswith(f"第{row}行“{column}”列（{cell}）：")
 
 
 def test_missing_required_column_is_named_on_the_header_row():
@@ -339,8 +342,8 @@ def test_cli_ingest_of_a_bad_file_lists_every_error_and_writes_nothing(home, cap
     code = main(["--home", str(home.root), "ingest", str(good), str(FIXTURES / "daily_bad.csv")])
     err = capsys.readouterr().err
     assert code == 1
-    for row, column, words in BAD_FILE_ERRORS:
-        assert f"daily_bad.csv 第{row}行“{column}”列：" in err and words in err
+    for row, column, cell, words in BAD_FILE_ERRORS:
+        assert f"daily_bad.csv 第{row}行“{column}”列（{cell}）：" in err and words in err
     assert "没有导入任何数据" in err
     assert (stored(home), home.warehouse.stat().st_mtime_ns) == before
 
@@ -354,3 +357,357 @@ def test_cli_prints_at_most_twenty_warnings_then_a_count(home, capsys):
     shown = [line for line in err.splitlines() if line.startswith("提醒")]
     assert len(shown) == 20
     assert "另有 4 条提醒" in err
+
+
+# ---------------------------------------------------------------- formulas (what Excel shows, or an error)
+
+FORMULA_ROWS = [
+    ["2023-06-01", "东湖街道", 12, 5, 1, 4, 0, 1, 0, 0.5],
+    ["2023-06-01", "西山镇", 8, 3, 0, 3, 1, 0, 0, "=0.2+0.3"],
+]
+
+
+def test_formula_saved_without_a_result_is_an_error_naming_its_cell():
+    report = parse(report_xlsx(FORMULA_ROWS, title_rows=2), "日报.xlsx")
+    assert [str(p) for p in report.errors] == [
+        "第5行“罚款金额（万元）”列（J5）：公式没有计算结果：请在 Excel/WPS 中打开并保存后再上传",
+    ]
+
+
+def test_formula_without_a_result_in_the_town_column_says_so_not_unknown_town():
+    rows = [["2023-06-01", '=IF(1,"东湖街道","")', 12, 5, 1, 4, 0, 1, 0, 0.5]]
+    report = parse(report_xlsx(rows), "日报.xlsx")
+    assert [(p.cell, p.message) for p in report.errors] == [("B2", "公式没有计算结果：请在 Excel/WPS 中打开并保存后再上传")]
+
+
+def test_formula_saved_by_excel_reads_its_result():
+    content = as_saved_by_excel(report_xlsx(FORMULA_ROWS, title_rows=2), {"J5": "0.5"})
+    report = parse(content, "日报.xlsx")
+    assert report.errors == []
+    assert list(report.rows["fines_wan"]) == [0.5, 0.5]
+
+
+def test_formula_results_of_a_file_that_asks_excel_to_recalculate_are_not_trusted():
+    """Export scripts write 0 as every formula's result and ask Excel to recalculate on opening."""
+    content = as_saved_by_excel(report_xlsx(FORMULA_ROWS), {"J3": "0"})
+    content = rewrite_parts(content, lambda name, data: data.replace(b'calcId="124519"', b'calcId="124519" fullCalcOnLoad="1"'))
+    report = parse(content, "日报.xlsx")
+    assert problems(report.errors) == [(3, "罚款金额（万元）")]
+    assert "公式没有计算结果" in report.errors[0].message
+
+
+def test_formula_whose_result_is_an_error_value_says_so():
+    content = as_saved_by_excel(report_xlsx(FORMULA_ROWS), {"J3": "#DIV/0!"})
+    report = parse(content, "日报.xlsx")
+    assert [(p.cell, p.message) for p in report.errors] == [("J3", "公式的结果是错误值 #DIV/0!：请改正公式或直接填写")]
+
+
+# ---------------------------------------------------------------- several sheets
+
+def day_sheets(*names: str, instructions: bool = False) -> Workbook:
+    book = Workbook()
+    book.remove(book.active)
+    if instructions:
+        notes = book.create_sheet("填表说明")
+        for line in ("1. 日期：填写报送日期，如 2023-06-01", "2. 镇街：填写镇街名称", "3. 没有的填 0"):
+            notes.append([line])
+    for day, name in enumerate(names, start=1):
+        report_sheet(book.create_sheet(name), [[f"2023-06-0{day}", "东湖街道", 10, 4, 0, 4, 0, 0, 0, 0]], title_rows=1)
+    return book
+
+
+def test_every_sheet_with_a_report_header_is_read_and_combined():
+    report = parse(saved(day_sheets("6月1日", "6月2日", instructions=True)), "日报.xlsx")
+    assert report.errors == []
+    assert list(report.rows["date"]) == [date(2023, 6, 1), date(2023, 6, 2)]
+    said = [p.message for p in report.warnings]
+    assert "已读取 2 张工作表：“6月1日”、“6月2日”，合并导入" in said
+    assert "工作表“填表说明”没有报表表头，未读取" in said
+
+
+def test_report_behind_an_instructions_sheet_is_found():
+    report = parse(saved(day_sheets("日报", instructions=True)), "日报.xlsx")
+    assert rows_of(report) == [("A01", date(2023, 6, 1), 10, 4, 0, 4, 0, 0, 0, 0.0)]
+
+
+def test_errors_on_a_later_sheet_name_that_sheet():
+    book = day_sheets("6月1日", "6月2日")
+    book["6月2日"]["C3"] = -1
+    report = parse(saved(book), "日报.xlsx")
+    assert [str(p) for p in report.errors] == ["“6月2日”表第3行“检查企业数”列（C3）：不能为负数（-1）"]
+
+
+def test_the_same_town_and_day_on_two_sheets_names_the_other_sheet():
+    book = day_sheets("6月1日", "又一张")
+    book["又一张"]["A3"] = "2023-06-01"
+    report = parse(saved(book), "日报.xlsx")
+    assert [str(p) for p in report.errors] == [
+        "“又一张”表第3行“镇街”列（B3）：东湖街道 2023-06-01 在本文件中重复出现（另见“6月1日”表第3行）",
+    ]
+
+
+def test_a_hidden_sheet_holding_a_report_is_refused_by_name():
+    book = day_sheets("6月1日", "旧数据")
+    book["旧数据"].sheet_state = "hidden"
+    report = parse(saved(book), "日报.xlsx")
+    assert [p.message for p in report.errors] == ["隐藏的工作表“旧数据”里有报表：请取消隐藏并核对，或删除该表后再上传"]
+
+
+def test_a_second_sheet_with_a_partial_header_is_refused_by_name():
+    book = day_sheets("6月1日")
+    summary = book.create_sheet("汇总")
+    summary.append(["镇街", "检查企业数", "重大隐患数"])
+    summary.append(["东湖街道", 10, 0])
+    report = parse(saved(book), "日报.xlsx")
+    assert report.errors and all(p.sheet == "汇总" for p in report.errors)
+    assert "缺少必填列“日期”" in report.errors[0].message
+
+
+# ---------------------------------------------------------------- headers as forms write them
+
+@pytest.mark.parametrize("headers", [
+    ["日期", "镇街", "检查企业数（家次）", "发现隐患数（处）", "重大隐患数（处）", "整改隐患数（处）",
+     "停产停业数（家）", "立案数（起）", "行政拘留人数（人）", "罚款金额（万元）"],
+    ["日期", "镇街", "检查企业数(家次)", "发现隐患数 (处)", "其中：重大隐患数", "整改隐患数",
+     "停产停业数 （家）", "立案数(起)", "行政拘留人数(人)", "罚款金额(万元)"],
+    ["日 期", "镇　街", "检查企业数\n（家次）", "发现\n隐患数", "重大隐患数\r\n（处）", "整改隐患数*",
+     "停产停业数\n(家)", "立案数\n（起）", "行政拘留\n人数（人）", "罚款金额\n（万元）"],
+])
+def test_header_cells_with_count_units_brackets_spaces_and_line_breaks(headers):
+    report = parse(report_xlsx(XLSX_ROWS, title_rows=2, header=headers), "日报.xlsx")
+    assert report.errors == []
+    assert rows_of(report) == GOOD_ROWS
+
+
+def two_level_form(fines_header: str = "罚款金额（万元）") -> Workbook:
+    """Title rows, then 日期/镇街/检查企业数 merged down over a group row and the header row."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2023年6月安全生产隐患大排查大整治日报"])
+    sheet.append(["日期", "镇街", "检查企业数（家次）", "隐患排查整治情况", None, None, "执法情况"])
+    sheet.append([None, None, None, "发现隐患数", "其中：重大隐患数", "整改隐患数",
+                  "停产停业数（家）", "立案数（起）", "行政拘留人数（人）", fines_header])
+    sheet.merge_cells("A1:J1")
+    for column in "ABC":
+        sheet.merge_cells(f"{column}2:{column}3")
+    sheet.merge_cells("D2:F2")
+    sheet.merge_cells("G2:J2")
+    for row in XLSX_ROWS:
+        sheet.append(row)
+    return book
+
+
+def test_two_level_header_with_a_merged_group_row_under_a_title():
+    report = parse(saved(two_level_form()), "日报.xlsx")
+    assert report.errors == []
+    assert rows_of(report) == GOOD_ROWS
+    assert list(report.rows["row_number"]) == [4, 5, 6, 7]
+
+
+def test_two_level_header_without_merges_takes_the_name_above_a_blank_cell():
+    book = two_level_form()
+    for merged in list(book.active.merged_cells.ranges):
+        if merged.min_row == 2 and merged.max_row == 3:
+            book.active.unmerge_cells(str(merged))
+    report = parse(saved(book), "日报.xlsx")
+    assert rows_of(report) == GOOD_ROWS
+
+
+def test_units_on_their_own_row_under_the_header_apply():
+    book = Workbook()
+    sheet = book.active
+    sheet.append([*list(HEADERS.values())[:9], "罚款金额"])
+    sheet.append([None, None, "（家次）", "（处）", "（处）", "（处）", "（家）", "（起）", "（人）", "（元）"])
+    sheet.append(["2023-06-01", "东湖街道", 12, 5, 1, 4, 0, 1, 0, 5000])
+    report = parse(saved(book), "日报.xlsx")
+    assert report.errors == []
+    assert list(report.rows["row_number"]) == [3]
+    assert list(report.rows["fines_wan"]) == [0.5]
+
+
+def test_a_unit_that_would_change_the_numbers_is_refused():
+    headers = list(HEADERS.values())
+    headers[2] = "检查企业数（万家）"
+    report = parse(report_xlsx(XLSX_ROWS, header=headers), "日报.xlsx")
+    assert [(p.row, p.cell) for p in report.errors] == [(1, "C1")]
+    assert "单位“万家”无法识别" in report.errors[0].message
+
+
+def test_the_same_figure_for_the_day_and_the_total_so_far_is_refused():
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["日期", "镇街", "当日", *[None] * 7, "累计"])
+    sheet.append(["日期", "镇街", *list(HEADERS.values())[2:], "检查企业数"])
+    sheet.append(["2023-06-01", "东湖街道", 12, 5, 1, 4, 0, 1, 0, 0.5, 120])
+    report = parse(saved(book), "日报.xlsx")
+    assert len(report.errors) == 1
+    assert "有 2 列都是“检查企业数”（C列“检查企业数”、K列“检查企业数”）" in report.errors[0].message
+
+
+def test_a_misspelt_header_is_named_in_the_missing_column_message():
+    headers = [*list(HEADERS.values())[:9], "罚款金额万元"]
+    report = parse(report_xlsx(XLSX_ROWS, header=headers), "日报.xlsx")
+    assert [p.message for p in report.errors] == [
+        "缺少必填列“罚款金额（万元）”（也可写作 fines_wan）：表头“罚款金额万元”无法识别，请写成“罚款金额（万元）”",
+    ]
+
+
+# ---------------------------------------------------------------- totals and notes
+
+@pytest.mark.parametrize("total", [
+    ["2023-06-01", "合计", 30, 12, 3, 9, 1, 1, 1, 1.75],
+    ["小计", None, 30, 12, 3, 9, 1, 1, 1, 1.75],
+    ["总 计", "", 30, 12, 3, 9, 1, 1, 1, 1.75],
+    [None, "全市合计：", 30, 12, 3, 9, 1, 1, 1, 1.75],
+])
+def test_total_rows_are_skipped_with_a_warning(total):
+    report = parse(report_xlsx([*XLSX_ROWS[:3], total, XLSX_ROWS[3]], title_rows=1), "日报.xlsx")
+    assert report.errors == []
+    assert rows_of(report) == GOOD_ROWS
+    [warning] = report.warnings
+    assert (warning.row, warning.severity) == (6, "warning")
+    assert "行不是镇街，未导入" in warning.message
+
+
+def test_total_row_merged_over_date_and_town_is_skipped():
+    book = Workbook()
+    report_sheet(book.active, [*XLSX_ROWS, ["合  计", None, 36, 14, 3, 12, 1, 1, 1, 1.75]])
+    book.active.merge_cells("A6:B6")
+    report = parse(saved(book), "日报.xlsx")
+    assert report.errors == [] and rows_of(report) == GOOD_ROWS
+
+
+def test_a_note_merged_across_the_table_is_not_data():
+    book = Workbook()
+    report_sheet(book.active, [*XLSX_ROWS, ["填表人：张三    审核人：李四    联系电话：12345678"]])
+    book.active.merge_cells("A6:J6")
+    report = parse(saved(book), "日报.xlsx")
+    assert report.errors == [] and rows_of(report) == GOOD_ROWS
+    assert [p.row for p in report.warnings] == [6]
+
+
+def test_a_row_holding_only_a_note_is_one_plain_error():
+    report = parse(report_xlsx([*XLSX_ROWS, ["注：本表数据截至当日17时"]]), "日报.xlsx")
+    assert [str(p) for p in report.errors] == [
+        "第6行“日期”列（A6）：这一行只有“注：本表数据截至当日17时”，其余为空：如果是备注或说明，请删除这一行",
+    ]
+
+
+def test_dates_merged_down_over_the_towns_of_the_day_apply_to_each():
+    rows = [[date(2023, 6, 1), "东湖街道", 12, 5, 1, 4, 0, 1, 0, 0.5], [None, "A02", 8, 3, 0, 3, 1, 0, 0, 0],
+            [None, "南岭乡", 6, 2, 2, 1, 0, 0, 1, 1.25], [date(2023, 6, 2), "东湖", 10, 4, 0, 4, 0, 0, 0, 0]]
+    book = Workbook()
+    report_sheet(book.active, rows)
+    book.active.merge_cells("A2:A4")
+    report = parse(saved(book), "日报.xlsx")
+    assert rows_of(report) == GOOD_ROWS
+
+
+def test_a_number_merged_over_two_towns_cannot_be_split():
+    book = Workbook()
+    report_sheet(book.active, XLSX_ROWS)
+    book.active.merge_cells("G2:G3")
+    report = parse(saved(book), "日报.xlsx")
+    assert [(p.row, p.column, p.cell) for p in report.errors] == [(2, "停产停业数", "G2")]
+    assert "合并单元格 G2:G3" in report.errors[0].message
+
+
+# ---------------------------------------------------------------- money in 元
+
+@pytest.mark.parametrize("fines_header", ["罚款金额（元）", "罚款（元）", "罚款金额(元)", "罚款 （元）"])
+def test_fines_in_yuan_are_converted_exactly_to_wan_with_a_warning(fines_header):
+    rows = [["2023-06-01", "东湖街道", 12, 5, 1, 4, 0, 1, 0, 12345.67], ["2023-06-01", "西山镇", 8, 3, 0, 3, 1, 0, 0, "1,000"],
+            ["2023-06-01", "南岭乡", 6, 2, 2, 1, 0, 0, 1, "0.1"]]
+    report = parse(report_xlsx(rows, header=[*list(HEADERS.values())[:9], fines_header]), "日报.xlsx")
+    assert report.errors == []
+    assert list(report.rows["fines_wan"]) == [1.234567, 0.1, 0.00001]
+    [warning] = report.warnings
+    assert (warning.row, warning.column, warning.cell) == (1, fines_header, "J1")
+    assert warning.message == "金额以元为单位：已按 1 万元 = 10,000 元换算为万元"
+
+
+def test_fines_header_without_a_unit_is_read_as_wan():
+    report = parse(report_xlsx(XLSX_ROWS, header=[*list(HEADERS.values())[:9], "罚款金额"]), "日报.xlsx")
+    assert report.errors == [] and report.warnings == []
+    assert list(report.rows["fines_wan"]) == [0.5, 0.0, 1.25, 0.0]
+
+
+def test_fines_in_an_unknown_unit_are_refused():
+    report = parse(report_xlsx(XLSX_ROWS, header=[*list(HEADERS.values())[:9], "罚款金额（千元）"]), "日报.xlsx")
+    assert [p.message for p in report.errors] == ["金额单位“千元”无法识别：请写“万元”或“元”"]
+
+
+# ---------------------------------------------------------------- dates with a time of day
+
+@pytest.mark.parametrize("written", ["2023/6/1 8:30", "2023-06-01 08:30:00", "2023-06-01T08:30:00", "2023年6月1日 17:05"])
+def test_csv_date_with_a_time_of_day_takes_its_date(written):
+    report = parse(csv_bytes(f"{written},东湖街道,12,5,1,4,0,1,0,0.5"), "x.csv")
+    assert report.errors == []
+    assert list(report.rows["date"]) == [date(2023, 6, 1)]
+
+
+def test_excel_date_time_cell_takes_its_date():
+    report = parse(report_xlsx([[datetime(2023, 6, 1, 8, 30), "东湖街道", 12, 5, 1, 4, 0, 1, 0, 0.5]]), "日报.xlsx")
+    assert rows_of(report) == GOOD_ROWS[:1]
+
+
+def test_a_time_that_does_not_exist_is_refused():
+    report = parse(csv_bytes("2023-06-01 25:30,东湖街道,12,5,1,4,0,1,0,0.5"), "x.csv")
+    assert problems(report.errors) == [(2, "日期")]
+
+
+# ---------------------------------------------------------------- hostile numbers
+
+@pytest.mark.parametrize(("written", "words"), [
+    ("1e400", "科学计数法"), ("1e300", "科学计数法"), ("1e5", "科学计数法"), ("1.23E+11", "科学计数法"),
+    ("nan", "不是数字"), ("inf", "不是数字"), ("-inf", "不是数字"), ("Infinity", "不是数字"), ("1_000", "不是数字"),
+    ("9223372036854775807", "超过上限 10,000,000"), ("10000001", "超过上限 10,000,000"), ("-0.5", "不能为负数"),
+    ("0x10", "不是数字"), ("１２.５", "应为整数"),
+])
+def test_hostile_numbers_are_a_row_and_column_error(written, words):
+    report = parse(csv_bytes(f"2023-06-01,东湖街道,{written},0,0,0,0,0,0,0"), "x.csv")
+    assert problems(report.errors) == [(2, "检查企业数")]
+    assert words in report.errors[0].message
+
+
+@pytest.mark.parametrize("cell", [float("inf"), float("nan"), 1e300, 9223372036854775807, 2**70, 12.5, True,
+                                  datetime(2023, 6, 1)])
+def test_hostile_numbers_in_workbook_cells_are_a_row_and_column_error(cell):
+    report = parse(report_xlsx([["2023-06-01", "东湖街道", cell, 0, 0, 0, 0, 0, 0, 0]]), "日报.xlsx")
+    assert problems(report.errors) == [(2, "检查企业数")]
+
+
+@pytest.mark.parametrize(("fines", "ok"), [("1000000", True), ("1000000.01", False), ("1e300", False), ("nan", False)])
+def test_fines_are_finite_and_at_most_a_million_wan_a_day(fines, ok):
+    report = parse(csv_bytes(f"2023-06-01,东湖街道,1,0,0,0,0,0,0,{fines}"), "x.csv")
+    assert report.ok is ok
+
+
+def test_counts_up_to_the_limit_are_read_as_int64():
+    report = parse(csv_bytes(f"2023-06-01,东湖街道,{MAX_COUNT},{MAX_COUNT},0,0,0,0,0,0"), "x.csv")
+    assert report.ok and report.rows["inspections"].dtype == "int64"
+    assert MAX_COUNT * 1400 * 366 < 2**63  # a province-year of the largest counts sums within int64
+
+
+def test_whatever_the_bytes_no_exception_escapes_parse_report():
+    """Mutated workbooks and CSVs: every outcome is a Problem, none is the last-resort message."""
+    rng = random.Random(20230601)
+    workbook = report_xlsx(FORMULA_ROWS, title_rows=2)
+    seeds = [workbook, _stored(workbook), csv_bytes("2023-06-01,东湖街道,12,5,1,4,0,1,0,0.5")]
+    for _ in range(300):
+        data = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(data))
+            data[at:at + rng.randint(0, 8)] = rng.randbytes(rng.randint(0, 8))
+        report = parse(bytes(data), "日报.xlsx")
+        assert all(isinstance(p, Problem) for p in report.errors + report.warnings)
+        assert UNREADABLE not in [p.message for p in report.errors]
+
+
+def _stored(content: bytes) -> bytes:
+    """The workbook with its parts stored, not deflated, so that changed bytes land in its XML."""
+    source, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target:
+        for item in source.infolist():
+            target.writestr(item.filename, source.read(item.filename))
+    return out.getvalue()

@@ -6,7 +6,9 @@ from datetime import date
 import streamlit as st
 
 from pipelines.build import build
+from pipelines.error_workbook import error_file_name, error_workbook
 from pipelines.ingest import check_report, ingest_file
+from pipelines.measure import measure_upload
 from pipelines.reports import HEADERS
 from sanse.store.reports import history
 from ui import data
@@ -15,6 +17,7 @@ from ui.tables import problems_frame
 
 RESULT = "submit.result"
 HISTORY_ROWS = 500
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 me = viewer()
 home = data.home()
@@ -28,8 +31,7 @@ with st.expander(t("submit.template"), expanded=False):
     template_day = st.date_input(t("submit.template.day"), value=date.today(), key="submit.template.day")
     st.download_button(
         t("submit.template.button"), data=data.template(tuple(mine), template_day),
-        file_name=f"日报模板-{template_day}.xlsx", on_click="ignore", key="submit.template.download",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        file_name=f"日报模板-{template_day}.xlsx", on_click="ignore", key="submit.template.download", mime=XLSX,
     )
 
 if RESULT in st.session_state:
@@ -41,6 +43,13 @@ if upload is not None:
     report = check_report(home, content, upload.name, by=me)
     if report.errors:
         st.error(t("submit.errors", n=len(report.errors)))
+        if not any(p.severity == "error" for p in measure_upload(content, upload.name)):
+            # Marking re-reads the whole file: done only when the clerk asks for it.
+            st.download_button(
+                t("submit.error_file"), data=lambda: error_workbook(content, upload.name, report.errors)[0],
+                file_name=error_file_name(upload.name), mime=XLSX, on_click="ignore", key="submit.error_file",
+                help=t("submit.error_file.help"),
+            )
         st.dataframe(
             problems_frame(report.errors),
             hide_index=True, width="stretch", key="submit.errors",
