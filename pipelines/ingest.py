@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -12,11 +11,10 @@ from pipelines.reports import Problem, Report, parse_report
 from sanse.store.reports import Submission, append_submission, current_reports
 from sanse import audit
 from sanse.access import User, require_submitter
-from sanse.config import COUNT_COLUMNS, read_towns
+from sanse.config import read_towns
 from sanse.home import Home
 from sanse.rulebook import settings_in_force
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a city's daily file is a few KB; also server.maxUploadSize
 HISTORY_DAYS = 7  # the warnings compare a day with the week before it
 
 
@@ -38,12 +36,6 @@ def check_report(home: Home, content: bytes, source_name: str, *, by: User,
     own town). Raises `Forbidden` when `by` may not submit at all (a viewer).
     """
     require_submitter(by)
-    if len(content) > MAX_UPLOAD_BYTES:
-        empty = pd.DataFrame(columns=["row_number", "date", "town_code", *COUNT_COLUMNS])
-        size = f"{len(content) / 1024 / 1024:.1f} MB"
-        return Report(source_name, hashlib.sha256(content).hexdigest(), empty, [Problem(
-            None, "", f"文件大小 {size} 超过上限 {MAX_UPLOAD_BYTES // 1024 // 1024} MB：请按日期拆分后分别上传",
-        )])
     towns = read_towns(home.towns_csv)
     settings = settings_in_force(home)
     report = parse_report(

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from pipelines.ingest import MAX_UPLOAD_BYTES, check_report, ingest_file
+from pipelines.ingest import check_report, ingest_file
+from pipelines.measure import MAX_FILE_BYTES
 from sanse.store.reports import history
 from sanse import accounts
 from sanse.access import ANONYMOUS, SYSTEM, Forbidden, User, require
@@ -198,20 +199,20 @@ def test_html_in_town_and_file_names_goes_through_import_and_ranking_unchanged(t
 
 def test_oversized_upload_is_refused_in_chinese_and_writes_nothing(demo_home):
     before = stored(demo_home)
-    content = report("2026-10-30,云岫,40,10,2,5,1,1,0,0") + b" " * MAX_UPLOAD_BYTES
+    content = report("2026-10-30,云岫,40,10,2,5,1,1,0,0") + b" " * MAX_FILE_BYTES
     result = ingest_file(demo_home, content, "huge.csv", by=SYSTEM)
     assert not result.ok
-    assert [str(p) for p in result.report.errors] == ["文件：文件大小 20.0 MB 超过上限 20 MB：请按日期拆分后分别上传"]
+    assert [str(p) for p in result.report.errors] == ["文件：文件大小 20.0 MB，超过上限 20 MB：请按日期拆分后分别上传"]
     assert (stored(demo_home)) == before
 
 
 def test_upload_of_exactly_the_limit_is_read(demo_home, monkeypatch):
     content = report("2026-10-30,云岫,40,10,2,5,1,1,0,0")
-    monkeypatch.setattr("pipelines.ingest.MAX_UPLOAD_BYTES", len(content))
+    monkeypatch.setattr("pipelines.measure.MAX_FILE_BYTES", len(content))
     assert check_report(demo_home, content, "full.csv", by=SYSTEM).ok
     assert not check_report(demo_home, content + b"\n", "full.csv", by=SYSTEM).ok
 
 
 def test_dashboard_upload_limit_matches_the_import_limit():
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
-    assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_UPLOAD_BYTES
+    assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_FILE_BYTES
