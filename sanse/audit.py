@@ -92,7 +92,8 @@ def describe(event: dict) -> str:
         return f"{change}账号 {get('account')}" + (f"（{role}{town}）" if role else "")
     if action == "signin_locked":
         until = datetime.fromisoformat(get("until")).astimezone(BEIJING)
-        return f"账号 {get('account')} 连续登录失败，锁定至 {until:%Y-%m-%d %H:%M}"
+        who = f"地址 {get('address')} 的登录" if get("address") else f"账号 {get('account')} "
+        return f"{who}连续登录失败，锁定至 {until:%Y-%m-%d %H:%M}"
     if action == "rule_change":
         window = _WINDOW_LABELS.get((get("rules") or {}).get("window"), "")
         return f"自 {get('effective')} 起施行新的排名规则" + (f"（{window}口径）" if window else "")
