@@ -6,6 +6,7 @@ from pipelines.build import build_if_behind
 from sanse.i18n import LANGUAGES
 from ui import data
 from ui.session import DAY, GROUP, LANG, format_day, lang, t
+from ui.navigation import run_navigation
 from ui.signin import current_user, sidebar_block
 
 st.set_page_config(page_title="三色晾晒", page_icon="🚦", layout="wide")
@@ -44,31 +45,4 @@ with st.sidebar:
     sidebar_block(user)
 
 
-def page(path: str, key: str, icon: str) -> st.Page:
-    return st.Page(f"pages/{path}", title=t(f"nav.{key}"), icon=icon)
-
-
-# Page files sit in section folders, never directly in pages/: Streamlit would otherwise treat
-# pages/*.py as a legacy multipage app and run a page without this frame.
-if user is None:
-    pages = {"": [page("account/signin.py", "signin", ":material/login:")]}
-else:
-    pages = {
-        t("nav.section.read"): [
-            page("read/overview.py", "overview", ":material/dashboard:"),
-            page("read/ranking.py", "ranking", ":material/leaderboard:"),
-            page("read/town.py", "town", ":material/location_city:"),
-            page("read/bulletin.py", "bulletin", ":material/article:"),
-            page("read/rules.py", "rules", ":material/rule:"),
-            page("read/confidence.py", "confidence", ":material/query_stats:"),
-        ],
-        t("nav.section.work"): [],
-    }
-    if user.may("submit", user.town_code):
-        pages[t("nav.section.work")].append(page("work/submit.py", "submit", ":material/upload_file:"))
-    if user.may("read_audit"):
-        pages[t("nav.section.work")].append(page("work/audit.py", "audit", ":material/history:"))
-    if not pages[t("nav.section.work")]:
-        del pages[t("nav.section.work")]
-
-st.navigation(pages).run()
+run_navigation(user)

@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import shutil
 import sys
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
 from sanse.access import SYSTEM, User
-from sanse.accounts import add_user, disable_user
+from sanse import accounts
+from sanse.accounts import add_user, disable_user, set_password
 from sanse.bulletin import publish_bulletin
 from sanse.config import Rules, read_settings, write_settings
 from sanse.demo import DEMO_START
 from sanse.exports import EXPORTS
 from sanse.home import Home
+from sanse.sessions import end_session, session_user, start_session
 from sanse.warehouse import Warehouse
+from ui import signin
 
 APP = str(Path(__file__).parents[1] / "app.py")
 LAST_DAY = date(2026, 10, 30)
@@ -29,6 +34,7 @@ PAGE_FILES = {
     "submit": "work/submit.py", "audit": "work/audit.py",
 }
 CLERK = User("clerk", "town", "T03")
+LEADER = User("leader", "viewer")
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +43,7 @@ def home_with_accounts(demo_home_readonly, tmp_path_factory) -> Home:
     shutil.copytree(demo_home_readonly.root, root)
     add_user(Home(root), ADMIN.name, role="admin", password="office password 1")
     add_user(Home(root), CLERK.name, role="town", town=CLERK.town_code, password="clerk password 1")
+    add_user(Home(root), LEADER.name, role="viewer", password="leader password 1")
     return Home(root)
 
 
@@ -53,8 +60,8 @@ def open_page(page: str, user: User | None = ADMIN, **state) -> AppTest:
     """Run the app on `page`. (AppTest shows only the page's own elements after a switch;
     the sidebar's date and group are therefore set through session state.)"""
     at = AppTest.from_file(APP, default_timeout=60)
-    if user is not None:
-        at.session_state["sanse.user"] = user
+    if user is not None:  # signed in as a browser is: by a session of that account
+        at.session_state["sanse.session"] = start_session(Home.resolve(), user).token
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
@@ -245,5 +252,97 @@ def test_readers_see_only_published_days(home):
     assert "2026年10月20日" in at.title[0].value
     picker = at.selectbox(key="sanse.date.published")
     assert picker.value == date(2026, 10, 20) and picker.options == ["2026年10月20日"]
-    at = open_page("ranking", User("leader", "viewer"))
+    at = open_page("ranking", LEADER)
     assert "2026年10月20日" in at.title[0].value
+
+
+# ---------------------------------------------------------------- signing in
+
+def members_only(home: Home) -> None:
+    """Turn anonymous reading off: every page asks for sign-in first."""
+    settings = read_settings(home.rules_toml)
+    write_settings(replace(settings, campaign=replace(settings.campaign, anonymous_read=False)), home.rules_toml)
+
+
+def sign_in_with_the_form(at: AppTest, name: str, password: str) -> AppTest:
+    at.text_input(key="sanse.signin.page.name").input(name)
+    at.text_input(key="sanse.signin.page.password").input(password)
+    return at.button(key="sanse.signin.page.submit").click().run()
+
+
+def test_signing_in_with_the_form_starts_a_session_and_gives_the_browser_its_cookie(home):
+    # (that a link to another page opens it after signing in is checked in Chromium)
+    members_only(home)
+    at = open_page("overview", None)
+    assert any("请先登录" in i.value for i in at.info)
+    assert not at.get("html") or all("sanse-tile" not in str(h.proto) for h in at.get("html"))
+    sign_in_with_the_form(at, "office", "office password 1")
+    assert not at.exception
+    assert at.session_state["sanse.user"].name == "office"
+    assert "三色榜" in text_of(at)
+    token = at.session_state["sanse.session"]
+    assert session_user(home, token).name == "office"
+    # the browser is given the token in a cookie (a script the page runs), never shown as text
+    scripts = [str(h.proto) for h in at.get("html") if "document.cookie" in str(h.proto)]
+    assert scripts and token in scripts[0] and "SameSite=Lax" in scripts[0] and "Path=/" in scripts[0]
+
+
+def test_a_valid_session_cookie_signs_in_without_the_form(home, monkeypatch):
+    members_only(home)
+    token = start_session(home, ADMIN).token
+    monkeypatch.setattr(signin, "browser_token", lambda: token)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert at.session_state["sanse.user"].name == "office"
+    assert not [b for b in at.button if b.key == "sanse.signin.page.submit"]
+    assert not [h for h in at.get("html") if "document.cookie" in str(h.proto)], "the browser has it already"
+
+
+@pytest.mark.parametrize("ended", ["expired", "disabled", "new password", "signed out"])
+def test_an_ended_session_cookie_signs_no_one_in(home, monkeypatch, ended):
+    members_only(home)
+    token = start_session(home, CLERK, hours=1, now=datetime.now(timezone.utc) - timedelta(minutes=61)
+                          if ended == "expired" else None).token
+    if ended == "disabled":
+        disable_user(home, CLERK.name)
+    elif ended == "new password":
+        set_password(home, CLERK.name, "another password 2")
+    elif ended == "signed out":
+        end_session(home, token)
+    monkeypatch.setattr(signin, "browser_token", lambda: token)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert at.session_state["sanse.user"] is None
+    assert at.button(key="sanse.signin.page.submit")
+    assert [h for h in at.get("html") if "Max-Age=0" in str(h.proto)], "the stale cookie is taken away"
+
+
+def test_signing_out_ends_the_session(home):
+    at = open_page("overview", ADMIN)
+    token = at.session_state["sanse.session"]
+    at.button(key="sanse.signout").click().run()
+    assert session_user(home, token) is None
+    assert at.session_state["sanse.user"] is None
+
+
+def test_an_address_locked_out_by_guessing_still_has_its_signed_in_admin(home, monkeypatch):
+    members_only(home)
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(signin, "client_address", lambda: "203.0.113.9")
+    for n in range(accounts.MAX_ADDRESS_FAILURES):
+        with pytest.raises(accounts.SignInFailed):
+            accounts.authenticate(home, f"guess{n}", "wrong password", client="203.0.113.9")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    sign_in_with_the_form(at, "office", "office password 1")
+    assert any("网络地址已暂时锁定" in e.value for e in at.error)
+    assert at.session_state["sanse.user"] is None
+    # the administrator already signed in on that address is not locked out
+    token = start_session(home, ADMIN).token
+    monkeypatch.setattr(signin, "browser_token", lambda: token)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert at.session_state["sanse.user"].name == "office"
+
+
+def test_a_town_account_lands_on_its_own_towns_page(home):
+    at = open_page("overview", CLERK)
+    assert at.selectbox(key="town.pick").value == CLERK.town_code
+    assert at.title[0].value == "镇街详情"
