@@ -346,3 +346,13 @@ def test_a_town_account_lands_on_its_own_towns_page(home):
     at = open_page("overview", CLERK)
     assert at.selectbox(key="town.pick").value == CLERK.town_code
     assert at.title[0].value == "镇街详情"
+
+
+def test_every_page_address_has_its_door_in_pages_for_a_freshly_started_server():
+    from ui.navigation import DEFAULT, PAGES
+
+    pages = Path(APP).parent / "pages"
+    doors = {p.stem for p in pages.glob("*.py")}
+    assert doors == {entry.key for entry in PAGES if entry.key != DEFAULT}
+    for door in doors:
+        assert "run_app()" in (pages / f"{door}.py").read_text(encoding="utf-8")
