@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from sanse.access import SYSTEM, User
 from sanse import accounts
 from sanse.accounts import add_user, disable_user, set_password
-from sanse.bulletin import publish_bulletin
+from sanse.bulletin import Draft, bulletin_paragraphs, draft_issue, list_issues, load_issue, publish_bulletin
 from sanse.config import Rules, read_settings, write_settings
 from sanse.demo import DEMO_START
 from sanse.exports import EXPORTS
@@ -356,3 +356,68 @@ def test_every_page_address_has_its_door_in_pages_for_a_freshly_started_server()
     assert doors == {entry.key for entry in PAGES if entry.key != DEFAULT}
     for door in doors:
         assert "run_app()" in (pages / f"{door}.py").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- the draft
+
+def test_admin_sees_the_unpublished_day_as_a_draft_never_an_earlier_issue(home):
+    publish_bulletin(home, date(2026, 10, 29), by=SYSTEM, draft=Draft(editor_note="上一期的编者按"))
+    at = open_page("bulletin", ADMIN)
+    headers = [h.value for h in at.header]
+    assert "《每日工作动态》第2期（草稿）" in headers
+    expected = draft_issue(home, LAST_DAY)
+    shown = text_of(at)
+    for paragraph in bulletin_paragraphs(expected):
+        assert paragraph in shown
+    draft_tab = at.tabs[0]
+    assert "上一期的编者按" not in "\n".join(e.value for e in draft_tab.text)
+    assert "上一期的编者按" in "\n".join(e.value for e in at.tabs[1].text), "the published issue keeps its own"
+    for key in ("bulletin.editor_note", "bulletin.signer", "bulletin.report_to", "bulletin.copy_to"):
+        assert at.get("text_area") or at.get("text_input")
+        assert (at.text_area(key=key) if key == "bulletin.editor_note" else at.text_input(key=key)).value == ""
+    assert not [w for w in at.text_area if w.key == "bulletin.correction_note"], "a first issue needs no 更正说明"
+
+
+def test_the_draft_shows_the_offices_lines_and_publishing_issues_them(home):
+    at = open_page("bulletin", ADMIN)
+    at.text_area(key="bulletin.editor_note").input("请红色镇街3日内报送整改情况。")
+    at.text_input(key="bulletin.signer").input("王科长")
+    at.text_input(key="bulletin.report_to").input("市安委会各成员单位")
+    at.text_input(key="bulletin.copy_to").input("各镇街")
+    at.run()
+    lines = [e.value for e in at.text]
+    assert "签发人：王科长" in lines and "编者按/工作要求：请红色镇街3日内报送整改情况。" in lines
+    assert "报送：市安委会各成员单位" in lines and "抄送：各镇街" in lines
+    at.checkbox(key="bulletin.confirm").check().run()
+    at.button(key="bulletin.publish").click().run()
+    assert not at.exception
+    assert any("已发布第1期" in s.value for s in at.success)
+    issue = load_issue(home, LAST_DAY)
+    assert (issue.editor_note, issue.signer, issue.report_to, issue.copy_to) == (
+        "请红色镇街3日内报送整改情况。", "王科长", "市安委会各成员单位", "各镇街")
+
+
+def test_a_correction_without_its_note_is_refused_in_chinese(home):
+    publish_bulletin(home, LAST_DAY, by=SYSTEM)
+    at = open_page("bulletin", ADMIN)
+    assert "《每日工作动态》第1期（更正）（草稿）" in [h.value for h in at.header]
+    assert any("须填写更正说明" in w.value for w in at.warning)
+    at.text_input(key="bulletin.signer").input("王科长").run()
+    at.checkbox(key="bulletin.confirm").check().run()
+    at.button(key="bulletin.publish").click().run()
+    assert any("再次发布是更正，请写明更正说明" in e.value for e in at.error)
+    assert len([i for i in list_issues(home) if i.day == LAST_DAY]) == 1
+    at.text_area(key="bulletin.correction_note").input("补签发人").run()
+    at.checkbox(key="bulletin.confirm").check().run()
+    at.button(key="bulletin.publish").click().run()
+    assert not at.error
+    corrected = load_issue(home, LAST_DAY)
+    assert (corrected.version, corrected.signer, corrected.correction_note) == (2, "王科长", "补签发人")
+
+
+def test_readers_see_only_published_issues_and_no_draft(home):
+    publish_bulletin(home, date(2026, 10, 29), by=SYSTEM)
+    at = open_page("bulletin", LEADER)
+    assert not any("草稿" in h.value for h in at.header)
+    assert not at.tabs
+    assert not [w for w in at.text_input if w.key == "bulletin.signer"]

@@ -214,3 +214,17 @@ def _issue_download(root: str, day: date, version: int, fmt: str) -> bytes:
 
     issue = load_issue(Home(Path(root)), day, version)
     return print_html(issue).encode("utf-8") if fmt == "html" else export_issue(issue, fmt)
+
+
+def draft(day: date, fields):
+    """`day`'s bulletin exactly as publishing it now would issue it, with the office's
+    `fields` (a `sanse.bulletin.Draft`); made again when data, rules or issues change."""
+    return _draft(str(home().root), day, fields, warehouse().identity, rules_generation(home()),
+                  issues_generation(home()))
+
+
+@st.cache_data(ttl=600, max_entries=16)
+def _draft(root: str, day: date, fields, identity, rules: int, issues: int):
+    from sanse.bulletin import draft_issue
+
+    return draft_issue(Home(root), day, fields)
