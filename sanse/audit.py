@@ -100,4 +100,13 @@ def describe(event: dict) -> str:
     if action == "upgrade":
         return f"旧版数据目录迁入数据库：{get('versions')} 个报送版本，{get('accounts')} 个账号，{get('issues')} 期动态"
     skip = {"at", "who", "action", "action_label", "what"}
-    return "，".join(f"{k}={v}" for k, v in event.items() if k not in skip and v is not None)
+    return "，".join(f"{k}：{_plain(v)}" for k, v in event.items() if k not in skip and v is not None)
+
+
+def _plain(value) -> str:
+    """A detail value in words, never a Python list or dict."""
+    if isinstance(value, dict):
+        return "（" + "，".join(f"{k}：{_plain(v)}" for k, v in value.items() if v is not None) + "）"
+    if isinstance(value, (list, tuple)):
+        return "、".join(_plain(v) for v in value)
+    return str(value)

@@ -217,6 +217,9 @@ ZH: dict[str, str] = {
     "audit.who": "操作人",
     "audit.action": "操作",
     "audit.between": "日期范围",
+    "audit.all": "全部",
+    "audit.at": "时间",
+    "audit.what": "内容",
     "common.yes": "是",
     "common.no": "否",
 }
@@ -434,6 +437,9 @@ EN: dict[str, str] = {
     "audit.who": "Who",
     "audit.action": "Action",
     "audit.between": "Dates",
+    "audit.all": "All",
+    "audit.at": "Time",
+    "audit.what": "What",
     "common.yes": "yes",
     "common.no": "no",
 }

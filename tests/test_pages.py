@@ -421,3 +421,26 @@ def test_readers_see_only_published_issues_and_no_draft(home):
     assert not any("草稿" in h.value for h in at.header)
     assert not at.tabs
     assert not [w for w in at.text_input if w.key == "bulletin.signer"]
+
+
+# ---------------------------------------------------------------- 操作日志
+
+def test_audit_page_shows_chinese_labels_and_descriptions_never_raw_keys(home):
+    from sanse.audit import describe, record
+
+    record(home, "office", "supervision", item={"town": "云岫街道", "days": 3}, towns=["T01", "T02"])
+    at = open_page("rules", ADMIN, **{"sanse.date": date(2026, 10, 20)})
+    at.button(key="rules.change.submit").click().run()
+    at.switch_page("pages/work/audit.py").run()
+    assert not at.exception
+    options = at.selectbox(key="audit.action").options
+    assert options[0] == "全部" and "修改规则" in options and "账号变更" in options
+    assert not {"rule_change", "account", "submission", "publication"} & set(options)
+    events = at.dataframe[0].value
+    assert list(events.columns) == ["时间", "操作人", "操作", "内容"]
+    assert "修改规则" in set(events["操作"]) and "rule_change" not in set(events["操作"])
+    assert any(what.startswith("自 2026-10-20 起施行新的排名规则") for what in events["内容"])
+    assert not any("{" in what or "[" in what for what in events["内容"]), "no Python dict or list"
+    at.selectbox(key="audit.action").select("rule_change").run()
+    assert set(at.dataframe[0].value["操作"]) == {"修改规则"}
+    assert describe({"action": "other", "item": {"town": "甲"}, "towns": ["T01"]}) == "item：（town：甲），towns：T01"
