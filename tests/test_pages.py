@@ -444,3 +444,17 @@ def test_audit_page_shows_chinese_labels_and_descriptions_never_raw_keys(home):
     at.selectbox(key="audit.action").select("rule_change").run()
     assert set(at.dataframe[0].value["操作"]) == {"修改规则"}
     assert describe({"action": "other", "item": {"town": "甲"}, "towns": ["T01"]}) == "item：（town：甲），towns：T01"
+
+
+# ---------------------------------------------------------------- 统计可信度
+
+def test_confidence_page_follows_a_change_of_the_confidence_settings(home):
+    def provisional() -> int:
+        at = open_page("confidence")
+        return int(next(m.value for m in at.metric if m.label == "待定等级数"))
+
+    settings = read_settings(home.rules_toml)
+    write_settings(replace(settings, extra={**settings.extra, "confidence": {"provisional_below": 0.0}}), home.rules_toml)
+    assert provisional() == 0  # nothing is less likely than 0
+    write_settings(replace(settings, extra={**settings.extra, "confidence": {"provisional_below": 1.0}}), home.rules_toml)
+    assert provisional() > 0, "blue and red tiers less likely than 1 are now 待定, and the page says so at once"

@@ -174,12 +174,14 @@ def tier_confidence(day: date, group: str | None):
     return _tier_confidence(warehouse().identity, day, group, rules, confidence_settings(settings()))
 
 
+# The rules and [confidence] settings are part of the key (an argument named with a leading
+# underscore would not be): a change of either must not keep showing the old simulation.
 @st.cache_data(ttl=3600, max_entries=32)
-def _tier_confidence(identity, day: date, group: str | None, _rules, _confidence) -> pd.DataFrame:
+def _tier_confidence(identity, day: date, group: str | None, rules, confidence) -> pd.DataFrame:
     from sanse.confidence import tier_confidence as simulate
 
-    block = warehouse().window_sums(day, _rules.window, group)
-    return simulate(block, _rules, _confidence)
+    block = warehouse().window_sums(day, rules.window, group)
+    return simulate(block, rules, confidence)
 
 
 @st.cache_data(ttl=3600, max_entries=16)
