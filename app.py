@@ -9,7 +9,7 @@ from ui.session import DAY, GROUP, LANG, format_day, lang, t
 from ui.navigation import run_navigation
 from ui.signin import current_user, sidebar_block
 
-st.set_page_config(page_title="三色晾晒", page_icon="🚦", layout="wide")
+st.set_page_config(page_title="三色晾晒", page_icon="🚦", layout="wide", initial_sidebar_state="auto")
 
 # Another server or the CLI may have stored reports or rules since this server's last build.
 build_if_behind(data.home())
@@ -26,19 +26,21 @@ with st.sidebar:
         current = st.session_state.get(DAY) if st.session_state.get(DAY) in days else days[-1]
         if user.may("submit", user.town_code):  # staff: every day of the campaign
             st.session_state[DAY] = st.date_input(
-                t("sidebar.date"), value=current, min_value=days[0], max_value=days[-1], key="sanse.date.pick",
+                t("sidebar.date"), value=current, min_value=days[0], max_value=days[-1], format="YYYY/MM/DD",
+                key="sanse.date.pick",
             )
         else:  # readers: the published days only, newest first
             newest_first = days[::-1]
             st.session_state[DAY] = st.selectbox(
                 t("sidebar.date"), newest_first, index=newest_first.index(current), format_func=format_day,
-                key="sanse.date.published",
+                placeholder=t("common.choose"), key="sanse.date.published",
             )
         groups = data.groups()
         if len(groups) > 1:
             current = st.session_state.get(GROUP) if st.session_state.get(GROUP) in groups else groups[0]
             st.session_state[GROUP] = st.selectbox(
-                t("sidebar.group"), groups, index=groups.index(current), key="sanse.group.pick",
+                t("sidebar.group"), groups, index=groups.index(current), placeholder=t("common.choose"),
+                key="sanse.group.pick",
             )
         else:
             st.session_state[GROUP] = None

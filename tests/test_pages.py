@@ -458,3 +458,16 @@ def test_confidence_page_follows_a_change_of_the_confidence_settings(home):
     assert provisional() == 0  # nothing is less likely than 0
     write_settings(replace(settings, extra={**settings.extra, "confidence": {"provisional_below": 1.0}}), home.rules_toml)
     assert provisional() > 0, "blue and red tiers less likely than 1 are now 待定, and the page says so at once"
+
+
+def test_a_correction_starts_from_the_version_it_corrects(home):
+    publish_bulletin(home, LAST_DAY, by=SYSTEM, draft=Draft(signer="王科长", copy_to="各镇街"))
+    at = open_page("bulletin", ADMIN)
+    assert at.text_input(key="bulletin.signer").value == "王科长"
+    assert at.text_input(key="bulletin.copy_to").value == "各镇街"
+    at.text_area(key="bulletin.correction_note").input("没有改动").run()
+    at.checkbox(key="bulletin.confirm").check().run()
+    at.button(key="bulletin.publish").click().run()
+    assert any("都没有变化，不能再发布更正" in e.value for e in at.error)
+    at = open_page("bulletin", ADMIN, **{"sanse.date": date(2026, 10, 29)})
+    assert at.text_input(key="bulletin.signer").value == "", "a day not yet published starts blank"

@@ -60,7 +60,7 @@ def run_navigation(user: User | None) -> None:
         page = st.Page(stand_in, title=title, icon=":material/login:" if visible else entry.icon,
                        url_path=entry.key, default=default, visibility="visible" if visible else "hidden")
         sections.setdefault("" if user is None else t(f"nav.section.{entry.section}"), []).append(page)
-    chosen = st.navigation(sections)
+    chosen = st.navigation(sections, expanded=True)  # never Streamlit's English "View more"
     _land_town_accounts(user, chosen)
     chosen.run()
 

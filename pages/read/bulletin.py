@@ -18,6 +18,7 @@ from ui.tiers import style_tiers
 
 RESULT = "bulletin.result"
 FIELDS = ("editor_note", "signer", "report_to", "copy_to")
+FIELDS_FOR = "bulletin.fields_for"  # the day the fields were filled in for
 
 home = data.home()
 day = chosen_day()
@@ -50,6 +51,13 @@ def show_issue(issue: Issue, key: str, *, draft: bool = False) -> None:
 def draft_and_publish() -> None:
     """The chosen day's draft with the office's fields, and the button that issues it."""
     published = next((issue for issue in issues if issue.day == day), None)  # newest version first
+    if st.session_state.get(FIELDS_FOR) != day:
+        # A new day starts blank, never with another issue's lines; a correction starts from
+        # the version it corrects, so it changes only what the office changes.
+        for field in FIELDS:
+            st.session_state[f"bulletin.{field}"] = getattr(published, field) if published else ""
+        st.session_state.pop("bulletin.correction_note", None)
+        st.session_state[FIELDS_FOR] = day
     st.subheader(t("bulletin.draft.title", day=format_day(day)))
     st.caption(t("bulletin.publish.caption"))
     st.text_area(t("bulletin.field.editor_note"), key="bulletin.editor_note",
@@ -81,7 +89,7 @@ def draft_and_publish() -> None:
         else:
             st.session_state[RESULT] = t("bulletin.published", number=issue.number)
             st.session_state["bulletin.pick"] = 0
-            for key in ("bulletin.correction_note", "bulletin.confirm"):
+            for key in (FIELDS_FOR, "bulletin.confirm"):
                 st.session_state.pop(key, None)
             st.rerun()
 
@@ -111,7 +119,8 @@ with reading:
     default = next((i for i, issue in enumerate(issues) if issue.day == day), 0)
     if st.session_state.get("bulletin.pick") not in range(len(issues)):
         st.session_state["bulletin.pick"] = default
-    issue = issues[st.selectbox(t("bulletin.pick"), range(len(issues)), format_func=issue_label, key="bulletin.pick")]
+    issue = issues[st.selectbox(t("bulletin.pick"), range(len(issues)), format_func=issue_label,
+                                 placeholder=t("common.choose"), key="bulletin.pick")]
     show_issue(issue, "bulletin.table")
 
     st.subheader(t("bulletin.download"))
