@@ -224,7 +224,9 @@ def test_on_a_phone_choosing_a_page_closes_the_menu(browser, server):
     sidebar = page.locator("[data-testid='stSidebar']")
     assert sidebar.bounding_box()["x"] < 0, "the menu starts folded away"
     page.locator("[data-testid='stExpandSidebarButton']").click()
-    page.get_by_role("link", name="每日排名").wait_for(timeout=10_000)
+    page.wait_for_function("document.querySelector(\"[data-testid='stSidebar']\").getBoundingClientRect().left >= 0",
+                           timeout=10_000)
+    page.wait_for_timeout(500)  # the slide-in animation ends
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "menu-390.png"))
     page.get_by_role("link", name="每日排名").click()
