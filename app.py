@@ -6,9 +6,10 @@ from pipelines.build import build_if_behind
 from sanse.i18n import LANGUAGES
 from ui import data
 from ui.session import DAY, GROUP, LANG, format_day, lang, t
+from ui.navigation import run_navigation
 from ui.signin import current_user, sidebar_block
 
-st.set_page_config(page_title="三色晾晒", page_icon="🚦", layout="wide")
+st.set_page_config(page_title="三色晾晒", page_icon="🚦", layout="wide", initial_sidebar_state="auto")
 
 # Another server or the CLI may have stored reports or rules since this server's last build.
 build_if_behind(data.home())
@@ -25,50 +26,25 @@ with st.sidebar:
         current = st.session_state.get(DAY) if st.session_state.get(DAY) in days else days[-1]
         if user.may("submit", user.town_code):  # staff: every day of the campaign
             st.session_state[DAY] = st.date_input(
-                t("sidebar.date"), value=current, min_value=days[0], max_value=days[-1], key="sanse.date.pick",
+                t("sidebar.date"), value=current, min_value=days[0], max_value=days[-1], format="YYYY/MM/DD",
+                key="sanse.date.pick",
             )
         else:  # readers: the published days only, newest first
             newest_first = days[::-1]
             st.session_state[DAY] = st.selectbox(
                 t("sidebar.date"), newest_first, index=newest_first.index(current), format_func=format_day,
-                key="sanse.date.published",
+                placeholder=t("common.choose"), key="sanse.date.published",
             )
         groups = data.groups()
         if len(groups) > 1:
             current = st.session_state.get(GROUP) if st.session_state.get(GROUP) in groups else groups[0]
             st.session_state[GROUP] = st.selectbox(
-                t("sidebar.group"), groups, index=groups.index(current), key="sanse.group.pick",
+                t("sidebar.group"), groups, index=groups.index(current), placeholder=t("common.choose"),
+                key="sanse.group.pick",
             )
         else:
             st.session_state[GROUP] = None
     sidebar_block(user)
 
 
-def page(path: str, key: str, icon: str) -> st.Page:
-    return st.Page(f"pages/{path}", title=t(f"nav.{key}"), icon=icon)
-
-
-# Page files sit in section folders, never directly in pages/: Streamlit would otherwise treat
-# pages/*.py as a legacy multipage app and run a page without this frame.
-if user is None:
-    pages = {"": [page("account/signin.py", "signin", ":material/login:")]}
-else:
-    pages = {
-        t("nav.section.read"): [
-            page("read/overview.py", "overview", ":material/dashboard:"),
-            page("read/ranking.py", "ranking", ":material/leaderboard:"),
-            page("read/town.py", "town", ":material/location_city:"),
-            page("read/bulletin.py", "bulletin", ":material/article:"),
-            page("read/rules.py", "rules", ":material/rule:"),
-            page("read/confidence.py", "confidence", ":material/query_stats:"),
-        ],
-        t("nav.section.work"): [],
-    }
-    if user.may("submit", user.town_code):
-        pages[t("nav.section.work")].append(page("work/submit.py", "submit", ":material/upload_file:"))
-    if user.may("read_audit"):
-        pages[t("nav.section.work")].append(page("work/audit.py", "audit", ":material/history:"))
-    if not pages[t("nav.section.work")]:
-        del pages[t("nav.section.work")]
-
-st.navigation(pages).run()
+run_navigation(user)

@@ -46,6 +46,7 @@ def main() -> None:
     admin = User("bench", "admin")
     from sanse.accounts import add_user, get_user
     from sanse.home import Home
+    from sanse.sessions import start_session
 
     if get_user(Home(args.home), admin.name) is None:
         add_user(Home(args.home), admin.name, role="admin", password="benchmark only 1")
@@ -54,7 +55,7 @@ def main() -> None:
     medians = {}
     for page, path in PAGES.items():
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-        at.session_state["sanse.user"] = admin
+        at.session_state["sanse.session"] = start_session(Home(args.home), admin).token  # signed in as a browser is
         at.run()  # warm: imports, caches of this process
         if path:
             at.switch_page(f"pages/{path}")

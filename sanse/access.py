@@ -39,6 +39,9 @@ class User:
         return self.role == "admin" or (self.role == "town" and self.town_code is not None)
 
 
+DEFAULT_SESSION_HOURS = 10.0  # a working day
+MAX_SESSION_HOURS = 24.0 * 30
+
 SYSTEM = User("cli", "admin")  # the operator at the server's shell, who owns the home directory
 ANONYMOUS = User("anonymous", "viewer")
 
@@ -78,6 +81,7 @@ class AccessSettings:
     viewers: tuple[str, ...] = ()
     towns: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (town code, identities)
     anonymous_read: bool = False
+    session_hours: float = DEFAULT_SESSION_HOURS  # how long signing in lasts in one browser
 
     def role_of(self, identities: list[str]) -> tuple[Role, str | None] | None:
         """(role, town code) for the first list that names one of `identities`; admins first."""
@@ -101,6 +105,7 @@ def access_settings(settings: Settings, towns: list[Town] | None = None) -> Acce
     [access]
     admins = ["zhang@ajb.example.cn"]
     viewers = ["@ajb.example.cn"]        # or ["*"]: any signed-in identity may read
+    session_hours = 10                   # signing in lasts this long in a browser
     [access.towns]
     T01 = ["li@yunxiu.example.cn"]       # code, name or alias when `towns` is given
     ```
@@ -123,7 +128,14 @@ def access_settings(settings: Settings, towns: list[Town] | None = None) -> Acce
         viewers=_identities(raw.get("viewers", []), "[access] viewers", anyone=True),
         towns=tuple(town_entries),
         anonymous_read=settings.campaign.anonymous_read,
+        session_hours=_session_hours(raw.get("session_hours", DEFAULT_SESSION_HOURS)),
     )
+
+
+def _session_hours(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_SESSION_HOURS:
+        raise ConfigError(f"rules.toml [access] session_hours 应为 0 到 {MAX_SESSION_HOURS:g} 之间的小时数，例如 10")
+    return float(value)
 
 
 def _identities(value, where: str, *, anyone: bool) -> tuple[str, ...]:

@@ -33,6 +33,10 @@ MAX_FAILURES = 5  # wrong passwords allowed within FAILURE_WINDOW before the acc
 FAILURE_WINDOW = timedelta(minutes=15)
 FIRST_LOCKOUT = timedelta(minutes=15)  # doubles with every further lock-out, up to MAX_LOCKOUT
 MAX_LOCKOUT = timedelta(hours=24)
+# Wrong passwords from one client address within FAILURE_WINDOW before the address locks:
+# more than for a name, since an office's staff may share one address.
+MAX_ADDRESS_FAILURES = 20
+_ADDRESS = "address "  # throttle key prefix of a client address; no account name has a blank
 PASSWORD_ENV = "SANSE_PASSWORD"
 
 _NAME = re.compile(r"^[^\s\x00-\x1f\x7f<>&\"'/\\]{1,64}$")
@@ -87,7 +91,7 @@ def add_user(home: Home, name: str, *, role: Role, town: str | None = None, pass
         if existing is not None:
             raise AccountError(f"账号“{existing['name']}”已存在")
         conn.execute(sa.insert(schema.accounts).values(
-            key=_key(name), name=name, role=role, town_code=town_code, password_hash=digest, active=True,
+            key=account_key(name), name=name, role=role, town_code=town_code, password_hash=digest, active=True,
             created_at=now, created_by=by.name, changed_at=now,
         ))
         audit.record_in(conn, by.name, "account", change="add", account=name, role=role, town=town_code)
@@ -118,14 +122,15 @@ def list_users(home: Home) -> list[Account]:
 def set_password(home: Home, name: str, password: str, *, by: User = SYSTEM) -> None:
     """Replace a password: an admin for anyone, a user for their own account (the page asks
     for the old password first). Also lifts any sign-in lock-out of that name."""
-    if _key(by.name) != _key(name):
+    if account_key(by.name) != account_key(name):
         require(by, "manage_accounts")
     check_password(password, name)
     digest = _hasher.hash(password)
     with home.store.writing("accounts") as conn:
         entry = _existing(conn, name)
         _update(conn, name, password_hash=digest)
-        conn.execute(sa.delete(schema.signin_throttle).where(schema.signin_throttle.c.key == _key(name)))
+        conn.execute(sa.delete(schema.signin_throttle).where(schema.signin_throttle.c.key == account_key(name)))
+        _end_sessions(conn, name)  # every browser signed in with the old password signs in again
         audit.record_in(conn, by.name, "account", change="password", account=entry["name"])
 
 
@@ -140,11 +145,13 @@ def enable_user(home: Home, name: str, *, by: User = SYSTEM) -> None:
 
 def _set_active(home: Home, name: str, active: bool, by: User) -> None:
     require(by, "manage_accounts")
-    if not active and _key(by.name) == _key(name):
+    if not active and account_key(by.name) == account_key(name):
         raise AccountError("不能停用自己正在使用的账号")
     with home.store.writing("accounts") as conn:
         entry = _existing(conn, name)
         _update(conn, name, active=active)
+        if not active:
+            _end_sessions(conn, name)
         audit.record_in(conn, by.name, "account", change="enable" if active else "disable", account=entry["name"])
 
 
@@ -160,42 +167,51 @@ def acting_user(home: Home, name: str | None) -> User:
 
 # ---------------------------------------------------------------- sign-in
 
-def authenticate(home: Home, name: str, password: str, *, now: datetime | None = None) -> User:
+def authenticate(home: Home, name: str, password: str, *, client: str | None = None,
+                 now: datetime | None = None) -> User:
     """The user if the password is right, else `SignInFailed`.
 
     After MAX_FAILURES wrong passwords for one name within FAILURE_WINDOW, that name is
     refused (even with the right password) for FIRST_LOCKOUT, doubling with each further
-    lock-out. The count lives in the home, so restarts and other processes see it; a right
-    password clears it. `now` (UTC) is for tests.
+    lock-out; likewise the client address after MAX_ADDRESS_FAILURES, so one address cannot
+    try name after name. The counts live in the store, so restarts, other processes and
+    other servers see them; a right password clears its name's count. A browser that is
+    already signed in never meets this: its session skips the form (`sanse.sessions`).
+    `client` is the address the attempt came from, when known; `now` (UTC) is for tests.
     """
     now = now or datetime.now(timezone.utc)
-    key = _key(name)
+    keys = _throttle_keys(name, client)
     with home.store.writing("signin") as conn:
-        state = _prune(_throttle(conn, key), now)
-        _refuse_if_locked(state, now)
+        states = {key: _prune(_throttle(conn, key), now) for key in keys}
+        for key, state in states.items():
+            _refuse_if_locked(state, now, address=key.startswith(_ADDRESS))
         # Count the attempt before the slow check, so parallel guesses cannot exceed the limit.
-        if len(state["failures"]) >= MAX_FAILURES:
+        if any(len(state["failures"]) >= _limit(key) for key, state in states.items()):
             raise SignInFailed("登录尝试过于频繁，请稍后再试")
-        state["failures"].append(now.timestamp())
-        _save_throttle(conn, key, state)
-        entry = _entry(conn, name)
+        for key, state in states.items():
+            state["failures"].append(now.timestamp())
+            _save_throttle(conn, key, state)
+        entry = _entry(conn, name) if _NAME.fullmatch((name or "").strip()) else None
 
     valid = entry is not None and entry["active"]
     right = _verify(entry["password_hash"] if valid else _dummy_hash(), password) and valid
 
-    locked_until = None
     with home.store.writing("signin") as conn:
-        state = _prune(_throttle(conn, key), now)
-        if right:
-            state = _prune(None, now)
-        elif len(state["failures"]) >= MAX_FAILURES:
-            state["lockouts"] += 1
-            lockout = min(FIRST_LOCKOUT * 2 ** (state["lockouts"] - 1), MAX_LOCKOUT)
-            locked_until = now + lockout
-            state["locked_until"], state["failures"] = locked_until.timestamp(), []
-            audit.record_in(conn, "anonymous", "signin_locked", account=name,
-                            until=locked_until.isoformat(timespec="seconds"))
-        _save_throttle(conn, key, state)
+        for key in keys:
+            state = _prune(_throttle(conn, key), now)
+            if right:
+                # The name starts afresh; the address keeps its earlier failures, so one
+                # account of one's own does not reset guessing at others.
+                state = _without(state, now) if key.startswith(_ADDRESS) else _prune(None, now)
+            elif len(state["failures"]) >= _limit(key):
+                state["lockouts"] += 1
+                lockout = min(FIRST_LOCKOUT * 2 ** (state["lockouts"] - 1), MAX_LOCKOUT)
+                locked_until = now + lockout
+                state["locked_until"], state["failures"] = locked_until.timestamp(), []
+                who = {"address": client} if key.startswith(_ADDRESS) else {"account": name}
+                audit.record_in(conn, "anonymous", "signin_locked", **who,
+                                until=locked_until.isoformat(timespec="seconds"))
+            _save_throttle(conn, key, state)
         if right and _hasher.check_needs_rehash(entry["password_hash"]):
             _update(conn, name, password_hash=_hasher.hash(password), changed=False)
     if not right:
@@ -203,12 +219,34 @@ def authenticate(home: Home, name: str, password: str, *, now: datetime | None =
     return User(entry["name"], entry["role"], entry["town_code"])
 
 
-def _refuse_if_locked(state: dict, now: datetime) -> None:
+def _throttle_keys(name: str, client: str | None) -> list[str]:
+    """The name's key (a name no account can have is counted on the address only), then the
+    address's. An address key has a blank in it, which no account name has."""
+    keys = [account_key(name)] if _NAME.fullmatch((name or "").strip()) else []
+    if client:
+        keys.append(_ADDRESS + client.strip()[:64])
+    return keys or [_ADDRESS + "unknown"]
+
+
+def _limit(key: str) -> int:
+    return MAX_ADDRESS_FAILURES if key.startswith(_ADDRESS) else MAX_FAILURES
+
+
+def _without(state: dict, now: datetime) -> dict:
+    """The state less this (right) attempt."""
+    failures = list(state["failures"])
+    if now.timestamp() in failures:
+        failures.remove(now.timestamp())
+    return {**state, "failures": failures}
+
+
+def _refuse_if_locked(state: dict, now: datetime, *, address: bool = False) -> None:
     until = state.get("locked_until")
     if until and until > now.timestamp():
         minutes = max(1, math.ceil((until - now.timestamp()) / 60))
         retry_at = datetime.fromtimestamp(until, timezone.utc)
-        raise SignInFailed(f"登录失败次数过多，该账号已暂时锁定，请 {minutes} 分钟后再试", retry_at)
+        what = "本机所在网络地址" if address else "该账号"
+        raise SignInFailed(f"登录失败次数过多，{what}已暂时锁定，请 {minutes} 分钟后再试", retry_at)
 
 
 def _prune(state: dict | None, now: datetime) -> dict:
@@ -329,7 +367,7 @@ def _town_code(home: Home, role: Role, town: str | None) -> str | None:
 
 
 def _entry(conn: Connection, name: str) -> dict | None:
-    row = conn.execute(sa.select(schema.accounts).where(schema.accounts.c.key == _key(name))).mappings().first()
+    row = conn.execute(sa.select(schema.accounts).where(schema.accounts.c.key == account_key(name))).mappings().first()
     return dict(row) if row else None
 
 
@@ -340,13 +378,18 @@ def _existing(conn: Connection, name: str) -> dict:
     return entry
 
 
+def _end_sessions(conn: Connection, name: str) -> None:
+    conn.execute(sa.delete(schema.sessions).where(schema.sessions.c.account_key == account_key(name)))
+
+
 def _update(conn: Connection, name: str, *, changed: bool = True, **values) -> None:
     if changed:
         values["changed_at"] = datetime.now(timezone.utc)
-    conn.execute(sa.update(schema.accounts).where(schema.accounts.c.key == _key(name)).values(**values))
+    conn.execute(sa.update(schema.accounts).where(schema.accounts.c.key == account_key(name)).values(**values))
 
 
-def _key(name: str) -> str:
+def account_key(name: str) -> str:
+    """The name as accounts are looked up: any letter case, blanks around it ignored."""
     return (name or "").strip().casefold()
 
 

@@ -92,11 +92,21 @@ def describe(event: dict) -> str:
         return f"{change}账号 {get('account')}" + (f"（{role}{town}）" if role else "")
     if action == "signin_locked":
         until = datetime.fromisoformat(get("until")).astimezone(BEIJING)
-        return f"账号 {get('account')} 连续登录失败，锁定至 {until:%Y-%m-%d %H:%M}"
+        who = f"地址 {get('address')} 的登录" if get("address") else f"账号 {get('account')} "
+        return f"{who}连续登录失败，锁定至 {until:%Y-%m-%d %H:%M}"
     if action == "rule_change":
         window = _WINDOW_LABELS.get((get("rules") or {}).get("window"), "")
         return f"自 {get('effective')} 起施行新的排名规则" + (f"（{window}口径）" if window else "")
     if action == "upgrade":
         return f"旧版数据目录迁入数据库：{get('versions')} 个报送版本，{get('accounts')} 个账号，{get('issues')} 期动态"
     skip = {"at", "who", "action", "action_label", "what"}
-    return "，".join(f"{k}={v}" for k, v in event.items() if k not in skip and v is not None)
+    return "，".join(f"{k}：{_plain(v)}" for k, v in event.items() if k not in skip and v is not None)
+
+
+def _plain(value) -> str:
+    """A detail value in words, never a Python list or dict."""
+    if isinstance(value, dict):
+        return "（" + "，".join(f"{k}：{_plain(v)}" for k, v in value.items() if v is not None) + "）"
+    if isinstance(value, (list, tuple)):
+        return "、".join(_plain(v) for v in value)
+    return str(value)

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from sanse import accounts
@@ -30,7 +31,7 @@ from sanse.cli import main
 from sanse.config import Campaign, ConfigError, Rules, Settings, write_settings, write_towns
 from sanse.demo import demo_settings, demo_towns
 from sanse.home import Home
-from sanse.store import close_all
+from sanse.store import close_all, schema
 
 T0 = datetime(2026, 10, 1, 8, 0, tzinfo=timezone.utc)
 ADMIN = User("zhang", "admin")
@@ -228,6 +229,41 @@ def test_new_password_lifts_the_lockout(home, quick_hashes):
     wrong_attempts(home, "li", 5, T0)
     set_password(home, "li", "yunxiu-2027", by=ADMIN)
     assert authenticate(home, "li", "yunxiu-2027", now=T0).name == "li"
+
+
+def test_one_address_trying_many_names_is_locked_out(home, quick_hashes):
+    add_user(home, "li", role="town", town="T01", password="yunxiu-2026")
+    for n in range(accounts.MAX_ADDRESS_FAILURES // 4):  # four guesses a name: no name locks
+        for _ in range(4):
+            with pytest.raises(SignInFailed, match="用户名或密码错误"):
+                authenticate(home, f"guess{n}", "not-the-password", client="203.0.113.9", now=T0)
+    with pytest.raises(SignInFailed, match="网络地址已暂时锁定"):
+        authenticate(home, "li", "yunxiu-2026", client="203.0.113.9", now=T0 + timedelta(minutes=1))
+    # the same account from another address is not held up
+    assert authenticate(home, "li", "yunxiu-2026", client="198.51.100.7", now=T0 + timedelta(minutes=1)).name == "li"
+    locked = read_audit(home, action="signin_locked")
+    assert list(locked["address"]) == ["203.0.113.9"]
+    assert "地址 203.0.113.9" in locked["what"].iloc[0]
+
+
+def test_a_right_password_does_not_clear_its_addresss_failures(home, quick_hashes):
+    add_user(home, "li", role="town", town="T01", password="yunxiu-2026")
+    for n in range(accounts.MAX_ADDRESS_FAILURES - 1):
+        with pytest.raises(SignInFailed):
+            authenticate(home, f"guess{n}", "not-the-password", client="203.0.113.9", now=T0)
+    authenticate(home, "li", "yunxiu-2026", client="203.0.113.9", now=T0)
+    with pytest.raises(SignInFailed):
+        authenticate(home, "guess-last", "not-the-password", client="203.0.113.9", now=T0)
+    with pytest.raises(SignInFailed, match="网络地址已暂时锁定"):
+        authenticate(home, "li", "yunxiu-2026", client="203.0.113.9", now=T0)
+
+
+def test_a_name_no_account_can_have_is_counted_on_the_address_only(home, quick_hashes):
+    with pytest.raises(SignInFailed, match="用户名或密码错误"):
+        authenticate(home, "address 203.0.113.9", "x" * 12, client="198.51.100.7", now=T0)
+    with home.store.reading() as conn:
+        keys = [r.key for r in conn.execute(sa.select(schema.signin_throttle.c.key))]
+    assert keys == ["address 198.51.100.7"]
 
 
 def test_lockout_is_audited(home, quick_hashes):

@@ -1,5 +1,6 @@
-"""The main paths once in a real headless Chromium (Debian's package) against the running app:
-every page at desktop and phone width, signing in, and the bulletin's XLSX download."""
+"""The main paths once in a real headless Chromium (Debian's package) against the app started
+as `streamlit run app.py`: every page at desktop and phone width, signing in and staying signed
+in, links straight to a page, the phone's menu, and the bulletin's XLSX download."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ CHROMIUM = shutil.which("chromium")
 PASSWORD = "correct horse battery"
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
+# Streamlit folds its menu away after a page is chosen on a device that says it is a phone.
+PHONE_AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+               "Version/15.0 Mobile/15E148 Safari/604.1")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -64,7 +68,7 @@ def server(demo_home_readonly, tmp_path_factory):
     port = free_port()
     env = {**os.environ, "SANSE_HOME": str(root)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "ui.serve", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -93,13 +97,26 @@ def browser(server):
         chromium.close()
 
 
-def open_page(browser, url: str, path: str, viewport: dict, expected: str):
-    page = browser.new_page(viewport=viewport, accept_downloads=True)
+def open_page(browser, url: str, path: str, viewport: dict, expected: str, context=None):
+    page = (context or browser).new_page(**({} if context else {"viewport": viewport, "accept_downloads": True}))
     page.goto(f"{url}/{path}")
     page.get_by_text(expected, exact=False).first.wait_for(timeout=30_000)
-    # finished when Streamlit no longer shows its running indicator
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=30_000)
+    settled(page)
     return page
+
+
+def settled(page) -> None:
+    """Finished when Streamlit no longer shows its running indicator."""
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=30_000)
+
+
+def sign_in(page, where: str = "[data-testid='stMain']") -> None:
+    form = page.locator(where)
+    form.get_by_label("账号").fill("office")
+    form.get_by_label("密码").fill(PASSWORD)
+    form.get_by_role("button", name="登录").click()
+    page.get_by_text("已登录：office", exact=False).wait_for(timeout=30_000)
+    settled(page)
 
 
 def test_the_first_visit_after_a_start_may_be_a_link_to_any_page(browser, server):
@@ -163,3 +180,59 @@ def test_admin_signs_in_and_sees_the_submission_page(browser, server):
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "submit-signed-in.png"), full_page=True)
     page.close()
+
+
+def test_signing_in_lasts_across_a_reload_and_a_new_tab(browser, server):
+    context = browser.new_context(viewport=DESKTOP)
+    page = open_page(browser, server, "", DESKTOP, "三色榜", context=context)
+    page.locator("[data-testid='stSidebar'] [data-testid='stExpander'] summary").click()
+    sign_in(page, "[data-testid='stSidebar']")
+    assert [c["name"] for c in context.cookies() if c["name"] == "sanse_session"]
+    cookie = next(c for c in context.cookies() if c["name"] == "sanse_session")
+    assert cookie["sameSite"] == "Lax" and cookie["path"] == "/"
+    page.reload()  # F5
+    page.get_by_text("已登录：office", exact=False).wait_for(timeout=30_000)
+    settled(page)
+    assert page.get_by_role("link", name="数据报送").count() == 1
+    tab = context.new_page()
+    tab.goto(f"{server}/audit")  # a bookmark, in a new tab
+    tab.get_by_text("已登录：office", exact=False).wait_for(timeout=30_000)
+    tab.get_by_role("heading", name="操作日志").wait_for(timeout=30_000)
+    # signing out ends the session in every tab: a reload asks for the password again
+    tab.get_by_role("button", name="退出登录").click()
+    tab.get_by_text("未登录（只读）").wait_for(timeout=30_000)
+    page.reload()
+    page.get_by_text("未登录（只读）").wait_for(timeout=30_000)
+    context.close()
+
+
+def test_a_link_to_a_page_asks_for_sign_in_then_opens_that_page(browser, server):
+    context = browser.new_context(viewport=DESKTOP)  # a browser that has never been here
+    page = open_page(browser, server, "submit", DESKTOP, "请先登录", context=context)
+    assert page.get_by_text("Page not found").count() == 0
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "signin-deep-link-1366.png"), full_page=True)
+    sign_in(page)
+    page.get_by_text("下载报送模板").wait_for(timeout=30_000)
+    assert page.url.endswith("/submit")
+    context.close()
+
+
+def test_on_a_phone_choosing_a_page_closes_the_menu(browser, server):
+    context = browser.new_context(viewport=PHONE, user_agent=PHONE_AGENT, is_mobile=True, has_touch=True)
+    page = open_page(browser, server, "", PHONE, "三色榜", context=context)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert sidebar.bounding_box()["x"] < 0, "the menu starts folded away"
+    page.locator("[data-testid='stExpandSidebarButton']").click()
+    page.wait_for_function("document.querySelector(\"[data-testid='stSidebar']\").getBoundingClientRect().left >= 0",
+                           timeout=10_000)
+    page.wait_for_timeout(500)  # the slide-in animation ends
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "menu-390.png"))
+    page.get_by_role("link", name="每日排名").click()
+    page.get_by_text("综合得分").first.wait_for(timeout=30_000)
+    settled(page)
+    page.wait_for_function("document.querySelector(\"[data-testid='stSidebar']\").getBoundingClientRect().right <= 0",
+                           timeout=10_000)
+    page.screenshot(path=str(SHOTS / "ranking-after-menu-390.png"))
+    context.close()

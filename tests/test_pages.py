@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import shutil
 import sys
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
 from sanse.access import SYSTEM, User
-from sanse.accounts import add_user, disable_user
-from sanse.bulletin import publish_bulletin
+from sanse import accounts
+from sanse.accounts import add_user, disable_user, set_password
+from sanse.bulletin import Draft, bulletin_paragraphs, draft_issue, list_issues, load_issue, publish_bulletin
 from sanse.config import Rules, read_settings, write_settings
 from sanse.demo import DEMO_START
 from sanse.exports import EXPORTS
 from sanse.home import Home
+from sanse.sessions import end_session, session_user, start_session
 from sanse.warehouse import Warehouse
+from ui import signin
 
 APP = str(Path(__file__).parents[1] / "app.py")
 LAST_DAY = date(2026, 10, 30)
@@ -29,6 +34,7 @@ PAGE_FILES = {
     "submit": "work/submit.py", "audit": "work/audit.py",
 }
 CLERK = User("clerk", "town", "T03")
+LEADER = User("leader", "viewer")
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +43,7 @@ def home_with_accounts(demo_home_readonly, tmp_path_factory) -> Home:
     shutil.copytree(demo_home_readonly.root, root)
     add_user(Home(root), ADMIN.name, role="admin", password="office password 1")
     add_user(Home(root), CLERK.name, role="town", town=CLERK.town_code, password="clerk password 1")
+    add_user(Home(root), LEADER.name, role="viewer", password="leader password 1")
     return Home(root)
 
 
@@ -53,8 +60,8 @@ def open_page(page: str, user: User | None = ADMIN, **state) -> AppTest:
     """Run the app on `page`. (AppTest shows only the page's own elements after a switch;
     the sidebar's date and group are therefore set through session state.)"""
     at = AppTest.from_file(APP, default_timeout=60)
-    if user is not None:
-        at.session_state["sanse.user"] = user
+    if user is not None:  # signed in as a browser is: by a session of that account
+        at.session_state["sanse.session"] = start_session(Home.resolve(), user).token
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
@@ -245,5 +252,222 @@ def test_readers_see_only_published_days(home):
     assert "2026年10月20日" in at.title[0].value
     picker = at.selectbox(key="sanse.date.published")
     assert picker.value == date(2026, 10, 20) and picker.options == ["2026年10月20日"]
-    at = open_page("ranking", User("leader", "viewer"))
+    at = open_page("ranking", LEADER)
     assert "2026年10月20日" in at.title[0].value
+
+
+# ---------------------------------------------------------------- signing in
+
+def members_only(home: Home) -> None:
+    """Turn anonymous reading off: every page asks for sign-in first."""
+    settings = read_settings(home.rules_toml)
+    write_settings(replace(settings, campaign=replace(settings.campaign, anonymous_read=False)), home.rules_toml)
+
+
+def sign_in_with_the_form(at: AppTest, name: str, password: str) -> AppTest:
+    at.text_input(key="sanse.signin.page.name").input(name)
+    at.text_input(key="sanse.signin.page.password").input(password)
+    return at.button(key="sanse.signin.page.submit").click().run()
+
+
+def test_signing_in_with_the_form_starts_a_session_and_gives_the_browser_its_cookie(home):
+    # (that a link to another page opens it after signing in is checked in Chromium)
+    members_only(home)
+    at = open_page("overview", None)
+    assert any("请先登录" in i.value for i in at.info)
+    assert not at.get("html") or all("sanse-tile" not in str(h.proto) for h in at.get("html"))
+    sign_in_with_the_form(at, "office", "office password 1")
+    assert not at.exception
+    assert at.session_state["sanse.user"].name == "office"
+    assert "三色榜" in text_of(at)
+    token = at.session_state["sanse.session"]
+    assert session_user(home, token).name == "office"
+    # the browser is given the token in a cookie (a script the page runs), never shown as text
+    scripts = [str(h.proto) for h in at.get("html") if "document.cookie" in str(h.proto)]
+    assert scripts and token in scripts[0] and "SameSite=Lax" in scripts[0] and "Path=/" in scripts[0]
+
+
+def test_a_valid_session_cookie_signs_in_without_the_form(home, monkeypatch):
+    members_only(home)
+    token = start_session(home, ADMIN).token
+    monkeypatch.setattr(signin, "browser_token", lambda: token)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert at.session_state["sanse.user"].name == "office"
+    assert not [b for b in at.button if b.key == "sanse.signin.page.submit"]
+    assert not [h for h in at.get("html") if "document.cookie" in str(h.proto)], "the browser has it already"
+
+
+@pytest.mark.parametrize("ended", ["expired", "disabled", "new password", "signed out"])
+def test_an_ended_session_cookie_signs_no_one_in(home, monkeypatch, ended):
+    members_only(home)
+    token = start_session(home, CLERK, hours=1, now=datetime.now(timezone.utc) - timedelta(minutes=61)
+                          if ended == "expired" else None).token
+    if ended == "disabled":
+        disable_user(home, CLERK.name)
+    elif ended == "new password":
+        set_password(home, CLERK.name, "another password 2")
+    elif ended == "signed out":
+        end_session(home, token)
+    monkeypatch.setattr(signin, "browser_token", lambda: token)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert at.session_state["sanse.user"] is None
+    assert at.button(key="sanse.signin.page.submit")
+    assert [h for h in at.get("html") if "Max-Age=0" in str(h.proto)], "the stale cookie is taken away"
+
+
+def test_signing_out_ends_the_session(home):
+    at = open_page("overview", ADMIN)
+    token = at.session_state["sanse.session"]
+    at.button(key="sanse.signout").click().run()
+    assert session_user(home, token) is None
+    assert at.session_state["sanse.user"] is None
+
+
+def test_an_address_locked_out_by_guessing_still_has_its_signed_in_admin(home, monkeypatch):
+    members_only(home)
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(signin, "client_address", lambda: "203.0.113.9")
+    for n in range(accounts.MAX_ADDRESS_FAILURES):
+        with pytest.raises(accounts.SignInFailed):
+            accounts.authenticate(home, f"guess{n}", "wrong password", client="203.0.113.9")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    sign_in_with_the_form(at, "office", "office password 1")
+    assert any("网络地址已暂时锁定" in e.value for e in at.error)
+    assert at.session_state["sanse.user"] is None
+    # the administrator already signed in on that address is not locked out
+    token = start_session(home, ADMIN).token
+    monkeypatch.setattr(signin, "browser_token", lambda: token)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert at.session_state["sanse.user"].name == "office"
+
+
+def test_a_town_account_lands_on_its_own_towns_page(home):
+    at = open_page("overview", CLERK)
+    assert at.selectbox(key="town.pick").value == CLERK.town_code
+    assert at.title[0].value == "镇街详情"
+
+
+def test_every_page_address_has_its_door_in_pages_for_a_freshly_started_server():
+    from ui.navigation import DEFAULT, PAGES
+
+    pages = Path(APP).parent / "pages"
+    doors = {p.stem for p in pages.glob("*.py")}
+    assert doors == {entry.key for entry in PAGES if entry.key != DEFAULT}
+    for door in doors:
+        assert "run_app()" in (pages / f"{door}.py").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- the draft
+
+def test_admin_sees_the_unpublished_day_as_a_draft_never_an_earlier_issue(home):
+    publish_bulletin(home, date(2026, 10, 29), by=SYSTEM, draft=Draft(editor_note="上一期的编者按"))
+    at = open_page("bulletin", ADMIN)
+    headers = [h.value for h in at.header]
+    assert "《每日工作动态》第2期（草稿）" in headers
+    expected = draft_issue(home, LAST_DAY)
+    shown = text_of(at)
+    for paragraph in bulletin_paragraphs(expected):
+        assert paragraph in shown
+    draft_tab = at.tabs[0]
+    assert "上一期的编者按" not in "\n".join(e.value for e in draft_tab.text)
+    assert "上一期的编者按" in "\n".join(e.value for e in at.tabs[1].text), "the published issue keeps its own"
+    for key in ("bulletin.editor_note", "bulletin.signer", "bulletin.report_to", "bulletin.copy_to"):
+        assert at.get("text_area") or at.get("text_input")
+        assert (at.text_area(key=key) if key == "bulletin.editor_note" else at.text_input(key=key)).value == ""
+    assert not [w for w in at.text_area if w.key == "bulletin.correction_note"], "a first issue needs no 更正说明"
+
+
+def test_the_draft_shows_the_offices_lines_and_publishing_issues_them(home):
+    at = open_page("bulletin", ADMIN)
+    at.text_area(key="bulletin.editor_note").input("请红色镇街3日内报送整改情况。")
+    at.text_input(key="bulletin.signer").input("王科长")
+    at.text_input(key="bulletin.report_to").input("市安委会各成员单位")
+    at.text_input(key="bulletin.copy_to").input("各镇街")
+    at.run()
+    lines = [e.value for e in at.text]
+    assert "签发人：王科长" in lines and "编者按/工作要求：请红色镇街3日内报送整改情况。" in lines
+    assert "报送：市安委会各成员单位" in lines and "抄送：各镇街" in lines
+    at.checkbox(key="bulletin.confirm").check().run()
+    at.button(key="bulletin.publish").click().run()
+    assert not at.exception
+    assert any("已发布第1期" in s.value for s in at.success)
+    issue = load_issue(home, LAST_DAY)
+    assert (issue.editor_note, issue.signer, issue.report_to, issue.copy_to) == (
+        "请红色镇街3日内报送整改情况。", "王科长", "市安委会各成员单位", "各镇街")
+
+
+def test_a_correction_without_its_note_is_refused_in_chinese(home):
+    publish_bulletin(home, LAST_DAY, by=SYSTEM)
+    at = open_page("bulletin", ADMIN)
+    assert "《每日工作动态》第1期（更正）（草稿）" in [h.value for h in at.header]
+    assert any("须填写更正说明" in w.value for w in at.warning)
+    at.text_input(key="bulletin.signer").input("王科长").run()
+    at.checkbox(key="bulletin.confirm").check().run()
+    at.button(key="bulletin.publish").click().run()
+    assert any("再次发布是更正，请写明更正说明" in e.value for e in at.error)
+    assert len([i for i in list_issues(home) if i.day == LAST_DAY]) == 1
+    at.text_area(key="bulletin.correction_note").input("补签发人").run()
+    at.checkbox(key="bulletin.confirm").check().run()
+    at.button(key="bulletin.publish").click().run()
+    assert not at.error
+    corrected = load_issue(home, LAST_DAY)
+    assert (corrected.version, corrected.signer, corrected.correction_note) == (2, "王科长", "补签发人")
+
+
+def test_readers_see_only_published_issues_and_no_draft(home):
+    publish_bulletin(home, date(2026, 10, 29), by=SYSTEM)
+    at = open_page("bulletin", LEADER)
+    assert not any("草稿" in h.value for h in at.header)
+    assert not at.tabs
+    assert not [w for w in at.text_input if w.key == "bulletin.signer"]
+
+
+# ---------------------------------------------------------------- 操作日志
+
+def test_audit_page_shows_chinese_labels_and_descriptions_never_raw_keys(home):
+    from sanse.audit import describe, record
+
+    record(home, "office", "supervision", item={"town": "云岫街道", "days": 3}, towns=["T01", "T02"])
+    at = open_page("rules", ADMIN, **{"sanse.date": date(2026, 10, 20)})
+    at.button(key="rules.change.submit").click().run()
+    at.switch_page("pages/work/audit.py").run()
+    assert not at.exception
+    options = at.selectbox(key="audit.action").options
+    assert options[0] == "全部" and "修改规则" in options and "账号变更" in options
+    assert not {"rule_change", "account", "submission", "publication"} & set(options)
+    events = at.dataframe[0].value
+    assert list(events.columns) == ["时间", "操作人", "操作", "内容"]
+    assert "修改规则" in set(events["操作"]) and "rule_change" not in set(events["操作"])
+    assert any(what.startswith("自 2026-10-20 起施行新的排名规则") for what in events["内容"])
+    assert not any("{" in what or "[" in what for what in events["内容"]), "no Python dict or list"
+    at.selectbox(key="audit.action").select("rule_change").run()
+    assert set(at.dataframe[0].value["操作"]) == {"修改规则"}
+    assert describe({"action": "other", "item": {"town": "甲"}, "towns": ["T01"]}) == "item：（town：甲），towns：T01"
+
+
+# ---------------------------------------------------------------- 统计可信度
+
+def test_confidence_page_follows_a_change_of_the_confidence_settings(home):
+    def provisional() -> int:
+        at = open_page("confidence")
+        return int(next(m.value for m in at.metric if m.label == "待定等级数"))
+
+    settings = read_settings(home.rules_toml)
+    write_settings(replace(settings, extra={**settings.extra, "confidence": {"provisional_below": 0.0}}), home.rules_toml)
+    assert provisional() == 0  # nothing is less likely than 0
+    write_settings(replace(settings, extra={**settings.extra, "confidence": {"provisional_below": 1.0}}), home.rules_toml)
+    assert provisional() > 0, "blue and red tiers less likely than 1 are now 待定, and the page says so at once"
+
+
+def test_a_correction_starts_from_the_version_it_corrects(home):
+    publish_bulletin(home, LAST_DAY, by=SYSTEM, draft=Draft(signer="王科长", copy_to="各镇街"))
+    at = open_page("bulletin", ADMIN)
+    assert at.text_input(key="bulletin.signer").value == "王科长"
+    assert at.text_input(key="bulletin.copy_to").value == "各镇街"
+    at.text_area(key="bulletin.correction_note").input("没有改动").run()
+    at.checkbox(key="bulletin.confirm").check().run()
+    at.button(key="bulletin.publish").click().run()
+    assert any("都没有变化，不能再发布更正" in e.value for e in at.error)
+    at = open_page("bulletin", ADMIN, **{"sanse.date": date(2026, 10, 29)})
+    assert at.text_input(key="bulletin.signer").value == "", "a day not yet published starts blank"

@@ -174,12 +174,14 @@ def tier_confidence(day: date, group: str | None):
     return _tier_confidence(warehouse().identity, day, group, rules, confidence_settings(settings()))
 
 
+# The rules and [confidence] settings are part of the key (an argument named with a leading
+# underscore would not be): a change of either must not keep showing the old simulation.
 @st.cache_data(ttl=3600, max_entries=32)
-def _tier_confidence(identity, day: date, group: str | None, _rules, _confidence) -> pd.DataFrame:
+def _tier_confidence(identity, day: date, group: str | None, rules, confidence) -> pd.DataFrame:
     from sanse.confidence import tier_confidence as simulate
 
-    block = warehouse().window_sums(day, _rules.window, group)
-    return simulate(block, _rules, _confidence)
+    block = warehouse().window_sums(day, rules.window, group)
+    return simulate(block, rules, confidence)
 
 
 @st.cache_data(ttl=3600, max_entries=16)
@@ -214,3 +216,17 @@ def _issue_download(root: str, day: date, version: int, fmt: str) -> bytes:
 
     issue = load_issue(Home(Path(root)), day, version)
     return print_html(issue).encode("utf-8") if fmt == "html" else export_issue(issue, fmt)
+
+
+def draft(day: date, fields):
+    """`day`'s bulletin exactly as publishing it now would issue it, with the office's
+    `fields` (a `sanse.bulletin.Draft`); made again when data, rules or issues change."""
+    return _draft(str(home().root), day, fields, warehouse().identity, rules_generation(home()),
+                  issues_generation(home()))
+
+
+@st.cache_data(ttl=600, max_entries=16)
+def _draft(root: str, day: date, fields, identity, rules: int, issues: int):
+    from sanse.bulletin import draft_issue
+
+    return draft_issue(Home(root), day, fields)

@@ -13,6 +13,7 @@ LANG = "sanse.lang"
 DAY = "sanse.date"
 GROUP = "sanse.group"
 USER = "sanse.user"
+LANDED = "sanse.landed"  # the signed-in user has opened a first page in this tab
 
 
 def lang() -> str:

@@ -1,13 +1,28 @@
-"""Sign-in: local accounts (argon2 hashes, throttled) or Streamlit's OIDC login when configured."""
+"""Sign-in: local accounts (argon2 hashes, throttled) kept signed in by a server-side session,
+or Streamlit's OIDC login when configured.
+
+Signing in starts a session in the store and gives the browser its token in a cookie, so a
+reload, a new tab or a bookmark is still signed in until the session ends (`sanse.sessions`).
+Streamlit reads cookies (`st.context.cookies`, as the browser sent them when the tab opened)
+but has no call that sets one, so a one-line script in the page writes it.
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timezone
+
 import streamlit as st
 
-from sanse import accounts
-from sanse.access import ANONYMOUS, User
+from sanse import accounts, sessions
+from sanse.access import ANONYMOUS, User, access_settings
+from sanse.config import ConfigError
 from ui import data
-from ui.session import USER, t
+from ui.session import LANDED, USER, t
+
+TOKEN = "sanse.session"  # this tab's session token
+EXPIRES = "sanse.session.expires"  # when it ends (UTC)
+COOKIE_WRITTEN = "sanse.session.cookie"  # this tab has written the cookie since it opened
 
 
 def oidc_configured() -> bool:
@@ -17,18 +32,42 @@ def oidc_configured() -> bool:
         return False
 
 
+def browser_token() -> str | None:
+    """The session token the browser sent when this tab opened, if any."""
+    return _text(st.context.cookies.get(sessions.COOKIE))
+
+
+def client_address() -> str | None:
+    """Where this browser connects from. Behind a reverse proxy on this machine (Streamlit
+    reports no address for a loopback peer), the address that proxy forwarded."""
+    address = _text(st.context.ip_address)
+    if address:
+        return address
+    headers = st.context.headers
+    forwarded = (_text(headers.get("X-Forwarded-For")) or "").split(",")[-1].strip()
+    return forwarded or _text(headers.get("X-Real-Ip"))
+
+
+def _text(value) -> str | None:
+    """A value the browser sent, or None (AppTest's stand-in client sends placeholders)."""
+    return value if isinstance(value, str) and value else None
+
+
 def current_user() -> User | None:
     """Who is using the app now; None when they must sign in before reading anything.
 
-    The account is looked up again on every run, so a disabled account or a changed role
-    takes effect at once, not at the next sign-in.
+    The session and its account are looked up again on every run, so signing out elsewhere,
+    a disabled account, a new password or a changed role take effect at once.
     """
     if oidc_configured() and st.user.is_logged_in:
         signed = accounts.user_from_oidc(dict(st.user), data.settings(), data.towns())
-    elif st.session_state.get(USER) is not None:
-        signed = accounts.get_user(data.home(), st.session_state[USER].name)
     else:
-        signed = None
+        token = st.session_state.get(TOKEN) or browser_token()
+        signed = sessions.session_user(data.home(), token)
+        if signed is None:
+            st.session_state.pop(TOKEN, None)
+        else:
+            st.session_state[TOKEN] = token
     st.session_state[USER] = signed
     if signed is not None:
         return signed
@@ -36,16 +75,19 @@ def current_user() -> User | None:
 
 
 def sidebar_block(user: User | None) -> None:
+    _keep_cookie()
     signed = st.session_state.get(USER)
     if signed is not None:
         st.caption(t("sidebar.signed_in_as", name=signed.name, role=t(f"role.{signed.role}")))
         if st.button(t("sidebar.sign_out"), key="sanse.signout"):
+            sessions.end_session(data.home(), st.session_state.pop(TOKEN, None))
             st.session_state.pop(USER, None)
+            st.session_state.pop(LANDED, None)
             if oidc_configured() and st.user.is_logged_in:
                 st.logout()
             st.rerun()
         return
-    if user is None:  # the sign-in page holds the form
+    if user is None:  # every page shows the sign-in form
         st.caption(t("signin.required"))
         return
     st.caption(t("sidebar.anonymous"))
@@ -53,20 +95,65 @@ def sidebar_block(user: User | None) -> None:
         signin_form()
 
 
-def signin_form() -> None:
+def signin_page() -> None:
+    """What every page shows to a visitor who must sign in first. The address stays the page
+    asked for, so signing in opens it."""
+    st.title(t("app.title"))
+    st.caption(t("app.subtitle"))
+    st.info(t("signin.required"))
+    signin_form(key="sanse.signin.page")
+
+
+def signin_form(key: str = "sanse.signin") -> None:
     if oidc_configured():
-        if st.button(t("signin.sso"), key="sanse.sso"):
+        if st.button(t("signin.sso"), key=f"{key}.sso"):
             st.login()
         return
-    with st.form("sanse.signin", clear_on_submit=True):
-        name = st.text_input(t("signin.name"), key="sanse.signin.name")
-        password = st.text_input(t("signin.password"), type="password", key="sanse.signin.password")
-        if st.form_submit_button(t("signin.submit"), key="sanse.signin.submit"):
+    with st.form(key, clear_on_submit=True):
+        name = st.text_input(t("signin.name"), key=f"{key}.name")
+        password = st.text_input(t("signin.password"), type="password", key=f"{key}.password")
+        if st.form_submit_button(t("signin.submit"), key=f"{key}.submit"):
             try:
-                st.session_state[USER] = accounts.authenticate(data.home(), name.strip(), password)
+                _sign_in(name.strip(), password)
             except accounts.SignInFailed as exc:
+                st.error(str(exc))
+            except ConfigError as exc:
                 st.error(str(exc))
             else:
                 st.rerun()
     if not accounts.list_users(data.home()):
         st.caption(t("signin.no_accounts"))
+
+
+def _sign_in(name: str, password: str) -> None:
+    home, client = data.home(), client_address()
+    hours = access_settings(data.settings()).session_hours
+    user = accounts.authenticate(home, name, password, client=client)
+    session = sessions.start_session(home, user, hours=hours, client=client)
+    st.session_state[TOKEN] = session.token
+    st.session_state[EXPIRES] = session.expires_at
+    st.session_state[USER] = user
+
+
+def _keep_cookie() -> None:
+    """Give the browser this tab's session token, or take a stale one away.
+
+    Rendered on every run until a reload shows the browser sends it: a script that is cut
+    short by the next run still gets written on the one after.
+    """
+    token, sent = st.session_state.get(TOKEN), browser_token()
+    if token and token != sent:
+        expires = st.session_state.get(EXPIRES)
+        seconds = int((expires - datetime.now(timezone.utc)).total_seconds()) if expires else 0
+        if seconds > 0:
+            _write_cookie(token, seconds)
+            st.session_state[COOKIE_WRITTEN] = True
+    elif not token and (sent or st.session_state.get(COOKIE_WRITTEN)):
+        _write_cookie("", 0)
+
+
+def _write_cookie(value: str, max_age: int) -> None:
+    secure = "; Secure" if (st.context.url or "").startswith("https:") else ""
+    cookie = f"{sessions.COOKIE}={value}; Max-Age={max_age}; Path=/; SameSite=Lax{secure}"
+    # The token is URL-safe base64 and json.dumps quotes it: nothing the user typed is in here.
+    st.html(f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True)

@@ -65,7 +65,7 @@ if me.may("change_rules") and day is not None:
     current = settings.rules_on(day)
     with st.form("rules.change"):
         st.subheader(t("rules.change"))
-        effective = st.date_input(t("rules.effective"), value=day, key="rules.change.effective")
+        effective = st.date_input(t("rules.effective"), value=day, format="YYYY/MM/DD", key="rules.change.effective")
         window = st.selectbox(t("rules.window"), WINDOWS, index=WINDOWS.index(current.window),
                               format_func=lambda w: t(f"window.{w}"), key="rules.change.window")
         normalization = st.selectbox(t("rules.normalization"), NORMALIZATIONS,

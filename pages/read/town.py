@@ -27,7 +27,7 @@ names = {town.code: town.name for town in towns}
 me = viewer()
 if "town.pick" not in st.session_state and me.town_code in names:
     st.session_state["town.pick"] = me.town_code
-code = st.selectbox(t("town.pick"), codes, format_func=names.get, key="town.pick")
+code = st.selectbox(t("town.pick"), codes, format_func=names.get, placeholder=t("common.choose"), key="town.pick")
 
 history = data.town_rankings(code)
 today = history[history["date"] == day]

@@ -1,9 +1,10 @@
-"""操作日志: every write — submissions, corrections, publications, rule and account changes."""
+"""操作日志: every write — submissions, corrections, publications, rule and account changes —
+each with its Chinese action label and a one-line description, never raw keys."""
 
 import streamlit as st
 
 from sanse.access import require
-from sanse.audit import read_audit
+from sanse.audit import ACTION_LABELS, read_audit
 from ui import data
 from ui.session import t, viewer
 
@@ -13,18 +14,19 @@ st.title(t("audit.title"))
 
 events = read_audit(home)
 left, middle, right = st.columns(3)
-who = left.selectbox(t("audit.who"), ["", *sorted(events["who"].dropna().unique())] if len(events) else [""],
-                     key="audit.who")
-action = middle.selectbox(t("audit.action"), ["", *sorted(events["action"].dropna().unique())] if len(events) else [""],
-                          key="audit.action")
-between = right.date_input(t("audit.between"), value=(), key="audit.between")
+everyone = ["", *sorted(events["who"].dropna().unique())]
+who = left.selectbox(t("audit.who"), everyone, format_func=lambda w: w or t("audit.all"),
+                     placeholder=t("common.choose"), key="audit.who")
+actions = ["", *sorted(events["action"].dropna().unique(), key=lambda a: ACTION_LABELS.get(a, a))]
+action = middle.selectbox(t("audit.action"), actions, format_func=lambda a: ACTION_LABELS.get(a, a) if a else t("audit.all"),
+                          placeholder=t("common.choose"), key="audit.action")
+between = right.date_input(t("audit.between"), value=(), format="YYYY/MM/DD", key="audit.between")
 since, until = (between + (None, None))[:2] if isinstance(between, tuple) else (between, between)
 shown = read_audit(home, who=who or None, action=action or None, since=since, until=until)
-columns = [c for c in ("at", "who", "action_label", "what") if c in shown.columns]
 st.dataframe(
-    shown[columns].rename(columns={
-        "at": t("submit.col.submitted_at"), "who": t("audit.who"), "action_label": t("audit.action"),
-        "what": t("submit.col.message"),
+    shown[["at", "who", "action_label", "what"]].rename(columns={
+        "at": t("audit.at"), "who": t("audit.who"), "action_label": t("audit.action"), "what": t("audit.what"),
     }),
+    column_config={t("audit.at"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")},
     hide_index=True, width="stretch", key="audit.table",
 )

@@ -114,6 +114,17 @@ signin_throttle = sa.Table(
     sa.Column("locked_until", sa.Float),
 )
 
+# Signed-in browsers (SPEC 8): only the SHA-256 of each session's random token, never the token.
+sessions = sa.Table(
+    "sessions", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("account_key", sa.String(64), nullable=False, index=True),  # accounts.key
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen", UtcDateTime, nullable=False),
+    sa.Column("client", sa.String(64)),  # the address it signed in from, when known
+)
+
 audit_events = sa.Table(
     "audit_events", metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),

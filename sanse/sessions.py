@@ -1,0 +1,81 @@
+"""Signed-in sessions (SPEC 8): signing in lasts across reloads, tabs and bookmarks for a set
+time. The browser keeps a random token in a cookie; the store keeps only its SHA-256, so a
+copy of the database signs no one in. A session ends when its user signs out, when it
+expires, and when its account is disabled or its password changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+
+from sanse.access import DEFAULT_SESSION_HOURS, User
+from sanse.accounts import account_key
+from sanse.home import Home
+from sanse.store import schema
+
+COOKIE = "sanse_session"  # the browser cookie that holds the token
+SEEN_EVERY = timedelta(minutes=5)  # last_seen is written at most this often, not on every page run
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str  # only the browser holds this
+    user: User
+    expires_at: datetime  # UTC
+
+
+def start_session(home: Home, user: User, *, hours: float = DEFAULT_SESSION_HOURS, client: str | None = None,
+                  now: datetime | None = None) -> Session:
+    """A new session for `user`, who has just proved who they are. Sessions that have
+    expired, anyone's, are cleared out at the same time."""
+    now = now or datetime.now(timezone.utc)
+    token = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(hours=hours)
+    table = schema.sessions
+    with home.store.writing() as conn:
+        conn.execute(sa.delete(table).where(table.c.expires_at <= now))
+        conn.execute(sa.insert(table).values(
+            token_hash=_digest(token), account_key=account_key(user.name), created_at=now,
+            expires_at=expires_at, last_seen=now, client=(client or None) and client[:64],
+        ))
+    return Session(token, user, expires_at)
+
+
+def session_user(home: Home, token: str | None, *, now: datetime | None = None) -> User | None:
+    """The user a browser's token signs in, with the account's role as it is now; None when
+    the token is unknown, has expired, or its account was disabled or given a new password
+    after the session began."""
+    if not token or len(token) > 256:
+        return None
+    now = now or datetime.now(timezone.utc)
+    sessions, accounts = schema.sessions, schema.accounts
+    query = (
+        sa.select(sessions.c.expires_at, sessions.c.created_at.label("began"), sessions.c.last_seen,
+                  accounts.c.name, accounts.c.role, accounts.c.town_code, accounts.c.active, accounts.c.changed_at)
+        .join(accounts, accounts.c.key == sessions.c.account_key)
+        .where(sessions.c.token_hash == _digest(token))
+    )
+    with home.store.reading() as conn:
+        row = conn.execute(query).mappings().first()
+    if row is None or row["expires_at"] <= now or not row["active"] or row["began"] < row["changed_at"]:
+        return None
+    if now - row["last_seen"] >= SEEN_EVERY:
+        with home.store.writing() as conn:
+            conn.execute(sa.update(sessions).where(sessions.c.token_hash == _digest(token)).values(last_seen=now))
+    return User(row["name"], row["role"], row["town_code"])
+
+
+def end_session(home: Home, token: str | None) -> None:
+    """Sign a browser out: its token signs no one in from now on."""
+    if token:
+        with home.store.writing() as conn:
+            conn.execute(sa.delete(schema.sessions).where(schema.sessions.c.token_hash == _digest(token)))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
