@@ -12,6 +12,7 @@ from pipelines.reports import HEADERS
 from sanse.access import User
 from sanse.accounts import add_user
 from sanse.home import Home
+from sanse.sessions import start_session
 
 APP = str(Path(__file__).parents[1] / "app.py")
 ADMIN = User("office", "admin")
@@ -26,7 +27,7 @@ def home(demo_home: Home, monkeypatch) -> Home:
 
 def upload(name: str, content: bytes, mime: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["sanse.user"] = ADMIN
+    at.session_state["sanse.session"] = start_session(Home.resolve(), ADMIN).token  # signed in as a browser is
     at.run()
     at.switch_page("pages/work/submit.py").run()
     at.file_uploader(key="submit.file").upload(name, content, mime).run()
