@@ -20,6 +20,9 @@ WINDOWS = ("cumulative", "daily", "rolling_7d")
 NORMALIZATIONS = ("fracmax", "minmax", "rank", "zscore")
 TIERS = ("blue", "yellow", "red")
 TOWN_KINDS = ("街道", "镇", "乡")
+# Periods a ranking, a 通报 series or a consequence trigger can run over (besides a day and a
+# date range): Monday-Sunday weeks, months, two-month pairs, quarters, half years, years.
+PERIOD_KINDS = ("week", "month", "bimonth", "quarter", "half", "year")
 
 
 class ConfigError(ValueError):
