@@ -192,3 +192,39 @@ def test_a_period_spanning_a_rules_change_ranks_by_the_rules_of_its_last_day_and
 def test_a_period_without_data_is_refused(tmp_path):
     with pytest.raises(PeriodError, match="没有数据"):
         ranked(three_towns(tmp_path / "h"), "2026-08")
+
+
+# ---------------------------------------------------------------- command line
+
+def test_cli_ranks_a_period_in_the_columns_of_a_day(tmp_path, capsys):
+    import csv
+    import io
+    import json
+
+    home = three_towns(tmp_path / "h")
+    capsys.readouterr()
+    assert main(["--home", str(home.root), "rank", "--period", "2026-10", "--format", "csv"]) == 0
+    out = capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(out.out)))
+    day = list(csv.DictReader(io.StringIO(_day_csv(home, capsys))))
+    assert list(rows[0]) == list(day[0])
+    assert [(r["code"], r["rank"], r["tier"], r["rank_change"]) for r in rows] == [
+        ("T2", "1", "blue", "0"), ("T3", "2", "yellow", "1"), ("T1", "3", "red", "-2"),
+    ]
+    assert "2026年10月" in out.err and "尚未结束" in out.err
+    assert main(["--home", str(home.root), "rank", "--period", "2026-09-29..2026-09-30", "--format", "json"]) == 0
+    ranked = json.loads(capsys.readouterr().out)
+    assert {r["code"]: r["tier"] for r in ranked} == {"T1": "blue", "T2": "blue", "T3": "red"}
+
+
+def _day_csv(home: Home, capsys) -> str:
+    assert main(["--home", str(home.root), "rank", "--date", "2026-10-01", "--format", "csv"]) == 0
+    return capsys.readouterr().out
+
+
+def test_cli_refuses_a_period_it_cannot_read_or_rank(tmp_path, capsys):
+    home = three_towns(tmp_path / "h")
+    assert main(["--home", str(home.root), "rank", "--period", "2026-13"]) == 2
+    assert main(["--home", str(home.root), "rank", "--period", "2026-08"]) == 1
+    assert "没有数据" in capsys.readouterr().err
+    assert main(["--home", str(home.root), "rank", "--period", "2026-10", "--date", "2026-10-01"]) == 2
