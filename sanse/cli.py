@@ -88,15 +88,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(run=cmd_rank)
 
-    p = sub.add_parser("publish", help="publish the bulletin of a day (第N期)")
-    p.add_argument("--date", required=True, type=_iso_date)
+    p = sub.add_parser("publish", help="publish the bulletin of a day (第N期) or a period's 通报")
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--date", type=_iso_date)
+    when.add_argument("--period", type=_period, help="a whole week, month, ... or FROM..TO")
     p.add_argument("--by", default=None, help="the publishing account")
     for field, what in DRAFT_OPTIONS.items():
         p.add_argument(f"--{field.replace('_', '-')}", default="", help=what)
     p.set_defaults(run=cmd_publish)
 
     p = sub.add_parser("export", help="download a published bulletin")
-    p.add_argument("--date", required=True, type=_iso_date)
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--date", type=_iso_date)
+    when.add_argument("--period", type=_period, help="a period's 通报")
     p.add_argument("--format", required=True, choices=tuple(EXPORTS))
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(run=cmd_export)
@@ -382,10 +386,11 @@ def cmd_publish(home: Home, args) -> int:
 
     try:
         draft = Draft(**{field: getattr(args, field) for field in DRAFT_OPTIONS})
-        issue = publish_bulletin(home, args.date, by=_publisher(home, args.by), draft=draft)
+        issue = publish_bulletin(home, args.period or args.date, by=_publisher(home, args.by), draft=draft)
     except (Forbidden, BulletinError) as exc:
         raise BadInput(str(exc)) from exc
-    print(f"已发布《{issue.title}》第{issue.number}期（{issue.day}）{'更正版' if issue.correction else ''}")
+    when = issue.day if issue.period_kind == "day" else issue.when
+    print(f"已发布《{issue.title}》{issue.number_label}（{when}）{'更正版' if issue.correction else ''}")
     return OK
 
 
@@ -406,7 +411,9 @@ def cmd_export(home: Home, args) -> int:
     from sanse.bulletin import load_issue
     from sanse.exports import export_issue
 
-    issue = load_issue(home, args.date)
+    issue = load_issue(home, args.period or args.date)
+    if issue is None and args.period is not None:
+        raise BadInput(f"{args.period.label}还没有发布通报：请先 sanse publish --period {args.period.key}")
     if issue is None:
         raise BadInput(f"{args.date} 还没有发布《每日工作动态》：请先 sanse publish --date {args.date}")
     content = export_issue(issue, args.format)

@@ -144,6 +144,25 @@ class Campaign:
     first_issue: int = 1
     city: str = ""
     anonymous_read: bool = False
+    # The title of each period's 通报 series, (kind, title), where the office named one.
+    period_titles: tuple[tuple[str, str], ...] = ()
+
+    def series_title(self, kind: str) -> str:
+        """The bulletin title of a period kind: 《每日工作动态》 for a day."""
+        if kind == "day":
+            return self.title
+        return dict(self.period_titles).get(kind) or DEFAULT_SERIES_TITLES.get(kind, "安全生产考核通报")
+
+
+DEFAULT_SERIES_TITLES = {
+    "week": "安全生产考核周通报",
+    "month": "安全生产考核月度通报",
+    "bimonth": "安全生产考核双月通报",
+    "quarter": "安全生产考核季度通报",
+    "half": "安全生产考核半年通报",
+    "year": "安全生产考核年度通报",
+    "range": "安全生产考核专项通报",
+}
 
 
 @dataclass(frozen=True)
@@ -194,6 +213,7 @@ def parse_settings(data: dict) -> Settings:
         first_issue=first_issue,
         city=str(raw.get("city", "")),
         anonymous_read=bool(raw.get("anonymous_read", False)),
+        period_titles=_period_titles(raw.get("period_titles", {})),
     )
     listed = data.get("rules") or [{}]
     if isinstance(listed, dict):  # a single [rules] table instead of [[rules]]
@@ -207,6 +227,19 @@ def parse_settings(data: dict) -> Settings:
         raise ConfigError("rules.toml：两个 [[rules]] 的 effective 生效日期相同")
     extra = {k: v for k, v in data.items() if k not in ("campaign", "rules")}
     return Settings(campaign, versions, extra)
+
+
+def _period_titles(raw) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, dict):
+        raise ConfigError("rules.toml [campaign.period_titles] 应为一个表，例如 month = \"安全生产考核月度通报\"")
+    titles = []
+    for kind, title in raw.items():
+        if kind not in (*PERIOD_KINDS, "range"):
+            raise ConfigError(f"rules.toml [campaign.period_titles]：“{kind}”不是周期，应为 {'/'.join(PERIOD_KINDS)}/range")
+        if not isinstance(title, str) or not title.strip():
+            raise ConfigError(f"rules.toml [campaign.period_titles]：{kind} 的通报名称应为非空文字")
+        titles.append((kind, title.strip()))
+    return tuple(titles)
 
 
 def _parse_rules(raw: dict, index: int) -> Rules:
@@ -298,6 +331,8 @@ def settings_to_toml(settings: Settings) -> str:
         campaign["city"] = settings.campaign.city
     if settings.campaign.start:
         campaign["start"] = settings.campaign.start
+    if settings.campaign.period_titles:
+        campaign["period_titles"] = dict(settings.campaign.period_titles)
     versions = []
     for v in settings.versions:
         entry: dict = {}

@@ -224,6 +224,7 @@ class PeriodRanking:
     ranking: pd.DataFrame  # one row per town, by group and rank; columns as a day's ranking, plus days and missed_days
     previous: Period | None  # the period the movement is measured against; None before the campaign
     notes: tuple[str, ...]  # what a reader should know: a rules change inside it, days still to come
+    before: pd.DataFrame  # the previous period's ranking (empty when there is none)
 
     @property
     def complete(self) -> bool:
@@ -244,13 +245,15 @@ def rank_period(warehouse: Warehouse, period: Period, settings: Settings) -> Per
     ranked = rank_periods(daily, chain, settings)
     through = min(period.last, last_day)
     rules = settings.rules_on(period.last)
+    previous = chain[-2] if len(chain) > 1 else None
     return PeriodRanking(
         period=period,
         rules=rules,
         through=through,
         ranking=ranked[ranked["period"] == period.key].reset_index(drop=True),
-        previous=chain[-2] if len(chain) > 1 else None,
+        previous=previous,
         notes=period_notes(period, settings, through),
+        before=ranked[ranked["period"] == (previous.key if previous else None)].reset_index(drop=True),
     )
 
 

@@ -228,3 +228,101 @@ def test_cli_refuses_a_period_it_cannot_read_or_rank(tmp_path, capsys):
     assert main(["--home", str(home.root), "rank", "--period", "2026-08"]) == 1
     assert "没有数据" in capsys.readouterr().err
     assert main(["--home", str(home.root), "rank", "--period", "2026-10", "--date", "2026-10-01"]) == 2
+
+
+# ---------------------------------------------------------------- period bulletins
+
+def test_a_month_is_published_as_its_own_series_numbered_within_its_year(tmp_path):
+    from sanse.access import SYSTEM
+    from sanse.bulletin import list_issues, load_issue, publish_bulletin
+
+    home = three_towns(tmp_path / "h")
+    daily = publish_bulletin(home, date(2026, 9, 30), by=SYSTEM)
+    september = publish_bulletin(home, parse_period("2026-09"), by=SYSTEM)
+    assert (daily.number, daily.label, daily.period_kind) == (1, "第1期", "day")
+    assert (september.title, september.label, september.when) == ("安全生产考核月度通报", "2026年第1期", "2026年9月")
+    assert (september.first, september.day, september.period) == (date(2026, 9, 1), date(2026, 9, 30),
+                                                                    parse_period("2026-09"))
+    rows = {r["code"]: (r["rank"], r["tier"], r["inspections"], r["missed_days"]) for r in september.ranking}
+    assert rows == {"T1": (1, "blue", 20, 0), "T2": (1, "blue", 20, 0), "T3": (3, "red", 20, 0)}
+    assert september.totals["day"]["inspections"] == 60 and september.totals["day"]["major_hazards"] == 5
+    first_half = publish_bulletin(home, parse_period("2026-09-29..2026-09-30"), by=SYSTEM)
+    second_half = publish_bulletin(home, parse_period("2026-10-01..2026-10-02"), by=SYSTEM)
+    assert (first_half.title, first_half.number, second_half.number) == ("安全生产考核专项通报", 1, 2)
+    assert publish_bulletin(home, date(2026, 10, 1), by=SYSTEM).number == 2  # the daily series goes on
+    assert [i.number for i in list_issues(home)] == [2, 1]
+    assert [i.when for i in list_issues(home, "month")] == ["2026年9月"]
+    assert load_issue(home, parse_period("2026-09")) == september
+    assert load_issue(home, date(2026, 9, 30)) == daily
+
+
+def test_a_period_bulletin_reads_as_its_period(tmp_path):
+    from sanse.access import SYSTEM
+    from sanse.bulletin import bulletin_paragraphs, publish_bulletin
+
+    home = three_towns(tmp_path / "h")
+    publish_bulletin(home, parse_period("2026-09-29..2026-09-30"), by=SYSTEM)
+    issue = publish_bulletin(home, parse_period("2026-10-01..2026-10-02"), by=SYSTEM)
+    text = "\n".join(bulletin_paragraphs(issue))
+    assert "2026-10-01至2026-10-02（2026年10月1日至10月2日），3个镇街中有2个每天报送数据。本时段检查企业60家次" in text
+    assert "按本时段数据合计" in text
+    assert "与上一时段（2026-09-29至2026-09-30）相比，2个镇街等级发生变化：丙乡由红色升为黄色；甲镇由蓝色降为红色。" in text
+    assert "本时段有未报送数据的镇街（1个）：乙镇（1天）。" in text
+
+
+def test_a_period_bulletin_is_corrected_like_a_day_and_a_running_period_is_not_published(tmp_path):
+    from sanse.access import SYSTEM
+    from sanse.bulletin import BulletinError, Draft, load_issue, publish_bulletin
+
+    home = three_towns(tmp_path / "h")
+    week = parse_period("2026-09-29..2026-10-02")
+    first = publish_bulletin(home, week, by=SYSTEM)
+    with pytest.raises(BulletinError, match="没有变化"):
+        publish_bulletin(home, week, by=SYSTEM, draft=Draft(correction_note="重发"))
+    fix = tmp_path / "fix.csv"
+    fix.write_text(f"{HEADER}\n2026-10-01,乙镇,10,2,2,0,0,0,0,0\n", encoding="utf-8")
+    assert main(["--home", str(home.root), "ingest", str(fix)]) == 0
+    with pytest.raises(BulletinError, match="更正说明"):
+        publish_bulletin(home, week, by=SYSTEM)
+    second = publish_bulletin(home, week, by=SYSTEM, draft=Draft(correction_note="乙镇补报10月1日数据"))
+    assert (second.number, second.version, second.label) == (first.number, 2, "2026年第1期（更正）")
+    assert load_issue(home, week, version=1) == first and load_issue(home, week) == second
+    with pytest.raises(BulletinError, match="尚未结束"):
+        publish_bulletin(home, parse_period("2026-10"), by=SYSTEM)
+
+
+def test_a_period_bulletin_downloads_in_every_format_of_the_daily_one(tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    from sanse.access import SYSTEM
+    from sanse.bulletin import publish_bulletin
+    from sanse.exports import EXPORTS, export_issue, file_name, unavailable
+    from sanse.exports.table import HEADER as SHEET_HEADER
+
+    home = three_towns(tmp_path / "h")
+    issue = publish_bulletin(home, parse_period("2026-09"), by=SYSTEM)
+    sheet = load_workbook(io.BytesIO(export_issue(issue, "xlsx")))["排名"]
+    assert sheet["A1"].value == "《安全生产考核月度通报》2026年第1期 2026年9月 镇街排名（数据口径：本月累计）"
+    assert tuple(c.value for c in sheet[2]) == SHEET_HEADER
+    assert export_issue(issue, "csv").decode("utf-8-sig").splitlines()[0] == ",".join(SHEET_HEADER)
+    page = export_issue(issue, "html").decode("utf-8")
+    assert "2026年9月各镇街三色晾晒情况" in page and "本月<br>未报送" in page
+    for fmt in EXPORTS:
+        if not unavailable(fmt):
+            assert export_issue(issue, fmt)
+    assert file_name(issue, "docx") == "安全生产考核月度通报_2026年第1期_2026-09.docx"
+
+
+def test_cli_publishes_and_exports_a_period(tmp_path, capsys):
+    home = three_towns(tmp_path / "h")
+    capsys.readouterr()
+    assert main(["--home", str(home.root), "publish", "--period", "2026-09"]) == 0
+    assert "已发布《安全生产考核月度通报》2026年第1期（2026年9月）" in capsys.readouterr().out
+    out = tmp_path / "m.xlsx"
+    assert main(["--home", str(home.root), "export", "--period", "2026-09", "--format", "xlsx", "--out", str(out)]) == 0
+    assert out.stat().st_size > 0
+    assert main(["--home", str(home.root), "export", "--period", "2026-W40", "--format", "csv", "--out", str(out)]) == 1
+    assert "还没有发布通报" in capsys.readouterr().err
+    assert main(["--home", str(home.root), "publish", "--period", "2026-10"]) == 1
