@@ -117,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     q.set_defaults(run=cmd_supervise_check)
     q = supervise.add_parser("add", help="make an item by hand")
     q.add_argument("--town", required=True)
-    q.add_argument("--measure", required=True, help="约谈, 挂牌督办, 通报批评, 亮牌, 白牌, 黄牌 or 红牌")
+    q.add_argument("--measure", required=True, help="约谈, 挂牌督办, 通报批评, 白牌, 黄牌 or 红牌")
     q.add_argument("--reason", required=True)
     q.add_argument("--deadline", required=True, type=_iso_date)
     q.add_argument("--by", default=None, help="the acting account")
@@ -471,11 +471,9 @@ def _supervision_step(step) -> int:
 
 
 def cmd_supervise_add(home: Home, args) -> int:
-    from sanse.consequences import CARD_MEASURES
     from sanse.supervision import add_item
 
-    card = CARD_MEASURES.get(args.measure)
-    return _supervision_step(lambda: add_item(home, args.town, measure=args.measure, card=card, reason=args.reason,
+    return _supervision_step(lambda: add_item(home, args.town, measure=args.measure, reason=args.reason,
                                               deadline=args.deadline, by=_publisher(home, args.by)))
 
 

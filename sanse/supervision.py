@@ -18,7 +18,7 @@ from sanse import audit, clock
 from sanse.access import User, require
 from sanse.config import Settings, normalize_spelling, read_towns, town_lookup
 from sanse.consequences import (
-    CARD_WORDS, CARDS, MEASURES, Consequences, Occurrence, consequence_versions, consequences_on, not_reporting_runs,
+    CARD_MEASURES, CARD_WORDS, CARDS, LADDER_CARD, MEASURES, Consequences, Occurrence, consequence_versions, consequences_on, not_reporting_runs,
     period_occurrences, red_day_runs, standing_card, with_cards,
 )
 from sanse.home import Home
@@ -246,10 +246,11 @@ def _step(conn: Connection, item_id: int, action: str, status: str, *, by: str, 
 
 def add_item(home: Home, town_code: str, *, measure: str, reason: str, deadline: date, by: User,
              card: str | None = None, occurred_on: date | None = None) -> Item:
-    """An item an admin makes by hand."""
+    """An item an admin makes by hand (a card named by its colour: 白牌, 黄牌 or 红牌)."""
     require(by, "supervise")
-    if measure not in MEASURES:
-        raise SupervisionError(f"督办措施应为 {'/'.join(MEASURES)} 之一")
+    if measure not in MEASURES or measure == LADDER_CARD:
+        raise SupervisionError(f"督办措施应为 {'/'.join(m for m in MEASURES if m != LADDER_CARD)} 之一")
+    card = card or CARD_MEASURES.get(measure)
     if card is not None and card not in CARDS:
         raise SupervisionError("牌的颜色应为 white/yellow/red（白牌/黄牌/红牌）")
     reason = _text(reason, "督办事由")

@@ -326,3 +326,15 @@ def test_cli_publishes_and_exports_a_period(tmp_path, capsys):
     assert main(["--home", str(home.root), "export", "--period", "2026-W40", "--format", "csv", "--out", str(out)]) == 1
     assert "还没有发布通报" in capsys.readouterr().err
     assert main(["--home", str(home.root), "publish", "--period", "2026-10"]) == 1
+
+
+def test_the_office_names_its_period_series_in_rules_toml():
+    from sanse.config import ConfigError, settings_from_text, settings_to_toml
+
+    settings = settings_from_text('[campaign]\n[campaign.period_titles]\nmonth = "隐患排查整治月度晾晒通报"\n')
+    assert settings.campaign.series_title("month") == "隐患排查整治月度晾晒通报"
+    assert settings.campaign.series_title("quarter") == "安全生产考核季度通报"
+    assert settings.campaign.series_title("day") == "每日工作动态"
+    assert settings_from_text(settings_to_toml(settings)).campaign == settings.campaign
+    with pytest.raises(ConfigError, match="“fortnight”不是周期"):
+        settings_from_text('[campaign.period_titles]\nfortnight = "双周通报"\n')
