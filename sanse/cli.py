@@ -294,11 +294,12 @@ def cmd_upgrade(home: Home, args) -> int:
         print(f"{home.root} 没有需要迁入的旧版数据（或已迁入）")
     else:
         print(f"已迁入数据库：{counts}")
-        _build(home)
+        # exactly what the old home held: its 督办事项 come with the next build (or page visit)
+        _build(home, supervise=False)
     return OK
 
 
-def _build(home: Home) -> None:
+def _build(home: Home, *, supervise: bool = True) -> None:
     from pipelines.build import CheckFailed, build
 
     try:
@@ -308,7 +309,8 @@ def _build(home: Home) -> None:
     if result.repaired:
         print(result.repaired, file=sys.stderr)
     print(f"已生成数据仓库：{result.towns} 个镇街，{result.days} 个排名日", file=sys.stderr)
-    _check_supervision(home)
+    if supervise:
+        _check_supervision(home)
 
 
 def _check_supervision(home: Home, *, always: bool = False) -> None:

@@ -424,7 +424,7 @@ def test_an_admin_makes_an_item_by_hand_and_withdraws_it_and_a_check_leaves_it(c
 
 
 def test_a_town_carries_its_card_until_the_clean_time_has_passed(city):
-    add_item(city, "T1", measure="亮牌", card="yellow", reason="x", deadline=date(2026, 10, 15), by=ADMIN,
+    add_item(city, "T1", measure="黄牌", reason="x", deadline=date(2026, 10, 15), by=ADMIN,
              occurred_on=date(2026, 10, 1))
     assert standing_cards(city, date(2026, 10, 2)) == {"T1": "yellow"}
     assert standing_cards(city, date(2026, 11, 30)) == {"T1": "white"}  # 60 days clean (the default)
