@@ -89,7 +89,10 @@ def describe(event: dict) -> str:
                 text += f"（{'、'.join(get('corrections'))}）"
         return text
     if action == "publication":
-        return f"{get('day')} 第{get('number')}期" + (f"（第{get('version')}版）" if (get("version") or 1) > 1 else "")
+        version = f"（第{get('version')}版）" if (get("version") or 1) > 1 else ""
+        if get("period"):  # a period's 通报, numbered within its year
+            return f"《{get('title')}》{get('period')} {str(get('period'))[:4]}年第{get('number')}期{version}"
+        return f"{get('day')} 第{get('number')}期" + version
     if action == "account":
         if get("change") == "password":
             return f"修改账号 {get('account')} 的密码"

@@ -208,7 +208,7 @@ def parse_settings(data: dict) -> Settings:
     if not isinstance(first_issue, int) or isinstance(first_issue, bool) or first_issue < 0:
         raise ConfigError("rules.toml [campaign]：first_issue 应为非负整数")
     campaign = Campaign(
-        start=_date(raw.get("start"), "rules.toml [campaign] start"),
+        start=toml_date(raw.get("start"), "rules.toml [campaign] start"),
         title=str(raw.get("title", "每日工作动态")),
         first_issue=first_issue,
         city=str(raw.get("city", "")),
@@ -244,7 +244,7 @@ def _period_titles(raw) -> tuple[tuple[str, str], ...]:
 
 def _parse_rules(raw: dict, index: int) -> Rules:
     where = f"rules.toml 第{index + 1}个 [[rules]]"
-    effective = _date(raw.get("effective"), f"{where} effective")
+    effective = toml_date(raw.get("effective"), f"{where} effective")
     window = raw.get("window", "cumulative")
     if window not in WINDOWS:
         raise ConfigError(f"{where}：window 应为 {'/'.join(WINDOWS)}")
@@ -281,7 +281,7 @@ def _parse_rules(raw: dict, index: int) -> Rules:
     )
 
 
-def _date(value, where: str) -> date | None:
+def toml_date(value, where: str) -> date | None:
     """A TOML date, or a string written as YYYY-MM-DD."""
     if isinstance(value, datetime):
         return value.date()

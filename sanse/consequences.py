@@ -30,7 +30,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from sanse.config import PERIOD_KINDS, ConfigError, Settings, _date
+from sanse.config import PERIOD_KINDS, ConfigError, Settings, toml_date
 
 TRIGGER_KINDS = ("red_days", "bottom", "red_periods", "not_reporting")
 LADDER_CARD = "亮牌"  # a card whose colour the ladder decides
@@ -139,7 +139,7 @@ def _parse_version(raw: dict, index: int) -> Consequences:
     if len(set(keys)) < len(keys):
         raise ConfigError(f"{where}：两个触发条件的 key 相同，请用 key = \"...\" 区分")
     return Consequences(
-        effective=_date(raw.get("effective"), f"{where} effective"),
+        effective=toml_date(raw.get("effective"), f"{where} effective"),
         triggers=triggers,
         cards=_parse_cards(raw.get("cards", {}), where),
     )

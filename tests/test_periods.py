@@ -338,3 +338,14 @@ def test_the_office_names_its_period_series_in_rules_toml():
     assert settings_from_text(settings_to_toml(settings)).campaign == settings.campaign
     with pytest.raises(ConfigError, match="“fortnight”不是周期"):
         settings_from_text('[campaign.period_titles]\nfortnight = "双周通报"\n')
+
+
+def test_publishing_a_period_is_in_the_audit_log(tmp_path):
+    from sanse.access import SYSTEM
+    from sanse.audit import read_audit
+    from sanse.bulletin import publish_bulletin
+
+    home = three_towns(tmp_path / "h")
+    publish_bulletin(home, parse_period("2026-09"), by=SYSTEM)
+    (what,) = read_audit(home, action="publication")["what"]
+    assert what == "《安全生产考核月度通报》2026-09 2026年第1期"

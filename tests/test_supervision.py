@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from sanse import clock
-from sanse.access import SYSTEM, Forbidden, User
+from sanse.access import Forbidden, User
 from sanse.audit import read_audit
 from sanse.cli import main
 from sanse.config import ConfigError, settings_from_text
