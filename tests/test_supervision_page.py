@@ -97,3 +97,10 @@ def test_the_ledger_download_neutralises_formulas(home):
     assert reasons[item.id] == "'=HYPERLINK(\"http://x\")"
     assert sheet.cell(2, 1).value == "编号" and sheet.cell(2, 6).value == "整改期限"
     assert sheet.cell(3, 6).is_date and sheet.cell(3, 1).data_type == "n"
+
+
+def test_an_anonymous_reader_is_asked_to_sign_in(home):
+    from sanse.access import ANONYMOUS
+
+    at = open_page(ANONYMOUS)
+    assert not at.dataframe and "登录" in at.info[0].value

@@ -7,7 +7,7 @@ from functools import partial
 import streamlit as st
 
 from sanse import clock
-from sanse.access import Forbidden
+from sanse.access import ANONYMOUS, Forbidden
 from sanse.config import ConfigError
 from sanse.consequences import CARD_WORDS, LADDER_CARD, MEASURES
 from sanse.exports.ledger import ledger_xlsx
@@ -25,6 +25,9 @@ home = data.home()
 me = viewer()
 today = clock.today()
 st.title(t("supervision.title"))
+if me == ANONYMOUS:  # the ledger names towns and their failings: signed-in users only
+    st.info(t("supervision.sign_in"))
+    st.stop()
 st.caption(t("supervision.caption"))
 if RESULT in st.session_state:
     st.success(st.session_state.pop(RESULT))
