@@ -4,6 +4,7 @@ import streamlit as st
 
 from pipelines.build import build_if_behind
 from sanse.i18n import LANGUAGES
+from sanse.supervision import check_if_behind
 from ui import data
 from ui.session import DAY, GROUP, LANG, format_day, lang, t
 from ui.navigation import run_navigation
@@ -11,8 +12,10 @@ from ui.signin import current_user, sidebar_block
 
 st.set_page_config(page_title="三色晾晒", page_icon="🚦", layout="wide", initial_sidebar_state="auto")
 
-# Another server or the CLI may have stored reports or rules since this server's last build.
-build_if_behind(data.home())
+# Another server or the CLI may have stored reports or rules since this server's last build;
+# a new build may meet (or withdraw) the triggers of 督办事项.
+if build_if_behind(data.home()) is not None:
+    check_if_behind(data.home())
 user = current_user()
 
 with st.sidebar:

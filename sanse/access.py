@@ -9,7 +9,7 @@ from typing import Literal
 from sanse.config import ConfigError, Settings, Town, normalize_spelling, town_lookup
 
 Role = Literal["admin", "town", "viewer"]
-Action = Literal["read", "submit", "publish", "change_rules", "manage_accounts", "read_audit"]
+Action = Literal["read", "submit", "publish", "change_rules", "manage_accounts", "read_audit", "answer", "supervise"]
 ROLES: tuple[Role, ...] = ("admin", "town", "viewer")
 ROLE_LABELS = {"admin": "管理员", "town": "镇街", "viewer": "只读"}
 
@@ -29,7 +29,7 @@ class User:
             return True
         if action == "read":
             return True
-        if action == "submit":
+        if action in ("submit", "answer"):  # a town's own figures, its own 督办事项
             return self.role == "town" and town_code is not None and town_code == self.town_code
         return False
 
@@ -63,6 +63,8 @@ _REFUSALS = {
     "change_rules": "只有市安委办管理员可以修改排名规则",
     "manage_accounts": "只有管理员可以管理账号",
     "read_audit": "只有管理员可以查看操作日志",
+    "answer": "本账号只能答复本镇街的督办事项",
+    "supervise": "只有市安委办管理员可以立项、销号、退回或撤销督办事项",
 }
 
 

@@ -23,7 +23,14 @@ ACTION_LABELS = {
     "account": "账号变更",
     "signin_locked": "登录锁定",
     "upgrade": "迁入数据库",
+    "supervision_created": "督办立项",
+    "supervision_answered": "整改报告",
+    "supervision_closed": "督办销号",
+    "supervision_returned": "督办退回",
+    "supervision_withdrawn": "督办撤销",
+    "supervision_reinstated": "督办恢复",
 }
+_CARD_WORDS = {"white": "白牌", "yellow": "黄牌", "red": "红牌"}
 _CHANGE_LABELS = {"add": "新建", "disable": "停用", "enable": "启用"}
 _WINDOW_LABELS = {"cumulative": "累计", "daily": "当日", "rolling_7d": "近7日"}
 
@@ -82,7 +89,10 @@ def describe(event: dict) -> str:
                 text += f"（{'、'.join(get('corrections'))}）"
         return text
     if action == "publication":
-        return f"{get('day')} 第{get('number')}期" + (f"（第{get('version')}版）" if (get("version") or 1) > 1 else "")
+        version = f"（第{get('version')}版）" if (get("version") or 1) > 1 else ""
+        if get("period"):  # a period's 通报, numbered within its year
+            return f"《{get('title')}》{get('period')} {str(get('period'))[:4]}年第{get('number')}期{version}"
+        return f"{get('day')} 第{get('number')}期" + version
     if action == "account":
         if get("change") == "password":
             return f"修改账号 {get('account')} 的密码"
@@ -99,6 +109,8 @@ def describe(event: dict) -> str:
         return f"自 {get('effective')} 起施行新的排名规则" + (f"（{window}口径）" if window else "")
     if action == "upgrade":
         return f"旧版数据目录迁入数据库：{get('versions')} 个报送版本，{get('accounts')} 个账号，{get('issues')} 期动态"
+    if action and action.startswith("supervision_"):
+        return _describe_supervision(event)
     skip = {"at", "who", "action", "action_label", "what"}
     return "，".join(f"{k}：{_plain(v)}" for k, v in event.items() if k not in skip and v is not None)
 
@@ -110,3 +122,26 @@ def _plain(value) -> str:
     if isinstance(value, (list, tuple)):
         return "、".join(_plain(v) for v in value)
     return str(value)
+
+
+def _describe_supervision(event: dict) -> str:
+    get = event.get
+    item = f"督办事项 {get('item')}（{get('town')}）"
+    action = event["action"]
+    if action == "supervision_created":
+        measure = get("measure") or ""
+        if get("card"):
+            measure += f"（{_CARD_WORDS.get(get('card'), get('card'))}）"
+        return f"{item}立项：{measure}，期限 {get('deadline')}；{get('reason') or ''}"
+    if action == "supervision_answered":
+        files = get("files") or []
+        return f"{item}报送整改报告" + (f"，附件 {'、'.join(files)}" if files else "")
+    if action == "supervision_closed":
+        return f"{item}销号" + (f"：{get('note')}" if get("note") else "")
+    if action == "supervision_returned":
+        return f"{item}退回：{get('comment') or ''}"
+    if action == "supervision_withdrawn":
+        return f"{item}撤销：{get('note') or ''}"
+    if action == "supervision_reinstated":
+        return f"{item}恢复：更正后的数据再次触发"
+    return item

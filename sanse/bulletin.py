@@ -1,5 +1,7 @@
-"""The bulletin 《每日工作动态》 (SPEC 5): publishing a day freezes its ranking, totals and
-rules as a numbered issue (第N期) that never changes; publishing the day again adds a 更正."""
+"""The bulletins (SPEC 5, 11): 《每日工作动态》 for a day and each period's 通报 series (a week,
+month, ... or a date range). Publishing freezes the ranking, totals and rules as a numbered
+issue (第N期; 2026年第N期 in a period series) that never changes; publishing it again adds a 更正.
+A day is a period of one day: one Issue, one way to publish, store, read and download both."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from sanse.config import (
 )
 from sanse.clock import BEIJING
 from sanse.home import Home
+from sanse.periods import PREVIOUS_PERIOD, THIS_PERIOD, Period, PeriodError, rank_period
 from sanse.rulebook import settings_in_force
 from sanse.store import schema
 from sanse.tiers import TIER_WORDS
@@ -81,11 +84,29 @@ class Issue:
     report_to: str = ""  # 报送
     copy_to: str = ""  # 抄送
     correction_note: str = ""  # 更正说明
+    # The period it is about: a day (the default, every issue published before periods were)
+    # or a week, month, ... whose last day is `day`.
+    period_kind: str = "day"
+    first: date | None = None  # the period's first day; None for a day
+
+    @property
+    def period(self) -> Period:
+        return Period(self.first or self.day, self.day, self.period_kind)
+
+    @property
+    def when(self) -> str:
+        """What it is about: 2026年10月12日, 2026年10月, 2026年第43周 ..."""
+        return chinese_date(self.day) if self.period_kind == "day" else self.period.label
+
+    @property
+    def number_label(self) -> str:
+        """第12期 in the daily series; 2026年第3期 in a period's, numbered within its year."""
+        return f"第{self.number}期" if self.period_kind == "day" else f"{self.period.key[:4]}年第{self.number}期"
 
     @property
     def label(self) -> str:
         """第12期, or 第12期（更正）."""
-        return f"第{self.number}期" + ("（更正）" if self.correction else "")
+        return self.number_label + ("（更正）" if self.correction else "")
 
     @property
     def office(self) -> str:
@@ -139,23 +160,24 @@ class Draft:
         return replace(self, editor_note=self.editor_note.strip(), **one_line)
 
 
-def draft_issue(home: Home, day: date, draft: Draft = Draft()) -> Issue:
-    """The issue exactly as publishing `day` now would issue it, numbered as it would be."""
+def draft_issue(home: Home, day: date | Period, draft: Draft = Draft()) -> Issue:
+    """The issue exactly as publishing `day` (or a period) now would issue it, numbered as it would be."""
     settings = settings_in_force(home)
-    frozen = replace(_freeze_day(home, day, settings), **draft.cleaned().__dict__)
+    frozen = replace(_freeze(home, _as_period(day), settings), **draft.cleaned().__dict__)
     with home.store.reading() as conn:
         return _numbered(conn, frozen, settings, by="", at=frozen.published_at)
 
 
-def publish_bulletin(home: Home, day: date, *, by: User, draft: Draft = Draft()) -> Issue:
-    """Freeze `day`'s ranking as the next issue, or as a correction if `day` was published.
+def publish_bulletin(home: Home, day: date | Period, *, by: User, draft: Draft = Draft()) -> Issue:
+    """Freeze `day`'s ranking (or a period's) as the next issue of its series, or as a
+    correction if it was published.
 
     A correction needs its 更正说明, and one that changes nothing is refused: so two offices
     publishing the same new day at once make one issue, not an issue and a 更正.
     """
     require(by, "publish")
     settings = settings_in_force(home)
-    frozen = replace(_freeze_day(home, day, settings), **draft.cleaned().__dict__)
+    frozen = replace(_freeze(home, _as_period(day), settings), **draft.cleaned().__dict__)
     # Publishers take turns, so two never take the same 第N期 or both make version 1; the
     # unique (day, version) is the database's own guard should anything else write.
     with home.store.writing("publish") as conn:
@@ -163,39 +185,62 @@ def publish_bulletin(home: Home, day: date, *, by: User, draft: Draft = Draft())
         if issue.correction:
             _check_correction(conn, issue)
         conn.execute(sa.insert(schema.issues).values(
-            day=day, version=issue.version, number=issue.number, published_at=issue.published_at,
-            published_by=by.name, content=issue_to_json(issue),
+            day=issue.day, version=issue.version, number=issue.number, published_at=issue.published_at,
+            published_by=by.name, content=issue_to_json(issue), period_kind=issue.period_kind,
+            period=_series_key(issue.period),
         ))
-        audit.record_in(conn, by.name, "publication", day=day.isoformat(), number=issue.number,
-                        version=issue.version, correction_note=issue.correction_note or None)
+        detail = {} if issue.period_kind == "day" else {"period": issue.period.key, "title": issue.title}
+        audit.record_in(conn, by.name, "publication", day=issue.day.isoformat(), number=issue.number,
+                        version=issue.version, correction_note=issue.correction_note or None, **detail)
     return issue
 
 
-def _numbered(conn, frozen: Issue, settings: Settings, *, by: str, at: datetime) -> Issue:
-    """`frozen` with the number and version publishing it now gives it."""
+def _as_period(day: date | Period) -> Period:
+    return day if isinstance(day, Period) else Period(day, day, "day")
+
+
+def _series_key(period: Period) -> str:
+    """How the issues table names a period: "" for a day (whose `day` says it all), else its key."""
+    return "" if period.kind == "day" else period.key
+
+
+def _same_period(period: Period):
     table = schema.issues
-    same_day = conn.execute(
-        sa.select(table.c.version, table.c.number).where(table.c.day == frozen.day).order_by(table.c.version.desc())
+    return sa.and_(table.c.period_kind == period.kind, table.c.period == _series_key(period), table.c.day == period.last)
+
+
+def _numbered(conn, frozen: Issue, settings: Settings, *, by: str, at: datetime) -> Issue:
+    """`frozen` with the number and version publishing it now gives it: each series numbers
+    its own issues, a period's series within each year."""
+    table = schema.issues
+    period = frozen.period
+    same = conn.execute(
+        sa.select(table.c.version, table.c.number).where(_same_period(period)).order_by(table.c.version.desc())
     ).first()
-    if same_day is not None:
-        version, number = same_day.version + 1, same_day.number
-    else:
-        highest = conn.execute(sa.select(sa.func.max(table.c.number))).scalar_one()
+    if same is not None:
+        version, number = same.version + 1, same.number
+    elif period.kind == "day":
+        highest = conn.execute(sa.select(sa.func.max(table.c.number)).where(table.c.period_kind == "day")).scalar_one()
         version, number = 1, highest + 1 if highest is not None else settings.campaign.first_issue
+    else:
+        highest = conn.execute(sa.select(sa.func.max(table.c.number)).where(
+            table.c.period_kind == period.kind, table.c.period.like(f"{period.key[:4]}%"))).scalar_one()
+        version, number = 1, (highest or 0) + 1
     return replace(frozen, number=number, version=version, correction=version > 1, published_by=by, published_at=at)
 
 
 def _check_correction(conn, issue: Issue) -> None:
     table = schema.issues
     latest = issue_from_json(conn.execute(
-        sa.select(table.c.content).where(table.c.day == issue.day).order_by(table.c.version.desc()).limit(1)
+        sa.select(table.c.content).where(_same_period(issue.period)).order_by(table.c.version.desc()).limit(1)
     ).scalar_one())
+    what = issue.day if issue.period_kind == "day" else issue.when
     if _content(latest) == _content(issue):
         raise BulletinError(
-            f"{issue.day} 已由 {latest.published_by} 发布为第{issue.number}期，之后数据和稿件都没有变化，不能再发布更正"
+            f"{what} 已由 {latest.published_by} 发布为{issue.number_label}，之后数据和稿件都没有变化，不能再发布更正"
         )
     if not issue.correction_note:
-        raise BulletinError(f"{issue.day} 已发布为第{issue.number}期：再次发布是更正，请写明更正说明")
+        raise BulletinError(f"{what} 已发布为{issue.number_label}：再次发布是更正，请写明更正说明")
 
 
 def _content(issue: Issue) -> str:
@@ -204,38 +249,35 @@ def _content(issue: Issue) -> str:
                                  published_at=_EPOCH))
 
 
-def _freeze_day(home: Home, day: date, settings: Settings) -> Issue:
-    """Everything the issue shows, read from the warehouse; number and version come later."""
+def _freeze(home: Home, period: Period, settings: Settings) -> Issue:
+    """Everything the issue shows, read from the warehouse; number and version come later.
+
+    A day's issue shows that day's ranking over the window of its rules; a period's, the
+    period's own ranking (its sums, under the rules in force on its last day)."""
     try:
         warehouse = Warehouse.open(home)
     except NotBuilt as exc:
         raise BulletinError(str(exc)) from exc
-    rules = settings.rules_on(day)
     try:
         if warehouse.built_from() != ranking_inputs(settings, read_towns(home.towns_csv)):  # the issue would state rules its ranking did not follow
             raise BulletinError(
                 "规则、镇街名单或程序在上次生成数据仓库之后改动过，排名还不是按现在的规则算的："
                 f"请先运行 sanse --home {home.root} build，核对排名后再发布"
             )
-        frame = warehouse.ranking(day)
-        if frame.empty:
-            days = warehouse.dates()
-            span = f"{days[0]} 至 {days[-1]}" if days else "无"
-            raise BulletinError(f"{day} 没有排名，不能发布：有排名的日期为 {span}")
-        earlier = [d for d in warehouse.dates() if d < day]
-        previous_day = earlier[-1] if earlier else None
-        previous = warehouse.ranking(previous_day) if previous_day else frame.iloc[0:0]
-        totals = warehouse.totals(day)
-        window_sums = warehouse.window_sums(day, rules.window)
+        if period.kind == "day":
+            shown = _day_shown(warehouse, period.last, settings)
+        else:
+            shown = _period_shown(warehouse, period, settings)
     finally:
         warehouse.close()
+    rules, frame, previous, previous_day, totals, window_sums = shown
 
     flags, confidence = _tier_flags(window_sums, rules, settings)
     ranking = tuple(_with_flags(row, flags, confidence) for row in _ranking_rows(frame, rules))
     return Issue(
-        title=settings.campaign.title,
+        title=settings.campaign.series_title(period.kind),
         number=0,
-        day=day,
+        day=period.last,
         version=0,
         correction=False,
         published_by="",
@@ -250,14 +292,51 @@ def _freeze_day(home: Home, day: date, settings: Settings) -> Issue:
         city=settings.campaign.city,
         previous_day=previous_day,
         confidence=confidence,
+        period_kind=period.kind,
+        first=None if period.kind == "day" else period.first,
     )
+
+
+def _day_shown(warehouse: Warehouse, day: date, settings: Settings) -> tuple:
+    """(rules, ranking, previous ranking, previous day, totals, window sums) of a day."""
+    rules = settings.rules_on(day)
+    frame = warehouse.ranking(day)
+    if frame.empty:
+        days = warehouse.dates()
+        span = f"{days[0]} 至 {days[-1]}" if days else "无"
+        raise BulletinError(f"{day} 没有排名，不能发布：有排名的日期为 {span}")
+    earlier = [d for d in warehouse.dates() if d < day]
+    previous_day = earlier[-1] if earlier else None
+    previous = warehouse.ranking(previous_day) if previous_day else frame.iloc[0:0]
+    return rules, frame, previous, previous_day, warehouse.totals(day), warehouse.window_sums(day, rules.window)
+
+
+def _period_shown(warehouse: Warehouse, period: Period, settings: Settings) -> tuple:
+    """The same of a period: a whole one only (a period still running is not published)."""
+    try:
+        ranked = rank_period(warehouse, period, settings)
+    except PeriodError as exc:
+        raise BulletinError(f"{exc}，不能发布") from exc
+    if not ranked.complete:
+        raise BulletinError(f"{period.label}尚未结束（数据截至{ranked.through}），不能发布{period.label}的通报")
+    daily = warehouse.daily_counts(warehouse.manifest.first_day, period.last)
+    inside = pd.to_datetime(daily["date"]).dt.date.between(period.first, period.last)
+    totals = {"day": _sums(daily[inside]), "cumulative": _sums(daily)}
+    totals["day"]["reporting"] = float(len(ranked.ranking) - int(ranked.ranking["not_reported"].sum()))
+    totals["day"]["days"] = float(ranked.ranking["days"].max())
+    previous_day = ranked.previous.last if ranked.previous is not None and not ranked.before.empty else None
+    return ranked.rules, ranked.ranking, ranked.before, previous_day, totals, ranked.ranking
+
+
+def _sums(daily: pd.DataFrame) -> dict[str, float]:
+    return {c: float(daily[c].sum()) for c in COUNT_COLUMNS}
 
 
 def _ranking_columns(rules: Rules) -> list[str]:
     per_indicator = [f"{i.key}{suffix}" for i in rules.indicators for suffix in ("", "_score", "_rank")]
     return ["group", "code", "town", "window", *COUNT_COLUMNS, *per_indicator, "score", "rank",
             "group_size", "tier", "rank_change", "tier_streak", "not_reported", "no_inspections",
-            "red_alert"]
+            "red_alert", "days", "missed_days"]  # the last two in a period's issue only
 
 
 def _ranking_rows(frame: pd.DataFrame, rules: Rules) -> list[dict]:
@@ -266,7 +345,7 @@ def _ranking_rows(frame: pd.DataFrame, rules: Rules) -> list[dict]:
     rows = []
     for record in ordered[columns].to_dict("records"):
         row = {key: _plain(value) for key, value in record.items()}
-        for key in (*INTEGER_COUNTS, "rank", "group_size", "tier_streak", "rank_change",
+        for key in (*INTEGER_COUNTS, "rank", "group_size", "tier_streak", "rank_change", "days", "missed_days",
                     *(f"{i.key}_rank" for i in rules.indicators)):
             if row.get(key) is not None:
                 row[key] = int(row[key])
@@ -348,7 +427,10 @@ def _tier_changes(ranking: tuple[dict, ...], previous: pd.DataFrame) -> Iterator
 
 
 def _town_entry(row: dict) -> dict:
-    return {key: row[key] for key in ("code", "town", "group", "rank", "tier", "tier_streak")}
+    entry = {key: row[key] for key in ("code", "town", "group", "rank", "tier", "tier_streak")}
+    if "missed_days" in row:
+        entry["missed_days"] = row["missed_days"]
+    return entry
 
 
 # ---------------------------------------------------------------- storage
@@ -360,6 +442,10 @@ def issue_to_json(issue: Issue) -> str:
         "published_at": issue.published_at.isoformat(timespec="microseconds"),
         "previous_day": issue.previous_day.isoformat() if issue.previous_day else None,
     }
+    if issue.period_kind == "day":  # a day's issue is stored as it always was
+        del data["period_kind"], data["first"]
+    else:
+        data["first"] = issue.first.isoformat()
     return json.dumps(data, ensure_ascii=False, indent=1, default=_plain)
 
 
@@ -370,22 +456,28 @@ def issue_from_json(text: str) -> Issue:
     data["day"] = date.fromisoformat(data["day"])
     data["published_at"] = datetime.fromisoformat(data["published_at"])
     data["previous_day"] = date.fromisoformat(data["previous_day"]) if data.get("previous_day") else None
+    data["first"] = date.fromisoformat(data["first"]) if data.get("first") else None
     return Issue(**data)
 
 
-def list_issues(home: Home) -> list[Issue]:
-    """Every published version of every issue, newest publication first."""
+def list_issues(home: Home, kind: str | None = "day") -> list[Issue]:
+    """Every published version of every issue of one series (the daily one by default; None:
+    every series), newest publication first."""
     table = schema.issues
+    query = sa.select(table.c.content).order_by(table.c.seq.desc())
+    if kind is not None:
+        query = query.where(table.c.period_kind == kind)
     with home.store.reading() as conn:
-        texts = conn.execute(sa.select(table.c.content).order_by(table.c.seq.desc())).scalars().all()
+        texts = conn.execute(query).scalars().all()
     issues = [issue_from_json(text) for text in texts]
     return sorted(issues, key=lambda i: (i.published_at, i.number, i.version), reverse=True)
 
 
-def load_issue(home: Home, day: date, version: int | None = None) -> Issue | None:
-    """The issue of `day`: its latest version, or the version asked for; None if not published."""
+def load_issue(home: Home, day: date | Period, version: int | None = None) -> Issue | None:
+    """The issue of `day` (or of a period): its latest version, or the version asked for;
+    None if not published."""
     table = schema.issues
-    query = sa.select(table.c.content).where(table.c.day == day).order_by(table.c.version.desc()).limit(1)
+    query = sa.select(table.c.content).where(_same_period(_as_period(day))).order_by(table.c.version.desc()).limit(1)
     if version is not None:
         query = query.where(table.c.version == version)
     with home.store.reading() as conn:
@@ -401,22 +493,34 @@ def issues_generation(home: Home) -> int:
 
 # ---------------------------------------------------------------- text
 
+STREAK_UNITS = {
+    "day": "天", "week": "周", "month": "个月", "bimonth": "期", "quarter": "个季度", "half": "个半年",
+    "year": "年", "range": "期",
+}
+
+
 def bulletin_paragraphs(issue: Issue) -> list[str]:
-    """The body of the bulletin in plain Chinese, shared by the page, the print view and DOCX."""
+    """The body of the bulletin in plain Chinese, shared by the page, the print view and DOCX.
+    A period's issue says the same of its period: 本月 where a day's says 当日."""
     rules = issue.rules_used()
+    kind = issue.period_kind
+    this = THIS_PERIOD[kind]
     towns = len(issue.ranking)
     day_totals, cumulative = issue.totals.get("day", {}), issue.totals.get("cumulative", {})
+    when = chinese_date(issue.day) if kind == "day" else f"{issue.when}（{issue.period.span}）"
+    every = "" if kind == "day" else "每天"
     paragraphs = [
-        f"{chinese_date(issue.day)}，{towns}个镇街中有{day_totals.get('reporting', 0)}个报送数据。"
-        f"当日{_totals_sentence(day_totals)}",
+        f"{when}，{towns}个镇街中有{day_totals.get('reporting', 0)}个{every}报送数据。"
+        f"{this}{_totals_sentence(day_totals)}",
         f"活动开展以来，累计{_totals_sentence(cumulative)}",
     ]
 
     labels = "、".join(i.label for i in rules.indicators)
     counts = issue.tier_counts()
     grouped = "各分组内分别排名，合计" if len(issue.groups()) > 1 else ""
+    basis = _WINDOW_PHRASES.get(rules.window, rules.window) if kind == "day" else f"{this}数据合计"
     paragraphs.append(
-        f"按{_WINDOW_PHRASES.get(rules.window, rules.window)}，对{labels}"
+        f"按{basis}，对{labels}"
         f"{len(rules.indicators)}项指标{_NORMALIZATION_PHRASES.get(rules.normalization, '赋分')}后综合排名，"
         f"{grouped}蓝色{counts['blue']}个、黄色{counts['yellow']}个、红色{counts['red']}个。"
     )
@@ -424,7 +528,8 @@ def bulletin_paragraphs(issue: Issue) -> list[str]:
         paragraphs.append(_confidence_sentence(issue, rules))
 
     if issue.previous_day is not None:
-        since = f"与上一排名日（{chinese_date(issue.previous_day)}）相比，"
+        before = chinese_date(issue.previous_day) if kind == "day" else issue.period.previous().label
+        since = f"与{PREVIOUS_PERIOD[kind]}（{before}）相比，"
         if issue.tier_changes:
             moves = "；".join(
                 f"{c['town']}由{TIER_WORDS[c['from']]}色{_direction(c['from'], c['to'])}为{TIER_WORDS[c['to']]}色"
@@ -437,32 +542,36 @@ def bulletin_paragraphs(issue: Issue) -> list[str]:
     if issue.red_towns:
         names = "、".join(r["town"] for r in issue.red_towns)
         paragraphs.append(f"红色镇街（{len(issue.red_towns)}个）：{names}。")
-    streak = rules.red_alert_streak
+    streak, unit = rules.red_alert_streak, STREAK_UNITS[kind]
     if issue.red_alerts:
-        names = "、".join(f"{r['town']}（连续{r['tier_streak']}天）" for r in issue.red_alerts)
-        paragraphs.append(f"连续{streak}天及以上处于红色等级、列入约谈的镇街：{names}。")
+        names = "、".join(f"{r['town']}（连续{r['tier_streak']}{unit}）" for r in issue.red_alerts)
+        paragraphs.append(f"连续{streak}{unit}及以上处于红色等级、列入约谈的镇街：{names}。")
     else:
-        paragraphs.append(f"没有连续{streak}天及以上处于红色等级的镇街。")
+        paragraphs.append(f"没有连续{streak}{unit}及以上处于红色等级的镇街。")
 
     if issue.not_reported:
-        names = "、".join(r["town"] for r in issue.not_reported)
-        paragraphs.append(f"当日未报送数据的镇街（{len(issue.not_reported)}个）：{names}。")
+        if kind == "day":
+            names = "、".join(r["town"] for r in issue.not_reported)
+        else:
+            names = "、".join(f"{r['town']}（{r.get('missed_days', 0)}天）" for r in issue.not_reported)
+        paragraphs.append(f"{this}{'' if kind == 'day' else '有'}未报送数据的镇街（{len(issue.not_reported)}个）：{names}。")
     else:
-        paragraphs.append("当日所有镇街均已报送数据。")
+        paragraphs.append(f"{this}所有镇街{every}均已报送数据。")
     return paragraphs
 
 
 def _confidence_sentence(issue: Issue, rules: Rules) -> str:
+    this = THIS_PERIOD[issue.period_kind]
     pending = issue.provisional_rows()
     if pending:
         names = "、".join(f"{r['town']}（{TIER_WORDS[r['tier']]}）" for r in pending)
-        text = f"按统计可信度分析，当日有{len(pending)}个等级为“待定”（数据不足以确定）：{names}。"
+        text = f"按统计可信度分析，{this}有{len(pending)}个等级为“待定”（数据不足以确定）：{names}。"
     else:
-        text = "按统计可信度分析，当日蓝色、红色等级均有足够数据支持，没有“待定”等级。"
+        text = f"按统计可信度分析，{this}蓝色、红色等级均有足够数据支持，没有“待定”等级。"
     minimum = issue.confidence.get("min_inspections", 0)
     if minimum:
         small = issue.small_sample_rows()
-        since = SINCE_PHRASES.get(rules.window, "")
+        since = SINCE_PHRASES.get(rules.window, "") if issue.period_kind == "day" else this
         if small:
             names = "、".join(r["town"] for r in small)
             text += f"{since}检查企业不足{minimum}家次、样本不足的镇街（{len(small)}个）：{names}，其排名仅供参考。"

@@ -81,23 +81,68 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("upgrade", help="carry a home made by release 0.1 into the store")
     p.set_defaults(run=cmd_upgrade)
 
-    p = sub.add_parser("rank", help="print one day's ranking")
-    p.add_argument("--date", required=True, type=_iso_date)
+    p = sub.add_parser("rank", help="print one day's or one period's ranking")
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--date", type=_iso_date)
+    when.add_argument("--period", type=_period, help="2026-10, 2026-Q3, 2026-W43, 2026-H1, 2026-B5, 2026 or FROM..TO")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(run=cmd_rank)
 
-    p = sub.add_parser("publish", help="publish the bulletin of a day (第N期)")
-    p.add_argument("--date", required=True, type=_iso_date)
+    p = sub.add_parser("publish", help="publish the bulletin of a day (第N期) or a period's 通报")
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--date", type=_iso_date)
+    when.add_argument("--period", type=_period, help="a whole week, month, ... or FROM..TO")
     p.add_argument("--by", default=None, help="the publishing account")
     for field, what in DRAFT_OPTIONS.items():
         p.add_argument(f"--{field.replace('_', '-')}", default="", help=what)
     p.set_defaults(run=cmd_publish)
 
     p = sub.add_parser("export", help="download a published bulletin")
-    p.add_argument("--date", required=True, type=_iso_date)
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--date", type=_iso_date)
+    when.add_argument("--period", type=_period, help="a period's 通报")
     p.add_argument("--format", required=True, choices=tuple(EXPORTS))
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("supervise", help="督办事项: list, check, add, answer, close, return, withdraw")
+    supervise = p.add_subparsers(dest="supervise_command", required=True)
+    q = supervise.add_parser("list", help="the items, overdue first")
+    q.add_argument("--town", help="one town (name, code or alias)")
+    shown = q.add_mutually_exclusive_group()
+    shown.add_argument("--open", action="store_true", help="only items not closed or withdrawn")
+    shown.add_argument("--overdue", action="store_true", help="only items past their deadline (Beijing date)")
+    q.set_defaults(run=cmd_supervise_list)
+    q = supervise.add_parser("check", help="make the items the consequence rules call for (also after every build)")
+    q.set_defaults(run=cmd_supervise_check)
+    q = supervise.add_parser("add", help="make an item by hand")
+    q.add_argument("--town", required=True)
+    q.add_argument("--measure", required=True, help="约谈, 挂牌督办, 通报批评, 白牌, 黄牌 or 红牌")
+    q.add_argument("--reason", required=True)
+    q.add_argument("--deadline", required=True, type=_iso_date)
+    q.add_argument("--by", default=None, help="the acting account")
+    q.set_defaults(run=cmd_supervise_add)
+    q = supervise.add_parser("answer", help="a town's 整改报告 on its item")
+    q.add_argument("id", type=int)
+    q.add_argument("--text", required=True)
+    q.add_argument("--file", action="append", type=Path, default=[], help="an attachment (may be repeated)")
+    q.add_argument("--by", default=None, help="the acting account")
+    q.set_defaults(run=cmd_supervise_answer)
+    q = supervise.add_parser("close", help="销号: accept an item as done")
+    q.add_argument("id", type=int)
+    q.add_argument("--note", default="")
+    q.add_argument("--by", default=None, help="the acting account")
+    q.set_defaults(run=cmd_supervise_close)
+    q = supervise.add_parser("return", help="send a 整改报告 back with a comment")
+    q.add_argument("id", type=int)
+    q.add_argument("--comment", required=True)
+    q.add_argument("--by", default=None, help="the acting account")
+    q.set_defaults(run=cmd_supervise_return)
+    q = supervise.add_parser("withdraw", help="withdraw an item (it is kept, marked withdrawn)")
+    q.add_argument("id", type=int)
+    q.add_argument("--note", required=True)
+    q.add_argument("--by", default=None, help="the acting account")
+    q.set_defaults(run=cmd_supervise_withdraw)
 
     p = sub.add_parser("user", help="manage accounts")
     user_sub = p.add_subparsers(dest="user_command", required=True)
@@ -124,6 +169,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None)
     p.set_defaults(run=cmd_demo_data)
     return parser
+
+
+def _period(text: str):
+    from sanse.periods import PeriodError, parse_period
+
+    try:
+        return parse_period(text)
+    except PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _iso_date(text: str) -> date:
@@ -240,11 +294,12 @@ def cmd_upgrade(home: Home, args) -> int:
         print(f"{home.root} 没有需要迁入的旧版数据（或已迁入）")
     else:
         print(f"已迁入数据库：{counts}")
-        _build(home)
+        # exactly what the old home held: its 督办事项 come with the next build (or page visit)
+        _build(home, supervise=False)
     return OK
 
 
-def _build(home: Home) -> None:
+def _build(home: Home, *, supervise: bool = True) -> None:
     from pipelines.build import CheckFailed, build
 
     try:
@@ -254,6 +309,17 @@ def _build(home: Home) -> None:
     if result.repaired:
         print(result.repaired, file=sys.stderr)
     print(f"已生成数据仓库：{result.towns} 个镇街，{result.days} 个排名日", file=sys.stderr)
+    if supervise:
+        _check_supervision(home)
+
+
+def _check_supervision(home: Home, *, always: bool = False) -> None:
+    """Make the 督办事项 the consequence rules call for on the build just made."""
+    from sanse.supervision import check, check_if_behind
+
+    result = check(home) if always else check_if_behind(home)
+    if always or result.created or result.withdrawn or result.reinstated:
+        print(result.summary, file=sys.stderr)
 
 
 def cmd_rank(home: Home, args) -> int:
@@ -264,13 +330,19 @@ def cmd_rank(home: Home, args) -> int:
         warehouse = Warehouse.open(home)
     except NotBuilt as exc:
         raise BadInput(str(exc)) from exc
-    frame = warehouse.ranking(args.date)
-    if frame.empty:
-        days = warehouse.dates()
-        span = f"{days[0]} 至 {days[-1]}" if days else "无"
-        raise BadInput(f"{args.date} 没有排名：有排名的日期为 {span}")
     settings = settings_in_force(home)
-    table = public_ranking(frame, settings.rules_on(args.date))
+    try:
+        if args.period is not None:
+            table = _period_table(warehouse, args.period, settings)
+        else:
+            frame = warehouse.ranking(args.date)
+            if frame.empty:
+                days = warehouse.dates()
+                span = f"{days[0]} 至 {days[-1]}" if days else "无"
+                raise BadInput(f"{args.date} 没有排名：有排名的日期为 {span}")
+            table = public_ranking(frame, settings.rules_on(args.date))
+    finally:
+        warehouse.close()
     if args.format == "json":
         print(json.dumps(_json_records(table), ensure_ascii=False, indent=1))
     elif args.format == "csv":
@@ -278,6 +350,21 @@ def cmd_rank(home: Home, args) -> int:
     else:
         print(_plain_table(table))
     return OK
+
+
+def _period_table(warehouse, period, settings) -> pd.DataFrame:
+    """A period's ranking in the columns of a day's; what a reader should know on stderr."""
+    from sanse.periods import PeriodError, rank_period
+    from sanse.ranking import public_ranking
+
+    try:
+        ranked = rank_period(warehouse, period, settings)
+    except PeriodError as exc:
+        raise BadInput(str(exc)) from exc
+    print(f"{period.label}（{period.span}）排名", file=sys.stderr)
+    for note in ranked.notes:
+        print(note, file=sys.stderr)
+    return public_ranking(ranked.ranking, ranked.rules)
 
 
 def cmd_ingest_records(home: Home, args) -> int:
@@ -301,10 +388,11 @@ def cmd_publish(home: Home, args) -> int:
 
     try:
         draft = Draft(**{field: getattr(args, field) for field in DRAFT_OPTIONS})
-        issue = publish_bulletin(home, args.date, by=_publisher(home, args.by), draft=draft)
+        issue = publish_bulletin(home, args.period or args.date, by=_publisher(home, args.by), draft=draft)
     except (Forbidden, BulletinError) as exc:
         raise BadInput(str(exc)) from exc
-    print(f"已发布《{issue.title}》第{issue.number}期（{issue.day}）{'更正版' if issue.correction else ''}")
+    when = issue.day if issue.period_kind == "day" else issue.when
+    print(f"已发布《{issue.title}》{issue.number_label}（{when}）{'更正版' if issue.correction else ''}")
     return OK
 
 
@@ -325,7 +413,9 @@ def cmd_export(home: Home, args) -> int:
     from sanse.bulletin import load_issue
     from sanse.exports import export_issue
 
-    issue = load_issue(home, args.date)
+    issue = load_issue(home, args.period or args.date)
+    if issue is None and args.period is not None:
+        raise BadInput(f"{args.period.label}还没有发布通报：请先 sanse publish --period {args.period.key}")
     if issue is None:
         raise BadInput(f"{args.date} 还没有发布《每日工作动态》：请先 sanse publish --date {args.date}")
     content = export_issue(issue, args.format)
@@ -335,6 +425,87 @@ def cmd_export(home: Home, args) -> int:
     temporary.replace(args.out)  # a reader never sees half a file
     print(f"已导出 {args.out}")
     return OK
+
+
+def cmd_supervise_list(home: Home, args) -> int:
+    from sanse import clock
+    from sanse.supervision import list_items
+
+    towns = read_towns(home.towns_csv)
+    code = _town_code(towns, args.town) if args.town else None
+    today = clock.today()
+    status = ("open", "answered", "returned") if args.open else None
+    items = list_items(home, town_code=code, status=status, overdue_on=today if args.overdue else None)
+    names = {t.code: t.name for t in towns}
+    for item in items:
+        late = "逾期" if item.overdue(today) else ""
+        print(f"{item.id}\t{names.get(item.town_code, item.town_code)}\t{item.measure_label}\t期限 {item.deadline}"
+              f"\t{item.status_label}\t{late}\t{item.reason}")
+    if not items:
+        print("没有符合条件的督办事项", file=sys.stderr)
+    return OK
+
+
+def _town_code(towns, spelling: str) -> str:
+    from sanse.config import normalize_spelling, town_lookup
+
+    town = town_lookup(towns).get(normalize_spelling(spelling))
+    if town is None:
+        raise BadInput(f"“{spelling}”不是 towns.csv 里的镇街")
+    return town.code
+
+
+def cmd_supervise_check(home: Home, args) -> int:
+    _check_supervision(home, always=True)
+    return OK
+
+
+def _supervision_step(step) -> int:
+    """Run one step on an item; a refused step is bad input (exit 1)."""
+    from sanse.supervision import SupervisionError
+
+    try:
+        item = step()
+    except (SupervisionError, Forbidden) as exc:
+        raise BadInput(str(exc)) from exc
+    print(f"督办事项 {item.id}：{item.status_label}")
+    return OK
+
+
+def cmd_supervise_add(home: Home, args) -> int:
+    from sanse.supervision import add_item
+
+    return _supervision_step(lambda: add_item(home, args.town, measure=args.measure, reason=args.reason,
+                                              deadline=args.deadline, by=_publisher(home, args.by)))
+
+
+def cmd_supervise_answer(home: Home, args) -> int:
+    from sanse.supervision import answer
+
+    files = []
+    for path in args.file:
+        if not path.is_file():
+            raise BadInput(f"找不到文件 {path}")
+        files.append((path.name, path.read_bytes()))
+    return _supervision_step(lambda: answer(home, args.id, args.text, by=_publisher(home, args.by), files=files))
+
+
+def cmd_supervise_close(home: Home, args) -> int:
+    from sanse.supervision import close
+
+    return _supervision_step(lambda: close(home, args.id, by=_publisher(home, args.by), note=args.note))
+
+
+def cmd_supervise_return(home: Home, args) -> int:
+    from sanse.supervision import return_item
+
+    return _supervision_step(lambda: return_item(home, args.id, args.comment, by=_publisher(home, args.by)))
+
+
+def cmd_supervise_withdraw(home: Home, args) -> int:
+    from sanse.supervision import withdraw
+
+    return _supervision_step(lambda: withdraw(home, args.id, by=_publisher(home, args.by), note=args.note))
 
 
 def cmd_user_add(home: Home, args) -> int:

@@ -21,6 +21,9 @@ WINDOWS = ("cumulative", "daily", "rolling_7d")
 NORMALIZATIONS = ("fracmax", "minmax", "rank", "zscore")
 TIERS = ("blue", "yellow", "red")
 TOWN_KINDS = ("街道", "镇", "乡")
+# Periods a ranking, a 通报 series or a consequence trigger can run over (besides a day and a
+# date range): Monday-Sunday weeks, months, two-month pairs, quarters, half years, years.
+PERIOD_KINDS = ("week", "month", "bimonth", "quarter", "half", "year")
 
 
 class ConfigError(ValueError):
@@ -149,6 +152,25 @@ class Campaign:
     first_issue: int = 1
     city: str = ""
     anonymous_read: bool = False
+    # The title of each period's 通报 series, (kind, title), where the office named one.
+    period_titles: tuple[tuple[str, str], ...] = ()
+
+    def series_title(self, kind: str) -> str:
+        """The bulletin title of a period kind: 《每日工作动态》 for a day."""
+        if kind == "day":
+            return self.title
+        return dict(self.period_titles).get(kind) or DEFAULT_SERIES_TITLES.get(kind, "安全生产考核通报")
+
+
+DEFAULT_SERIES_TITLES = {
+    "week": "安全生产考核周通报",
+    "month": "安全生产考核月度通报",
+    "bimonth": "安全生产考核双月通报",
+    "quarter": "安全生产考核季度通报",
+    "half": "安全生产考核半年通报",
+    "year": "安全生产考核年度通报",
+    "range": "安全生产考核专项通报",
+}
 
 
 @dataclass(frozen=True)
@@ -194,11 +216,12 @@ def parse_settings(data: dict) -> Settings:
     if not isinstance(first_issue, int) or isinstance(first_issue, bool) or first_issue < 0:
         raise ConfigError("rules.toml [campaign]：first_issue 应为非负整数")
     campaign = Campaign(
-        start=_date(raw.get("start"), "rules.toml [campaign] start"),
+        start=toml_date(raw.get("start"), "rules.toml [campaign] start"),
         title=str(raw.get("title", "每日工作动态")),
         first_issue=first_issue,
         city=str(raw.get("city", "")),
         anonymous_read=bool(raw.get("anonymous_read", False)),
+        period_titles=_period_titles(raw.get("period_titles", {})),
     )
     listed = data.get("rules") or [{}]
     if isinstance(listed, dict):  # a single [rules] table instead of [[rules]]
@@ -214,9 +237,22 @@ def parse_settings(data: dict) -> Settings:
     return Settings(campaign, versions, extra)
 
 
+def _period_titles(raw) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, dict):
+        raise ConfigError("rules.toml [campaign.period_titles] 应为一个表，例如 month = \"安全生产考核月度通报\"")
+    titles = []
+    for kind, title in raw.items():
+        if kind not in (*PERIOD_KINDS, "range"):
+            raise ConfigError(f"rules.toml [campaign.period_titles]：“{kind}”不是周期，应为 {'/'.join(PERIOD_KINDS)}/range")
+        if not isinstance(title, str) or not title.strip():
+            raise ConfigError(f"rules.toml [campaign.period_titles]：{kind} 的通报名称应为非空文字")
+        titles.append((kind, title.strip()))
+    return tuple(titles)
+
+
 def _parse_rules(raw: dict, index: int) -> Rules:
     where = f"rules.toml 第{index + 1}个 [[rules]]"
-    effective = _date(raw.get("effective"), f"{where} effective")
+    effective = toml_date(raw.get("effective"), f"{where} effective")
     window = raw.get("window", "cumulative")
     if window not in WINDOWS:
         raise ConfigError(f"{where}：window 应为 {'/'.join(WINDOWS)}")
@@ -253,7 +289,7 @@ def _parse_rules(raw: dict, index: int) -> Rules:
     )
 
 
-def _date(value, where: str) -> date | None:
+def toml_date(value, where: str) -> date | None:
     """A TOML date, or a string written as YYYY-MM-DD."""
     if isinstance(value, datetime):
         return value.date()
@@ -303,6 +339,8 @@ def settings_to_toml(settings: Settings) -> str:
         campaign["city"] = settings.campaign.city
     if settings.campaign.start:
         campaign["start"] = settings.campaign.start
+    if settings.campaign.period_titles:
+        campaign["period_titles"] = dict(settings.campaign.period_titles)
     versions = []
     for v in settings.versions:
         entry: dict = {}

@@ -57,4 +57,5 @@ def unavailable(fmt: str) -> str:
 
 def file_name(issue: Issue, fmt: str) -> str:
     suffix = "_更正" if issue.correction else ""
-    return f"{issue.title}_第{issue.number}期_{issue.day.isoformat()}{suffix}.{fmt}"
+    when = issue.day.isoformat() if issue.period_kind == "day" else issue.period.key.replace("..", "至")
+    return f"{issue.title}_{issue.number_label}_{when}{suffix}.{fmt}"

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from sanse.bulletin import (
     BEIJING, Issue, bulletin_paragraphs, chinese_date, correction_statement, publication_note,
 )
+from sanse.periods import THIS_PERIOD
 from sanse.exports.table import (
     COLUMNS, FLAG_COLUMNS, Column, cell_text, confidence_note, ranking_rows, window_heading,
 )
@@ -92,6 +93,7 @@ class Gongwen:
     paragraphs: tuple[str, ...]
     table_title: str
     window: str  # the heading over the window sums
+    headings: tuple[str, ...]  # one per TABLE_COLUMNS: a period's issue heads 未报送 with its period
     groups: tuple[TableGroup, ...]
     footnote: str
     publication: str
@@ -112,13 +114,15 @@ def gongwen(issue: Issue) -> Gongwen:
         number=issue.label,
         signer=issue.signer.strip(),
         office=issue.office,
-        day=chinese_date(issue.day),
+        # a day's issue is dated with its day; a period's with the day it was published
+        day=chinese_date(issue.day if issue.period_kind == "day" else published),
         correction=correction_statement(issue),
-        title=f"{chinese_date(issue.day)}各镇街三色晾晒情况",
+        title=f"{issue.when}各镇街三色晾晒情况",
         editor_note=issue.editor_note.strip(),
         paragraphs=tuple(bulletin_paragraphs(issue)),
-        table_title=f"各镇街排名（{chinese_date(issue.day)}）",
+        table_title=f"各镇街排名（{issue.when}）",
         window=window_heading(issue),
+        headings=table_headings(issue),
         groups=tuple(
             TableGroup(name if grouped else "", tuple(_table_row(r) for r in rows if r["group"] == name))
             for name in names
@@ -130,6 +134,14 @@ def gongwen(issue: Issue) -> Gongwen:
         issued_by=issue.office,
         issued_on=f"{chinese_date(published)}印发",
     )
+
+
+def table_headings(issue: Issue) -> tuple[str, ...]:
+    """The column headings: a period's issue says which period its towns did not report in."""
+    if issue.period_kind == "day":
+        return tuple(c.heading for c in TABLE_COLUMNS)
+    return tuple(f"{THIS_PERIOD[issue.period_kind]}\n未报送" if c.column.key == "not_reported" else c.heading
+                 for c in TABLE_COLUMNS)
 
 
 def _table_row(row: dict) -> tuple[TableCell, ...]:
@@ -149,7 +161,7 @@ def all_text(document: Gongwen) -> str:
         document.masthead, document.number, SIGNER, document.signer, document.office, document.day,
         CORRECTION, document.correction, document.title, EDITOR_NOTE, document.editor_note,
         *document.paragraphs, document.table_title, document.window, GROUP,
-        *(c.heading for c in TABLE_COLUMNS),
+        *document.headings,
         *(g.name for g in document.groups), *(cell.text for g in document.groups for row in g.rows for cell in row),
         document.footnote, document.publication, REPORT_TO, document.report_to, COPY_TO, document.copy_to,
         document.issued_by, document.issued_on, f"{PAGE_DASH} 0123456789",

@@ -212,13 +212,13 @@ def _table(pdf: FPDF, doc: Gongwen) -> None:
         first = table.row()
         for index, spec in enumerate(TABLE_COLUMNS):
             if not spec.in_window:
-                first.cell(spec.heading, rowspan=2)
+                first.cell(doc.headings[index], rowspan=2)
             elif index == start:
                 first.cell(doc.window, colspan=span)
         second = table.row()
-        for spec in TABLE_COLUMNS:
+        for index, spec in enumerate(TABLE_COLUMNS):
             if spec.in_window:
-                second.cell(spec.heading)
+                second.cell(doc.headings[index])
         for group in doc.groups:
             if group.name:
                 table.row().cell(f"{GROUP}{group.name}", colspan=len(TABLE_COLUMNS), align="LEFT",

@@ -93,7 +93,7 @@ def _ranking(doc: Gongwen) -> str:
     columns = "".join(f'<col style="width:{c.width_mm}mm">' for c in TABLE_COLUMNS)
     first, second = [], []
     for index, spec in enumerate(TABLE_COLUMNS):
-        heading = "<br>".join(e(line) for line in spec.heading.split("\n"))
+        heading = "<br>".join(e(line) for line in doc.headings[index].split("\n"))
         if spec.in_window:
             if index == start:
                 first.append(f'<th colspan="{span}">{e(doc.window)}</th>')

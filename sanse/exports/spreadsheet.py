@@ -19,9 +19,7 @@ SHEET_NAME = "排名"
 
 def table_title(issue: Issue) -> str:
     """The title row: the issue, its day and what the numbers add up (the headers are pinned)."""
-    correction = "（更正）" if issue.correction else ""
-    return (f"《{issue.title}》第{issue.number}期{correction} {chinese_date(issue.day)} 镇街排名"
-            f"（数据口径：{window_heading(issue)}）")
+    return f"《{issue.title}》{issue.label} {issue.when} 镇街排名（数据口径：{window_heading(issue)}）"
 
 
 def issue_xlsx(issue: Issue) -> bytes:

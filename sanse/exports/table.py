@@ -7,6 +7,7 @@ import math
 from typing import NamedTuple
 
 from sanse.bulletin import SINCE_PHRASES, Issue
+from sanse.periods import THIS_PERIOD
 from sanse.tiers import TIER_WORDS
 
 
@@ -51,10 +52,20 @@ def ranking_rows(issue: Issue) -> list[dict]:
 
 
 def window_heading(issue: Issue) -> str:
-    """What the counts and rates of the ranking add up: 活动开展以来累计, 近7日累计 or 当日."""
+    """What the counts and rates of the ranking add up: 活动开展以来累计, 近7日累计 or 当日; in a
+    period's issue, the period's (本月累计)."""
+    if issue.period_kind != "day":
+        return f"{THIS_PERIOD[issue.period_kind]}累计"
     window = issue.rules_used().window
     since = SINCE_PHRASES.get(window, "")
     return since if window == "daily" else f"{since}累计"
+
+
+def window_phrase(issue: Issue) -> str:
+    """活动开展以来, 近7日, 当日 or 本月: the span the ranking's counts cover."""
+    if issue.period_kind != "day":
+        return THIS_PERIOD[issue.period_kind]
+    return SINCE_PHRASES.get(issue.rules_used().window, "")
 
 
 def flag_value(row: dict, key: str) -> str | None:
@@ -113,7 +124,7 @@ def confidence_note(issue: Issue) -> str:
         )
     small = issue.small_sample_rows()
     if small:
-        since = SINCE_PHRASES.get(issue.rules_used().window, "")
+        since = window_phrase(issue)
         minimum = issue.confidence.get("min_inspections", 0)
         names = "、".join(r["town"] for r in small)
         parts.append(f"“{SMALL_SAMPLE}”：{since}检查企业不足{minimum}家次的镇街（{names}），照常排名，仅供参考。")

@@ -147,9 +147,9 @@ def _table(document, doc: Gongwen) -> None:
     for index, spec in enumerate(TABLE_COLUMNS):
         if not spec.in_window:
             first.cells[index].merge(second.cells[index])
-            _heading_cell(first.cells[index], spec.heading)
+            _heading_cell(first.cells[index], doc.headings[index])
         else:
-            _heading_cell(second.cells[index], spec.heading)
+            _heading_cell(second.cells[index], doc.headings[index])
     first.cells[start].merge(first.cells[start + span - 1])
     _heading_cell(first.cells[start], doc.window)
     for row in (first, second):

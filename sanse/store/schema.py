@@ -134,16 +134,19 @@ audit_events = sa.Table(
     sa.Column("detail", sa.Text, nullable=False),  # JSON object
 )
 
+# Every published version of every bulletin: the daily issues and each period's 通报 series.
 issues = sa.Table(
     "issues", metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("day", sa.Date, nullable=False),  # the day, or the last day of the period
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("number", sa.Integer, nullable=False),
     sa.Column("published_at", UtcDateTime, nullable=False),
     sa.Column("published_by", sa.Text, nullable=False),
     sa.Column("content", sa.Text, nullable=False),  # the frozen issue as JSON
-    sa.UniqueConstraint("day", "version", name="issues_one_version_per_day"),
+    sa.Column("period_kind", sa.String(16), nullable=False, server_default="day"),  # each kind is its own series
+    sa.Column("period", sa.String(32), nullable=False, server_default=""),  # 2026-10, 2026-W43 ...; "" for a day
+    sa.UniqueConstraint("period_kind", "period", "day", "version", name="issues_one_version_per_period"),
 )
 
 rules_versions = sa.Table(
@@ -154,4 +157,41 @@ rules_versions = sa.Table(
     sa.Column("source", sa.String(16), nullable=False),  # 'file': read from rules.toml; 'app': an admin's change
     sa.Column("changed_by", sa.Text, nullable=False),
     sa.Column("changed_at", UtcDateTime, nullable=False),
+)
+
+
+# 督办事项 (SPEC 11): one row per item, made once by a trigger occurrence (its `trigger_key`)
+# or by an admin; its history, never changed, in supervision_events.
+supervision_items = sa.Table(
+    "supervision_items", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("town_code", sa.String(64), nullable=False, index=True),
+    sa.Column("trigger_key", sa.String(200), unique=True),  # e.g. red_days:T03:2026-10-04; NULL when made by hand
+    sa.Column("measure", sa.String(32), nullable=False),  # 约谈, 挂牌督办, 通报批评, 亮牌 ...
+    sa.Column("card", sa.String(8)),  # white, yellow or red when the measure is a card
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("occurred_on", sa.Date, nullable=False),  # the day the trigger was met (or the item made)
+    sa.Column("deadline", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),  # open, answered, returned, closed, withdrawn
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("changed_at", UtcDateTime, nullable=False),
+)
+
+supervision_events = sa.Table(
+    "supervision_events", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("supervision_items.id"), nullable=False, index=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("who", sa.Text, nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),  # created, answered, closed, returned, withdrawn, reinstated
+    sa.Column("text", sa.Text, nullable=False, server_default=""),  # 整改报告, comment or note
+    sa.Column("files", sa.Text, nullable=False, server_default="[]"),  # JSON [{sha256, name, size}] in `files`
+)
+
+# The builds whose triggers have been checked: a server checks a build once.
+supervision_checks = sa.Table(
+    "supervision_checks", metadata,
+    sa.Column("build", sa.String(64), primary_key=True),
+    sa.Column("checked_at", UtcDateTime, nullable=False),
 )

@@ -1,0 +1,106 @@
+"""The 督办台账 page under Streamlit's AppTest: overdue items first, a town sees and answers
+only its own items, the office returns and closes them, and the ledger downloads as XLSX
+with nothing a spreadsheet would run as a formula."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from streamlit.testing.v1 import AppTest
+
+from sanse import clock
+from sanse.access import User
+from sanse.exports.ledger import ledger_xlsx
+from sanse.home import Home
+from sanse.supervision import add_item, history, items_frame, list_items
+
+PAGE = str(Path(__file__).parents[1] / "pages" / "work" / "supervision.py")
+ADMIN = User("office", "admin")
+TODAY = date(2026, 11, 2)
+
+
+@pytest.fixture
+def home(demo_home_readonly, tmp_path, monkeypatch) -> Home:
+    """The demo city, its items made by its build, on 2 November 2026 (Beijing)."""
+    root = tmp_path / "home"
+    shutil.copytree(demo_home_readonly.root, root)
+    monkeypatch.setenv("SANSE_HOME", str(root))
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    return Home(root)
+
+
+def open_page(user: User) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["sanse.user"] = user
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_office_sees_every_item_overdue_first(home):
+    items = list_items(home)
+    assert items and items[0].overdue(TODAY)
+    at = open_page(ADMIN)
+    table = at.dataframe[0].value
+    assert list(table["编号"]) == [item.id for item in items]
+    assert table.iloc[0]["逾期"] == "是"
+    assert "supervision.download" in at.get("download_button")[0].proto.id
+    assert at.button(key="supervision.close") and at.button(key="supervision.add.submit")
+
+
+def test_a_town_sees_only_its_own_items_and_answers_with_text(home):
+    item = list_items(home)[0]
+    clerk = User("clerk", "town", item.town_code)
+    at = open_page(clerk)
+    table = at.dataframe[0].value
+    assert set(table["编号"]) == {i.id for i in list_items(home) if i.town_code == item.town_code}
+    assert not [b for b in at.button if b.key in ("supervision.close", "supervision.add.submit")]
+    at.selectbox(key="supervision.pick").set_value(item.id).run()
+    at.text_area(key=f"supervision.report.{item.id}").input("已约谈企业负责人并复查。").run()
+    at.button(key="supervision.answer").click().run()
+    assert not at.exception
+    assert [e.action for e in history(home, item.id)][-1] == "answered"
+    assert "已报告" in at.success[0].value
+
+
+def test_the_office_returns_a_report_with_a_comment_then_closes_the_item(home):
+    from sanse.supervision import answer
+
+    item = list_items(home)[0]
+    answer(home, item.id, "已整改", by=User("clerk", "town", item.town_code))
+    at = open_page(ADMIN)
+    at.selectbox(key="supervision.pick").set_value(item.id).run()
+    at.text_input(key=f"supervision.comment.{item.id}").input("请附复查记录").run()
+    at.button(key="supervision.return").click().run()
+    assert [e.action for e in history(home, item.id)][-1] == "returned"
+    at.selectbox(key="supervision.pick").set_value(item.id).run()
+    at.button(key="supervision.close").click().run()
+    assert [(e.action, e.who) for e in history(home, item.id)][-1] == ("closed", "office")
+
+
+def test_a_viewer_reads_the_ledger_without_acting(home):
+    at = open_page(User("leader", "viewer"))
+    assert len(at.dataframe[0].value) == len(list_items(home))
+    assert not [b for b in at.button if b.key in ("supervision.close", "supervision.answer", "supervision.add.submit")]
+
+
+def test_the_ledger_download_neutralises_formulas(home):
+    item = add_item(home, "T01", measure="通报批评", reason="=HYPERLINK(\"http://x\")", deadline=TODAY, by=ADMIN)
+    ledger = items_frame(list_items(home), {"T01": "云岫街道"}, TODAY)
+    sheet = load_workbook(io.BytesIO(ledger_xlsx(ledger, "督办台账")))["督办台账"]
+    reasons = {row[0].value: row[3].value for row in sheet.iter_rows(min_row=3)}
+    assert reasons[item.id] == "'=HYPERLINK(\"http://x\")"
+    assert sheet.cell(2, 1).value == "编号" and sheet.cell(2, 6).value == "整改期限"
+    assert sheet.cell(3, 6).is_date and sheet.cell(3, 1).data_type == "n"
+
+
+def test_an_anonymous_reader_is_asked_to_sign_in(home):
+    from sanse.access import ANONYMOUS
+
+    at = open_page(ANONYMOUS)
+    assert not at.dataframe and "登录" in at.info[0].value
