@@ -147,7 +147,7 @@ async def open_session(url: str, session: Session, start: asyncio.Event) -> None
         compression=None, open_timeout=60, ping_interval=None, proxy=None,
     ) as ws:
         page_hashes: dict[str, str] = {}  # url path -> page_script_hash, from the navigation message
-        cached: set[str] = set()  # hashes of messages this tab keeps, as the browser's cache does
+        cached: dict[str, str] = {}  # messages this tab keeps, as the browser's cache does: hash -> element kind
         for path in VISIT:
             request = BackMsg()
             request.rerun_script.query_string = ""
@@ -162,8 +162,10 @@ async def open_session(url: str, session: Session, start: asyncio.Event) -> None
                 message = ForwardMsg()
                 message.ParseFromString(await ws.recv())
                 kind = message.WhichOneof("type")
-                if message.metadata.cacheable and message.hash:
-                    cached.add(message.hash)
+                if kind == "ref_hash":  # an element this tab already has: the server sent only its hash
+                    drawn.add(cached.get(message.ref_hash, "unknown"))
+                elif kind == "delta" and message.metadata.cacheable:
+                    cached[message.hash] = message.delta.new_element.WhichOneof("type")
                 if kind == "navigation":
                     page_hashes.update({p.url_pathname: p.page_script_hash for p in message.navigation.app_pages})
                 elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
@@ -248,7 +250,8 @@ def main() -> None:
         home = args.home or make_demo_home(Path(scratch))
         server = running_server(home, options=tuple(options)) if args.url is None else None
         with server or _given(args.url) as url:
-            asyncio.run(rush(url, 1, args.limit))  # warm: imports and the caches of the process
+            # Warm: the imports and caches of every server process (a front spreads the sessions).
+            asyncio.run(rush(url, 2 * (os.cpu_count() or 1), args.limit))
             rounds = {}
             for n in counts:
                 time.sleep(args.pause)

@@ -1,26 +1,187 @@
-"""Start the dashboard: `python -m ui.serve [streamlit options]`, which is `streamlit run app.py`
-with one difference.
+"""Start the dashboard: `python -m ui.serve [--processes N] [streamlit options]` (what `make run`
+starts). It takes the options of `streamlit run` (`--server.port 8501`, `--server.address ...`).
 
-app.py chooses its pages with st.navigation, and the project keeps them in a folder named
-pages/, which Streamlit also reads as a legacy multipage app. On the first run after the
-server starts it would run app.py as that legacy app's main page and answer a link to any
-other page with "Page not found" before app.py's navigation takes over. Telling Streamlit
-up front that the folder is not a legacy app makes the first link open its page like any other.
+One process per core. A Streamlit server runs the pages of all its sessions in one Python
+process, which computes on one core at a time, so when many people open the dashboard at once
+they queue for that core. With N > 1 processes (default: one per core), this starts N Streamlit
+servers on free loopback ports and answers on the address and port asked for through ui.front,
+which keeps each browser on one of them. `--processes 1` runs a single server on that address.
+
+Each server is `streamlit run app.py` with one difference. app.py chooses its pages with
+st.navigation, and the project keeps them in a folder named pages/, which Streamlit also reads
+as a legacy multipage app. On the first run after the server starts it would run app.py as that
+legacy app's main page and answer a link to any other page with "Page not found" before app.py's
+navigation takes over. Telling Streamlit up front that the folder is not a legacy app makes the
+first link open its page like any other.
 """
 
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
+START_LIMIT = 120  # seconds a server process may take to answer its health check
+RESTART_PAUSE = 5  # seconds between restarts of a server process that died
 
 
 def main() -> None:
+    processes, options = _processes(sys.argv[1:])
+    if processes == 1:
+        run_streamlit(options)
+    else:
+        host, port = _listen_address(options)
+        asyncio.run(serve_processes(processes, host, port, _without(options, "server.port", "server.address")))
+
+
+def run_streamlit(options: list[str]) -> None:
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
-    sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
+    sys.argv = ["streamlit", "run", str(APP), *options]
     cli.main()
+
+
+async def serve_processes(count: int, host: str | None, port: int, options: list[str]) -> None:
+    """Start `count` servers on loopback ports and the front on host:port; stop all of them on
+    SIGTERM or Ctrl-C. A server process that dies is started again on its port."""
+    from ui.front import serve
+
+    ports = [_free_port() for _ in range(count)]
+    servers = [_start(p, options) for p in ports]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        for server, p in zip(servers, ports):
+            await asyncio.to_thread(_wait_until_healthy, server, p)
+        front = asyncio.create_task(serve(host, port, [("127.0.0.1", p) for p in ports], stop))
+        shown = host if host not in (None, "", "0.0.0.0", "::") else "localhost"
+        print(f"三色晾晒 dashboard: http://{shown}:{port} ({count} server processes)", flush=True)
+        while not stop.is_set() and not front.done():
+            await asyncio.wait({front}, timeout=RESTART_PAUSE)
+            for i, server in enumerate(servers):
+                if server.poll() is not None and not stop.is_set():
+                    print(f"server process on port {ports[i]} ended ({server.returncode}); starting it again",
+                          file=sys.stderr, flush=True)
+                    servers[i] = _start(ports[i], options)
+        stop.set()
+        await front
+    finally:
+        for server in servers:
+            server.terminate()
+        deadline = time.monotonic() + 20
+        for server in servers:
+            try:
+                server.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+def _start(port: int, options: list[str]) -> subprocess.Popen:
+    # The banner with a URL is Streamlit's own and names the loopback port: the front prints
+    # the address to use. Logs (stderr) go where the front's go.
+    return subprocess.Popen(
+        [sys.executable, "-m", "ui.serve", "--processes", "1", *options, "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port)],
+        stdout=subprocess.DEVNULL, preexec_fn=_end_with_parent,
+    )
+
+
+def _end_with_parent() -> None:
+    """In the child, before it starts: be sent SIGTERM when the front ends, however it ends."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _prctl():
+    try:  # looked up in the parent: a child between fork and exec must not import anything
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux
+        return None
+
+
+_PRCTL = _prctl()
+
+
+def _wait_until_healthy(server: subprocess.Popen, port: int) -> None:
+    deadline = time.monotonic() + START_LIMIT
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the server process on port {port} did not start")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _processes(args: list[str]) -> tuple[int, list[str]]:
+    """`--processes N` (or `=N`) taken out of the arguments; default one per core."""
+    rest, count = [], None
+    it = iter(args)
+    for arg in it:
+        if arg == "--processes":
+            count = next(it, None)
+        elif arg.startswith("--processes="):
+            count = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    if count is None:
+        return max(1, len(os.sched_getaffinity(0))), rest
+    if not count.isdigit() or int(count) < 1:
+        sys.exit(f"--processes wants a whole number of at least 1, not {count!r}")
+    return int(count), rest
+
+
+def _option(options: list[str], name: str) -> str | None:
+    value = None
+    for i, arg in enumerate(options):
+        if arg == f"--{name}" and i + 1 < len(options):
+            value = options[i + 1]
+        elif arg.startswith(f"--{name}="):
+            value = arg.split("=", 1)[1]
+    return value
+
+
+def _without(options: list[str], *names: str) -> list[str]:
+    rest, skip = [], False
+    for arg in options:
+        if skip:
+            skip = False
+        elif arg in {f"--{n}" for n in names}:
+            skip = True
+        elif not any(arg.startswith(f"--{n}=") for n in names):
+            rest.append(arg)
+    return rest
+
+
+def _listen_address(options: list[str]) -> tuple[str | None, int]:
+    """The address and port asked for: the options, else Streamlit's config (config.toml,
+    STREAMLIT_SERVER_* variables), else every interface on port 8501."""
+    from streamlit import config
+
+    config.get_config_options()
+    host = _option(options, "server.address") or config.get_option("server.address") or None
+    port = _option(options, "server.port") or config.get_option("server.port") or 8501
+    return host, int(port)
 
 
 if __name__ == "__main__":
