@@ -8,6 +8,7 @@ test: prints the median and worst of each page for each N and the ratio to one s
     .venv/bin/python benchmarks/load.py                    # N = 1, 30, 60
     .venv/bin/python benchmarks/load.py --sessions 1,10 --home DIR
     .venv/bin/python benchmarks/load.py --url http://127.0.0.1:8501   # a server already running
+    .venv/bin/python benchmarks/load.py --processes 1      # options after these go to ui.serve
 
 Each round is bounded in time (--limit seconds) and the server is stopped on the way out.
 """
@@ -243,6 +244,7 @@ def main() -> None:
     parser.add_argument("--url", help="measure a dashboard already running there instead of starting one")
     parser.add_argument("--limit", type=float, default=120, help="seconds a round may take at most")
     parser.add_argument("--pause", type=float, default=2, help="seconds of calm between rounds")
+    parser.add_argument("--cold", action="store_true", help="no warm-up: the first round meets fresh processes")
     args, options = parser.parse_known_args()  # the rest goes to the server (ui.serve options)
     counts = [int(n) for n in args.sessions.split(",")]
 
@@ -250,8 +252,8 @@ def main() -> None:
         home = args.home or make_demo_home(Path(scratch))
         server = running_server(home, options=tuple(options)) if args.url is None else None
         with server or _given(args.url) as url:
-            # Warm: the imports and caches of every server process (a front spreads the sessions).
-            asyncio.run(rush(url, 2 * (os.cpu_count() or 1), args.limit))
+            if not args.cold:  # warm the imports and caches of every server process (the front spreads sessions)
+                asyncio.run(rush(url, 2 * (os.cpu_count() or 1), args.limit))
             rounds = {}
             for n in counts:
                 time.sleep(args.pause)

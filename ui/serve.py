@@ -18,6 +18,7 @@ first link open its page like any other.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import signal
 import socket
@@ -41,11 +42,18 @@ def main() -> None:
         asyncio.run(serve_processes(processes, host, port, _without(options, "server.port", "server.address")))
 
 
+# What the pages import, imported before the server answers: otherwise the first visitor after
+# a start waits about a second for them, and every visitor behind that one waits too.
+PRELOAD = ("ui.data", "ui.signin", "ui.tables", "ui.tiers", "ui.charts", "sanse.ranking")
+
+
 def run_streamlit(options: list[str]) -> None:
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
+    for name in PRELOAD:
+        importlib.import_module(name)
     sys.argv = ["streamlit", "run", str(APP), *options]
     cli.main()
 
