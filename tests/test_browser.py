@@ -151,7 +151,7 @@ def test_bulletin_xlsx_download_has_coloured_tier_cells(browser, server, tmp_pat
     page.close()
 
 
-def test_admin_signs_in_and_sees_the_submission_page(browser, server):
+def signed_in_submission_page(browser, server):
     page = open_page(browser, server, "", DESKTOP, "三色榜")
     page.locator("[data-testid='stExpander'] summary").first.click()
     page.get_by_label("账号").fill("office")
@@ -160,6 +160,21 @@ def test_admin_signs_in_and_sees_the_submission_page(browser, server):
     page.get_by_text("已登录：office", exact=False).wait_for(timeout=30_000)
     page.get_by_role("link", name="数据报送").click()
     page.get_by_text("下载报送模板").wait_for(timeout=30_000)
+    return page
+
+
+def test_admin_signs_in_and_sees_the_submission_page(browser, server):
+    page = signed_in_submission_page(browser, server)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "submit-signed-in.png"), full_page=True)
+    page.close()
+
+
+def test_an_upload_reaches_the_server_process_that_holds_the_session(browser, server):
+    # `make run` serves several processes behind one front: the file goes over HTTP, the session
+    # lives on one process, and only that process can read the file back for the page.
+    page = signed_in_submission_page(browser, server)
+    page.locator("input[type='file']").set_input_files(str(ROOT / "tests" / "fixtures" / "daily_bad.csv"))
+    page.get_by_text("未导入任何数据", exact=False).wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
     page.close()
