@@ -32,25 +32,37 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ui.visit import PageRun, visit  # noqa: E402 - the checkout's own code, found through ROOT
 
 # What a visitor opens, in order: the url path of each page ('' is the default page, 总览).
 VISIT = ("", "ranking", "ranking")
 PAGE_NAMES = {"": "overview", "ranking": "ranking"}
-MAX_MESSAGES = 10_000  # a page run sends a few dozen
 
 
 @dataclass
 class Session:
-    """One simulated browser tab: the time of each page it opened and what went wrong."""
+    """One simulated browser tab: the pages it opened, in VISIT order, and what went wrong."""
 
-    times: list[float] = field(default_factory=list)  # seconds, one per page in VISIT order
-    elements: list[set[str]] = field(default_factory=list)  # the kinds of element each page drew
-    exceptions: list[str] = field(default_factory=list)
+    runs: list[PageRun] = field(default_factory=list)
     error: str | None = None
 
     @property
+    def times(self) -> list[float]:
+        return [run.seconds for run in self.runs]
+
+    @property
+    def elements(self) -> list[set[str]]:
+        return [run.elements for run in self.runs]
+
+    @property
+    def exceptions(self) -> list[str]:
+        return [e for run in self.runs for e in run.exceptions]
+
+    @property
     def finished(self) -> bool:
-        return self.error is None and len(self.times) == len(VISIT)
+        return self.error is None and len(self.runs) == len(VISIT)
 
 
 # ------------------------------------------------------------------ the server
@@ -135,57 +147,9 @@ def landing_cookie(url: str) -> str | None:
 
 
 async def open_session(url: str, session: Session, start: asyncio.Event) -> None:
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-    from websockets.asyncio.client import connect
-
     await start.wait()
     cookie = await asyncio.to_thread(landing_cookie, url)
-    stream = url.replace("http://", "ws://", 1) + "/_stcore/stream"
-    headers = {"Cookie": cookie} if cookie else {}
-    async with connect(
-        stream, subprotocols=["streamlit"], additional_headers=headers, origin=url, max_size=None,
-        compression=None, open_timeout=60, ping_interval=None, proxy=None,
-    ) as ws:
-        page_hashes: dict[str, str] = {}  # url path -> page_script_hash, from the navigation message
-        cached: dict[str, str] = {}  # messages this tab keeps, as the browser's cache does: hash -> element kind
-        for path in VISIT:
-            request = BackMsg()
-            request.rerun_script.query_string = ""
-            request.rerun_script.page_name = path
-            if path in page_hashes:
-                request.rerun_script.page_script_hash = page_hashes[path]
-            request.rerun_script.cached_message_hashes.extend(sorted(cached))
-            drawn: set[str] = set()
-            sent = time.perf_counter()
-            await ws.send(request.SerializeToString())
-            for _ in range(MAX_MESSAGES):
-                message = ForwardMsg()
-                message.ParseFromString(await ws.recv())
-                kind = message.WhichOneof("type")
-                if kind == "ref_hash":  # an element this tab already has: the server sent only its hash
-                    drawn.add(cached.get(message.ref_hash, "unknown"))
-                elif kind == "delta" and message.metadata.cacheable:
-                    cached[message.hash] = message.delta.new_element.WhichOneof("type")
-                if kind == "navigation":
-                    page_hashes.update({p.url_pathname: p.page_script_hash for p in message.navigation.app_pages})
-                elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-                    element = message.delta.new_element
-                    drawn.add(element.WhichOneof("type"))
-                    if element.WhichOneof("type") == "exception":
-                        session.exceptions.append(f"{element.exception.type}: {element.exception.message}")
-                elif kind == "page_not_found":
-                    session.exceptions.append(f"page not found: {path!r}")
-                elif kind == "script_finished":
-                    if message.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-                        continue  # the run restarted itself (st.rerun); its last run ends the page
-                    if message.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
-                        session.exceptions.append(f"compile error on {path!r}")
-                    break
-            else:
-                raise RuntimeError(f"no end of the run of {path!r} after {MAX_MESSAGES} messages")
-            session.times.append(time.perf_counter() - sent)
-            session.elements.append(drawn)
+    await visit(url, VISIT, cookie=cookie, runs=session.runs)
 
 
 async def rush(url: str, sessions: int, limit: float) -> list[Session]:

@@ -30,6 +30,8 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 START_LIMIT = 120  # seconds a server process may take to answer its health check
+WARM_PAGES = ("", "ranking")  # url paths opened once on each new process: 总览 and 每日排名
+WARM_LIMIT = 60  # seconds the warm-up of a process may take
 RESTART_PAUSE = 5  # seconds between restarts of a server process that died
 
 
@@ -43,8 +45,13 @@ def main() -> None:
 
 
 # What the pages import, imported before the server answers: otherwise the first visitor after
-# a start waits about a second for them, and every visitor behind that one waits too.
-PRELOAD = ("ui.data", "ui.signin", "ui.tables", "ui.tiers", "ui.charts", "sanse.ranking")
+# a start waits a second or more for them, and every visitor behind that one waits too. (Not
+# ui.*: their caches are made as the server runs. streamlit.emojis compiles the pattern that
+# st.set_page_config checks the page icon with, 0.1 s.)
+PRELOAD = (
+    "pandas", "duckdb", "plotly.express", "sanse.ranking", "sanse.warehouse", "sanse.accounts", "sanse.i18n",
+    "streamlit.emojis",
+)
 
 
 def run_streamlit(options: list[str]) -> None:
@@ -53,7 +60,11 @@ def run_streamlit(options: list[str]) -> None:
 
     PagesManager.uses_pages_directory = False
     for name in PRELOAD:
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError:
+            if not name.startswith("streamlit."):  # a Streamlit release may move its own modules
+                raise
     sys.argv = ["streamlit", "run", str(APP), *options]
     cli.main()
 
@@ -66,12 +77,12 @@ async def serve_processes(count: int, host: str | None, port: int, options: list
     ports = [_free_port() for _ in range(count)]
     servers = [_start(p, options) for p in ports]
     stop = asyncio.Event()
+    restarts: set[asyncio.Task] = set()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        for server, p in zip(servers, ports):
-            await asyncio.to_thread(_wait_until_healthy, server, p)
+        await asyncio.gather(*(_ready(server, p) for server, p in zip(servers, ports)))
         front = asyncio.create_task(serve(host, port, [("127.0.0.1", p) for p in ports], stop))
         shown = host if host not in (None, "", "0.0.0.0", "::") else "localhost"
         print(f"三色晾晒 dashboard: http://{shown}:{port} ({count} server processes)", flush=True)
@@ -82,6 +93,9 @@ async def serve_processes(count: int, host: str | None, port: int, options: list
                     print(f"server process on port {ports[i]} ended ({server.returncode}); starting it again",
                           file=sys.stderr, flush=True)
                     servers[i] = _start(ports[i], options)
+                    restart = asyncio.create_task(_ready(servers[i], ports[i], required=False))
+                    restarts.add(restart)  # held until done: the loop keeps only weak references
+                    restart.add_done_callback(restarts.discard)
         stop.set()
         await front
     finally:
@@ -121,6 +135,29 @@ def _prctl():
 
 
 _PRCTL = _prctl()
+
+
+async def _ready(server: subprocess.Popen, port: int, *, required: bool = True) -> None:
+    """Wait until the process answers, then open the pages the morning rush opens once, as a
+    browser would: its page scripts compiled, its warehouse open and the day's pages drawn
+    before the first visitor. A failed warm-up is reported, not fatal; a process that does not
+    start is fatal when `required`."""
+    from ui.visit import visit
+
+    try:
+        await asyncio.to_thread(_wait_until_healthy, server, port)
+    except RuntimeError as exc:
+        if required:
+            raise
+        print(exc, file=sys.stderr, flush=True)
+        return
+    try:
+        runs = await asyncio.wait_for(visit(f"http://127.0.0.1:{port}", WARM_PAGES), WARM_LIMIT)
+        problems = [e for run in runs for e in run.exceptions]
+    except Exception as exc:  # noqa: BLE001 - the server still serves; say why it is cold
+        problems = [f"{type(exc).__name__}: {exc}"]
+    for problem in problems:
+        print(f"warming the server process on port {port}: {problem}", file=sys.stderr, flush=True)
 
 
 def _wait_until_healthy(server: subprocess.Popen, port: int) -> None:
