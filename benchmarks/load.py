@@ -208,7 +208,8 @@ def main() -> None:
     parser.add_argument("--url", help="measure a dashboard already running there instead of starting one")
     parser.add_argument("--limit", type=float, default=120, help="seconds a round may take at most")
     parser.add_argument("--pause", type=float, default=2, help="seconds of calm between rounds")
-    parser.add_argument("--cold", action="store_true", help="no warm-up: the first round meets fresh processes")
+    parser.add_argument("--cold", action="store_true",
+                        help="no warm-up sessions from here: the first round meets just-started processes (warmed by ui.serve only)")
     args, options = parser.parse_known_args()  # the rest goes to the server (ui.serve options)
     counts = [int(n) for n in args.sessions.split(",")]
 

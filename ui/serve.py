@@ -3,9 +3,10 @@ starts). It takes the options of `streamlit run` (`--server.port 8501`, `--serve
 
 One process per core. A Streamlit server runs the pages of all its sessions in one Python
 process, which computes on one core at a time, so when many people open the dashboard at once
-they queue for that core. With N > 1 processes (default: one per core), this starts N Streamlit
-servers on free loopback ports and answers on the address and port asked for through ui.front,
-which keeps each browser on one of them. `--processes 1` runs a single server on that address.
+they queue for that core. With N > 1 processes (default: one per core, at most 8), this starts
+N Streamlit servers on free loopback ports, opens the first pages on each once (ui.visit), and
+then answers on the address and port asked for through ui.front, which keeps each browser on
+one of them. `--processes 1` runs a single server on that address.
 
 Each server is `streamlit run app.py` with one difference. app.py chooses its pages with
 st.navigation, and the project keeps them in a folder named pages/, which Streamlit also reads
@@ -33,6 +34,7 @@ START_LIMIT = 120  # seconds a server process may take to answer its health chec
 WARM_PAGES = ("", "ranking")  # url paths opened once on each new process: 总览 and 每日排名
 WARM_LIMIT = 60  # seconds the warm-up of a process may take
 RESTART_PAUSE = 5  # seconds between restarts of a server process that died
+DEFAULT_MAX_PROCESSES = 8  # one per core up to this many, unless --processes says otherwise
 
 
 def main() -> None:
@@ -189,8 +191,8 @@ def _processes(args: list[str]) -> tuple[int, list[str]]:
             count = arg.split("=", 1)[1]
         else:
             rest.append(arg)
-    if count is None:
-        return max(1, len(os.sched_getaffinity(0))), rest
+    if count is None:  # each process holds its own caches (about 250 MB on the demo city)
+        return max(1, min(DEFAULT_MAX_PROCESSES, len(os.sched_getaffinity(0)))), rest
     if not count.isdigit() or int(count) < 1:
         sys.exit(f"--processes wants a whole number of at least 1, not {count!r}")
     return int(count), rest
