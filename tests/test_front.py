@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from ui.front import COOKIE, serve
+from ui.front import COOKIE, start
 
 
 async def _stand_in(number: int, heads: list[bytes]):
@@ -45,20 +45,11 @@ def _with_front(check):
         heads: list[bytes] = []
         stand_ins = [await _stand_in(n, heads) for n in range(2)]
         front_port = _free_port()
-        stop = asyncio.Event()
-        front = asyncio.create_task(serve("127.0.0.1", front_port, [("127.0.0.1", p) for _, p in stand_ins], stop))
-        for _ in range(100):  # until the front listens (bounded)
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", front_port)
-                writer.close()
-                break
-            except OSError:
-                await asyncio.sleep(0.02)
+        front = await start("127.0.0.1", front_port, [("127.0.0.1", p) for _, p in stand_ins])
         try:
             await check(front_port, heads, lambda n: stand_ins[n][0].close())
         finally:
-            stop.set()
-            await front
+            front.close()
             for server, _ in stand_ins:
                 server.close()
 

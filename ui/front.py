@@ -171,11 +171,7 @@ def _answer(status: int, reason: str) -> bytes:
     return f"HTTP/1.1 {status} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
 
 
-async def serve(host: str | None, port: int, backends: list[tuple[str, int]], stop: asyncio.Event) -> None:
-    """Answer on host:port until `stop` is set."""
+async def start(host: str | None, port: int, backends: list[tuple[str, int]]) -> asyncio.Server:
+    """Answer on host:port (every interface when host is None) for the processes at `backends`."""
     front = Front([Backend(h, p) for h, p in backends])
-    server = await asyncio.start_server(front.handle, host, port, limit=HEAD_LIMIT, reuse_address=True)
-    try:
-        await stop.wait()
-    finally:
-        server.close()  # open websockets end with the processes behind them
+    return await asyncio.start_server(front.handle, host, port, limit=HEAD_LIMIT, reuse_address=True)

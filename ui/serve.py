@@ -74,7 +74,7 @@ def run_streamlit(options: list[str]) -> None:
 async def serve_processes(count: int, host: str | None, port: int, options: list[str]) -> None:
     """Start `count` servers on loopback ports and the front on host:port; stop all of them on
     SIGTERM or Ctrl-C. A server process that dies is started again on its port."""
-    from ui.front import serve
+    from ui.front import start
 
     ports = [_free_port() for _ in range(count)]
     servers = [_start(p, options) for p in ports]
@@ -85,11 +85,14 @@ async def serve_processes(count: int, host: str | None, port: int, options: list
         loop.add_signal_handler(sig, stop.set)
     try:
         await asyncio.gather(*(_ready(server, p) for server, p in zip(servers, ports)))
-        front = asyncio.create_task(serve(host, port, [("127.0.0.1", p) for p in ports], stop))
+        front = await start(host, port, [("127.0.0.1", p) for p in ports])
         shown = host if host not in (None, "", "0.0.0.0", "::") else "localhost"
         print(f"三色晾晒 dashboard: http://{shown}:{port} ({count} server processes)", flush=True)
-        while not stop.is_set() and not front.done():
-            await asyncio.wait({front}, timeout=RESTART_PAUSE)
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), RESTART_PAUSE)
+            except asyncio.TimeoutError:
+                pass
             for i, server in enumerate(servers):
                 if server.poll() is not None and not stop.is_set():
                     print(f"server process on port {ports[i]} ended ({server.returncode}); starting it again",
@@ -98,8 +101,7 @@ async def serve_processes(count: int, host: str | None, port: int, options: list
                     restart = asyncio.create_task(_ready(servers[i], ports[i], required=False))
                     restarts.add(restart)  # held until done: the loop keeps only weak references
                     restart.add_done_callback(restarts.discard)
-        stop.set()
-        await front
+        front.close()  # open websockets end with the processes behind them
     finally:
         for server in servers:
             server.terminate()
