@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import http.client
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -219,15 +220,20 @@ def main() -> None:
         with server or _given(args.url) as url:
             if not args.cold:  # warm the imports and caches of every server process (the front spreads sessions)
                 asyncio.run(rush(url, 2 * (os.cpu_count() or 1), args.limit))
-            rounds = {}
+            rounds, client_cpu = {}, {}
             for n in counts:
                 time.sleep(args.pause)
+                before = resource.getrusage(resource.RUSAGE_SELF)
                 rounds[n] = asyncio.run(rush(url, n, args.limit))
+                after = resource.getrusage(resource.RUSAGE_SELF)
+                client_cpu[n] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
                 for session in rounds[n]:
                     for problem in ([session.error] if session.error else []) + session.exceptions:
                         print(f"  N={n}: {problem}", file=sys.stderr)
     print(f"{len(VISIT)} pages a session ({', '.join(PAGE_NAMES[p] for p in VISIT)}); {os.cpu_count()} cores")
     print(report(rounds))
+    print("CPU seconds of this client (on the same cores as the server): "
+          + ", ".join(f"{n} sessions {seconds:.2f}" for n, seconds in client_cpu.items()))
 
 
 @contextmanager

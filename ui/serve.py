@@ -61,6 +61,7 @@ def run_streamlit(options: list[str]) -> None:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
+    keep_theme_options()
     for name in PRELOAD:
         try:
             importlib.import_module(name)
@@ -69,6 +70,30 @@ def run_streamlit(options: list[str]) -> None:
                 raise
     sys.argv = ["streamlit", "run", str(APP), *options]
     cli.main()
+
+
+def keep_theme_options() -> None:
+    """Streamlit sends the theme with every page run, gathering it each time by scanning all of
+    its config options once for each of six theme sections: a fifth of the work of a page run
+    once the pages themselves are cached. The options change only when the config is parsed
+    again (at start, or when config.toml changes), so each section's answer is kept until then.
+    Without the function this relies on (another Streamlit release), nothing changes."""
+    from streamlit import config
+
+    scan = getattr(config, "get_options_for_section", None)
+    if scan is None or not hasattr(config, "on_config_parsed"):
+        return
+    kept: dict[str, dict] = {}
+
+    def options_for_section(section: str) -> dict:
+        if not section.startswith("theme"):
+            return scan(section)
+        if section not in kept:
+            kept[section] = scan(section)
+        return dict(kept[section])
+
+    config.on_config_parsed(kept.clear, force_connect=True)
+    config.get_options_for_section = options_for_section
 
 
 async def serve_processes(count: int, host: str | None, port: int, options: list[str]) -> None:
