@@ -91,9 +91,34 @@ def make_demo_home(directory: Path) -> Path:
     return home
 
 
+@dataclass
+class Dashboard:
+    url: str
+    pid: int | None = None  # when this benchmark started it
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time used so far by the dashboard's processes (the front and its servers; Linux)."""
+        if self.pid is None:
+            return None
+        try:
+            return sum(_cpu_seconds(pid) for pid in _process_tree(self.pid))
+        except OSError:
+            return None
+
+
+def _process_tree(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid] + [p for child in children for p in _process_tree(int(child))]
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 @contextmanager
 def running_server(home: Path, *, port: int | None = None, options: tuple[str, ...] = (), start_limit: float = 90):
-    """`python -m ui.serve` (what `make run` starts) on a loopback port; yields its url."""
+    """`python -m ui.serve` (what `make run` starts) on a loopback port; yields a Dashboard."""
     port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "ui.serve", "--server.headless", "true", "--server.address", "127.0.0.1",
@@ -104,7 +129,7 @@ def running_server(home: Path, *, port: int | None = None, options: tuple[str, .
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, process, start_limit)
-        yield url
+        yield Dashboard(url, process.pid)
     finally:
         process.terminate()
         try:
@@ -217,16 +242,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         home = args.home or make_demo_home(Path(scratch))
         server = running_server(home, options=tuple(options)) if args.url is None else None
-        with server or _given(args.url) as url:
+        with server or _given(args.url) as dashboard:
+            url = dashboard.url
             if not args.cold:  # warm the imports and caches of every server process (the front spreads sessions)
                 asyncio.run(rush(url, 2 * (os.cpu_count() or 1), args.limit))
-            rounds, client_cpu = {}, {}
+            rounds, client_cpu, server_cpu = {}, {}, {}
             for n in counts:
                 time.sleep(args.pause)
-                before = resource.getrusage(resource.RUSAGE_SELF)
+                before, served = resource.getrusage(resource.RUSAGE_SELF), dashboard.cpu_seconds()
                 rounds[n] = asyncio.run(rush(url, n, args.limit))
                 after = resource.getrusage(resource.RUSAGE_SELF)
                 client_cpu[n] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+                if served is not None:
+                    server_cpu[n] = dashboard.cpu_seconds() - served
                 for session in rounds[n]:
                     for problem in ([session.error] if session.error else []) + session.exceptions:
                         print(f"  N={n}: {problem}", file=sys.stderr)
@@ -234,12 +262,16 @@ def main() -> None:
     print(report(rounds))
     print("CPU seconds of this client (on the same cores as the server): "
           + ", ".join(f"{n} sessions {seconds:.2f}" for n, seconds in client_cpu.items()))
+    if server_cpu:  # what the round cost the dashboard, whatever else the machine was doing
+        print("CPU seconds of the dashboard's processes: " + ", ".join(
+            f"{n} sessions {seconds:.2f} ({seconds * 1000 / (n * len(VISIT)):.0f} ms a page)"
+            for n, seconds in server_cpu.items()))
 
 
 @contextmanager
 def _given(url: str):
     wait_until_healthy(url, None, 10)
-    yield url.rstrip("/")
+    yield Dashboard(url.rstrip("/"))
 
 
 if __name__ == "__main__":

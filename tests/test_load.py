@@ -30,8 +30,8 @@ load = _load_client()
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory):
     home = load.make_demo_home(tmp_path_factory.mktemp("load"))
-    with load.running_server(home) as url:
-        yield url
+    with load.running_server(home) as server:
+        yield server.url
 
 
 def test_ten_sessions_at_once_each_open_every_page_without_an_exception(dashboard):
