@@ -19,7 +19,8 @@ def test_processes_option_is_taken_out_and_the_rest_goes_to_streamlit():
 
 def test_the_front_takes_the_address_and_the_processes_get_the_other_options():
     options = ["--server.port", "8600", "--server.address=0.0.0.0", "--server.headless", "true"]
-    assert serve._listen_address(options) == ("0.0.0.0", 8600)
+    assert serve._listen_address(options) == ("0.0.0.0", 8600, "")
+    assert serve._listen_address([*options, "--server.baseUrlPath", "/sanse/"])[2] == "/sanse"
     assert serve._without(options, "server.port", "server.address") == ["--server.headless", "true"]
 
 

@@ -42,8 +42,8 @@ def main() -> None:
     if processes == 1:
         run_streamlit(options)
     else:
-        host, port = _listen_address(options)
-        asyncio.run(serve_processes(processes, host, port, _without(options, "server.port", "server.address")))
+        host, port, base = _listen_address(options)
+        asyncio.run(serve_processes(processes, host, port, base, _without(options, "server.port", "server.address")))
 
 
 # What the pages import, imported before the server answers: otherwise the first visitor after
@@ -96,7 +96,7 @@ def keep_theme_options() -> None:
     config.get_options_for_section = options_for_section
 
 
-async def serve_processes(count: int, host: str | None, port: int, options: list[str]) -> None:
+async def serve_processes(count: int, host: str | None, port: int, base: str, options: list[str]) -> None:
     """Start `count` servers on loopback ports and the front on host:port; stop all of them on
     SIGTERM or Ctrl-C. A server process that dies is started again on its port."""
     from ui.front import start
@@ -109,10 +109,10 @@ async def serve_processes(count: int, host: str | None, port: int, options: list
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await asyncio.gather(*(_ready(server, p) for server, p in zip(servers, ports)))
+        await asyncio.gather(*(_ready(server, f"http://127.0.0.1:{p}{base}") for server, p in zip(servers, ports)))
         front = await start(host, port, [("127.0.0.1", p) for p in ports])
         shown = host if host not in (None, "", "0.0.0.0", "::") else "localhost"
-        print(f"三色晾晒 dashboard: http://{shown}:{port} ({count} server processes)", flush=True)
+        print(f"三色晾晒 dashboard: http://{shown}:{port}{base} ({count} server processes)", flush=True)
         while not stop.is_set():
             try:
                 await asyncio.wait_for(stop.wait(), RESTART_PAUSE)
@@ -123,7 +123,7 @@ async def serve_processes(count: int, host: str | None, port: int, options: list
                     print(f"server process on port {ports[i]} ended ({server.returncode}); starting it again",
                           file=sys.stderr, flush=True)
                     servers[i] = _start(ports[i], options)
-                    restart = asyncio.create_task(_ready(servers[i], ports[i], required=False))
+                    restart = asyncio.create_task(_ready(servers[i], f"http://127.0.0.1:{ports[i]}{base}", required=False))
                     restarts.add(restart)  # held until done: the loop keeps only weak references
                     restart.add_done_callback(restarts.discard)
         front.close()  # open websockets end with the processes behind them
@@ -166,7 +166,7 @@ def _prctl():
 _PRCTL = _prctl()
 
 
-async def _ready(server: subprocess.Popen, port: int, *, required: bool = True) -> None:
+async def _ready(server: subprocess.Popen, url: str, *, required: bool = True) -> None:
     """Wait until the process answers, then open the pages the morning rush opens once, as a
     browser would: its page scripts compiled, its warehouse open and the day's pages drawn
     before the first visitor. A failed warm-up is reported, not fatal; a process that does not
@@ -174,31 +174,31 @@ async def _ready(server: subprocess.Popen, port: int, *, required: bool = True) 
     from ui.visit import visit
 
     try:
-        await asyncio.to_thread(_wait_until_healthy, server, port)
+        await asyncio.to_thread(_wait_until_healthy, server, url)
     except RuntimeError as exc:
         if required:
             raise
         print(exc, file=sys.stderr, flush=True)
         return
     try:
-        runs = await asyncio.wait_for(visit(f"http://127.0.0.1:{port}", WARM_PAGES), WARM_LIMIT)
+        runs = await asyncio.wait_for(visit(url, WARM_PAGES), WARM_LIMIT)
         problems = [e for run in runs for e in run.exceptions]
     except Exception as exc:  # noqa: BLE001 - the server still serves; say why it is cold
         problems = [f"{type(exc).__name__}: {exc}"]
     for problem in problems:
-        print(f"warming the server process on port {port}: {problem}", file=sys.stderr, flush=True)
+        print(f"warming the server process at {url}: {problem}", file=sys.stderr, flush=True)
 
 
-def _wait_until_healthy(server: subprocess.Popen, port: int) -> None:
+def _wait_until_healthy(server: subprocess.Popen, url: str) -> None:
     deadline = time.monotonic() + START_LIMIT
     while time.monotonic() < deadline and server.poll() is None:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as answer:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
                 if answer.status == 200:
                     return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"the server process on port {port} did not start")
+    raise RuntimeError(f"the server process at {url} did not start")
 
 
 def _free_port() -> int:
@@ -247,15 +247,21 @@ def _without(options: list[str], *names: str) -> list[str]:
     return rest
 
 
-def _listen_address(options: list[str]) -> tuple[str | None, int]:
-    """The address and port asked for: the options, else Streamlit's config (config.toml,
-    STREAMLIT_SERVER_* variables), else every interface on port 8501."""
+def _listen_address(options: list[str]) -> tuple[str | None, int, str]:
+    """The address, port and base path asked for, where `streamlit run` looks for them: the
+    options, else STREAMLIT_SERVER_* variables, else the config (config.toml), else every
+    interface on port 8501 at /."""
     from streamlit import config
 
-    config.get_config_options()
-    host = _option(options, "server.address") or config.get_option("server.address") or None
-    port = _option(options, "server.port") or config.get_option("server.port") or 8501
-    return host, int(port)
+    known = config.get_config_options()
+
+    def asked(name: str):
+        return _option(options, name) or os.environ.get(known[name].env_var) or config.get_option(name)
+
+    host = asked("server.address") or None
+    port = asked("server.port") or 8501
+    base = (asked("server.baseUrlPath") or "").strip("/")
+    return host, int(port), f"/{base}" if base else ""
 
 
 if __name__ == "__main__":
