@@ -18,7 +18,7 @@ demo: install
 	$(BIN)/sanse --home $(HOME_DIR) init --demo --publish-days 5
 
 run: demo
-	$(BIN)/streamlit run app.py --server.headless true
+	$(BIN)/python -m ui.serve --server.headless true
 
 # Debian's chromium (browser tests) and PostgreSQL server (store tests, which start and stop
 # a throwaway cluster themselves); installed only when missing.

@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from sanse.access import SYSTEM
 from sanse.accounts import add_user
 from sanse.bulletin import publish_bulletin
+from sanse.home import Home
 from sanse.tiers import TIER_COLOURS, TIER_WORDS
 
 pytestmark = pytest.mark.browser
@@ -55,25 +56,39 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(demo_home_readonly, tmp_path_factory):
+def browser_home(demo_home_readonly, tmp_path_factory) -> Path:
     if CHROMIUM is None:
         pytest.skip("chromium is not installed: `make test` installs Debian's package")
     root = tmp_path_factory.mktemp("browser") / "home"
     shutil.copytree(demo_home_readonly.root, root)
-    from sanse.home import Home
-
     home = Home(root)
     publish_bulletin(home, date(2026, 10, 30), by=SYSTEM)
     add_user(home, "office", role="admin", password=PASSWORD)
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(browser_home):
+    """The dashboard as `make run` serves it: server processes behind the front (ui.serve)."""
+    yield from serving(browser_home, [sys.executable, "-m", "ui.serve", "--processes", "2"])
+
+
+@pytest.fixture(scope="module")
+def plain_server(browser_home):
+    """The dashboard as `streamlit run app.py` serves it, fresh: no visit before the test's."""
+    yield from serving(browser_home, [sys.executable, "-m", "streamlit", "run", "app.py"])
+
+
+def serving(root: Path, command: list[str]):
     port = free_port()
     env = {**os.environ, "SANSE_HOME": str(root)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        [*command, "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while True:  # the server answers its health check once it is ready
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as answer:
@@ -82,11 +97,11 @@ def server(demo_home_readonly, tmp_path_factory):
         except OSError:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
-                raise RuntimeError("streamlit did not start")
+                raise RuntimeError("the dashboard did not start")
             time.sleep(0.2)
     yield url
     process.terminate()
-    process.wait(timeout=20)
+    process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -119,9 +134,9 @@ def sign_in(page, where: str = "[data-testid='stMain']") -> None:
     settled(page)
 
 
-def test_the_first_visit_after_a_start_may_be_a_link_to_any_page(browser, server):
-    # first in this file: no page of this server has run yet (the fixture only polls its health)
-    page = open_page(browser, server, "ranking", DESKTOP, PAGES["ranking"])
+def test_the_first_visit_after_a_start_may_be_a_link_to_any_page(browser, plain_server):
+    # first in this file: no page of `streamlit run app.py` has run yet (the fixture only polls its health)
+    page = open_page(browser, plain_server, "ranking", DESKTOP, PAGES["ranking"])
     assert page.get_by_text("Page not found").count() == 0
     page.close()
 
@@ -168,7 +183,7 @@ def test_bulletin_xlsx_download_has_coloured_tier_cells(browser, server, tmp_pat
     page.close()
 
 
-def test_admin_signs_in_and_sees_the_submission_page(browser, server):
+def signed_in_submission_page(browser, server):
     page = open_page(browser, server, "", DESKTOP, "三色榜")
     page.locator("[data-testid='stExpander'] summary").first.click()
     page.get_by_label("账号").fill("office")
@@ -177,6 +192,11 @@ def test_admin_signs_in_and_sees_the_submission_page(browser, server):
     page.get_by_text("已登录：office", exact=False).wait_for(timeout=30_000)
     page.get_by_role("link", name="数据报送").click()
     page.get_by_text("下载报送模板").wait_for(timeout=30_000)
+    return page
+
+
+def test_admin_signs_in_and_sees_the_submission_page(browser, server):
+    page = signed_in_submission_page(browser, server)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "submit-signed-in.png"), full_page=True)
     page.close()
@@ -206,9 +226,9 @@ def test_signing_in_lasts_across_a_reload_and_a_new_tab(browser, server):
     context.close()
 
 
-def test_a_link_to_a_page_asks_for_sign_in_then_opens_that_page(browser, server):
-    context = browser.new_context(viewport=DESKTOP)  # a browser that has never been here
-    page = open_page(browser, server, "submit", DESKTOP, "请先登录", context=context)
+def test_a_link_to_a_page_asks_for_sign_in_then_opens_that_page(browser, plain_server):
+    context = browser.new_context(viewport=DESKTOP)  # a browser that has never been here, the server's first
+    page = open_page(browser, plain_server, "submit", DESKTOP, "请先登录", context=context)
     assert page.get_by_text("Page not found").count() == 0
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "signin-deep-link-1366.png"), full_page=True)
@@ -236,3 +256,13 @@ def test_on_a_phone_choosing_a_page_closes_the_menu(browser, server):
                            timeout=10_000)
     page.screenshot(path=str(SHOTS / "ranking-after-menu-390.png"))
     context.close()
+
+
+def test_an_upload_reaches_the_server_process_that_holds_the_session(browser, server):
+    # `make run` serves several processes behind one front: the file goes over HTTP, the session
+    # lives on one process, and only that process can read the file back for the page.
+    page = signed_in_submission_page(browser, server)
+    page.locator("input[type='file']").set_input_files(str(ROOT / "tests" / "fixtures" / "daily_bad.csv"))
+    page.get_by_text("未导入任何数据", exact=False).wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()

@@ -99,13 +99,17 @@ def ranking(day: date, group: str | None = None) -> pd.DataFrame:
 
 def ranking_or_stop(day: date, group: str | None = None) -> pd.DataFrame:
     """The day's ranking; a warning and the end of the page when there is none."""
+    stop_without_ranking(day, group)
+    return ranking(day, group)
+
+
+def stop_without_ranking(day: date, group: str | None = None) -> None:
+    """A warning and the end of the page when the day has no ranking (without reading it)."""
     from ui.session import format_day, t
 
-    frame = ranking(day, group)
-    if frame.empty:
+    if not _ranked_towns(warehouse().identity, day, group):
         st.warning(t("empty.no_ranking", day=format_day(day)))
         st.stop()
-    return frame
 
 
 def rankings_between(first: date, last: date, group: str | None = None) -> pd.DataFrame:
@@ -139,6 +143,11 @@ def _groups(identity) -> list[str]:
 @st.cache_data(ttl=3600, max_entries=64)
 def _ranking(identity, day: date, group: str | None) -> pd.DataFrame:
     return warehouse().ranking(day, group)
+
+
+@st.cache_data(ttl=3600, max_entries=64)
+def _ranked_towns(identity, day: date, group: str | None) -> int:
+    return len(_ranking(identity, day, group))
 
 
 @st.cache_data(ttl=3600, max_entries=16)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
 from sanse.config import Rules
+from ui import data
 from ui.session import lang, t, tier_label
+from ui.tiers import style_tiers
 
 
 def names_of(ranking: pd.DataFrame, flag: str) -> list[str]:
@@ -44,6 +48,31 @@ def ranking_view(ranking: pd.DataFrame, rules: Rules, *, show_group: bool = Fals
         for row in ranking[["not_reported", "no_inspections", "red_alert"]].to_dict("records")
     ]
     return view
+
+
+def matching(ranking: pd.DataFrame, query: str) -> pd.DataFrame:
+    """The towns whose name or code contains the search text (all of them for an empty search)."""
+    if not query:
+        return ranking
+    return ranking[ranking["town"].str.contains(query, regex=False) | ranking["code"].str.contains(query, regex=False)]
+
+
+def ranking_table(day: date, group: str | None, query: str, rules: Rules) -> None:
+    """The full ranking table of a day, narrowed by a search, tier cells in their colours."""
+    _ranking_table(data.warehouse().identity, day, group, query, rules, lang())
+
+
+# Drawn once per build, day, group, search, rules and language: on a hit Streamlit replays the
+# drawn element instead of running this body, so styling the tier cells with a pandas Styler
+# (12 ms on the demo city) is paid once, not by every visitor.
+@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
+def _ranking_table(identity, day: date, group: str | None, query: str, rules: Rules, language: str) -> None:
+    ranking = data.ranking(day, group)
+    view = ranking_view(matching(ranking, query), rules, show_group=group is None and ranking["group"].nunique() > 1)
+    st.dataframe(
+        style_tiers(view, t("col.tier")) if len(view) <= 500 else view,
+        column_config=column_config(rules), hide_index=True, width="stretch", key="ranking.table",
+    )
 
 
 def column_config(rules: Rules) -> dict:

@@ -2,51 +2,12 @@
 
 import streamlit as st
 
-from sanse.ranking import biggest_movers
 from ui import data
-from ui.tables import names_of, share
-from ui.session import chosen_group, format_day, ranking_day_or_stop, t, tier_label
-from ui.tiers import colour_board, tier_counts
+from ui.overview import overview
+from ui.session import chosen_group, format_day, ranking_day_or_stop, t
 
 day, group = ranking_day_or_stop(), chosen_group()
 
 st.title(t("overview.title", day=format_day(day)))
-ranking = data.ranking_or_stop(day, group)
-totals = data.totals(day, group)
-
-st.subheader(t("overview.board"))
-tier_counts(ranking)
-colour_board(ranking)
-st.caption(t("overview.board.caption"))
-
-for span, heading in (("day", "overview.totals"), ("cumulative", "overview.cumulative")):
-    figures = totals[span]
-    st.subheader(t(heading))
-    row = st.columns(4)
-    row[0].metric(t("metric.inspections"), f"{figures['inspections']:,.0f}")
-    row[1].metric(t("metric.major_hazards"), f"{figures['major_hazards']:,.0f}")
-    row[2].metric(t("metric.halted"), f"{figures['halted']:,.0f}")
-    row[3].metric(t("metric.cases"), f"{figures['cases']:,.0f}")
-    row = st.columns(4)
-    row[0].metric(t("metric.hazards"), f"{figures['hazards']:,.0f}")
-    row[1].metric(t("metric.rectify_rate"), share(figures["rectified"], figures["hazards"]))
-    row[2].metric(t("metric.detentions"), f"{figures['detentions']:,.0f}")
-    row[3].metric(t("metric.fines_wan"), f"{figures['fines_wan']:,.2f}")
-
-st.subheader(t("overview.movers"))
-up, down = biggest_movers(ranking)
-if up.empty and down.empty:
-    st.caption(t("overview.none_moved"))
-left, right = st.columns(2)
-for col, moved, heading in ((left, up, "overview.up"), (right, down, "overview.down")):
-    with col:
-        st.markdown(f"**{t(heading)}**")
-        for row in moved.itertuples(index=False):
-            st.write(t("overview.mover", town=row.town, change=int(row.rank_change), rank=int(row.rank),
-                       tier=tier_label(row.tier)))
-
-missing = names_of(ranking, "not_reported")
-st.caption(t("overview.not_reported", names="、".join(missing)) if missing else t("overview.all_reported"))
-alerts = names_of(ranking, "red_alert")
-if alerts:
-    st.error(t("overview.red_alerts", names="、".join(alerts)))
+data.stop_without_ranking(day, group)
+overview(day, group)

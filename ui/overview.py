@@ -1,0 +1,64 @@
+"""总览 below its title: the colour board, the day's and the campaign's totals, the biggest movers,
+who did not report and the red alerts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from sanse.ranking import biggest_movers
+from ui import data
+from ui.session import lang, t, tier_label
+from ui.tables import names_of, share
+from ui.tiers import colour_board, tier_counts
+
+
+def overview(day: date, group: str | None) -> None:
+    _overview(data.warehouse().identity, day, group, lang())
+
+
+# The same for every reader of a day, and every reader opens this page first: drawn once per
+# build, day, group and language, then replayed (Streamlit re-sends the drawn elements instead
+# of running this body).
+@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
+def _overview(identity, day: date, group: str | None, language: str) -> None:
+    ranking = data.ranking(day, group)
+    totals = data.totals(day, group)
+
+    st.subheader(t("overview.board"))
+    tier_counts(ranking)
+    colour_board(ranking)
+    st.caption(t("overview.board.caption"))
+
+    for span, heading in (("day", "overview.totals"), ("cumulative", "overview.cumulative")):
+        figures = totals[span]
+        st.subheader(t(heading))
+        row = st.columns(4)
+        row[0].metric(t("metric.inspections"), f"{figures['inspections']:,.0f}")
+        row[1].metric(t("metric.major_hazards"), f"{figures['major_hazards']:,.0f}")
+        row[2].metric(t("metric.halted"), f"{figures['halted']:,.0f}")
+        row[3].metric(t("metric.cases"), f"{figures['cases']:,.0f}")
+        row = st.columns(4)
+        row[0].metric(t("metric.hazards"), f"{figures['hazards']:,.0f}")
+        row[1].metric(t("metric.rectify_rate"), share(figures["rectified"], figures["hazards"]))
+        row[2].metric(t("metric.detentions"), f"{figures['detentions']:,.0f}")
+        row[3].metric(t("metric.fines_wan"), f"{figures['fines_wan']:,.2f}")
+
+    st.subheader(t("overview.movers"))
+    up, down = biggest_movers(ranking)
+    if up.empty and down.empty:
+        st.caption(t("overview.none_moved"))
+    left, right = st.columns(2)
+    for col, moved, heading in ((left, up, "overview.up"), (right, down, "overview.down")):
+        with col:
+            st.markdown(f"**{t(heading)}**")
+            for row in moved.itertuples(index=False):
+                st.write(t("overview.mover", town=row.town, change=int(row.rank_change), rank=int(row.rank),
+                           tier=tier_label(row.tier)))
+
+    missing = names_of(ranking, "not_reported")
+    st.caption(t("overview.not_reported", names="、".join(missing)) if missing else t("overview.all_reported"))
+    alerts = names_of(ranking, "red_alert")
+    if alerts:
+        st.error(t("overview.red_alerts", names="、".join(alerts)))
