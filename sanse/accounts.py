@@ -8,9 +8,11 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import logging
 import math
 import os
 import re
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -26,7 +28,7 @@ from sanse import audit
 from sanse.access import ROLES, SYSTEM, Role, User, access_settings, require
 from sanse.config import Settings, Town, normalize_spelling, read_towns, town_lookup
 from sanse.home import Home
-from sanse.store import schema
+from sanse.store import StoreError, schema
 
 MIN_PASSWORD_LENGTH = 8
 MAX_FAILURES = 5  # wrong passwords allowed within FAILURE_WINDOW before the account name locks
@@ -41,6 +43,10 @@ PASSWORD_ENV = "SANSE_PASSWORD"
 
 _NAME = re.compile(r"^[^\s\x00-\x1f\x7f<>&\"'/\\]{1,64}$")
 _hasher = PasswordHasher()  # argon2id with the library's RFC 9106 defaults
+PASSWORD_CHECKS = 2  # password checks at once per process (each holds 64 MiB)
+CHECK_QUEUE_SECONDS = 30  # how long a sign-in waits for its turn before it is refused
+_checking = threading.BoundedSemaphore(PASSWORD_CHECKS)
+log = logging.getLogger(__name__)
 
 
 class AccountError(ValueError):
@@ -181,21 +187,38 @@ def authenticate(home: Home, name: str, password: str, *, client: str | None = N
     """
     now = now or datetime.now(timezone.utc)
     keys = _throttle_keys(name, client)
-    with home.store.writing("signin") as conn:
-        states = {key: _prune(_throttle(conn, key), now) for key in keys}
-        for key, state in states.items():
-            _refuse_if_locked(state, now, address=key.startswith(_ADDRESS))
-        # Count the attempt before the slow check, so parallel guesses cannot exceed the limit.
-        if any(len(state["failures"]) >= _limit(key) for key, state in states.items()):
-            raise SignInFailed("登录尝试过于频繁，请稍后再试")
-        for key, state in states.items():
-            state["failures"].append(now.timestamp())
-            _save_throttle(conn, key, state)
+    try:
+        with home.store.writing("signin") as conn:
+            states = {key: _prune(_throttle(conn, key), now) for key in keys}
+            for key, state in states.items():
+                _refuse_if_locked(state, now, address=key.startswith(_ADDRESS))
+            # Count the attempt before the slow check, so parallel guesses cannot exceed the limit.
+            if any(len(state["failures"]) >= _limit(key) for key, state in states.items()):
+                raise SignInFailed("登录尝试过于频繁，请稍后再试")
+            for key, state in states.items():
+                state["failures"].append(now.timestamp())
+                _save_throttle(conn, key, state)
+    except StoreError:
+        # The store takes no writes (a full disk): the attempt cannot be counted, but the
+        # office can still sign in and see what is wrong. Checks stay bounded by _checking.
+        log.exception("sign-in attempt of %r not counted", name)
+    with home.store.reading() as conn:
         entry = _entry(conn, name) if _NAME.fullmatch((name or "").strip()) else None
 
     valid = entry is not None and entry["active"]
     right = _verify(entry["password_hash"] if valid else _dummy_hash(), password) and valid
+    try:
+        _record_outcome(home, name, client, keys, right, entry, password, now)
+    except StoreError:
+        log.exception("sign-in outcome of %r not recorded", name)
+    if not right:
+        raise SignInFailed("用户名或密码错误")
+    return User(entry["name"], entry["role"], entry["town_code"])
 
+
+def _record_outcome(home: Home, name: str, client: str | None, keys: list[str], right: bool, entry: dict | None,
+                    password: str, now: datetime) -> None:
+    """After the check: a right password clears its name's count; a wrong one may lock."""
     with home.store.writing("signin") as conn:
         for key in keys:
             state = _prune(_throttle(conn, key), now)
@@ -214,9 +237,6 @@ def authenticate(home: Home, name: str, password: str, *, client: str | None = N
             _save_throttle(conn, key, state)
         if right and _hasher.check_needs_rehash(entry["password_hash"]):
             _update(conn, name, password_hash=_hasher.hash(password), changed=False)
-    if not right:
-        raise SignInFailed("用户名或密码错误")
-    return User(entry["name"], entry["role"], entry["town_code"])
 
 
 def _throttle_keys(name: str, client: str | None) -> list[str]:
@@ -287,10 +307,16 @@ def _dummy_hash() -> str:
 
 
 def _verify(digest: str, password: str) -> bool:
+    """Check a password, at most PASSWORD_CHECKS at once per process: each check holds 64 MiB,
+    so many sign-ins at once queue here rather than exhaust the server's memory."""
+    if not _checking.acquire(timeout=CHECK_QUEUE_SECONDS):
+        raise SignInFailed("登录的人太多，请稍后再试")
     try:
         return _hasher.verify(digest, password)
     except (VerificationError, InvalidHashError):
         return False
+    finally:
+        _checking.release()
 
 
 # ---------------------------------------------------------------- single sign-on

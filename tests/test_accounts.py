@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -31,7 +34,7 @@ from sanse.cli import main
 from sanse.config import Campaign, ConfigError, Rules, Settings, write_settings, write_towns
 from sanse.demo import demo_settings, demo_towns
 from sanse.home import Home
-from sanse.store import close_all, schema
+from sanse.store import StoreError, close_all, schema
 
 T0 = datetime(2026, 10, 1, 8, 0, tzinfo=timezone.utc)
 ADMIN = User("zhang", "admin")
@@ -397,3 +400,57 @@ def test_unknown_acting_account_is_refused(home):
     with pytest.raises(AccountError, match="没有名为“ghost”"):
         accounts.acting_user(home, "ghost")
     assert accounts.acting_user(home, None) is SYSTEM
+
+
+# ---------------------------------------------------------------- faults and crowds
+
+def test_with_the_store_full_a_right_password_still_signs_in(home, quick_hashes, monkeypatch):
+    add_user(home, "wang", role="admin", password="Qingshui#2026")
+
+    def disk_full(*args, **kwargs):
+        raise StoreError("无法读写数据库（sanse.db）：database or disk is full。")
+
+    monkeypatch.setattr("sanse.accounts._save_throttle", disk_full)
+    assert authenticate(home, "wang", "Qingshui#2026").name == "wang"
+    with pytest.raises(SignInFailed, match="用户名或密码错误"):
+        authenticate(home, "wang", "wrong password")
+
+
+def test_password_checks_at_once_are_bounded(home, quick_hashes, monkeypatch):
+    running, most = 0, 0
+    lock = threading.Lock()
+    real_verify = accounts._hasher.verify
+
+    def counted(digest, password):
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        try:
+            time.sleep(0.05)  # a check that takes a while, as a real one does: checks overlap
+            return real_verify(digest, password)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(accounts, "_hasher", CountingHasher(accounts._hasher, counted))
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(lambda k: _attempt(home, f"name{k}", f"guess {k}", f"10.0.0.{k}"), range(12)))
+    assert most == accounts.PASSWORD_CHECKS  # twelve at once, never more than the bound
+    assert all(o == "用户名或密码错误" for o in outcomes)
+
+
+class CountingHasher:
+    def __init__(self, hasher, verify):
+        self.hasher, self.verify = hasher, verify
+
+    def __getattr__(self, name):
+        return getattr(self.hasher, name)
+
+
+def _attempt(home, name: str, password: str, client: str) -> str:
+    try:
+        authenticate(home, name, password, client=client)
+        return "signed in"
+    except SignInFailed as refusal:
+        return str(refusal)
