@@ -1,9 +1,12 @@
 """Sanse 三色晾晒: the router and frame. Sign-in, the shared sidebar, and the pages this user may see."""
 
+import logging
+
 import streamlit as st
 
 from pipelines.build import build_if_behind
 from sanse.i18n import LANGUAGES
+from sanse.store import StoreError
 from sanse.supervision import check_if_behind
 from ui import data
 from ui.session import DAY, GROUP, LANG, format_day, lang, t
@@ -11,43 +14,56 @@ from ui.navigation import run_navigation
 from ui.signin import current_user, sidebar_block
 
 st.set_page_config(page_title="三色晾晒", page_icon="🚦", layout="wide", initial_sidebar_state="auto")
-
-# Another server or the CLI may have stored reports or rules since this server's last build;
-# a new build may meet (or withdraw) the triggers of 督办事项.
-if build_if_behind(data.home()) is not None:
-    check_if_behind(data.home())
-user = current_user()
-
-with st.sidebar:
-    # Widgets keep their own keys; the choice is copied to a plain key that the pages read.
-    st.session_state[LANG] = st.radio(
-        t("sidebar.language"), list(LANGUAGES), index=list(LANGUAGES).index(lang()),
-        format_func=LANGUAGES.get, horizontal=True, key="sanse.lang.pick",
-    )
-    days = data.visible_dates(user) if user else []
-    if days:
-        current = st.session_state.get(DAY) if st.session_state.get(DAY) in days else days[-1]
-        if user.may("submit", user.town_code):  # staff: every day of the campaign
-            st.session_state[DAY] = st.date_input(
-                t("sidebar.date"), value=current, min_value=days[0], max_value=days[-1], format="YYYY/MM/DD",
-                key="sanse.date.pick",
-            )
-        else:  # readers: the published days only, newest first
-            newest_first = days[::-1]
-            st.session_state[DAY] = st.selectbox(
-                t("sidebar.date"), newest_first, index=newest_first.index(current), format_func=format_day,
-                placeholder=t("common.choose"), key="sanse.date.published",
-            )
-        groups = data.groups()
-        if len(groups) > 1:
-            current = st.session_state.get(GROUP) if st.session_state.get(GROUP) in groups else groups[0]
-            st.session_state[GROUP] = st.selectbox(
-                t("sidebar.group"), groups, index=groups.index(current), placeholder=t("common.choose"),
-                key="sanse.group.pick",
-            )
-        else:
-            st.session_state[GROUP] = None
-    sidebar_block(user)
+log = logging.getLogger("sanse.app")
 
 
-run_navigation(user)
+def frame() -> None:
+    # Another server or the CLI may have stored reports or rules since this server's last build;
+    # a new build may meet (or withdraw) the triggers of 督办事项.
+    if build_if_behind(data.home()) is not None:
+        check_if_behind(data.home())
+    user = current_user()
+
+    with st.sidebar:
+        # Widgets keep their own keys; the choice is copied to a plain key that the pages read.
+        st.session_state[LANG] = st.radio(
+            t("sidebar.language"), list(LANGUAGES), index=list(LANGUAGES).index(lang()),
+            format_func=LANGUAGES.get, horizontal=True, key="sanse.lang.pick",
+        )
+        days = data.visible_dates(user) if user else []
+        if days:
+            current = st.session_state.get(DAY) if st.session_state.get(DAY) in days else days[-1]
+            if user.may("submit", user.town_code):  # staff: every day of the campaign
+                st.session_state[DAY] = st.date_input(
+                    t("sidebar.date"), value=current, min_value=days[0], max_value=days[-1], format="YYYY/MM/DD",
+                    key="sanse.date.pick",
+                )
+            else:  # readers: the published days only, newest first
+                newest_first = days[::-1]
+                st.session_state[DAY] = st.selectbox(
+                    t("sidebar.date"), newest_first, index=newest_first.index(current), format_func=format_day,
+                    placeholder=t("common.choose"), key="sanse.date.published",
+                )
+            groups = data.groups()
+            if len(groups) > 1:
+                current = st.session_state.get(GROUP) if st.session_state.get(GROUP) in groups else groups[0]
+                st.session_state[GROUP] = st.selectbox(
+                    t("sidebar.group"), groups, index=groups.index(current), placeholder=t("common.choose"),
+                    key="sanse.group.pick",
+                )
+            else:
+                st.session_state[GROUP] = None
+        sidebar_block(user)
+
+
+    run_navigation(user)
+
+
+try:
+    frame()
+except StoreError as failure:  # the database is unreachable or full: its own plain message
+    log.exception("page run failed")
+    st.error(str(failure))
+except Exception:  # never a traceback for a user (Streamlit's own stop and rerun are not Exceptions)
+    log.exception("page run failed")
+    st.error(t("error.unexpected"))

@@ -21,6 +21,8 @@ from sanse.config import Rules, read_settings, write_settings
 from sanse.demo import DEMO_START
 from sanse.exports import EXPORTS
 from sanse.home import Home
+from sanse.i18n import translate
+from sanse.store import StoreError
 from sanse.sessions import end_session, session_user, start_session
 from sanse.warehouse import Warehouse
 from ui import signin
@@ -471,3 +473,22 @@ def test_a_correction_starts_from_the_version_it_corrects(home):
     assert any("都没有变化，不能再发布更正" in e.value for e in at.error)
     at = open_page("bulletin", ADMIN, **{"sanse.date": date(2026, 10, 29)})
     assert at.text_input(key="bulletin.signer").value == "", "a day not yet published starts blank"
+
+
+def test_a_failure_in_a_page_run_is_a_plain_chinese_message_not_a_traceback(home, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("an internal detail no clerk should read")
+
+    monkeypatch.setattr("ui.data.visible_dates", broken)
+    at = open_page("overview")
+    assert [e.value for e in at.error] == [translate("zh", "error.unexpected")]
+    assert "internal detail" not in text_of(at)
+
+
+def test_an_unreachable_store_is_its_plain_message(home, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise StoreError("无法读写数据库（postgresql://db/sanse）：connection refused。已写入的数据不受影响，请稍后再试或联系管理员")
+
+    monkeypatch.setattr("ui.data.visible_dates", unreachable)
+    at = open_page("overview")
+    assert at.error[0].value.startswith("无法读写数据库")
