@@ -3,6 +3,8 @@ is on screen matches the ranking in the warehouse."""
 
 from __future__ import annotations
 
+import json
+
 import shutil
 import sys
 from dataclasses import replace
@@ -13,6 +15,7 @@ import pytest
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
+from pipelines.build import build
 from sanse.access import SYSTEM, User
 from sanse import accounts
 from sanse.accounts import add_user, disable_user, set_password
@@ -492,3 +495,18 @@ def test_an_unreachable_store_is_its_plain_message(home, monkeypatch):
     monkeypatch.setattr("ui.data.visible_dates", unreachable)
     at = open_page("overview")
     assert at.error[0].value.startswith("无法读写数据库")
+
+
+def test_town_names_are_shown_as_written_never_as_markdown_or_markup(home):
+    hostile = "![x](http://example.invalid/x.png)<b>粗</b>镇"
+    text = home.towns_csv.read_text(encoding="utf-8").replace("云岫街道,街道", f"{hostile},街道")
+    home.towns_csv.write_text(text, encoding="utf-8")
+    build(home)
+    at = open_page("ranking")
+    spec = json.loads(next(c for c in at.get("plotly_chart")).proto.spec)
+    labels = {label for trace in spec["data"] for label in trace["y"]}
+    assert "![x](http://example.invalid/x.png)&lt;b&gt;粗&lt;/b&gt;镇" in labels and not any("<b>" in y for y in labels)
+    for page in ("overview", "ranking", "town"):
+        shown = open_page(page, **{"town.pick": "T01"})
+        markdown = [e.value for kind in ("markdown", "caption", "error", "warning", "subheader") for e in shown.get(kind)]
+        assert not any(hostile in value for value in markdown), page  # never a live link or image

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 
 import plotly.express as px
 import streamlit as st
@@ -23,7 +24,10 @@ def ranking_chart(day: date, group: str | None, query: str) -> None:
 @st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
 def _ranking_chart(identity, day: date, group: str | None, query: str, language: str) -> None:
     shown = matching(data.ranking(day, group), query)
-    chart = shown.assign(label=[f"{score:.1f} {tier_label(tier)}" for score, tier in zip(shown["score"], shown["tier"])])
+    chart = shown.assign(
+        label=[f"{score:.1f} {tier_label(tier)}" for score, tier in zip(shown["score"], shown["tier"])],
+        town=[escape(town) for town in shown["town"]],  # Plotly reads tags in its labels: shown as written
+    )
     figure = px.bar(
         chart, x="score", y="town", orientation="h", color="tier",
         color_discrete_map=TIER_COLOURS, text="label",

@@ -9,7 +9,7 @@ import streamlit as st
 
 from sanse.ranking import biggest_movers
 from ui import data
-from ui.session import lang, t, tier_label
+from ui.session import lang, plain, t, tier_label
 from ui.tables import names_of, share
 from ui.tiers import colour_board, tier_counts
 
@@ -54,11 +54,11 @@ def _overview(identity, day: date, group: str | None, language: str) -> None:
         with col:
             st.markdown(f"**{t(heading)}**")
             for row in moved.itertuples(index=False):
-                st.write(t("overview.mover", town=row.town, change=int(row.rank_change), rank=int(row.rank),
+                st.write(t("overview.mover", town=plain(row.town), change=int(row.rank_change), rank=int(row.rank),
                            tier=tier_label(row.tier)))
 
     missing = names_of(ranking, "not_reported")
-    st.caption(t("overview.not_reported", names="、".join(missing)) if missing else t("overview.all_reported"))
+    st.caption(t("overview.not_reported", names="、".join(map(plain, missing))) if missing else t("overview.all_reported"))
     alerts = names_of(ranking, "red_alert")
     if alerts:
-        st.error(t("overview.red_alerts", names="、".join(alerts)))
+        st.error(t("overview.red_alerts", names="、".join(map(plain, alerts))))

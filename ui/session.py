@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import streamlit as st
@@ -22,6 +23,16 @@ def lang() -> str:
 
 def t(key: str, **values) -> str:
     return translate(lang(), key, **values)
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: object) -> str:
+    """Text a user or the configuration wrote (a town, an account, a file name), escaped for
+    the Markdown of captions, messages and labels: shown exactly as written, never as a link,
+    an image, a Streamlit directive or markup."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def tier_label(tier: str) -> str:

@@ -18,7 +18,7 @@ from sanse import accounts, sessions
 from sanse.access import ANONYMOUS, User, access_settings
 from sanse.config import ConfigError
 from ui import data
-from ui.session import LANDED, USER, t
+from ui.session import LANDED, USER, plain, t
 
 TOKEN = "sanse.session"  # this tab's session token
 EXPIRES = "sanse.session.expires"  # when it ends (UTC)
@@ -78,7 +78,7 @@ def sidebar_block(user: User | None) -> None:
     _keep_cookie()
     signed = st.session_state.get(USER)
     if signed is not None:
-        st.caption(t("sidebar.signed_in_as", name=signed.name, role=t(f"role.{signed.role}")))
+        st.caption(t("sidebar.signed_in_as", name=plain(signed.name), role=t(f"role.{signed.role}")))
         if st.button(t("sidebar.sign_out"), key="sanse.signout"):
             sessions.end_session(data.home(), st.session_state.pop(TOKEN, None))
             st.session_state.pop(USER, None)

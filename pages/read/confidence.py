@@ -1,6 +1,8 @@
 """统计可信度: which colours the data can support — rank intervals, tier chances, 待定 tiers,
 the day's rankability, and a funnel plot per indicator."""
 
+from html import escape
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -9,7 +11,7 @@ from sanse.confidence import ADJUSTMENTS, confidence_settings, provisional_count
 from sanse.funnel import funnel
 from sanse.tiers import TIER_COLOURS
 from ui import data
-from ui.session import chosen_group, format_day, lang, ranking_day_or_stop, t, tier_label
+from ui.session import chosen_group, format_day, lang, plain, ranking_day_or_stop, t, tier_label
 from ui.tables import indicator_label
 from ui.tiers import style_tiers
 
@@ -78,7 +80,7 @@ for tab, indicator in zip(st.tabs([indicator_label(i) for i in rules.indicators]
                 )
         figure.add_hline(y=plot.target * 100, line=dict(color="#333", width=1), annotation_text=t("confidence.target"))
         figure.add_scatter(
-            x=points["denominator"], y=points["rate"] * 100, mode="markers+text", text=points["town"],
+            x=points["denominator"], y=points["rate"] * 100, mode="markers+text", text=[escape(town) for town in points["town"]],
             textposition="top center", name=t("nav.town"),
             marker=dict(size=10, color=[TIER_COLOURS[tier_of.get(c, "yellow")] for c in points["code"]],
                         line=dict(color="#222", width=1)),
@@ -90,4 +92,4 @@ for tab, indicator in zip(st.tabs([indicator_label(i) for i in rules.indicators]
         )
         st.plotly_chart(figure, key=f"confidence.funnel.{indicator.key}", config={"displayModeBar": False})
         above, below = plot.outside("95", "above"), plot.outside("95", "below")
-        st.caption(t("confidence.outside", above="、".join(above) or "—", below="、".join(below) or "—"))
+        st.caption(t("confidence.outside", above="、".join(map(plain, above)) or "—", below="、".join(map(plain, below)) or "—"))

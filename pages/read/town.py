@@ -7,7 +7,7 @@ import streamlit as st
 from sanse.ranking import what_it_takes
 from sanse.tiers import TIER_COLOURS
 from ui import data
-from ui.session import format_day, ranking_day_or_stop, t, tier_label, viewer
+from ui.session import format_day, plain, ranking_day_or_stop, t, tier_label, viewer
 from ui.tables import indicator_label, lift_text
 from ui.tiers import tier_badge
 
@@ -70,7 +70,7 @@ strip.update_layout(height=110, margin=dict(l=0, r=0, t=0, b=0), yaxis=dict(visi
                     xaxis=day_axis(past["date"]))
 st.plotly_chart(strip, key="town.strip", config={"displayModeBar": False})
 
-st.subheader(t("town.rates", scope=row["group"] or t("sidebar.all_city")))
+st.subheader(t("town.rates", scope=plain(row["group"]) if row["group"] else t("sidebar.all_city")))
 group_history = data.rankings_between(past["date"].min(), day, row["group"])
 group_history = group_history[group_history["date"].isin(past["date"])]
 for indicator in rules.indicators:
