@@ -19,6 +19,7 @@ from pipelines.build import build
 from sanse.access import SYSTEM, User
 from sanse import accounts
 from sanse.accounts import add_user, disable_user, set_password
+from sanse.cli import main
 from sanse.bulletin import Draft, bulletin_paragraphs, draft_issue, list_issues, load_issue, publish_bulletin
 from sanse.config import Rules, read_settings, write_settings
 from sanse.demo import DEMO_START
@@ -510,3 +511,26 @@ def test_town_names_are_shown_as_written_never_as_markdown_or_markup(home):
         shown = open_page(page, **{"town.pick": "T01"})
         markdown = [e.value for kind in ("markdown", "caption", "error", "warning", "subheader") for e in shown.get(kind)]
         assert not any(hostile in value for value in markdown), page  # never a live link or image
+
+
+def test_readers_see_a_published_day_as_issued_and_staff_are_told_it_has_changed(home):
+    issue = publish_bulletin(home, LAST_DAY, by=SYSTEM)
+    frozen = {row["code"]: (row["rank"], row["tier"]) for row in issue.ranking}
+    assert frozen["T01"][0] > 1
+    fix = home.root / "fix.csv"
+    fix.write_text("日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）\n"
+                   f"{LAST_DAY},云岫街道,50,400,400,0,50,50,0,0\n", encoding="utf-8")
+    assert main(["--home", str(home.root), "ingest", str(fix)]) == 0
+    live = Warehouse.open(home).ranking(LAST_DAY).set_index("code")
+    assert (live.loc["T01", "rank"], live.loc["T01", "tier"]) == (1, "blue")
+
+    reader = open_page("ranking", None)
+    table = reader.dataframe[0].value
+    row = table[table[translate("zh", "col.town")] == "云岫街道"].iloc[0]
+    assert row[translate("zh", "col.rank")] == frozen["T01"][0]
+    assert not reader.warning
+
+    office = open_page("ranking")
+    assert "与已发布的不同" in office.warning[0].value
+    table = office.dataframe[0].value
+    assert table[table[translate("zh", "col.town")] == "云岫街道"].iloc[0][translate("zh", "col.rank")] == 1

@@ -16,7 +16,7 @@ from ui.tables import matching
 
 def ranking_chart(day: date, group: str | None, query: str) -> None:
     """Composite scores as horizontal bars in tier colours, each labelled with score and tier word."""
-    _ranking_chart(data.warehouse().identity, day, group, query, lang())
+    _ranking_chart(data.source(day), day, group, query, lang())
 
 
 # Drawn once per build, day, group, search and language, then replayed: building a Plotly

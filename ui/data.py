@@ -12,11 +12,12 @@ import pandas as pd
 import streamlit as st
 
 from sanse.access import User
-from sanse.bulletin import issues_generation, list_issues
+from sanse.bulletin import issues_generation, list_issues, load_issue
 from sanse.config import Settings, Town, read_towns
 from sanse.home import Home
 from sanse.rulebook import rules_generation, settings_in_force
 from sanse.warehouse import NotBuilt, Warehouse
+from ui.session import viewer
 
 
 @st.cache_resource(max_entries=4)
@@ -93,8 +94,48 @@ def groups() -> list[str]:
     return _groups(wh.identity) if wh else []
 
 
+def reads_issues() -> bool:
+    """A reader (a leader, the public) sees a published day as its issue froze it, never the
+    later data the office has not reviewed; office and town staff see the live ranking."""
+    me = viewer()
+    return not me.may("submit", me.town_code)
+
+
+def source(day: date) -> tuple:
+    """What the day's ranking is read from, for cache keys: the build, or the issues."""
+    if reads_issues():
+        return ("issue", issues_generation(home()))
+    return ("build", warehouse().identity)
+
+
 def ranking(day: date, group: str | None = None) -> pd.DataFrame:
+    if reads_issues():
+        return _issue_ranking(str(home().root), issues_generation(home()), day, group)
     return _ranking(warehouse().identity, day, group)
+
+
+def issue_differing(day: date, group: str | None = None):
+    """The published issue of `day` when the live ranking no longer matches it (a town
+    corrected its figures since): staff are told so beside the live ranking."""
+    issue = _issue_of(str(home().root), issues_generation(home()), day)
+    if issue is None:
+        return None
+    live = ranking(day, group)[["code", "rank", "tier"]]
+    frozen = _issue_ranking(str(home().root), issues_generation(home()), day, group)[["code", "rank", "tier"]]
+    same = live.sort_values("code").reset_index(drop=True).equals(frozen.sort_values("code").reset_index(drop=True))
+    return None if same else issue
+
+
+@st.cache_data(max_entries=64)
+def _issue_of(root: str, generation: int, day: date):
+    return load_issue(Home(root), day)
+
+
+@st.cache_data(max_entries=64)
+def _issue_ranking(root: str, generation: int, day: date, group: str | None) -> pd.DataFrame:
+    issue = _issue_of(root, generation, day)
+    frame = issue.ranking_frame().assign(date=day)
+    return frame if group is None else frame[frame["group"] == group].reset_index(drop=True)
 
 
 def ranking_or_stop(day: date, group: str | None = None) -> pd.DataFrame:
@@ -125,6 +166,8 @@ def window_sums(day: date, window: str, group: str | None = None) -> pd.DataFram
 
 
 def totals(day: date, group: str | None = None) -> dict[str, dict[str, float]]:
+    if reads_issues() and group is None:  # an issue freezes the city's totals (not a group's)
+        return _issue_of(str(home().root), issues_generation(home()), day).totals
     return _totals(warehouse().identity, day, group)
 
 

@@ -15,7 +15,7 @@ from ui.tiers import colour_board, tier_counts
 
 
 def overview(day: date, group: str | None) -> None:
-    _overview(data.warehouse().identity, day, group, lang())
+    _overview(data.source(day), day, group, lang())
 
 
 # The same for every reader of a day, and every reader opens this page first: drawn once per

@@ -59,7 +59,7 @@ def matching(ranking: pd.DataFrame, query: str) -> pd.DataFrame:
 
 def ranking_table(day: date, group: str | None, query: str, rules: Rules) -> None:
     """The full ranking table of a day, narrowed by a search, tier cells in their colours."""
-    _ranking_table(data.warehouse().identity, day, group, query, rules, lang())
+    _ranking_table(data.source(day), day, group, query, rules, lang())
 
 
 # Drawn once per build, day, group, search, rules and language: on a hit Streamlit replays the

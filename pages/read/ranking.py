@@ -11,6 +11,9 @@ day, group = ranking_day_or_stop(), chosen_group()
 
 st.title(t("ranking.title", day=format_day(day)))
 ranking = data.ranking_or_stop(day, group)
+published = data.issue_differing(day, group) if not data.reads_issues() else None
+if published is not None:
+    st.warning(t("live.differs", label=published.label))
 rules = data.settings().rules_on(day)
 blue, red = rules.tier_counts(int(ranking["group_size"].iloc[0]))
 st.caption(t(
