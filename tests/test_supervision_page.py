@@ -16,10 +16,13 @@ from streamlit.testing.v1 import AppTest
 from sanse import clock
 from sanse.access import User
 from sanse.exports.ledger import ledger_xlsx
+from sanse.accounts import add_user
 from sanse.home import Home
+from sanse.sessions import start_session
 from sanse.supervision import add_item, history, items_frame, list_items
 
 PAGE = str(Path(__file__).parents[1] / "pages" / "work" / "supervision.py")
+APP = str(Path(__file__).parents[1] / "app.py")
 ADMIN = User("office", "admin")
 TODAY = date(2026, 11, 2)
 
@@ -104,3 +107,16 @@ def test_an_anonymous_reader_is_asked_to_sign_in(home):
 
     at = open_page(ANONYMOUS)
     assert not at.dataframe and "登录" in at.info[0].value
+
+
+def test_the_overview_counts_overdue_items_for_signed_in_users_only(home):
+    overdue = sum(item.overdue(TODAY) for item in list_items(home))
+    assert overdue
+    add_user(home, ADMIN.name, role="admin", password="office password 1")
+    office = AppTest.from_file(APP, default_timeout=60)
+    office.session_state["sanse.session"] = start_session(home, ADMIN).token
+    office.run()
+    assert not office.exception
+    assert any(f"逾期未销号 {overdue} 项" in w.value for w in office.warning), [w.value for w in office.warning]
+    reader = AppTest.from_file(APP, default_timeout=60).run()
+    assert not any("逾期未销号" in w.value for w in reader.warning)

@@ -14,8 +14,10 @@ import streamlit as st
 from sanse.access import User
 from sanse.bulletin import issues_generation, list_issues, load_issue
 from sanse.config import Settings, Town, read_towns
+from sanse import clock
 from sanse.home import Home
 from sanse.rulebook import rules_generation, settings_in_force
+from sanse.supervision import list_items
 from sanse.warehouse import NotBuilt, Warehouse
 from ui.session import viewer
 
@@ -112,6 +114,19 @@ def ranking(day: date, group: str | None = None) -> pd.DataFrame:
     if reads_issues():
         return _issue_ranking(str(home().root), issues_generation(home()), day, group)
     return _ranking(warehouse().identity, day, group)
+
+
+def supervision_summary(day: date) -> tuple[int, int]:
+    """(items overdue and not closed, cards given for `day`) that this visitor may see."""
+    me = viewer()
+    return _supervision_summary(str(home().root), me.role, me.town_code, day)
+
+
+@st.cache_data(ttl=60, max_entries=64)  # a minute behind at most: the ledger page is exact
+def _supervision_summary(root: str, role: str, town_code: str | None, day: date) -> tuple[int, int]:
+    items = list_items(Home(root), viewer=User("", role, town_code))
+    overdue = sum(item.overdue(clock.today()) for item in items)
+    return overdue, sum(item.card is not None and item.occurred_on == day for item in items)
 
 
 def issue_differing(day: date, group: str | None = None):

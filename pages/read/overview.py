@@ -4,7 +4,8 @@ import streamlit as st
 
 from ui import data
 from ui.overview import overview
-from ui.session import chosen_group, format_day, ranking_day_or_stop, t
+from sanse.access import ANONYMOUS
+from ui.session import chosen_group, format_day, ranking_day_or_stop, t, viewer
 
 day, group = ranking_day_or_stop(), chosen_group()
 
@@ -14,3 +15,8 @@ published = data.issue_differing(day, group) if not data.reads_issues() else Non
 if published is not None:
     st.warning(t("live.differs", label=published.label))
 overview(day, group)
+if viewer() != ANONYMOUS:  # the ledger is for signed-in users
+    overdue, cards = data.supervision_summary(day)
+    if overdue or cards:
+        st.warning(t("overview.supervision", overdue=overdue, cards=cards))
+        st.page_link("pages/work/supervision.py", label=t("nav.supervision"), icon=":material/assignment_late:")
