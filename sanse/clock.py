@@ -13,5 +13,15 @@ def today() -> date:
     return datetime.now(BEIJING).date()
 
 
+def now() -> datetime:
+    """This moment, in Beijing time."""
+    return datetime.now(BEIJING)
+
+
 def beijing(moment: datetime) -> datetime:
     return moment.astimezone(BEIJING)
+
+
+def stamp(moment: datetime) -> str:
+    """A stored moment (UTC) as the office reads it: Beijing time to the minute."""
+    return f"{beijing(moment):%Y-%m-%d %H:%M}"

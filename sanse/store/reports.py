@@ -58,12 +58,13 @@ def keep_file(conn: Connection, sha: str, name: str, content: bytes) -> None:
 
 def append_submission(store: Store, rows: pd.DataFrame | pa.Table, *, by: str, source_name: str,
                       source_sha256: str, reason: str = "", original: bytes | None = None,
-                      audit_detail: dict | None = None) -> Submission:
+                      audit_detail: dict | None = None, at: datetime | None = None) -> Submission:
     """Store the rows that differ from the current figures as one submission, all or nothing.
 
     `rows` has `row_number` (may be null for aggregated records), `date`, `town_code` and the
     counts. `original`, when given, is the uploaded file; it and the audit event (with
-    `audit_detail`) are kept in the same transaction.
+    `audit_detail`) are kept in the same transaction. `at` is when it was received: now,
+    unless a submission made earlier is being carried in.
     """
     incoming = version_rows(rows)
     with store.writing("reports") as conn:
@@ -78,7 +79,7 @@ def append_submission(store: Store, rows: pd.DataFrame | pa.Table, *, by: str, s
                 corrected.append(now_figures is not None)
         if not fresh:
             return Submission(None, 0, len(incoming))
-        now = datetime.now(timezone.utc)
+        now = at or datetime.now(timezone.utc)
         submission_id = f"{now:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
         corrected_keys = tuple(sorted((r.town_code, r.date) for r, c in zip(fresh, corrected) if c))
         seq = conn.execute(sa.insert(schema.submissions).values(
@@ -217,3 +218,19 @@ def _dated(frame: pd.DataFrame) -> pd.DataFrame:
     if len(frame):
         frame["date"] = pd.to_datetime(frame["date"]).dt.date
     return frame
+
+
+def versions_on(store: Store, day: date, towns: list[str]) -> pd.DataFrame:
+    """Every version of these towns' `day`, oldest first, with when (UTC) and by whom it was
+    sent: who has reported a day and when. (Looked up by town and day, the versions' index.)"""
+    versions, submissions = schema.report_versions, schema.submissions
+    query = (
+        sa.select(versions.c.town_code, submissions.c.submitted_at, submissions.c.submitted_by,
+                  submissions.c.source_name, submissions.c.reason)
+        .join(submissions, submissions.c.seq == versions.c.submission_seq)
+        .where(versions.c.town_code.in_(towns), versions.c.date == day)
+        .order_by(versions.c.seq)
+    )
+    with store.reading() as conn:
+        rows = conn.execute(query).all()
+    return pd.DataFrame(rows, columns=["town_code", "submitted_at", "submitted_by", "source_name", "reason"])
