@@ -24,9 +24,10 @@ from pipelines.workbook import Sheet, WorkbookUnreadable, read_sheets
 from sanse import clock
 from sanse.config import COUNT_COLUMNS, Town
 
-__all__ = ["HEADERS", "Problem", "Report", "ReportTable", "parse_date", "parse_report", "report_tables", "template_rows"]
+__all__ = ["HEADERS", "INSTRUCTIONS_SHEET", "Problem", "Report", "ReportTable", "parse_date", "parse_report", "report_tables", "template_rows"]
 
 INTEGER_COLUMNS = ("inspections", "hazards", "major_hazards", "rectified", "halted", "cases", "detentions")
+INSTRUCTIONS_SHEET = "填表说明"  # the template's instructions: never a report, read silently past
 UNREADABLE = "这个文件无法读取：请在 Excel/WPS 中打开，另存为 .xlsx 后再上传；仍不行请联系市安委办"
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def report_tables(content: bytes, measured: Measured) -> tuple[list[ReportTable]
     for sheet in sheets:
         header, header_problems = find_header(sheet.rows)
         if header is None:
-            if sheet.rows and not sheet.hidden:
+            if sheet.rows and not sheet.hidden and sheet.name != INSTRUCTIONS_SHEET:
                 ignored.append(sheet.name)
         elif sheet.hidden:
             problems.append(file_error(f"隐藏的工作表“{sheet.name}”里有报表：请取消隐藏并核对，或删除该表后再上传"))

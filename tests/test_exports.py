@@ -581,8 +581,57 @@ def test_filled_template_imports_cleanly(demo_home_readonly, tmp_path):
     book.save(path)
     report = parse_report(path.read_bytes(), path.name, towns, today=date(2026, 11, 1))
     assert report.ok, report.errors
+    assert report.warnings == [], "the 填表说明 sheet is read past without a word"
     assert len(report.rows) == 23
     assert set(report.rows["date"]) == {date(2026, 10, 31)}
+
+
+def template_sheet(towns=None):
+    towns = towns or [Town("T1", "甲镇", "镇"), Town("T2", "乙街道", "街道")]
+    return load_workbook(io.BytesIO(template_xlsx(towns, date(2026, 9, 3))))
+
+
+def test_template_builds_in_the_rules_of_each_figure():
+    sheet = template_sheet()["日报"]
+    rules = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
+    counts = rules["C3:C4 D3:D4 F3:F4 G3:G4 H3:H4 I3:I4"]
+    assert (counts.type, counts.operator, counts.formula1, counts.formula2) == ("whole", "between", "0", "10000000")
+    major = rules["E3:E4"]
+    assert major.type == "custom" and major.formula1 == "AND(ISNUMBER(E3),E3=INT(E3),E3>=0,E3<=D3)"
+    fines = rules["J3:J4"]
+    assert (fines.type, fines.formula1) == ("decimal", "0")
+    assert all(v.showErrorMessage and v.errorStyle == "stop" and v.error for v in rules.values())
+
+
+def test_template_locks_the_date_and_town_without_a_password():
+    sheet = template_sheet()["日报"]
+    assert sheet.protection.sheet and not sheet.protection.password
+    assert all(cell.protection.locked for row in sheet["A1:J2"] for cell in row)
+    assert [(row[0].protection.locked, row[1].protection.locked) for row in sheet.iter_rows(min_row=3)] == [(True, True)] * 2
+    assert not any(cell.protection.locked for row in sheet["C3:J4"] for cell in row)
+
+
+def test_template_explains_itself_on_a_second_sheet():
+    book = template_sheet()
+    assert book.sheetnames == ["日报", "填表说明"] and book.active.title == "日报"
+    text = "\n".join(str(c.value) for row in book["填表说明"].iter_rows() for c in row if c.value)
+    assert "2026年9月3日" in text and "撤销工作表保护" in text
+    for header in HEADERS.values():
+        if header not in ("日期", "镇街"):
+            assert header in text
+    assert "不大于同一行的发现隐患数" in text
+
+
+def test_a_template_with_a_figure_the_rules_refuse_is_refused_on_import_too(tmp_path):
+    """The validation only helps the clerk: a file edited elsewhere is checked on import all the same."""
+    towns = [Town("T1", "甲镇", "镇")]
+    book = template_sheet(towns)
+    for cell, value in zip(book["日报"][3][2:], (5, 1, 2, 0, 0, 0, None, None)):
+        cell.value = value
+    path = tmp_path / "filled.xlsx"
+    book.save(path)
+    report = parse_report(path.read_bytes(), path.name, towns, today=date(2026, 9, 4))
+    assert [str(p) for p in report.errors] == ["第3行“重大隐患数”列（E3）：重大隐患数（2）不能大于发现隐患数（1）"]
 
 
 # ---------------------------------------------------------------- command line

@@ -404,11 +404,11 @@ def test_formula_whose_result_is_an_error_value_says_so():
 
 # ---------------------------------------------------------------- several sheets
 
-def day_sheets(*names: str, instructions: bool = False) -> Workbook:
+def day_sheets(*names: str, instructions: str = "") -> Workbook:
     book = Workbook()
     book.remove(book.active)
     if instructions:
-        notes = book.create_sheet("填表说明")
+        notes = book.create_sheet(instructions)
         for line in ("1. 日期：填写报送日期，如 2023-06-01", "2. 镇街：填写镇街名称", "3. 没有的填 0"):
             notes.append([line])
     for day, name in enumerate(names, start=1):
@@ -417,16 +417,22 @@ def day_sheets(*names: str, instructions: bool = False) -> Workbook:
 
 
 def test_every_sheet_with_a_report_header_is_read_and_combined():
-    report = parse(saved(day_sheets("6月1日", "6月2日", instructions=True)), "日报.xlsx")
+    report = parse(saved(day_sheets("6月1日", "6月2日", instructions="说明")), "日报.xlsx")
     assert report.errors == []
     assert list(report.rows["date"]) == [date(2023, 6, 1), date(2023, 6, 2)]
     said = [p.message for p in report.warnings]
     assert "已读取 2 张工作表：“6月1日”、“6月2日”，合并导入" in said
-    assert "工作表“填表说明”没有报表表头，未读取" in said
+    assert "工作表“说明”没有报表表头，未读取" in said
+
+
+def test_the_templates_own_instructions_sheet_is_read_past_without_a_word():
+    report = parse(saved(day_sheets("日报", instructions="填表说明")), "日报.xlsx")
+    assert report.ok and report.warnings == []
+    assert len(report.rows) == 1
 
 
 def test_report_behind_an_instructions_sheet_is_found():
-    report = parse(saved(day_sheets("日报", instructions=True)), "日报.xlsx")
+    report = parse(saved(day_sheets("日报", instructions="说明")), "日报.xlsx")
     assert rows_of(report) == [("A01", date(2023, 6, 1), 10, 4, 0, 4, 0, 0, 0, 0.0)]
 
 
