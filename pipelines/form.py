@@ -72,7 +72,7 @@ def check_form(home: Home, town: Town, day: date, figures: Figures, *, by: User,
     count, 重大 ≤ 发现, the warnings) without writing anything."""
     content, name = form_file(town, day, figures)
     report = check_report(home, content, name, by=by, today=today)
-    stored, previous = _figures_around(home, town.code, day)
+    stored, previous = figures_around(home, town.code, day)
     return FormCheck(report, stored, previous, {k: figures.get(k) for k in COUNT_COLUMNS})
 
 
@@ -82,7 +82,7 @@ def submit_form(home: Home, town: Town, day: date, figures: Figures, *, by: User
     nothing). A correction without a reason is refused, nothing written."""
     reason = " ".join(reason.split())[:MAX_REASON]
     content, name = form_file(town, day, figures)
-    stored, _ = _figures_around(home, town.code, day)
+    stored, _ = figures_around(home, town.code, day)
     if stored is not None and not reason and not _all_same(figures, stored):
         report = check_report(home, content, name, by=by, today=today)
         report.errors.append(Problem(None, REASON, f"{town.name} {day} 已经报送过，再次报送是更正：请写明更正原因"))
@@ -90,7 +90,7 @@ def submit_form(home: Home, town: Town, day: date, figures: Figures, *, by: User
     return ingest_file(home, content, name, by=by, today=today, reason=reason)
 
 
-def _figures_around(home: Home, code: str, day: date) -> tuple[dict | None, dict | None]:
+def figures_around(home: Home, code: str, day: date) -> tuple[dict | None, dict | None]:
     """The town's current figures for `day` and for the day before (None where there are none)."""
     found = current_reports(home.store, towns=[code], first=day - timedelta(days=1), last=day)
     by_day = {row["date"]: {k: row[k] for k in COUNT_COLUMNS} for row in found.to_dict("records")}

@@ -191,6 +191,8 @@ def signed_in_submission_page(browser, server):
     page.get_by_role("button", name="登录").click()
     page.get_by_text("已登录：office", exact=False).wait_for(timeout=30_000)
     page.get_by_role("link", name="数据报送").click()
+    page.get_by_role("tab", name="在线填报").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="上传文件").click()
     page.get_by_text("下载报送模板").wait_for(timeout=30_000)
     return page
 
@@ -233,7 +235,7 @@ def test_a_link_to_a_page_asks_for_sign_in_then_opens_that_page(browser, plain_s
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "signin-deep-link-1366.png"), full_page=True)
     sign_in(page)
-    page.get_by_text("下载报送模板").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="在线填报").wait_for(timeout=30_000)
     assert page.url.endswith("/submit")
     context.close()
 

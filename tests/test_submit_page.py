@@ -1,26 +1,37 @@
 """The 数据报送 page under AppTest: a rejected upload lists its errors and offers the clerk's own
-file back with the errors marked; a file that is no spreadsheet gets the list only."""
+file back with the errors marked; a file that is no spreadsheet gets the list only; a confirmed
+file leaves the screen and moves the sidebar to its day; the on-screen form checks as the clerk
+types, submits, and asks why when it corrects a day; the history is in Beijing time."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pipelines.form import submit_form
 from pipelines.reports import HEADERS
 from sanse.access import User
 from sanse.accounts import add_user
+from sanse.clock import BEIJING
+from sanse.config import read_towns
 from sanse.home import Home
 from sanse.sessions import start_session
+from sanse.store.reports import current_reports, history
+from sanse.warehouse import Warehouse
+from ui.report_form import field_key, reason_key
 
 APP = str(Path(__file__).parents[1] / "app.py")
 ADMIN = User("office", "admin")
+CLERK = User("clerk", "town", "T03")
 
 
 @pytest.fixture
 def home(demo_home: Home, monkeypatch) -> Home:
     add_user(demo_home, ADMIN.name, role="admin", password="office password 1")
+    add_user(demo_home, CLERK.name, role="town", town=CLERK.town_code, password="clerk password 1")
     monkeypatch.setenv("SANSE_HOME", str(demo_home.root))
     return demo_home
 
@@ -30,7 +41,7 @@ def upload(name: str, content: bytes, mime: str) -> AppTest:
     at.session_state["sanse.session"] = start_session(Home.resolve(), ADMIN).token  # signed in as a browser is
     at.run()
     at.switch_page("pages/work/submit.py").run()
-    at.file_uploader(key="submit.file").upload(name, content, mime).run()
+    at.file_uploader(key="submit.file.0").upload(name, content, mime).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -52,3 +63,119 @@ def test_a_pdf_gets_the_error_list_but_no_marked_file(home):
     at = upload("日报.csv", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "text/csv")
     assert "PDF" in at.dataframe[0].value.iloc[0, 2]
     assert error_file_buttons(at) == []
+
+
+# ---------------------------------------------------------------- 确认导入
+
+def test_confirming_a_file_clears_it_shows_the_result_and_moves_the_sidebar_to_its_day(home):
+    rows = [",".join(HEADERS.values()), "2026-10-31,云岫街道,12,5,1,4,0,1,0,0.5", "2026-10-31,青禾街道,9,3,0,3,1,0,0,0"]
+    at = upload("日报.csv", "\n".join(rows).encode(), "text/csv")
+    assert at.session_state["sanse.date"] == date(2026, 10, 30)
+    at.button(key="submit.confirm").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.success[0].value == "已导入：新增或更正 2 行，未变 0 行。排名已更新。排名日期已切换到 2026年10月31日。"
+    assert not [b for b in at.button if b.key == "submit.confirm"]
+    assert not [d for d in at.dataframe if d.proto.id.endswith("submit.preview")]
+    assert at.file_uploader(key="submit.file.1").value is None
+    assert at.session_state["sanse.date"] == at.session_state["sanse.date.pick"] == date(2026, 10, 31)
+    assert date(2026, 10, 31) in Warehouse.open(home).dates()
+
+
+def test_submission_history_is_in_beijing_time_with_the_reason(home):
+    submit_form(home, town(home, "T03"), date(2026, 10, 30), FIGURES, by=ADMIN, reason="补报漏填的立案数")
+    at = open_submit(ADMIN)
+    shown = at.dataframe[-1].value.iloc[0]
+    stored = history(home.store, limit=1).iloc[0]
+    assert shown["报送时间"] == f"{stored['submitted_at'].astimezone(BEIJING):%Y-%m-%d %H:%M}"
+    assert shown["更正原因"] == "补报漏填的立案数"
+
+
+# ---------------------------------------------------------------- 在线填报
+
+FIGURES = {"inspections": 12, "hazards": 5, "major_hazards": 1, "rectified": 4, "halted": 0, "cases": 1,
+           "detentions": 0, "fines_wan": 0.5}
+
+
+def town(home: Home, code: str):
+    return next(t for t in read_towns(home.towns_csv) if t.code == code)
+
+
+def open_submit(user: User) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["sanse.session"] = start_session(Home.resolve(), user).token  # signed in as a browser is
+    at.run()
+    at.switch_page("pages/work/submit.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def fill(at: AppTest, code: str, day: date, **figures) -> AppTest:
+    for key, value in figures.items():
+        at.number_input(key=field_key(code, day, key)).set_value(value)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_admin_fills_in_a_towns_day_and_it_is_stored_by_the_upload_path(home):
+    at = open_submit(ADMIN)
+    at.selectbox(key="form.town").set_value("T05")
+    at.date_input(key="form.day").set_value(date(2026, 10, 31)).run()
+    assert at.button(key="form.submit").disabled
+    assert "还有 6 项未填" in "\n".join(c.value for c in at.caption)
+    fill(at, "T05", date(2026, 10, 31), **{k: v for k, v in FIGURES.items() if k not in ("detentions", "fines_wan")})
+    assert not at.button(key="form.submit").disabled
+    at.button(key="form.submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    name = town(home, "T05").name
+    assert at.success[0].value == f"{name} 2026年10月31日 已报送，排名已更新。排名日期已切换到 2026年10月31日。"
+    [version] = history(home.store, "T05", limit=1).to_dict("records")
+    assert (version["date"], version["inspections"], version["fines_wan"], version["submitted_by"]) == (
+        date(2026, 10, 31), 12, 0.0, "office")
+    assert version["source_name"] == f"在线填报-{name}-2026-10-31.csv"
+    assert at.session_state["sanse.date"] == date(2026, 10, 31)
+
+
+def test_the_form_says_more_major_hazards_than_hazards_as_the_clerk_types(home):
+    at = open_submit(CLERK)
+    at.date_input(key="form.day").set_value(date(2026, 10, 31)).run()
+    fill(at, "T03", date(2026, 10, 31), **{**FIGURES, "hazards": 2, "major_hazards": 3})
+    assert [e.value for e in at.error] == ["重大隐患数（3）不能大于发现隐患数（2）"]
+    assert at.button(key="form.submit").disabled
+    fill(at, "T03", date(2026, 10, 31), major_hazards=1, halted=20)
+    assert not at.error and not at.button(key="form.submit").disabled
+    assert "停产停业数（20）大于检查企业数（12），请核实" in [w.value for w in at.warning]
+
+
+def test_a_town_clerk_cannot_choose_another_town(home):
+    at = open_submit(CLERK)
+    picker = at.selectbox(key="form.town")
+    assert picker.options == [town(home, "T03").name] and picker.disabled
+
+
+def test_the_form_shows_yesterdays_figure_beside_each_field(home):
+    at = open_submit(CLERK)
+    at.date_input(key="form.day").set_value(date(2026, 10, 31)).run()
+    yesterday = history(home.store, "T03", limit=1).iloc[0]
+    assert yesterday["date"] == date(2026, 10, 30)
+    label = at.number_input(key=field_key("T03", date(2026, 10, 31), "inspections")).label
+    assert label == f"检查企业数 :gray[昨日 {yesterday['inspections']}]"
+
+
+def test_a_second_report_of_a_day_asks_why_and_keeps_the_reason(home):
+    day = date(2026, 10, 30)  # the demo city has reported it
+    at = open_submit(CLERK)
+    at.date_input(key="form.day").set_value(day).run()
+    stored = current_reports(home.store, towns=["T03"], first=day, last=day).iloc[0]
+    assert at.number_input(key=field_key("T03", day, "inspections")).value == stored["inspections"]
+    assert at.button(key="form.submit").label == "确认更正" and at.button(key="form.submit").disabled
+    assert "与已报送的数据相同" in "\n".join(c.value for c in at.caption)
+    fill(at, "T03", day, cases=int(stored["cases"]) + 1)
+    assert at.button(key="form.submit").disabled
+    assert "这是更正：请写明更正原因。" in "\n".join(c.value for c in at.caption)
+    at.text_input(key=reason_key("T03", day)).input("漏报 1 起立案").run()
+    at.button(key="form.submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.success[0].value.startswith(f"{town(home, 'T03').name} 2026年10月30日 已更正")
+    newest = history(home.store, "T03", limit=1).iloc[0]
+    assert (newest["cases"], newest["reason"], newest["submitted_by"]) == (stored["cases"] + 1, "漏报 1 起立案", "clerk")

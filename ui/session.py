@@ -12,6 +12,7 @@ from sanse.i18n import translate
 
 LANG = "sanse.lang"
 DAY = "sanse.date"
+DAY_PICK = "sanse.date.pick"  # the sidebar's date picker for staff (app.py)
 GROUP = "sanse.group"
 USER = "sanse.user"
 LANDED = "sanse.landed"  # the signed-in user has opened a first page in this tab
@@ -46,6 +47,18 @@ def chosen_day() -> date | None:
     days = data.visible_dates(viewer())
     day = st.session_state.get(DAY)
     return day if day in days else (days[-1] if days else None)
+
+
+def move_day(day: date) -> bool:
+    """Point the sidebar at `day`, if it is a day with data. Only before the sidebar is drawn, as
+    in a button's callback: a widget's value cannot change once it is on the page."""
+    from ui import data
+
+    if day not in data.visible_dates(viewer()):
+        return False
+    st.session_state[DAY] = day
+    st.session_state[DAY_PICK] = day
+    return True
 
 
 def chosen_group() -> str | None:

@@ -1,23 +1,35 @@
-"""数据报送: download the template, upload, read the validation report and preview, confirm,
-and see the submission history. A file with any error writes nothing."""
-
-from datetime import date
+"""数据报送: fill in a town's day on screen, or download the template and upload files — read the
+validation report and preview, confirm — and see the submission history in Beijing time.
+A form or a file with any error writes nothing."""
 
 import streamlit as st
 
-from pipelines.build import build
 from pipelines.error_workbook import error_file_name, error_workbook
 from pipelines.ingest import check_report, ingest_file
 from pipelines.measure import measure_upload
 from pipelines.reports import HEADERS
+from sanse import clock
 from sanse.store.reports import history
 from ui import data
+from ui.report_form import report_form
 from ui.session import t, viewer
+from ui.submission import finish, show_result
 from ui.tables import problems_frame
 
-RESULT = "submit.result"
+UPLOADS = "submit.uploads"  # how many files were imported: each import gets a fresh, empty uploader
 HISTORY_ROWS = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def confirm_upload(content: bytes, name: str) -> None:
+    """确认导入, run before the page is drawn again: the preview and the button go with the file."""
+    result = ingest_file(data.home(), content, name, by=viewer())
+    if not result.ok:
+        finish(result, "")
+        return
+    st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
+    finish(result, t("submit.done", written=result.submission.written, unchanged=result.submission.unchanged))
+
 
 me = viewer()
 home = data.home()
@@ -26,71 +38,67 @@ names = {town.code: town.name for town in towns}
 mine = [town for town in towns if town.active and me.may("submit", town.code)]
 
 st.title(t("submit.title"))
+show_result()
+form_tab, file_tab = st.tabs([t("submit.tab.form"), t("submit.tab.file")], key="submit.tabs")
 
-with st.expander(t("submit.template"), expanded=False):
-    template_day = st.date_input(t("submit.template.day"), value=date.today(), key="submit.template.day")
-    st.download_button(
-        t("submit.template.button"), data=data.template(tuple(mine), template_day),
-        file_name=f"日报模板-{template_day}.xlsx", on_click="ignore", key="submit.template.download", mime=XLSX,
-    )
+with form_tab:
+    report_form(mine, me)
 
-if RESULT in st.session_state:
-    st.success(st.session_state.pop(RESULT))
-
-upload = st.file_uploader(t("submit.upload"), type=["csv", "xlsx"], key="submit.file")
-if upload is not None:
-    content = upload.getvalue()
-    report = check_report(home, content, upload.name, by=me)
-    if report.errors:
-        st.error(t("submit.errors", n=len(report.errors)))
-        if not any(p.severity == "error" for p in measure_upload(content, upload.name)):
-            # Marking re-reads the whole file: done only when the clerk asks for it.
-            st.download_button(
-                t("submit.error_file"), data=lambda: error_workbook(content, upload.name, report.errors)[0],
-                file_name=error_file_name(upload.name), mime=XLSX, on_click="ignore", key="submit.error_file",
-                help=t("submit.error_file.help"),
-            )
-        st.dataframe(
-            problems_frame(report.errors),
-            hide_index=True, width="stretch", key="submit.errors",
+with file_tab:
+    with st.expander(t("submit.template"), expanded=False):
+        template_day = st.date_input(t("submit.template.day"), value=clock.today(), key="submit.template.day")
+        st.download_button(
+            t("submit.template.button"), data=data.template(tuple(mine), template_day),
+            file_name=f"日报模板-{template_day}.xlsx", on_click="ignore", key="submit.template.download", mime=XLSX,
         )
-    else:
-        if report.warnings:
-            st.warning(t("submit.warnings", n=len(report.warnings)))
-            st.dataframe(
-                problems_frame(report.warnings),
-                hide_index=True, width="stretch", key="submit.warnings",
-            )
-        preview = report.rows.assign(town=report.rows["town_code"].map(names))
-        preview = preview[["row_number", "date", "town", *[k for k in HEADERS if k not in ("date", "town")]]]
-        st.subheader(t("submit.preview", n=len(preview)))
-        st.dataframe(
-            preview.rename(columns={"row_number": t("submit.col.row"), **HEADERS}),
-            hide_index=True, width="stretch", key="submit.preview",
-        )
-        if st.button(t("submit.confirm"), type="primary", key="submit.confirm"):
-            result = ingest_file(home, content, upload.name, by=me)
-            if result.ok and result.submission.written:
-                build(home)
-                data.clear()
-                st.session_state[RESULT] = t(
-                    "submit.done", written=result.submission.written, unchanged=result.submission.unchanged,
+
+    upload = st.file_uploader(t("submit.upload"), type=["csv", "xlsx"],
+                              key=f"submit.file.{st.session_state.get(UPLOADS, 0)}")
+    if upload is not None:
+        content = upload.getvalue()
+        report = check_report(home, content, upload.name, by=me)
+        if report.errors:
+            st.error(t("submit.errors", n=len(report.errors)))
+            if not any(p.severity == "error" for p in measure_upload(content, upload.name)):
+                # Marking re-reads the whole file: done only when the clerk asks for it.
+                st.download_button(
+                    t("submit.error_file"), data=lambda: error_workbook(content, upload.name, report.errors)[0],
+                    file_name=error_file_name(upload.name), mime=XLSX, on_click="ignore", key="submit.error_file",
+                    help=t("submit.error_file.help"),
                 )
-            elif result.ok:
-                st.session_state[RESULT] = t("submit.nothing_new")
-            st.rerun()
+            st.dataframe(
+                problems_frame(report.errors),
+                hide_index=True, width="stretch", key="submit.errors",
+            )
+        else:
+            if report.warnings:
+                st.warning(t("submit.warnings", n=len(report.warnings)))
+                st.dataframe(
+                    problems_frame(report.warnings),
+                    hide_index=True, width="stretch", key="submit.warnings",
+                )
+            preview = report.rows.assign(town=report.rows["town_code"].map(names))
+            preview = preview[["row_number", "date", "town", *[k for k in HEADERS if k not in ("date", "town")]]]
+            st.subheader(t("submit.preview", n=len(preview)))
+            st.dataframe(
+                preview.rename(columns={"row_number": t("submit.col.row"), **HEADERS}),
+                hide_index=True, width="stretch", key="submit.preview",
+            )
+            st.button(t("submit.confirm"), type="primary", key="submit.confirm",
+                      on_click=confirm_upload, args=(content, upload.name))
 
 st.subheader(t("submit.history"))
 st.caption(t("submit.history.caption"))
 log = history(home.store, None if me.role == "admin" else me.town_code, limit=HISTORY_ROWS)
 if not log.empty:
-    log = log.assign(town=log["town_code"].map(names))
+    log = log.assign(town=log["town_code"].map(names), submitted_at=log["submitted_at"].map(clock.stamp))
     st.dataframe(
-        log[["submitted_at", "submitted_by", "source_name", "date", "town", "inspections", "major_hazards", "halted", "cases"]]
+        log[["submitted_at", "submitted_by", "source_name", "reason", "date", "town",
+             "inspections", "major_hazards", "halted", "cases"]]
         .rename(columns={
             "submitted_at": t("submit.col.submitted_at"), "submitted_by": t("submit.col.submitted_by"),
-            "source_name": t("submit.col.source"), "date": t("submit.col.date"), "town": t("col.town"),
-            "inspections": t("col.inspections"), "major_hazards": t("col.major_hazards"),
+            "source_name": t("submit.col.source"), "reason": t("submit.col.reason"), "date": t("submit.col.date"),
+            "town": t("col.town"), "inspections": t("col.inspections"), "major_hazards": t("col.major_hazards"),
             "halted": t("col.halted"), "cases": t("col.cases"),
         }),
         hide_index=True, width="stretch", key="submit.history",
