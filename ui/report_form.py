@@ -16,7 +16,7 @@ from sanse.config import COUNT_COLUMNS, ConfigError, Town
 from sanse.reporting import day_reporting, reporting_settings
 from ui import data
 from ui.session import format_day, t, viewer
-from ui.submission import finish
+from ui.submission import finish, show_result
 
 TOWN, DAY, SEND = "form.town", "form.day", "form.submit"
 FINES_STEP = 0.1  # 万元: a thousand yuan a click; any amount may be typed
@@ -75,6 +75,7 @@ def report_form(towns: list[Town], me: User) -> None:
     )
     st.button(t("form.correct" if check.correction else "form.submit"), type="primary", key=SEND,
               disabled=bool(blocker), on_click=_send, width="stretch")
+    show_result("form")  # under the button, where a clerk on a phone is looking
     if blocker:
         st.caption(blocker)
 
@@ -89,7 +90,8 @@ def _status(town: Town, day: date, me: User) -> None:
     [mine] = day_reporting(data.home().store, [town], day, rules=rules, user=me).towns
     if not mine.reported:
         due = rules.due(day)
-        st.caption(t("form.new", day=format_day(day), due=f"{format_day(due.date())} {due:%H:%M}"))
+        when = f"{due:%H:%M}" if due.date() == day else f"{format_day(due.date())} {due:%H:%M}"
+        st.caption(t("form.new", day=format_day(day), due=when))
         return
     text = t("form.reported", day=format_day(day), at=clock.stamp(mine.first_at), by=mine.first_by)
     if mine.last_at:
@@ -104,7 +106,7 @@ def _field(code: str, day: date, key: str, stored: dict | None, previous: dict |
     placeholder = "0" if key in OPTIONAL_COLUMNS else None
     if key == "fines_wan":
         return st.number_input(label, min_value=0.0, value=None if now is None else float(now), step=FINES_STEP,
-                               format="%.4f", key=field_key(code, day, key), placeholder=placeholder)
+                               format="%g", key=field_key(code, day, key), placeholder=placeholder)
     return st.number_input(label, min_value=0, value=None if now is None else int(now), step=1,
                            key=field_key(code, day, key), placeholder=placeholder)
 
@@ -121,4 +123,5 @@ def _send() -> None:
     result = submit_form(data.home(), town, day, figures, by=viewer(),
                          reason=st.session_state.get(reason_key(code, day)) or "")
     corrected = result.ok and bool(result.submission.corrected)
-    finish(result, t("form.done.correction" if corrected else "form.done", town=town.name, day=format_day(day)))
+    finish(result, t("form.done.correction" if corrected else "form.done", town=town.name, day=format_day(day)),
+           where="form")

@@ -10,29 +10,29 @@ from pipelines.ingest import Ingested
 from ui import data
 from ui.session import format_day, move_day, t
 
-RESULT = "submit.result"  # (kind, message) shown once at the top of the page: "success" or "error"
+RESULT = "submit.result"  # (where, kind, message): shown once, where the clerk pressed the button
 
 
-def finish(result: Ingested, done: str) -> bool:
+def finish(result: Ingested, done: str, *, where: str) -> bool:
     """Run from a button's callback, before the page and its sidebar are drawn. `done` says what
-    was stored; True when something was."""
+    was stored, `where` names the place to say it; True when something was stored."""
     if not result.ok:  # the figures changed since they were checked (another clerk, a new towns.csv)
         problems = "；".join(str(p) for p in result.report.errors)
-        st.session_state[RESULT] = ("error", t("submit.failed", problems=problems))
+        st.session_state[RESULT] = (where, "error", t("submit.failed", problems=problems))
         return False
     if not result.submission.written:
-        st.session_state[RESULT] = ("info", t("submit.nothing_new"))
+        st.session_state[RESULT] = (where, "info", t("submit.nothing_new"))
         return False
     build(data.home())
     data.clear()
     day = max(result.report.rows["date"])
     moved = t("submit.moved", day=format_day(day)) if move_day(day) else ""
-    st.session_state[RESULT] = ("success", done + moved)
+    st.session_state[RESULT] = (where, "success", done + moved)
     return True
 
 
-def show_result() -> None:
-    """What the last submission did, once."""
-    if RESULT in st.session_state:
-        kind, message = st.session_state.pop(RESULT)
+def show_result(where: str) -> None:
+    """What the last submission from `where` did, once."""
+    if st.session_state.get(RESULT, ("",))[0] == where:
+        _, kind, message = st.session_state.pop(RESULT)
         {"success": st.success, "info": st.info, "error": st.error}[kind](message)

@@ -25,10 +25,11 @@ def confirm_upload(content: bytes, name: str) -> None:
     """确认导入, run before the page is drawn again: the preview and the button go with the file."""
     result = ingest_file(data.home(), content, name, by=viewer())
     if not result.ok:
-        finish(result, "")
+        finish(result, "", where="file")
         return
     st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
-    finish(result, t("submit.done", written=result.submission.written, unchanged=result.submission.unchanged))
+    finish(result, t("submit.done", written=result.submission.written, unchanged=result.submission.unchanged),
+           where="file")
 
 
 me = viewer()
@@ -38,13 +39,13 @@ names = {town.code: town.name for town in towns}
 mine = [town for town in towns if town.active and me.may("submit", town.code)]
 
 st.title(t("submit.title"))
-show_result()
 form_tab, file_tab = st.tabs([t("submit.tab.form"), t("submit.tab.file")], key="submit.tabs")
 
 with form_tab:
     report_form(mine, me)
 
 with file_tab:
+    show_result("file")
     with st.expander(t("submit.template"), expanded=False):
         template_day = st.date_input(t("submit.template.day"), value=clock.today(), key="submit.template.day")
         st.download_button(
