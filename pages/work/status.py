@@ -29,10 +29,10 @@ count = reporting.count
 due = reporting.due
 st.caption(t("status.deadline", due=f"{due:%Y-%m-%d %H:%M}"))
 
-reported, late, missing = st.columns(3)
-reported.metric(t("status.reported"), f"{count.reported}/{count.total}")
-late.metric(t("status.late"), count.late)
-missing.metric(t("status.overdue") if reporting.now > due else t("status.pending"), count.missing)
+with st.container(horizontal=True, gap="large", key="status.counts"):  # one row on a phone too
+    st.metric(t("status.reported"), f"{count.reported}/{count.total}", width="content")
+    st.metric(t("status.late"), count.late, width="content")
+    st.metric(t("status.overdue") if reporting.now > due else t("status.pending"), count.missing, width="content")
 
 shown = reporting.by_status()
 st.dataframe(
@@ -43,10 +43,10 @@ st.dataframe(
         t("status.col.by"): [town.first_by for town in shown],
         t("status.col.last"): [f"{clock.stamp(town.last_at)} {town.last_by}" if town.last_at else "" for town in shown],
     }),
-    hide_index=True, width="stretch", key="status.table",
+    hide_index=True, width="stretch", height="content", key="status.table",
 )
 
-if me.role != "town":
+if me.role == "admin":  # the office sends the reminders
     st.subheader(t("status.remind"))
     message = reminder(reporting, office=office_name(settings))
     if message:
