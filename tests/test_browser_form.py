@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import shutil
 import sys
+from datetime import date
 
 import pytest
 
+from pipelines.reports import HEADERS
 from sanse.accounts import add_user
 from sanse.config import read_towns
 from sanse.home import Home
@@ -71,7 +73,9 @@ def test_a_clerk_fills_in_the_days_report_on_a_phone(home, server, phone):
     assert fields.count() == 8
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "form-390.png"))
-    for index, value in enumerate(["15", "2", "3", "2", "1", "1"]):  # 重大 3 > 发现 2
+    for index, value in enumerate(["15", "2", "3", "2", "1", "1", "", "0.12345"]):  # 重大 3 > 发现 2
+        if not value:
+            continue
         fields.nth(index).fill(value)
         fields.nth(index).press("Tab")
         settle(page)
@@ -88,6 +92,29 @@ def test_a_clerk_fills_in_the_days_report_on_a_phone(home, server, phone):
     sent = page.get_by_text(f"{name} ", exact=False).filter(has_text="已报送，排名已更新")
     sent.first.wait_for(timeout=60_000)
     settle(page)
+    assert sent.first.is_visible() and sent.first.bounding_box()["y"] < PHONE["height"], "said where the clerk looks"
     page.screenshot(path=str(SHOTS / "form-sent-390.png"))
     newest = history(home.store, TOWN, limit=1).iloc[0]
-    assert (newest["inspections"], newest["hazards"], newest["major_hazards"], newest["submitted_by"]) == (15, 2, 1, CLERK)
+    assert (newest["inspections"], newest["hazards"], newest["major_hazards"], newest["fines_wan"], newest["submitted_by"]) == (
+        15, 2, 1, 0.12345, CLERK)
+
+
+def test_a_confirmed_upload_leaves_the_screen_and_says_what_was_imported(home, server, phone):
+    page = submit_page(phone, server)
+    page.get_by_role("tab", name="上传文件").click()
+    name = next(t.name for t in read_towns(home.towns_csv) if t.code == TOWN)
+    rows = [",".join(HEADERS.values()), f"2026-11-30,{name},14,4,1,4,0,1,0,0"]
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+        files=[{"name": "日报.csv", "mimeType": "text/csv", "buffer": "\n".join(rows).encode()}])
+    confirm = page.get_by_role("button", name="确认导入")
+    confirm.wait_for(timeout=30_000)
+    listed = page.locator("[data-testid='stFileChip']")
+    assert listed.count() == 1
+    confirm.click()
+    done = page.get_by_text("已导入：新增或更正 1 行", exact=False)
+    done.wait_for(timeout=60_000)
+    settle(page)
+    assert confirm.count() == 0 and page.get_by_text("预览（1 行）").count() == 0
+    page.screenshot(path=str(SHOTS / "upload-done-390.png"))
+    assert listed.count() == 0, "the uploader is empty again"
+    assert history(home.store, TOWN, limit=1).iloc[0]["date"] == date(2026, 11, 30)
