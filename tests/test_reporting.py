@@ -18,6 +18,8 @@ from sanse.reporting import (
     DEFAULT_DEADLINE, ReportingCount, ReportingSettings, day_reporting, reminder, reporting_count,
     reporting_settings,
 )
+from sanse.store import open_store
+from sanse.store.database import Store
 from sanse.store.reports import append_submission
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -39,10 +41,11 @@ def home(tmp_path: Path) -> Home:
     return Home(root)
 
 
-def send(home: Home, code: str, at: datetime, *, by: str = "clerk", inspections: int = 10, day: date = DAY) -> None:
+def send(home: Home | Store, code: str, at: datetime, *, by: str = "clerk", inspections: int = 10, day: date = DAY) -> None:
     row = pd.DataFrame([{"row_number": 2, "date": day, "town_code": code, **{c: 0 for c in COUNT_COLUMNS}}])
     row["inspections"], row["fines_wan"] = inspections, 0.0
-    append_submission(home.store, row, by=by, source_name="日报.csv", source_sha256="0" * 64, at=at)
+    store = home.store if isinstance(home, Home) else home
+    append_submission(store, row, by=by, source_name="日报.csv", source_sha256="0" * 64, at=at)
 
 
 def statuses(reporting) -> dict[str, str]:
@@ -106,6 +109,17 @@ def test_reported_on_time_late_and_missing_before_and_after_the_deadline(home):
     assert after.count == ReportingCount(reported=2, total=3, late=1, overdue=1)
     assert [t.code for t in after.missing] == ["A03"]
     assert [t.code for t in after.by_status()] == ["A03", "A02", "A01"]
+
+
+def test_the_board_reads_the_same_on_sqlite_and_postgresql(store_url):
+    store = open_store(store_url)
+    send(store, "A01", datetime(2023, 6, 5, 8, 59, tzinfo=timezone.utc), by="donghu")  # 16:59 in Beijing
+    send(store, "A02", beijing(17, 1), by="xishan")
+    reporting = day_reporting(store, TOWNS, DAY, rules=FIVE_PM, now=beijing(17, 30))
+    assert [(t.code, t.status, t.first_at, t.first_by) for t in reporting.towns] == [
+        ("A01", "on_time", beijing(16, 59), "donghu"), ("A02", "late", beijing(17, 1), "xishan"),
+        ("A03", "overdue", None, ""),
+    ]
 
 
 def test_times_are_beijing_time_and_name_who_sent_the_first_version(home):
