@@ -1,5 +1,6 @@
-"""After a submission from the 数据报送 page (a file or the form): rebuild the ranking, point the
-sidebar at the day just sent and keep what happened to say on the next run."""
+"""After a submission from the 数据报送 page (a file or the form): rebuild the ranking, check the
+督办 triggers on the new build, point the sidebar at the day just sent and keep what happened to
+say on the next run."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import streamlit as st
 
 from pipelines.build import build
 from pipelines.ingest import Ingested
+from sanse.supervision import check_if_behind
 from ui import data
 from ui.session import format_day, move_day, t
 
@@ -24,6 +26,7 @@ def finish(result: Ingested, done: str, *, where: str) -> bool:
         st.session_state[RESULT] = (where, "info", t("submit.nothing_new"))
         return False
     build(data.home())
+    check_if_behind(data.home())  # as app.py does after a build it makes: this run's build is done here
     data.clear()
     day = max(result.report.rows["date"])
     moved = t("submit.moved", day=format_day(day)) if move_day(day) else ""
