@@ -1,5 +1,6 @@
 """The 报送情况 page under AppTest on the demo city: who reported the day after the demo's last,
-who is late and who is missing, the 催报 message, and a town account seeing only its own town."""
+who is late and who is missing, the 催报 message, a town account seeing only its own town, and
+the page on the menu of those who submit."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sanse.access import User
+from sanse.accounts import add_user
 from sanse.clock import BEIJING
 from sanse.config import COUNT_COLUMNS, read_towns
 from sanse.home import Home
+from sanse.sessions import start_session
 from sanse.store.reports import append_submission
 
+APP = str(Path(__file__).parents[1] / "app.py")
 PAGE = str(Path(__file__).parents[1] / "pages" / "work" / "status.py")
 DAY = date(2026, 10, 31)  # the demo city's reports end on 10-30
 ADMIN = User("office", "admin")
@@ -77,3 +81,22 @@ def test_a_deadline_rules_toml_cannot_use_is_named_in_chinese(home):
     at = open_status(ADMIN)
     assert "deadline 应为北京时间的时和分" in at.error[0].value
     assert not at.dataframe
+
+
+def test_the_board_is_on_the_work_menu_for_those_who_submit_only(home):
+    add_user(home, "clerk", role="town", town="T02", password="clerk password 1")
+    add_user(home, "leader", role="viewer", password="leader password 1")
+    clerk = signed_in(home, User("clerk", "town", "T02"))
+    clerk.switch_page("pages/work/status.py").run()
+    assert not clerk.exception, [e.value for e in clerk.exception]
+    assert list(clerk.dataframe[0].value["镇街"]) == ["青禾街道"]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        signed_in(home, User("leader", "viewer")).switch_page("pages/work/status.py")
+
+
+def signed_in(home: Home, user: User) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["sanse.session"] = start_session(home, user).token  # as a browser is
+    at.session_state["status.day"] = DAY
+    at.run()
+    return at

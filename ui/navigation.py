@@ -35,6 +35,7 @@ PAGES = (
     PageEntry("read/rules.py", "rules", ":material/rule:", "read", lambda u: True),
     PageEntry("read/confidence.py", "confidence", ":material/query_stats:", "read", lambda u: True),
     PageEntry("work/submit.py", "submit", ":material/upload_file:", "work", lambda u: u.submits),
+    PageEntry("work/status.py", "status", ":material/fact_check:", "work", lambda u: u.submits),
     PageEntry("work/supervision.py", "supervision", ":material/assignment_late:", "work", lambda u: u != ANONYMOUS),
     PageEntry("work/audit.py", "audit", ":material/history:", "work", lambda u: u.may("read_audit")),
 )
