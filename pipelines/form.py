@@ -63,7 +63,8 @@ def form_file(town: Town, day: date, figures: Figures) -> tuple[bytes, str]:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADERS.values())
     writer.writerow([day.isoformat(), town.name, *(_cell(figures.get(key)) for key in COUNT_COLUMNS)])
-    return buffer.getvalue().encode("utf-8"), f"{FORM_SOURCE}-{town.name}-{day.isoformat()}.csv"
+    name = town.name.replace("/", "／").replace("\\", "＼")  # a file name is cut at a folder separator
+    return buffer.getvalue().encode("utf-8"), f"{FORM_SOURCE}-{name}-{day.isoformat()}.csv"
 
 
 def check_form(home: Home, town: Town, day: date, figures: Figures, *, by: User,

@@ -4,12 +4,14 @@ stored by the upload's own path; a second report of a day is a correction that s
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from conftest import stored
 
+from pipelines.file_kind import display_name
 from pipelines.form import check_form, form_file, submit_form
 from pipelines.reports import parse_report
 from sanse.access import User
@@ -54,6 +56,12 @@ def test_the_form_is_the_one_row_file_an_upload_would_be():
     [row] = report.rows.to_dict("records")
     assert (row["town_code"], row["date"], row["inspections"], row["detentions"], row["fines_wan"]) == (
         "A02", DAY, 12, 0, 0.00001)
+
+
+def test_the_forms_file_name_keeps_a_town_name_with_a_slash_whole():
+    _, name = form_file(replace(XISHAN, name="西山/新区"), DAY, GOOD)
+    assert name == "在线填报-西山／新区-2023-06-10.csv"
+    assert display_name(name) == name
 
 
 def test_more_major_hazards_than_hazards_is_an_error_on_the_major_hazards_field(home):
