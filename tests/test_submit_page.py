@@ -179,3 +179,19 @@ def test_a_second_report_of_a_day_asks_why_and_keeps_the_reason(home):
     assert at.success[0].value.startswith(f"{town(home, 'T03').name} 2026年10月30日 已更正")
     newest = history(home.store, "T03", limit=1).iloc[0]
     assert (newest["cases"], newest["reason"], newest["submitted_by"]) == (stored["cases"] + 1, "漏报 1 起立案", "clerk")
+
+
+def test_a_town_name_reaches_the_forms_messages_as_written_never_as_markdown(home):
+    hostile = "![x](http://example.invalid/x.png)<b>粗</b>镇"
+    name = town(home, "T03").name
+    home.towns_csv.write_text(home.towns_csv.read_text(encoding="utf-8").replace(f",{name},", f",{hostile},"),
+                              encoding="utf-8")
+    day = date(2026, 10, 31)
+    at = open_submit(CLERK)
+    at.date_input(key="form.day").set_value(day).run()
+    fill(at, "T03", day, **{**FIGURES, "inspections": 1, "cases": 0})  # far below its week: a warning naming it
+    at.button(key="form.submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [e.value for kind in ("markdown", "caption", "error", "warning", "success") for e in at.get(kind)]
+    assert any("粗" in value for value in shown)
+    assert not any(hostile in value for value in shown), "never a live image or markup"

@@ -15,7 +15,7 @@ from sanse.access import User
 from sanse.config import COUNT_COLUMNS, ConfigError, Town
 from sanse.reporting import day_reporting, reporting_settings
 from ui import data
-from ui.session import format_day, t, viewer
+from ui.session import format_day, plain, t, viewer
 from ui.submission import finish, show_result
 
 TOWN, DAY, SEND = "form.town", "form.day", "form.submit"
@@ -58,9 +58,9 @@ def report_form(towns: list[Town], me: User) -> None:
         if key in unfilled:
             continue  # "不能为空" under every field of a new day would shout before anything is typed
         for problem in check.problems(key):
-            (slot.error if problem.severity == "error" else slot.warning)(problem.message)
+            (slot.error if problem.severity == "error" else slot.warning)(plain(problem.message))
     for problem in [*check.problems(), *check.problems("date"), *check.problems("town")]:
-        (st.error if problem.severity == "error" else st.warning)(problem.message)
+        (st.error if problem.severity == "error" else st.warning)(plain(problem.message))
 
     reason = ""
     if check.correction and not check.unchanged:
@@ -85,7 +85,7 @@ def _status(town: Town, day: date, me: User) -> None:
     try:
         rules = reporting_settings(data.settings())
     except ConfigError as error:  # the 报送情况 page names it; the form still works
-        st.caption(str(error))
+        st.caption(plain(error))
         return
     [mine] = day_reporting(data.home().store, [town], day, rules=rules, user=me).towns
     if not mine.reported:
@@ -93,9 +93,9 @@ def _status(town: Town, day: date, me: User) -> None:
         when = f"{due:%H:%M}" if due.date() == day else f"{format_day(due.date())} {due:%H:%M}"
         st.caption(t("form.new", day=format_day(day), due=when))
         return
-    text = t("form.reported", day=format_day(day), at=clock.stamp(mine.first_at), by=mine.first_by)
+    text = t("form.reported", day=format_day(day), at=clock.stamp(mine.first_at), by=plain(mine.first_by))
     if mine.last_at:
-        text += " " + t("form.corrected", at=clock.stamp(mine.last_at), by=mine.last_by)
+        text += " " + t("form.corrected", at=clock.stamp(mine.last_at), by=plain(mine.last_by))
     st.caption(text)
 
 
@@ -123,5 +123,5 @@ def _send() -> None:
     result = submit_form(data.home(), town, day, figures, by=viewer(),
                          reason=st.session_state.get(reason_key(code, day)) or "")
     corrected = result.ok and bool(result.submission.corrected)
-    finish(result, t("form.done.correction" if corrected else "form.done", town=town.name, day=format_day(day)),
+    finish(result, t("form.done.correction" if corrected else "form.done", town=plain(town.name), day=format_day(day)),
            where="form")

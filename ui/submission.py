@@ -10,16 +10,17 @@ from pipelines.build import build
 from pipelines.ingest import Ingested
 from sanse.supervision import check_if_behind
 from ui import data
-from ui.session import format_day, move_day, t
+from ui.session import format_day, move_day, plain, t
 
 RESULT = "submit.result"  # (where, kind, message): shown once, where the clerk pressed the button
 
 
 def finish(result: Ingested, done: str, *, where: str) -> bool:
     """Run from a button's callback, before the page and its sidebar are drawn. `done` says what
-    was stored, `where` names the place to say it; True when something was stored."""
+    was stored (Markdown: names in it escaped), `where` names the place to say it; True when
+    something was stored."""
     if not result.ok:  # the figures changed since they were checked (another clerk, a new towns.csv)
-        problems = "；".join(str(p) for p in result.report.errors)
+        problems = plain("；".join(str(p) for p in result.report.errors))
         st.session_state[RESULT] = (where, "error", t("submit.failed", problems=problems))
         return False
     if not result.submission.written:

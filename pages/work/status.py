@@ -9,7 +9,7 @@ from sanse import clock
 from sanse.config import ConfigError
 from sanse.reporting import day_reporting, office_name, reminder, reporting_settings
 from ui import data
-from ui.session import t, viewer
+from ui.session import plain, t, viewer
 
 me = viewer()
 settings = data.settings()
@@ -17,7 +17,7 @@ st.title(t("status.title"))
 try:
     rules = reporting_settings(settings)
 except ConfigError as error:
-    st.error(str(error))
+    st.error(plain(error))
     st.stop()
 
 today = clock.today()
