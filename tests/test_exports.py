@@ -27,7 +27,8 @@ from sanse.bulletin import CONFIDENCE_KEYS, Draft, Issue, issue_from_json, issue
 from sanse.cli import main
 from sanse.config import Town, read_towns
 from sanse.config import ConfigError
-from sanse.exports import EXPORTS, export_issue, file_name, print_html, template_xlsx
+from pipelines.template import template_xlsx
+from sanse.exports import EXPORTS, export_issue, file_name, print_html
 from sanse.exports.fonts import FontMissing
 from sanse.exports.table import neutralise
 from sanse.home import Home

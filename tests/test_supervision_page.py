@@ -109,7 +109,7 @@ def test_an_anonymous_reader_is_asked_to_sign_in(home):
     assert not at.dataframe and "登录" in at.info[0].value
 
 
-def test_the_overview_counts_overdue_items_for_signed_in_users_only(home):
+def test_the_overview_counts_overdue_items_and_reports_for_those_who_may_see_them(home):
     overdue = sum(item.overdue(TODAY) for item in list_items(home))
     assert overdue
     add_user(home, ADMIN.name, role="admin", password="office password 1")
@@ -118,5 +118,7 @@ def test_the_overview_counts_overdue_items_for_signed_in_users_only(home):
     office.run()
     assert not office.exception
     assert any(f"逾期未销号 {overdue} 项" in w.value for w in office.warning), [w.value for w in office.warning]
+    assert any(c.value.startswith("已报送 23/23 个镇街") for c in office.caption)  # and the reporting count
     reader = AppTest.from_file(APP, default_timeout=60).run()
     assert not any("逾期未销号" in w.value for w in reader.warning)
+    assert not any(c.value.startswith("已报送") for c in reader.caption)

@@ -17,6 +17,7 @@ from sanse.config import Settings, Town, read_towns
 from sanse import clock
 from sanse.home import Home
 from sanse.rulebook import rules_generation, settings_in_force
+from sanse.reporting import reporting_count as count_reports
 from sanse.supervision import list_items
 from sanse.warehouse import NotBuilt, Warehouse
 from ui.session import viewer
@@ -114,6 +115,16 @@ def ranking(day: date, group: str | None = None) -> pd.DataFrame:
     if reads_issues():
         return _issue_ranking(str(home().root), issues_generation(home()), day, group)
     return _ranking(warehouse().identity, day, group)
+
+
+def reporting_count(day: date):
+    """How many towns have reported `day` (a minute behind at most: the board is exact)."""
+    return _reporting_count(str(home().root), day)
+
+
+@st.cache_data(ttl=60, max_entries=16)
+def _reporting_count(root: str, day: date):
+    return count_reports(Home(root), day)
 
 
 def supervision_summary(day: date) -> tuple[int, int]:
@@ -249,14 +260,6 @@ def _tier_confidence(identity, day: date, group: str | None, rules, confidence) 
 
     block = warehouse().window_sums(day, rules.window, group)
     return simulate(block, rules, confidence)
-
-
-@st.cache_data(ttl=3600, max_entries=16)
-def template(towns: tuple[Town, ...], day: date) -> bytes:
-    """The daily report template (XLSX) for these towns, prefilled with the date."""
-    from sanse.exports import template_xlsx
-
-    return template_xlsx(list(towns), day)
 
 
 def issues() -> list:

@@ -1,13 +1,17 @@
-"""After a submission from the 数据报送 page (a file or the form): rebuild the ranking, check the
-督办 triggers on the new build, point the sidebar at the day just sent and keep what happened to
-say on the next run."""
+"""The 数据报送 page's work outside its widgets: the template to download, and after a submission
+(a file or the form) rebuilding the ranking, checking the 督办 triggers on the new build,
+pointing the sidebar at the day just sent and keeping what happened to say on the next run."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import streamlit as st
 
 from pipelines.build import build
 from pipelines.ingest import Ingested
+from pipelines.template import template_xlsx
+from sanse.config import Town
 from sanse.supervision import check_if_behind
 from ui import data
 from ui.session import format_day, move_day, plain, t
@@ -40,3 +44,9 @@ def show_result(where: str) -> None:
     if st.session_state.get(RESULT, ("",))[0] == where:
         _, kind, message = st.session_state.pop(RESULT)
         {"success": st.success, "info": st.info, "error": st.error}[kind](message)
+
+
+@st.cache_data(ttl=3600, max_entries=16)
+def template(towns: tuple[Town, ...], day: date) -> bytes:
+    """The daily report template (XLSX) for these towns, prefilled with the date."""
+    return template_xlsx(list(towns), day)

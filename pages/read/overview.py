@@ -15,6 +15,11 @@ published = data.issue_differing(day, group) if not data.reads_issues() else Non
 if published is not None:
     st.warning(t("live.differs", label=published.label))
 overview(day, group)
+if viewer().submits:
+    count = data.reporting_count(day)
+    st.caption(t("overview.reporting", reported=count.reported, total=count.total, late=count.late,
+                 overdue=count.overdue))
+    st.page_link("pages/work/status.py", label=t("nav.status"), icon=":material/fact_check:")
 if viewer() != ANONYMOUS:  # the ledger is for signed-in users
     overdue, cards = data.supervision_summary(day)
     if overdue or cards:

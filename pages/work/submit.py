@@ -13,7 +13,7 @@ from sanse.store.reports import history
 from ui import data
 from ui.report_form import report_form
 from ui.session import t, viewer
-from ui.submission import finish, show_result
+from ui.submission import finish, show_result, template
 from ui.tables import problems_frame
 
 UPLOADS = "submit.uploads"  # how many files were imported: each import gets a fresh, empty uploader
@@ -49,7 +49,7 @@ with file_tab:
     with st.expander(t("submit.template"), expanded=False):
         template_day = st.date_input(t("submit.template.day"), value=clock.today(), key="submit.template.day")
         st.download_button(
-            t("submit.template.button"), data=data.template(tuple(mine), template_day),
+            t("submit.template.button"), data=template(tuple(mine), template_day),
             file_name=f"日报模板-{template_day}.xlsx", on_click="ignore", key="submit.template.download", mime=XLSX,
         )
 

@@ -9,9 +9,9 @@ from typing import Callable, NamedTuple
 from sanse.bulletin import Issue
 from sanse.exports.fonts import FontMissing, font_files
 from sanse.exports.print_view import print_html
-from sanse.exports.spreadsheet import issue_csv, issue_xlsx, template_xlsx
+from sanse.exports.spreadsheet import issue_csv, issue_xlsx
 
-__all__ = ["EXPORTS", "Export", "export_issue", "file_name", "print_html", "template_xlsx", "unavailable"]
+__all__ = ["EXPORTS", "Export", "export_issue", "file_name", "print_html", "unavailable"]
 
 
 class Export(NamedTuple):
