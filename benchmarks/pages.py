@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
 
-    from sanse.cli import main as sanse
+    from pipelines.cli import main as sanse
 
     if args.home is None:
         args.home = Path(tempfile.mkdtemp()) / "home"

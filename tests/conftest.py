@@ -10,7 +10,7 @@ from typing import Iterator
 import pytest
 import sqlalchemy as sa
 
-from sanse.cli import main
+from pipelines.cli import main
 from sanse.home import Home
 from postgres import throwaway_cluster
 from sanse.store import close_all, database_url, schema

@@ -17,7 +17,7 @@ from sanse import accounts
 from sanse.access import ANONYMOUS, SYSTEM, Forbidden, User, require
 from sanse.accounts import add_user
 from sanse.audit import read_audit
-from sanse.cli import main
+from pipelines.cli import main
 from sanse.home import Home
 from sanse.warehouse import Warehouse
 from conftest import stored

@@ -30,7 +30,7 @@ from sanse.accounts import (
     user_from_oidc,
 )
 from sanse.audit import BEIJING, read_audit
-from sanse.cli import main
+from pipelines.cli import main
 from sanse.config import Campaign, ConfigError, Rules, Settings, write_settings, write_towns
 from sanse.demo import demo_settings, demo_towns
 from sanse.home import Home

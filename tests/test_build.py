@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from pipelines.build import build, build_if_behind, continue_movement
-from sanse.cli import main
+from pipelines.cli import main
 from sanse.store.reports import append_submission
 from sanse.config import Rules, Settings, read_settings, read_towns, write_settings, write_towns
 from sanse.demo import DEMO_START, demo_reports, demo_settings, demo_towns

@@ -20,7 +20,7 @@ from sanse.bulletin import (
     CONFIDENCE_KEYS, BulletinError, Draft, Issue, bulletin_paragraphs, draft_issue, list_issues, load_issue,
     publish_bulletin,
 )
-from sanse.cli import main
+from pipelines.cli import main
 from sanse.confidence import confidence_settings, provisional_count, tier_confidence
 from sanse.config import read_settings, write_settings
 from sanse.home import Home

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sanse.cli import main
+from pipelines.cli import main
 from sanse.config import read_settings, read_towns
 from sanse.home import Home
 from conftest import stored

@@ -24,7 +24,7 @@ from pypdf import PdfReader
 
 from sanse.access import SYSTEM
 from sanse.bulletin import CONFIDENCE_KEYS, Draft, Issue, issue_from_json, issue_to_json, load_issue, publish_bulletin
-from sanse.cli import main
+from pipelines.cli import main
 from sanse.config import Town, read_towns
 from sanse.config import ConfigError
 from pipelines.template import template_xlsx

@@ -20,7 +20,7 @@ from pipelines.report_values import MAX_COUNT
 from pipelines.reports import HEADERS, UNREADABLE, Problem, parse_date, parse_report, template_rows
 from sanse.store.reports import current_reports, history
 from sanse.access import SYSTEM
-from sanse.cli import main
+from pipelines.cli import main
 from sanse.config import read_towns
 from sanse.home import Home
 from sanse.store import schema

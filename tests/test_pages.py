@@ -19,7 +19,7 @@ from pipelines.build import build
 from sanse.access import SYSTEM, User
 from sanse import accounts
 from sanse.accounts import add_user, disable_user, set_password
-from sanse.cli import main
+from pipelines.cli import main
 from sanse.bulletin import Draft, bulletin_paragraphs, draft_issue, list_issues, load_issue, publish_bulletin
 from sanse.config import Rules, read_settings, write_settings
 from sanse.demo import DEMO_START

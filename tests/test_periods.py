@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sanse.cli import main
+from pipelines.cli import main
 from sanse.config import read_settings
 from sanse.home import Home
 from sanse.periods import Period, PeriodError, parse_period, period_containing, periods_between, rank_period

@@ -15,7 +15,7 @@ import pytest
 from pipelines.records import LISTED_PER_RULE, ingest_records, write_demo_records
 from sanse.store.reports import append_submission, current_reports
 from sanse.audit import read_audit
-from sanse.cli import main
+from pipelines.cli import main
 from sanse.config import Campaign, Rules, Settings, Town, write_settings, write_towns
 from sanse.demo import demo_towns
 from sanse.home import Home

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sanse.cli import main
+from pipelines.cli import main
 from sanse.config import ConfigError, parse_settings, settings_to_toml
 from sanse.demo import demo_reports, demo_towns
 

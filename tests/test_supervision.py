@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sanse import clock
 from sanse.access import Forbidden, User
 from sanse.audit import read_audit
-from sanse.cli import main
+from pipelines.cli import main
 from sanse.config import ConfigError, settings_from_text
 from sanse.consequences import (
     DEFAULT_TRIGGERS, CardLadder, Consequences, Occurrence, Trigger, consequence_versions, consequences_on,

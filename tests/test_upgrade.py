@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sanse.accounts import authenticate, list_users
 from sanse.audit import read_audit
 from sanse.bulletin import list_issues, load_issue
-from sanse.cli import main
+from pipelines.cli import main
 from sanse.home import Home
 from sanse.store import close_all, database_url, open_store, schema
 from sanse.store.reports import current_reports, history
