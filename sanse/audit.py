@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "account": "账号变更",
     "signin_locked": "登录锁定",
     "upgrade": "迁入数据库",
+    "records": "导入记录",
 }
 _CHANGE_LABELS = {"add": "新建", "disable": "停用", "enable": "启用"}
 _WINDOW_LABELS = {"cumulative": "累计", "daily": "当日", "rolling_7d": "近7日"}
@@ -96,6 +97,9 @@ def describe(event: dict) -> str:
     if action == "rule_change":
         window = _WINDOW_LABELS.get((get("rules") or {}).get("window"), "")
         return f"自 {get('effective')} 起施行新的排名规则" + (f"（{window}口径）" if window else "")
+    if action == "records":  # a batch of records that changed no town-day's counts
+        new, changed = (sum((get(key) or {}).values()) for key in ("new_records", "changed_records"))
+        return f"{get('folder') or ''}：记录级数据新记录 {new} 条，更改 {changed} 条，镇街日数据未变"
     if action == "upgrade":
         return f"旧版数据目录迁入数据库：{get('versions')} 个报送版本，{get('accounts')} 个账号，{get('issues')} 期动态"
     skip = {"at", "who", "action", "action_label", "what"}
