@@ -49,19 +49,21 @@ LABELS = {
 # ---------------------------------------------------------------- data
 
 def records_start(days: int) -> date:
-    """A fixed start, moved earlier if the campaign (plus the extra day) would reach today."""
-    return min(date(2025, 9, 1), date.today() - timedelta(days=days + 2))
+    """A fixed start, moved earlier if the campaign (plus the extra day) would reach today. In
+    mid-month, so that the day after the campaign is an ordinary day, not the first of a month
+    (when a build also joins the days of the month just ended into one segment)."""
+    return min(date(2025, 9, 15), date.today() - timedelta(days=days + 2))
 
 
 def prepare(towns: int, days: int, seed: int) -> Path:
-    """benchmarks/out/records-<towns>x<days>-s<seed>/ with base/ (days) and next/ (days + 1),
+    """benchmarks/out/records-<towns>x<days>-s<seed>-<start>/ with base/ (days) and next/ (days + 1),
     day-1/ (the first day), and the records one day adds, day-2-only/ after day-1/ and
     next-only/ after base/."""
     from pipelines.records import write_demo_records
     from sanse.config import read_settings, read_towns, write_settings, write_towns
     from sanse.demo import demo_settings, demo_towns
 
-    folder = OUT / f"records-{towns}x{days}-s{seed}"
+    folder = OUT / f"records-{towns}x{days}-s{seed}-{records_start(days):%Y%m%d}"
     if (folder / "ready").exists():
         if not (folder / "next-only").exists():  # generated before the day stages existed
             town_list, start = read_towns(folder / "towns.csv"), read_settings(folder / "rules.toml").campaign.start
@@ -106,7 +108,8 @@ def one_day(before: Path, after: Path, out: Path) -> None:
 
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
     for table in TABLES:
         old, new, target = (str(p / f"{table}.parquet") for p in (before, after, out))
         con.execute(f"copy (select * from read_parquet('{new}') except select * from read_parquet('{old}') "
@@ -126,6 +129,9 @@ def copy_home(source: Path, name: str) -> Path:
     target = OUT / "homes" / name
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(source, target, symlinks=True)
+    # Write the copy out before a stage is timed: the stage's first fsync would otherwise wait
+    # for hundreds of MB of copied pages on a journaling file system.
+    os.sync()
     return target
 
 
@@ -284,10 +290,11 @@ def measure(towns: int, days: int, seed: int, runs: int) -> dict[str, dict]:
     for _ in range(runs):
         home = copy_home(template, f"{tag}-incremental")
         results["incremental"].append(run_stage("incremental", home=str(home)))
-    # a day's records and the build after them, on day 2 and on the day after the campaign
+    # a day's records and the build after them, on day 2 and on the day after the campaign,
+    # taking turns (they are short: at least three of each)
     first_day = fresh_home(data, f"{tag}-day-1")
     run_stage("ingest_build", home=str(first_day), records=str(data / "day-1"))
-    for _ in range(runs):
+    for _ in range(max(runs, 3)):
         results["day_2"].append(run_stage("day_2", home=str(copy_home(first_day, f"{tag}-day-2")),
                                           records=str(data / "day-2-only")))
         results["day_last"].append(run_stage("day_last", home=str(copy_home(built, f"{tag}-day-last")),

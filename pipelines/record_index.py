@@ -50,11 +50,13 @@ class RecordIndex:
         """The last batch this index holds (0: none)."""
         return self.con.execute("select batch_seq from idx.meta").fetchone()[0]
 
-    def rows(self, table: str) -> int:
-        """How many record versions were written to `table` (an upper bound on its records)."""
+    def rows(self, table: str, before_batch: int | None = None) -> int:
+        """How many record versions were written to `table` (an upper bound on its records),
+        or by the batches before `before_batch`."""
         if self.key_type(table) is None:
             return 0
-        return self.con.execute(f"select coalesce(sum(rows), 0) from idx.{table}_segments").fetchone()[0]
+        return self.con.execute(f"select coalesce(sum(rows), 0) from idx.{table}_segments where batch_seq < ?",
+                                [before_batch or 2**62]).fetchone()[0]
 
     def empty(self) -> bool:
         return not any(self.rows(table) for table in TABLES)
@@ -82,18 +84,20 @@ class RecordIndex:
 
     # ------------------------------------------------------------ look-ups
 
-    def segments_holding(self, table: str, ids: str, count: int) -> list[int] | None:
-        """The segments of `table` whose id range holds any id of the query `ids` (a column
-        `id` of `count` rows); None means all of them."""
-        if count * WHOLE_INDEX_SHARE > self.rows(table):
+    def segments_holding(self, table: str, ids: str, count: int, before_batch: int | None = None) -> list[int] | None:
+        """The segments of `table` (of the batches before `before_batch`) whose id range holds
+        any id of the query `ids` (a column `id` of `count` rows); None means all of them."""
+        if count * WHOLE_INDEX_SHARE > self.rows(table, before_batch):
             return None
         found = self.con.execute(
             f"""
             select distinct segments.seg
             from idx.{table}_segments as segments
             join ({ids}) as probe on probe.id between segments.lo and segments.hi
+            where segments.batch_seq < ?
             order by 1
-            """
+            """,
+            [before_batch or 2**62],
         ).fetchall()
         return [row[0] for row in found]
 
@@ -159,12 +163,12 @@ class RecordIndex:
         elif held == "BIGINT" and given == "VARCHAR":
             self.widen(table)
         key = "id" if self.key_type(table) == given else "cast(id as varchar)"
-        if self.rows(table):
-            count = self.con.execute(f"select count(*) from {relation}").fetchone()[0]
-            segments = self.segments_holding(table, f"select {key} as id from {relation}", count)
-            self.con.execute(f"delete from idx.{table} where {in_segments(segments)} "
-                             f"and id in (select {key} from {relation})")
         first = self.con.execute(f"select coalesce(max(seg), 0) + 1 from idx.{table}_segments").fetchone()[0]
+        if self.rows(table, batch_seq):  # earlier versions live in earlier batches (ids are unique in one)
+            count = self.con.execute(f"select count(*) from {relation}").fetchone()[0]
+            segments = self.segments_holding(table, f"select {key} as id from {relation}", count, batch_seq)
+            self.con.execute(f"delete from idx.{table} where {in_segments(segments)} and seg < {first} "
+                             f"and id in (select {key} from {relation})")
         counted = ", ".join(spec.counted)
         self.con.execute(
             f"""
@@ -202,6 +206,10 @@ class RecordIndex:
             self._attach()
 
     def _attach(self) -> None:
+        # A changed record leaves its old version deleted in its row group. DuckDB would compact
+        # every such row group at each checkpoint, rewriting weeks of records a day; left alone,
+        # deleted versions cost a little space and are skipped by every scan.
+        self.con.execute("set max_vacuum_tasks = 0")
         self.con.execute(f"attach {quoted(self.path)} as idx")
         made = self.con.execute("select count(*) from duckdb_tables() where database_name = 'idx' "
                                 "and table_name = 'meta'").fetchone()[0]

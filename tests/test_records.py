@@ -517,6 +517,15 @@ def test_cli_ingest_records_then_rank(home, tmp_path, capsys):
     assert list(ranking["code"]) == ["A", "B"] or list(ranking["code"]) == ["B", "A"]
 
 
+def test_cli_build_catches_this_servers_record_index_up(home, tmp_path, capsys):
+    assert main(["--home", str(home.root), "ingest-records", str(records(tmp_path / "rec"))]) == 0
+    kept_up = indexed(home)
+    home.record_index.unlink()  # a new server, or one whose index was lost
+    assert main(["--home", str(home.root), "build"]) == 0
+    assert "记录索引已读入 1 批记录" in capsys.readouterr().err
+    assert indexed(home) == kept_up
+
+
 def test_cli_ingest_records_with_errors_exits_1(home, tmp_path, capsys):
     folder = records(tmp_path / "rec", hazards=[(1, "甲镇", D1, "特大", "", "u1")])
     assert main(["--home", str(home.root), "ingest-records", str(folder)]) == 1
