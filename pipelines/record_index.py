@@ -211,16 +211,19 @@ class RecordIndex:
         # deleted versions cost a little space and are skipped by every scan.
         self.con.execute("set max_vacuum_tasks = 0")
         self.con.execute(f"attach {quoted(self.path)} as idx")
-        made = self.con.execute("select count(*) from duckdb_tables() where database_name = 'idx' "
-                                "and table_name = 'meta'").fetchone()[0]
-        if made and self.con.execute("select format from idx.meta").fetchone()[0] == FORMAT:
-            return
-        if made:  # another format or DuckDB: start again
-            self.con.execute("detach idx")
+        made = self.con.execute("select count(*) from duckdb_tables() where database_name = 'idx'").fetchone()[0]
+        if made:
+            has_meta = self.con.execute("select count(*) from duckdb_tables() where database_name = 'idx' "
+                                        "and table_name = 'meta'").fetchone()[0]
+            if has_meta and self.con.execute("select format from idx.meta").fetchall() == [(FORMAT,)]:
+                return
+            self.con.execute("detach idx")  # another format, another DuckDB, or never finished: start again
             self._remove()
             self.con.execute(f"attach {quoted(self.path)} as idx")
+        self.con.execute("begin transaction")
         self.con.execute("create table idx.meta (format varchar, batch_seq bigint, received_at varchar)")
         self.con.execute("insert into idx.meta values (?, 0, null)", [FORMAT])
+        self.con.execute("commit")
 
     def detach(self) -> None:
         self.con.execute("detach idx")

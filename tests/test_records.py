@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import multiprocessing
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pipelines.record_index
 import pipelines.records
 from pipelines.record_index import RecordIndex, catch_up, held
 from pipelines.records import LISTED_PER_RULE, ingest_records, write_demo_records
-from sanse.store import DATABASE_URL_ENV
+from sanse.store import DATABASE_URL_ENV, close_all
 from sanse.store.records import batches_after, read_part
 from sanse.store.reports import append_submission, current_reports
 from sanse.audit import read_audit
@@ -445,6 +446,62 @@ def test_the_index_rebuilt_from_the_store_equals_the_one_kept_up_import_by_impor
     kept_up = indexed(home)
     assert rebuilt(home) == kept_up
     assert len(kept_up["hazards"]) == 5 and len(kept_up["enforcement"]) == 9
+
+
+def test_two_servers_on_one_store_each_compare_with_every_batch(any_home, tmp_path, monkeypatch):
+    first_server = any_home
+    second_server = Home(tmp_path / "second").ensure()  # its own record index, the same store
+    for name in ("towns.csv", "rules.toml"):
+        (second_server.root / name).write_bytes((first_server.root / name).read_bytes())
+    ingest_records(first_server, records(tmp_path / "rec"), by="tester", today=TODAY)
+    later = records(tmp_path / "later", enforcement=[(8, "乙镇", D2, "罚款", "", 5), (9, "乙镇", D3, "立案", "", "")])
+    result = ingest_records(second_server, later, by="tester", today=TODAY)  # reads batch 1 first
+    assert (result.new.total, result.changed.total) == (1, 1)
+    assert daily(first_server)[("B", D2)][-1] == 5.0
+
+    stale = RecordIndex.catch_up
+    calls = []
+
+    def misses_the_newest_batch_once(self, store):
+        calls.append(1)
+        return 0 if len(calls) == 1 else stale(self, store)
+
+    monkeypatch.setattr(RecordIndex, "catch_up", misses_the_newest_batch_once)
+    again = ingest_records(first_server, later, by="tester", today=TODAY)  # the store says it is behind: again
+    assert len(calls) == 2 and again.batch_seq is None and stored(first_server)["record_batches"] == 2
+
+
+def test_two_imports_at_once_on_one_server_both_land(home, tmp_path):
+    more = records(tmp_path / "more", inspections=[(k, "乙镇", D2, "u") for k in range(101, 111)],
+                   hazards=[(101, "乙镇", D2, "重大", "", "u")], enforcement=[(101, "乙镇", D2, "立案", "", "")])
+    folders = [records(tmp_path / "rec"), more]
+    assert nothing_written(home)  # the store exists before the children open it
+    close_all()  # the children open their own connections
+    context = multiprocessing.get_context("fork")
+    children = [context.Process(target=_import, args=(home.root, folder)) for folder in folders]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(120)
+    assert [child.exitcode for child in children] == [0, 0]
+    assert stored(home)["record_batches"] == 2
+    assert daily(home)[("B", D2)] == (10, 1, 1, 1, 0, 1, 0, 2.0)
+    assert indexed(home) == rebuilt(home)
+
+
+def _import(root: Path, folder: Path) -> None:
+    assert ingest_records(Home(root), folder, by="tester", today=TODAY).ok
+
+
+def test_an_unreadable_or_foreign_index_is_rebuilt_from_the_store(home, tmp_path):
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    kept_up = indexed(home)
+    con = duckdb.connect(str(home.record_index))
+    con.execute("update meta set format = 'another release'")
+    con.close()
+    assert catch_up(home) == 1 and indexed(home) == kept_up
+    home.record_index.write_bytes(b"not a database" * 100)
+    assert catch_up(home) == 1 and indexed(home) == kept_up
 
 
 def test_text_ids_and_integer_ids_are_one_id_space(home, tmp_path):
