@@ -24,8 +24,8 @@ _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMAL
 @dataclass(frozen=True)
 class Changes:
     """The records of an import that the index did not hold as they are, per table; they are
-    the relations `diff_<table>` (with `old_seg`, the segment of the version they replace),
-    and the versions they replace `replaced_<table>`."""
+    the relations `diff_<table>` (with `old_seg`, the segment of the version they replace, null
+    for a new record), and the versions they replace `replaced_<table>`."""
 
     new: RecordCounts
     changed: RecordCounts
@@ -56,27 +56,23 @@ def compare(con: duckdb.DuckDBPyConnection, index: RecordIndex, received: Record
             new[table], changed[table] = getattr(received, table), 0
             continue
         segments = index.segments_holding(table, f"select id from incoming_{table}", getattr(received, table))
-        con.execute(
+        counted = ", ".join(spec.counted)
+        held = ", ".join(f"held.{column} as old_{column}" for column in spec.counted)
+        con.execute(  # one pass over the segments: the version a changed record replaces comes along
             f"""
             create or replace temp table diff_{table} as
-            select incoming.*, held.seg as old_seg
+            select incoming.*, held.seg as old_seg, {held}
             from incoming_{table} as incoming
-            left join (select seg, id, h from idx.{table} where {in_segments(segments)}) as held
+            left join (select seg, id, h, {counted} from idx.{table} where {in_segments(segments)}) as held
                 on held.id = incoming.id
             where held.id is null or held.h <> incoming.h
             """
         )
-        old_segments = [r[0] for r in con.execute(
-            f"select distinct old_seg from diff_{table} where old_seg is not null order by 1").fetchall()]
-        con.execute(
-            f"""
-            create or replace temp table replaced_{table} as
-            select {replaced_columns} from idx.{table}
-            where {in_segments(old_segments)} and id in (select id from diff_{table} where old_seg is not null)
-            """
-        )
-        changed[table] = con.execute(f"select count(*) from replaced_{table}").fetchone()[0]
-        new[table] = con.execute(f"select count(*) from diff_{table}").fetchone()[0] - changed[table]
+        old = ", ".join(f"old_{column} as {column}" for column in spec.counted)
+        con.execute(f"create or replace temp view replaced_{table} as "
+                    f"select id, {old} from diff_{table} where old_seg is not null")
+        total, changed[table] = con.execute(f"select count(*), count(old_seg) from diff_{table}").fetchone()
+        new[table] = total - changed[table]
     return Changes(RecordCounts(**new), RecordCounts(**changed), first)
 
 

@@ -42,6 +42,7 @@ class RecordIndex:
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
         self.con = con
         self.path = path
+        self._key_types: dict[str, str | None] = {}  # what the catalog says, asked once a table
 
     # ------------------------------------------------------------ state
 
@@ -63,15 +64,18 @@ class RecordIndex:
 
     def key_type(self, table: str) -> str | None:
         """BIGINT or VARCHAR: the type of `table`'s ids (None: no record yet)."""
-        found = self.con.execute(
-            "select data_type from duckdb_columns() where database_name = 'idx' and table_name = ? "
-            "and column_name = 'id'", [table],
-        ).fetchall()
-        return found[0][0] if found else None
+        if table not in self._key_types:
+            found = self.con.execute(
+                "select data_type from duckdb_columns() where database_name = 'idx' and table_name = ? "
+                "and column_name = 'id'", [table],
+            ).fetchall()
+            self._key_types[table] = found[0][0] if found else None
+        return self._key_types[table]
 
     def widen(self, table: str) -> None:
         """Make `table`'s ids text, for an import whose ids are not all integers; the integers
         already held become their decimal text, as an import's integer ids do."""
+        self._key_types.pop(table, None)
         for name, column in ((table, "id"), (f"{table}_segments", "lo"), (f"{table}_segments", "hi")):
             self.con.execute(f"alter table idx.{name} alter {column} type varchar")
         self.con.execute(
@@ -126,6 +130,7 @@ class RecordIndex:
             self.con.execute("commit")
         except BaseException:
             self.con.execute("rollback")
+            self._key_types.clear()  # a table made or widened in it is gone again
             raise
 
     def catch_up(self, store) -> int:
@@ -187,6 +192,7 @@ class RecordIndex:
         )
 
     def _create(self, table: str, key: str) -> None:
+        self._key_types.pop(table, None)
         spec = RECORD_TABLES[table]
         days = ", ".join(f"{d} date" for d in spec.days)
         fields = "".join(f", {name} {kind}" for name, kind in spec.fields)
@@ -229,6 +235,7 @@ class RecordIndex:
         self.con.execute("detach idx")
 
     def _reset(self) -> None:
+        self._key_types.clear()
         self.detach()
         self._remove()
         self._attach()
