@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 OUT = ROOT / "benchmarks" / "out"
-STAGES = ("floor", "pandas", "ingest", "build", "ingest_build", "incremental", "day_2", "day_last", "ranking")
+STAGES = ("floor", "pandas", "ingest", "build", "ingest_build", "incremental", "day_2", "day_31", "day_last",
+          "ranking")
 LABELS = {
     "floor": "floor: bare DuckDB group-by",
     "pandas": "plain pandas: counts + windows",
@@ -40,6 +41,7 @@ LABELS = {
     "ingest_build": "ingest + full build, one process",
     "incremental": "incremental one-day build",
     "day_2": "day 2: its records + build",
+    "day_31": "day 31: its records + build",
     "day_last": "next day: its records + build",
     "ranking": "one day's ranking, one group",
     "ranking_all": "one day's ranking, province",
@@ -57,15 +59,15 @@ def records_start(days: int) -> date:
 
 def prepare(towns: int, days: int, seed: int) -> Path:
     """benchmarks/out/records-<towns>x<days>-s<seed>-<start>/ with base/ (days) and next/ (days + 1),
-    day-1/ (the first day), and the records one day adds, day-2-only/ after day-1/ and
-    next-only/ after base/."""
+    day-1/ and day-30/ (the first days), and the records one day adds: day-2-only/ after day-1/,
+    day-31-only/ after day-30/ and next-only/ after base/."""
     from pipelines.records import write_demo_records
     from sanse.config import read_settings, read_towns, write_settings, write_towns
     from sanse.demo import demo_settings, demo_towns
 
     folder = OUT / f"records-{towns}x{days}-s{seed}-{records_start(days):%Y%m%d}"
     if (folder / "ready").exists():
-        if not (folder / "next-only").exists():  # generated before the day stages existed
+        if not (folder / "day-31-only").exists():  # generated before the day stages existed
             town_list, start = read_towns(folder / "towns.csv"), read_settings(folder / "rules.toml").campaign.start
             one_more_day(folder, town_list, seed, start)
         return folder
@@ -88,15 +90,15 @@ def prepare(towns: int, days: int, seed: int) -> Path:
 
 
 def one_more_day(folder: Path, town_list: list, seed: int, start: date) -> None:
-    """day-1/, and the records of one more day: day-2-only/ after day-1/, next-only/ after base/."""
+    """day-1/ and day-30/, and the records of one more day after them and after base/."""
     from pipelines.records import write_demo_records
 
-    write_demo_records(town_list, folder / "day-1", days=1, seed=seed, start=start)
-    write_demo_records(town_list, folder / "day-2", days=2, seed=seed, start=start)
-    one_day(folder / "day-1", folder / "day-2", folder / "day-2-only")
-    one_day(folder / "base", folder / "next", folder / "next-only.tmp")
-    (folder / "next-only.tmp").rename(folder / "next-only")
-    shutil.rmtree(folder / "day-2")
+    one_day(folder / "base", folder / "next", folder / "next-only")
+    for days in (1, 30):  # day-31-only/, made last, says that all are there
+        write_demo_records(town_list, folder / f"day-{days}", days=days, seed=seed, start=start)
+        write_demo_records(town_list, folder / f"day-{days + 1}", days=days + 1, seed=seed, start=start)
+        one_day(folder / f"day-{days}", folder / f"day-{days + 1}", folder / f"day-{days + 1}-only")
+        shutil.rmtree(folder / f"day-{days + 1}")
 
 
 def one_day(before: Path, after: Path, out: Path) -> None:
@@ -106,14 +108,17 @@ def one_day(before: Path, after: Path, out: Path) -> None:
 
     from pipelines.record_tables import TABLES, id_column
 
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir()
+    tmp = out.with_name(out.name + ".tmp")
+    for path in (tmp, out):
+        shutil.rmtree(path, ignore_errors=True)
+    tmp.mkdir()
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
     for table in TABLES:
-        old, new, target = (str(p / f"{table}.parquet") for p in (before, after, out))
+        old, new, target = (str(p / f"{table}.parquet") for p in (before, after, tmp))
         con.execute(f"copy (select * from read_parquet('{new}') except select * from read_parquet('{old}') "
                     f"order by {id_column(table)}) to '{target}'")
+    tmp.rename(out)
 
 
 def fresh_home(data: Path, name: str) -> Path:
@@ -170,12 +175,14 @@ def child(stage: str, args: dict) -> None:
         outcome = ingest_records(home, Path(args["records"]), by="benchmark")
         if not outcome.ok or build(home).incremental:
             raise SystemExit("ingest + build did not import and build from scratch")
-    elif stage in ("day_2", "day_last"):
+    elif stage in ("day_2", "day_31", "day_last"):
         home = Home(Path(args["home"]))
         outcome = ingest_records(home, Path(args["records"]), by="benchmark")
+        imported = time.perf_counter() - began
         if not outcome.ok or not build(home).incremental:
             raise SystemExit("a day's records were not imported and built onto the last build")
-        result |= {"new": outcome.new.total, "changed": outcome.changed.total, "town_days": outcome.town_days}
+        result |= {"new": outcome.new.total, "changed": outcome.changed.total, "town_days": outcome.town_days,
+                   "import": imported}
     elif stage in ("build", "incremental"):
         outcome = build(Home(Path(args["home"])))
         if outcome.incremental != (stage == "incremental"):
@@ -290,15 +297,16 @@ def measure(towns: int, days: int, seed: int, runs: int) -> dict[str, dict]:
     for _ in range(runs):
         home = copy_home(template, f"{tag}-incremental")
         results["incremental"].append(run_stage("incremental", home=str(home)))
-    # a day's records and the build after them, on day 2 and on the day after the campaign,
+    # a day's records and the build after them, on day 2, day 31 and the day after the campaign,
     # taking turns (they are short: at least three of each)
-    first_day = fresh_home(data, f"{tag}-day-1")
-    run_stage("ingest_build", home=str(first_day), records=str(data / "day-1"))
+    homes = {"day_2": fresh_home(data, f"{tag}-day-1"), "day_31": fresh_home(data, f"{tag}-day-30"), "day_last": built}
+    run_stage("ingest_build", home=str(homes["day_2"]), records=str(data / "day-1"))
+    run_stage("ingest_build", home=str(homes["day_31"]), records=str(data / "day-30"))
+    records = {"day_2": "day-2-only", "day_31": "day-31-only", "day_last": "next-only"}
     for _ in range(max(runs, 3)):
-        results["day_2"].append(run_stage("day_2", home=str(copy_home(first_day, f"{tag}-day-2")),
-                                          records=str(data / "day-2-only")))
-        results["day_last"].append(run_stage("day_last", home=str(copy_home(built, f"{tag}-day-last")),
-                                             records=str(data / "next-only")))
+        for stage, home in homes.items():
+            results[stage].append(run_stage(stage, home=str(copy_home(home, f"{tag}-{stage}")),
+                                            records=str(data / records[stage])))
     results["ranking"].append(run_stage("ranking", home=str(home), repeat=max(runs, 5)))
     summary = {stage: {
         "seconds": statistics.median(r["seconds"] for r in found),
@@ -306,10 +314,13 @@ def measure(towns: int, days: int, seed: int, runs: int) -> dict[str, dict]:
         "peak_mb": max(r["peak_mb"] for r in found),
         **({"all_seconds": found[0]["all_seconds"], "open": found[0]["open"]} if stage == "ranking" else {}),
     } for stage, found in results.items()}
-    for stage in ("day_2", "day_last"):
+    for stage in ("day_2", "day_31", "day_last"):
         summary[stage] |= {k: results[stage][0][k] for k in ("new", "changed", "town_days")}
-    # day 2 against the last day of the same run, run by run
-    summary["day_ratios"] = [last["seconds"] / first["seconds"] for first, last in zip(results["day_2"], results["day_last"])]
+        summary[stage]["import"] = statistics.median(r["import"] for r in results[stage])
+    # the later days against day 2 of the same run, turn by turn
+    for stage in ("day_31", "day_last"):
+        summary[f"{stage}_ratios"] = [later["seconds"] / first["seconds"]
+                                      for first, later in zip(results["day_2"], results[stage])]
     summary["rows"] = json.loads((data / "ready").read_text())
     # the floor of the same run: on a shared machine the speed drifts between runs
     summary["run_ratios"] = [t["seconds"] / f["seconds"] for f, t in zip(results["floor"], results["ingest_build"])]
@@ -341,10 +352,13 @@ def report(towns: int, days: int, summary: dict, *, targets: bool = True) -> Non
           f"on {cores} cores at best {cpu / cores:.2f} s = {cpu / cores / floor:.2f} x floor")
     first, last = summary["day_2"], summary["day_last"]
     day_ratio = last["seconds"] / first["seconds"]
-    print(f"  a day's records and the build after them: day 2 {first['seconds']:.2f} s ({first['new']:,} new and "
-          f"{first['changed']:,} changed records, {first['town_days']:,} town-days counted), day {days + 1} "
-          f"{last['seconds']:.2f} s ({last['new']:,} new, {last['changed']:,} changed, {last['town_days']:,} "
-          f"town-days): {day_ratio:.2f} x day 2 (run by run: {', '.join(f'{r:.2f}' for r in summary['day_ratios'])})")
+    print("  a day's records and the build after them (median; x day 2 of the same run, turn by turn):")
+    for stage, day in (("day_2", 2), ("day_31", 31), ("day_last", days + 1)):
+        s = summary[stage]
+        turns = "" if stage == "day_2" else (f" = {s['seconds'] / first['seconds']:.2f} x day 2 "
+                                             f"({', '.join(f'{r:.2f}' for r in summary[f'{stage}_ratios'])})")
+        print(f"    day {day:3d}: {s['seconds']:.2f} s, import {s['import']:.2f} s ({s['new']:,} new and "
+              f"{s['changed']:,} changed records, {s['town_days']:,} town-days counted){turns}")
     if not targets:  # SPEC 10's targets are for the province
         return
     peak = max(summary[s]["peak_mb"] for s in ("ingest", "build", "ingest_build", "incremental", "day_last"))

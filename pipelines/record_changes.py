@@ -30,6 +30,7 @@ class Changes:
     new: RecordCounts
     changed: RecordCounts
     first: bool  # the index held no record at all: every town-day counted is the import's alone
+    replaced: dict[str, list[int]]  # per table, the index's segments holding the versions replaced
 
     @property
     def records(self) -> int:
@@ -43,7 +44,7 @@ def compare(con: duckdb.DuckDBPyConnection, index: RecordIndex, received: Record
     """Find the new and changed records of each table: an id the index lacks, or holds with
     another content hash. Only the index's segments whose ids could match are read."""
     first = index.empty()
-    new, changed = {}, {}
+    new, changed, replaced = {}, {}, {}
     for table in TABLES:
         spec = RECORD_TABLES[table]
         _incoming(con, index, table)
@@ -53,7 +54,7 @@ def compare(con: duckdb.DuckDBPyConnection, index: RecordIndex, received: Record
                         f"select *, cast(null as integer) as old_seg from incoming_{table}")
             con.execute(f"create or replace temp view replaced_{table} as "
                         f"select {replaced_columns} from incoming_{table} where false")
-            new[table], changed[table] = getattr(received, table), 0
+            new[table], changed[table], replaced[table] = getattr(received, table), 0, []
             continue
         segments = index.segments_holding(table, f"select id from incoming_{table}", getattr(received, table))
         counted = ", ".join(spec.counted)
@@ -73,7 +74,9 @@ def compare(con: duckdb.DuckDBPyConnection, index: RecordIndex, received: Record
                     f"select id, {old} from diff_{table} where old_seg is not null")
         total, changed[table] = con.execute(f"select count(*), count(old_seg) from diff_{table}").fetchone()
         new[table] = total - changed[table]
-    return Changes(RecordCounts(**new), RecordCounts(**changed), first)
+        replaced[table] = [row[0] for row in con.execute(
+            f"select distinct old_seg from diff_{table} where old_seg is not null order by 1").fetchall()]
+    return Changes(RecordCounts(**new), RecordCounts(**changed), first, replaced)
 
 
 def recount(con: duckdb.DuckDBPyConnection, index: RecordIndex, changes: Changes) -> pa.Table:

@@ -118,13 +118,16 @@ class RecordIndex:
 
     # ------------------------------------------------------------ writing
 
-    def apply(self, batch: Batch, sources: Iterable[tuple[str, str]]) -> None:
+    def apply(self, batch: Batch, sources: Iterable[tuple[str, str]],
+              replaced: dict[str, list[int]] | None = None) -> None:
         """Hold the records of `batch`, which `sources` name as (table, relation with the kept
-        columns), in place of their earlier versions; all or nothing."""
+        columns), in place of their earlier versions; all or nothing. `replaced` names the
+        segments holding those versions when the caller knows them (an import that has just
+        compared); otherwise they are looked up."""
         self.con.execute("begin transaction")
         try:
             for table, relation in sources:
-                self._upsert(table, relation, batch.seq)
+                self._upsert(table, relation, batch.seq, (replaced or {}).get(table))
             self.con.execute("update idx.meta set batch_seq = ?, received_at = ?",
                              [batch.seq, batch.received_at.isoformat()])
             self.con.execute("commit")
@@ -158,7 +161,7 @@ class RecordIndex:
             finally:
                 self.con.unregister("stored_part")
 
-    def _upsert(self, table: str, relation: str, batch_seq: int) -> None:
+    def _upsert(self, table: str, relation: str, batch_seq: int, replaced: list[int] | None) -> None:
         spec = RECORD_TABLES[table]
         given = self.con.execute(f"select column_type from (describe {relation}) where column_name = 'id'").fetchone()[0]
         given = "BIGINT" if given == "BIGINT" else "VARCHAR"
@@ -169,10 +172,11 @@ class RecordIndex:
             self.widen(table)
         key = "id" if self.key_type(table) == given else "cast(id as varchar)"
         first = self.con.execute(f"select coalesce(max(seg), 0) + 1 from idx.{table}_segments").fetchone()[0]
-        if self.rows(table, batch_seq):  # earlier versions live in earlier batches (ids are unique in one)
+        if replaced is None and self.rows(table, batch_seq):  # in earlier batches (ids are unique in one)
             count = self.con.execute(f"select count(*) from {relation}").fetchone()[0]
-            segments = self.segments_holding(table, f"select {key} as id from {relation}", count, batch_seq)
-            self.con.execute(f"delete from idx.{table} where {in_segments(segments)} and seg < {first} "
+            replaced = self.segments_holding(table, f"select {key} as id from {relation}", count, batch_seq)
+        if replaced is None or replaced:
+            self.con.execute(f"delete from idx.{table} where {in_segments(replaced)} and seg < {first} "
                              f"and id in (select {key} from {relation})")
         counted = ", ".join(spec.counted)
         self.con.execute(

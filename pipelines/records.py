@@ -148,7 +148,7 @@ def _store(home: Home, con: duckdb.DuckDBPyConnection, index: RecordIndex, folde
                     unchanged=received.total - changes.records, submission_seq=submission.seq,
                 )
             try:
-                index.apply(batch, [(table, f"diff_{table}") for table in written])
+                index.apply(batch, [(table, f"diff_{table}") for table in written], changes.replaced)
             except duckdb.Error:  # the store has the batch: the next import or build reads it from there
                 log.exception("record index %s not updated with batch %s", index.path, batch.seq)
         except _Behind:

@@ -419,7 +419,7 @@ def test_an_index_left_behind_the_store_is_caught_up_from_its_batches(any_home, 
     home = any_home
     ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
 
-    def killed(self, batch, sources):
+    def killed(self, batch, sources, replaced=None):
         raise KeyboardInterrupt  # the process dies after the store committed, before the index has the batch
 
     later = records(tmp_path / "later", hazards=[
