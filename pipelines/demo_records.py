@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.records import KINDS, LEVELS, TABLES, RecordCounts, id_column
+from pipelines.record_tables import KINDS, LEVELS, TABLES, RecordCounts, id_column
 from sanse.config import Town
 from sanse.demo import town_profiles
 

@@ -1,10 +1,21 @@
 """Record-level data (SPEC 3.2): inspections, hazards and enforcement actions from an
-inspection system, validated and aggregated by DuckDB into daily town reports of the 3.1 form.
+inspection system, validated by DuckDB, kept in the store as received, and counted into daily
+town reports of the 3.1 form.
+
+An import keeps only the records that are new or changed (by id and content) against every
+record received before, as one batch; it recounts only the town-days those records change
+(for a changed record, also the days its earlier version counted on) from every record of
+those days, and stores the batch with that submission in one transaction. This server's
+record index (pipelines/record_index.py) answers both look-ups, so an import costs what it
+brings, not what was received before it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import shutil
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,43 +23,32 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
-from sanse.store.reports import Submission, append_submission
+from pipelines import record_changes, record_index
+from pipelines.demo_records import write_records
+from pipelines.record_index import RecordIndex
+from pipelines.record_tables import KINDS, LEVELS, REQUIRED_COLUMNS, TABLE_LABELS, TABLES, RecordCounts, id_column
 from sanse.config import Town, normalize_spelling, read_towns
 from sanse.demo import DEMO_START
 from sanse.home import Home
 from sanse.rulebook import settings_in_force
+from sanse.store import StoreError
+from sanse.store.events import record_event
+from sanse.store.records import TURN, last_batch, write_batch
+from sanse.store.reports import Submission, write_submission
+
+__all__ = ["KINDS", "LEVELS", "TABLES", "RecordCounts", "RecordsIngested", "id_column", "ingest_records",
+           "write_demo_records"]
 
 SQL = Path(__file__).parent / "sql" / "records"
-TABLES = ("inspections", "hazards", "enforcement")
-TABLE_LABELS = {"inspections": "检查记录", "hazards": "隐患记录", "enforcement": "执法记录"}
-REQUIRED_COLUMNS = {
-    "inspections": ("inspection_id", "town", "date"),
-    "hazards": ("hazard_id", "town", "found_date", "level", "rectified_date"),
-    "enforcement": ("action_id", "town", "date", "kind", "persons", "amount_wan"),
-}
-LEVELS = ("一般", "重大")
-KINDS = ("停产停业", "立案", "拘留", "罚款")
 LISTED_PER_RULE = 20  # a million bad rows are one mistake: list a few, count the rest
 ID_BITMAP_BITS = 1 << 30  # ids spread wider than this (a 128 MB bitmap) are grouped to find repeats
-
-@dataclass(frozen=True)
-class RecordCounts:
-    inspections: int
-    hazards: int
-    enforcement: int
-
-
-def id_column(table: str) -> str:
-    return {"inspections": "inspection_id", "hazards": "hazard_id", "enforcement": "action_id"}[table]
-
+ATTEMPTS = 3  # another server storing a batch meanwhile: compare again with it
+log = logging.getLogger(__name__)
 
 def write_demo_records(towns: list[Town], out_dir: Path, *, days: int, seed: int,
                        start: date = DEMO_START) -> RecordCounts:
     """Synthetic record tables for the demo and the benchmark (see pipelines/demo_records.py)."""
-    from pipelines.demo_records import write_records  # it builds on this module's table definitions
-
     return write_records(towns, Path(out_dir), days=days, seed=seed, start=start)
 
 
@@ -73,17 +73,25 @@ class RecordsIngested:
     errors: list[RecordProblem] = field(default_factory=list)
     summary: str = ""
     submission: Submission | None = None
-    records: RecordCounts | None = None
-    town_days: int = 0
+    records: RecordCounts | None = None  # the records of the export
+    town_days: int = 0  # the town-days counted again
+    new: RecordCounts | None = None  # records never received before
+    changed: RecordCounts | None = None  # records received before with another content
+    batch_seq: int | None = None  # the store's batch of the new and changed records (None: there were none)
+
+
+class _Behind(Exception):
+    """Another server stored a batch after this import compared its records."""
 
 
 def ingest_records(home: Home, folder: Path, *, by: str, today: date | None = None) -> RecordsIngested:
-    """Validate the three record tables in `folder`, aggregate them to daily town counts and
-    append those to the submission log as one submission; all or nothing.
+    """Validate the three record tables in `folder`; store the records that are new or changed
+    as one batch, and the daily town counts of the town-days they change as one submission,
+    in one transaction; all or nothing.
 
-    Each table is `<name>.parquet` or `<name>.csv` (UTF-8, header row). Town-days whose
-    figures equal the current ones are left alone, so importing the same records again, or a
-    longer export of the same campaign, writes only what changed.
+    Each table is `<name>.parquet` or `<name>.csv` (UTF-8, header row). The export may hold
+    the whole campaign or only what is new: records received before as they are now are
+    skipped, so importing the same records again stores nothing.
     """
     folder = Path(folder)
     towns = read_towns(home.towns_csv)
@@ -91,30 +99,82 @@ def ingest_records(home: Home, folder: Path, *, by: str, today: date | None = No
     files, errors = _find_tables(folder)
     if errors:
         return RecordsIngested(False, errors)
-    # Hashing the tables is mostly waiting on the disk: it runs beside DuckDB's scans.
-    with ThreadPoolExecutor(max_workers=1) as background:
-        hashing = background.submit(_digest, files)
-        outcome = _validate_and_count(files, towns, settings.campaign.start, today or date.today(),
-                                      home.root / ".records-spill")
-        if isinstance(outcome, list):
-            return RecordsIngested(False, outcome)
-        daily, counts = outcome
-        sha = hashing.result()
+    spill = home.root / ".records-spill"
+    con = duckdb.connect(config={"temp_directory": str(spill)})  # a CSV bigger than memory spills here
+    try:
+        # Hashing the tables is mostly waiting on the disk: it runs beside DuckDB's scans.
+        with ThreadPoolExecutor(max_workers=1) as background:
+            hashing = background.submit(_digest, files)
+            outcome = _validate(con, files, towns, settings.campaign.start, today or date.today())
+            if isinstance(outcome, list):
+                return RecordsIngested(False, outcome)
+            sha = hashing.result()
+        with record_index.held(home, con) as index:
+            return _store(home, con, index, folder, outcome, by=by, sha=sha, spill=spill)
+    finally:
+        con.close()
 
-    submission = append_submission(home.store, daily, by=by, source_name=f"{folder.name}（记录级数据）", source_sha256=sha,
-                                   audit_detail={"folder": str(folder), "records": counts.__dict__})
+
+def _store(home: Home, con: duckdb.DuckDBPyConnection, index: RecordIndex, folder: Path, received: RecordCounts,
+           *, by: str, sha: str, spill: Path) -> RecordsIngested:
+    """Compare the validated records with this server's index, then store what is new."""
+    source = f"{folder.name}（记录级数据）"
+    for _attempt in range(ATTEMPTS):
+        index.catch_up(home.store)
+        seen = index.batch_seq
+        changes = record_changes.compare(con, index, received)
+        if not changes.records:
+            return _result(received, changes, Submission(None, 0, 0), 0, None)
+        detail = {"folder": str(folder), "records": received.__dict__, "new_records": changes.new.__dict__,
+                  "changed_records": changes.changed.__dict__}
+        spill.mkdir(parents=True, exist_ok=True)
+        parts_folder = Path(tempfile.mkdtemp(prefix="batch-", dir=spill))
+        try:
+            written = record_changes.write_parts(con, changes, parts_folder)
+            daily = record_changes.recount(con, index, changes)
+            with home.store.writing(TURN, "reports") as conn:
+                latest = last_batch(conn)
+                if (latest.seq if latest else 0) != seen:
+                    raise _Behind
+                submission = Submission(None, 0, 0)
+                if daily.num_rows:
+                    submission = write_submission(conn, daily, by=by, source_name=source, source_sha256=sha,
+                                                  audit_detail=detail)
+                if submission.submission_id is None:  # records changed, counts did not
+                    record_event(conn, by, "records", **detail)
+                batch = write_batch(
+                    conn, record_changes.parts(con, written), by=by, source_name=source, source_sha256=sha,
+                    new=changes.new.total, changed=changes.changed.total,
+                    unchanged=received.total - changes.records, submission_seq=submission.seq,
+                )
+            try:
+                index.apply(batch, [(table, f"diff_{table}") for table in written], changes.replaced)
+            except duckdb.Error:  # the store has the batch: the next import or build reads it from there
+                log.exception("record index %s not updated with batch %s", index.path, batch.seq)
+        except _Behind:
+            continue
+        finally:
+            shutil.rmtree(parts_folder, ignore_errors=True)
+        return _result(received, changes, submission, daily.num_rows, batch.seq)
+    raise StoreError("其他服务器正在导入记录级数据，请稍后再试")
+
+
+def _result(received: RecordCounts, changes: record_changes.Changes, submission: Submission, town_days: int,
+            batch_seq: int | None) -> RecordsIngested:
+    new, changed = changes.new.total, changes.changed.total
     summary = (
-        f"记录级数据：检查 {counts.inspections:,} 条，隐患 {counts.hazards:,} 条，执法 {counts.enforcement:,} 条，"
-        f"汇总为 {daily.num_rows:,} 个镇街日；新增 {submission.written - len(submission.corrected):,} 行，"
+        f"记录级数据：检查 {received.inspections:,} 条，隐患 {received.hazards:,} 条，执法 {received.enforcement:,} 条，"
+        f"其中新记录 {new:,} 条，更改 {changed:,} 条，未变 {received.total - new - changed:,} 条（只保存新记录和更改）；"
+        f"汇总为 {town_days:,} 个镇街日；新增 {submission.written - len(submission.corrected):,} 行，"
         f"更正 {len(submission.corrected):,} 行，未变 {submission.unchanged:,} 行"
     )
-    return RecordsIngested(True, [], summary, submission, counts, daily.num_rows)
+    return RecordsIngested(True, [], summary, submission, received, town_days, changes.new, changes.changed, batch_seq)
 
 
-def _validate_and_count(files: dict[str, Path], towns: list[Town], campaign_start: date | None, today: date,
-                        spill: Path) -> list[RecordProblem] | tuple[pa.Table, RecordCounts]:
-    """Every problem of the tables, or (daily town counts, record counts) when there is none."""
-    con = duckdb.connect(config={"temp_directory": str(spill)})  # a CSV bigger than memory spills here
+def _validate(con: duckdb.DuckDBPyConnection, files: dict[str, Path], towns: list[Town], campaign_start: date | None,
+              today: date) -> list[RecordProblem] | RecordCounts:
+    """Every problem of the tables, or how many records each has when there is none; the
+    tables stay in `con` as the views `<table>_rows`, their towns as `town_codes`."""
     con.execute("set variable today = ?", [today])
     con.execute("set variable campaign_start = ?", [campaign_start])
     con.execute(_RECORD_DAY_MACRO)
@@ -123,18 +183,18 @@ def _validate_and_count(files: dict[str, Path], towns: list[Town], campaign_star
         errors += _stage(con, table, path)
     if errors:
         return errors
-    con.execute(f"create temp table spelled_counts as {_sql('spelled_counts')}")
+    con.execute(f"create temp table spelled_towns as {_sql('spelled_towns')}")
     _register_towns(con, towns)
     for table in TABLES:
         errors += _listed_problems(con, table, _checks(con, table))
         errors += _duplicate_ids(con, table)
     if errors:
         return errors
-    totals = con.execute("select sum(inspections), sum(hazards), sum(actions) from spelled_counts").fetchall()[0]
-    daily = con.sql(_sql("daily_counts")).to_arrow_table()
-    if daily.num_rows == 0:
+    totals = dict(con.execute("select record_table, sum(records) from spelled_towns group by all").fetchall())
+    counts = RecordCounts(*(int(totals.get(table) or 0) for table in TABLES))
+    if not counts.total:
         return [RecordProblem("inspections", None, "", "三个表中都没有记录")]
-    return daily, RecordCounts(*(int(n or 0) for n in totals))
+    return counts
 
 
 _RECORD_DAY_MACRO = """
@@ -199,12 +259,15 @@ def _stage(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[Recor
         typed = f'cast("{column}" as date)' if types[column] in _DATE_TYPES else f'record_day("{column}")'
         return f'{typed} as {column}, nullif(trim(cast("{column}" as varchar)), \'\') as {column}_given'
 
+    # the unit is kept with the record, not counted
+    unit = {None: "cast(null as bigint) as unit_id", "VARCHAR": "nullif(trim(unit_id), '') as unit_id"}.get(
+        types.get("unit_id"), "unit_id")
     if table == "inspections":
-        columns = ["inspection_id", "cast(town as varchar) as town", day("date")]
+        columns = ["inspection_id", "cast(town as varchar) as town", day("date"), unit]
     elif table == "hazards":
         columns = [
             "hazard_id", "cast(town as varchar) as town", day("found_date"),
-            "cast(level as varchar) as level", day("rectified_date"),
+            "cast(level as varchar) as level", day("rectified_date"), unit,
         ]
     else:
         columns = [

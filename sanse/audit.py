@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "supervision_returned": "督办退回",
     "supervision_withdrawn": "督办撤销",
     "supervision_reinstated": "督办恢复",
+    "records": "导入记录",
 }
 _CARD_WORDS = {"white": "白牌", "yellow": "黄牌", "red": "红牌"}
 _CHANGE_LABELS = {"add": "新建", "disable": "停用", "enable": "启用"}
@@ -107,6 +108,9 @@ def describe(event: dict) -> str:
     if action == "rule_change":
         window = _WINDOW_LABELS.get((get("rules") or {}).get("window"), "")
         return f"自 {get('effective')} 起施行新的排名规则" + (f"（{window}口径）" if window else "")
+    if action == "records":  # a batch of records that changed no town-day's counts
+        new, changed = (sum((get(key) or {}).values()) for key in ("new_records", "changed_records"))
+        return f"{get('folder') or ''}：记录级数据新记录 {new} 条，更改 {changed} 条，镇街日数据未变"
     if action == "upgrade":
         return f"旧版数据目录迁入数据库：{get('versions')} 个报送版本，{get('accounts')} 个账号，{get('issues')} 期动态"
     if action and action.startswith("supervision_"):

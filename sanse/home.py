@@ -37,6 +37,12 @@ class Home:
         return self.root / "warehouse" / "manifest.json"
 
     @property
+    def record_index(self) -> Path:
+        """The index of the records received (pipelines/record_index.py): derived from the
+        store's record batches, private to this server."""
+        return self.root / "record-index" / "records.duckdb"
+
+    @property
     def store(self) -> Store:
         """The store of this deployment: SQLite in this directory unless SANSE_DATABASE_URL is set."""
         store = open_store(database_url(self.root))

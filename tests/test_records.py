@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import csv
+import multiprocessing
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
+import pipelines.record_index
+import pipelines.records
+from pipelines.record_index import RecordIndex, catch_up, held
 from pipelines.records import LISTED_PER_RULE, ingest_records, write_demo_records
+from sanse.store import DATABASE_URL_ENV, close_all
+from sanse.store.records import batches_after, read_part
 from sanse.store.reports import append_submission, current_reports
 from sanse.audit import read_audit
 from pipelines.cli import main
@@ -109,10 +116,12 @@ def test_records_import_is_one_submission(home, tmp_path):
 def test_importing_the_same_records_again_changes_nothing(home, tmp_path):
     folder = records(tmp_path / "rec")
     ingest_records(home, folder, by="tester", today=TODAY)
+    before = stored(home)
     again = ingest_records(home, folder, by="tester", today=TODAY)
-    assert again.ok and again.submission.submission_id is None
-    assert (again.submission.written, again.submission.unchanged) == (0, 5)
-    assert stored(home)["submissions"] == 1
+    assert again.ok and again.submission.submission_id is None and again.batch_seq is None
+    assert (again.new.total, again.changed.total, again.town_days) == (0, 0, 0)
+    assert "未变 18 条" in again.summary
+    assert stored(home) == before  # no batch, no submission, no audit event
 
 
 def test_a_longer_export_appends_only_the_town_days_that_changed(home, tmp_path):
@@ -285,6 +294,261 @@ def test_a_missing_table_or_column_is_reported(home, tmp_path):
     assert nothing_written(home)
 
 
+# ---------------------------------------------------------------- the records kept
+
+@pytest.fixture
+def any_home(store_url, tmp_path, monkeypatch) -> Home:
+    """The home of the tests above, its store on SQLite and on PostgreSQL."""
+    monkeypatch.setenv(DATABASE_URL_ENV, store_url)
+    home = Home(tmp_path / "home").ensure()
+    write_towns(TOWNS, home.towns_csv)
+    write_settings(Settings(Campaign(start=START), (Rules(),)), home.rules_toml)
+    return home
+
+
+def kept(home: Home, batch_seq: int) -> dict[str, pd.DataFrame]:
+    """The records of one batch as the store keeps them, per table, by id."""
+    batch = next(b for b in batches_after(home.store, batch_seq - 1) if b.seq == batch_seq)
+    tables: dict[str, list[pa.Table]] = {}
+    for table, part, _rows in batch.parts:
+        tables.setdefault(table, []).append(pq.read_table(pa.BufferReader(read_part(home.store, batch_seq, table, part))))
+    return {t: pa.concat_tables(parts).to_pandas().sort_values("id", ignore_index=True) for t, parts in tables.items()}
+
+
+def indexed(home: Home) -> dict[str, list[tuple]]:
+    """Every record this server's index holds (not how it is laid out in segments)."""
+    con = duckdb.connect()
+    try:
+        with held(home, con) as index:
+            return {t: con.execute(f"select * exclude (seg) from idx.{t} order by all").fetchall()
+                    for t in ("inspections", "hazards", "enforcement") if index.key_type(t)}
+    finally:
+        con.close()
+
+
+def rebuilt(home: Home) -> dict[str, list[tuple]]:
+    """The records of an index rebuilt from the store's batches alone."""
+    home.record_index.unlink()
+    assert catch_up(home) == stored(home)["record_batches"]
+    return indexed(home)
+
+
+def test_only_new_and_changed_records_are_stored_by_id(any_home, tmp_path):
+    home = any_home
+    first = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    assert first.new.total == 18 and first.changed.total == 0
+    assert {t: len(f) for t, f in kept(home, first.batch_seq).items()} == {"inspections": 6, "hazards": 4, "enforcement": 8}
+    later = records(tmp_path / "later", inspections=[
+        (1, "甲镇", D1, "u1"), (2, "甲", D1, "u2"), (3, "A", D1, "u3"), (4, "乙镇", D1, "u4"),
+        (5, "乙镇", D2, "u1"),  # moved from 甲镇 to 乙镇
+        (6, "甲镇", D2, "u5"),
+        (7, "乙镇", D3, "u4"),  # new
+    ])
+    second = ingest_records(home, later, by="tester", today=TODAY)
+    assert (second.new.inspections, second.changed.inspections, second.new.total, second.changed.total) == (1, 1, 1, 1)
+    batch = kept(home, second.batch_seq)
+    assert list(batch) == ["inspections"] and list(batch["inspections"]["id"]) == [5, 7]
+    assert list(batch["inspections"]["town_code"]) == ["B", "B"]
+    # the town-days those two change: 甲镇 and 乙镇 on day 2, 乙镇 on day 3
+    assert second.town_days == 3
+    assert daily(home)[("A", D2)][0] == 1 and daily(home)[("B", D2)][0] == 1 and daily(home)[("B", D3)][0] == 1
+    assert daily(home)[("A", D1)] == (3, 3, 2, 1, 1, 2, 3, 1.75)  # unchanged
+
+
+def test_a_new_rectified_date_moves_a_count_from_one_day_to_another(any_home, tmp_path):
+    home = any_home
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    assert daily(home)[("A", D3)] == (0, 0, 0, 1, 0, 0, 0, 0.0)
+    moved = records(tmp_path / "moved", hazards=[
+        (1, "甲镇", D1, "一般", D1, "u1"),
+        (2, "甲镇", D1, "重大", D2, "u2"),  # rectified on day 2, not day 3
+        (3, "甲镇", D1, "重大", "", "u3"),
+        (4, "乙镇", D1, "一般", D2, "u4"),
+    ])
+    result = ingest_records(home, moved, by="tester", today=TODAY)
+    assert (result.new.total, result.changed.total) == (0, 1)
+    assert result.town_days == 2  # day 3 loses the rectification, day 2 gains it; day 1 counts the same
+    assert sorted(result.submission.corrected) == [("A", D2), ("A", D3)]
+    assert daily(home)[("A", D2)] == (2, 0, 0, 1, 0, 0, 0, 0.0)
+    assert daily(home)[("A", D3)] == (0, 0, 0, 0, 0, 0, 0, 0.0)  # no record counts on it any more
+    assert daily(home)[("A", D1)] == (3, 3, 2, 1, 1, 2, 3, 1.75)
+
+
+def test_a_record_changed_in_nothing_counted_is_kept_but_recounts_nothing(home, tmp_path):
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    relabelled = records(tmp_path / "unit", inspections=[
+        (1, "甲镇", D1, "u9"), (2, "甲", D1, "u2"), (3, "A", D1, "u3"), (4, "乙镇", D1, "u4"),
+        (5, "甲镇", D2, "u1"), (6, "甲镇", D2, "u5"),
+    ])
+    result = ingest_records(home, relabelled, by="tester", today=TODAY)
+    assert result.changed.inspections == 1 and result.town_days == 0 and result.submission.submission_id is None
+    assert list(kept(home, result.batch_seq)["inspections"]["unit_id"]) == ["u9"]
+    latest = read_audit(home).iloc[0]  # the batch is audited without a submission
+    assert latest["action"] == "records" and "更改 1 条" in latest["what"]
+
+
+def test_a_town_spelled_another_way_is_the_same_record(home, tmp_path):
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    respelled = records(tmp_path / "respelled", inspections=[
+        (1, "A", D1, "u1"), (2, "甲镇", D1, "u2"), (3, "甲", D1, "u3"), (4, "乙镇", D1, "u4"),
+        (5, "甲镇", D2, "u1"), (6, "甲镇", D2, "u5"),
+    ])
+    result = ingest_records(home, respelled, by="tester", today=TODAY)
+    assert result.batch_seq is None and result.changed.total == 0
+
+
+def test_a_batch_and_its_submission_land_together_or_not_at_all(any_home, tmp_path, monkeypatch):
+    home = any_home
+    real = pipelines.records.write_batch
+
+    def fails_after_writing(conn, parts, **kwargs):
+        real(conn, parts, **kwargs)
+        raise RuntimeError("the server went away")
+
+    monkeypatch.setattr(pipelines.records, "write_batch", fails_after_writing)
+    with pytest.raises(RuntimeError):
+        ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    assert nothing_written(home)
+    assert indexed(home) == {}
+    monkeypatch.setattr(pipelines.records, "write_batch", real)
+    result = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    assert result.new.total == 18 and len(daily(home)) == 5
+
+
+def test_an_index_left_behind_the_store_is_caught_up_from_its_batches(any_home, tmp_path, monkeypatch):
+    home = any_home
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+
+    def killed(self, batch, sources, replaced=None):
+        raise KeyboardInterrupt  # the process dies after the store committed, before the index has the batch
+
+    later = records(tmp_path / "later", hazards=[
+        (1, "甲镇", D1, "一般", D1, "u1"), (2, "甲镇", D1, "重大", D2, "u2"), (3, "甲镇", D1, "重大", D3, "u3"),
+        (4, "乙镇", D1, "一般", D2, "u4"), (5, "乙镇", D3, "重大", "", "u6"),
+    ])
+    with monkeypatch.context() as patched, pytest.raises(KeyboardInterrupt):
+        patched.setattr(RecordIndex, "apply", killed)
+        ingest_records(home, later, by="tester", today=TODAY)
+    assert stored(home)["record_batches"] == 2
+    assert daily(home)[("B", D3)] == (0, 1, 1, 0, 0, 0, 0, 0.0)  # the store has the import
+    again = ingest_records(home, later, by="tester", today=TODAY)  # catches up first: nothing is new
+    assert again.batch_seq is None and again.changed.total == 0
+    assert indexed(home) == rebuilt(home)
+
+
+def test_the_index_rebuilt_from_the_store_equals_the_one_kept_up_import_by_import(any_home, tmp_path):
+    home = any_home
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    ingest_records(home, records(tmp_path / "more", hazards=[
+        (1, "甲镇", D1, "一般", D2, "u1"), (2, "甲镇", D1, "重大", D3, "u2"), (3, "乙镇", D2, "重大", "", "u3"),
+        (4, "乙镇", D1, "一般", D2, "u4"), (9, "甲镇", D3, "一般", "", "u5"),
+    ], enforcement=[(8, "乙镇", D2, "罚款", "", 3), (9, "甲镇", D3, "拘留", 1, "")]), by="tester", today=TODAY)
+    kept_up = indexed(home)
+    assert rebuilt(home) == kept_up
+    assert len(kept_up["hazards"]) == 5 and len(kept_up["enforcement"]) == 9
+
+
+def test_two_servers_on_one_store_each_compare_with_every_batch(any_home, tmp_path, monkeypatch):
+    first_server = any_home
+    second_server = Home(tmp_path / "second").ensure()  # its own record index, the same store
+    for name in ("towns.csv", "rules.toml"):
+        (second_server.root / name).write_bytes((first_server.root / name).read_bytes())
+    ingest_records(first_server, records(tmp_path / "rec"), by="tester", today=TODAY)
+    later = records(tmp_path / "later", enforcement=[(8, "乙镇", D2, "罚款", "", 5), (9, "乙镇", D3, "立案", "", "")])
+    result = ingest_records(second_server, later, by="tester", today=TODAY)  # reads batch 1 first
+    assert (result.new.total, result.changed.total) == (1, 1)
+    assert daily(first_server)[("B", D2)][-1] == 5.0
+
+    stale = RecordIndex.catch_up
+    calls = []
+
+    def misses_the_newest_batch_once(self, store):
+        calls.append(1)
+        return 0 if len(calls) == 1 else stale(self, store)
+
+    monkeypatch.setattr(RecordIndex, "catch_up", misses_the_newest_batch_once)
+    again = ingest_records(first_server, later, by="tester", today=TODAY)  # the store says it is behind: again
+    assert len(calls) == 2 and again.batch_seq is None and stored(first_server)["record_batches"] == 2
+
+
+def test_two_imports_at_once_on_one_server_both_land(home, tmp_path):
+    more = records(tmp_path / "more", inspections=[(k, "乙镇", D2, "u") for k in range(101, 111)],
+                   hazards=[(101, "乙镇", D2, "重大", "", "u")], enforcement=[(101, "乙镇", D2, "立案", "", "")])
+    folders = [records(tmp_path / "rec"), more]
+    assert nothing_written(home)  # the store exists before the children open it
+    close_all()  # the children open their own connections
+    context = multiprocessing.get_context("fork")
+    children = [context.Process(target=_import, args=(home.root, folder)) for folder in folders]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(120)
+    assert [child.exitcode for child in children] == [0, 0]
+    assert stored(home)["record_batches"] == 2
+    assert daily(home)[("B", D2)] == (10, 1, 1, 1, 0, 1, 0, 2.0)
+    assert indexed(home) == rebuilt(home)
+
+
+def _import(root: Path, folder: Path) -> None:
+    assert ingest_records(Home(root), folder, by="tester", today=TODAY).ok
+
+
+def test_an_unreadable_or_foreign_index_is_rebuilt_from_the_store(home, tmp_path):
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    kept_up = indexed(home)
+    con = duckdb.connect(str(home.record_index))
+    con.execute("update meta set format = 'another release'")
+    con.close()
+    assert catch_up(home) == 1 and indexed(home) == kept_up
+    home.record_index.write_bytes(b"not a database" * 100)
+    assert catch_up(home) == 1 and indexed(home) == kept_up
+
+
+def test_text_ids_and_integer_ids_are_one_id_space(home, tmp_path):
+    folder = records(tmp_path / "rec")
+    (folder / "inspections.csv").unlink()
+    pq.write_table(pa.table({"inspection_id": [1, 2, 3], "town": ["甲镇"] * 3, "date": [D1] * 3}),
+                   folder / "inspections.parquet")
+    ingest_records(home, folder, by="tester", today=TODAY)
+    (folder / "inspections.parquet").unlink()
+    write_csv(folder, "inspections", ["inspection_id", "town", "date"], [(1, "甲镇", D1), (2, "甲镇", D1), (3, "甲镇", D1)])
+    assert ingest_records(home, folder, by="tester", today=TODAY).batch_seq is None  # "1" is the id 1
+    write_csv(folder, "inspections", ["inspection_id", "town", "date"],
+              [(1, "甲镇", D1), (2, "甲镇", D1), (3, "甲镇", D1), ("JC-0004", "乙镇", D1)])
+    result = ingest_records(home, folder, by="tester", today=TODAY)  # the ids become text, the same ids
+    assert (result.new.inspections, result.changed.inspections) == (1, 0)
+    assert daily(home)[("A", D1)][0] == 3 and daily(home)[("B", D1)][0] == 1
+    assert indexed(home) == rebuilt(home)
+
+
+def test_looking_up_ids_reads_only_the_segments_that_can_hold_them(home, tmp_path, monkeypatch):
+    monkeypatch.setattr(pipelines.record_index, "SEGMENT_ROWS", 2)
+    monkeypatch.setattr(pipelines.record_index, "WHOLE_INDEX_SHARE", 1)
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)  # inspections 1-6: segments 1, 2, 3
+    con = duckdb.connect()
+    with held(home, con) as index:
+        assert index.segments_holding("inspections", "select 7 as id", 1) == []  # a new id reads nothing
+        assert index.segments_holding("inspections", "select 4 as id", 1) == [2]
+        assert index.segments_of_days("inspections", f"select date '{D2}' as day") == [3]
+    con.close()
+
+
+def test_imports_day_by_day_count_what_one_import_of_every_day_counts(home, tmp_path):
+    towns = demo_towns(12)
+    write_towns(towns, home.towns_csv)
+    for days in (2, 3, 5):
+        write_demo_records(towns, tmp_path / f"d{days}", days=days, seed=11, start=START)
+        result = ingest_records(home, tmp_path / f"d{days}", by="tester", today=TODAY)
+        assert result.ok and (days == 2 or result.changed.hazards > 0)  # hazards rectified since the last export
+    whole = Home(tmp_path / "whole").ensure()
+    write_towns(towns, whole.towns_csv)
+    write_settings(Settings(Campaign(start=START), (Rules(),)), whole.rules_toml)
+    ingest_records(whole, tmp_path / "d5", by="tester", today=TODAY)
+    by_day = current_reports(home.store).drop(columns="seq").sort_values(["town_code", "date"], ignore_index=True)
+    at_once = current_reports(whole.store).drop(columns="seq").sort_values(["town_code", "date"], ignore_index=True)
+    pd.testing.assert_frame_equal(by_day, at_once)
+
+
 # ---------------------------------------------------------------- the submission log
 
 def test_appending_compares_with_the_current_figures_in_one_pass(home):
@@ -308,6 +572,15 @@ def test_cli_ingest_records_then_rank(home, tmp_path, capsys):
     assert "汇总为 5 个镇街日" in capsys.readouterr().out
     ranking = Warehouse.open(home).ranking(D3)
     assert list(ranking["code"]) == ["A", "B"] or list(ranking["code"]) == ["B", "A"]
+
+
+def test_cli_build_catches_this_servers_record_index_up(home, tmp_path, capsys):
+    assert main(["--home", str(home.root), "ingest-records", str(records(tmp_path / "rec"))]) == 0
+    kept_up = indexed(home)
+    home.record_index.unlink()  # a new server, or one whose index was lost
+    assert main(["--home", str(home.root), "build"]) == 0
+    assert "记录索引已读入 1 批记录" in capsys.readouterr().err
+    assert indexed(home) == kept_up
 
 
 def test_cli_ingest_records_with_errors_exits_1(home, tmp_path, capsys):

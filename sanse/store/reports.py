@@ -1,8 +1,8 @@
 """The durable record of daily reports, in the store: every version of every town-day with
 who sent it, when, from which file and why; never changed in place.
 
-An upload looks up only the town-days it touches (by primary key, or by the date range of a
-large import) and writes, in one transaction, its submission, the versions that differ from
+An upload looks up only the town-days it touches (by primary key, or by the days of a large
+import) and writes, in one transaction, its submission, the versions that differ from
 the current figures and the new current figures. So its cost follows the new data, not the
 history, and a killed upload leaves nothing half-written.
 """
@@ -26,7 +26,7 @@ from sanse.store import schema
 from sanse.store.database import Store
 from sanse.store.events import record_event
 
-LOOKUP_BY_KEY = 500  # up to this many town-days are looked up one by one; more, by their date range
+LOOKUP_BY_KEY = 500  # up to this many town-days are looked up one by one; more, by their days
 BATCH = 20_000  # rows per insert statement batch
 MAX_AUDITED_CORRECTIONS = 100  # the audit event names this many corrected town-days, counts the rest
 
@@ -66,34 +66,43 @@ def append_submission(store: Store, rows: pd.DataFrame | pa.Table, *, by: str, s
     `audit_detail`) are kept in the same transaction. `at` is when it was received: now,
     unless a submission made earlier is being carried in.
     """
-    incoming = version_rows(rows)
     with store.writing("reports") as conn:
-        if original is not None:
-            keep_file(conn, source_sha256, source_name, original)
-        current = _current_for(conn, incoming)
-        fresh, corrected = [], []
-        for row in incoming:
-            now_figures = current.get((row.town_code, row.date))
-            if now_figures is None or not _same(now_figures, row.counts):
-                fresh.append(row)
-                corrected.append(now_figures is not None)
-        if not fresh:
-            return Submission(None, 0, len(incoming))
-        now = at or datetime.now(timezone.utc)
-        submission_id = f"{now:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
-        corrected_keys = tuple(sorted((r.town_code, r.date) for r, c in zip(fresh, corrected) if c))
-        seq = conn.execute(sa.insert(schema.submissions).values(
-            submission_id=submission_id, submitted_at=now, submitted_by=by, source_name=source_name,
-            source_sha256=source_sha256, reason=reason, rows=len(fresh), unchanged=len(incoming) - len(fresh),
-            corrected=len(corrected_keys),
-        )).inserted_primary_key[0]
-        write_versions(conn, seq, fresh, corrected)
-        corrections = [f"{code} {day}" for code, day in corrected_keys]
-        record_event(
-            conn, by, "correction" if corrections else "submission", **(audit_detail or {}),
-            submission_id=submission_id, rows=len(fresh), unchanged=len(incoming) - len(fresh),
-            corrected=len(corrections), corrections=corrections[:MAX_AUDITED_CORRECTIONS], reason=reason or None,
-        )
+        return write_submission(conn, rows, by=by, source_name=source_name, source_sha256=source_sha256,
+                                reason=reason, original=original, audit_detail=audit_detail, at=at)
+
+
+def write_submission(conn: Connection, rows: pd.DataFrame | pa.Table, *, by: str, source_name: str,
+                     source_sha256: str, reason: str = "", original: bytes | None = None,
+                     audit_detail: dict | None = None, at: datetime | None = None) -> Submission:
+    """`append_submission` inside the caller's transaction, which holds the turn "reports":
+    for writes that must land together with the submission or not at all (a batch of records)."""
+    incoming = version_rows(rows)
+    if original is not None:
+        keep_file(conn, source_sha256, source_name, original)
+    current = _current_for(conn, incoming)
+    fresh, corrected = [], []
+    for row in incoming:
+        now_figures = current.get((row.town_code, row.date))
+        if now_figures is None or not _same(now_figures, row.counts):
+            fresh.append(row)
+            corrected.append(now_figures is not None)
+    if not fresh:
+        return Submission(None, 0, len(incoming))
+    now = at or datetime.now(timezone.utc)
+    submission_id = f"{now:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
+    corrected_keys = tuple(sorted((r.town_code, r.date) for r, c in zip(fresh, corrected) if c))
+    seq = conn.execute(sa.insert(schema.submissions).values(
+        submission_id=submission_id, submitted_at=now, submitted_by=by, source_name=source_name,
+        source_sha256=source_sha256, reason=reason, rows=len(fresh), unchanged=len(incoming) - len(fresh),
+        corrected=len(corrected_keys),
+    )).inserted_primary_key[0]
+    write_versions(conn, seq, fresh, corrected)
+    corrections = [f"{code} {day}" for code, day in corrected_keys]
+    record_event(
+        conn, by, "correction" if corrections else "submission", **(audit_detail or {}),
+        submission_id=submission_id, rows=len(fresh), unchanged=len(incoming) - len(fresh),
+        corrected=len(corrections), corrections=corrections[:MAX_AUDITED_CORRECTIONS], reason=reason or None,
+    )
     return Submission(submission_id, len(fresh), len(incoming) - len(fresh), corrected_keys, seq)
 
 
@@ -123,9 +132,8 @@ def _current_for(conn: Connection, incoming: list[VersionRow]) -> dict[tuple[str
     if len(incoming) <= LOOKUP_BY_KEY:
         keys = [(r.town_code, r.date) for r in incoming]
         query = sa.select(*columns).where(sa.tuple_(table.c.town_code, table.c.date).in_(keys))
-    else:
-        days = [r.date for r in incoming]
-        query = sa.select(*columns).where(table.c.date.between(min(days), max(days)))
+    else:  # by day: a day's import and a correction of a day long ago read only those days
+        query = sa.select(*columns).where(table.c.date.in_(sorted({r.date for r in incoming})))
     return {(code, day): tuple(figures) for code, day, *figures in conn.execute(query)}
 
 

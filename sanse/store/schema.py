@@ -149,6 +149,33 @@ issues = sa.Table(
     sa.UniqueConstraint("period_kind", "period", "day", "version", name="issues_one_version_per_period"),
 )
 
+# Record-level data (SPEC 3.2) as received: each import keeps, as one batch, only the records
+# that were new or changed (by id and content) against every batch before it. The newest
+# version of a record is the one in the batch with the highest seq; batches are written by
+# one importer at a time, so their seq is also the order they were committed in.
+record_batches = sa.Table(
+    "record_batches", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("received_by", sa.Text, nullable=False),
+    sa.Column("source_name", sa.Text, nullable=False),
+    sa.Column("source_sha256", sa.String(64), nullable=False),
+    sa.Column("submission_seq", sa.Integer, sa.ForeignKey("submissions.seq")),  # null: no town-day changed
+    sa.Column("new_records", sa.BigInteger, nullable=False),
+    sa.Column("changed_records", sa.BigInteger, nullable=False),
+    sa.Column("unchanged_records", sa.BigInteger, nullable=False),
+)
+
+# The records of a batch, per table, as zstd Parquet parts of a bounded size (each readable alone).
+record_parts = sa.Table(
+    "record_parts", metadata,
+    sa.Column("batch_seq", sa.Integer, sa.ForeignKey("record_batches.seq"), primary_key=True),
+    sa.Column("table_name", sa.String(16), primary_key=True),
+    sa.Column("part", sa.Integer, primary_key=True),
+    sa.Column("rows", sa.BigInteger, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+)
+
 rules_versions = sa.Table(
     "rules_versions", metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),

@@ -1,4 +1,4 @@
 -- Every distinct spelling of a town in the three tables, to be matched against towns.csv.
 select distinct town
-from spelled_counts
+from spelled_towns
 where town is not null
