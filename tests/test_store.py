@@ -151,3 +151,20 @@ def test_a_corrupt_database_file_is_a_plain_error(tmp_path):
 def test_an_unreachable_server_is_a_plain_error():
     with pytest.raises(StoreError, match="无法读写数据库"):
         open_store("postgresql+psycopg://postgres@127.0.0.1:9/none")
+
+
+def _open_new(url: str, start) -> None:
+    start.wait(60)
+    open_store(url)
+
+
+def test_processes_opening_a_new_sqlite_store_at_once_all_open_it(tmp_path):
+    url = f"sqlite:///{tmp_path / 'sanse.db'}"
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(6)
+    children = [context.Process(target=_open_new, args=(url, start)) for _ in range(6)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(120)
+    assert [child.exitcode for child in children] == [0] * 6

@@ -104,7 +104,8 @@ def open_store(url: str) -> Store:
         if engine is None:
             engine = _engine(url)
             store = Store(engine)
-            with _translated(store):
+            # Two processes opening a new SQLite store at once would both migrate it: they queue.
+            with _translated(store), _writer_queue(engine):
                 upgrade_schema(engine)
             _engines[url] = engine
     return Store(engine)
