@@ -27,6 +27,8 @@ system:
 		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk postgresql)
 
 test: install system
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 bench: install

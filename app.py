@@ -9,8 +9,8 @@ from sanse.i18n import LANGUAGES
 from sanse.store import StoreError
 from sanse.supervision import check_if_behind
 from ui import data
-from ui.session import DAY, GROUP, LANG, format_day, lang, t
 from ui.navigation import run_navigation
+from ui.session import DAY, GROUP, LANG, format_day, lang, t
 from ui.signin import current_user, sidebar_block
 
 st.set_page_config(page_title="三色晾晒", page_icon="🚦", layout="wide", initial_sidebar_state="auto")
@@ -27,34 +27,48 @@ def frame() -> None:
     with st.sidebar:
         # Widgets keep their own keys; the choice is copied to a plain key that the pages read.
         st.session_state[LANG] = st.radio(
-            t("sidebar.language"), list(LANGUAGES), index=list(LANGUAGES).index(lang()),
-            format_func=LANGUAGES.get, horizontal=True, key="sanse.lang.pick",
+            t("sidebar.language"),
+            list(LANGUAGES),
+            index=list(LANGUAGES).index(lang()),
+            format_func=LANGUAGES.get,
+            horizontal=True,
+            key="sanse.lang.pick",
         )
         days = data.visible_dates(user) if user else []
         if days:
             current = st.session_state.get(DAY) if st.session_state.get(DAY) in days else days[-1]
             if user.may("submit", user.town_code):  # staff: every day of the campaign
                 st.session_state[DAY] = st.date_input(
-                    t("sidebar.date"), value=current, min_value=days[0], max_value=days[-1], format="YYYY/MM/DD",
+                    t("sidebar.date"),
+                    value=current,
+                    min_value=days[0],
+                    max_value=days[-1],
+                    format="YYYY/MM/DD",
                     key="sanse.date.pick",
                 )
             else:  # readers: the published days only, newest first
                 newest_first = days[::-1]
                 st.session_state[DAY] = st.selectbox(
-                    t("sidebar.date"), newest_first, index=newest_first.index(current), format_func=format_day,
-                    placeholder=t("common.choose"), key="sanse.date.published",
+                    t("sidebar.date"),
+                    newest_first,
+                    index=newest_first.index(current),
+                    format_func=format_day,
+                    placeholder=t("common.choose"),
+                    key="sanse.date.published",
                 )
             groups = data.groups()
             if len(groups) > 1:
                 current = st.session_state.get(GROUP) if st.session_state.get(GROUP) in groups else groups[0]
                 st.session_state[GROUP] = st.selectbox(
-                    t("sidebar.group"), groups, index=groups.index(current), placeholder=t("common.choose"),
+                    t("sidebar.group"),
+                    groups,
+                    index=groups.index(current),
+                    placeholder=t("common.choose"),
                     key="sanse.group.pick",
                 )
             else:
                 st.session_state[GROUP] = None
         sidebar_block(user)
-
 
     run_navigation(user)
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipelines.build import build  # noqa: E402
 from pipelines.ingest import ingest_file  # noqa: E402
-from sanse.access import SYSTEM, User  # noqa: E402
+from sanse.access import User  # noqa: E402
 from sanse.config import Campaign, Settings, write_settings, write_towns  # noqa: E402
 from sanse.demo import demo_reports, demo_settings, demo_towns  # noqa: E402
 from sanse.home import Home  # noqa: E402
@@ -37,8 +37,18 @@ from sanse.store.reports import append_submission  # noqa: E402
 
 CHECKPOINTS = (2, 30, 365)
 HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）"
-COLUMNS = ["date", "town", "inspections", "hazards", "major_hazards", "rectified", "halted", "cases", "detentions",
-           "fines_wan"]
+COLUMNS = [
+    "date",
+    "town",
+    "inspections",
+    "hazards",
+    "major_hazards",
+    "rectified",
+    "halted",
+    "cases",
+    "detentions",
+    "fines_wan",
+]
 
 
 def campaign_start() -> date:
@@ -55,8 +65,10 @@ def city(root: Path, towns: int):
     listed = demo_towns(towns)
     write_towns(listed, home.towns_csv)
     settings = demo_settings()
-    write_settings(Settings(Campaign(**{**settings.campaign.__dict__, "start": campaign_start()}), settings.versions),
-                   home.rules_toml)
+    write_settings(
+        Settings(Campaign(**{**settings.campaign.__dict__, "start": campaign_start()}), settings.versions),
+        home.rules_toml,
+    )
     reports = demo_reports(listed, days=max(CHECKPOINTS), start=campaign_start())
     codes = {t.name: t.code for t in listed}
     return home, listed, reports.assign(town_code=reports["town"].map(codes))
@@ -65,8 +77,13 @@ def city(root: Path, towns: int):
 def fill(home: Home, reports, first: date, last: date) -> None:
     """Store the days first..last, one submission a day, and build after them."""
     for day, rows in reports[(reports["date"] >= first) & (reports["date"] <= last)].groupby("date"):
-        append_submission(home.store, rows.assign(row_number=range(2, len(rows) + 2)), by="history",
-                          source_name=f"{day}.csv", source_sha256="0" * 64)
+        append_submission(
+            home.store,
+            rows.assign(row_number=range(2, len(rows) + 2)),
+            by="history",
+            source_name=f"{day}.csv",
+            source_sha256="0" * 64,
+        )
     build(home)
 
 
@@ -145,10 +162,14 @@ def main() -> None:
         print(f"\n{towns} towns, one town's upload and the build after it (median of {args.samples}):")
         print(f"{'day':>5} {'upload':>9} {'x day 2':>8} {'build':>9} {'x day 2':>8}")
         for day, (upload, built) in medians.items():
-            print(f"{day:>5} {upload * 1000:>7.0f}ms {upload / upload_2:>8.2f} {built * 1000:>7.0f}ms {built / build_2:>8.2f}")
+            print(
+                f"{day:>5} {upload * 1000:>7.0f}ms {upload / upload_2:>8.2f} {built * 1000:>7.0f}ms {built / build_2:>8.2f}"
+            )
     times = at_once(23)
-    print(f"\n50 uploads from separate processes at once: all landed; median {statistics.median(times) * 1000:.0f} ms,"
-          f" worst {times[-1] * 1000:.0f} ms")
+    print(
+        f"\n50 uploads from separate processes at once: all landed; median {statistics.median(times) * 1000:.0f} ms,"
+        f" worst {times[-1] * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -86,7 +86,11 @@ def make_demo_home(directory: Path) -> Path:
     home = directory / "home"
     subprocess.run(
         [sys.executable, "-m", "sanse", "--home", str(home), "init", "--demo", "--publish-days", "5"],
-        cwd=ROOT, env=python_env(), check=True, stdout=subprocess.DEVNULL, timeout=300,
+        cwd=ROOT,
+        env=python_env(),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        timeout=300,
     )
     return home
 
@@ -121,9 +125,24 @@ def running_server(home: Path, *, port: int | None = None, options: tuple[str, .
     """`python -m ui.serve` (what `make run` starts) on a loopback port; yields a Dashboard."""
     port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "ui.serve", "--server.headless", "true", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false", *options],
-        cwd=ROOT, env=python_env(SANSE_HOME=str(home)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "ui.serve",
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+            *options,
+        ],
+        cwd=ROOT,
+        env=python_env(SANSE_HOME=str(home)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -215,7 +234,9 @@ def page_times(results: list[Session]) -> dict[str, list[float]]:
 
 def report(rounds: dict[int, list[Session]]) -> str:
     base = {page: statistics.median(t) for page, t in page_times(rounds[min(rounds)]).items()}
-    lines = [f"{'sessions':>8}  {'page':<9}{'median ms':>10}{'worst ms':>10}{'× 1 median':>12}{'× 1 worst':>11}  failed"]
+    lines = [
+        f"{'sessions':>8}  {'page':<9}{'median ms':>10}{'worst ms':>10}{'× 1 median':>12}{'× 1 worst':>11}  failed"
+    ]
     for n, results in rounds.items():
         failed = sum(not s.finished or bool(s.exceptions) for s in results)
         for page, times in page_times(results).items():
@@ -234,8 +255,11 @@ def main() -> None:
     parser.add_argument("--url", help="measure a dashboard already running there instead of starting one")
     parser.add_argument("--limit", type=float, default=120, help="seconds a round may take at most")
     parser.add_argument("--pause", type=float, default=2, help="seconds of calm between rounds")
-    parser.add_argument("--cold", action="store_true",
-                        help="no warm-up sessions from here: the first round meets just-started processes (warmed by ui.serve only)")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="no warm-up sessions from here: the first round meets just-started processes (warmed by ui.serve only)",
+    )
     args, options = parser.parse_known_args()  # the rest goes to the server (ui.serve options)
     counts = [int(n) for n in args.sessions.split(",")]
 
@@ -260,12 +284,18 @@ def main() -> None:
                         print(f"  N={n}: {problem}", file=sys.stderr)
     print(f"{len(VISIT)} pages a session ({', '.join(PAGE_NAMES[p] for p in VISIT)}); {os.cpu_count()} cores")
     print(report(rounds))
-    print("CPU seconds of this client (on the same cores as the server): "
-          + ", ".join(f"{n} sessions {seconds:.2f}" for n, seconds in client_cpu.items()))
+    print(
+        "CPU seconds of this client (on the same cores as the server): "
+        + ", ".join(f"{n} sessions {seconds:.2f}" for n, seconds in client_cpu.items())
+    )
     if server_cpu:  # what the round cost the dashboard, whatever else the machine was doing
-        print("CPU seconds of the dashboard's processes: " + ", ".join(
-            f"{n} sessions {seconds:.2f} ({seconds * 1000 / (n * len(VISIT)):.0f} ms a page)"
-            for n, seconds in server_cpu.items()))
+        print(
+            "CPU seconds of the dashboard's processes: "
+            + ", ".join(
+                f"{n} sessions {seconds:.2f} ({seconds * 1000 / (n * len(VISIT)):.0f} ms a page)"
+                for n, seconds in server_cpu.items()
+            )
+        )
 
 
 @contextmanager

@@ -20,9 +20,14 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
 PAGES = {
-    "overview": None, "ranking": "read/ranking.py", "town": "read/town.py",
-    "bulletin": "read/bulletin.py", "rules": "read/rules.py", "confidence": "read/confidence.py",
-    "submit": "work/submit.py", "audit": "work/audit.py",
+    "overview": None,
+    "ranking": "read/ranking.py",
+    "town": "read/town.py",
+    "bulletin": "read/bulletin.py",
+    "rules": "read/rules.py",
+    "confidence": "read/confidence.py",
+    "submit": "work/submit.py",
+    "audit": "work/audit.py",
 }
 
 

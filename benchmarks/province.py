@@ -31,8 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 OUT = ROOT / "benchmarks" / "out"
-STAGES = ("floor", "pandas", "ingest", "build", "ingest_build", "incremental", "day_2", "day_31", "day_last",
-          "ranking")
+STAGES = ("floor", "pandas", "ingest", "build", "ingest_build", "incremental", "day_2", "day_31", "day_last", "ranking")
 LABELS = {
     "floor": "floor: bare DuckDB group-by",
     "pandas": "plain pandas: counts + windows",
@@ -49,6 +48,7 @@ LABELS = {
 
 
 # ---------------------------------------------------------------- data
+
 
 def records_start(days: int) -> date:
     """A fixed start, moved earlier if the campaign (plus the extra day) would reach today. In
@@ -82,9 +82,11 @@ def prepare(towns: int, days: int, seed: int) -> Path:
     counts = write_demo_records(town_list, folder / "base", days=days, seed=seed, start=start)
     write_demo_records(town_list, folder / "next", days=days + 1, seed=seed, start=start)
     one_more_day(folder, town_list, seed, start)
-    print(f"  generated {towns} towns x {days} days: {counts.inspections:,} inspections, "
-          f"{counts.hazards:,} hazards, {counts.enforcement:,} enforcement rows "
-          f"(x2 with the extra day) in {time.perf_counter() - began:.1f} s")
+    print(
+        f"  generated {towns} towns x {days} days: {counts.inspections:,} inspections, "
+        f"{counts.hazards:,} hazards, {counts.enforcement:,} enforcement rows "
+        f"(x2 with the extra day) in {time.perf_counter() - began:.1f} s"
+    )
     (folder / "ready").write_text(json.dumps(counts.__dict__))
     return folder
 
@@ -116,8 +118,10 @@ def one_day(before: Path, after: Path, out: Path) -> None:
     con.execute("set enable_progress_bar = false")
     for table in TABLES:
         old, new, target = (str(p / f"{table}.parquet") for p in (before, after, tmp))
-        con.execute(f"copy (select * from read_parquet('{new}') except select * from read_parquet('{old}') "
-                    f"order by {id_column(table)}) to '{target}'")
+        con.execute(
+            f"copy (select * from read_parquet('{new}') except select * from read_parquet('{old}') "
+            f"order by {id_column(table)}) to '{target}'"
+        )
     tmp.rename(out)
 
 
@@ -141,6 +145,7 @@ def copy_home(source: Path, name: str) -> Path:
 
 
 # ---------------------------------------------------------------- stages (each in a child process)
+
 
 def run_stage(stage: str, **args) -> dict:
     command = [sys.executable, __file__, "--child", stage, "--args", json.dumps(args)]
@@ -181,8 +186,12 @@ def child(stage: str, args: dict) -> None:
         imported = time.perf_counter() - began
         if not outcome.ok or not build(home).incremental:
             raise SystemExit("a day's records were not imported and built onto the last build")
-        result |= {"new": outcome.new.total, "changed": outcome.changed.total, "town_days": outcome.town_days,
-                   "import": imported}
+        result |= {
+            "new": outcome.new.total,
+            "changed": outcome.changed.total,
+            "town_days": outcome.town_days,
+            "import": imported,
+        }
     elif stage in ("build", "incremental"):
         outcome = build(Home(Path(args["home"])))
         if outcome.incremental != (stage == "incremental"):
@@ -252,19 +261,38 @@ def pandas_counts(folder: Path):
 
     inspections = pd.read_parquet(folder / "inspections.parquet", columns=["town", "date"])
     hazards = pd.read_parquet(folder / "hazards.parquet", columns=["town", "found_date", "level", "rectified_date"])
-    enforcement = pd.read_parquet(folder / "enforcement.parquet", columns=["town", "date", "kind", "persons", "amount_wan"])
+    enforcement = pd.read_parquet(
+        folder / "enforcement.parquet", columns=["town", "date", "kind", "persons", "amount_wan"]
+    )
     parts = [
         inspections.groupby(["town", "date"], observed=True).size().rename("inspections"),
-        hazards.assign(major=hazards["level"] == "重大").groupby(["town", "found_date"], observed=True)
-        .agg(hazards=("level", "size"), major_hazards=("major", "sum")).rename_axis(["town", "date"]),
-        hazards.dropna(subset=["rectified_date"]).groupby(["town", "rectified_date"], observed=True).size()
-        .rename("rectified").rename_axis(["town", "date"]),
+        hazards.assign(major=hazards["level"] == "重大")
+        .groupby(["town", "found_date"], observed=True)
+        .agg(hazards=("level", "size"), major_hazards=("major", "sum"))
+        .rename_axis(["town", "date"]),
+        hazards.dropna(subset=["rectified_date"])
+        .groupby(["town", "rectified_date"], observed=True)
+        .size()
+        .rename("rectified")
+        .rename_axis(["town", "date"]),
     ]
     kinds = {"停产停业": "halted", "立案": "cases"}
     for kind, name in kinds.items():
-        parts.append(enforcement[enforcement["kind"] == kind].groupby(["town", "date"], observed=True).size().rename(name))
-    parts.append(enforcement[enforcement["kind"] == "拘留"].groupby(["town", "date"], observed=True)["persons"].sum().rename("detentions"))
-    parts.append(enforcement[enforcement["kind"] == "罚款"].groupby(["town", "date"], observed=True)["amount_wan"].sum().rename("fines_wan"))
+        parts.append(
+            enforcement[enforcement["kind"] == kind].groupby(["town", "date"], observed=True).size().rename(name)
+        )
+    parts.append(
+        enforcement[enforcement["kind"] == "拘留"]
+        .groupby(["town", "date"], observed=True)["persons"]
+        .sum()
+        .rename("detentions")
+    )
+    parts.append(
+        enforcement[enforcement["kind"] == "罚款"]
+        .groupby(["town", "date"], observed=True)["amount_wan"]
+        .sum()
+        .rename("fines_wan")
+    )
     daily = pd.concat(parts, axis=1).fillna(0).reset_index()
     daily["date"] = pd.to_datetime(daily["date"])
     daily = daily.sort_values(["town", "date"])
@@ -276,6 +304,7 @@ def pandas_counts(folder: Path):
 
 
 # ---------------------------------------------------------------- the run
+
 
 def measure(towns: int, days: int, seed: int, runs: int) -> dict[str, dict]:
     data = prepare(towns, days, seed)
@@ -305,22 +334,27 @@ def measure(towns: int, days: int, seed: int, runs: int) -> dict[str, dict]:
     records = {"day_2": "day-2-only", "day_31": "day-31-only", "day_last": "next-only"}
     for _ in range(max(runs, 3)):
         for stage, home in homes.items():
-            results[stage].append(run_stage(stage, home=str(copy_home(home, f"{tag}-{stage}")),
-                                            records=str(data / records[stage])))
+            results[stage].append(
+                run_stage(stage, home=str(copy_home(home, f"{tag}-{stage}")), records=str(data / records[stage]))
+            )
     results["ranking"].append(run_stage("ranking", home=str(home), repeat=max(runs, 5)))
-    summary = {stage: {
-        "seconds": statistics.median(r["seconds"] for r in found),
-        "cpu": statistics.median(r["cpu"] for r in found),
-        "peak_mb": max(r["peak_mb"] for r in found),
-        **({"all_seconds": found[0]["all_seconds"], "open": found[0]["open"]} if stage == "ranking" else {}),
-    } for stage, found in results.items()}
+    summary = {
+        stage: {
+            "seconds": statistics.median(r["seconds"] for r in found),
+            "cpu": statistics.median(r["cpu"] for r in found),
+            "peak_mb": max(r["peak_mb"] for r in found),
+            **({"all_seconds": found[0]["all_seconds"], "open": found[0]["open"]} if stage == "ranking" else {}),
+        }
+        for stage, found in results.items()
+    }
     for stage in ("day_2", "day_31", "day_last"):
         summary[stage] |= {k: results[stage][0][k] for k in ("new", "changed", "town_days")}
         summary[stage]["import"] = statistics.median(r["import"] for r in results[stage])
     # the later days against day 2 of the same run, turn by turn
     for stage in ("day_31", "day_last"):
-        summary[f"{stage}_ratios"] = [later["seconds"] / first["seconds"]
-                                      for first, later in zip(results["day_2"], results[stage])]
+        summary[f"{stage}_ratios"] = [
+            later["seconds"] / first["seconds"] for first, later in zip(results["day_2"], results[stage])
+        ]
     summary["rows"] = json.loads((data / "ready").read_text())
     # the floor of the same run: on a shared machine the speed drifts between runs
     summary["run_ratios"] = [t["seconds"] / f["seconds"] for f, t in zip(results["floor"], results["ingest_build"])]
@@ -330,35 +364,51 @@ def measure(towns: int, days: int, seed: int, runs: int) -> dict[str, dict]:
 def report(towns: int, days: int, summary: dict, *, targets: bool = True) -> None:
     rows = summary["rows"]
     floor, pandas_s = summary["floor"]["seconds"], summary["pandas"]["seconds"]
-    print(f"\n{towns:,} towns x {days} days: {rows['inspections']:,} inspections, "
-          f"{rows['hazards']:,} hazards, {rows['enforcement']:,} enforcement rows")
+    print(
+        f"\n{towns:,} towns x {days} days: {rows['inspections']:,} inspections, "
+        f"{rows['hazards']:,} hazards, {rows['enforcement']:,} enforcement rows"
+    )
     print(f"  {'stage':34s} {'median s':>9s} {'cpu s':>6s} {'peak MB':>8s} {'x floor':>8s} {'x pandas':>9s}")
     for stage in STAGES:
         s = summary[stage]
         cpu = f"{s['cpu']:6.2f}" if stage != "ranking" else f"{'':6s}"
-        print(f"  {LABELS[stage]:34s} {s['seconds']:9.3f} {cpu} {s['peak_mb']:8.0f} "
-              f"{s['seconds'] / floor:8.2f} {s['seconds'] / pandas_s:9.2f}")
+        print(
+            f"  {LABELS[stage]:34s} {s['seconds']:9.3f} {cpu} {s['peak_mb']:8.0f} "
+            f"{s['seconds'] / floor:8.2f} {s['seconds'] / pandas_s:9.2f}"
+        )
     print(f"  {LABELS['ranking_all']:34s} {summary['ranking']['all_seconds']:9.3f}")
     together = summary["ingest_build"]
     total, cpu = together["seconds"], together["cpu"]
-    print(f"  ingest + full build in one process: {total:.2f} s = {total / floor:.2f} x floor, "
-          f"{total / pandas_s:.2f} x pandas (the pandas reference only aggregates and sums windows: "
-          f"no checks, ranks, log or warehouse)")
+    print(
+        f"  ingest + full build in one process: {total:.2f} s = {total / floor:.2f} x floor, "
+        f"{total / pandas_s:.2f} x pandas (the pandas reference only aggregates and sums windows: "
+        f"no checks, ranks, log or warehouse)"
+    )
     print(f"  each run against its own floor: {', '.join(f'{r:.2f}' for r in summary['run_ratios'])} x")
     # The work in CPU-seconds bounds the time from below on this machine's cores, however
     # it is spread over them.
     cores = os.cpu_count() or 1
-    print(f"  CPU work: floor {summary['floor']['cpu']:.2f} CPU-s, ingest + build {cpu:.2f} CPU-s; "
-          f"on {cores} cores at best {cpu / cores:.2f} s = {cpu / cores / floor:.2f} x floor")
+    print(
+        f"  CPU work: floor {summary['floor']['cpu']:.2f} CPU-s, ingest + build {cpu:.2f} CPU-s; "
+        f"on {cores} cores at best {cpu / cores:.2f} s = {cpu / cores / floor:.2f} x floor"
+    )
     first, last = summary["day_2"], summary["day_last"]
     day_ratio = last["seconds"] / first["seconds"]
     print("  a day's records and the build after them (median; x day 2 of the same run, turn by turn):")
     for stage, day in (("day_2", 2), ("day_31", 31), ("day_last", days + 1)):
         s = summary[stage]
-        turns = "" if stage == "day_2" else (f" = {s['seconds'] / first['seconds']:.2f} x day 2 "
-                                             f"({', '.join(f'{r:.2f}' for r in summary[f'{stage}_ratios'])})")
-        print(f"    day {day:3d}: {s['seconds']:.2f} s, import {s['import']:.2f} s ({s['new']:,} new and "
-              f"{s['changed']:,} changed records, {s['town_days']:,} town-days counted){turns}")
+        turns = (
+            ""
+            if stage == "day_2"
+            else (
+                f" = {s['seconds'] / first['seconds']:.2f} x day 2 "
+                f"({', '.join(f'{r:.2f}' for r in summary[f'{stage}_ratios'])})"
+            )
+        )
+        print(
+            f"    day {day:3d}: {s['seconds']:.2f} s, import {s['import']:.2f} s ({s['new']:,} new and "
+            f"{s['changed']:,} changed records, {s['town_days']:,} town-days counted){turns}"
+        )
     if not targets:  # SPEC 10's targets are for the province
         return
     peak = max(summary[s]["peak_mb"] for s in ("ingest", "build", "ingest_build", "incremental", "day_last"))
@@ -366,10 +416,14 @@ def report(towns: int, days: int, summary: dict, *, targets: bool = True) -> Non
         (f"ingest + build within 2 x floor ({total / floor:.1f} x)", total <= 2 * floor),
         (f"ingest + build faster than plain pandas ({total / pandas_s:.2f} x its time)", total < pandas_s),
         (f"peak memory under 4 GB ({peak:.0f} MB)", peak < 4096),
-        (f"incremental one-day build under 1 s ({summary['incremental']['seconds']:.2f} s)",
-         summary["incremental"]["seconds"] < 1),
-        (f"one day's province ranking under 1 s ({summary['ranking']['all_seconds'] * 1000:.0f} ms)",
-         summary["ranking"]["all_seconds"] < 1),
+        (
+            f"incremental one-day build under 1 s ({summary['incremental']['seconds']:.2f} s)",
+            summary["incremental"]["seconds"] < 1,
+        ),
+        (
+            f"one day's province ranking under 1 s ({summary['ranking']['all_seconds'] * 1000:.0f} ms)",
+            summary["ranking"]["all_seconds"] < 1,
+        ),
         (f"a day's records + build on day {days + 1} under 1 s ({last['seconds']:.2f} s)", last["seconds"] <= 1),
         (f"a day's records + build on day {days + 1} within 1.2 x day 2 ({day_ratio:.2f} x)", day_ratio <= 1.2),
     ):

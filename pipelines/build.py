@@ -18,13 +18,12 @@ import fcntl
 import functools
 import hashlib
 import logging
-import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import numpy as np
@@ -33,13 +32,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipelines.grid import LEAD_DAYS, DailyGrid, day_end_sums, daily_grid, in_millionths, window_frame
-from sanse.store.reports import current_reports, last_version
+from pipelines.grid import LEAD_DAYS, DailyGrid, daily_grid, day_end_sums, in_millionths, window_frame
 from sanse.config import COUNT_COLUMNS, Settings, Town, read_towns
 from sanse.durable import fsync_and_rename, fsync_directory, write_text_atomically
 from sanse.home import Home
 from sanse.ranking import add_movement, rank_blocks
 from sanse.rulebook import settings_in_force
+from sanse.store.reports import current_reports, last_version
 from sanse.warehouse import WINDOW_SUMS, Manifest, ranking_inputs, segment_span
 
 SQL = Path(__file__).parent / "sql"
@@ -48,8 +47,11 @@ SEGMENTS = "segments"
 NO_MONTH = ""  # the key of the empty segments of a build without a day
 # Changing any of these changes what a build produces, so a build made with other code is
 # never extended.
-_CODE = (*sorted(Path(__file__).parent.glob("*.py")), *sorted(SQL.glob("*/*.sql")),
-         *(Path(__file__).parents[1] / "sanse" / name for name in ("ranking.py", "config.py", "warehouse.py")))
+_CODE = (
+    *sorted(Path(__file__).parent.glob("*.py")),
+    *sorted(SQL.glob("*/*.sql")),
+    *(Path(__file__).parents[1] / "sanse" / name for name in ("ranking.py", "config.py", "warehouse.py")),
+)
 
 
 class CheckFailed(RuntimeError):
@@ -91,8 +93,7 @@ class Plan:
 def sql_steps(stage: str) -> list[tuple[str, str]]:
     """(table name, select) for each NN_name.sql of a stage, in order."""
     return [
-        (path.stem.split("_", 1)[1], path.read_text(encoding="utf-8"))
-        for path in sorted((SQL / stage).glob("*.sql"))
+        (path.stem.split("_", 1)[1], path.read_text(encoding="utf-8")) for path in sorted((SQL / stage).glob("*.sql"))
     ]
 
 
@@ -107,6 +108,7 @@ def run_checks(con: duckdb.DuckDBPyConnection) -> None:
 
 
 # ---------------------------------------------------------------- rankings
+
 
 def rank_grid(grid: DailyGrid, settings: Settings, after: date | None = None) -> pd.DataFrame:
     """Score, rank and tier every day of `grid` (those after `after`) under the rules
@@ -141,8 +143,9 @@ def continue_movement(ranked: pd.DataFrame, previous: pd.DataFrame, after: date,
     moved = moved[moved["_row"] >= 0].sort_values("_row")
     streak = moved["tier_streak"].to_numpy()
     since = (pd.to_datetime(moved["date"]) - pd.Timestamp(after)).dt.days.to_numpy()
-    before = moved.merge(previous[["code", "group", "tier_streak"]], on=["code", "group"], how="left",
-                         suffixes=("", "_before"))["tier_streak_before"].to_numpy()
+    before = moved.merge(
+        previous[["code", "group", "tier_streak"]], on=["code", "group"], how="left", suffixes=("", "_before")
+    )["tier_streak_before"].to_numpy()
     runs_on = (streak == since + 1) & ~np.isnan(before.astype(float))
     streak = np.where(runs_on, streak + np.nan_to_num(before.astype(float)).astype(int) - 1, streak)
     out = ranked.copy()
@@ -165,6 +168,7 @@ def _red_alert_streak(settings: Settings) -> int | Callable[[object], int]:
 
 # ---------------------------------------------------------------- build
 
+
 def build(home: Home) -> BuildResult:
     folder = home.warehouse.parent
     (folder / SEGMENTS).mkdir(parents=True, exist_ok=True)
@@ -179,8 +183,12 @@ def build_if_behind(home: Home) -> BuildResult | None:
     """Bring this server's warehouse up to the store when it is behind it: reports stored (by
     any server) since its build, or other towns, rules or code. None when it is current."""
     manifest = _read_manifest(home)
-    if manifest is not None and manifest.code == code_hash() and manifest.built_seq >= last_version(home.store) \
-            and manifest.inputs == ranking_inputs(settings_in_force(home), read_towns(home.towns_csv)):
+    if (
+        manifest is not None
+        and manifest.code == code_hash()
+        and manifest.built_seq >= last_version(home.store)
+        and manifest.inputs == ranking_inputs(settings_in_force(home), read_towns(home.towns_csv))
+    ):
         return None
     return build(home)
 
@@ -202,22 +210,41 @@ def _build(home: Home) -> BuildResult:
         return replace(result, repaired=str(damage))
 
 
-def _build_plan(home: Home, plan: Plan, manifest: Manifest | None, towns: list[Town], settings: Settings) -> BuildResult:
+def _build_plan(
+    home: Home, plan: Plan, manifest: Manifest | None, towns: list[Town], settings: Settings
+) -> BuildResult:
     active = sum(t.active for t in towns)
     folder = home.warehouse.parent
     written: list[str] = []
     con = duckdb.connect()
     try:
         segments = _build_segments(con, plan, towns, settings, folder, written)
-        towns_file = plan.previous.towns if plan.previous else _write_segment(
-            folder, "towns", con.sql("select * from towns order by town_code").to_arrow_table(), written)
-        kept = {key: files for key, files in plan.previous.segments.items()
-                if key and segment_span(key)[1] < plan.first_built and key[:7] not in segments} if plan.previous else {}
+        towns_file = (
+            plan.previous.towns
+            if plan.previous
+            else _write_segment(
+                folder, "towns", con.sql("select * from towns order by town_code").to_arrow_table(), written
+            )
+        )
+        kept = (
+            {
+                key: files
+                for key, files in plan.previous.segments.items()
+                if key and segment_span(key)[1] < plan.first_built and key[:7] not in segments
+            }
+            if plan.previous
+            else {}
+        )
         new = Manifest(
-            inputs=plan.inputs, code=code_hash(),
+            inputs=plan.inputs,
+            code=code_hash(),
             built_seq=int(plan.changes["seq"].max()) if len(plan.changes) else 0,
-            first_day=plan.first_day, last_day=plan.last_day, towns=towns_file, segments=kept | segments,
-            kind="incremental" if plan.previous else "full", built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            first_day=plan.first_day,
+            last_day=plan.last_day,
+            towns=towns_file,
+            segments=kept | segments,
+            kind="incremental" if plan.previous else "full",
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         write_text_atomically(home.warehouse, new.to_json())
     except BaseException:
@@ -227,8 +254,13 @@ def _build_plan(home: Home, plan: Plan, manifest: Manifest | None, towns: list[T
     finally:
         con.close()
     _remove_unused(folder, new, manifest)
-    return BuildResult(days=_day_count(new), towns=active, path=home.warehouse,
-                       incremental=plan.previous is not None, first_rebuilt=plan.first_built)
+    return BuildResult(
+        days=_day_count(new),
+        towns=active,
+        path=home.warehouse,
+        incremental=plan.previous is not None,
+        first_rebuilt=plan.first_built,
+    )
 
 
 def _plan(home: Home, manifest: Manifest | None, inputs: str, settings: Settings) -> Plan:
@@ -261,10 +293,19 @@ class Computed:
     rankings: pa.Table  # the rankings of the days recomputed
 
 
-def compute_days(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Settings, changes: pd.DataFrame, *,
-                 first_day: date | None, first_built: date | None, last_day: date | None,
-                 built: pd.DataFrame | None = None, carried: np.ndarray | None = None,
-                 day_before: pd.DataFrame | None = None) -> Computed:
+def compute_days(
+    con: duckdb.DuckDBPyConnection,
+    towns: list[Town],
+    settings: Settings,
+    changes: pd.DataFrame,
+    *,
+    first_day: date | None,
+    first_built: date | None,
+    last_day: date | None,
+    built: pd.DataFrame | None = None,
+    carried: np.ndarray | None = None,
+    day_before: pd.DataFrame | None = None,
+) -> Computed:
     """Stage, count and rank the days from `first_built` to `last_day` in `con`, where its
     tables (current_reports, towns, calendar, daily_counts, rankings) then hold those days.
 
@@ -292,7 +333,9 @@ def compute_days(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Se
     lead_from = max(first_day, first_built - timedelta(days=LEAD_DAYS))
     older = built[built["date"] < pd.Timestamp(first_built)]
     lead = older[older["date"] >= pd.Timestamp(lead_from)]
-    before = (_zeros(active) if carried is None else carried) + _sums(older[older["date"] < pd.Timestamp(lead_from)], active)
+    before = (_zeros(active) if carried is None else carried) + _sums(
+        older[older["date"] < pd.Timestamp(lead_from)], active
+    )
     grid = daily_grid(pd.concat([lead, new_daily], ignore_index=True) if len(lead) else new_daily, active, before)
     previous = first_built - timedelta(days=1)
     ranked = rank_grid(grid, settings, after=previous)
@@ -313,8 +356,9 @@ def build_tables(con: duckdb.DuckDBPyConnection, towns: list[Town], settings: Se
     compute_days(con, towns, settings, changes, first_day=first_day, first_built=first_day, last_day=last_day)
 
 
-def _build_segments(con: duckdb.DuckDBPyConnection, plan: Plan, towns: list[Town], settings: Settings,
-                    folder: Path, written: list[str]) -> dict[str, dict[str, str]]:
+def _build_segments(
+    con: duckdb.DuckDBPyConnection, plan: Plan, towns: list[Town], settings: Settings, folder: Path, written: list[str]
+) -> dict[str, dict[str, str]]:
     """Recompute the days from `plan.first_built` in `con` and write their segments: one per
     day of the last month, one per month before it. Of the build being extended it reads only
     the segments from the last carried sums before the lead days on."""
@@ -326,8 +370,18 @@ def _build_segments(con: duckdb.DuckDBPyConnection, plan: Plan, towns: list[Town
         carried, carried_to = _carried(previous, folder, lead_from, _active(towns))
         built_daily = rows("daily_counts", carried_to + timedelta(days=1), previous.last_day)
         day_before = rows("rankings", first_built - timedelta(days=1), first_built - timedelta(days=1))
-    computed = compute_days(con, towns, settings, plan.changes, first_day=plan.first_day, first_built=first_built,
-                            last_day=plan.last_day, built=built_daily, carried=carried, day_before=day_before)
+    computed = compute_days(
+        con,
+        towns,
+        settings,
+        plan.changes,
+        first_day=plan.first_day,
+        first_built=first_built,
+        last_day=plan.last_day,
+        built=built_daily,
+        carried=carried,
+        day_before=day_before,
+    )
     run_checks(con)
     write = partial(_write_segments, folder, written, computed.towns)
     if first_built is None:  # no day yet: empty segments, so that readers still find every column
@@ -341,8 +395,9 @@ def _build_segments(con: duckdb.DuckDBPyConnection, plan: Plan, towns: list[Town
         first, last = segment_span(month)
         if month == last_month:
             for day in _days(max(first, first_built), plan.last_day):
-                segments[day.isoformat()] = write(day.isoformat(), _on(daily, day, day), _on(rankings, day, day),
-                                                  carries[day])
+                segments[day.isoformat()] = write(
+                    day.isoformat(), _on(daily, day, day), _on(rankings, day, day), carries[day]
+                )
         else:  # a month that has ended: one segment, with the days before the change as they were
             kept_until = first_built - timedelta(days=1)
             segments[month] = write(
@@ -357,16 +412,24 @@ def _build_segments(con: duckdb.DuckDBPyConnection, plan: Plan, towns: list[Town
             first, last = segment_span(month)
             days = sorted(key for key in previous.segments if key.startswith(month))
             segments[month] = {
-                "daily_counts": _write_segment(folder, f"daily_counts-{month}",
-                                               _arrow(rows("daily_counts", first, last)), written),
+                "daily_counts": _write_segment(
+                    folder, f"daily_counts-{month}", _arrow(rows("daily_counts", first, last)), written
+                ),
                 "rankings": _write_segment(folder, f"rankings-{month}", _arrow(rows("rankings", first, last)), written),
                 "carry": previous.segments[days[-1]]["carry"],  # segments never change: the last day's is the month's
             }
     return segments
 
 
-def _write_segments(folder: Path, written: list[str], active: pd.DataFrame, key: str, daily: pa.Table,
-                    rankings: pa.Table, carry: np.ndarray | None) -> dict[str, str]:
+def _write_segments(
+    folder: Path,
+    written: list[str],
+    active: pd.DataFrame,
+    key: str,
+    daily: pa.Table,
+    rankings: pa.Table,
+    carry: np.ndarray | None,
+) -> dict[str, str]:
     stem = key or "empty"
     segment = {
         "daily_counts": _write_segment(folder, f"daily_counts-{stem}", daily, written),
@@ -380,8 +443,11 @@ def _write_segments(folder: Path, written: list[str], active: pd.DataFrame, key:
 def _on(table: pa.Table, first: date, last: date) -> pa.Table:
     """The rows of `table` of the days `first` to `last`."""
     days = table["date"]
-    return table.filter(pc.and_(pc.greater_equal(days, pa.scalar(first, pa.date32())),
-                                pc.less_equal(days, pa.scalar(last, pa.date32()))))
+    return table.filter(
+        pc.and_(
+            pc.greater_equal(days, pa.scalar(first, pa.date32())), pc.less_equal(days, pa.scalar(last, pa.date32()))
+        )
+    )
 
 
 def _days(first: date, last: date) -> list[date]:
@@ -397,31 +463,42 @@ def _zeros(active: pd.DataFrame) -> np.ndarray:
     return np.zeros((len(COUNT_COLUMNS), len(active)), dtype=np.int64)
 
 
-def _segment_rows(con: duckdb.DuckDBPyConnection, folder: Path, manifest: Manifest | None, table: str,
-                  first: date, last: date) -> pd.DataFrame:
+def _segment_rows(
+    con: duckdb.DuckDBPyConnection, folder: Path, manifest: Manifest | None, table: str, first: date, last: date
+) -> pd.DataFrame:
     """The rows of `table` of the days `first` to `last` in the build `manifest`, read from
     the segments of those days alone; daily counts in day and town order, as the grid wants."""
-    keys = [key for key in (manifest.segments if manifest else {})
-            if key and segment_span(key)[0] <= last and segment_span(key)[1] >= first]
+    keys = [
+        key
+        for key in (manifest.segments if manifest else {})
+        if key and segment_span(key)[0] <= last and segment_span(key)[1] >= first
+    ]
     if first > last or not keys:
         return _no_rows()
     files = [str(folder / manifest.segments[key][table]) for key in sorted(keys)]
     order = "date, town_code" if table == "daily_counts" else 'date, "group", rank, code'
     try:
-        return _dated(con.execute(
-            f"select * from read_parquet(?, union_by_name = true) where date between ? and ? order by {order}",
-            [files, first, last],
-        ).df())
+        return _dated(
+            con.execute(
+                f"select * from read_parquet(?, union_by_name = true) where date between ? and ? order by {order}",
+                [files, first, last],
+            ).df()
+        )
     except duckdb.Error as exc:
-        raise DamagedSegment(f"数据仓库文件无法读取（{'、'.join(files)}）：{_first_line(exc)}；已从数据库重新生成全部日期") from exc
+        raise DamagedSegment(
+            f"数据仓库文件无法读取（{'、'.join(files)}）：{_first_line(exc)}；已从数据库重新生成全部日期"
+        ) from exc
 
 
 def _no_rows() -> pd.DataFrame:
-    return pd.DataFrame({
-        "date": pd.Series([], dtype="datetime64[ns]"), "town_code": pd.Series([], dtype=str),
-        "not_reported": pd.Series([], dtype=bool),
-        **{c: pd.Series([], dtype="float64" if c == "fines_wan" else "int64") for c in COUNT_COLUMNS},
-    })
+    return pd.DataFrame(
+        {
+            "date": pd.Series([], dtype="datetime64[ns]"),
+            "town_code": pd.Series([], dtype=str),
+            "not_reported": pd.Series([], dtype=bool),
+            **{c: pd.Series([], dtype="float64" if c == "fines_wan" else "int64") for c in COUNT_COLUMNS},
+        }
+    )
 
 
 def _dated(frame: pd.DataFrame) -> pd.DataFrame:
@@ -432,8 +509,11 @@ def _dated(frame: pd.DataFrame) -> pd.DataFrame:
 def _carried(manifest: Manifest, folder: Path, before: date, active: pd.DataFrame) -> tuple[np.ndarray, date]:
     """The cumulative sums of the latest segment that ends before the day `before`, and the
     day they run to (zeros and the day before the first day when there is none)."""
-    ends = [(segment_span(key)[1], key) for key, segment in manifest.segments.items()
-            if key and "carry" in segment and segment_span(key)[1] < before]
+    ends = [
+        (segment_span(key)[1], key)
+        for key, segment in manifest.segments.items()
+        if key and "carry" in segment and segment_span(key)[1] < before
+    ]
     if not ends:
         return _zeros(active), manifest.first_day - timedelta(days=1)
     end, key = max(ends)
@@ -450,7 +530,9 @@ def _sums(daily: pd.DataFrame, active: pd.DataFrame) -> np.ndarray:
     """Each active town's sums of `daily` (COUNT_COLUMNS, towns), fines in millionths."""
     if daily.empty:
         return _zeros(active)
-    summed = pd.DataFrame({c: in_millionths(daily, c) for c in COUNT_COLUMNS}).groupby(daily["town_code"].to_numpy()).sum()
+    summed = (
+        pd.DataFrame({c: in_millionths(daily, c) for c in COUNT_COLUMNS}).groupby(daily["town_code"].to_numpy()).sum()
+    )
     summed = summed.reindex(active["town_code"], fill_value=0)
     return np.stack([summed[c].to_numpy(dtype=np.int64) for c in COUNT_COLUMNS])
 
@@ -474,7 +556,11 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
         if pa.types.is_dictionary(field.type):
             column = column.cast(field.type.value_type)
         if field.name in ("date", "rules_effective"):
-            column = column.cast(pa.timestamp("us")).cast(pa.date32()) if pa.types.is_timestamp(column.type) else column.cast(pa.date32())
+            column = (
+                column.cast(pa.timestamp("us")).cast(pa.date32())
+                if pa.types.is_timestamp(column.type)
+                else column.cast(pa.date32())
+            )
         columns.append(column)
     return pa.table(columns, names=table.column_names)
 
@@ -534,10 +620,12 @@ def _sql(name: str) -> str:
 
 
 def towns_table(towns: list[Town]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "code": [t.code for t in towns],
-        "name": [t.name for t in towns],
-        "kind": [t.kind for t in towns],
-        "group": [t.group for t in towns],
-        "active": [t.active for t in towns],
-    })
+    return pd.DataFrame(
+        {
+            "code": [t.code for t in towns],
+            "name": [t.name for t in towns],
+            "kind": [t.kind for t in towns],
+            "group": [t.group for t in towns],
+            "active": [t.active for t in towns],
+        }
+    )

@@ -59,8 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="the demo city with 60 days of reports")
     p.add_argument("--towns", type=Path)
     p.add_argument("--rules", type=Path)
-    p.add_argument("--publish-days", type=int, default=0, metavar="N",
-                   help="with --demo: publish the bulletins of the last N days (for readers to see)")
+    p.add_argument(
+        "--publish-days",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --demo: publish the bulletins of the last N days (for readers to see)",
+    )
     p.set_defaults(run=cmd_init)
 
     p = sub.add_parser("ingest", help="import daily report files (CSV/XLSX)")
@@ -188,6 +193,7 @@ def _iso_date(text: str) -> date:
 
 
 # ---------------------------------------------------------------- commands
+
 
 def cmd_init(home: Home, args) -> int:
     from sanse.demo import demo_reports, demo_settings, demo_towns
@@ -449,8 +455,10 @@ def cmd_supervise_list(home: Home, args) -> int:
     names = {t.code: t.name for t in towns}
     for item in items:
         late = "逾期" if item.overdue(today) else ""
-        print(f"{item.id}\t{names.get(item.town_code, item.town_code)}\t{item.measure_label}\t期限 {item.deadline}"
-              f"\t{item.status_label}\t{late}\t{item.reason}")
+        print(
+            f"{item.id}\t{names.get(item.town_code, item.town_code)}\t{item.measure_label}\t期限 {item.deadline}"
+            f"\t{item.status_label}\t{late}\t{item.reason}"
+        )
     if not items:
         print("没有符合条件的督办事项", file=sys.stderr)
     return OK
@@ -485,8 +493,16 @@ def _supervision_step(step) -> int:
 def cmd_supervise_add(home: Home, args) -> int:
     from sanse.supervision import add_item
 
-    return _supervision_step(lambda: add_item(home, args.town, measure=args.measure, reason=args.reason,
-                                              deadline=args.deadline, by=_publisher(home, args.by)))
+    return _supervision_step(
+        lambda: add_item(
+            home,
+            args.town,
+            measure=args.measure,
+            reason=args.reason,
+            deadline=args.deadline,
+            by=_publisher(home, args.by),
+        )
+    )
 
 
 def cmd_supervise_answer(home: Home, args) -> int:
@@ -598,6 +614,7 @@ def cmd_demo_data(home: Home, args) -> int:
 
 
 # ---------------------------------------------------------------- output
+
 
 def _json_records(table: pd.DataFrame) -> list[dict]:
     records = []

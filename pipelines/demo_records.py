@@ -22,20 +22,34 @@ from sanse.demo import town_profiles
 _WRITE_EVERY_DAYS = 30  # days per Parquet row group: bounded memory, few large groups to read
 
 _SCHEMAS = {
-    "inspections": pa.schema([
-        ("inspection_id", pa.int64()), ("town", pa.dictionary(pa.int32(), pa.string())),
-        ("date", pa.date32()), ("unit_id", pa.int64()),
-    ]),
-    "hazards": pa.schema([
-        ("hazard_id", pa.int64()), ("town", pa.dictionary(pa.int32(), pa.string())),
-        ("found_date", pa.date32()), ("level", pa.dictionary(pa.int8(), pa.string())),
-        ("rectified_date", pa.date32()), ("unit_id", pa.int64()),
-    ]),
-    "enforcement": pa.schema([
-        ("action_id", pa.int64()), ("town", pa.dictionary(pa.int32(), pa.string())),
-        ("date", pa.date32()), ("kind", pa.dictionary(pa.int8(), pa.string())),
-        ("persons", pa.int32()), ("amount_wan", pa.float64()),
-    ]),
+    "inspections": pa.schema(
+        [
+            ("inspection_id", pa.int64()),
+            ("town", pa.dictionary(pa.int32(), pa.string())),
+            ("date", pa.date32()),
+            ("unit_id", pa.int64()),
+        ]
+    ),
+    "hazards": pa.schema(
+        [
+            ("hazard_id", pa.int64()),
+            ("town", pa.dictionary(pa.int32(), pa.string())),
+            ("found_date", pa.date32()),
+            ("level", pa.dictionary(pa.int8(), pa.string())),
+            ("rectified_date", pa.date32()),
+            ("unit_id", pa.int64()),
+        ]
+    ),
+    "enforcement": pa.schema(
+        [
+            ("action_id", pa.int64()),
+            ("town", pa.dictionary(pa.int32(), pa.string())),
+            ("date", pa.date32()),
+            ("kind", pa.dictionary(pa.int8(), pa.string())),
+            ("persons", pa.int32()),
+            ("amount_wan", pa.float64()),
+        ]
+    ),
 }
 
 
@@ -77,8 +91,9 @@ def write_records(towns: list[Town], out_dir: Path, *, days: int, seed: int, sta
     return RecordCounts(*(next_id[t] - 1 for t in TABLES))
 
 
-def _one_day(profiles: pd.DataFrame, units: np.ndarray, seed: int, offset: int, days: int,
-              start: date) -> dict[str, dict[str, np.ndarray]]:
+def _one_day(
+    profiles: pd.DataFrame, units: np.ndarray, seed: int, offset: int, days: int, start: date
+) -> dict[str, dict[str, np.ndarray]]:
     rng = np.random.default_rng([seed, 3, offset])
     n = len(profiles)
     weekend = 0.85 if (start + timedelta(days=offset)).weekday() >= 5 else 1.0
@@ -101,30 +116,48 @@ def _one_day(profiles: pd.DataFrame, units: np.ndarray, seed: int, offset: int, 
     rectified = offset + delay
     rectified_valid = ~never & (rectified < days)  # not yet rectified when the export was taken
     hazards = {
-        "town": h_town, "found_date": np.full(len(h_town), offset, np.int32),
-        "level": major.astype(np.int8), "rectified_date": rectified.astype(np.int32),
-        "rectified_valid": rectified_valid, "unit_id": unit[h_visit],
+        "town": h_town,
+        "found_date": np.full(len(h_town), offset, np.int32),
+        "level": major.astype(np.int8),
+        "rectified_date": rectified.astype(np.int32),
+        "rectified_valid": rectified_valid,
+        "unit_id": unit[h_visit],
     }
 
-    per_kind = np.stack([
-        rng.binomial(visits, np.clip(profiles["halt_rate"].to_numpy() * 0.5 * drift, 0, 1)),
-        rng.binomial(visits, np.clip(profiles["case_rate"].to_numpy() * 0.5 * drift, 0, 1)),
-        rng.poisson(0.06, n) * (visits > 0),
-        rng.binomial(visits, 0.015),
-    ], axis=1)
+    per_kind = np.stack(
+        [
+            rng.binomial(visits, np.clip(profiles["halt_rate"].to_numpy() * 0.5 * drift, 0, 1)),
+            rng.binomial(visits, np.clip(profiles["case_rate"].to_numpy() * 0.5 * drift, 0, 1)),
+            rng.poisson(0.06, n) * (visits > 0),
+            rng.binomial(visits, 0.015),
+        ],
+        axis=1,
+    )
     e_town = np.repeat(np.repeat(np.arange(n, dtype=np.int32), 4), per_kind.ravel())
     e_kind = np.repeat(np.tile(np.arange(4, dtype=np.int8), n), per_kind.ravel())
     persons = np.where(e_kind == 2, 1 + rng.poisson(0.4, len(e_kind)), 0).astype(np.int32)
     amount = np.where(e_kind == 3, np.round(rng.gamma(2.0, 0.6, len(e_kind)) + 0.05, 2), 0.0)
     enforcement = {
-        "town": e_town, "date": np.full(len(e_town), offset, np.int32), "kind": e_kind,
-        "persons": persons, "persons_valid": e_kind == 2, "amount_wan": amount, "amount_valid": e_kind == 3,
+        "town": e_town,
+        "date": np.full(len(e_town), offset, np.int32),
+        "kind": e_kind,
+        "persons": persons,
+        "persons_valid": e_kind == 2,
+        "amount_wan": amount,
+        "amount_valid": e_kind == 3,
     }
     return {"inspections": inspections, "hazards": hazards, "enforcement": enforcement}
 
 
-def _write_chunk(writer: pq.ParquetWriter, table: str, parts: list[dict], names: pa.Array,
-                 levels: pa.Array, kinds: pa.Array, epoch: int) -> None:
+def _write_chunk(
+    writer: pq.ParquetWriter,
+    table: str,
+    parts: list[dict],
+    names: pa.Array,
+    levels: pa.Array,
+    kinds: pa.Array,
+    epoch: int,
+) -> None:
     if not parts:
         return
     joined = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -138,13 +171,18 @@ def _write_chunk(writer: pq.ParquetWriter, table: str, parts: list[dict], names:
         arrays = [pa.array(joined["inspection_id"]), town, day("date"), pa.array(joined["unit_id"])]
     elif table == "hazards":
         arrays = [
-            pa.array(joined["hazard_id"]), town, day("found_date"),
+            pa.array(joined["hazard_id"]),
+            town,
+            day("found_date"),
             pa.DictionaryArray.from_arrays(pa.array(joined["level"], pa.int8()), levels),
-            day("rectified_date", "rectified_valid"), pa.array(joined["unit_id"]),
+            day("rectified_date", "rectified_valid"),
+            pa.array(joined["unit_id"]),
         ]
     else:
         arrays = [
-            pa.array(joined["action_id"]), town, day("date"),
+            pa.array(joined["action_id"]),
+            town,
+            day("date"),
             pa.DictionaryArray.from_arrays(pa.array(joined["kind"], pa.int8()), kinds),
             pa.array(joined["persons"], pa.int32(), mask=~joined["persons_valid"]),
             pa.array(joined["amount_wan"], pa.float64(), mask=~joined["amount_valid"]),

@@ -61,8 +61,18 @@ ODF_TYPES = {
 }
 # What zipfile raises for a damaged or crafted archive (RuntimeError: encrypted; struct.error: short records;
 # zlib.error: a broken deflate stream; KeyError: a part the directory names is missing)
-ZIP_FAILURES = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, RuntimeError,
-                ValueError, struct.error, KeyError, zlib.error)
+ZIP_FAILURES = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    struct.error,
+    KeyError,
+    zlib.error,
+)
 READ_AS = {"xlsx": ({".xlsx", ".xlsm"}, "Excel 工作簿", ".xlsx"), "csv": ({".csv", ".txt"}, "CSV 文本", "CSV")}
 
 
@@ -90,7 +100,7 @@ def open_archive(content: bytes) -> zipfile.ZipFile:
     end = content.rfind(ZIP_END, max(0, len(content) - 22 - 0xFFFF), max(0, len(content) - 18))
     if end < 0:
         raise zipfile.BadZipFile("no end of central directory")
-    entries, directory_bytes = struct.unpack("<HI", content[end + 10:end + 16])
+    entries, directory_bytes = struct.unpack("<HI", content[end + 10 : end + 16])
     if entries > MAX_ZIP_ENTRIES or directory_bytes > MAX_ZIP_DIRECTORY_BYTES:
         raise ArchiveRefused(f"文件内部有 {entries} 个部件，不像 Excel 工作簿：{SAVE_AS_XLSX}")
     archive = zipfile.ZipFile(io.BytesIO(content))

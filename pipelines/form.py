@@ -67,8 +67,9 @@ def form_file(town: Town, day: date, figures: Figures) -> tuple[bytes, str]:
     return buffer.getvalue().encode("utf-8"), f"{FORM_SOURCE}-{name}-{day.isoformat()}.csv"
 
 
-def check_form(home: Home, town: Town, day: date, figures: Figures, *, by: User,
-               today: date | None = None) -> FormCheck:
+def check_form(
+    home: Home, town: Town, day: date, figures: Figures, *, by: User, today: date | None = None
+) -> FormCheck:
     """Check the typed day by the upload's rules (the town `by` may submit for, the date, each
     count, 重大 ≤ 发现, the warnings) without writing anything."""
     content, name = form_file(town, day, figures)
@@ -77,8 +78,9 @@ def check_form(home: Home, town: Town, day: date, figures: Figures, *, by: User,
     return FormCheck(report, stored, previous, {k: figures.get(k) for k in COUNT_COLUMNS})
 
 
-def submit_form(home: Home, town: Town, day: date, figures: Figures, *, by: User, reason: str = "",
-                today: date | None = None) -> Ingested:
+def submit_form(
+    home: Home, town: Town, day: date, figures: Figures, *, by: User, reason: str = "", today: date | None = None
+) -> Ingested:
     """Store the typed day through the upload's path (checked again, kept, audited, all or
     nothing). A correction without a reason is refused, nothing written."""
     reason = " ".join(reason.split())[:MAX_REASON]

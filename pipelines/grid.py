@@ -84,14 +84,16 @@ def window_frame(grid: DailyGrid, window: str, days: np.ndarray) -> pd.DataFrame
         codes, values = pd.factorize(grid.towns[column], sort=True)
         return pd.Categorical.from_codes(codes[town], values)
 
-    frame = pd.DataFrame({
-        "window": pd.Categorical.from_codes(np.zeros(len(town), dtype=np.int8), [window]),
-        "date": np.repeat(grid.days[days], n_towns).astype("datetime64[ns]"),
-        "group": repeated("group"),
-        "code": repeated("town_code"),
-        "town": repeated("town"),
-        "not_reported": ~grid.reported[days].reshape(-1),
-    })
+    frame = pd.DataFrame(
+        {
+            "window": pd.Categorical.from_codes(np.zeros(len(town), dtype=np.int8), [window]),
+            "date": np.repeat(grid.days[days], n_towns).astype("datetime64[ns]"),
+            "group": repeated("group"),
+            "code": repeated("town_code"),
+            "town": repeated("town"),
+            "not_reported": ~grid.reported[days].reshape(-1),
+        }
+    )
     for index, column in enumerate(COUNT_COLUMNS):
         values = sums[index].reshape(-1)
         frame[column] = values / 1e6 if index == FINES else values

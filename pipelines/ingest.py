@@ -8,12 +8,11 @@ from datetime import date, timedelta
 import pandas as pd
 
 from pipelines.reports import Problem, Report, parse_report
-from sanse.store.reports import Submission, append_submission, current_reports
-from sanse import audit
 from sanse.access import User, require_submitter
 from sanse.config import read_towns
 from sanse.home import Home
 from sanse.rulebook import settings_in_force
+from sanse.store.reports import Submission, append_submission, current_reports
 
 HISTORY_DAYS = 7  # the warnings compare a day with the week before it
 
@@ -28,8 +27,7 @@ class Ingested:
         return self.submission is not None
 
 
-def check_report(home: Home, content: bytes, source_name: str, *, by: User,
-                 today: date | None = None) -> Report:
+def check_report(home: Home, content: bytes, source_name: str, *, by: User, today: date | None = None) -> Report:
     """Validate without writing anything: what the upload page shows before 确认.
 
     Rows for a town that `by` may not submit for are errors (a town account submits only its
@@ -39,15 +37,23 @@ def check_report(home: Home, content: bytes, source_name: str, *, by: User,
     towns = read_towns(home.towns_csv)
     settings = settings_in_force(home)
     report = parse_report(
-        content, source_name, towns,
-        campaign_start=settings.campaign.start, today=today, history=lambda rows: week_before(home, rows),
+        content,
+        source_name,
+        towns,
+        campaign_start=settings.campaign.start,
+        today=today,
+        history=lambda rows: week_before(home, rows),
     )
     names = {t.code: t.name for t in towns}
     for row in report.rows.itertuples(index=False):
         if pd.notna(row.town_code) and not by.may("submit", row.town_code):
-            report.errors.append(Problem(
-                row.row_number, "镇街", f"本账号只能报送本镇街的数据，不能报送{names[row.town_code]}",
-            ))
+            report.errors.append(
+                Problem(
+                    row.row_number,
+                    "镇街",
+                    f"本账号只能报送本镇街的数据，不能报送{names[row.town_code]}",
+                )
+            )
     return report
 
 
@@ -55,18 +61,30 @@ def week_before(home: Home, rows: pd.DataFrame) -> pd.DataFrame:
     """The current figures of the towns in `rows` over the week before their days: all that
     the warnings compare with, looked up by index."""
     days = pd.to_datetime(rows["date"]).dt.date
-    return current_reports(home.store, towns=sorted(set(rows["town_code"])),
-                           first=days.min() - timedelta(days=HISTORY_DAYS), last=days.max())
+    return current_reports(
+        home.store,
+        towns=sorted(set(rows["town_code"])),
+        first=days.min() - timedelta(days=HISTORY_DAYS),
+        last=days.max(),
+    )
 
 
-def ingest_file(home: Home, content: bytes, source_name: str, *, by: User,
-                today: date | None = None, reason: str = "") -> Ingested:
+def ingest_file(
+    home: Home, content: bytes, source_name: str, *, by: User, today: date | None = None, reason: str = ""
+) -> Ingested:
     """Validate and, only if the whole file is clean, keep it and store its rows, with the
     audit event, in one transaction."""
     report = check_report(home, content, source_name, by=by, today=today)
     if not report.ok:
         return Ingested(report, None)
-    submission = append_submission(home.store, report.rows, by=by.name, source_name=source_name,
-                                   source_sha256=report.sha256, reason=reason, original=content,
-                                   audit_detail={"file": source_name})
+    submission = append_submission(
+        home.store,
+        report.rows,
+        by=by.name,
+        source_name=source_name,
+        source_sha256=report.sha256,
+        reason=reason,
+        original=content,
+        audit_detail={"file": source_name},
+    )
     return Ingested(report, submission)

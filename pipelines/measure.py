@@ -35,8 +35,10 @@ SPLIT = "请按日期拆分后分别上传"
 XML_PARTS = (".xml", ".rels", ".vml")
 TOO_MANY_ROWS = f"有内容的行超过上限 {MAX_ROWS:,} 行：{SPLIT}"
 TOO_MANY_CELLS = f"表格超过上限 {MAX_CELLS:,} 个单元格（有内容的行数 × 列数）：请删除多余的列，或{SPLIT}"
-TOO_MUCH_CELL_XML = ("工作表内容解压后有 {mb:,.0f} MB，超过上限 " + f"{MAX_CELL_XML_BYTES // MB} MB"
-                     "（只有格式的空行、空列也占空间）：请删除多余的行列后再上传")
+TOO_MUCH_CELL_XML = (
+    "工作表内容解压后有 {mb:,.0f} MB，超过上限 " + f"{MAX_CELL_XML_BYTES // MB} MB"
+    "（只有格式的空行、空列也占空间）：请删除多余的行列后再上传"
+)
 
 
 @dataclass
@@ -62,7 +64,9 @@ def measure_upload(content: bytes, source_name: str) -> list[Problem]:
 
 def measure(content: bytes, source_name: str) -> Measured:
     if len(content) > MAX_FILE_BYTES:
-        return Measured(None, [file_error(f"文件大小 {len(content) / MB:.1f} MB，超过上限 {MAX_FILE_BYTES // MB} MB：{SPLIT}")])
+        return Measured(
+            None, [file_error(f"文件大小 {len(content) / MB:.1f} MB，超过上限 {MAX_FILE_BYTES // MB} MB：{SPLIT}")]
+        )
     kind, problems = identify_upload(content, source_name)
     measured = Measured(kind, problems)
     if kind == "xlsx":
@@ -105,9 +109,13 @@ def _measure_csv(content: bytes, measured: Measured) -> None:
     except csv.Error as error:
         row = reader.line_num
         if "field larger than field limit" in str(error):
-            measured.problems.append(Problem(row, "", f"有一个单元格超过 {CSV_FIELD_LIMIT:,} 个字符，这不是日报的内容：请检查文件"))
+            measured.problems.append(
+                Problem(row, "", f"有一个单元格超过 {CSV_FIELD_LIMIT:,} 个字符，这不是日报的内容：请检查文件")
+            )
         else:
-            measured.problems.append(Problem(row, "", "这一行无法按 CSV 读取（引号不成对？）：请在 Excel/WPS 中打开后另存为 .xlsx 再上传"))
+            measured.problems.append(
+                Problem(row, "", "这一行无法按 CSV 读取（引号不成对？）：请在 Excel/WPS 中打开后另存为 .xlsx 再上传")
+            )
         return
     measured.text = text
 
@@ -124,7 +132,9 @@ def _measure_workbook(content: bytes, measured: Measured) -> None:
         rows = cells = 0  # of the sheets before
         for sheet in workbook.sheets:
             over_limit = partial(_over_limit, rows, cells)
-            scan = scan_sheet(archive, sheet.path, trust_saved_results=not workbook.recalculates_on_open, stop=over_limit)
+            scan = scan_sheet(
+                archive, sheet.path, trust_saved_results=not workbook.recalculates_on_open, stop=over_limit
+            )
             refusal = over_limit(scan)  # the rows of the last chunk count only once the sheet ends
             if refusal:
                 measured.problems.append(file_error(refusal))

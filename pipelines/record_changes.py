@@ -5,9 +5,9 @@ validated tables are the views `<table>_rows` and the towns `town_codes`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 import pyarrow as pa
@@ -50,10 +50,14 @@ def compare(con: duckdb.DuckDBPyConnection, index: RecordIndex, received: Record
         _incoming(con, index, table)
         replaced_columns = ", ".join(("id", *spec.counted))
         if first or not index.rows(table):
-            con.execute(f"create or replace temp view diff_{table} as "
-                        f"select *, cast(null as integer) as old_seg from incoming_{table}")
-            con.execute(f"create or replace temp view replaced_{table} as "
-                        f"select {replaced_columns} from incoming_{table} where false")
+            con.execute(
+                f"create or replace temp view diff_{table} as "
+                f"select *, cast(null as integer) as old_seg from incoming_{table}"
+            )
+            con.execute(
+                f"create or replace temp view replaced_{table} as "
+                f"select {replaced_columns} from incoming_{table} where false"
+            )
             new[table], changed[table], replaced[table] = getattr(received, table), 0, []
             continue
         segments = index.segments_holding(table, f"select id from incoming_{table}", getattr(received, table))
@@ -70,12 +74,18 @@ def compare(con: duckdb.DuckDBPyConnection, index: RecordIndex, received: Record
             """
         )
         old = ", ".join(f"old_{column} as {column}" for column in spec.counted)
-        con.execute(f"create or replace temp view replaced_{table} as "
-                    f"select id, {old} from diff_{table} where old_seg is not null")
+        con.execute(
+            f"create or replace temp view replaced_{table} as "
+            f"select id, {old} from diff_{table} where old_seg is not null"
+        )
         total, changed[table] = con.execute(f"select count(*), count(old_seg) from diff_{table}").fetchone()
         new[table] = total - changed[table]
-        replaced[table] = [row[0] for row in con.execute(
-            f"select distinct old_seg from diff_{table} where old_seg is not null order by 1").fetchall()]
+        replaced[table] = [
+            row[0]
+            for row in con.execute(
+                f"select distinct old_seg from diff_{table} where old_seg is not null order by 1"
+            ).fetchall()
+        ]
     return Changes(RecordCounts(**new), RecordCounts(**changed), first, replaced)
 
 
@@ -84,9 +94,13 @@ def recount(con: duckdb.DuckDBPyConnection, index: RecordIndex, changes: Changes
     every record of those town-days: the index's, less the versions replaced, and the new ones."""
     if changes.first:  # every town-day counted is in the import alone
         for table in TABLES:
-            con.execute(f"create or replace temp view current_{table} as "
-                        f"select {', '.join(RECORD_TABLES[table].counted)} from diff_{table}")
-        return con.sql(f"select cast(null as integer) as row_number, * from ({_sql('town_day_counts')})").to_arrow_table()
+            con.execute(
+                f"create or replace temp view current_{table} as "
+                f"select {', '.join(RECORD_TABLES[table].counted)} from diff_{table}"
+            )
+        return con.sql(
+            f"select cast(null as integer) as row_number, * from ({_sql('town_day_counts')})"
+        ).to_arrow_table()
     con.execute(f"create or replace temp table affected as {_sql('affected_town_days')}")
     con.execute("create or replace temp table affected_days as select distinct date as day from affected")
     for table in TABLES:
@@ -115,13 +129,17 @@ def write_parts(con: duckdb.DuckDBPyConnection, changes: Changes, folder: Path) 
             continue
         target = folder / table
         kept = ", ".join(RECORD_TABLES[table].kept)
-        con.execute(f"copy (select {kept} from diff_{table}) to {quoted(target)} "
-                    f"(format parquet, compression zstd, file_size_bytes '{PART_BYTES}')")
+        con.execute(
+            f"copy (select {kept} from diff_{table}) to {quoted(target)} "
+            f"(format parquet, compression zstd, file_size_bytes '{PART_BYTES}')"
+        )
         written[table] = sorted(target.glob("*.parquet"), key=lambda path: int(path.stem.rsplit("_", 1)[-1]))
         if changes.first:  # diff_<table> was the export itself
             files = ", ".join(quoted(path) for path in written[table])
-            con.execute(f"create or replace temp view diff_{table} as "
-                        f"select *, cast(null as integer) as old_seg from read_parquet([{files}])")
+            con.execute(
+                f"create or replace temp view diff_{table} as "
+                f"select *, cast(null as integer) as old_seg from read_parquet([{files}])"
+            )
     return written
 
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 import fcntl
 import io
 import logging
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import duckdb
 import pyarrow.parquet as pq
@@ -56,8 +56,9 @@ class RecordIndex:
         or by the batches before `before_batch`."""
         if self.key_type(table) is None:
             return 0
-        return self.con.execute(f"select coalesce(sum(rows), 0) from idx.{table}_segments where batch_seq < ?",
-                                [before_batch or 2**62]).fetchone()[0]
+        return self.con.execute(
+            f"select coalesce(sum(rows), 0) from idx.{table}_segments where batch_seq < ?", [before_batch or 2**62]
+        ).fetchone()[0]
 
     def empty(self) -> bool:
         return not any(self.rows(table) for table in TABLES)
@@ -67,7 +68,8 @@ class RecordIndex:
         if table not in self._key_types:
             found = self.con.execute(
                 "select data_type from duckdb_columns() where database_name = 'idx' and table_name = ? "
-                "and column_name = 'id'", [table],
+                "and column_name = 'id'",
+                [table],
             ).fetchall()
             self._key_types[table] = found[0][0] if found else None
         return self._key_types[table]
@@ -108,8 +110,9 @@ class RecordIndex:
     def segments_of_days(self, table: str, days: str) -> list[int]:
         """The segments of `table` holding records that count on any day of the query `days`
         (a column `day`)."""
-        overlaps = " or ".join(f"probe.day between segments.{d}_first and segments.{d}_last"
-                               for d in RECORD_TABLES[table].days)
+        overlaps = " or ".join(
+            f"probe.day between segments.{d}_first and segments.{d}_last" for d in RECORD_TABLES[table].days
+        )
         found = self.con.execute(
             f"select distinct segments.seg from idx.{table}_segments as segments join ({days}) as probe on {overlaps} "
             "order by 1"
@@ -118,8 +121,9 @@ class RecordIndex:
 
     # ------------------------------------------------------------ writing
 
-    def apply(self, batch: Batch, sources: Iterable[tuple[str, str]],
-              replaced: dict[str, list[int]] | None = None) -> None:
+    def apply(
+        self, batch: Batch, sources: Iterable[tuple[str, str]], replaced: dict[str, list[int]] | None = None
+    ) -> None:
         """Hold the records of `batch`, which `sources` name as (table, relation with the kept
         columns), in place of their earlier versions; all or nothing. `replaced` names the
         segments holding those versions when the caller knows them (an import that has just
@@ -128,8 +132,9 @@ class RecordIndex:
         try:
             for table, relation in sources:
                 self._upsert(table, relation, batch.seq, (replaced or {}).get(table))
-            self.con.execute("update idx.meta set batch_seq = ?, received_at = ?",
-                             [batch.seq, batch.received_at.isoformat()])
+            self.con.execute(
+                "update idx.meta set batch_seq = ?, received_at = ?", [batch.seq, batch.received_at.isoformat()]
+            )
             self.con.execute("commit")
         except BaseException:
             self.con.execute("rollback")
@@ -163,7 +168,9 @@ class RecordIndex:
 
     def _upsert(self, table: str, relation: str, batch_seq: int, replaced: list[int] | None) -> None:
         spec = RECORD_TABLES[table]
-        given = self.con.execute(f"select column_type from (describe {relation}) where column_name = 'id'").fetchone()[0]
+        given = self.con.execute(f"select column_type from (describe {relation}) where column_name = 'id'").fetchone()[
+            0
+        ]
         given = "BIGINT" if given == "BIGINT" else "VARCHAR"
         held = self.key_type(table)
         if held is None:
@@ -176,8 +183,10 @@ class RecordIndex:
             count = self.con.execute(f"select count(*) from {relation}").fetchone()[0]
             replaced = self.segments_holding(table, f"select {key} as id from {relation}", count, batch_seq)
         if replaced is None or replaced:
-            self.con.execute(f"delete from idx.{table} where {in_segments(replaced)} and seg < {first} "
-                             f"and id in (select {key} from {relation})")
+            self.con.execute(
+                f"delete from idx.{table} where {in_segments(replaced)} and seg < {first} "
+                f"and id in (select {key} from {relation})"
+            )
         counted = ", ".join(spec.counted)
         self.con.execute(
             f"""
@@ -200,10 +209,14 @@ class RecordIndex:
         spec = RECORD_TABLES[table]
         days = ", ".join(f"{d} date" for d in spec.days)
         fields = "".join(f", {name} {kind}" for name, kind in spec.fields)
-        self.con.execute(f"create table idx.{table} (seg integer, id {key}, h ubigint, town_code varchar, {days}{fields})")
+        self.con.execute(
+            f"create table idx.{table} (seg integer, id {key}, h ubigint, town_code varchar, {days}{fields})"
+        )
         ranges = ", ".join(f"{d}_first date, {d}_last date" for d in spec.days)
-        self.con.execute(f"create table idx.{table}_segments (seg integer, batch_seq bigint, rows bigint, "
-                         f"lo {key}, hi {key}, {ranges})")
+        self.con.execute(
+            f"create table idx.{table}_segments (seg integer, batch_seq bigint, rows bigint, "
+            f"lo {key}, hi {key}, {ranges})"
+        )
 
     # ------------------------------------------------------------ the file
 
@@ -223,8 +236,9 @@ class RecordIndex:
         self.con.execute(f"attach {quoted(self.path)} as idx")
         made = self.con.execute("select count(*) from duckdb_tables() where database_name = 'idx'").fetchone()[0]
         if made:
-            has_meta = self.con.execute("select count(*) from duckdb_tables() where database_name = 'idx' "
-                                        "and table_name = 'meta'").fetchone()[0]
+            has_meta = self.con.execute(
+                "select count(*) from duckdb_tables() where database_name = 'idx' and table_name = 'meta'"
+            ).fetchone()[0]
             if has_meta and self.con.execute("select format from idx.meta").fetchall() == [(FORMAT,)]:
                 return
             self.con.execute("detach idx")  # another format, another DuckDB, or never finished: start again

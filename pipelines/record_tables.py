@@ -73,7 +73,9 @@ RECORD_TABLES = {
     "inspections": RecordTable("inspections", ("date",), (), unit=True),
     "hazards": RecordTable("hazards", ("found_date", "rectified_date"), (("level", "varchar"),), unit=True),
     "enforcement": RecordTable(
-        "enforcement", ("date",), (("kind", "varchar"), ("persons", "bigint"), ("amount_wan", "decimal(18, 6)")),
+        "enforcement",
+        ("date",),
+        (("kind", "varchar"), ("persons", "bigint"), ("amount_wan", "decimal(18, 6)")),
         unit=False,
     ),
 }

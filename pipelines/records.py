@@ -37,8 +37,16 @@ from sanse.store.events import record_event
 from sanse.store.records import TURN, last_batch, write_batch
 from sanse.store.reports import Submission, write_submission
 
-__all__ = ["KINDS", "LEVELS", "TABLES", "RecordCounts", "RecordsIngested", "id_column", "ingest_records",
-           "write_demo_records"]
+__all__ = [
+    "KINDS",
+    "LEVELS",
+    "TABLES",
+    "RecordCounts",
+    "RecordsIngested",
+    "id_column",
+    "ingest_records",
+    "write_demo_records",
+]
 
 SQL = Path(__file__).parent / "sql" / "records"
 LISTED_PER_RULE = 20  # a million bad rows are one mistake: list a few, count the rest
@@ -46,13 +54,16 @@ ID_BITMAP_BITS = 1 << 30  # ids spread wider than this (a 128 MB bitmap) are gro
 ATTEMPTS = 3  # another server storing a batch meanwhile: compare again with it
 log = logging.getLogger(__name__)
 
-def write_demo_records(towns: list[Town], out_dir: Path, *, days: int, seed: int,
-                       start: date = DEMO_START) -> RecordCounts:
+
+def write_demo_records(
+    towns: list[Town], out_dir: Path, *, days: int, seed: int, start: date = DEMO_START
+) -> RecordCounts:
     """Synthetic record tables for the demo and the benchmark (see pipelines/demo_records.py)."""
     return write_records(towns, Path(out_dir), days=days, seed=seed, start=start)
 
 
 # ---------------------------------------------------------------- import
+
 
 @dataclass(frozen=True)
 class RecordProblem:
@@ -115,8 +126,17 @@ def ingest_records(home: Home, folder: Path, *, by: str, today: date | None = No
         con.close()
 
 
-def _store(home: Home, con: duckdb.DuckDBPyConnection, index: RecordIndex, folder: Path, received: RecordCounts,
-           *, by: str, sha: str, spill: Path) -> RecordsIngested:
+def _store(
+    home: Home,
+    con: duckdb.DuckDBPyConnection,
+    index: RecordIndex,
+    folder: Path,
+    received: RecordCounts,
+    *,
+    by: str,
+    sha: str,
+    spill: Path,
+) -> RecordsIngested:
     """Compare the validated records with this server's index, then store what is new."""
     source = f"{folder.name}（记录级数据）"
     for _attempt in range(ATTEMPTS):
@@ -125,8 +145,12 @@ def _store(home: Home, con: duckdb.DuckDBPyConnection, index: RecordIndex, folde
         changes = record_changes.compare(con, index, received)
         if not changes.records:
             return _result(received, changes, Submission(None, 0, 0), 0, None)
-        detail = {"folder": str(folder), "records": received.__dict__, "new_records": changes.new.__dict__,
-                  "changed_records": changes.changed.__dict__}
+        detail = {
+            "folder": str(folder),
+            "records": received.__dict__,
+            "new_records": changes.new.__dict__,
+            "changed_records": changes.changed.__dict__,
+        }
         spill.mkdir(parents=True, exist_ok=True)
         parts_folder = Path(tempfile.mkdtemp(prefix="batch-", dir=spill))
         try:
@@ -138,14 +162,21 @@ def _store(home: Home, con: duckdb.DuckDBPyConnection, index: RecordIndex, folde
                     raise _Behind
                 submission = Submission(None, 0, 0)
                 if daily.num_rows:
-                    submission = write_submission(conn, daily, by=by, source_name=source, source_sha256=sha,
-                                                  audit_detail=detail)
+                    submission = write_submission(
+                        conn, daily, by=by, source_name=source, source_sha256=sha, audit_detail=detail
+                    )
                 if submission.submission_id is None:  # records changed, counts did not
                     record_event(conn, by, "records", **detail)
                 batch = write_batch(
-                    conn, record_changes.parts(con, written), by=by, source_name=source, source_sha256=sha,
-                    new=changes.new.total, changed=changes.changed.total,
-                    unchanged=received.total - changes.records, submission_seq=submission.seq,
+                    conn,
+                    record_changes.parts(con, written),
+                    by=by,
+                    source_name=source,
+                    source_sha256=sha,
+                    new=changes.new.total,
+                    changed=changes.changed.total,
+                    unchanged=received.total - changes.records,
+                    submission_seq=submission.seq,
                 )
             try:
                 index.apply(batch, [(table, f"diff_{table}") for table in written], changes.replaced)
@@ -159,8 +190,13 @@ def _store(home: Home, con: duckdb.DuckDBPyConnection, index: RecordIndex, folde
     raise StoreError("其他服务器正在导入记录级数据，请稍后再试")
 
 
-def _result(received: RecordCounts, changes: record_changes.Changes, submission: Submission, town_days: int,
-            batch_seq: int | None) -> RecordsIngested:
+def _result(
+    received: RecordCounts,
+    changes: record_changes.Changes,
+    submission: Submission,
+    town_days: int,
+    batch_seq: int | None,
+) -> RecordsIngested:
     new, changed = changes.new.total, changes.changed.total
     summary = (
         f"记录级数据：检查 {received.inspections:,} 条，隐患 {received.hazards:,} 条，执法 {received.enforcement:,} 条，"
@@ -171,8 +207,9 @@ def _result(received: RecordCounts, changes: record_changes.Changes, submission:
     return RecordsIngested(True, [], summary, submission, received, town_days, changes.new, changes.changed, batch_seq)
 
 
-def _validate(con: duckdb.DuckDBPyConnection, files: dict[str, Path], towns: list[Town], campaign_start: date | None,
-              today: date) -> list[RecordProblem] | RecordCounts:
+def _validate(
+    con: duckdb.DuckDBPyConnection, files: dict[str, Path], towns: list[Town], campaign_start: date | None, today: date
+) -> list[RecordProblem] | RecordCounts:
     """Every problem of the tables, or how many records each has when there is none; the
     tables stay in `con` as the views `<table>_rows`, their towns as `town_codes`."""
     con.execute("set variable today = ?", [today])
@@ -216,7 +253,9 @@ def _find_tables(folder: Path) -> tuple[dict[str, Path], list[RecordProblem]]:
         return {}, [RecordProblem("inspections", None, "", f"找不到文件夹 {folder}")]
     files, errors = {}, []
     for table in TABLES:
-        found = [folder / f"{table}{suffix}" for suffix in (".parquet", ".csv") if (folder / f"{table}{suffix}").is_file()]
+        found = [
+            folder / f"{table}{suffix}" for suffix in (".parquet", ".csv") if (folder / f"{table}{suffix}").is_file()
+        ]
         if not found:
             errors.append(RecordProblem(table, None, "", f"缺少 {table}.parquet 或 {table}.csv"))
         elif len(found) > 1:
@@ -245,10 +284,14 @@ def _stage(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[Recor
                 f"create or replace temp table {table}_text as select * "
                 f"from read_csv(getvariable('{table}_file'), header = true, all_varchar = true)"
             )
-            con.execute(f"create or replace temp view {table}_source as select *, rowid + 2 as source_row from {table}_text")
+            con.execute(
+                f"create or replace temp view {table}_source as select *, rowid + 2 as source_row from {table}_text"
+            )
         described = con.execute(f"describe {table}_source").fetchall()
     except duckdb.Error as exc:
-        return [RecordProblem(table, None, "", f"无法读取 {path.name}：{_first_line(exc)}（CSV 请用 UTF-8 编码并带表头）")]
+        return [
+            RecordProblem(table, None, "", f"无法读取 {path.name}：{_first_line(exc)}（CSV 请用 UTF-8 编码并带表头）")
+        ]
     types = {name: kind for name, kind, *_ in described}
     missing = [c for c in REQUIRED_COLUMNS[table] if c not in types]
     if missing:
@@ -257,27 +300,37 @@ def _stage(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[Recor
 
     def day(column: str) -> str:
         typed = f'cast("{column}" as date)' if types[column] in _DATE_TYPES else f'record_day("{column}")'
-        return f'{typed} as {column}, nullif(trim(cast("{column}" as varchar)), \'\') as {column}_given'
+        return f"{typed} as {column}, nullif(trim(cast(\"{column}\" as varchar)), '') as {column}_given"
 
     # the unit is kept with the record, not counted
     unit = {None: "cast(null as bigint) as unit_id", "VARCHAR": "nullif(trim(unit_id), '') as unit_id"}.get(
-        types.get("unit_id"), "unit_id")
+        types.get("unit_id"), "unit_id"
+    )
     if table == "inspections":
         columns = ["inspection_id", "cast(town as varchar) as town", day("date"), unit]
     elif table == "hazards":
         columns = [
-            "hazard_id", "cast(town as varchar) as town", day("found_date"),
-            "cast(level as varchar) as level", day("rectified_date"), unit,
+            "hazard_id",
+            "cast(town as varchar) as town",
+            day("found_date"),
+            "cast(level as varchar) as level",
+            day("rectified_date"),
+            unit,
         ]
     else:
         columns = [
-            "action_id", "cast(town as varchar) as town", day("date"), "cast(kind as varchar) as kind",
+            "action_id",
+            "cast(town as varchar) as town",
+            day("date"),
+            "cast(kind as varchar) as kind",
             "try_cast(persons as double) as persons",
             "nullif(trim(cast(persons as varchar)), '') as persons_given",
             "try_cast(amount_wan as decimal(18, 6)) as amount_wan",
             "nullif(trim(cast(amount_wan as varchar)), '') as amount_given",
         ]
-    con.execute(f"create or replace temp view {table}_rows as select source_row, {', '.join(columns)} from {table}_source")
+    con.execute(
+        f"create or replace temp view {table}_rows as select source_row, {', '.join(columns)} from {table}_source"
+    )
     return []
 
 
@@ -323,7 +376,9 @@ def _listed_problems(con: duckdb.DuckDBPyConnection, table: str, checks: str) ->
         found.append(RecordProblem(table, int(row), column, message))
         last_of_rule = index + 1 == len(rows) or rows[index + 1][0] != rule
         if last_of_rule and total > LISTED_PER_RULE:
-            found.append(RecordProblem(table, None, column, f"同类问题共 {total:,} 行，以上只列出前 {LISTED_PER_RULE} 行"))
+            found.append(
+                RecordProblem(table, None, column, f"同类问题共 {total:,} 行，以上只列出前 {LISTED_PER_RULE} 行")
+            )
     return found
 
 
@@ -381,8 +436,18 @@ def _ids_all_different(con: duckdb.DuckDBPyConnection) -> bool:
     return ids == different
 
 
-_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
-                  "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
+_INTEGER_TYPES = {
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+}
 
 
 def _digest(files: dict[str, Path]) -> str:

@@ -117,8 +117,9 @@ def _unit_row(top: list[tuple[int, list[Any]]], index: int, width: int) -> tuple
     return (units, header_row + 2) if any(units) else ([None] * width, header_row + 1)
 
 
-def _map_columns(row: int, texts: list[str], units_below: list[str | None],
-                 first_data_row: int) -> tuple[Header, list[Problem]]:
+def _map_columns(
+    row: int, texts: list[str], units_below: list[str | None], first_data_row: int
+) -> tuple[Header, list[Problem]]:
     found: dict[str, list[int]] = {}
     units: dict[int, str | None] = {}
     for column, text in enumerate(texts):
@@ -130,7 +131,13 @@ def _map_columns(row: int, texts: list[str], units_below: list[str | None],
     for key, where in found.items():
         if len(where) > 1:
             places = "、".join(f"{get_column_letter(c + 1)}列“{texts[c]}”" for c in where)
-            problems.append(Problem(row, texts[where[0]], f"有 {len(where)} 列都是“{HEADERS[key]}”（{places}）：无法确定读哪一列，请只保留一列"))
+            problems.append(
+                Problem(
+                    row,
+                    texts[where[0]],
+                    f"有 {len(where)} 列都是“{HEADERS[key]}”（{places}）：无法确定读哪一列，请只保留一列",
+                )
+            )
         columns[key] = where[0]
     fines_unit = FINES_WITHOUT_UNIT
     for key, column in columns.items():
@@ -141,17 +148,29 @@ def _map_columns(row: int, texts: list[str], units_below: list[str | None],
             else:
                 problems.append(Problem(row, texts[column], f"金额单位“{unit}”无法识别：请写“万元”或“元”", cell=cell))
         elif key not in LABEL_KEYS and key != "fines_wan" and unit is not None and unit not in COUNT_UNITS:
-            problems.append(Problem(row, texts[column], f"单位“{unit}”无法识别：{HEADERS[key]}应按个数填写（如 家、家次、起、人）", cell=cell))
+            problems.append(
+                Problem(
+                    row,
+                    texts[column],
+                    f"单位“{unit}”无法识别：{HEADERS[key]}应按个数填写（如 家、家次、起、人）",
+                    cell=cell,
+                )
+            )
     for key in HEADERS:
         if key not in columns:
             problems.append(Problem(row, HEADERS[key], _missing(key, texts)))
     labels = {key: texts[column] for key, column in columns.items()}
     if fines_unit != FINES_WITHOUT_UNIT and "fines_wan" in columns:
         column = columns["fines_wan"]
-        problems.append(Problem(
-            row, texts[column], f"金额以{fines_unit}为单位：已按 1 万元 = {1 / FINES_UNITS[fines_unit]:,.0f} {fines_unit}换算为万元",
-            "warning", f"{get_column_letter(column + 1)}{row}",
-        ))
+        problems.append(
+            Problem(
+                row,
+                texts[column],
+                f"金额以{fines_unit}为单位：已按 1 万元 = {1 / FINES_UNITS[fines_unit]:,.0f} {fines_unit}换算为万元",
+                "warning",
+                f"{get_column_letter(column + 1)}{row}",
+            )
+        )
     return Header(row, columns, labels, fines_unit, first_data_row), problems
 
 

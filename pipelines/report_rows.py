@@ -43,8 +43,9 @@ class TableRow:
         return Problem(self.number, self.header.labels[key], message, severity, cell, self.sheet)
 
 
-def read_rows(tables: list[ReportTable], towns: list[Town], *, today: date,
-              campaign_start: date | None) -> tuple[list[TableRow], list[Problem]]:
+def read_rows(
+    tables: list[ReportTable], towns: list[Town], *, today: date, campaign_start: date | None
+) -> tuple[list[TableRow], list[Problem]]:
     lookup = town_lookup([t for t in towns if t.active])
     inactive = {normalize_spelling(s) for t in towns if not t.active for s in (t.code, t.name, *t.aliases)}
     several = len(tables) > 1
@@ -67,7 +68,9 @@ def read_rows(tables: list[ReportTable], towns: list[Town], *, today: date,
             if total:
                 problems.append(row.problem(total, f"“{cells[total].strip()}”行不是镇街，未导入", "warning"))
             elif number in across:
-                problems.append(row.problem(filled[0], f"整行合并的“{cell_text(cells[filled[0]])}”不是数据，未导入", "warning"))
+                problems.append(
+                    row.problem(filled[0], f"整行合并的“{cell_text(cells[filled[0]])}”不是数据，未导入", "warning")
+                )
             elif len(filled) == 1:
                 text = cell_text(cells[filled[0]])
                 problems.append(row.problem(filled[0], f"这一行只有“{text}”，其余为空：如果是备注或说明，请删除这一行"))
@@ -80,8 +83,14 @@ def read_rows(tables: list[ReportTable], towns: list[Town], *, today: date,
     return rows, problems
 
 
-def _read_record(row: TableRow, cells: dict[str, Any], lookup: dict[str, Town], inactive: set[str],
-                 today: date, campaign_start: date | None) -> list[Problem]:
+def _read_record(
+    row: TableRow,
+    cells: dict[str, Any],
+    lookup: dict[str, Town],
+    inactive: set[str],
+    today: date,
+    campaign_start: date | None,
+) -> list[Problem]:
     record, problems = row.record, []
     day, message = parse_date(cells["date"])
     if message:
@@ -128,7 +137,9 @@ def _duplicate(row: TableRow, seen: dict[tuple[str, date], TableRow], towns: lis
     first = seen.setdefault((code, day), row)
     if first is row:
         return []
-    where = f"“{first.sheet}”表第{first.number}行" if first.sheet and first.sheet != row.sheet else f"第{first.number}行"
+    where = (
+        f"“{first.sheet}”表第{first.number}行" if first.sheet and first.sheet != row.sheet else f"第{first.number}行"
+    )
     name = next(t.name for t in towns if t.code == code)
     return [row.problem("town", f"{name} {day} 在本文件中重复出现（另见{where}）")]
 
@@ -139,9 +150,12 @@ def _rows_under_one_merge(table: ReportTable) -> set[int]:
     columns = [c + 1 for c in table.header.columns.values()]
     left, right = min(columns), max(columns)
     numbers = [number for number, _ in table.sheet.rows]
-    return {number for first_row, first_col, last_row, last_col in table.sheet.merged
-            if first_col <= left and last_col >= right
-            for number in numbers[bisect_left(numbers, first_row):bisect_right(numbers, last_row)]}
+    return {
+        number
+        for first_row, first_col, last_row, last_col in table.sheet.merged
+        if first_col <= left and last_col >= right
+        for number in numbers[bisect_left(numbers, first_row) : bisect_right(numbers, last_row)]
+    }
 
 
 def _merged_numbers(table: ReportTable, imported: list[int], sheet: str) -> list[Problem]:
@@ -154,14 +168,17 @@ def _merged_numbers(table: ReportTable, imported: list[int], sheet: str) -> list
         index = bisect_left(imported, first_row)
         if keys and spans and index < len(imported) and imported[index] <= last_row:
             span = f"{get_column_letter(first_col)}{first_row}:{get_column_letter(last_col)}{last_row}"
-            problems.append(Problem(
-                first_row, table.header.labels[keys[0]],
-                f"合并单元格 {span} 里的数字跨了多个格子，无法分到每个镇街、每一列：请取消合并后逐格填写",
-                cell=f"{get_column_letter(first_col)}{first_row}", sheet=sheet,
-            ))
+            problems.append(
+                Problem(
+                    first_row,
+                    table.header.labels[keys[0]],
+                    f"合并单元格 {span} 里的数字跨了多个格子，无法分到每个镇街、每一列：请取消合并后逐格填写",
+                    cell=f"{get_column_letter(first_col)}{first_row}",
+                    sheet=sheet,
+                )
+            )
     return problems
 
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Callable
 
 import pandas as pd
 
@@ -24,7 +24,17 @@ from pipelines.workbook import Sheet, WorkbookUnreadable, read_sheets
 from sanse import clock
 from sanse.config import COUNT_COLUMNS, Town
 
-__all__ = ["HEADERS", "INSTRUCTIONS_SHEET", "Problem", "Report", "ReportTable", "parse_date", "parse_report", "report_tables", "template_rows"]
+__all__ = [
+    "HEADERS",
+    "INSTRUCTIONS_SHEET",
+    "Problem",
+    "Report",
+    "ReportTable",
+    "parse_date",
+    "parse_report",
+    "report_tables",
+    "template_rows",
+]
 
 INTEGER_COLUMNS = ("inspections", "hazards", "major_hazards", "rectified", "halted", "cases", "detentions")
 INSTRUCTIONS_SHEET = "填表说明"  # the template's instructions: never a report, read silently past
@@ -67,8 +77,15 @@ def parse_report(
         return Report(name, sha, _empty(), [file_error(UNREADABLE)])
 
 
-def _parse(content: bytes, name: str, sha: str, towns: list[Town], campaign_start: date | None,
-           today: date, history: pd.DataFrame | Callable[[pd.DataFrame], pd.DataFrame] | None) -> Report:
+def _parse(
+    content: bytes,
+    name: str,
+    sha: str,
+    towns: list[Town],
+    campaign_start: date | None,
+    today: date,
+    history: pd.DataFrame | Callable[[pd.DataFrame], pd.DataFrame] | None,
+) -> Report:
     measured = measure(content, name)
     errors = [p for p in measured.problems if p.severity == "error"]
     warnings = [p for p in measured.problems if p.severity == "warning"]
@@ -122,7 +139,9 @@ def report_tables(content: bytes, measured: Measured) -> tuple[list[ReportTable]
         names = "、".join(f"“{table.sheet.name}”" for table, _ in tables)
         problems.append(Problem(None, "", f"已读取 {len(tables)} 张工作表：{names}，合并导入", "warning"))
     if ignored and tables:
-        problems.append(Problem(None, "", f"工作表{'、'.join(f'“{n}”' for n in ignored)}没有报表表头，未读取", "warning"))
+        problems.append(
+            Problem(None, "", f"工作表{'、'.join(f'“{n}”' for n in ignored)}没有报表表头，未读取", "warning")
+        )
     if not tables and not problems:
         problems.append(file_error(_no_header(sheets)))
     return [table for table, _ in tables], problems
@@ -142,16 +161,22 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame(columns=["row_number", "date", "town_code", *COUNT_COLUMNS])
 
 
-def _warnings(frame: pd.DataFrame, rows: list[TableRow], history: pd.DataFrame | None, towns: list[Town]) -> list[Problem]:
+def _warnings(
+    frame: pd.DataFrame, rows: list[TableRow], history: pd.DataFrame | None, towns: list[Town]
+) -> list[Problem]:
     names = {t.code: t.name for t in towns}
     warnings = []
     for row in rows:
         record = row.record
         for key in ("halted", "cases"):
             if record[key] > record["inspections"]:
-                warnings.append(row.problem(
-                    key, f"{HEADERS[key]}（{record[key]}）大于检查企业数（{record['inspections']}），请核实", "warning",
-                ))
+                warnings.append(
+                    row.problem(
+                        key,
+                        f"{HEADERS[key]}（{record[key]}）大于检查企业数（{record['inspections']}），请核实",
+                        "warning",
+                    )
+                )
     known = frame[["town_code", "date", "inspections"]]
     if history is not None and len(history):
         past = history[["town_code", "date", "inspections"]]
@@ -165,12 +190,14 @@ def _warnings(frame: pd.DataFrame, rows: list[TableRow], history: pd.DataFrame |
         if previous:
             average = sum(previous) / len(previous)
             if record["inspections"] < average / 2:
-                warnings.append(row.problem(
-                    "inspections",
-                    f"{names.get(record['town_code'], record['town_code'])} 检查企业数 {record['inspections']} "
-                    f"不到本镇街前7天平均（{average:.1f}）的一半，请核实",
-                    "warning",
-                ))
+                warnings.append(
+                    row.problem(
+                        "inspections",
+                        f"{names.get(record['town_code'], record['town_code'])} 检查企业数 {record['inspections']} "
+                        f"不到本镇街前7天平均（{average:.1f}）的一半，请核实",
+                        "warning",
+                    )
+                )
     return warnings
 
 

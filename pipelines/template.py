@@ -17,7 +17,6 @@ from sanse.bulletin import chinese_date
 from sanse.config import Town
 from sanse.exports.spreadsheet import saved
 
-
 # What each figure of the template takes, said as 填表说明 says it (the checks themselves are the import's).
 TEMPLATE_RULES = {
     "inspections": "整数，不小于 0（家次）",
@@ -63,24 +62,50 @@ def template_xlsx(towns: list[Town], day: date) -> bytes:
     first, last = 3, max(sheet.max_row, 3)
     column = {key: get_column_letter(i) for i, key in enumerate(HEADERS, start=1)}
 
-
     def rule(kind: str, keys: tuple[str, ...], message: str, **options) -> None:
-        check = DataValidation(type=kind, allow_blank=True, showErrorMessage=True, errorStyle="stop",
-                               errorTitle="填写有误", error=message, **options)
+        check = DataValidation(
+            type=kind,
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="stop",
+            errorTitle="填写有误",
+            error=message,
+            **options,
+        )
         for key in keys:
             check.add(f"{column[key]}{first}:{column[key]}{last}")
         sheet.add_data_validation(check)
 
     counts = tuple(k for k in TEMPLATE_RULES if k not in ("major_hazards", "fines_wan"))
-    rule("whole", counts, f"请填写 0 到 {MAX_COUNT:,} 之间的整数；没有请填 0。",
-         operator="between", formula1="0", formula2=str(MAX_COUNT))
+    rule(
+        "whole",
+        counts,
+        f"请填写 0 到 {MAX_COUNT:,} 之间的整数；没有请填 0。",
+        operator="between",
+        formula1="0",
+        formula2=str(MAX_COUNT),
+    )
     major, hazards = f"{column['major_hazards']}{first}", f"{column['hazards']}{first}"
-    rule("custom", ("major_hazards",), "重大隐患数应为不小于 0 的整数，且不能大于同一行的发现隐患数（发现隐患数含重大隐患）。",
-         formula1=f"AND(ISNUMBER({major}),{major}=INT({major}),{major}>=0,{major}<={hazards})",
-         showInputMessage=True, promptTitle="重大隐患数", prompt="不大于发现隐患数")
-    rule("decimal", ("fines_wan",), f"请填写 0 到 {MAX_FINES_WAN:,} 之间的数字，单位万元，可有小数。",
-         operator="between", formula1="0", formula2=str(MAX_FINES_WAN),
-         showInputMessage=True, promptTitle="罚款金额", prompt="单位：万元，可有小数")
+    rule(
+        "custom",
+        ("major_hazards",),
+        "重大隐患数应为不小于 0 的整数，且不能大于同一行的发现隐患数（发现隐患数含重大隐患）。",
+        formula1=f"AND(ISNUMBER({major}),{major}=INT({major}),{major}>=0,{major}<={hazards})",
+        showInputMessage=True,
+        promptTitle="重大隐患数",
+        prompt="不大于发现隐患数",
+    )
+    rule(
+        "decimal",
+        ("fines_wan",),
+        f"请填写 0 到 {MAX_FINES_WAN:,} 之间的数字，单位万元，可有小数。",
+        operator="between",
+        formula1="0",
+        formula2=str(MAX_FINES_WAN),
+        showInputMessage=True,
+        promptTitle="罚款金额",
+        prompt="单位：万元，可有小数",
+    )
     sheet.protection.sheet = True  # no password: only to keep the date and town from being changed by mistake
     sheet.protection.formatColumns = False  # widths may still be changed
     sheet.protection.formatRows = False
@@ -94,7 +119,10 @@ def _instructions(notes, day: date, headers: dict[str, str]) -> None:
     from openpyxl.styles import Alignment, Font
 
     steps = [
-        ["1", f"本表是{chinese_date(day)}的日报，每个镇街一行。日期和镇街已经填好并锁定；报送其他日期，请在“数据报送”页重新下载模板。"],
+        [
+            "1",
+            f"本表是{chinese_date(day)}的日报，每个镇街一行。日期和镇街已经填好并锁定；报送其他日期，请在“数据报送”页重新下载模板。",
+        ],
         ["2", "只填浅黄色的格子。填错时表格会提示原因。"],
         ["3", "填好后保存为 .xlsx，在“数据报送”页上传；也可以在该页“在线填报”逐项填写。"],
         ["4", "上传时每一处问题都会列出行号和原因，有错误的文件不会导入任何数据；同一镇街同一天再次报送视为更正。"],

@@ -54,7 +54,9 @@ def read_sheets(content: bytes, measured: Measured) -> list[Sheet]:
     except Exception as error:  # openpyxl raises many types for a damaged file
         raise WorkbookUnreadable(DAMAGED) from error
     try:
-        return [_read_sheet(book, part.name, part.hidden, measured.scans[part.path]) for part in measured.workbook.sheets]
+        return [
+            _read_sheet(book, part.name, part.hidden, measured.scans[part.path]) for part in measured.workbook.sheets
+        ]
     except WorkbookUnreadable:
         raise
     except Exception as error:
@@ -96,7 +98,7 @@ def _spread_merges(rows: dict[int, list[Any]], merged: list[tuple[int, int, int,
         if anchor is None or first_col > width:
             continue
         value = anchor[first_col - 1]
-        for number in numbers[bisect_left(numbers, first_row):bisect_right(numbers, last_row)]:
+        for number in numbers[bisect_left(numbers, first_row) : bisect_right(numbers, last_row)]:
             for column in range(first_col, min(last_col, width) + 1):
                 if (number, column) != (first_row, first_col):
                     rows[number][column - 1] = value

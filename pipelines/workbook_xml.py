@@ -30,7 +30,9 @@ VALUE = re.compile(rb"<" + PREFIX + rb"v(?:\s[^>]*)?(?:/>|>([^<]*)<)")
 ROW_NUMBER = re.compile(rb"\br\s*=\s*[\"'](\d{1,9})[\"']")
 CELL_REF = re.compile(rb"\br\s*=\s*[\"']([A-Za-z]{1,3})(\d{1,9})[\"']")
 CELL_TYPE = re.compile(rb"\bt\s*=\s*[\"'](\w+)[\"']")
-MERGE = re.compile(rb"<" + PREFIX + rb"mergeCell\s[^>]*?\bref\s*=\s*[\"']([A-Za-z]{1,3})(\d{1,9})(?::([A-Za-z]{1,3})(\d{1,9}))?[\"']")
+MERGE = re.compile(
+    rb"<" + PREFIX + rb"mergeCell\s[^>]*?\bref\s*=\s*[\"']([A-Za-z]{1,3})(\d{1,9})(?::([A-Za-z]{1,3})(\d{1,9}))?[\"']"
+)
 TEXT_TYPES = (b"str", b"s", b"inlineStr")  # an empty saved result of these is an empty string
 
 
@@ -76,7 +78,9 @@ def read_workbook_xml(archive: zipfile.ZipFile) -> WorkbookXml:
     for element in book.iter():
         if _local(element.tag) == "sheet":
             # r:id, in whichever namespace the file spells relationships (transitional or strict)
-            path = targets.get(next((v for k, v in element.attrib.items() if k.startswith("{") and _local(k) == "id"), None))
+            path = targets.get(
+                next((v for k, v in element.attrib.items() if k.startswith("{") and _local(k) == "id"), None)
+            )
             if path:
                 state = element.get("state", "visible")
                 sheets.append(SheetPart(element.get("name", ""), path, state != "visible"))
@@ -85,8 +89,9 @@ def read_workbook_xml(archive: zipfile.ZipFile) -> WorkbookXml:
     return WorkbookXml(sheets, recalculates)
 
 
-def scan_sheet(archive: zipfile.ZipFile, part: str, *, trust_saved_results: bool,
-               stop: Callable[[SheetScan], str | None]) -> SheetScan:
+def scan_sheet(
+    archive: zipfile.ZipFile, part: str, *, trust_saved_results: bool, stop: Callable[[SheetScan], str | None]
+) -> SheetScan:
     """One pass over a sheet's XML. `stop` is asked after every chunk; a message from it (a
     limit passed) ends the scan as SheetXmlRefused."""
     scan = SheetScan()
@@ -99,8 +104,8 @@ def scan_sheet(archive: zipfile.ZipFile, part: str, *, trust_saved_results: bool
                 if end is None:
                     carry = _scan_rows(scan, data, trust_saved_results, complete=False)
                 else:
-                    _scan_rows(scan, data[:end.start()], trust_saved_results, complete=True)
-                    in_rows, data = False, data[end.end():]
+                    _scan_rows(scan, data[: end.start()], trust_saved_results, complete=True)
+                    in_rows, data = False, data[end.end() :]
             if not in_rows:
                 carry = _scan_merges(scan, data, complete=False)
             message = stop(scan)
@@ -121,8 +126,8 @@ def _scan_rows(scan: SheetScan, data: bytes, trust: bool, *, complete: bool) -> 
     ends = [m.start() for m in rows[1:]] + [len(data)]
     formulas = FORMULA.search(data) is not None
     for row, end in zip(rows if complete else rows[:-1], ends):
-        _scan_row(scan, data[row.start():end], row.group(1), trust, formulas)
-    return b"" if complete else data[rows[-1].start():]
+        _scan_row(scan, data[row.start() : end], row.group(1), trust, formulas)
+    return b"" if complete else data[rows[-1].start() :]
 
 
 @lru_cache(maxsize=16)
@@ -155,7 +160,7 @@ def _last_column(piece: bytes, prefix: bytes) -> int:
     needle = b"<" + prefix + b"c"
     position = len(piece)
     while (position := piece.rfind(needle, 0, position)) >= 0:
-        if piece[position + len(needle):position + len(needle) + 1] in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+        if piece[position + len(needle) : position + len(needle) + 1] in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
             ref = CELL_REF.search(piece, position, position + _tag_end(piece[position:]))
             if ref:
                 return _within_excel(column_number(ref.group(1)))
@@ -204,8 +209,9 @@ def _scan_merges(scan: SheetScan, data: bytes, *, complete: bool) -> bytes:
         first_col, first_row = column_number(match.group(1)), int(match.group(2))
         last_col = column_number(match.group(3)) if match.group(3) else first_col
         last_row = int(match.group(4)) if match.group(4) else first_row
-        scan.merged.append((min(first_row, last_row), min(first_col, last_col),
-                            max(first_row, last_row), max(first_col, last_col)))
+        scan.merged.append(
+            (min(first_row, last_row), min(first_col, last_col), max(first_row, last_row), max(first_col, last_col))
+        )
         if len(scan.merged) > MAX_MERGED_RANGES:
             raise SheetXmlRefused(f"合并单元格超过 {MAX_MERGED_RANGES} 处：请取消不必要的合并后再上传")
     return data[cut:]

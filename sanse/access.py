@@ -70,6 +70,7 @@ _REFUSALS = {
 
 # ---------------------------------------------------------------- [access] in rules.toml
 
+
 @dataclass(frozen=True)
 class AccessSettings:
     """Which single-sign-on identities hold which role, and whether anyone may read signed out.
@@ -142,7 +143,7 @@ def _session_hours(value) -> float:
 
 def _identities(value, where: str, *, anyone: bool) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise ConfigError(f"rules.toml {where} 应为字符串列表，例如 [\"a@example.cn\"]")
+        raise ConfigError(f'rules.toml {where} 应为字符串列表，例如 ["a@example.cn"]')
     members = tuple(str(v).strip().casefold() for v in value if str(v).strip())
     if "*" in members and not anyone:
         raise ConfigError(f"rules.toml {where} 不能写“*”：只有 viewers 可以对所有登录用户开放")

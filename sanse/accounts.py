@@ -14,12 +14,11 @@ import os
 import re
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Mapping
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
@@ -80,8 +79,8 @@ class Account:
 
 # ---------------------------------------------------------------- accounts
 
-def add_user(home: Home, name: str, *, role: Role, town: str | None = None, password: str,
-             by: User = SYSTEM) -> User:
+
+def add_user(home: Home, name: str, *, role: Role, town: str | None = None, password: str, by: User = SYSTEM) -> User:
     """Create an account. A town account needs its town (name, code or alias); no other
     role takes one. Names are unique regardless of letter case."""
     require(by, "manage_accounts")
@@ -91,15 +90,24 @@ def add_user(home: Home, name: str, *, role: Role, town: str | None = None, pass
     town_code = _town_code(home, role, town)
     check_password(password, name)
     digest = _hasher.hash(password)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with home.store.writing("accounts") as conn:
         existing = _entry(conn, name)
         if existing is not None:
             raise AccountError(f"账号“{existing['name']}”已存在")
-        conn.execute(sa.insert(schema.accounts).values(
-            key=account_key(name), name=name, role=role, town_code=town_code, password_hash=digest, active=True,
-            created_at=now, created_by=by.name, changed_at=now,
-        ))
+        conn.execute(
+            sa.insert(schema.accounts).values(
+                key=account_key(name),
+                name=name,
+                role=role,
+                town_code=town_code,
+                password_hash=digest,
+                active=True,
+                created_at=now,
+                created_by=by.name,
+                changed_at=now,
+            )
+        )
         audit.record_in(conn, by.name, "account", change="add", account=name, role=role, town=town_code)
     return User(name, role, town_code)
 
@@ -119,8 +127,15 @@ def list_users(home: Home) -> list[Account]:
     with home.store.reading() as conn:
         rows = conn.execute(sa.select(schema.accounts).order_by(schema.accounts.c.name)).mappings().all()
     return [
-        Account(r["name"], r["role"], r["town_code"], r["active"], _stamp(r["created_at"]), r["created_by"],
-                _stamp(r["changed_at"]))
+        Account(
+            r["name"],
+            r["role"],
+            r["town_code"],
+            r["active"],
+            _stamp(r["created_at"]),
+            r["created_by"],
+            _stamp(r["changed_at"]),
+        )
         for r in rows
     ]
 
@@ -173,8 +188,10 @@ def acting_user(home: Home, name: str | None) -> User:
 
 # ---------------------------------------------------------------- sign-in
 
-def authenticate(home: Home, name: str, password: str, *, client: str | None = None,
-                 now: datetime | None = None) -> User:
+
+def authenticate(
+    home: Home, name: str, password: str, *, client: str | None = None, now: datetime | None = None
+) -> User:
     """The user if the password is right, else `SignInFailed`.
 
     After MAX_FAILURES wrong passwords for one name within FAILURE_WINDOW, that name is
@@ -185,7 +202,7 @@ def authenticate(home: Home, name: str, password: str, *, client: str | None = N
     already signed in never meets this: its session skips the form (`sanse.sessions`).
     `client` is the address the attempt came from, when known; `now` (UTC) is for tests.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     keys = _throttle_keys(name, client)
     try:
         with home.store.writing("signin") as conn:
@@ -216,8 +233,16 @@ def authenticate(home: Home, name: str, password: str, *, client: str | None = N
     return User(entry["name"], entry["role"], entry["town_code"])
 
 
-def _record_outcome(home: Home, name: str, client: str | None, keys: list[str], right: bool, entry: dict | None,
-                    password: str, now: datetime) -> None:
+def _record_outcome(
+    home: Home,
+    name: str,
+    client: str | None,
+    keys: list[str],
+    right: bool,
+    entry: dict | None,
+    password: str,
+    now: datetime,
+) -> None:
     """After the check: a right password clears its name's count; a wrong one may lock."""
     with home.store.writing("signin") as conn:
         for key in keys:
@@ -232,8 +257,9 @@ def _record_outcome(home: Home, name: str, client: str | None, keys: list[str], 
                 locked_until = now + lockout
                 state["locked_until"], state["failures"] = locked_until.timestamp(), []
                 who = {"address": client} if key.startswith(_ADDRESS) else {"account": name}
-                audit.record_in(conn, "anonymous", "signin_locked", **who,
-                                until=locked_until.isoformat(timespec="seconds"))
+                audit.record_in(
+                    conn, "anonymous", "signin_locked", **who, until=locked_until.isoformat(timespec="seconds")
+                )
             _save_throttle(conn, key, state)
         if right and _hasher.check_needs_rehash(entry["password_hash"]):
             _update(conn, name, password_hash=_hasher.hash(password), changed=False)
@@ -264,7 +290,7 @@ def _refuse_if_locked(state: dict, now: datetime, *, address: bool = False) -> N
     until = state.get("locked_until")
     if until and until > now.timestamp():
         minutes = max(1, math.ceil((until - now.timestamp()) / 60))
-        retry_at = datetime.fromtimestamp(until, timezone.utc)
+        retry_at = datetime.fromtimestamp(until, UTC)
         what = "本机所在网络地址" if address else "该账号"
         raise SignInFailed(f"登录失败次数过多，{what}已暂时锁定，请 {minutes} 分钟后再试", retry_at)
 
@@ -294,10 +320,14 @@ def _save_throttle(conn: Connection, key: str, state: dict) -> None:
     table = schema.signin_throttle
     conn.execute(sa.delete(table).where(table.c.key == key))
     if state["failures"] or state["lockouts"]:
-        conn.execute(sa.insert(table).values(
-            key=key, failures=json.dumps(state["failures"]), lockouts=state["lockouts"],
-            locked_until=state["locked_until"],
-        ))
+        conn.execute(
+            sa.insert(table).values(
+                key=key,
+                failures=json.dumps(state["failures"]),
+                lockouts=state["lockouts"],
+                locked_until=state["locked_until"],
+            )
+        )
 
 
 @functools.cache
@@ -320,6 +350,7 @@ def _verify(digest: str, password: str) -> bool:
 
 
 # ---------------------------------------------------------------- single sign-on
+
 
 def user_from_oidc(claims: Mapping, settings: Settings, towns: list[Town] | None = None) -> User | None:
     """The user for an identity signed in through Streamlit's `st.login()`: pass `st.user`.
@@ -346,6 +377,7 @@ def user_from_oidc(claims: Mapping, settings: Settings, towns: list[Town] | None
 
 # ---------------------------------------------------------------- passwords
 
+
 def check_password(password: str, name: str = "") -> None:
     if not password or not password.strip():
         raise AccountError("密码不能为空")
@@ -371,6 +403,7 @@ def read_new_password() -> str:
 
 
 # ---------------------------------------------------------------- storage
+
 
 def _valid_name(name: str) -> str:
     name = (name or "").strip()
@@ -410,7 +443,7 @@ def _end_sessions(conn: Connection, name: str) -> None:
 
 def _update(conn: Connection, name: str, *, changed: bool = True, **values) -> None:
     if changed:
-        values["changed_at"] = datetime.now(timezone.utc)
+        values["changed_at"] = datetime.now(UTC)
     conn.execute(sa.update(schema.accounts).where(schema.accounts.c.key == account_key(name)).values(**values))
 
 

@@ -71,8 +71,16 @@ def read_audit(
     events = []
     for at, who_, action_, detail in rows:
         event = {"at": at, "who": who_, "action": action_, **json.loads(detail)}
-        events.append({"at": at, "who": who_, "action": action_,
-                       "action_label": ACTION_LABELS.get(action_, action_), "what": describe(event), **event})
+        events.append(
+            {
+                "at": at,
+                "who": who_,
+                "action": action_,
+                "action_label": ACTION_LABELS.get(action_, action_),
+                "what": describe(event),
+                **event,
+            }
+        )
     frame = pd.DataFrame(events, columns=None if events else ["at", "who", "action", "action_label", "what"])
     frame["at"] = pd.to_datetime(frame["at"], utc=True).dt.tz_convert(BEIJING)
     return frame

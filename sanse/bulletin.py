@@ -9,19 +9,25 @@ import json
 import math
 import tomllib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
-from typing import Iterator
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
 
 from sanse import audit
 from sanse.access import User, require
-from sanse.config import (
-    COUNT_COLUMNS, ConfigError, Rules, Settings, parse_settings, read_towns, settings_to_toml,
-)
 from sanse.clock import BEIJING
+from sanse.config import (
+    COUNT_COLUMNS,
+    ConfigError,
+    Rules,
+    Settings,
+    parse_settings,
+    read_towns,
+    settings_to_toml,
+)
 from sanse.home import Home
 from sanse.periods import PREVIOUS_PERIOD, THIS_PERIOD, Period, PeriodError, rank_period
 from sanse.rulebook import settings_in_force
@@ -142,7 +148,8 @@ class Issue:
 
 # ---------------------------------------------------------------- publishing
 
-_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
 
 @dataclass(frozen=True)
 class Draft:
@@ -154,9 +161,11 @@ class Draft:
     copy_to: str = ""  # 抄送
     correction_note: str = ""  # 更正说明: required when the day was published before
 
-    def cleaned(self) -> "Draft":
+    def cleaned(self) -> Draft:
         """Surrounding blanks dropped, and the one-line fields on one line."""
-        one_line = {f: " ".join(getattr(self, f).split()) for f in ("signer", "report_to", "copy_to", "correction_note")}
+        one_line = {
+            f: " ".join(getattr(self, f).split()) for f in ("signer", "report_to", "copy_to", "correction_note")
+        }
         return replace(self, editor_note=self.editor_note.strip(), **one_line)
 
 
@@ -181,17 +190,32 @@ def publish_bulletin(home: Home, day: date | Period, *, by: User, draft: Draft =
     # Publishers take turns, so two never take the same 第N期 or both make version 1; the
     # unique (day, version) is the database's own guard should anything else write.
     with home.store.writing("publish") as conn:
-        issue = _numbered(conn, frozen, settings, by=by.name, at=datetime.now(timezone.utc))
+        issue = _numbered(conn, frozen, settings, by=by.name, at=datetime.now(UTC))
         if issue.correction:
             _check_correction(conn, issue)
-        conn.execute(sa.insert(schema.issues).values(
-            day=issue.day, version=issue.version, number=issue.number, published_at=issue.published_at,
-            published_by=by.name, content=issue_to_json(issue), period_kind=issue.period_kind,
-            period=_series_key(issue.period),
-        ))
+        conn.execute(
+            sa.insert(schema.issues).values(
+                day=issue.day,
+                version=issue.version,
+                number=issue.number,
+                published_at=issue.published_at,
+                published_by=by.name,
+                content=issue_to_json(issue),
+                period_kind=issue.period_kind,
+                period=_series_key(issue.period),
+            )
+        )
         detail = {} if issue.period_kind == "day" else {"period": issue.period.key, "title": issue.title}
-        audit.record_in(conn, by.name, "publication", day=issue.day.isoformat(), number=issue.number,
-                        version=issue.version, correction_note=issue.correction_note or None, **detail)
+        audit.record_in(
+            conn,
+            by.name,
+            "publication",
+            day=issue.day.isoformat(),
+            number=issue.number,
+            version=issue.version,
+            correction_note=issue.correction_note or None,
+            **detail,
+        )
     return issue
 
 
@@ -206,7 +230,9 @@ def _series_key(period: Period) -> str:
 
 def _same_period(period: Period):
     table = schema.issues
-    return sa.and_(table.c.period_kind == period.kind, table.c.period == _series_key(period), table.c.day == period.last)
+    return sa.and_(
+        table.c.period_kind == period.kind, table.c.period == _series_key(period), table.c.day == period.last
+    )
 
 
 def _numbered(conn, frozen: Issue, settings: Settings, *, by: str, at: datetime) -> Issue:
@@ -223,17 +249,22 @@ def _numbered(conn, frozen: Issue, settings: Settings, *, by: str, at: datetime)
         highest = conn.execute(sa.select(sa.func.max(table.c.number)).where(table.c.period_kind == "day")).scalar_one()
         version, number = 1, highest + 1 if highest is not None else settings.campaign.first_issue
     else:
-        highest = conn.execute(sa.select(sa.func.max(table.c.number)).where(
-            table.c.period_kind == period.kind, table.c.period.like(f"{period.key[:4]}%"))).scalar_one()
+        highest = conn.execute(
+            sa.select(sa.func.max(table.c.number)).where(
+                table.c.period_kind == period.kind, table.c.period.like(f"{period.key[:4]}%")
+            )
+        ).scalar_one()
         version, number = 1, (highest or 0) + 1
     return replace(frozen, number=number, version=version, correction=version > 1, published_by=by, published_at=at)
 
 
 def _check_correction(conn, issue: Issue) -> None:
     table = schema.issues
-    latest = issue_from_json(conn.execute(
-        sa.select(table.c.content).where(_same_period(issue.period)).order_by(table.c.version.desc()).limit(1)
-    ).scalar_one())
+    latest = issue_from_json(
+        conn.execute(
+            sa.select(table.c.content).where(_same_period(issue.period)).order_by(table.c.version.desc()).limit(1)
+        ).scalar_one()
+    )
     what = issue.day if issue.period_kind == "day" else issue.when
     if _content(latest) == _content(issue):
         raise BulletinError(
@@ -245,8 +276,9 @@ def _check_correction(conn, issue: Issue) -> None:
 
 def _content(issue: Issue) -> str:
     """What a correction must change: everything but its number, version, who, when and why."""
-    return issue_to_json(replace(issue, correction_note="", number=0, version=0, correction=False, published_by="",
-                                 published_at=_EPOCH))
+    return issue_to_json(
+        replace(issue, correction_note="", number=0, version=0, correction=False, published_by="", published_at=_EPOCH)
+    )
 
 
 def _freeze(home: Home, period: Period, settings: Settings) -> Issue:
@@ -259,7 +291,9 @@ def _freeze(home: Home, period: Period, settings: Settings) -> Issue:
     except NotBuilt as exc:
         raise BulletinError(str(exc)) from exc
     try:
-        if warehouse.built_from() != ranking_inputs(settings, read_towns(home.towns_csv)):  # the issue would state rules its ranking did not follow
+        if warehouse.built_from() != ranking_inputs(
+            settings, read_towns(home.towns_csv)
+        ):  # the issue would state rules its ranking did not follow
             raise BulletinError(
                 "规则、镇街名单或程序在上次生成数据仓库之后改动过，排名还不是按现在的规则算的："
                 f"请先运行 sanse --home {home.root} build，核对排名后再发布"
@@ -281,7 +315,7 @@ def _freeze(home: Home, period: Period, settings: Settings) -> Issue:
         version=0,
         correction=False,
         published_by="",
-        published_at=datetime.now(timezone.utc),
+        published_at=datetime.now(UTC),
         rules=settings_to_toml(Settings(settings.campaign, (rules,))),
         totals={span: _with_rectification_rate(values) for span, values in totals.items()},
         ranking=ranking,
@@ -334,9 +368,25 @@ def _sums(daily: pd.DataFrame) -> dict[str, float]:
 
 def _ranking_columns(rules: Rules) -> list[str]:
     per_indicator = [f"{i.key}{suffix}" for i in rules.indicators for suffix in ("", "_score", "_rank")]
-    return ["group", "code", "town", "window", *COUNT_COLUMNS, *per_indicator, "score", "rank",
-            "group_size", "tier", "rank_change", "tier_streak", "not_reported", "no_inspections",
-            "red_alert", "days", "missed_days"]  # the last two in a period's issue only
+    return [
+        "group",
+        "code",
+        "town",
+        "window",
+        *COUNT_COLUMNS,
+        *per_indicator,
+        "score",
+        "rank",
+        "group_size",
+        "tier",
+        "rank_change",
+        "tier_streak",
+        "not_reported",
+        "no_inspections",
+        "red_alert",
+        "days",
+        "missed_days",
+    ]  # the last two in a period's issue only
 
 
 def _ranking_rows(frame: pd.DataFrame, rules: Rules) -> list[dict]:
@@ -345,8 +395,16 @@ def _ranking_rows(frame: pd.DataFrame, rules: Rules) -> list[dict]:
     rows = []
     for record in ordered[columns].to_dict("records"):
         row = {key: _plain(value) for key, value in record.items()}
-        for key in (*INTEGER_COUNTS, "rank", "group_size", "tier_streak", "rank_change", "days", "missed_days",
-                    *(f"{i.key}_rank" for i in rules.indicators)):
+        for key in (
+            *INTEGER_COUNTS,
+            "rank",
+            "group_size",
+            "tier_streak",
+            "rank_change",
+            "days",
+            "missed_days",
+            *(f"{i.key}_rank" for i in rules.indicators),
+        ):
             if row.get(key) is not None:
                 row[key] = int(row[key])
         for key in ("not_reported", "no_inspections", "red_alert"):
@@ -370,7 +428,9 @@ def _tier_flags(window_sums: pd.DataFrame, rules: Rules, settings: Settings) -> 
         raise BulletinError(f"无法计算统计可信度，不能发布：{exc}") from exc
     flags = {
         (row["group"], row["code"]): row
-        for row in tiers[["group", "code", "p_blue", "p_red", "rank_low", "rank_high", "small_sample"]].to_dict("records")
+        for row in tiers[["group", "code", "p_blue", "p_red", "rank_low", "rank_high", "small_sample"]].to_dict(
+            "records"
+        )
     }
     used = {
         "provisional_below": chosen.provisional_below,
@@ -435,6 +495,7 @@ def _town_entry(row: dict) -> dict:
 
 # ---------------------------------------------------------------- storage
 
+
 def issue_to_json(issue: Issue) -> str:
     data = {
         **{k: getattr(issue, k) for k in Issue.__dataclass_fields__},
@@ -494,8 +555,14 @@ def issues_generation(home: Home) -> int:
 # ---------------------------------------------------------------- text
 
 STREAK_UNITS = {
-    "day": "天", "week": "周", "month": "个月", "bimonth": "期", "quarter": "个季度", "half": "个半年",
-    "year": "年", "range": "期",
+    "day": "天",
+    "week": "周",
+    "month": "个月",
+    "bimonth": "期",
+    "quarter": "个季度",
+    "half": "个半年",
+    "year": "年",
+    "range": "期",
 }
 
 
@@ -554,7 +621,9 @@ def bulletin_paragraphs(issue: Issue) -> list[str]:
             names = "、".join(r["town"] for r in issue.not_reported)
         else:
             names = "、".join(f"{r['town']}（{r.get('missed_days', 0)}天）" for r in issue.not_reported)
-        paragraphs.append(f"{this}{'' if kind == 'day' else '有'}未报送数据的镇街（{len(issue.not_reported)}个）：{names}。")
+        paragraphs.append(
+            f"{this}{'' if kind == 'day' else '有'}未报送数据的镇街（{len(issue.not_reported)}个）：{names}。"
+        )
     else:
         paragraphs.append(f"{this}所有镇街{every}均已报送数据。")
     return paragraphs

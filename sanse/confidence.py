@@ -15,22 +15,51 @@ import pandas as pd
 
 from sanse.config import ConfigError, Indicator, Rules, Settings
 from sanse.funnel import (
-    ADJUSTMENTS, Adjust, Funnel, between_town_variance, control_limits, dersimonian_laird_tau2,
-    funnel, overdispersion, winsorize,
+    ADJUSTMENTS,
+    Adjust,
+    Funnel,
+    between_town_variance,
+    control_limits,
+    dersimonian_laird_tau2,
+    funnel,
+    overdispersion,
+    winsorize,
 )
 from sanse.intervals import (
-    ConfidenceInputError, check_block, clopper_pearson_interval, counts, poisson_interval,
-    rate_intervals, sampling_models, wilson_interval,
+    ConfidenceInputError,
+    check_block,
+    clopper_pearson_interval,
+    counts,
+    poisson_interval,
+    rate_intervals,
+    sampling_models,
+    wilson_interval,
 )
 from sanse.rank_simulation import PRIORS, Prior, default_seed, posterior, rank_uncertainty
 from sanse.ranking import rank_blocks
 
 __all__ = [
-    "ConfidenceInputError", "ConfidenceSettings", "Funnel", "Rankability",
-    "clopper_pearson_interval", "confidence_settings", "control_limits", "default_seed",
-    "dersimonian_laird_tau2", "funnel", "overdispersion", "poisson_interval", "posterior",
-    "provisional_count", "provisional_tiers", "rank_uncertainty", "rankability",
-    "rate_intervals", "tier_confidence", "wilson_interval", "winsorize",
+    "ConfidenceInputError",
+    "ConfidenceSettings",
+    "Funnel",
+    "Rankability",
+    "clopper_pearson_interval",
+    "confidence_settings",
+    "control_limits",
+    "default_seed",
+    "dersimonian_laird_tau2",
+    "funnel",
+    "overdispersion",
+    "poisson_interval",
+    "posterior",
+    "provisional_count",
+    "provisional_tiers",
+    "rank_uncertainty",
+    "rankability",
+    "rate_intervals",
+    "tier_confidence",
+    "wilson_interval",
+    "winsorize",
 ]
 
 PROVISIONAL = "待定"
@@ -38,6 +67,7 @@ SMALL_SAMPLE = "样本不足"
 
 
 # ---------------------------------------------------------------- settings
+
 
 @dataclass(frozen=True)
 class ConfidenceSettings:
@@ -81,7 +111,10 @@ def confidence_settings(settings: Settings) -> ConfidenceSettings:
 
 # ---------------------------------------------------------------- provisional tiers
 
-def provisional_tiers(ranking: pd.DataFrame, uncertainty: pd.DataFrame, threshold: float = 0.5, *, min_inspections: int = 0) -> pd.DataFrame:
+
+def provisional_tiers(
+    ranking: pd.DataFrame, uncertainty: pd.DataFrame, threshold: float = 0.5, *, min_inspections: int = 0
+) -> pd.DataFrame:
     """The ranking with its rank interval and tier chances, and two flags.
 
     `provisional` (待定): blue with P(blue) < `threshold`, or red with P(red) < `threshold`.
@@ -93,14 +126,21 @@ def provisional_tiers(ranking: pd.DataFrame, uncertainty: pd.DataFrame, threshol
     added = ["median_rank", "rank_low", "rank_high", "p_blue", "p_yellow", "p_red", "p_current"]
     keys = ["group", "code"]
     out = ranking.drop(columns=[c for c in added if c in ranking.columns]).merge(
-        uncertainty[keys + added], on=keys, how="left", validate="one_to_one",
+        uncertainty[keys + added],
+        on=keys,
+        how="left",
+        validate="one_to_one",
     )
     tier = out["tier"].to_numpy()
-    out["provisional"] = ((tier == "blue") & (out["p_blue"] < threshold)) | ((tier == "red") & (out["p_red"] < threshold))
+    out["provisional"] = ((tier == "blue") & (out["p_blue"] < threshold)) | (
+        (tier == "red") & (out["p_red"] < threshold)
+    )
     out["small_sample"] = out["inspections"].to_numpy(dtype=float) < min_inspections
     flags = out[["provisional", "small_sample"]].to_numpy()
     out["confidence_note"] = ["、".join(w for w, on in zip((PROVISIONAL, SMALL_SAMPLE), row) if on) for row in flags]
-    out["confidence_note_en"] = [", ".join(w for w, on in zip(("provisional", "small sample"), row) if on) for row in flags]
+    out["confidence_note_en"] = [
+        ", ".join(w for w, on in zip(("provisional", "small sample"), row) if on) for row in flags
+    ]
     return out
 
 
@@ -109,7 +149,9 @@ def provisional_count(tiers: pd.DataFrame) -> int:
     return int(tiers["provisional"].sum()) if "provisional" in tiers.columns else 0
 
 
-def tier_confidence(block: pd.DataFrame, rules: Rules, settings: ConfidenceSettings = ConfidenceSettings(), *, seed: int | None = None) -> pd.DataFrame:
+def tier_confidence(
+    block: pd.DataFrame, rules: Rules, settings: ConfidenceSettings = ConfidenceSettings(), *, seed: int | None = None
+) -> pd.DataFrame:
     """Rank the block, simulate it and flag it, all under one `[confidence]` setting."""
     check_block(block, rules)
     by = ("date", "group") if "date" in block.columns else ("group",)
@@ -119,6 +161,7 @@ def tier_confidence(block: pd.DataFrame, rules: Rules, settings: ConfidenceSetti
 
 
 # ---------------------------------------------------------------- rankability
+
 
 @dataclass(frozen=True)
 class Rankability:
@@ -172,12 +215,16 @@ def _explain(value: float, by_indicator: dict[str, float], rules: Rules) -> tupl
         en = f"Today's ranking has a reliability of {value:.2f}: most of the gaps reflect real differences, not chance."
     elif value >= 0.5:
         zh = f"今日排名的可分辨度为 {value:.2f}：差距中约 {chance}% 来自偶然波动，名次相近的镇街不宜细分高低。"
-        en = (f"Today's ranking has a reliability of {value:.2f}: about {chance}% of the gaps are chance, "
-              "so towns with close ranks should not be told apart.")
+        en = (
+            f"Today's ranking has a reliability of {value:.2f}: about {chance}% of the gaps are chance, "
+            "so towns with close ranks should not be told apart."
+        )
     else:
         zh = f"今日排名的可分辨度为 {value:.2f}：差距主要来自偶然波动（约 {chance}%），排名仅供参考，请留意“待定”标记。"
-        en = (f"Today's ranking has a reliability of {value:.2f}: the gaps are mostly chance (about {chance}%); "
-              "read the ranking as a guide and mind the 'provisional' marks.")
+        en = (
+            f"Today's ranking has a reliability of {value:.2f}: the gaps are mostly chance (about {chance}%); "
+            "read the ranking as a guide and mind the 'provisional' marks."
+        )
     defined = {k: v for k, v in by_indicator.items() if not math.isnan(v)}
     if len(defined) > 1:
         weakest = min(defined, key=defined.get)

@@ -14,8 +14,14 @@ from typing import Literal
 import tomli_w
 
 COUNT_COLUMNS = (
-    "inspections", "hazards", "major_hazards", "rectified",
-    "halted", "cases", "detentions", "fines_wan",
+    "inspections",
+    "hazards",
+    "major_hazards",
+    "rectified",
+    "halted",
+    "cases",
+    "detentions",
+    "fines_wan",
 )
 WINDOWS = ("cumulative", "daily", "rolling_7d")
 NORMALIZATIONS = ("fracmax", "minmax", "rank", "zscore")
@@ -31,6 +37,7 @@ class ConfigError(ValueError):
 
 
 # ---------------------------------------------------------------- towns
+
 
 @dataclass(frozen=True)
 class Town:
@@ -70,9 +77,7 @@ def parse_towns(text: str) -> list[Town]:
         aliases = tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
         for spelling in (code, name, *aliases):
             if spelling in seen:
-                raise ConfigError(
-                    f"towns.csv 第{line}行：“{spelling}”已在第{seen[spelling]}行使用"
-                )
+                raise ConfigError(f"towns.csv 第{line}行：“{spelling}”已在第{seen[spelling]}行使用")
             seen[spelling] = line
         active = (row.get("active") or "1").strip() not in ("0", "false", "False", "否")
         towns.append(Town(code, name, kind, (row.get("group") or "").strip(), aliases, active))
@@ -104,6 +109,7 @@ def normalize_spelling(text: str) -> str:
 
 
 # ---------------------------------------------------------------- rules
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -139,8 +145,10 @@ class Rules:
 
     def tier_counts(self, n: int) -> tuple[int, int]:
         """(B, R) for a group of n towns; fractions below 1 are shares of n."""
+
         def count(value: float) -> int:
             return int(value * n + 0.5) if 0 < value < 1 else int(value)
+
         b = min(count(self.blue), n)
         return b, min(count(self.red), n - b)
 
@@ -187,7 +195,7 @@ class Settings:
                 chosen = version
         return chosen
 
-    def with_version(self, rules: Rules) -> "Settings":
+    def with_version(self, rules: Rules) -> Settings:
         if rules.effective is None:
             raise ConfigError("新规则必须写明生效日期")
         kept = tuple(v for v in self.versions if v.effective != rules.effective)
@@ -239,11 +247,13 @@ def parse_settings(data: dict) -> Settings:
 
 def _period_titles(raw) -> tuple[tuple[str, str], ...]:
     if not isinstance(raw, dict):
-        raise ConfigError("rules.toml [campaign.period_titles] 应为一个表，例如 month = \"安全生产考核月度通报\"")
+        raise ConfigError('rules.toml [campaign.period_titles] 应为一个表，例如 month = "安全生产考核月度通报"')
     titles = []
     for kind, title in raw.items():
         if kind not in (*PERIOD_KINDS, "range"):
-            raise ConfigError(f"rules.toml [campaign.period_titles]：“{kind}”不是周期，应为 {'/'.join(PERIOD_KINDS)}/range")
+            raise ConfigError(
+                f"rules.toml [campaign.period_titles]：“{kind}”不是周期，应为 {'/'.join(PERIOD_KINDS)}/range"
+            )
         if not isinstance(title, str) or not title.strip():
             raise ConfigError(f"rules.toml [campaign.period_titles]：{kind} 的通报名称应为非空文字")
         titles.append((kind, title.strip()))
@@ -358,9 +368,13 @@ def settings_to_toml(settings: Settings) -> str:
             entry["note"] = v.note
         entry["indicators"] = [
             {
-                "key": i.key, "label": i.label, "label_en": i.label_en,
-                "numerator": i.numerator, "denominator": i.denominator,
-                "weight": _plain_number(i.weight), "direction": i.direction,
+                "key": i.key,
+                "label": i.label,
+                "label_en": i.label_en,
+                "numerator": i.numerator,
+                "denominator": i.denominator,
+                "weight": _plain_number(i.weight),
+                "direction": i.direction,
             }
             for i in v.indicators
         ]

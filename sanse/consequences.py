@@ -23,9 +23,9 @@ deadline_days = 7
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -99,6 +99,7 @@ class Consequences:
 
 # ---------------------------------------------------------------- rules.toml
 
+
 def consequence_versions(settings: Settings) -> tuple[Consequences, ...]:
     """The `[[consequences]]` versions of rules.toml, oldest first; the defaults when there
     is none. ConfigError (in Chinese) for anything that cannot be used."""
@@ -137,7 +138,7 @@ def _parse_version(raw: dict, index: int) -> Consequences:
     triggers = tuple(_parse_trigger(t, f"{where} 第{i + 1}个 [[consequences.triggers]]") for i, t in enumerate(listed))
     keys = [t.key for t in triggers]
     if len(set(keys)) < len(keys):
-        raise ConfigError(f"{where}：两个触发条件的 key 相同，请用 key = \"...\" 区分")
+        raise ConfigError(f'{where}：两个触发条件的 key 相同，请用 key = "..." 区分')
     return Consequences(
         effective=toml_date(raw.get("effective"), f"{where} effective"),
         triggers=triggers,
@@ -196,14 +197,23 @@ def _parse_cards(raw, where: str) -> CardLadder:
     if measure not in MEASURES or measure == LADDER_CARD:
         raise ConfigError(f"{where} [consequences.cards]：summon_measure 应为 约谈/挂牌督办/通报批评 之一")
     ladder = CardLadder(
-        escalate_within_days=_whole(raw.get("escalate_within_days", defaults.escalate_within_days),
-                                    f"{where}：escalate_within_days（几天内再次亮牌即升级）", minimum=0),
-        clean_days=_whole(raw.get("clean_days", defaults.clean_days), f"{where}：clean_days（几天无牌即降一级）", minimum=1),
-        summon_after_red=_whole(raw.get("summon_after_red", defaults.summon_after_red),
-                                f"{where}：summon_after_red（连续几张红牌约谈主要负责人，0 为不约谈）", minimum=0),
+        escalate_within_days=_whole(
+            raw.get("escalate_within_days", defaults.escalate_within_days),
+            f"{where}：escalate_within_days（几天内再次亮牌即升级）",
+            minimum=0,
+        ),
+        clean_days=_whole(
+            raw.get("clean_days", defaults.clean_days), f"{where}：clean_days（几天无牌即降一级）", minimum=1
+        ),
+        summon_after_red=_whole(
+            raw.get("summon_after_red", defaults.summon_after_red),
+            f"{where}：summon_after_red（连续几张红牌约谈主要负责人，0 为不约谈）",
+            minimum=0,
+        ),
         summon_measure=measure,
-        summon_deadline_days=_whole(raw.get("summon_deadline_days", defaults.summon_deadline_days),
-                                    f"{where}：summon_deadline_days", minimum=0),
+        summon_deadline_days=_whole(
+            raw.get("summon_deadline_days", defaults.summon_deadline_days), f"{where}：summon_deadline_days", minimum=0
+        ),
     )
     return ladder
 
@@ -217,7 +227,7 @@ def _whole(value, what: str, *, minimum: int) -> int:
 def _refuse(raw: dict, names: Iterable[str], where: str, when: str) -> None:
     extra = [n for n in names if n in raw]
     if extra:
-        raise ConfigError(f"{where}：when = \"{when}\" 不用 {'、'.join(extra)}")
+        raise ConfigError(f'{where}：when = "{when}" 不用 {"、".join(extra)}')
 
 
 def _default_key(trigger: Trigger) -> str:
@@ -230,7 +240,12 @@ def _default_key(trigger: Trigger) -> str:
 
 def _as_table(trigger: Trigger) -> dict:
     """A trigger as rules.toml writes it (the defaults, when `triggers` is left out)."""
-    table = {"key": trigger.key, "when": trigger.when, "measure": trigger.measure, "deadline_days": trigger.deadline_days}
+    table = {
+        "key": trigger.key,
+        "when": trigger.when,
+        "measure": trigger.measure,
+        "deadline_days": trigger.deadline_days,
+    }
     if trigger.when in ("red_days", "not_reporting"):
         table["days"] = trigger.days
     else:
@@ -243,6 +258,7 @@ def _as_table(trigger: Trigger) -> dict:
 
 
 # ---------------------------------------------------------------- occurrences
+
 
 @dataclass(frozen=True)
 class Occurrence:
@@ -272,10 +288,17 @@ def red_day_runs(rankings: pd.DataFrame, trigger: Trigger) -> list[Occurrence]:
     for row in red.itertuples():
         day = _day(row.date)
         start = day - timedelta(days=trigger.days - 1)
-        found.append(Occurrence(
-            f"{trigger.key}:{row.code}:{start}", row.code, row.town, day, trigger.measure,
-            deadline_after(day, trigger.deadline_days), f"{_span(start, day)}连续{trigger.days}天红色",
-        ))
+        found.append(
+            Occurrence(
+                f"{trigger.key}:{row.code}:{start}",
+                row.code,
+                row.town,
+                day,
+                trigger.measure,
+                deadline_after(day, trigger.deadline_days),
+                f"{_span(start, day)}连续{trigger.days}天红色",
+            )
+        )
     return found
 
 
@@ -294,10 +317,17 @@ def not_reporting_runs(daily: pd.DataFrame, trigger: Trigger) -> list[Occurrence
     for i in np.flatnonzero(missed & (streak == trigger.days)):
         day = _day(days[i])
         start = day - timedelta(days=trigger.days - 1)
-        found.append(Occurrence(
-            f"{trigger.key}:{town[i]}:{start}", str(town[i]), str(ordered.at[i, "town"]), day, trigger.measure,
-            deadline_after(day, trigger.deadline_days), f"{_span(start, day)}连续{trigger.days}天未报送",
-        ))
+        found.append(
+            Occurrence(
+                f"{trigger.key}:{town[i]}:{start}",
+                str(town[i]),
+                str(ordered.at[i, "town"]),
+                day,
+                trigger.measure,
+                deadline_after(day, trigger.deadline_days),
+                f"{_span(start, day)}连续{trigger.days}天未报送",
+            )
+        )
     return found
 
 
@@ -325,19 +355,37 @@ def period_occurrences(ranked: pd.DataFrame, labels: dict[str, str], trigger: Tr
         red[row, column] = ranked["tier"].to_numpy() == "red"
         running = np.cumsum(red, axis=1)
         before = np.zeros(shape, dtype=np.int64)
-        before[:, trigger.of:] = running[:, :-trigger.of] if trigger.of < len(order) else 0
+        before[:, trigger.of :] = running[:, : -trigger.of] if trigger.of < len(order) else 0
         met = red & (running - before >= trigger.times)
     towns = dict(zip(ranked["code"], ranked["town"]))
     lasts = dict(zip(ranked["period"], ranked["date"]))
     return [
-        _period_occurrence(trigger, str(codes[i]), towns[codes[i]], _day(lasts[order[j]]), int(rank[i, j]),
-                           int(size[i, j]), labels, order, order[j])
+        _period_occurrence(
+            trigger,
+            str(codes[i]),
+            towns[codes[i]],
+            _day(lasts[order[j]]),
+            int(rank[i, j]),
+            int(size[i, j]),
+            labels,
+            order,
+            order[j],
+        )
         for i, j in zip(*np.nonzero(met))
     ]
 
 
-def _period_occurrence(trigger: Trigger, code: str, town: str, day: date, rank: int, size: int,
-                       labels: dict[str, str], order: list[str], period: str) -> Occurrence:
+def _period_occurrence(
+    trigger: Trigger,
+    code: str,
+    town: str,
+    day: date,
+    rank: int,
+    size: int,
+    labels: dict[str, str],
+    order: list[str],
+    period: str,
+) -> Occurrence:
     label = labels[period]
     if trigger.when == "bottom":
         place = "末位" if trigger.places == 1 else f"后{trigger.places}名"
@@ -351,11 +399,19 @@ def _period_occurrence(trigger: Trigger, code: str, town: str, day: date, rank: 
     else:
         word = PERIOD_WORDS[trigger.period]
         reason = f"截至{label}，最近{trigger.of}个{word}中至少{trigger.times}个{word}为红色"
-    return Occurrence(f"{trigger.key}:{code}:{period}", code, town, day, trigger.measure,
-                      deadline_after(day, trigger.deadline_days), reason)
+    return Occurrence(
+        f"{trigger.key}:{code}:{period}",
+        code,
+        town,
+        day,
+        trigger.measure,
+        deadline_after(day, trigger.deadline_days),
+        reason,
+    )
 
 
 # ---------------------------------------------------------------- cards
+
 
 def standing_card(level: int, given: date, day: date, ladder: CardLadder) -> int:
     """The colour (0 none, 1 white, 2 yellow, 3 red) a card of `level` given on `given` stands
@@ -393,11 +449,17 @@ def with_cards(occurrences: list[Occurrence], ladder_on: Callable[[date], CardLa
         reds[occurrence.town_code] = reds.get(occurrence.town_code, 0) + 1 if card == "red" else 0
         if ladder.summon_after_red and reds[occurrence.town_code] == ladder.summon_after_red:
             reds[occurrence.town_code] = 0
-            out.append(Occurrence(
-                f"{SUMMON}:{occurrence.town_code}:{occurrence.day}", occurrence.town_code, occurrence.town,
-                occurrence.day, ladder.summon_measure, deadline_after(occurrence.day, ladder.summon_deadline_days),
-                f"连续{ladder.summon_after_red}次被亮红牌，约谈镇街主要负责人",
-            ))
+            out.append(
+                Occurrence(
+                    f"{SUMMON}:{occurrence.town_code}:{occurrence.day}",
+                    occurrence.town_code,
+                    occurrence.town,
+                    occurrence.day,
+                    ladder.summon_measure,
+                    deadline_after(occurrence.day, ladder.summon_deadline_days),
+                    f"连续{ladder.summon_after_red}次被亮红牌，约谈镇街主要负责人",
+                )
+            )
     return out
 
 

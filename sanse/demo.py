@@ -19,8 +19,23 @@ DEMO_SEED = 20260901
 
 _STREETS = ["云岫街道", "青禾街道", "澄波街道", "星澜街道", "玉衡街道"]
 _TOWNS = [
-    "霁月镇", "碧砚镇", "金穗镇", "杏雨镇", "梧影镇", "荷风镇", "柏韵镇", "稻香镇", "枫岚镇",
-    "苇渡镇", "橙园镇", "麦浪镇", "渔歌镇", "茶烟镇", "榆光镇", "槐影镇", "松籁镇",
+    "霁月镇",
+    "碧砚镇",
+    "金穗镇",
+    "杏雨镇",
+    "梧影镇",
+    "荷风镇",
+    "柏韵镇",
+    "稻香镇",
+    "枫岚镇",
+    "苇渡镇",
+    "橙园镇",
+    "麦浪镇",
+    "渔歌镇",
+    "茶烟镇",
+    "榆光镇",
+    "槐影镇",
+    "松籁镇",
 ]
 _TOWNSHIPS = ["鹤汀乡"]
 
@@ -58,20 +73,24 @@ def town_profiles(towns: list[Town], seed: int) -> pd.DataFrame:
     """Each town's size and habits: how much it inspects and how hard it acts on what it finds."""
     rng = np.random.default_rng([seed, 1])
     n = len(towns)
-    return pd.DataFrame({
-        "code": [t.code for t in towns],
-        "name": [t.name for t in towns],
-        "size": rng.lognormal(np.log(40), 0.45, n),
-        "hazard_rate": rng.uniform(0.35, 0.9, n),
-        "major_share": rng.beta(2, 30, n),
-        "halt_rate": rng.beta(2, 60, n),
-        "case_rate": rng.beta(2, 45, n),
-        "trend": rng.normal(0, 0.006, n),
-        "miss_chance": rng.choice([0.0, 0.01, 0.03, 0.08], n, p=[0.5, 0.3, 0.15, 0.05]),
-    })
+    return pd.DataFrame(
+        {
+            "code": [t.code for t in towns],
+            "name": [t.name for t in towns],
+            "size": rng.lognormal(np.log(40), 0.45, n),
+            "hazard_rate": rng.uniform(0.35, 0.9, n),
+            "major_share": rng.beta(2, 30, n),
+            "halt_rate": rng.beta(2, 60, n),
+            "case_rate": rng.beta(2, 45, n),
+            "trend": rng.normal(0, 0.006, n),
+            "miss_chance": rng.choice([0.0, 0.01, 0.03, 0.08], n, p=[0.5, 0.3, 0.15, 0.05]),
+        }
+    )
 
 
-def demo_reports(towns: list[Town], days: int = DEMO_DAYS, start: date = DEMO_START, seed: int = DEMO_SEED) -> pd.DataFrame:
+def demo_reports(
+    towns: list[Town], days: int = DEMO_DAYS, start: date = DEMO_START, seed: int = DEMO_SEED
+) -> pd.DataFrame:
     """Daily reports in the form towns fill in (English keys), one row per town and day reported."""
     profiles = town_profiles(towns, seed)
     rng = np.random.default_rng([seed, 2])
@@ -84,16 +103,20 @@ def demo_reports(towns: list[Town], days: int = DEMO_DAYS, start: date = DEMO_ST
         hazards = rng.binomial(inspections * 2, np.clip(profiles["hazard_rate"].to_numpy() / 2, 0, 1))
         drift = np.clip(1 + profiles["trend"].to_numpy() * offset, 0.3, 2.0)
         major = rng.binomial(hazards, np.clip(profiles["major_share"].to_numpy() * drift, 0, 1))
-        frames.append(pd.DataFrame({
-            "date": day,
-            "town": profiles["name"],
-            "inspections": inspections,
-            "hazards": hazards,
-            "major_hazards": major,
-            "rectified": rng.binomial(hazards, 0.8),
-            "halted": rng.binomial(inspections, np.clip(profiles["halt_rate"].to_numpy() * drift, 0, 1)),
-            "cases": rng.binomial(inspections, np.clip(profiles["case_rate"].to_numpy() * drift, 0, 1)),
-            "detentions": rng.poisson(0.08, len(profiles)),
-            "fines_wan": np.round(rng.binomial(inspections, 0.03) * rng.gamma(2.0, 0.6, len(profiles)), 2),
-        })[reported])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "date": day,
+                    "town": profiles["name"],
+                    "inspections": inspections,
+                    "hazards": hazards,
+                    "major_hazards": major,
+                    "rectified": rng.binomial(hazards, 0.8),
+                    "halted": rng.binomial(inspections, np.clip(profiles["halt_rate"].to_numpy() * drift, 0, 1)),
+                    "cases": rng.binomial(inspections, np.clip(profiles["case_rate"].to_numpy() * drift, 0, 1)),
+                    "detentions": rng.poisson(0.08, len(profiles)),
+                    "fines_wan": np.round(rng.binomial(inspections, 0.03) * rng.gamma(2.0, 0.6, len(profiles)), 2),
+                }
+            )[reported]
+        )
     return pd.concat(frames, ignore_index=True)

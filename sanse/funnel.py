@@ -43,7 +43,9 @@ class Funnel:
     limits: pd.DataFrame  # denominator, lower_95, upper_95, lower_998, upper_998
     points: pd.DataFrame  # code, town, numerator, denominator, rate, z, z_adjusted, band
 
-    def outside(self, level: Literal["95", "998"] = "95", side: Literal["above", "below", "both"] = "both") -> list[str]:
+    def outside(
+        self, level: Literal["95", "998"] = "95", side: Literal["above", "below", "both"] = "both"
+    ) -> list[str]:
         """Names of the towns beyond the `level` limit (beyond 99.8% counts as beyond 95%)."""
         bands = {"95": ("_95", "_998"), "998": ("_998",)}[level]
         sides = ("above", "below") if side == "both" else (side,)
@@ -51,7 +53,9 @@ class Funnel:
         return list(self.points.loc[self.points["band"].isin(wanted), "town"])
 
 
-def funnel(block: pd.DataFrame, indicator: str | Indicator, rules: Rules, adjust: Adjust = "none", *, group: str | None = None) -> Funnel:
+def funnel(
+    block: pd.DataFrame, indicator: str | Indicator, rules: Rules, adjust: Adjust = "none", *, group: str | None = None
+) -> Funnel:
     """The funnel plot of `indicator` (a key of `rules`) for one peer group of `block`.
 
     `block` is one day's window sums; `group` may be left out when it holds one group.
@@ -85,10 +89,18 @@ def funnel(block: pd.DataFrame, indicator: str | Indicator, rules: Rules, adjust
         lower, upper = control_limits(np.where(defined, n, 1), target, LEVELS[name], model, applied_phi, applied_tau2)
         band[defined & (rate > upper)] = f"above_{name}"
         band[defined & (rate < lower)] = f"below_{name}"
-    points = pd.DataFrame({
-        "code": rows["code"], "town": rows["town"], "numerator": x, "denominator": n,
-        "rate": rate, "z": z, "z_adjusted": z_adjusted, "band": band,
-    })
+    points = pd.DataFrame(
+        {
+            "code": rows["code"],
+            "town": rows["town"],
+            "numerator": x,
+            "denominator": n,
+            "rate": rate,
+            "z": z,
+            "z_adjusted": z_adjusted,
+            "band": band,
+        }
+    )
     grid = denominator_grid(float(n.max()) if len(n) else 0.0)
     limits = pd.DataFrame({"denominator": grid})
     for name, level in LEVELS.items():
@@ -97,7 +109,9 @@ def funnel(block: pd.DataFrame, indicator: str | Indicator, rules: Rules, adjust
     return Funnel(chosen, group, model, target, adjust, phi, tau2, limits, points)
 
 
-def control_limits(n: np.ndarray, target: float, level: float, model: Model, phi: float = 1.0, tau2: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def control_limits(
+    n: np.ndarray, target: float, level: float, model: Model, phi: float = 1.0, tau2: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """(lower, upper) rate limits at denominators `n` that a town at `target` stays within with
     probability `level`: exact with Spiegelhalter's interpolation for small counts, normal for
     large; then widened by the dispersion factor `phi` or the between-town variance `tau2`.
@@ -152,6 +166,7 @@ def denominator_grid(largest: float, points: int = 200) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- overdispersion
+
 
 def winsorize(z: np.ndarray, share: float = WINSOR_SHARE) -> np.ndarray:
     """z-scores below the `share` quantile raised to it, above 1 - `share` lowered to it."""

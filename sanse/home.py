@@ -18,7 +18,7 @@ class Home:
         object.__setattr__(self, "root", Path(self.root))
 
     @classmethod
-    def resolve(cls, home: str | os.PathLike | None = None) -> "Home":
+    def resolve(cls, home: str | os.PathLike | None = None) -> Home:
         """`--home DIR`, else `SANSE_HOME`, else `./data`."""
         chosen = home or os.environ.get("SANSE_HOME") or "data"
         return cls(Path(chosen).expanduser().resolve())
@@ -49,6 +49,6 @@ class Home:
         carry_in_once(store, self.root)
         return store
 
-    def ensure(self) -> "Home":
+    def ensure(self) -> Home:
         self.root.mkdir(parents=True, exist_ok=True)
         return self

@@ -5,7 +5,8 @@ Shared by the funnel plot, the rank simulation and the rate table of 统计可�
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -18,8 +19,18 @@ Model = Literal["binomial", "poisson"]
 # exact Clopper-Pearson interval is used instead (Brown, Cai & DasGupta 2001).
 SMALL_COUNT = 5
 INTERVAL_COLUMNS = (
-    "date", "group", "code", "town", "indicator", "model", "numerator", "denominator",
-    "rate", "lower", "upper", "method",
+    "date",
+    "group",
+    "code",
+    "town",
+    "indicator",
+    "model",
+    "numerator",
+    "denominator",
+    "rate",
+    "lower",
+    "upper",
+    "method",
 )
 
 
@@ -28,6 +39,7 @@ class ConfidenceInputError(ValueError):
 
 
 # ---------------------------------------------------------------- the block
+
 
 def check_block(block: pd.DataFrame, rules: Rules) -> None:
     """The columns every confidence function reads: who the town is and the counts the rules use."""
@@ -67,6 +79,7 @@ def sampling_models(block: pd.DataFrame, indicator: Indicator) -> np.ndarray:
 
 # ---------------------------------------------------------------- intervals
 
+
 def _z(level: float) -> float:
     return float(stats.norm.ppf(0.5 + level / 2))
 
@@ -82,7 +95,9 @@ def wilson_interval(x: np.ndarray | float, n: np.ndarray | float, level: float =
     return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
-def clopper_pearson_interval(x: np.ndarray | float, n: np.ndarray | float, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def clopper_pearson_interval(
+    x: np.ndarray | float, n: np.ndarray | float, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Exact (Clopper-Pearson) interval of x/n from beta quantiles (NaN where n is 0)."""
     x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
     tail = (1 - level) / 2
@@ -93,7 +108,9 @@ def clopper_pearson_interval(x: np.ndarray | float, n: np.ndarray | float, level
     return np.where(undefined, np.nan, lower), np.where(undefined, np.nan, upper)
 
 
-def poisson_interval(x: np.ndarray | float, n: np.ndarray | float, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def poisson_interval(
+    x: np.ndarray | float, n: np.ndarray | float, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Exact (Garwood) interval of the rate x per unit of n (NaN where n is 0)."""
     x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
     tail = (1 - level) / 2
@@ -104,7 +121,9 @@ def poisson_interval(x: np.ndarray | float, n: np.ndarray | float, level: float 
     return np.where(undefined, np.nan, lower), np.where(undefined, np.nan, upper)
 
 
-def rate_interval(x: np.ndarray, n: np.ndarray, model: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def rate_interval(
+    x: np.ndarray, n: np.ndarray, model: np.ndarray, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(lower, upper, method) per row: Wilson, Clopper-Pearson when x < 5 or n - x < 5, exact Poisson."""
     x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
     wilson = wilson_interval(x, n, level)
@@ -142,12 +161,24 @@ def rate_intervals(block: pd.DataFrame, rules: Rules, level: float = 0.95) -> pd
         lower, upper, method = rate_interval(x, n, model, level)
         with np.errstate(divide="ignore", invalid="ignore"):
             rate = np.where(n > 0, x / n, np.nan)
-        parts.append(pd.DataFrame({
-            "date": block["date"] if "date" in block.columns else None,
-            "group": block["group"], "code": block["code"], "town": block["town"],
-            "indicator": indicator.key, "model": model, "numerator": x, "denominator": n,
-            "rate": rate, "lower": lower, "upper": upper, "method": method,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "date": block["date"] if "date" in block.columns else None,
+                    "group": block["group"],
+                    "code": block["code"],
+                    "town": block["town"],
+                    "indicator": indicator.key,
+                    "model": model,
+                    "numerator": x,
+                    "denominator": n,
+                    "rate": rate,
+                    "lower": lower,
+                    "upper": upper,
+                    "method": method,
+                }
+            )
+        )
     if not parts:
         return pd.DataFrame(columns=list(INTERVAL_COLUMNS))
     return pd.concat(parts, ignore_index=True)[list(INTERVAL_COLUMNS)]

@@ -24,17 +24,35 @@ from sanse.warehouse import Warehouse
 PeriodKind = Literal["day", "week", "month", "bimonth", "quarter", "half", "year", "range"]
 KINDS: tuple[str, ...] = ("day", *PERIOD_KINDS, "range")
 KIND_LABELS = {
-    "day": "日", "week": "周", "month": "月", "bimonth": "双月", "quarter": "季度",
-    "half": "半年", "year": "年", "range": "时段",
+    "day": "日",
+    "week": "周",
+    "month": "月",
+    "bimonth": "双月",
+    "quarter": "季度",
+    "half": "半年",
+    "year": "年",
+    "range": "时段",
 }
 # What a bulletin calls the period it is about, and the one before it.
 THIS_PERIOD = {
-    "day": "当日", "week": "本周", "month": "本月", "bimonth": "本期", "quarter": "本季度",
-    "half": "本半年", "year": "本年度", "range": "本时段",
+    "day": "当日",
+    "week": "本周",
+    "month": "本月",
+    "bimonth": "本期",
+    "quarter": "本季度",
+    "half": "本半年",
+    "year": "本年度",
+    "range": "本时段",
 }
 PREVIOUS_PERIOD = {
-    "day": "上一排名日", "week": "上周", "month": "上月", "bimonth": "上期", "quarter": "上季度",
-    "half": "上半年度", "year": "上年度", "range": "上一时段",
+    "day": "上一排名日",
+    "week": "上周",
+    "month": "上月",
+    "bimonth": "上期",
+    "quarter": "上季度",
+    "half": "上半年度",
+    "year": "上年度",
+    "range": "上一时段",
 }
 SYNTAX = "2026-10、2026-Q3、2026-W43、2026-H1、2026-B5、2026、2026-10-01 或 2026-10-01..2026-10-15"
 
@@ -117,13 +135,13 @@ class Period:
         end = f"{last.month}月{last.day}日" if last.year == first.year else f"{last.year}年{last.month}月{last.day}日"
         return f"{start}至{end}"
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         """The period of the same kind just before this one (a range: as long, ending the day before)."""
         if self.kind == "range":
             return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1), "range")
         return period_containing(self.kind, self.first - timedelta(days=1))
 
-    def next(self) -> "Period":
+    def next(self) -> Period:
         if self.kind == "range":
             return Period(self.last + timedelta(days=1), self.last + timedelta(days=self.days), "range")
         return period_containing(self.kind, self.last + timedelta(days=1))
@@ -214,6 +232,7 @@ def periods_between(kind: str, first: date, last: date) -> list[Period]:
 
 # ---------------------------------------------------------------- ranking
 
+
 @dataclass(frozen=True)
 class PeriodRanking:
     """A period ranked, with the period before it for movement."""
@@ -278,14 +297,17 @@ def rank_periods(daily: pd.DataFrame, periods: list[Period], settings: Settings)
             parts.append(rank_blocks(part, version, by=("period", "group")).assign(rules_effective=version.effective))
     if not parts:
         return rank_blocks(sums, settings.rules_on(periods[-1].last), by=("period", "group")).assign(
-            rank_change=pd.array([], dtype="Int64"), tier_streak=0, red_alert=False)
+            rank_change=pd.array([], dtype="Int64"), tier_streak=0, red_alert=False
+        )
     ranked = pd.concat(parts, ignore_index=True)
     # add_movement follows consecutive days: period n stands in as day n, so consecutive
     # periods are consecutive "days", and each is judged by its own rules' red alert streak.
     step = ranked["period"].map(index_of).to_numpy()
     as_days = ranked.assign(date=pd.Timestamp("2000-01-01") + pd.to_timedelta(step, unit="D"))
-    streaks = {pd.Timestamp("2000-01-01") + pd.Timedelta(days=i): settings.rules_on(p.last).red_alert_streak
-               for i, p in enumerate(periods)}
+    streaks = {
+        pd.Timestamp("2000-01-01") + pd.Timedelta(days=i): settings.rules_on(p.last).red_alert_streak
+        for i, p in enumerate(periods)
+    }
     moved = add_movement(as_days, lambda day: streaks[pd.Timestamp(day)])
     last_of = {p.key: p.last for p in periods}
     moved["date"] = moved["period"].map(last_of)
@@ -302,23 +324,31 @@ def period_sums(daily: pd.DataFrame, periods: list[Period]) -> pd.DataFrame:
     inside = (at >= 0) & (days <= lasts[np.clip(at, 0, None)])
     frame = daily[inside].assign(_period=at[inside], _missed=daily["not_reported"][inside].astype(int))
     keys = ["_period", "group", "town_code", "town"]
-    summed = frame.groupby(keys, sort=True, observed=True).agg(
-        **{c: (c, "sum") for c in COUNT_COLUMNS}, days=("date", "nunique"), missed_days=("_missed", "sum"),
-    ).reset_index()
+    summed = (
+        frame.groupby(keys, sort=True, observed=True)
+        .agg(
+            **{c: (c, "sum") for c in COUNT_COLUMNS},
+            days=("date", "nunique"),
+            missed_days=("_missed", "sum"),
+        )
+        .reset_index()
+    )
     step = summed["_period"].to_numpy()
-    out = pd.DataFrame({
-        "window": "period",
-        "period": [periods[i].key for i in step],
-        "first": [periods[i].first for i in step],
-        "last": [periods[i].last for i in step],
-        "date": [periods[i].last for i in step],
-        "group": summed["group"].astype(str),
-        "code": summed["town_code"].astype(str),
-        "town": summed["town"].astype(str),
-        "not_reported": summed["missed_days"].to_numpy() > 0,
-        "days": summed["days"].astype("int64"),
-        "missed_days": summed["missed_days"].astype("int64"),
-    })
+    out = pd.DataFrame(
+        {
+            "window": "period",
+            "period": [periods[i].key for i in step],
+            "first": [periods[i].first for i in step],
+            "last": [periods[i].last for i in step],
+            "date": [periods[i].last for i in step],
+            "group": summed["group"].astype(str),
+            "code": summed["town_code"].astype(str),
+            "town": summed["town"].astype(str),
+            "not_reported": summed["missed_days"].to_numpy() > 0,
+            "days": summed["days"].astype("int64"),
+            "missed_days": summed["missed_days"].astype("int64"),
+        }
+    )
     for column in COUNT_COLUMNS:
         out[column] = summed[column].to_numpy()
     return out
@@ -327,11 +357,16 @@ def period_sums(daily: pd.DataFrame, periods: list[Period]) -> pd.DataFrame:
 def period_notes(period: Period, settings: Settings, through: date) -> tuple[str, ...]:
     """What a reader of the period's ranking should be told."""
     notes = []
-    changes = [v.effective for v in settings.versions[1:]
-               if v.effective is not None and period.first < v.effective <= period.last]
+    changes = [
+        v.effective
+        for v in settings.versions[1:]
+        if v.effective is not None and period.first < v.effective <= period.last
+    ]
     if changes:
         dates = "、".join(f"{d.month}月{d.day}日" for d in changes)
-        notes.append(f"{period.label}内排名规则有变更（{dates}起施行新规则），本期按期末（{period.last}）施行的规则排名。")
+        notes.append(
+            f"{period.label}内排名规则有变更（{dates}起施行新规则），本期按期末（{period.last}）施行的规则排名。"
+        )
     if through < period.last:
         notes.append(f"{period.label}尚未结束：数据截至{through.month}月{through.day}日。")
     return tuple(notes)

@@ -26,8 +26,19 @@ from sanse.intervals import ConfidenceInputError, check_block, counts, ranking_k
 from sanse.ranking import rank_blocks
 
 UNCERTAINTY_COLUMNS = (
-    "date", "group", "code", "town", "rank", "tier", "median_rank", "rank_low", "rank_high",
-    "p_blue", "p_yellow", "p_red", "p_current",
+    "date",
+    "group",
+    "code",
+    "town",
+    "rank",
+    "tier",
+    "median_rank",
+    "rank_low",
+    "rank_high",
+    "p_blue",
+    "p_yellow",
+    "p_red",
+    "p_current",
 )
 RANK_QUANTILES = (0.05, 0.5, 0.95)
 Prior = Literal["group", "jeffreys"]
@@ -45,7 +56,9 @@ def default_seed(block: pd.DataFrame) -> int:
     return int(day.strftime("%Y%m%d"))
 
 
-def rank_uncertainty(block: pd.DataFrame, rules: Rules, *, draws: int = 1000, seed: int | None = None, prior: Prior = "group") -> pd.DataFrame:
+def rank_uncertainty(
+    block: pd.DataFrame, rules: Rules, *, draws: int = 1000, seed: int | None = None, prior: Prior = "group"
+) -> pd.DataFrame:
     """Per town: today's rank and tier, the median rank and 5-95% rank interval over `draws`
     simulated rankings, and the chances of each tier (`p_current` = of today's tier).
 
@@ -87,7 +100,9 @@ def rank_uncertainty(block: pd.DataFrame, rules: Rules, *, draws: int = 1000, se
     return out[list(UNCERTAINTY_COLUMNS)]
 
 
-def _simulated_frame(block: pd.DataFrame, rules: Rules, draws: int, seed: int, prior: Prior) -> tuple[pd.DataFrame, Rules]:
+def _simulated_frame(
+    block: pd.DataFrame, rules: Rules, draws: int, seed: int, prior: Prior
+) -> tuple[pd.DataFrame, Rules]:
     """`draws` copies of the block stacked, each indicator's numerator drawn anew.
 
     The simulated counts go to private columns the rules are re-pointed at, so an indicator
@@ -121,7 +136,9 @@ def _simulated_frame(block: pd.DataFrame, rules: Rules, draws: int, seed: int, p
     return pd.DataFrame(columns), replace(rules, indicators=tuple(indicators))
 
 
-def posterior(block: pd.DataFrame, indicator: Indicator, prior: Prior = "group") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def posterior(
+    block: pd.DataFrame, indicator: Indicator, prior: Prior = "group"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per town, the posterior of its rate: (a, b, poisson). Binomial: Beta(a, b).
     Poisson: Gamma(shape a, rate b) per unit of denominator.
 

@@ -8,8 +8,8 @@ province-year or a thousand simulated rankings cost one call.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,9 +19,25 @@ from sanse.config import Indicator, Rules
 
 BLOCK = ("date", "group")
 OUTPUT_KEYS = (
-    "date", "group", "town", "code", "inspections", "major_hazards", "halted", "cases",
-    "major_hazard_rate", "halt_rate", "case_rate", "score", "rank", "tier",
-    "rank_change", "tier_streak", "not_reported", "no_inspections", "red_alert",
+    "date",
+    "group",
+    "town",
+    "code",
+    "inspections",
+    "major_hazards",
+    "halted",
+    "cases",
+    "major_hazard_rate",
+    "halt_rate",
+    "case_rate",
+    "score",
+    "rank",
+    "tier",
+    "rank_change",
+    "tier_streak",
+    "not_reported",
+    "no_inspections",
+    "red_alert",
 )
 TIER_ORDER = {"blue": 0, "yellow": 1, "red": 2}
 
@@ -223,8 +239,9 @@ def _pack_descending(blocks: np.ndarray, keys: list[np.ndarray]) -> np.ndarray |
     return packed
 
 
-def add_movement(ranked: pd.DataFrame, red_alert_streak: Callable[[object], int] | int = 3,
-                 *, ordered: bool = True) -> pd.DataFrame:
+def add_movement(
+    ranked: pd.DataFrame, red_alert_streak: Callable[[object], int] | int = 3, *, ordered: bool = True
+) -> pd.DataFrame:
     """`rank_change`, `tier_streak` and `red_alert` over consecutive ranking days per town.
 
     `ranked` holds every ranking day needed (a streak looks back to its start). The rows come
@@ -294,6 +311,7 @@ def _stable_order(keys: list[np.ndarray]) -> np.ndarray:
 
 # ---------------------------------------------------------------- what it would take
 
+
 @dataclass(frozen=True)
 class Lift:
     """The smallest extra count of one numerator that moves a town up a tier."""
@@ -360,8 +378,22 @@ def public_ranking(ranked: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     rates = [i.key for i in rules.indicators]
     counts = ["inspections"] + [i.numerator for i in rules.indicators if i.numerator != "inspections"]
     counts = list(dict.fromkeys(counts))
-    columns = ["date", "group", "town", "code", *counts, *rates, "score", "rank", "tier",
-               "rank_change", "tier_streak", "not_reported", "no_inspections", "red_alert"]
+    columns = [
+        "date",
+        "group",
+        "town",
+        "code",
+        *counts,
+        *rates,
+        "score",
+        "rank",
+        "tier",
+        "rank_change",
+        "tier_streak",
+        "not_reported",
+        "no_inspections",
+        "red_alert",
+    ]
     out = ranked[columns].copy()
     for column in counts + ["rank", "tier_streak"]:
         out[column] = out[column].astype("int64")

@@ -45,19 +45,21 @@ def reporting_settings(settings: Settings) -> ReportingSettings:
     """The `[reporting]` table of rules.toml (kept in `Settings.extra`); defaults without one."""
     raw = settings.extra.get("reporting", {})
     if not isinstance(raw, dict):
-        raise ConfigError("rules.toml 的 [reporting] 应为一个表，例如 [reporting] deadline = \"17:00\"")
+        raise ConfigError('rules.toml 的 [reporting] 应为一个表，例如 [reporting] deadline = "17:00"')
     unknown = sorted(set(raw) - {"deadline", "days_after"})
     if unknown:
         raise ConfigError(f"rules.toml [reporting]：不认识的设置 {'、'.join(unknown)}（可用 deadline、days_after）")
     days_after = raw.get("days_after", 0)
     if not isinstance(days_after, int) or isinstance(days_after, bool) or not 0 <= days_after <= MAX_DAYS_AFTER:
-        raise ConfigError(f"rules.toml [reporting]：days_after 应为 0 到 {MAX_DAYS_AFTER} 的整数"
-                          f"（0 为当天截止，1 为次日截止），而不是“{days_after}”")
+        raise ConfigError(
+            f"rules.toml [reporting]：days_after 应为 0 到 {MAX_DAYS_AFTER} 的整数"
+            f"（0 为当天截止，1 为次日截止），而不是“{days_after}”"
+        )
     return ReportingSettings(_deadline(raw.get("deadline", DEFAULT_DEADLINE)), days_after)
 
 
 def _deadline(value) -> time:
-    """"17:00" (a string) or 17:00:00 (a TOML time), Beijing time, to the minute."""
+    """ "17:00" (a string) or 17:00:00 (a TOML time), Beijing time, to the minute."""
     if isinstance(value, time):
         if value.tzinfo is None and not value.second and not value.microsecond:
             return value
@@ -65,7 +67,7 @@ def _deadline(value) -> time:
         hour, minute = int(match[1]), int(match[2])
         if hour < 24 and minute < 60:
             return time(hour, minute)
-    raise ConfigError(f"rules.toml [reporting]：deadline 应为北京时间的时和分，如 \"17:00\"，而不是“{value}”")
+    raise ConfigError(f'rules.toml [reporting]：deadline 应为北京时间的时和分，如 "17:00"，而不是“{value}”')
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,10 @@ class DayReporting:
     def count(self) -> ReportingCount:
         statuses = [t.status for t in self.towns]
         return ReportingCount(
-            reported=sum(t.reported for t in self.towns), total=len(self.towns),
-            late=statuses.count("late"), overdue=statuses.count("overdue"),
+            reported=sum(t.reported for t in self.towns),
+            total=len(self.towns),
+            late=statuses.count("late"),
+            overdue=statuses.count("overdue"),
         )
 
     def by_status(self) -> tuple[TownReporting, ...]:
@@ -133,8 +137,15 @@ def towns_in_view(towns: list[Town], user: User | None) -> list[Town]:
     return active
 
 
-def day_reporting(store: Store, towns: list[Town], day: date, *, rules: ReportingSettings,
-                  now: datetime | None = None, user: User | None = None) -> DayReporting:
+def day_reporting(
+    store: Store,
+    towns: list[Town],
+    day: date,
+    *,
+    rules: ReportingSettings,
+    now: datetime | None = None,
+    user: User | None = None,
+) -> DayReporting:
     """Who of `towns` (the active ones, a town account's own) has reported `day`, as of `now`.
 
     A town is late when its first version arrived after the deadline; a correction after the
@@ -157,10 +168,18 @@ def day_reporting(store: Store, towns: list[Town], day: date, *, rules: Reportin
             continue
         (first_at, first_by), (last_at, last_by) = mine[0], mine[-1]
         more = len(mine) > 1
-        rows.append(TownReporting(
-            town.code, town.name, "late" if first_at > due else "on_time", first_at, first_by,
-            last_at if more else None, last_by if more else "", len(mine),
-        ))
+        rows.append(
+            TownReporting(
+                town.code,
+                town.name,
+                "late" if first_at > due else "on_time",
+                first_at,
+                first_by,
+                last_at if more else None,
+                last_by if more else "",
+                len(mine),
+            )
+        )
     return DayReporting(day, due, now, tuple(rows))
 
 
@@ -187,7 +206,7 @@ def reminder(reporting: DayReporting, *, office: str = "市安委办") -> str:
         return ""
     day, due, now = reporting.day, reporting.due, reporting.now
     due_text = f"{due:%H:%M}" if due.date() == now.date() else f"{due.month}月{due.day}日{due:%H:%M}"
-    ask = (f"报送截止时间（{due_text}）已过，请立即报送。" if now > due else f"请于{due_text}前报送。")
+    ask = f"报送截止时间（{due_text}）已过，请立即报送。" if now > due else f"请于{due_text}前报送。"
     return (
         f"【催报】截至{now.month}月{now.day}日{now:%H:%M}，以下{len(missing)}个镇街尚未报送"
         f"{day.month}月{day.day}日的安全生产隐患排查整治日报：{'、'.join(t.name for t in missing)}。"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -55,9 +55,15 @@ def rules_generation(home: Home) -> int:
 
 def keep_rules(conn: Connection, text: str, *, source: str, by: str, at: datetime | None = None) -> None:
     """Store one version of the rules (whole rules.toml) inside the caller's transaction."""
-    conn.execute(sa.insert(schema.rules_versions).values(
-        text=text, sha256=_sha(text), source=source, changed_by=by, changed_at=at or datetime.now(timezone.utc),
-    ))
+    conn.execute(
+        sa.insert(schema.rules_versions).values(
+            text=text,
+            sha256=_sha(text),
+            source=source,
+            changed_by=by,
+            changed_at=at or datetime.now(UTC),
+        )
+    )
 
 
 def change_rules(home: Home, rules: Rules, *, by: User) -> Settings:

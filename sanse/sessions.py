@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -29,20 +29,32 @@ class Session:
     expires_at: datetime  # UTC
 
 
-def start_session(home: Home, user: User, *, hours: float = DEFAULT_SESSION_HOURS, client: str | None = None,
-                  now: datetime | None = None) -> Session:
+def start_session(
+    home: Home,
+    user: User,
+    *,
+    hours: float = DEFAULT_SESSION_HOURS,
+    client: str | None = None,
+    now: datetime | None = None,
+) -> Session:
     """A new session for `user`, who has just proved who they are. Sessions that have
     expired, anyone's, are cleared out at the same time."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     token = secrets.token_urlsafe(32)
     expires_at = now + timedelta(hours=hours)
     table = schema.sessions
     with home.store.writing() as conn:
         conn.execute(sa.delete(table).where(table.c.expires_at <= now))
-        conn.execute(sa.insert(table).values(
-            token_hash=_digest(token), account_key=account_key(user.name), created_at=now,
-            expires_at=expires_at, last_seen=now, client=(client or None) and client[:64],
-        ))
+        conn.execute(
+            sa.insert(table).values(
+                token_hash=_digest(token),
+                account_key=account_key(user.name),
+                created_at=now,
+                expires_at=expires_at,
+                last_seen=now,
+                client=(client or None) and client[:64],
+            )
+        )
     return Session(token, user, expires_at)
 
 
@@ -52,11 +64,19 @@ def session_user(home: Home, token: str | None, *, now: datetime | None = None) 
     after the session began."""
     if not token or len(token) > 256:
         return None
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     sessions, accounts = schema.sessions, schema.accounts
     query = (
-        sa.select(sessions.c.expires_at, sessions.c.created_at.label("began"), sessions.c.last_seen,
-                  accounts.c.name, accounts.c.role, accounts.c.town_code, accounts.c.active, accounts.c.changed_at)
+        sa.select(
+            sessions.c.expires_at,
+            sessions.c.created_at.label("began"),
+            sessions.c.last_seen,
+            accounts.c.name,
+            accounts.c.role,
+            accounts.c.town_code,
+            accounts.c.active,
+            accounts.c.changed_at,
+        )
         .join(accounts, accounts.c.key == sessions.c.account_key)
         .where(sessions.c.token_hash == _digest(token))
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -18,8 +18,20 @@ from sanse import audit, clock
 from sanse.access import User, require
 from sanse.config import Settings, normalize_spelling, read_towns, town_lookup
 from sanse.consequences import (
-    CARD_MEASURES, CARD_WORDS, CARDS, LADDER_CARD, MEASURES, Consequences, Occurrence, consequence_versions, consequences_on, not_reporting_runs,
-    period_occurrences, red_day_runs, standing_card, with_cards,
+    CARD_MEASURES,
+    CARD_WORDS,
+    CARDS,
+    LADDER_CARD,
+    MEASURES,
+    Consequences,
+    Occurrence,
+    consequence_versions,
+    consequences_on,
+    not_reporting_runs,
+    period_occurrences,
+    red_day_runs,
+    standing_card,
+    with_cards,
 )
 from sanse.home import Home
 from sanse.periods import periods_between, rank_periods
@@ -30,10 +42,20 @@ from sanse.warehouse import NotBuilt, Warehouse
 
 AUTOMATIC = "自动核查"  # who the audit log names for what the triggers did
 STATUSES = ("open", "answered", "returned", "closed", "withdrawn")
-STATUS_LABELS = {"open": "待整改", "answered": "已报告", "returned": "已退回", "closed": "已销号", "withdrawn": "已撤销"}
+STATUS_LABELS = {
+    "open": "待整改",
+    "answered": "已报告",
+    "returned": "已退回",
+    "closed": "已销号",
+    "withdrawn": "已撤销",
+}
 EVENT_LABELS = {
-    "created": "立项", "answered": "整改报告", "returned": "退回", "closed": "销号",
-    "withdrawn": "撤销", "reinstated": "恢复",
+    "created": "立项",
+    "answered": "整改报告",
+    "returned": "退回",
+    "closed": "销号",
+    "withdrawn": "撤销",
+    "reinstated": "恢复",
 }
 DONE = ("closed", "withdrawn")
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one attachment of a 整改报告
@@ -100,8 +122,10 @@ class CheckResult:
 
 # ---------------------------------------------------------------- triggers
 
-def occurrences(warehouse: Warehouse, settings: Settings,
-                versions: tuple[Consequences, ...] | None = None) -> list[Occurrence]:
+
+def occurrences(
+    warehouse: Warehouse, settings: Settings, versions: tuple[Consequences, ...] | None = None
+) -> list[Occurrence]:
     """Every trigger occurrence the warehouse's current figures give, under the consequence
     rules in force on the day each was met; cards coloured by the ladder."""
     versions = versions or consequence_versions(settings)
@@ -167,8 +191,9 @@ def check_if_behind(home: Home) -> CheckResult:
     finally:
         warehouse.close()
     with home.store.reading() as conn:
-        seen = conn.execute(sa.select(schema.supervision_checks.c.build)
-                            .where(schema.supervision_checks.c.build == marker)).first()
+        seen = conn.execute(
+            sa.select(schema.supervision_checks.c.build).where(schema.supervision_checks.c.build == marker)
+        ).first()
     return CheckResult(skipped=True) if seen else check(home)
 
 
@@ -177,30 +202,53 @@ def _build_marker(warehouse: Warehouse, versions: tuple[Consequences, ...]) -> s
 
 
 def _apply(home: Home, found: list[Occurrence], marker: str, by: str) -> CheckResult:
-    items, events = schema.supervision_items, schema.supervision_events
-    now = datetime.now(timezone.utc)
+    items = schema.supervision_items
+    now = datetime.now(UTC)
     created = withdrawn = reinstated = 0
     keys = {o.key for o in found}
     with home.store.writing("supervision") as conn:
-        existing = {row.trigger_key: row for row in conn.execute(
-            sa.select(items.c.id, items.c.trigger_key, items.c.status, items.c.town_code)
-            .where(items.c.trigger_key.is_not(None)))}
+        existing = {
+            row.trigger_key: row
+            for row in conn.execute(
+                sa.select(items.c.id, items.c.trigger_key, items.c.status, items.c.town_code).where(
+                    items.c.trigger_key.is_not(None)
+                )
+            )
+        }
         for occurrence in found:
             row = existing.get(occurrence.key)
             if row is None:
-                _insert(conn, occurrence.town_code, occurrence.key, occurrence.measure, occurrence.card,
-                        occurrence.reason, occurrence.day, occurrence.deadline, by=by, at=now)
+                _insert(
+                    conn,
+                    occurrence.town_code,
+                    occurrence.key,
+                    occurrence.measure,
+                    occurrence.card,
+                    occurrence.reason,
+                    occurrence.day,
+                    occurrence.deadline,
+                    by=by,
+                    at=now,
+                )
                 created += 1
             elif row.status == "withdrawn" and _withdrawn_by_check(conn, row.id):
                 _step(conn, row.id, "reinstated", "open", by=by, at=now, text="更正后的数据再次触发此条件")
-                audit.record_in(conn, by, "supervision_reinstated", item=row.id, town=row.town_code,
-                                trigger=occurrence.key)
+                audit.record_in(
+                    conn, by, "supervision_reinstated", item=row.id, town=row.town_code, trigger=occurrence.key
+                )
                 reinstated += 1
         for key, row in existing.items():
             if key not in keys and row.status not in DONE:
                 _step(conn, row.id, "withdrawn", "withdrawn", by=by, at=now, text="更正后的数据不再触发此条件")
-                audit.record_in(conn, by, "supervision_withdrawn", item=row.id, town=row.town_code, trigger=key,
-                                note="更正后的数据不再触发此条件")
+                audit.record_in(
+                    conn,
+                    by,
+                    "supervision_withdrawn",
+                    item=row.id,
+                    town=row.town_code,
+                    trigger=key,
+                    note="更正后的数据不再触发此条件",
+                )
                 withdrawn += 1
         checks = schema.supervision_checks
         if conn.execute(sa.select(checks.c.build).where(checks.c.build == marker)).first() is None:
@@ -212,40 +260,109 @@ def _withdrawn_by_check(conn: Connection, item_id: int) -> bool:
     """Whether the item's withdrawal was the check's (an admin's stands)."""
     events = schema.supervision_events
     last = conn.execute(
-        sa.select(events.c.who).where(events.c.item_id == item_id, events.c.action == "withdrawn")
-        .order_by(events.c.seq.desc()).limit(1)
+        sa.select(events.c.who)
+        .where(events.c.item_id == item_id, events.c.action == "withdrawn")
+        .order_by(events.c.seq.desc())
+        .limit(1)
     ).first()
     return last is not None and last.who == AUTOMATIC
 
 
-def _insert(conn: Connection, town_code: str, key: str | None, measure: str, card: str | None, reason: str,
-            occurred_on: date, deadline: date, *, by: str, at: datetime) -> int:
-    item_id = conn.execute(sa.insert(schema.supervision_items).values(
-        town_code=town_code, trigger_key=key, measure=measure, card=card, reason=reason, occurred_on=occurred_on,
-        deadline=deadline, status="open", created_at=at, created_by=by, changed_at=at,
-    )).inserted_primary_key[0]
-    conn.execute(sa.insert(schema.supervision_events).values(
-        item_id=item_id, at=at, who=by, action="created", text=reason, files="[]",
-    ))
-    audit.record_in(conn, by, "supervision_created", item=item_id, town=town_code, measure=measure, card=card,
-                    deadline=deadline.isoformat(), trigger=key, reason=reason)
+def _insert(
+    conn: Connection,
+    town_code: str,
+    key: str | None,
+    measure: str,
+    card: str | None,
+    reason: str,
+    occurred_on: date,
+    deadline: date,
+    *,
+    by: str,
+    at: datetime,
+) -> int:
+    item_id = conn.execute(
+        sa.insert(schema.supervision_items).values(
+            town_code=town_code,
+            trigger_key=key,
+            measure=measure,
+            card=card,
+            reason=reason,
+            occurred_on=occurred_on,
+            deadline=deadline,
+            status="open",
+            created_at=at,
+            created_by=by,
+            changed_at=at,
+        )
+    ).inserted_primary_key[0]
+    conn.execute(
+        sa.insert(schema.supervision_events).values(
+            item_id=item_id,
+            at=at,
+            who=by,
+            action="created",
+            text=reason,
+            files="[]",
+        )
+    )
+    audit.record_in(
+        conn,
+        by,
+        "supervision_created",
+        item=item_id,
+        town=town_code,
+        measure=measure,
+        card=card,
+        deadline=deadline.isoformat(),
+        trigger=key,
+        reason=reason,
+    )
     return item_id
 
 
-def _step(conn: Connection, item_id: int, action: str, status: str, *, by: str, at: datetime, text: str = "",
-          files: list[dict] | None = None) -> None:
-    conn.execute(sa.update(schema.supervision_items).where(schema.supervision_items.c.id == item_id)
-                 .values(status=status, changed_at=at))
-    conn.execute(sa.insert(schema.supervision_events).values(
-        item_id=item_id, at=at, who=by, action=action, text=text,
-        files=json.dumps(files or [], ensure_ascii=False),
-    ))
+def _step(
+    conn: Connection,
+    item_id: int,
+    action: str,
+    status: str,
+    *,
+    by: str,
+    at: datetime,
+    text: str = "",
+    files: list[dict] | None = None,
+) -> None:
+    conn.execute(
+        sa.update(schema.supervision_items)
+        .where(schema.supervision_items.c.id == item_id)
+        .values(status=status, changed_at=at)
+    )
+    conn.execute(
+        sa.insert(schema.supervision_events).values(
+            item_id=item_id,
+            at=at,
+            who=by,
+            action=action,
+            text=text,
+            files=json.dumps(files or [], ensure_ascii=False),
+        )
+    )
 
 
 # ---------------------------------------------------------------- steps people take
 
-def add_item(home: Home, town_code: str, *, measure: str, reason: str, deadline: date, by: User,
-             card: str | None = None, occurred_on: date | None = None) -> Item:
+
+def add_item(
+    home: Home,
+    town_code: str,
+    *,
+    measure: str,
+    reason: str,
+    deadline: date,
+    by: User,
+    card: str | None = None,
+    occurred_on: date | None = None,
+) -> Item:
     """An item an admin makes by hand (a card named by its colour: 白牌, 黄牌 or 红牌)."""
     require(by, "supervise")
     if measure not in MEASURES or measure == LADDER_CARD:
@@ -259,8 +376,18 @@ def add_item(home: Home, town_code: str, *, measure: str, reason: str, deadline:
         raise SupervisionError(f"“{town_code}”不是 towns.csv 里的镇街")
     today = clock.today()
     with home.store.writing("supervision") as conn:
-        item_id = _insert(conn, town.code, None, measure, card, reason, occurred_on or today, deadline,
-                          by=by.name, at=datetime.now(timezone.utc))
+        item_id = _insert(
+            conn,
+            town.code,
+            None,
+            measure,
+            card,
+            reason,
+            occurred_on or today,
+            deadline,
+            by=by.name,
+            at=datetime.now(UTC),
+        )
     return get_item(home, item_id)
 
 
@@ -272,14 +399,22 @@ def answer(home: Home, item_id: int, report: str, *, by: User, files: list[tuple
     for name, content in files:
         if len(content) > MAX_FILE_BYTES:
             raise SupervisionError(f"附件“{name}”超过 {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    kept = [{"sha256": hashlib.sha256(content).hexdigest(), "name": name, "size": len(content)} for name, content in files]
+    kept = [
+        {"sha256": hashlib.sha256(content).hexdigest(), "name": name, "size": len(content)} for name, content in files
+    ]
     with home.store.writing("supervision") as conn:
         item = _locked(conn, item_id, ("open", "returned"), "答复")
         for entry, (name, content) in zip(kept, files):
             keep_file(conn, entry["sha256"], name, content)
-        _step(conn, item_id, "answered", "answered", by=by.name, at=datetime.now(timezone.utc), text=report, files=kept)
-        audit.record_in(conn, by.name, "supervision_answered", item=item_id, town=item.town_code,
-                        files=[f["name"] for f in kept] or None)
+        _step(conn, item_id, "answered", "answered", by=by.name, at=datetime.now(UTC), text=report, files=kept)
+        audit.record_in(
+            conn,
+            by.name,
+            "supervision_answered",
+            item=item_id,
+            town=item.town_code,
+            files=[f["name"] for f in kept] or None,
+        )
     return get_item(home, item_id)
 
 
@@ -289,7 +424,7 @@ def close(home: Home, item_id: int, *, by: User, note: str = "") -> Item:
     note = " ".join(note.split())[:MAX_TEXT]
     with home.store.writing("supervision") as conn:
         item = _locked(conn, item_id, ("open", "answered", "returned"), "销号")
-        _step(conn, item_id, "closed", "closed", by=by.name, at=datetime.now(timezone.utc), text=note)
+        _step(conn, item_id, "closed", "closed", by=by.name, at=datetime.now(UTC), text=note)
         audit.record_in(conn, by.name, "supervision_closed", item=item_id, town=item.town_code, note=note or None)
     return get_item(home, item_id)
 
@@ -300,7 +435,7 @@ def return_item(home: Home, item_id: int, comment: str, *, by: User) -> Item:
     comment = _text(comment, "退回意见")
     with home.store.writing("supervision") as conn:
         item = _locked(conn, item_id, ("answered",), "退回")
-        _step(conn, item_id, "returned", "returned", by=by.name, at=datetime.now(timezone.utc), text=comment)
+        _step(conn, item_id, "returned", "returned", by=by.name, at=datetime.now(UTC), text=comment)
         audit.record_in(conn, by.name, "supervision_returned", item=item_id, town=item.town_code, comment=comment)
     return get_item(home, item_id)
 
@@ -311,7 +446,7 @@ def withdraw(home: Home, item_id: int, *, by: User, note: str) -> Item:
     note = _text(note, "撤销理由")
     with home.store.writing("supervision") as conn:
         item = _locked(conn, item_id, ("open", "answered", "returned"), "撤销")
-        _step(conn, item_id, "withdrawn", "withdrawn", by=by.name, at=datetime.now(timezone.utc), text=note)
+        _step(conn, item_id, "withdrawn", "withdrawn", by=by.name, at=datetime.now(UTC), text=note)
         audit.record_in(conn, by.name, "supervision_withdrawn", item=item_id, town=item.town_code, note=note)
     return get_item(home, item_id)
 
@@ -345,14 +480,21 @@ def _locked(conn: Connection, item_id: int, allowed: tuple[str, ...], step: str)
 
 # ---------------------------------------------------------------- reading
 
+
 def get_item(home: Home, item_id: int) -> Item | None:
     with home.store.reading() as conn:
         row = conn.execute(sa.select(schema.supervision_items).where(schema.supervision_items.c.id == item_id)).first()
     return None if row is None else _item(row)
 
 
-def list_items(home: Home, *, viewer: User | None = None, town_code: str | None = None,
-               status: tuple[str, ...] | None = None, overdue_on: date | None = None) -> list[Item]:
+def list_items(
+    home: Home,
+    *,
+    viewer: User | None = None,
+    town_code: str | None = None,
+    status: tuple[str, ...] | None = None,
+    overdue_on: date | None = None,
+) -> list[Item]:
     """Items, overdue first, then by deadline: a town account sees only its own; `overdue_on`
     keeps only those overdue on that day."""
     table = schema.supervision_items
@@ -383,14 +525,16 @@ def attachment(home: Home, sha256: str, *, viewer: User) -> tuple[str, bytes]:
     events, items = schema.supervision_events, schema.supervision_items
     with home.store.reading() as conn:
         owners = conn.execute(
-            sa.select(items.c.town_code, events.c.files).join(items, items.c.id == events.c.item_id)
+            sa.select(items.c.town_code, events.c.files)
+            .join(items, items.c.id == events.c.item_id)
             .where(events.c.files.contains(sha256))
         ).all()
         town_codes = {o.town_code for o in owners if any(f["sha256"] == sha256 for f in json.loads(o.files))}
         if not town_codes or (viewer.role == "town" and viewer.town_code not in town_codes):
             raise SupervisionError("没有这个附件，或本账号无权查看")
-        row = conn.execute(sa.select(schema.files.c.name, schema.files.c.content)
-                           .where(schema.files.c.sha256 == sha256)).first()
+        row = conn.execute(
+            sa.select(schema.files.c.name, schema.files.c.content).where(schema.files.c.sha256 == sha256)
+        ).first()
     return row.name, bytes(row.content)
 
 
@@ -419,9 +563,14 @@ def items_frame(items: list[Item], names: dict[str, str], today: date) -> pd.Dat
     return pd.DataFrame(
         [
             {
-                "编号": item.id, "镇街": names.get(item.town_code, item.town_code), "督办措施": item.measure_label,
-                "督办事由": item.reason, "触发日期": item.occurred_on, "整改期限": item.deadline,
-                "状态": item.status_label, "逾期": "是" if item.overdue(today) else "",
+                "编号": item.id,
+                "镇街": names.get(item.town_code, item.town_code),
+                "督办措施": item.measure_label,
+                "督办事由": item.reason,
+                "触发日期": item.occurred_on,
+                "整改期限": item.deadline,
+                "状态": item.status_label,
+                "逾期": "是" if item.overdue(today) else "",
                 "立项": item.created_by,
             }
             for item in items
@@ -432,7 +581,16 @@ def items_frame(items: list[Item], names: dict[str, str], today: date) -> pd.Dat
 
 def _item(row) -> Item:
     return Item(
-        id=row.id, town_code=row.town_code, trigger_key=row.trigger_key, measure=row.measure, card=row.card,
-        reason=row.reason, occurred_on=row.occurred_on, deadline=row.deadline, status=row.status,
-        created_at=row.created_at, created_by=row.created_by, changed_at=row.changed_at,
+        id=row.id,
+        town_code=row.town_code,
+        trigger_key=row.trigger_key,
+        measure=row.measure,
+        card=row.card,
+        reason=row.reason,
+        occurred_on=row.occurred_on,
+        deadline=row.deadline,
+        status=row.status,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        changed_at=row.changed_at,
     )

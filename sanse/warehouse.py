@@ -51,7 +51,7 @@ class Manifest:
         return json.dumps(data, ensure_ascii=False, indent=1)
 
     @classmethod
-    def read(cls, path: Path) -> "Manifest":
+    def read(cls, path: Path) -> Manifest:
         data = json.loads(path.read_text(encoding="utf-8"))
         for key in ("first_day", "last_day"):
             data[key] = date.fromisoformat(data[key]) if data[key] else None
@@ -69,7 +69,7 @@ class Warehouse:
     manifest: Manifest
 
     @classmethod
-    def open(cls, home: Home) -> "Warehouse":
+    def open(cls, home: Home) -> Warehouse:
         try:
             identity = _identity(home.warehouse)
             manifest = Manifest.read(home.warehouse)
@@ -157,7 +157,9 @@ class Warehouse:
             """,
             [day, group, group, day, group, group],
         )
-        return {row["span"]: {k: float(v or 0) for k, v in row.items() if k != "span"} for row in frame.to_dict("records")}
+        return {
+            row["span"]: {k: float(v or 0) for k, v in row.items() if k != "span"} for row in frame.to_dict("records")
+        }
 
     def daily_counts(self, first: date, last: date) -> pd.DataFrame:
         """Every town's own figures (zeros where it did not report) for each day in a span."""
@@ -182,8 +184,10 @@ def connect(folder: Path, manifest: Manifest) -> duckdb.DuckDBPyConnection:
             con.execute(f"create view {table} as select *, null::date as date from towns where false")
     first, last = manifest.first_day, manifest.last_day
     if first and last:
-        con.execute(f"create view calendar as select cast(unnest(generate_series(date '{first}', date '{last}', "
-                    "interval 1 day)) as date) as date")
+        con.execute(
+            f"create view calendar as select cast(unnest(generate_series(date '{first}', date '{last}', "
+            "interval 1 day)) as date) as date"
+        )
     else:
         con.execute("create view calendar as select null::date as date where false")
     con.execute(f"create view window_sums as {WINDOW_SUMS}")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import sqlalchemy as sa
+from postgres import throwaway_cluster
 
 from pipelines.cli import main
 from sanse.home import Home
-from postgres import throwaway_cluster
 from sanse.store import close_all, database_url, schema
 from sanse.store.database import with_driver
 
@@ -29,8 +29,11 @@ def stored(home: Home) -> dict[str, int]:
     """How many rows each table of the store holds: what a refused write must leave alone. (Reading
     the rules stores a new rules.toml, so the rules versions are not counted.)"""
     with home.store.reading() as conn:
-        return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-                for t in schema.metadata.sorted_tables if t.name not in ("turns", "rules_versions")}
+        return {
+            t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+            for t in schema.metadata.sorted_tables
+            if t.name not in ("turns", "rules_versions")
+        }
 
 
 @pytest.fixture(scope="session")

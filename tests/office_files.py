@@ -54,6 +54,7 @@ def as_saved_by_excel(content: bytes, results: dict[str, str], *, sheet: str = "
     """What Excel/WPS write on saving an openpyxl workbook: each formula's result beside it, and
     no request to recalculate on opening. `results` maps a cell to its saved result; a result
     starting with # is an error value."""
+
     def change(name: str, data: bytes) -> bytes:
         text = data.decode("utf-8")
         if name == "xl/workbook.xml":
@@ -62,8 +63,11 @@ def as_saved_by_excel(content: bytes, results: dict[str, str], *, sheet: str = "
             return data
         for cell, result in results.items():
             kind = ' t="e"' if result.startswith("#") else ""
-            text = re.sub(rf'<c r="{cell}"([^>]*)><f>(.*?)</f><v\s*/?>(</v>)?',
-                          rf'<c r="{cell}"\1{kind}><f>\2</f><v>{result}</v>', text)
+            text = re.sub(
+                rf'<c r="{cell}"([^>]*)><f>(.*?)</f><v\s*/?>(</v>)?',
+                rf'<c r="{cell}"\1{kind}><f>\2</f><v>{result}</v>',
+                text,
+            )
         return text.encode("utf-8")
 
     return rewrite_parts(content, change)

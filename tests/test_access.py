@@ -9,18 +9,18 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from conftest import stored
 
+from pipelines.cli import main
 from pipelines.ingest import check_report, ingest_file
 from pipelines.measure import MAX_FILE_BYTES
-from sanse.store.reports import history
 from sanse import accounts
 from sanse.access import ANONYMOUS, SYSTEM, Forbidden, User, require
 from sanse.accounts import add_user
 from sanse.audit import read_audit
-from pipelines.cli import main
 from sanse.home import Home
+from sanse.store.reports import history
 from sanse.warehouse import Warehouse
-from conftest import stored
 
 REPO = Path(__file__).resolve().parents[1]
 HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）\n"
@@ -38,6 +38,7 @@ def quick_hashes(monkeypatch):
 
 
 # ---------------------------------------------------------------- the rules themselves
+
 
 def test_town_account_may_submit_for_its_own_town_only():
     assert YUNXIU.may("submit", "T01")
@@ -71,6 +72,7 @@ def test_admin_may_do_everything_for_any_town():
 
 # ---------------------------------------------------------------- the domain enforces them
 
+
 def test_town_account_file_with_another_towns_row_writes_nothing(demo_home):
     before = stored(demo_home)
     content = report("2026-10-30,云岫,40,10,2,5,1,1,0,0", "2026-10-30,青禾,40,10,2,5,1,1,0,0")
@@ -101,6 +103,7 @@ def test_admin_submits_for_any_town(demo_home):
 
 
 # ---------------------------------------------------------------- and so does `sanse ingest --as`
+
 
 @pytest.fixture
 def town_file(tmp_path: Path) -> Path:
@@ -139,6 +142,7 @@ def test_cli_ingest_without_as_acts_as_the_shell_operator(demo_home, town_file):
 
 # ---------------------------------------------------------------- the audit of submissions
 
+
 def test_submission_and_correction_are_audited_with_who_when_and_what(demo_home):
     first = report("2026-10-30,云岫,40,10,2,5,1,1,0,0")
     ingest_file(demo_home, first, "first.csv", by=YUNXIU)
@@ -169,19 +173,20 @@ HTML_FILE = "<img src=x onerror=alert(1)>.csv"
 def test_html_in_town_and_file_names_goes_through_import_and_ranking_unchanged(tmp_path, capsys):
     towns = tmp_path / "towns.csv"
     towns.write_text(
-        "code,name,kind,group,aliases,active\n"
-        f"T01,青石镇,镇,,,1\nT02,\"{SCRIPT_TOWN}\",镇,,,1\nT03,白沙镇,镇,,,1\n",
+        f'code,name,kind,group,aliases,active\nT01,青石镇,镇,,,1\nT02,"{SCRIPT_TOWN}",镇,,,1\nT03,白沙镇,镇,,,1\n',
         encoding="utf-8",
     )
     root = tmp_path / "home"
     Home(root).ensure()
     (root / "towns.csv").write_bytes(towns.read_bytes())
     upload = tmp_path / HTML_FILE
-    upload.write_bytes(report(
-        "2026-10-01,青石镇,10,4,1,3,0,1,0,0",
-        f"2026-10-01,{SCRIPT_TOWN},10,4,3,3,1,2,0,0",
-        "2026-10-01,白沙镇,10,4,0,3,0,0,0,0",
-    ))
+    upload.write_bytes(
+        report(
+            "2026-10-01,青石镇,10,4,1,3,0,1,0,0",
+            f"2026-10-01,{SCRIPT_TOWN},10,4,3,3,1,2,0,0",
+            "2026-10-01,白沙镇,10,4,0,3,0,0,0,0",
+        )
+    )
     assert main(["--home", str(root), "ingest", str(upload)]) == 0
     home = Home(root)
     assert history(home.store)["source_name"].unique().tolist() == [HTML_FILE]
@@ -196,6 +201,7 @@ def test_html_in_town_and_file_names_goes_through_import_and_ranking_unchanged(t
 
 
 # ---------------------------------------------------------------- upload size
+
 
 def test_oversized_upload_is_refused_in_chinese_and_writes_nothing(demo_home):
     before = stored(demo_home)

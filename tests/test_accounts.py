@@ -7,13 +7,14 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
+from pipelines.cli import main
 from sanse import accounts
 from sanse.access import SYSTEM, Forbidden, User
 from sanse.accounts import (
@@ -30,13 +31,12 @@ from sanse.accounts import (
     user_from_oidc,
 )
 from sanse.audit import BEIJING, read_audit
-from pipelines.cli import main
 from sanse.config import Campaign, ConfigError, Rules, Settings, write_settings, write_towns
 from sanse.demo import demo_settings, demo_towns
 from sanse.home import Home
 from sanse.store import StoreError, close_all, schema
 
-T0 = datetime(2026, 10, 1, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
 ADMIN = User("zhang", "admin")
 
 
@@ -62,6 +62,7 @@ def wrong_attempts(home: Home, name: str, count: int, at: datetime) -> None:
 
 
 # ---------------------------------------------------------------- passwords
+
 
 def test_account_signs_in_with_its_password_only(home, quick_hashes):
     add_user(home, "li", role="town", town="T01", password="yunxiu-2026")
@@ -105,11 +106,14 @@ def test_town_account_stores_the_code_of_a_town_given_by_alias(home, quick_hashe
     assert get_user(home, "li") == User("li", "town", "T01")
 
 
-@pytest.mark.parametrize(("role", "town", "message"), [
-    ("town", None, "必须指定所属镇街"),
-    ("town", "不存在镇", "未知镇街"),
-    ("viewer", "T01", "只有镇街账号"),
-])
+@pytest.mark.parametrize(
+    ("role", "town", "message"),
+    [
+        ("town", None, "必须指定所属镇街"),
+        ("town", "不存在镇", "未知镇街"),
+        ("viewer", "T01", "只有镇街账号"),
+    ],
+)
 def test_town_belongs_to_town_accounts_only(home, quick_hashes, role, town, message):
     with pytest.raises(AccountError, match=message):
         add_user(home, "li", role=role, town=town, password="yunxiu-2026")
@@ -169,6 +173,7 @@ def test_admin_cannot_disable_the_account_in_use(home, quick_hashes):
 
 # ---------------------------------------------------------------- throttling
 
+
 def test_sixth_attempt_is_refused_even_with_the_right_password_until_the_lockout_passes(home, quick_hashes):
     add_user(home, "li", role="town", town="T01", password="yunxiu-2026")
     wrong_attempts(home, "li", 5, T0)
@@ -213,7 +218,7 @@ def test_failures_older_than_fifteen_minutes_are_forgotten(home, quick_hashes):
 
 def test_lockout_is_seen_by_another_process(home, quick_hashes):
     add_user(home, "li", role="town", town="T01", password="yunxiu-2026")
-    wrong_attempts(home, "li", 5, datetime.now(timezone.utc))
+    wrong_attempts(home, "li", 5, datetime.now(UTC))
     code = (
         "import sys\n"
         "from sanse.accounts import SignInFailed, authenticate\n"
@@ -279,6 +284,7 @@ def test_lockout_is_audited(home, quick_hashes):
 
 # ---------------------------------------------------------------- new password on the command line
 
+
 def test_new_password_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("SANSE_PASSWORD", "from-env-2026")
     assert read_new_password() == "from-env-2026"
@@ -320,8 +326,9 @@ def test_cli_user_add_with_a_short_password_exits_1(home, monkeypatch, capsys):
 
 # ---------------------------------------------------------------- audit of account changes
 
+
 def test_account_changes_are_audited_with_who_when_and_what(home, quick_hashes):
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     add_user(home, "li", role="town", town="T01", password="yunxiu-2026", by=ADMIN)
     set_password(home, "li", "yunxiu-2027", by=ADMIN)
     disable_user(home, "li", by=ADMIN)
@@ -329,7 +336,7 @@ def test_account_changes_are_audited_with_who_when_and_what(home, quick_hashes):
     assert list(events["who"]) == ["zhang"] * 3
     assert list(events["change"]) == ["disable", "password", "add"]
     assert list(events["what"]) == ["停用账号 li", "修改账号 li 的密码", "新建账号 li（镇街 T01）"]
-    assert all(before <= at <= datetime.now(timezone.utc) for at in events["at"])
+    assert all(before <= at <= datetime.now(UTC) for at in events["at"])
 
 
 def test_audit_filters_by_who_action_and_day(home, quick_hashes):
@@ -345,16 +352,20 @@ def test_audit_filters_by_who_action_and_day(home, quick_hashes):
 
 # ---------------------------------------------------------------- single sign-on
 
+
 def oidc_settings(**access) -> Settings:
     return Settings(Campaign(start=date(2026, 9, 1), anonymous_read=False), (Rules(),), {"access": access})
 
 
 def test_oidc_identities_map_to_their_listed_roles():
     settings = oidc_settings(
-        admins=["Zhang@AJB.example.cn"], viewers=["@leaders.example.cn"], towns={"T01": ["li@yunxiu.example.cn"]},
+        admins=["Zhang@AJB.example.cn"],
+        viewers=["@leaders.example.cn"],
+        towns={"T01": ["li@yunxiu.example.cn"]},
     )
     assert user_from_oidc({"is_logged_in": True, "email": "zhang@ajb.example.cn"}, settings) == User(
-        "zhang@ajb.example.cn", "admin")
+        "zhang@ajb.example.cn", "admin"
+    )
     assert user_from_oidc({"email": "li@yunxiu.example.cn"}, settings) == User("li@yunxiu.example.cn", "town", "T01")
     assert user_from_oidc({"email": "mayor@leaders.example.cn"}, settings).role == "viewer"
     assert user_from_oidc({"email": "mayor@evil-leaders.example.cn"}, settings) is None
@@ -403,6 +414,7 @@ def test_unknown_acting_account_is_refused(home):
 
 
 # ---------------------------------------------------------------- faults and crowds
+
 
 def test_with_the_store_full_a_right_password_still_signs_in(home, quick_hashes, monkeypatch):
     add_user(home, "wang", role="admin", password="Qingshui#2026")

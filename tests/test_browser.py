@@ -33,11 +33,18 @@ PASSWORD = "correct horse battery"
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 # Streamlit folds its menu away after a page is chosen on a device that says it is a phone.
-PHONE_AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-               "Version/15.0 Mobile/15E148 Safari/604.1")
+PHONE_AGENT = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/15.0 Mobile/15E148 Safari/604.1"
+)
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 PAGES = {  # url path -> a text the page must show (the overview is the default page, at /)
     "": "三色榜",
@@ -83,9 +90,21 @@ def serving(root: Path, command: list[str]):
     port = free_port()
     env = {**os.environ, "SANSE_HOME": str(root)}
     process = subprocess.Popen(
-        [*command, "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            *command,
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -94,10 +113,10 @@ def serving(root: Path, command: list[str]):
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as answer:
                 if answer.status == 200:
                     break
-        except OSError:
+        except OSError as failure:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
-                raise RuntimeError("the dashboard did not start")
+                raise RuntimeError("the dashboard did not start") from failure
             time.sleep(0.2)
     yield url
     process.terminate()
@@ -246,16 +265,18 @@ def test_on_a_phone_choosing_a_page_closes_the_menu(browser, server):
     sidebar = page.locator("[data-testid='stSidebar']")
     assert sidebar.bounding_box()["x"] < 0, "the menu starts folded away"
     page.locator("[data-testid='stExpandSidebarButton']").click()
-    page.wait_for_function("document.querySelector(\"[data-testid='stSidebar']\").getBoundingClientRect().left >= 0",
-                           timeout=10_000)
+    page.wait_for_function(
+        "document.querySelector(\"[data-testid='stSidebar']\").getBoundingClientRect().left >= 0", timeout=10_000
+    )
     page.wait_for_timeout(500)  # the slide-in animation ends
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "menu-390.png"))
     page.get_by_role("link", name="每日排名").click()
     page.get_by_text("综合得分").first.wait_for(timeout=30_000)
     settled(page)
-    page.wait_for_function("document.querySelector(\"[data-testid='stSidebar']\").getBoundingClientRect().right <= 0",
-                           timeout=10_000)
+    page.wait_for_function(
+        "document.querySelector(\"[data-testid='stSidebar']\").getBoundingClientRect().right <= 0", timeout=10_000
+    )
     page.screenshot(path=str(SHOTS / "ranking-after-menu-390.png"))
     context.close()
 

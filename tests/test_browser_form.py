@@ -9,13 +9,13 @@ import sys
 from datetime import date
 
 import pytest
+from test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, PHONE, PHONE_AGENT, SHOTS, open_page, serving
 
 from pipelines.reports import HEADERS
 from sanse.accounts import add_user
 from sanse.config import read_towns
 from sanse.home import Home
 from sanse.store.reports import history
-from test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, PHONE, PHONE_AGENT, SHOTS, open_page, serving
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
@@ -95,8 +95,13 @@ def test_a_clerk_fills_in_the_days_report_on_a_phone(home, server, phone):
     assert sent.first.is_visible() and sent.first.bounding_box()["y"] < PHONE["height"], "said where the clerk looks"
     page.screenshot(path=str(SHOTS / "form-sent-390.png"))
     newest = history(home.store, TOWN, limit=1).iloc[0]
-    assert (newest["inspections"], newest["hazards"], newest["major_hazards"], newest["fines_wan"], newest["submitted_by"]) == (
-        15, 2, 1, 0.12345, CLERK)
+    assert (
+        newest["inspections"],
+        newest["hazards"],
+        newest["major_hazards"],
+        newest["fines_wan"],
+        newest["submitted_by"],
+    ) == (15, 2, 1, 0.12345, CLERK)
 
 
 def test_a_confirmed_upload_leaves_the_screen_and_says_what_was_imported(home, server, phone):
@@ -105,7 +110,8 @@ def test_a_confirmed_upload_leaves_the_screen_and_says_what_was_imported(home, s
     name = next(t.name for t in read_towns(home.towns_csv) if t.code == TOWN)
     rows = [",".join(HEADERS.values()), f"2026-11-30,{name},14,4,1,4,0,1,0,0"]
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
-        files=[{"name": "日报.csv", "mimeType": "text/csv", "buffer": "\n".join(rows).encode()}])
+        files=[{"name": "日报.csv", "mimeType": "text/csv", "buffer": "\n".join(rows).encode()}]
+    )
     confirm = page.get_by_role("button", name="确认导入")
     confirm.wait_for(timeout=30_000)
     listed = page.locator("[data-testid='stFileChip']")

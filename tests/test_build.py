@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 import errno
+import shutil
 from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
@@ -14,11 +14,11 @@ import pytest
 
 from pipelines.build import build, build_if_behind, continue_movement
 from pipelines.cli import main
-from sanse.store.reports import append_submission
 from sanse.config import Rules, Settings, read_settings, read_towns, write_settings, write_towns
 from sanse.demo import DEMO_START, demo_reports, demo_settings, demo_towns
 from sanse.home import Home
 from sanse.store import close_all
+from sanse.store.reports import append_submission
 from sanse.warehouse import Manifest, Warehouse
 
 TABLES = ("towns", "calendar", "daily_counts", "window_sums", "rankings")
@@ -85,8 +85,8 @@ def before(reports: pd.DataFrame, day: date) -> pd.DataFrame:
     return reports[reports["date"] < day]
 
 
-
 # ---------------------------------------------------------------- incremental build
+
 
 def test_one_more_day_extends_the_last_build_and_equals_a_full_build(tmp_path, reports):
     home = city(tmp_path / "home")
@@ -232,8 +232,9 @@ def test_a_change_of_bulletin_settings_only_leaves_the_warehouse_alone(tmp_path,
     build(home)
     current = home.warehouse.read_text()
     settings = read_settings(home.rules_toml)
-    write_settings(replace(settings, campaign=replace(settings.campaign, first_issue=40, title="安全生产动态")),
-                   home.rules_toml)
+    write_settings(
+        replace(settings, campaign=replace(settings.campaign, first_issue=40, title="安全生产动态")), home.rules_toml
+    )
     build(home)
     assert home.warehouse.read_text() == current
 
@@ -241,14 +242,25 @@ def test_a_change_of_bulletin_settings_only_leaves_the_warehouse_alone(tmp_path,
 def test_a_streak_runs_on_from_the_day_already_built():
     rules = Settings(demo_settings().campaign, (Rules(red_alert_streak=3),))
     day = date(2026, 9, 10)
-    previous = pd.DataFrame({
-        "date": [pd.Timestamp(day)] * 3, "group": [""] * 3, "code": ["A", "B", "C"],
-        "rank": [3, 1, 2], "tier": ["red", "blue", "yellow"], "tier_streak": [2, 7, 1],
-    })
-    new = pd.DataFrame({
-        "date": [pd.Timestamp(day + timedelta(days=1))] * 3, "group": [""] * 3, "code": ["A", "B", "C"],
-        "rank": [3, 2, 1], "tier": ["red", "yellow", "blue"],
-    })
+    previous = pd.DataFrame(
+        {
+            "date": [pd.Timestamp(day)] * 3,
+            "group": [""] * 3,
+            "code": ["A", "B", "C"],
+            "rank": [3, 1, 2],
+            "tier": ["red", "blue", "yellow"],
+            "tier_streak": [2, 7, 1],
+        }
+    )
+    new = pd.DataFrame(
+        {
+            "date": [pd.Timestamp(day + timedelta(days=1))] * 3,
+            "group": [""] * 3,
+            "code": ["A", "B", "C"],
+            "rank": [3, 2, 1],
+            "tier": ["red", "yellow", "blue"],
+        }
+    )
     moved = continue_movement(new, previous, day, rules).set_index("code")
     assert moved.loc["A", "tier_streak"] == 3 and moved.loc["A", "red_alert"]  # third red day: 约谈
     assert moved.loc["B", "tier_streak"] == 1 and moved.loc["B", "rank_change"] == -1
@@ -256,6 +268,7 @@ def test_a_streak_runs_on_from_the_day_already_built():
 
 
 # ---------------------------------------------------------------- peer groups at scale
+
 
 def test_three_hundred_towns_are_ranked_within_their_own_peer_group(tmp_path):
     home = city(tmp_path / "home", towns=300)
@@ -297,7 +310,6 @@ def test_a_rules_change_midway_still_stores_every_table_in_date_order(tmp_path, 
     assert set(Warehouse.open(home).ranking(LAST)["window"]) == {"daily"}
 
 
-
 def test_one_more_day_for_towns_in_peer_groups_equals_a_full_build(tmp_path):
     home = city(tmp_path / "home", towns=45)  # three peer groups, codes not in group order
     reports = demo_reports(demo_towns(45), days=4)
@@ -310,6 +322,7 @@ def test_one_more_day_for_towns_in_peer_groups_equals_a_full_build(tmp_path):
 
 
 # ---------------------------------------------------------------- faults
+
 
 def test_a_damaged_segment_is_named_and_the_warehouse_rebuilt_from_the_store(tmp_path, reports, capsys):
     home = city(tmp_path / "home")

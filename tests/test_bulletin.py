@@ -7,20 +7,27 @@ import json
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from pipelines.build import build
+from pipelines.cli import main
 from sanse.access import SYSTEM, Forbidden, User
 from sanse.audit import read_audit
 from sanse.bulletin import (
-    CONFIDENCE_KEYS, BulletinError, Draft, Issue, bulletin_paragraphs, draft_issue, list_issues, load_issue,
+    CONFIDENCE_KEYS,
+    BulletinError,
+    Draft,
+    Issue,
+    bulletin_paragraphs,
+    draft_issue,
+    list_issues,
+    load_issue,
     publish_bulletin,
 )
-from pipelines.cli import main
 from sanse.confidence import confidence_settings, provisional_count, tier_confidence
 from sanse.config import read_settings, write_settings
 from sanse.home import Home
@@ -74,8 +81,7 @@ def thin_city(root: Path, confidence: str = "") -> Home:
         encoding="utf-8",
     )
     (root / "rules.toml").write_text(
-        '[campaign]\nstart = 2026-09-01\n\n[[rules]]\nblue = 1\nred = 1\n\n'
-        f"[confidence]\ndraws = 400\n{confidence}\n",
+        f"[campaign]\nstart = 2026-09-01\n\n[[rules]]\nblue = 1\nred = 1\n\n[confidence]\ndraws = 400\n{confidence}\n",
         encoding="utf-8",
     )
     (root / "reports.csv").write_text(
@@ -115,18 +121,27 @@ def issue_files(home: Home) -> list[tuple[date, int, int]]:
 def stored_content(home: Home, day: date, version: int) -> str:
     table = schema.issues
     with home.store.reading() as conn:
-        return conn.execute(sa.select(table.c.content).where(table.c.day == day, table.c.version == version)).scalar_one()
+        return conn.execute(
+            sa.select(table.c.content).where(table.c.day == day, table.c.version == version)
+        ).scalar_one()
 
 
 def store_issue(home: Home, day: date, version: int, number: int, content: str) -> None:
     with home.store.writing("publish") as conn:
-        conn.execute(sa.insert(schema.issues).values(
-            day=day, version=version, number=number, published_at=datetime.now(timezone.utc), published_by="cli",
-            content=content,
-        ))
+        conn.execute(
+            sa.insert(schema.issues).values(
+                day=day,
+                version=version,
+                number=number,
+                published_at=datetime.now(UTC),
+                published_by="cli",
+                content=content,
+            )
+        )
 
 
 # ---------------------------------------------------------------- what an issue holds
+
 
 def test_issue_freezes_the_ranking_with_tiers_and_ranks(city):
     issue = publish_bulletin(city, DAY_2, by=SYSTEM)
@@ -176,6 +191,7 @@ def test_bulletin_text_names_totals_moves_alerts_and_silent_towns(city):
 
 # ---------------------------------------------------------------- 待定 and 样本不足
 
+
 def by_town(issue) -> dict[str, dict]:
     return {row["town"]: row for row in issue.ranking}
 
@@ -189,8 +205,13 @@ def test_blue_tier_on_twelve_inspections_is_frozen_as_provisional(thin):
     assert rows["麦浪镇"]["p_red"] >= 0.5
     assert not any(rows[t]["provisional"] for t in ("鹤汀乡", "柳岸街道", "石桥镇"))  # yellow is never 待定
     assert issue.provisional_count() == 1
-    assert issue.confidence == {"provisional_below": 0.5, "min_inspections": 0, "draws": 400,
-                                "prior": "group", "seed": 20260901}
+    assert issue.confidence == {
+        "provisional_below": 0.5,
+        "min_inspections": 0,
+        "draws": 400,
+        "prior": "group",
+        "seed": 20260901,
+    }
 
 
 def test_provisional_count_matches_the_confidence_analysis_of_the_day(thin):
@@ -210,8 +231,9 @@ def test_provisional_count_matches_the_confidence_analysis_of_the_day(thin):
 def test_publishing_the_same_figures_again_freezes_the_same_flags(thin):
     first = publish_bulletin(thin, DAY_1, by=SYSTEM)
     again = publish_bulletin(thin, DAY_1, by=SYSTEM, draft=Draft(signer="王科长", correction_note="补签发人"))
-    assert [{k: r[k] for k in CONFIDENCE_KEYS} for r in again.ranking] == \
-        [{k: r[k] for k in CONFIDENCE_KEYS} for r in first.ranking]
+    assert [{k: r[k] for k in CONFIDENCE_KEYS} for r in again.ranking] == [
+        {k: r[k] for k in CONFIDENCE_KEYS} for r in first.ranking
+    ]
 
 
 def test_bulletin_text_names_the_provisional_tiers(thin):
@@ -264,6 +286,7 @@ def test_issue_published_before_tiers_were_judged_loads_as_not_provisional(thin,
 
 # ---------------------------------------------------------------- numbering and corrections
 
+
 def test_numbers_follow_first_publication_from_the_configured_first_issue(city):
     settings = read_settings(city.rules_toml)
     write_settings(replace(settings, campaign=replace(settings.campaign, first_issue=12)), city.rules_toml)
@@ -276,8 +299,12 @@ def test_numbers_follow_first_publication_from_the_configured_first_issue(city):
 def test_publishing_a_day_again_makes_a_correction_with_the_same_number(city):
     original = publish_bulletin(city, DAY_1, by=SYSTEM)
     before = stored_content(city, DAY_1, 1)
-    corrected = publish_bulletin(city, DAY_1, by=User("王科长", "admin"),
-                                 draft=Draft(editor_note="请各镇街加快整改。", correction_note="补充编者按"))
+    corrected = publish_bulletin(
+        city,
+        DAY_1,
+        by=User("王科长", "admin"),
+        draft=Draft(editor_note="请各镇街加快整改。", correction_note="补充编者按"),
+    )
     assert (corrected.number, corrected.version, corrected.correction) == (1, 2, True)
     assert corrected.label == "第1期（更正）" and corrected.correction_note == "补充编者按"
     assert load_issue(city, DAY_1) == corrected
@@ -304,8 +331,12 @@ def test_the_store_refuses_a_second_issue_of_the_same_day_and_version(city):
 
 
 def test_concurrent_publishers_never_share_a_number(city):
-    drafts = [(DAY_1, Draft(signer="甲")), (DAY_2, Draft(signer="甲")),
-              (DAY_1, Draft(signer="乙", correction_note="改签发人")), (DAY_2, Draft(signer="乙", correction_note="改签发人"))]
+    drafts = [
+        (DAY_1, Draft(signer="甲")),
+        (DAY_2, Draft(signer="甲")),
+        (DAY_1, Draft(signer="乙", correction_note="改签发人")),
+        (DAY_2, Draft(signer="乙", correction_note="改签发人")),
+    ]
     with ThreadPoolExecutor(max_workers=4) as pool:
         outcomes = list(pool.map(lambda job: _publish_or_refusal(city, *job), drafts))
     issues = [o for o in outcomes if isinstance(o, Issue)]
@@ -358,6 +389,7 @@ def test_unpublished_day_loads_as_none(city):
 
 # ---------------------------------------------------------------- refusals and the audit log
 
+
 def test_viewer_may_not_publish_and_nothing_is_written(city):
     with pytest.raises(Forbidden, match="只有市安委办管理员可以发布"):
         publish_bulletin(city, DAY_1, by=User("领导", "viewer"))
@@ -394,13 +426,28 @@ def test_stored_issue_is_plain_json_with_the_frozen_fields(city):
 
 # ---------------------------------------------------------------- command line
 
+
 def test_cli_publish_prints_the_issue_and_exits_0(city, capsys):
     assert main(["--home", str(city.root), "publish", "--date", "2026-09-02"]) == 0
     assert "第1期" in capsys.readouterr().out
     assert main(["--home", str(city.root), "publish", "--date", "2026-09-02"]) == 1
     assert "没有变化" in capsys.readouterr().err
-    assert main(["--home", str(city.root), "publish", "--date", "2026-09-02", "--signer", "王科长",
-                 "--correction-note", "补签发人"]) == 0
+    assert (
+        main(
+            [
+                "--home",
+                str(city.root),
+                "publish",
+                "--date",
+                "2026-09-02",
+                "--signer",
+                "王科长",
+                "--correction-note",
+                "补签发人",
+            ]
+        )
+        == 0
+    )
     assert "更正" in capsys.readouterr().out
 
 

@@ -12,18 +12,34 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import stored
 
 from pipelines.cli import main
 from sanse.config import read_settings, read_towns
 from sanse.home import Home
-from conftest import stored
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VENV_SANSE = Path(sys.executable).parent / "sanse"
 KEYS = [
-    "date", "group", "town", "code", "inspections", "major_hazards", "halted", "cases",
-    "major_hazard_rate", "halt_rate", "case_rate", "score", "rank", "tier", "rank_change",
-    "tier_streak", "not_reported", "no_inspections", "red_alert",
+    "date",
+    "group",
+    "town",
+    "code",
+    "inspections",
+    "major_hazards",
+    "halted",
+    "cases",
+    "major_hazard_rate",
+    "halt_rate",
+    "case_rate",
+    "score",
+    "rank",
+    "tier",
+    "rank_change",
+    "tier_streak",
+    "not_reported",
+    "no_inspections",
+    "red_alert",
 ]
 FIRST, LAST = date(2026, 9, 1), date(2026, 10, 30)
 
@@ -36,6 +52,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 # ---------------------------------------------------------------- home
+
 
 def test_init_demo_makes_a_quiet_built_demo_home(tmp_path, capsys):
     code, out, err = run(capsys, "--home", str(tmp_path / "h"), "init", "--demo")
@@ -58,8 +75,16 @@ def test_init_demo_twice_adds_nothing(tmp_path, capsys):
 
 
 def test_init_with_own_towns_and_rules(tmp_path, capsys):
-    code, _, _ = run(capsys, "--home", str(tmp_path / "h"), "init",
-                     "--towns", str(FIXTURES / "towns.csv"), "--rules", str(FIXTURES / "rules.toml"))
+    code, _, _ = run(
+        capsys,
+        "--home",
+        str(tmp_path / "h"),
+        "init",
+        "--towns",
+        str(FIXTURES / "towns.csv"),
+        "--rules",
+        str(FIXTURES / "rules.toml"),
+    )
     assert code == 0
     assert [t.code for t in read_towns(tmp_path / "h" / "towns.csv")] == ["A01", "A02", "A03", "A04"]
     assert read_settings(tmp_path / "h" / "rules.toml").campaign.start == date(2023, 6, 1)
@@ -99,6 +124,7 @@ def test_home_is_the_option_then_sanse_home_then_data(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------- ingest
 
+
 def test_ingest_bad_file_exits_1_lists_errors_and_writes_nothing(tmp_path, capsys):
     home = Home(tmp_path / "h")
     init_fixture_home(["--home", str(home.root)])
@@ -114,6 +140,7 @@ def test_ingest_of_a_missing_file_is_bad_input(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------- rank
+
 
 def test_rank_json_has_the_spec_keys_in_order(demo_home_readonly, capsys):
     code, out, _ = run(capsys, "--home", str(demo_home_readonly.root), "rank", "--date", str(LAST), "--format", "json")
@@ -155,7 +182,9 @@ def test_rank_table_is_the_default_format(demo_home_readonly, capsys):
 
 
 def test_rank_on_a_date_without_ranking_exits_1(demo_home_readonly, capsys):
-    code, out, err = run(capsys, "--home", str(demo_home_readonly.root), "rank", "--date", "2026-11-30", "--format", "json")
+    code, out, err = run(
+        capsys, "--home", str(demo_home_readonly.root), "rank", "--date", "2026-11-30", "--format", "json"
+    )
     assert code == 1 and out == ""
     assert "没有排名" in err and "2026-09-01 至 2026-10-30" in err
 
@@ -190,6 +219,7 @@ def test_help_exits_0(capsys):
 
 # ---------------------------------------------------------------- demo-data
 
+
 def test_demo_data_writes_files_that_init_and_ingest_accept(tmp_path, capsys):
     out = tmp_path / "demo"
     code, _, _ = run(capsys, "demo-data", "--out", str(out), "--towns", "6", "--days", "3", "--seed", "7")
@@ -219,7 +249,9 @@ def test_demo_data_for_a_long_campaign_ends_by_today_so_ingest_accepts_it(tmp_pa
 def test_demo_data_is_deterministic_for_a_seed(tmp_path, capsys):
     for name in ("a", "b"):
         assert main(["demo-data", "--out", str(tmp_path / name), "--towns", "4", "--days", "2", "--seed", "3"]) == 0
-    assert (tmp_path / "a" / "reports" / "2026-09-02.csv").read_bytes() == (tmp_path / "b" / "reports" / "2026-09-02.csv").read_bytes()
+    assert (tmp_path / "a" / "reports" / "2026-09-02.csv").read_bytes() == (
+        tmp_path / "b" / "reports" / "2026-09-02.csv"
+    ).read_bytes()
 
 
 def test_demo_data_refuses_zero_days(tmp_path, capsys):
@@ -229,11 +261,15 @@ def test_demo_data_refuses_zero_days(tmp_path, capsys):
 
 # ---------------------------------------------------------------- the installed command
 
+
 def test_installed_sanse_command_ranks_and_reports_usage_errors(demo_home_readonly):
     env = {k: v for k, v in os.environ.items() if k != "SANSE_HOME"}
     done = subprocess.run(
         [str(VENV_SANSE), "--home", str(demo_home_readonly.root), "rank", "--date", str(LAST), "--format", "json"],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert [list(row) for row in json.loads(done.stdout)] == [KEYS] * 23
@@ -241,6 +277,9 @@ def test_installed_sanse_command_ranks_and_reports_usage_errors(demo_home_readon
     assert usage.returncode == 2 and "--date" in usage.stderr
     missing = subprocess.run(
         [sys.executable, "-m", "sanse", "--home", str(demo_home_readonly.root), "rank", "--date", "2020-01-01"],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert missing.returncode == 1 and "没有排名" in missing.stderr

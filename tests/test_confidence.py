@@ -9,13 +9,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sanse.config import ConfigError, Indicator, Rules, Settings, read_settings
 from sanse.confidence import (
-    ConfidenceInputError, ConfidenceSettings, clopper_pearson_interval, confidence_settings,
-    control_limits, dersimonian_laird_tau2, funnel, poisson_interval, provisional_count,
-    provisional_tiers, rank_uncertainty, rankability, rate_intervals, tier_confidence,
-    wilson_interval, winsorize,
+    ConfidenceInputError,
+    ConfidenceSettings,
+    clopper_pearson_interval,
+    confidence_settings,
+    control_limits,
+    dersimonian_laird_tau2,
+    funnel,
+    poisson_interval,
+    provisional_count,
+    provisional_tiers,
+    rank_uncertainty,
+    rankability,
+    rate_intervals,
+    tier_confidence,
+    wilson_interval,
+    winsorize,
 )
+from sanse.config import ConfigError, Indicator, Rules, Settings, read_settings
 from sanse.demo import demo_settings
 from sanse.ranking import rank_blocks
 from sanse.warehouse import Warehouse
@@ -29,16 +41,27 @@ def block(*towns: tuple, group: str = "", day: date = DAY) -> pd.DataFrame:
     rows = []
     for code, inspections, major, *rest in towns:
         halted, cases = (rest + [0, 0])[:2]
-        rows.append({
-            "date": day, "group": group, "code": code, "town": f"{code}镇",
-            "inspections": float(inspections), "hazards": float(major), "major_hazards": float(major),
-            "rectified": 0.0, "halted": float(halted), "cases": float(cases),
-            "detentions": 0.0, "fines_wan": 0.0,
-        })
+        rows.append(
+            {
+                "date": day,
+                "group": group,
+                "code": code,
+                "town": f"{code}镇",
+                "inspections": float(inspections),
+                "hazards": float(major),
+                "major_hazards": float(major),
+                "rectified": 0.0,
+                "halted": float(halted),
+                "cases": float(cases),
+                "detentions": 0.0,
+                "fines_wan": 0.0,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------- intervals
+
 
 def test_wilson_interval_matches_newcombe_1998_examples():
     lower, upper = wilson_interval(np.array([81, 15, 0, 1]), np.array([263, 148, 20, 29]))
@@ -97,6 +120,7 @@ def test_missing_count_column_is_a_clear_error():
 
 # ---------------------------------------------------------------- funnel
 
+
 def test_exact_funnel_limits_at_ten_match_hand_computation():
     # Binomial(10, 0.5): F(7)=968/1024, F(8)=1013/1024, F(1)=11/1024, F(2)=56/1024.
     # upper: r=8, alpha=(1013/1024-0.975)/(45/1024) -> (8-alpha)/10; lower: r=2 likewise.
@@ -122,7 +146,9 @@ def test_phi_widens_limits_by_its_square_root_and_tau2_in_quadrature():
 
 
 def test_funnel_targets_the_group_rate_and_names_towns_beyond_the_limits():
-    picture = funnel(block(("A", 100, 10), ("B", 100, 20), ("C", 100, 30), ("D", 100, 40)), "major_hazard_rate", MAJOR_ONLY)
+    picture = funnel(
+        block(("A", 100, 10), ("B", 100, 20), ("C", 100, 30), ("D", 100, 40)), "major_hazard_rate", MAJOR_ONLY
+    )
     assert picture.target == pytest.approx(100 / 400)
     z = dict(zip(picture.points["code"], picture.points["z"]))
     assert z["D"] == pytest.approx(0.15 / np.sqrt(0.25 * 0.75 / 100))  # 3.4641
@@ -137,7 +163,9 @@ def test_funnel_targets_the_group_rate_and_names_towns_beyond_the_limits():
 def test_overdispersion_is_estimated_from_winsorised_z_scores():
     # z = ±3.4641, ±1.1547; the 10%/90% quantiles of 4 values sit 30% of the way in: ±2.7713.
     # phi = (2·7.68 + 2·4/3)/4 = 4.5067; tau2 = (4·phi - 3)/(4w - w) with w = 100/0.1875.
-    picture = funnel(block(("A", 100, 10), ("B", 100, 20), ("C", 100, 30), ("D", 100, 40)), "major_hazard_rate", MAJOR_ONLY, "tau2")
+    picture = funnel(
+        block(("A", 100, 10), ("B", 100, 20), ("C", 100, 30), ("D", 100, 40)), "major_hazard_rate", MAJOR_ONLY, "tau2"
+    )
     assert picture.phi == pytest.approx((2 * 7.68 + 2 * 4 / 3) / 4)
     assert picture.tau2 == pytest.approx((2 * 7.68 + 2 * 4 / 3 - 3) / (3 * 100 / 0.1875))
     assert picture.outside("95") == []  # all four within once the real spread is allowed for
@@ -150,7 +178,9 @@ def test_winsorising_pulls_in_only_the_extremes():
 
 def test_dersimonian_laird_tau2_by_hand():
     # w = 100, 100, 25; sum w = 225; sum w² / sum w = 20625/225; Q = 4 + 0 + 4
-    assert dersimonian_laird_tau2(np.array([2.0, 0.0, -2.0]), np.array([0.1, 0.1, 0.2])) == pytest.approx(6 / (225 - 20625 / 225))
+    assert dersimonian_laird_tau2(np.array([2.0, 0.0, -2.0]), np.array([0.1, 0.1, 0.2])) == pytest.approx(
+        6 / (225 - 20625 / 225)
+    )
     assert dersimonian_laird_tau2(np.array([0.5, -0.5]), np.array([0.1, 0.1])) == 0.0
 
 
@@ -162,6 +192,7 @@ def test_funnel_of_a_block_with_several_groups_needs_the_group():
 
 
 # ---------------------------------------------------------------- rank simulation
+
 
 def test_town_with_huge_denominator_and_top_rate_is_surely_blue():
     day = block(("BIG", 50_000, 5_000), ("A", 1000, 60), ("B", 1000, 55), ("C", 1000, 50), ("D", 1000, 40))
@@ -180,7 +211,9 @@ def test_towns_with_identical_counts_get_identical_chances():
 
 
 def test_tiny_denominator_leader_is_provisional():
-    day = block(("TINY", 12, 2), ("A", 1000, 150), ("B", 1000, 140), ("C", 1000, 130), ("D", 1000, 100), ("E", 1000, 60))
+    day = block(
+        ("TINY", 12, 2), ("A", 1000, 150), ("B", 1000, 140), ("C", 1000, 130), ("D", 1000, 100), ("E", 1000, 60)
+    )
     ranking = rank_blocks(day, MAJOR_ONLY)
     assert ranking.set_index("code").at["TINY", "tier"] == "blue"  # 2/12 tops 150/1000
     tiers = provisional_tiers(ranking, rank_uncertainty(day, MAJOR_ONLY, draws=1000)).set_index("code")
@@ -190,7 +223,9 @@ def test_tiny_denominator_leader_is_provisional():
 
 
 def test_jeffreys_prior_judges_each_town_on_its_own_counts():
-    day = block(("TINY", 12, 2), ("A", 1000, 150), ("B", 1000, 140), ("C", 1000, 130), ("D", 1000, 100), ("E", 1000, 60))
+    day = block(
+        ("TINY", 12, 2), ("A", 1000, 150), ("B", 1000, 140), ("C", 1000, 130), ("D", 1000, 100), ("E", 1000, 60)
+    )
     shrunk = rank_uncertainty(day, MAJOR_ONLY, draws=1000).set_index("code")
     own = rank_uncertainty(day, MAJOR_ONLY, draws=1000, prior="jeffreys").set_index("code")
     assert own.at["TINY", "p_blue"] > shrunk.at["TINY", "p_blue"]
@@ -207,10 +242,12 @@ def test_same_seed_same_numbers_and_the_date_is_the_default_seed():
 
 
 def test_groups_rank_separately_in_one_simulation():
-    both = pd.concat([
-        block(("A", 1000, 100), ("B", 1000, 50), ("C", 1000, 10), group="东"),
-        block(("D", 1000, 10), ("E", 1000, 50), ("F", 1000, 100), group="西"),
-    ])
+    both = pd.concat(
+        [
+            block(("A", 1000, 100), ("B", 1000, 50), ("C", 1000, 10), group="东"),
+            block(("D", 1000, 10), ("E", 1000, 50), ("F", 1000, 100), group="西"),
+        ]
+    )
     result = rank_uncertainty(both, MAJOR_ONLY, draws=200).set_index("code")
     assert result.loc[["A", "F"], "p_blue"].tolist() == [1.0, 1.0]
     assert result.loc[["C", "D"], "p_red"].tolist() == [1.0, 1.0]
@@ -223,7 +260,9 @@ def test_town_without_inspections_stays_at_the_bottom():
 
 
 def test_rate_per_major_hazard_simulates_with_poisson():
-    per_major = Rules(indicators=(Indicator("halt_per_major", "每处重大隐患停产数", "halted", "major_hazards"),), blue=1, red=1)
+    per_major = Rules(
+        indicators=(Indicator("halt_per_major", "每处重大隐患停产数", "halted", "major_hazards"),), blue=1, red=1
+    )
     day = block(("A", 50, 4, 12), ("B", 50, 10, 3), ("C", 50, 8, 8))
     result = rank_uncertainty(day, per_major, draws=300).set_index("code")
     assert result.at["A", "p_blue"] > 0.9
@@ -240,15 +279,34 @@ def test_small_town_is_ranked_but_flagged_small_sample():
 
 # ---------------------------------------------------------------- settings and rankability
 
+
 def test_confidence_settings_default_and_read_from_rules_toml():
     assert confidence_settings(demo_settings()) == ConfidenceSettings(0.5, 0, 1000, "none")
-    chosen = replace(demo_settings(), extra={"confidence": {"provisional_below": 0.6, "min_inspections": 30, "draws": 2000, "funnel_adjust": "phi", "prior": "jeffreys"}})
+    chosen = replace(
+        demo_settings(),
+        extra={
+            "confidence": {
+                "provisional_below": 0.6,
+                "min_inspections": 30,
+                "draws": 2000,
+                "funnel_adjust": "phi",
+                "prior": "jeffreys",
+            }
+        },
+    )
     assert confidence_settings(chosen) == ConfidenceSettings(0.6, 30, 2000, "phi", "jeffreys")
 
 
-@pytest.mark.parametrize("section", [
-    {"provisional_below": 1.5}, {"draws": 10}, {"funnel_adjust": "more"}, {"min_inspection": 3}, {"prior": "flat"},
-])
+@pytest.mark.parametrize(
+    "section",
+    [
+        {"provisional_below": 1.5},
+        {"draws": 10},
+        {"funnel_adjust": "more"},
+        {"min_inspection": 3},
+        {"prior": "flat"},
+    ],
+)
 def test_bad_confidence_settings_are_refused(section):
     with pytest.raises(ConfigError, match=r"\[confidence\]"):
         confidence_settings(Settings(demo_settings().campaign, (Rules(),), {"confidence": section}))
@@ -256,7 +314,9 @@ def test_bad_confidence_settings_are_refused(section):
 
 def test_confidence_section_survives_rules_toml_round_trip(demo_home):
     text = demo_home.rules_toml.read_text(encoding="utf-8")
-    demo_home.rules_toml.write_text(text + "\n[confidence]\nprovisional_below = 0.4\nmin_inspections = 20\n", encoding="utf-8")
+    demo_home.rules_toml.write_text(
+        text + "\n[confidence]\nprovisional_below = 0.4\nmin_inspections = 20\n", encoding="utf-8"
+    )
     assert confidence_settings(read_settings(demo_home.rules_toml)) == ConfidenceSettings(0.4, 20)
 
 
@@ -275,6 +335,7 @@ def test_rankability_without_events_says_it_cannot_tell():
 
 
 # ---------------------------------------------------------------- the demo city
+
 
 def test_demo_city_confidence_shapes_and_ranges(demo_home_readonly):
     warehouse = Warehouse.open(demo_home_readonly)
@@ -296,8 +357,12 @@ def test_demo_city_confidence_shapes_and_ranges(demo_home_readonly):
     tiers = tier_confidence(sums, rules, confidence_settings(settings))
     assert len(tiers) == 23
     assert tiers[["p_blue", "p_yellow", "p_red"]].sum(axis=1).to_numpy() == pytest.approx(np.ones(23))
-    assert ((1 <= tiers["rank_low"]) & (tiers["rank_low"] <= tiers["median_rank"])
-            & (tiers["median_rank"] <= tiers["rank_high"]) & (tiers["rank_high"] <= 23)).all()
+    assert (
+        (1 <= tiers["rank_low"])
+        & (tiers["rank_low"] <= tiers["median_rank"])
+        & (tiers["median_rank"] <= tiers["rank_high"])
+        & (tiers["rank_high"] <= 23)
+    ).all()
     assert tiers["p_current"].between(0, 1).all()
     assert tiers["tier"].tolist() == warehouse.ranking(day).set_index("code").loc[tiers["code"], "tier"].tolist()
     assert 0 <= rankability(sums, rules).value <= 1

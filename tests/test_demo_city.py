@@ -32,8 +32,8 @@ def test_demo_home_ranks_23_towns_5_blue_and_5_red_on_the_last_day(demo_home_rea
 
 
 def test_demo_can_publish_its_last_days_once(tmp_path):
-    from sanse.bulletin import list_issues
     from pipelines.cli import main
+    from sanse.bulletin import list_issues
     from sanse.home import Home
 
     home = Home(tmp_path / "home")

@@ -27,9 +27,13 @@ def parse(content: bytes, name: str):
 def marks(content: bytes) -> dict[tuple[str, str], str]:
     """{(sheet, cell): comment} of every cell filled light red."""
     book = load_workbook(io.BytesIO(content))
-    return {(sheet.title, cell.coordinate): cell.comment.text if cell.comment else ""
-            for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
-            if cell.fill.fgColor.rgb == LIGHT_RED}
+    return {
+        (sheet.title, cell.coordinate): cell.comment.text if cell.comment else ""
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.fill.fgColor.rgb == LIGHT_RED
+    }
 
 
 def clerks_workbook() -> bytes:
@@ -37,10 +41,14 @@ def clerks_workbook() -> bytes:
     book = Workbook()
     book.active.title = "填表说明"
     book.active.append(["没有的填 0"])
-    report_sheet(book.create_sheet("6月1日"), [
-        ["2023-06-01", "东湖街道", 12, 5, 1, 4, 0, 1, 0, "=0.2+0.3"],
-        ["2023-06-01", "北海镇", 8, 3, 0, 3, 1, 0, 0, 0],
-    ], title_rows=2)
+    report_sheet(
+        book.create_sheet("6月1日"),
+        [
+            ["2023-06-01", "东湖街道", 12, 5, 1, 4, 0, 1, 0, "=0.2+0.3"],
+            ["2023-06-01", "北海镇", 8, 3, 0, 3, 1, 0, 0, 0],
+        ],
+        title_rows=2,
+    )
     report_sheet(book.create_sheet("6月2日"), [["2023-06-02", "西山镇", 8, 3, 5, 3, 1, 0, 0, 0]], title_rows=2)
     return saved(book)
 
@@ -82,8 +90,9 @@ def test_problems_without_a_cell_go_on_their_column_or_the_rows_first_cell():
 
 
 def test_a_rejected_csv_comes_back_as_a_workbook_of_the_same_rows():
-    content = csv_bytes("2023-06-01,东湖街道,-1,5,1,4,0,1,0,0.5", "2023-06-01,=HYPERLINK(\"x\"),0012,1,0,1,0,0,0,0",
-                        encoding="gbk")
+    content = csv_bytes(
+        "2023-06-01,东湖街道,-1,5,1,4,0,1,0,0.5", '2023-06-01,=HYPERLINK("x"),0012,1,0,1,0,0,0,0', encoding="gbk"
+    )
     report = parse(content, "日报.csv")
     marked, name = error_workbook(content, "日报.csv", report.errors)
     assert name == "日报-错误标注.xlsx"
@@ -96,8 +105,10 @@ def test_a_rejected_csv_comes_back_as_a_workbook_of_the_same_rows():
 
 def test_several_problems_in_one_cell_share_its_comment():
     content = clerks_workbook()
-    problems = [Problem(5, "镇街", "第一个原因", cell="B5", sheet="6月1日"),
-                Problem(5, "镇街", "第二个原因", cell="B5", sheet="6月1日")]
+    problems = [
+        Problem(5, "镇街", "第一个原因", cell="B5", sheet="6月1日"),
+        Problem(5, "镇街", "第二个原因", cell="B5", sheet="6月1日"),
+    ]
     assert marks(error_workbook(content, "日报.xlsx", problems)[0]) == {("6月1日", "B5"): "第一个原因\n第二个原因"}
 
 

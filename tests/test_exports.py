@@ -22,20 +22,31 @@ from docx.shared import Mm, Pt
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from pipelines.cli import main
+from pipelines.reports import HEADERS, parse_report
+from pipelines.template import template_xlsx
 from sanse.access import SYSTEM
 from sanse.bulletin import CONFIDENCE_KEYS, Draft, Issue, issue_from_json, issue_to_json, load_issue, publish_bulletin
-from pipelines.cli import main
-from sanse.config import Town, read_towns
-from sanse.config import ConfigError
-from pipelines.template import template_xlsx
+from sanse.config import ConfigError, Town, read_towns
 from sanse.exports import EXPORTS, export_issue, file_name, print_html
 from sanse.exports.fonts import FontMissing
 from sanse.exports.table import neutralise
 from sanse.home import Home
-from pipelines.reports import HEADERS, parse_report
 
-SPEC_HEADER = ["排名", "镇街", "检查企业数", "重大隐患数", "重大隐患发现率", "停产停业数", "停产停业率",
-               "立案数", "立案查处率", "综合得分", "等级", "名次变化"]
+SPEC_HEADER = [
+    "排名",
+    "镇街",
+    "检查企业数",
+    "重大隐患数",
+    "重大隐患发现率",
+    "停产停业数",
+    "停产停业率",
+    "立案数",
+    "立案查处率",
+    "综合得分",
+    "等级",
+    "名次变化",
+]
 HEADER = SPEC_HEADER + ["待定", "约谈", "未报送"]
 DRAFT = {
     "editor_note": "各镇街要对照排名查找差距，红色镇街三日内报送整改措施。",
@@ -63,7 +74,7 @@ def hostile_issue(tmp_path_factory) -> Issue:
     """Towns whose names a spreadsheet or browser would run: formulas and markup."""
     root = tmp_path_factory.mktemp("hostile")
     (root / "towns.csv").write_text(
-        'code,name,kind,group,aliases,active\n'
+        "code,name,kind,group,aliases,active\n"
         'T1,"=HYPERLINK(""x"")",镇,,,1\nT2,+1,镇,,,1\nT3,<b>粗</b>镇,镇,,,1\nT4,@SUM(A1),乡,,,1\n',
         encoding="utf-8",
     )
@@ -82,8 +93,9 @@ def hostile_issue(tmp_path_factory) -> Issue:
     assert main(["--home", str(root), "ingest", str(root / "reports.csv")]) == 0
     home = Home(root)
     publish_bulletin(home, date(2026, 9, 2), by=SYSTEM)
-    return publish_bulletin(home, date(2026, 9, 2), by=SYSTEM,
-                            draft=Draft(editor_note="请各镇街核对。", correction_note="补编者按。"))
+    return publish_bulletin(
+        home, date(2026, 9, 2), by=SYSTEM, draft=Draft(editor_note="请各镇街核对。", correction_note="补编者按。")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +108,7 @@ def thin_home(tmp_path_factory) -> Home:
         encoding="utf-8",
     )
     (root / "rules.toml").write_text(
-        '[campaign]\nstart = 2026-09-01\n\n[[rules]]\nblue = 1\nred = 1\n\n[confidence]\ndraws = 400\n',
+        "[campaign]\nstart = 2026-09-01\n\n[[rules]]\nblue = 1\nred = 1\n\n[confidence]\ndraws = 400\n",
         encoding="utf-8",
     )
     (root / "reports.csv").write_text(
@@ -171,6 +183,7 @@ def mm(length) -> float:
 
 # ---------------------------------------------------------------- formats
 
+
 def test_every_format_is_in_one_registry_with_its_mime_type(demo_issue):
     assert {fmt: spec.mime for fmt, spec in EXPORTS.items()} == {
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -188,6 +201,7 @@ def test_unknown_format_is_refused(demo_issue):
 
 
 # ---------------------------------------------------------------- XLSX
+
 
 def test_xlsx_sheet_is_named_排名_with_the_issue_and_its_window_in_its_title_row(demo_issue, hostile_issue, tmp_path):
     book = load_workbook(saved(tmp_path, demo_issue, "xlsx"))
@@ -255,6 +269,7 @@ def test_xlsx_keeps_hostile_town_names_as_plain_text(hostile_issue, tmp_path):
 
 # ---------------------------------------------------------------- CSV
 
+
 def test_csv_is_utf8_with_bom_and_the_same_columns(demo_issue, tmp_path):
     content = saved(tmp_path, demo_issue, "csv").read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")
@@ -278,7 +293,7 @@ def test_csv_numbers_stay_numbers_with_rates_as_fractions(demo_issue, tmp_path):
 def test_csv_neutralises_cells_that_start_a_formula(hostile_issue, tmp_path):
     rows = list(csv.reader(io.StringIO(saved(tmp_path, hostile_issue, "csv").read_bytes().decode("utf-8-sig"))))
     names = {r[1] for r in rows[1:]}
-    assert names == {"'=HYPERLINK(\"x\")", "'+1", "<b>粗</b>镇", "'@SUM(A1)"}
+    assert names == {'\'=HYPERLINK("x")', "'+1", "<b>粗</b>镇", "'@SUM(A1)"}
     changes = {r[1]: r[11] for r in rows[1:]}
     assert changes["'+1"] == "0" and changes["<b>粗</b>镇"] == "-2"  # numbers are not text
 
@@ -290,6 +305,7 @@ def test_text_that_a_spreadsheet_would_run_is_neutralised(text):
 
 
 # ---------------------------------------------------------------- DOCX (GB/T 9704-2012)
+
 
 def docx_tier_fill(cell) -> str | None:
     shading = cell._tc.tcPr.find(qn("w:shd")) if cell._tc.tcPr is not None else None
@@ -395,7 +411,10 @@ def test_docx_table_has_one_row_per_town_with_shaded_tier_cells_and_flags(demo_d
 def test_docx_page_numbers_are_a_page_field_between_dashes_odd_right_even_left(demo_docx):
     section = demo_docx.sections[0]
     assert demo_docx.settings.odd_and_even_pages_header_footer
-    for footer, alignment in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+    for footer, alignment in (
+        (section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+        (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
+    ):
         (paragraph,) = footer.paragraphs
         assert paragraph.alignment == alignment
         assert paragraph.text == "— 1 —"
@@ -422,6 +441,7 @@ def test_docx_carries_what_the_office_added_where_a_公文_has_it(drafted_issue)
 
 # ---------------------------------------------------------------- PDF
 
+
 def test_pdf_is_a4_with_embedded_fonts_whose_text_extracts(demo_pdf, demo_issue):
     assert len(demo_pdf.pages) == 4  # the text, its close, the ranking on a page of its own, the 版记
     assert all((round(p.mediabox.width), round(p.mediabox.height)) == (595, 842) for p in demo_pdf.pages)
@@ -435,7 +455,9 @@ def test_pdf_is_a4_with_embedded_fonts_whose_text_extracts(demo_pdf, demo_issue)
 
 
 def test_pdf_table_past_one_page_repeats_its_headings(demo_issue):
-    rows = tuple({**r, "code": f"{r['code']}{n}", "town": f"{r['town']}{n}"} for r in demo_issue.ranking for n in (1, 2, 3))
+    rows = tuple(
+        {**r, "code": f"{r['code']}{n}", "town": f"{r['town']}{n}"} for r in demo_issue.ranking for n in (1, 2, 3)
+    )
     reader = PdfReader(io.BytesIO(export_issue(replace(demo_issue, ranking=rows), "pdf")))
     table_pages = [page.extract_text() for page in reader.pages if "排名 镇街" in page.extract_text()]
     assert len(table_pages) == 3
@@ -449,8 +471,14 @@ def test_pdf_keeps_numbers_and_punctuation_whole_across_lines(demo_pdf):
 
 def test_pdf_carries_what_the_office_added(drafted_pdf):
     text = pdf_text(drafted_pdf)
-    for line in ("签发人：王建国", "更正说明：第1版的检查企业数有误，已更正。", "编者按：各镇街要对照排名查找差距",
-                 "报送：市安委会主任、副主任。", "抄送：各镇街安委办。", "第1期（更正）"):
+    for line in (
+        "签发人：王建国",
+        "更正说明：第1版的检查企业数有误，已更正。",
+        "编者按：各镇街要对照排名查找差距",
+        "报送：市安委会主任、副主任。",
+        "抄送：各镇街安委办。",
+        "第1期（更正）",
+    ):
         assert line in text
     assert text.index("更正说明") < text.index("三色晾晒情况") < text.index("编者按") < text.index("抄送")
 
@@ -463,6 +491,7 @@ def test_pdf_without_its_font_package_says_what_to_install(demo_issue, monkeypat
 
 
 # ---------------------------------------------------------------- 待定 tiers
+
 
 def test_xlsx_provisional_tier_keeps_the_bare_word_and_fill_and_carries_a_comment(thin_issue, tmp_path):
     sheet = load_workbook(saved(tmp_path, thin_issue, "xlsx"))["排名"]
@@ -482,7 +511,11 @@ def test_xlsx_and_csv_keep_one_row_per_town_when_a_tier_is_provisional(thin_issu
     rows = list(csv.reader(io.StringIO(saved(tmp_path, thin_issue, "csv").read_bytes().decode("utf-8-sig"))))
     assert rows[0] == HEADER and all(len(r) == len(HEADER) for r in rows)
     assert [(r[1], r[10], r[12]) for r in rows[1:]] == [
-        ("橙园镇", "蓝", "是"), ("鹤汀乡", "黄", "否"), ("柳岸街道", "黄", "否"), ("石桥镇", "黄", "否"), ("麦浪镇", "红", "否"),
+        ("橙园镇", "蓝", "是"),
+        ("鹤汀乡", "黄", "否"),
+        ("柳岸街道", "黄", "否"),
+        ("石桥镇", "黄", "否"),
+        ("麦浪镇", "红", "否"),
     ]
 
 
@@ -521,13 +554,16 @@ def test_issue_published_before_tiers_and_drafts_exports_in_every_format(older_i
     assert len(rows) == 1 + 5 and [r[12] for r in rows[1:]] == [""] * 5
     document = Document(str(saved(tmp_path, older_issue, "docx")))
     assert [row.cells[7].text for row in document.tables[0].rows[2:]] == ["蓝", "黄", "黄", "黄", "红"]
-    assert not any(p.text.startswith(("注：", "签发人", "编者按", "报送", "抄送")) or "统计可信度" in p.text
-                   for p in document.paragraphs)
-    assert "footnote\">" not in print_html(older_issue) and "编者按" not in print_html(older_issue)
+    assert not any(
+        p.text.startswith(("注：", "签发人", "编者按", "报送", "抄送")) or "统计可信度" in p.text
+        for p in document.paragraphs
+    )
+    assert 'footnote">' not in print_html(older_issue) and "编者按" not in print_html(older_issue)
     assert "橙园镇" in pdf_text(PdfReader(saved(tmp_path, older_issue, "pdf")))
 
 
 # ---------------------------------------------------------------- print view
+
 
 def test_print_view_is_a4_in_the_公文_type_area_and_numbers_its_pages(demo_issue):
     page = print_html(demo_issue)
@@ -542,14 +578,19 @@ def test_print_view_keeps_23_towns_on_one_page_and_repeats_headings_past_it(demo
     assert "thead { display: table-header-group; }" in page
     assert "tr { break-inside: avoid; page-break-inside: avoid; }" in page
     assert page.count("<tr>") == 2 + 23
-    assert '<th colspan="4">活动开展以来累计</th>' in page and "<th rowspan=\"2\">当日<br>未报送</th>" in page
+    assert '<th colspan="4">活动开展以来累计</th>' in page and '<th rowspan="2">当日<br>未报送</th>' in page
     assert 'style="background:#C00000;color:#FFFFFF">红</td>' in page
 
 
 def test_print_view_carries_what_the_office_added(drafted_issue):
     page = print_html(drafted_issue)
-    for part in ('签发人：<span class="name">王建国</span>', '<span class="label">更正说明：</span>第1版的检查企业数有误',
-                 '<span class="label">编者按：</span>', "<p>报送：市安委会主任、副主任。</p>", "<p>抄送：各镇街安委办。</p>"):
+    for part in (
+        '签发人：<span class="name">王建国</span>',
+        '<span class="label">更正说明：</span>第1版的检查企业数有误',
+        '<span class="label">编者按：</span>',
+        "<p>报送：市安委会主任、副主任。</p>",
+        "<p>抄送：各镇街安委办。</p>",
+    ):
         assert part in page
     assert page.index("更正说明") < page.index("<h1>") < page.index("编者按") < page.index("抄送")
 
@@ -562,12 +603,14 @@ def test_print_view_escapes_town_names_and_office_text(hostile_issue):
 
 # ---------------------------------------------------------------- template
 
+
 def test_template_has_chinese_headers_and_one_row_per_active_town(tmp_path):
     towns = [Town("T1", "甲镇", "镇"), Town("T2", "乙街道", "街道"), Town("T3", "丙乡", "乡", active=False)]
     sheet = load_workbook(io.BytesIO(template_xlsx(towns, date(2026, 9, 3)))).active
     assert [c.value for c in sheet[2]] == list(HEADERS.values())
     assert [(r[0].value.date(), r[1].value) for r in sheet.iter_rows(min_row=3)] == [
-        (date(2026, 9, 3), "甲镇"), (date(2026, 9, 3), "乙街道"),
+        (date(2026, 9, 3), "甲镇"),
+        (date(2026, 9, 3), "乙街道"),
     ]
 
 
@@ -608,7 +651,9 @@ def test_template_locks_the_date_and_town_without_a_password():
     sheet = template_sheet()["日报"]
     assert sheet.protection.sheet and not sheet.protection.password
     assert all(cell.protection.locked for row in sheet["A1:J2"] for cell in row)
-    assert [(row[0].protection.locked, row[1].protection.locked) for row in sheet.iter_rows(min_row=3)] == [(True, True)] * 2
+    assert [(row[0].protection.locked, row[1].protection.locked) for row in sheet.iter_rows(min_row=3)] == [
+        (True, True)
+    ] * 2
     assert not any(cell.protection.locked for row in sheet["C3:J4"] for cell in row)
 
 
@@ -637,10 +682,22 @@ def test_a_template_with_a_figure_the_rules_refuse_is_refused_on_import_too(tmp_
 
 # ---------------------------------------------------------------- command line
 
+
 def test_cli_export_before_publishing_exits_1(demo_home_readonly, tmp_path, capsys):
     out = tmp_path / "out.xlsx"
-    code = main(["--home", str(demo_home_readonly.root), "export", "--date", "2026-10-12",
-                 "--format", "xlsx", "--out", str(out)])
+    code = main(
+        [
+            "--home",
+            str(demo_home_readonly.root),
+            "export",
+            "--date",
+            "2026-10-12",
+            "--format",
+            "xlsx",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 1
     assert "还没有发布" in capsys.readouterr().err
     assert not out.exists()

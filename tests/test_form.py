@@ -26,8 +26,16 @@ DONGHU, XISHAN = TOWNS[0], TOWNS[1]
 DAY, TODAY = date(2023, 6, 10), date(2023, 6, 10)
 OFFICE = User("office", "admin")
 CLERK = User("xishan", "town", XISHAN.code)
-GOOD = {"inspections": 12, "hazards": 5, "major_hazards": 1, "rectified": 4, "halted": 0, "cases": 1,
-        "detentions": 0, "fines_wan": 0.5}
+GOOD = {
+    "inspections": 12,
+    "hazards": 5,
+    "major_hazards": 1,
+    "rectified": 4,
+    "halted": 0,
+    "cases": 1,
+    "detentions": 0,
+    "fines_wan": 0.5,
+}
 
 
 @pytest.fixture
@@ -55,7 +63,12 @@ def test_the_form_is_the_one_row_file_an_upload_would_be():
     assert report.ok and not report.warnings
     [row] = report.rows.to_dict("records")
     assert (row["town_code"], row["date"], row["inspections"], row["detentions"], row["fines_wan"]) == (
-        "A02", DAY, 12, 0, 0.00001)
+        "A02",
+        DAY,
+        12,
+        0,
+        0.00001,
+    )
 
 
 def test_the_forms_file_name_keeps_a_town_name_with_a_slash_whole():
@@ -72,7 +85,9 @@ def test_more_major_hazards_than_hazards_is_an_error_on_the_major_hazards_field(
 
 
 def test_an_empty_count_must_be_filled_but_empty_detentions_and_fines_are_zero(home):
-    check = check_form(home, XISHAN, DAY, figures(inspections=None, detentions=None, fines_wan=None), by=CLERK, today=TODAY)
+    check = check_form(
+        home, XISHAN, DAY, figures(inspections=None, detentions=None, fines_wan=None), by=CLERK, today=TODAY
+    )
     assert messages(check, "inspections") == ["不能为空，没有请填 0"]
     assert [p.column for p in check.report.errors] == ["检查企业数"]
 
@@ -94,9 +109,11 @@ def test_the_upload_warnings_appear_beside_their_fields_and_do_not_block(home):
 
 def test_a_date_in_the_future_or_before_the_campaign_is_refused(home):
     assert messages(check_form(home, XISHAN, TODAY + timedelta(days=1), GOOD, by=CLERK, today=TODAY), "date") == [
-        "日期 2023-06-11 晚于今天，不能报送未来的数据"]
+        "日期 2023-06-11 晚于今天，不能报送未来的数据"
+    ]
     assert messages(check_form(home, XISHAN, date(2023, 5, 31), GOOD, by=CLERK, today=TODAY), "date") == [
-        "日期 2023-05-31 早于活动开始日期 2023-06-01"]
+        "日期 2023-05-31 早于活动开始日期 2023-06-01"
+    ]
 
 
 def test_a_town_account_cannot_report_for_another_town(home):
@@ -113,7 +130,11 @@ def test_a_submitted_form_is_stored_kept_and_audited_like_an_upload(home):
     current = current_reports(home.store, towns=["A02"])
     assert current[["inspections", "major_hazards", "fines_wan"]].values.tolist() == [[12, 1, 0.5]]
     [version] = history(home.store, "A02").to_dict("records")
-    assert (version["submitted_by"], version["source_name"], version["reason"]) == ("xishan", "在线填报-西山镇-2023-06-10.csv", "")
+    assert (version["submitted_by"], version["source_name"], version["reason"]) == (
+        "xishan",
+        "在线填报-西山镇-2023-06-10.csv",
+        "",
+    )
     event = read_audit(home, action="submission").iloc[0]
     assert event["who"] == "xishan" and event["file"] == "在线填报-西山镇-2023-06-10.csv"
 
@@ -125,10 +146,14 @@ def test_a_second_report_of_the_day_is_a_correction_that_needs_a_reason(home):
     before = stored(home)
     refused = submit_form(home, XISHAN, DAY, figures(major_hazards=2), by=CLERK, reason="  ", today=TODAY)
     assert not refused.ok
-    assert [str(p) for p in refused.report.errors] == ["文件“更正原因”列：西山镇 2023-06-10 已经报送过，再次报送是更正：请写明更正原因"]
+    assert [str(p) for p in refused.report.errors] == [
+        "文件“更正原因”列：西山镇 2023-06-10 已经报送过，再次报送是更正：请写明更正原因"
+    ]
     assert stored(home) == before
 
-    corrected = submit_form(home, XISHAN, DAY, figures(major_hazards=2), by=OFFICE, reason="漏报 1 处重大隐患", today=TODAY)
+    corrected = submit_form(
+        home, XISHAN, DAY, figures(major_hazards=2), by=OFFICE, reason="漏报 1 处重大隐患", today=TODAY
+    )
     assert corrected.ok and corrected.submission.corrected == (("A02", DAY),)
     newest, first = history(home.store, "A02").to_dict("records")
     assert (newest["major_hazards"], newest["reason"], newest["submitted_by"]) == (2, "漏报 1 处重大隐患", "office")

@@ -15,15 +15,15 @@ from conftest import stored
 from office_files import as_saved_by_excel, report_sheet, report_xlsx, rewrite_parts, saved
 from openpyxl import Workbook
 
+from pipelines.cli import main
 from pipelines.ingest import check_report, ingest_file
 from pipelines.report_values import MAX_COUNT
 from pipelines.reports import HEADERS, UNREADABLE, Problem, parse_date, parse_report, template_rows
-from sanse.store.reports import current_reports, history
 from sanse.access import SYSTEM
-from pipelines.cli import main
 from sanse.config import read_towns
 from sanse.home import Home
 from sanse.store import schema
+from sanse.store.reports import current_reports, history
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOWNS = read_towns(FIXTURES / "towns.csv")
@@ -35,8 +35,18 @@ GOOD_ROWS = [  # (code, date, inspections, hazards, major, rectified, halted, ca
     ("A03", date(2023, 6, 1), 6, 2, 2, 1, 0, 0, 1, 1.25),
     ("A01", date(2023, 6, 2), 10, 4, 0, 4, 0, 0, 0, 0.0),
 ]
-COLUMNS = ["town_code", "date", "inspections", "hazards", "major_hazards", "rectified", "halted", "cases",
-           "detentions", "fines_wan"]
+COLUMNS = [
+    "town_code",
+    "date",
+    "inspections",
+    "hazards",
+    "major_hazards",
+    "rectified",
+    "halted",
+    "cases",
+    "detentions",
+    "fines_wan",
+]
 
 
 def parse(content: bytes, name: str, **kwargs):
@@ -87,8 +97,8 @@ def _rewrite_dimension(content: bytes, dimension: str) -> bytes:
             data = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
                 text = data.decode("utf-8")
-                start = text.index("<dimension ref=\"") + len("<dimension ref=\"")
-                data = (text[:start] + dimension + text[text.index("\"", start):]).encode("utf-8")
+                start = text.index('<dimension ref="') + len('<dimension ref="')
+                data = (text[:start] + dimension + text[text.index('"', start) :]).encode("utf-8")
             target.writestr(item, data)
     return out.getvalue()
 
@@ -102,6 +112,7 @@ XLSX_ROWS = [
 
 
 # ---------------------------------------------------------------- accepted files
+
 
 @pytest.mark.parametrize("name", ["daily_utf8.csv", "daily_utf8_bom.csv", "daily_gbk.csv", "daily_english.csv"])
 def test_csv_in_every_encoding_and_header_language_reads_the_same_rows(name):
@@ -144,8 +155,22 @@ def test_headers_match_whatever_the_letter_case_spacing_or_bracket_width():
     assert rows_of(report) == GOOD_ROWS[:1]
 
 
-@pytest.mark.parametrize("cell", ["2023-06-01", "2023/6/1", "2023年6月1日", "2023.6.1", "20230601", 20230601,
-                                  45078, "45078", datetime(2023, 6, 1), datetime(2023, 6, 1, 8, 30), date(2023, 6, 1)])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "2023-06-01",
+        "2023/6/1",
+        "2023年6月1日",
+        "2023.6.1",
+        "20230601",
+        20230601,
+        45078,
+        "45078",
+        datetime(2023, 6, 1),
+        datetime(2023, 6, 1, 8, 30),
+        date(2023, 6, 1),
+    ],
+)
 def test_every_accepted_way_of_writing_a_date(cell):
     assert parse_date(cell) == (date(2023, 6, 1), None)
 
@@ -165,8 +190,10 @@ def test_town_by_name_code_and_alias_with_stray_spaces():
 
 
 def test_empty_detentions_and_fines_count_as_zero_and_blank_lines_are_skipped():
-    text = ("日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额(万元)\n"
-            "2023-06-01,东湖街道,3,1,0,1,0,0,,\n\n2023-06-01,西山镇,2,0,0,0,0,0,,\n")
+    text = (
+        "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额(万元)\n"
+        "2023-06-01,东湖街道,3,1,0,1,0,0,,\n\n2023-06-01,西山镇,2,0,0,0,0,0,,\n"
+    )
     report = parse(text.encode(), "x.csv")
     assert report.errors == []
     assert list(report.rows["row_number"]) == [2, 4]
@@ -209,7 +236,11 @@ def test_missing_required_column_is_named_on_the_header_row():
 
 
 def test_xlsx_errors_carry_the_row_numbers_excel_shows():
-    rows = [list(XLSX_ROWS[0]), ["2023-06-02", "东湖街道", 5, 1, 3, 0, 0, 0, 0, 0], ["2023-06-03", "无名镇", 1, 0, 0, 0, 0, 0, 0, 0]]
+    rows = [
+        list(XLSX_ROWS[0]),
+        ["2023-06-02", "东湖街道", 5, 1, 3, 0, 0, 0, 0, 0],
+        ["2023-06-03", "无名镇", 1, 0, 0, 0, 0, 0, 0, 0],
+    ]
     report = parse(xlsx(rows, title_rows=2), "日报.xlsx")
     assert problems(report.errors) == [(5, "重大隐患数"), (6, "镇街")]
 
@@ -229,14 +260,16 @@ def test_today_is_the_day_in_china_and_tomorrow_is_the_future():
 
 
 def test_nonexistent_day_and_empty_cells_are_errors():
-    text = ("日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）\n"
-            "2023-02-30,东湖街道,1,0,0,0,0,0,0,0\n2023-06-01,,1,0,0,0,0,0,0,0\n2023-06-02,东湖街道,,0,0,0,0,0,0,0\n")
+    text = (
+        "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）\n"
+        "2023-02-30,东湖街道,1,0,0,0,0,0,0,0\n2023-06-01,,1,0,0,0,0,0,0,0\n2023-06-02,东湖街道,,0,0,0,0,0,0,0\n"
+    )
     report = parse(text.encode(), "x.csv")
     assert problems(report.errors) == [(2, "日期"), (3, "镇街"), (4, "检查企业数")]
 
 
 def test_file_without_a_header_or_rows_says_so():
-    assert "找不到表头" in str(parse("a,b\n1,2\n".encode(), "x.csv").errors[0])
+    assert "找不到表头" in str(parse(b"a,b\n1,2\n", "x.csv").errors[0])
     header_only = ",".join(HEADERS.values()).encode()
     assert "没有数据行" in str(parse(header_only, "x.csv").errors[0])
     assert "空" in str(parse(b"", "x.csv").errors[0])
@@ -289,6 +322,7 @@ def test_seven_day_average_uses_earlier_rows_of_the_same_file():
 
 # ---------------------------------------------------------------- the log
 
+
 def test_importing_the_same_file_twice_changes_nothing(home):
     content = (FIXTURES / "daily_utf8.csv").read_bytes()
     first = ingest_file(home, content, "daily_utf8.csv", by=SYSTEM, today=TODAY)
@@ -334,6 +368,7 @@ def test_original_file_is_kept_as_received(home):
 
 # ---------------------------------------------------------------- through the command line
 
+
 def test_cli_ingest_of_a_bad_file_lists_every_error_and_writes_nothing(home, capsys):
     good = FIXTURES / "daily_utf8.csv"
     assert main(["--home", str(home.root), "ingest", str(good)]) == 0
@@ -349,7 +384,9 @@ def test_cli_ingest_of_a_bad_file_lists_every_error_and_writes_nothing(home, cap
 
 
 def test_cli_prints_at_most_twenty_warnings_then_a_count(home, capsys):
-    lines = [f"2023-06-{d:02d},{town},1,0,0,0,2,0,0,0" for d in range(1, 9) for town in ("东湖街道", "西山镇", "南岭乡")]
+    lines = [
+        f"2023-06-{d:02d},{town},1,0,0,0,2,0,0,0" for d in range(1, 9) for town in ("东湖街道", "西山镇", "南岭乡")
+    ]
     path = home.root / "many.csv"
     path.write_bytes(csv_bytes(*lines))
     assert main(["--home", str(home.root), "ingest", str(path)]) == 0
@@ -377,7 +414,9 @@ def test_formula_saved_without_a_result_is_an_error_naming_its_cell():
 def test_formula_without_a_result_in_the_town_column_says_so_not_unknown_town():
     rows = [["2023-06-01", '=IF(1,"东湖街道","")', 12, 5, 1, 4, 0, 1, 0, 0.5]]
     report = parse(report_xlsx(rows), "日报.xlsx")
-    assert [(p.cell, p.message) for p in report.errors] == [("B2", "公式没有计算结果：请在 Excel/WPS 中打开并保存后再上传")]
+    assert [(p.cell, p.message) for p in report.errors] == [
+        ("B2", "公式没有计算结果：请在 Excel/WPS 中打开并保存后再上传")
+    ]
 
 
 def test_formula_saved_by_excel_reads_its_result():
@@ -390,7 +429,9 @@ def test_formula_saved_by_excel_reads_its_result():
 def test_formula_results_of_a_file_that_asks_excel_to_recalculate_are_not_trusted():
     """Export scripts write 0 as every formula's result and ask Excel to recalculate on opening."""
     content = as_saved_by_excel(report_xlsx(FORMULA_ROWS), {"J3": "0"})
-    content = rewrite_parts(content, lambda name, data: data.replace(b'calcId="124519"', b'calcId="124519" fullCalcOnLoad="1"'))
+    content = rewrite_parts(
+        content, lambda name, data: data.replace(b'calcId="124519"', b'calcId="124519" fullCalcOnLoad="1"')
+    )
     report = parse(content, "日报.xlsx")
     assert problems(report.errors) == [(3, "罚款金额（万元）")]
     assert "公式没有计算结果" in report.errors[0].message
@@ -403,6 +444,7 @@ def test_formula_whose_result_is_an_error_value_says_so():
 
 
 # ---------------------------------------------------------------- several sheets
+
 
 def day_sheets(*names: str, instructions: str = "") -> Workbook:
     book = Workbook()
@@ -471,14 +513,48 @@ def test_a_second_sheet_with_a_partial_header_is_refused_by_name():
 
 # ---------------------------------------------------------------- headers as forms write them
 
-@pytest.mark.parametrize("headers", [
-    ["日期", "镇街", "检查企业数（家次）", "发现隐患数（处）", "重大隐患数（处）", "整改隐患数（处）",
-     "停产停业数（家）", "立案数（起）", "行政拘留人数（人）", "罚款金额（万元）"],
-    ["日期", "镇街", "检查企业数(家次)", "发现隐患数 (处)", "其中：重大隐患数", "整改隐患数",
-     "停产停业数 （家）", "立案数(起)", "行政拘留人数(人)", "罚款金额(万元)"],
-    ["日 期", "镇　街", "检查企业数\n（家次）", "发现\n隐患数", "重大隐患数\r\n（处）", "整改隐患数*",
-     "停产停业数\n(家)", "立案数\n（起）", "行政拘留\n人数（人）", "罚款金额\n（万元）"],
-])
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [
+            "日期",
+            "镇街",
+            "检查企业数（家次）",
+            "发现隐患数（处）",
+            "重大隐患数（处）",
+            "整改隐患数（处）",
+            "停产停业数（家）",
+            "立案数（起）",
+            "行政拘留人数（人）",
+            "罚款金额（万元）",
+        ],
+        [
+            "日期",
+            "镇街",
+            "检查企业数(家次)",
+            "发现隐患数 (处)",
+            "其中：重大隐患数",
+            "整改隐患数",
+            "停产停业数 （家）",
+            "立案数(起)",
+            "行政拘留人数(人)",
+            "罚款金额(万元)",
+        ],
+        [
+            "日 期",
+            "镇　街",
+            "检查企业数\n（家次）",
+            "发现\n隐患数",
+            "重大隐患数\r\n（处）",
+            "整改隐患数*",
+            "停产停业数\n(家)",
+            "立案数\n（起）",
+            "行政拘留\n人数（人）",
+            "罚款金额\n（万元）",
+        ],
+    ],
+)
 def test_header_cells_with_count_units_brackets_spaces_and_line_breaks(headers):
     report = parse(report_xlsx(XLSX_ROWS, title_rows=2, header=headers), "日报.xlsx")
     assert report.errors == []
@@ -491,8 +567,20 @@ def two_level_form(fines_header: str = "罚款金额（万元）") -> Workbook:
     sheet = book.active
     sheet.append(["2023年6月安全生产隐患大排查大整治日报"])
     sheet.append(["日期", "镇街", "检查企业数（家次）", "隐患排查整治情况", None, None, "执法情况"])
-    sheet.append([None, None, None, "发现隐患数", "其中：重大隐患数", "整改隐患数",
-                  "停产停业数（家）", "立案数（起）", "行政拘留人数（人）", fines_header])
+    sheet.append(
+        [
+            None,
+            None,
+            None,
+            "发现隐患数",
+            "其中：重大隐患数",
+            "整改隐患数",
+            "停产停业数（家）",
+            "立案数（起）",
+            "行政拘留人数（人）",
+            fines_header,
+        ]
+    )
     sheet.merge_cells("A1:J1")
     for column in "ABC":
         sheet.merge_cells(f"{column}2:{column}3")
@@ -560,12 +648,16 @@ def test_a_misspelt_header_is_named_in_the_missing_column_message():
 
 # ---------------------------------------------------------------- totals and notes
 
-@pytest.mark.parametrize("total", [
-    ["2023-06-01", "合计", 30, 12, 3, 9, 1, 1, 1, 1.75],
-    ["小计", None, 30, 12, 3, 9, 1, 1, 1, 1.75],
-    ["总 计", "", 30, 12, 3, 9, 1, 1, 1, 1.75],
-    [None, "全市合计：", 30, 12, 3, 9, 1, 1, 1, 1.75],
-])
+
+@pytest.mark.parametrize(
+    "total",
+    [
+        ["2023-06-01", "合计", 30, 12, 3, 9, 1, 1, 1, 1.75],
+        ["小计", None, 30, 12, 3, 9, 1, 1, 1, 1.75],
+        ["总 计", "", 30, 12, 3, 9, 1, 1, 1, 1.75],
+        [None, "全市合计：", 30, 12, 3, 9, 1, 1, 1, 1.75],
+    ],
+)
 def test_total_rows_are_skipped_with_a_warning(total):
     report = parse(report_xlsx([*XLSX_ROWS[:3], total, XLSX_ROWS[3]], title_rows=1), "日报.xlsx")
     assert report.errors == []
@@ -600,8 +692,12 @@ def test_a_row_holding_only_a_note_is_one_plain_error():
 
 
 def test_dates_merged_down_over_the_towns_of_the_day_apply_to_each():
-    rows = [[date(2023, 6, 1), "东湖街道", 12, 5, 1, 4, 0, 1, 0, 0.5], [None, "A02", 8, 3, 0, 3, 1, 0, 0, 0],
-            [None, "南岭乡", 6, 2, 2, 1, 0, 0, 1, 1.25], [date(2023, 6, 2), "东湖", 10, 4, 0, 4, 0, 0, 0, 0]]
+    rows = [
+        [date(2023, 6, 1), "东湖街道", 12, 5, 1, 4, 0, 1, 0, 0.5],
+        [None, "A02", 8, 3, 0, 3, 1, 0, 0, 0],
+        [None, "南岭乡", 6, 2, 2, 1, 0, 0, 1, 1.25],
+        [date(2023, 6, 2), "东湖", 10, 4, 0, 4, 0, 0, 0, 0],
+    ]
     book = Workbook()
     report_sheet(book.active, rows)
     book.active.merge_cells("A2:A4")
@@ -620,10 +716,14 @@ def test_a_number_merged_over_two_towns_cannot_be_split():
 
 # ---------------------------------------------------------------- money in 元
 
+
 @pytest.mark.parametrize("fines_header", ["罚款金额（元）", "罚款（元）", "罚款金额(元)", "罚款 （元）"])
 def test_fines_in_yuan_are_converted_exactly_to_wan_with_a_warning(fines_header):
-    rows = [["2023-06-01", "东湖街道", 12, 5, 1, 4, 0, 1, 0, 12345.67], ["2023-06-01", "西山镇", 8, 3, 0, 3, 1, 0, 0, "1,000"],
-            ["2023-06-01", "南岭乡", 6, 2, 2, 1, 0, 0, 1, "0.1"]]
+    rows = [
+        ["2023-06-01", "东湖街道", 12, 5, 1, 4, 0, 1, 0, 12345.67],
+        ["2023-06-01", "西山镇", 8, 3, 0, 3, 1, 0, 0, "1,000"],
+        ["2023-06-01", "南岭乡", 6, 2, 2, 1, 0, 0, 1, "0.1"],
+    ]
     report = parse(report_xlsx(rows, header=[*list(HEADERS.values())[:9], fines_header]), "日报.xlsx")
     assert report.errors == []
     assert list(report.rows["fines_wan"]) == [1.234567, 0.1, 0.00001]
@@ -645,7 +745,10 @@ def test_fines_in_an_unknown_unit_are_refused():
 
 # ---------------------------------------------------------------- dates with a time of day
 
-@pytest.mark.parametrize("written", ["2023/6/1 8:30", "2023-06-01 08:30:00", "2023-06-01T08:30:00", "2023年6月1日 17:05"])
+
+@pytest.mark.parametrize(
+    "written", ["2023/6/1 8:30", "2023-06-01 08:30:00", "2023-06-01T08:30:00", "2023年6月1日 17:05"]
+)
 def test_csv_date_with_a_time_of_day_takes_its_date(written):
     report = parse(csv_bytes(f"{written},东湖街道,12,5,1,4,0,1,0,0.5"), "x.csv")
     assert report.errors == []
@@ -664,20 +767,35 @@ def test_a_time_that_does_not_exist_is_refused():
 
 # ---------------------------------------------------------------- hostile numbers
 
-@pytest.mark.parametrize(("written", "words"), [
-    ("1e400", "科学计数法"), ("1e300", "科学计数法"), ("1e5", "科学计数法"), ("1.23E+11", "科学计数法"),
-    ("nan", "不是数字"), ("inf", "不是数字"), ("-inf", "不是数字"), ("Infinity", "不是数字"), ("1_000", "不是数字"),
-    ("9223372036854775807", "超过上限 10,000,000"), ("10000001", "超过上限 10,000,000"), ("-0.5", "不能为负数"),
-    ("0x10", "不是数字"), ("１２.５", "应为整数"),
-])
+
+@pytest.mark.parametrize(
+    ("written", "words"),
+    [
+        ("1e400", "科学计数法"),
+        ("1e300", "科学计数法"),
+        ("1e5", "科学计数法"),
+        ("1.23E+11", "科学计数法"),
+        ("nan", "不是数字"),
+        ("inf", "不是数字"),
+        ("-inf", "不是数字"),
+        ("Infinity", "不是数字"),
+        ("1_000", "不是数字"),
+        ("9223372036854775807", "超过上限 10,000,000"),
+        ("10000001", "超过上限 10,000,000"),
+        ("-0.5", "不能为负数"),
+        ("0x10", "不是数字"),
+        ("１２.５", "应为整数"),
+    ],
+)
 def test_hostile_numbers_are_a_row_and_column_error(written, words):
     report = parse(csv_bytes(f"2023-06-01,东湖街道,{written},0,0,0,0,0,0,0"), "x.csv")
     assert problems(report.errors) == [(2, "检查企业数")]
     assert words in report.errors[0].message
 
 
-@pytest.mark.parametrize("cell", [float("inf"), float("nan"), 1e300, 9223372036854775807, 2**70, 12.5, True,
-                                  datetime(2023, 6, 1)])
+@pytest.mark.parametrize(
+    "cell", [float("inf"), float("nan"), 1e300, 9223372036854775807, 2**70, 12.5, True, datetime(2023, 6, 1)]
+)
 def test_hostile_numbers_in_workbook_cells_are_a_row_and_column_error(cell):
     report = parse(report_xlsx([["2023-06-01", "东湖街道", cell, 0, 0, 0, 0, 0, 0, 0]]), "日报.xlsx")
     assert problems(report.errors) == [(2, "检查企业数")]
@@ -704,7 +822,7 @@ def test_whatever_the_bytes_no_exception_escapes_parse_report():
         data = bytearray(rng.choice(seeds))
         for _ in range(rng.randint(1, 6)):
             at = rng.randrange(len(data))
-            data[at:at + rng.randint(0, 8)] = rng.randbytes(rng.randint(0, 8))
+            data[at : at + rng.randint(0, 8)] = rng.randbytes(rng.randint(0, 8))
         report = parse(bytes(data), "日报.xlsx")
         assert all(isinstance(p, Problem) for p in report.errors + report.warnings)
         assert UNREADABLE not in [p.message for p in report.errors]

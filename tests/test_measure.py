@@ -39,8 +39,10 @@ def zip_bomb(*, understate_to: int | None = None) -> bytes:
             if item.filename != SHEET:
                 bomb.writestr(item.filename, base.read(item.filename))
         with bomb.open(SHEET, "w") as sheet:
-            sheet.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                        b'<dimension ref="A1:P1048000"/><sheetData>')
+            sheet.write(
+                b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                b'<dimension ref="A1:P1048000"/><sheetData>'
+            )
             block = (b"<row>" + b"<c><v>1</v></c>" * BOMB_COLUMNS + b"</row>") * 1000
             for _ in range(BOMB_ROWS // 1000):
                 sheet.write(block)
@@ -48,7 +50,7 @@ def zip_bomb(*, understate_to: int | None = None) -> bytes:
     content = bytearray(out.getvalue())
     if understate_to:
         entry = _directory_entry(content, SHEET)
-        content[entry + 24:entry + 28] = struct.pack("<I", understate_to)
+        content[entry + 24 : entry + 28] = struct.pack("<I", understate_to)
     return bytes(content)
 
 
@@ -56,8 +58,8 @@ def _directory_entry(content: bytearray, name: str) -> int:
     """Offset of `name`'s record in the zip's central directory (46 fixed bytes, then the name)."""
     position = 0
     while (position := content.find(b"PK\x01\x02", position + 1)) >= 0:
-        length = struct.unpack("<H", content[position + 28:position + 30])[0]
-        if content[position + 46:position + 46 + length] == name.encode():
+        length = struct.unpack("<H", content[position + 28 : position + 30])[0]
+        if content[position + 46 : position + 46 + length] == name.encode():
             return position
     raise ValueError(name)
 
@@ -146,7 +148,9 @@ def test_a_csv_field_longer_than_the_csv_module_allows_is_a_plain_error():
 
 
 def test_a_file_over_the_upload_limit_is_refused_unread():
-    assert errors(b"x" * (MAX_FILE_BYTES + 1), "日报.csv") == ["文件大小 20.0 MB，超过上限 20 MB：请按日期拆分后分别上传"]
+    assert errors(b"x" * (MAX_FILE_BYTES + 1), "日报.csv") == [
+        "文件大小 20.0 MB，超过上限 20 MB：请按日期拆分后分别上传"
+    ]
 
 
 def test_a_row_number_beyond_excel_is_refused_before_openpyxl_fills_the_gap():
@@ -162,20 +166,24 @@ def test_a_zip_of_thousands_of_parts_is_refused_from_its_end_record():
     with zipfile.ZipFile(out, "w") as archive:
         for k in range(5000):
             archive.writestr(f"xl/media/{k}.bin", b"")
-    assert errors(out.getvalue(), "日报.xlsx") == ["文件内部有 5000 个部件，不像 Excel 工作簿：请在 Excel/WPS 中打开，另存为 .xlsx 后上传"]
+    assert errors(out.getvalue(), "日报.xlsx") == [
+        "文件内部有 5000 个部件，不像 Excel 工作簿：请在 Excel/WPS 中打开，另存为 .xlsx 后上传"
+    ]
 
 
 def test_a_workbook_whose_xml_declares_entities_is_refused_unexpanded():
     """A billion laughs in the sheet, or an entity that would read a file of the server."""
     declarations = {
         "laughs": b'<!DOCTYPE s [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-                  b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>',
+        b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>',
         "file": b'<!DOCTYPE s [<!ENTITY d SYSTEM "file:///etc/passwd">]>',
     }
     for declaration in declarations.values():
         content = rewrite_parts(
             report_xlsx([["2023-06-01", "东湖街道", 12, 5, 1, 4, 0, 1, 0, 0.5]]),
-            lambda name, data: declaration + data.replace(b"&#19996;", b"&d;") if name == SHEET else data,
+            lambda name, data, declaration=declaration: (
+                declaration + data.replace(b"&#19996;", b"&d;") if name == SHEET else data
+            ),
         )
         report = parse_report(content, "日报.xlsx", TOWNS, today=date(2023, 7, 1))
         assert [p.message for p in report.errors] == [DAMAGED]

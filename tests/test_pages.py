@@ -4,11 +4,10 @@ is on screen matches the ranking in the warehouse."""
 from __future__ import annotations
 
 import json
-
 import shutil
 import sys
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,18 +15,18 @@ from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
 from pipelines.build import build
-from sanse.access import SYSTEM, User
-from sanse import accounts
-from sanse.accounts import add_user, disable_user, set_password
 from pipelines.cli import main
+from sanse import accounts
+from sanse.access import SYSTEM, User
+from sanse.accounts import add_user, disable_user, set_password
 from sanse.bulletin import Draft, bulletin_paragraphs, draft_issue, list_issues, load_issue, publish_bulletin
 from sanse.config import Rules, read_settings, write_settings
 from sanse.demo import DEMO_START
 from sanse.exports import EXPORTS
 from sanse.home import Home
 from sanse.i18n import translate
-from sanse.store import StoreError
 from sanse.sessions import end_session, session_user, start_session
+from sanse.store import StoreError
 from sanse.warehouse import Warehouse
 from ui import signin
 
@@ -35,9 +34,13 @@ APP = str(Path(__file__).parents[1] / "app.py")
 LAST_DAY = date(2026, 10, 30)
 ADMIN = User("office", "admin")
 PAGE_FILES = {
-    "ranking": "read/ranking.py", "town": "read/town.py", "bulletin": "read/bulletin.py",
-    "rules": "read/rules.py", "confidence": "read/confidence.py",
-    "submit": "work/submit.py", "audit": "work/audit.py",
+    "ranking": "read/ranking.py",
+    "town": "read/town.py",
+    "bulletin": "read/bulletin.py",
+    "rules": "read/rules.py",
+    "confidence": "read/confidence.py",
+    "submit": "work/submit.py",
+    "audit": "work/audit.py",
 }
 CLERK = User("clerk", "town", "T03")
 LEADER = User("leader", "viewer")
@@ -264,6 +267,7 @@ def test_readers_see_only_published_days(home):
 
 # ---------------------------------------------------------------- signing in
 
+
 def members_only(home: Home) -> None:
     """Turn anonymous reading off: every page asks for sign-in first."""
     settings = read_settings(home.rules_toml)
@@ -307,8 +311,9 @@ def test_a_valid_session_cookie_signs_in_without_the_form(home, monkeypatch):
 @pytest.mark.parametrize("ended", ["expired", "disabled", "new password", "signed out"])
 def test_an_ended_session_cookie_signs_no_one_in(home, monkeypatch, ended):
     members_only(home)
-    token = start_session(home, CLERK, hours=1, now=datetime.now(timezone.utc) - timedelta(minutes=61)
-                          if ended == "expired" else None).token
+    token = start_session(
+        home, CLERK, hours=1, now=datetime.now(UTC) - timedelta(minutes=61) if ended == "expired" else None
+    ).token
     if ended == "disabled":
         disable_user(home, CLERK.name)
     elif ended == "new password":
@@ -366,6 +371,7 @@ def test_every_page_address_has_its_door_in_pages_for_a_freshly_started_server()
 
 # ---------------------------------------------------------------- the draft
 
+
 def test_admin_sees_the_unpublished_day_as_a_draft_never_an_earlier_issue(home):
     publish_bulletin(home, date(2026, 10, 29), by=SYSTEM, draft=Draft(editor_note="上一期的编者按"))
     at = open_page("bulletin", ADMIN)
@@ -400,7 +406,11 @@ def test_the_draft_shows_the_offices_lines_and_publishing_issues_them(home):
     assert any("已发布第1期" in s.value for s in at.success)
     issue = load_issue(home, LAST_DAY)
     assert (issue.editor_note, issue.signer, issue.report_to, issue.copy_to) == (
-        "请红色镇街3日内报送整改情况。", "王科长", "市安委会各成员单位", "各镇街")
+        "请红色镇街3日内报送整改情况。",
+        "王科长",
+        "市安委会各成员单位",
+        "各镇街",
+    )
 
 
 def test_a_correction_without_its_note_is_refused_in_chinese(home):
@@ -431,6 +441,7 @@ def test_readers_see_only_published_issues_and_no_draft(home):
 
 # ---------------------------------------------------------------- 操作日志
 
+
 def test_audit_page_shows_chinese_labels_and_descriptions_never_raw_keys(home):
     from sanse.audit import describe, record
 
@@ -454,15 +465,20 @@ def test_audit_page_shows_chinese_labels_and_descriptions_never_raw_keys(home):
 
 # ---------------------------------------------------------------- 统计可信度
 
+
 def test_confidence_page_follows_a_change_of_the_confidence_settings(home):
     def provisional() -> int:
         at = open_page("confidence")
         return int(next(m.value for m in at.metric if m.label == "待定等级数"))
 
     settings = read_settings(home.rules_toml)
-    write_settings(replace(settings, extra={**settings.extra, "confidence": {"provisional_below": 0.0}}), home.rules_toml)
+    write_settings(
+        replace(settings, extra={**settings.extra, "confidence": {"provisional_below": 0.0}}), home.rules_toml
+    )
     assert provisional() == 0  # nothing is less likely than 0
-    write_settings(replace(settings, extra={**settings.extra, "confidence": {"provisional_below": 1.0}}), home.rules_toml)
+    write_settings(
+        replace(settings, extra={**settings.extra, "confidence": {"provisional_below": 1.0}}), home.rules_toml
+    )
     assert provisional() > 0, "blue and red tiers less likely than 1 are now 待定, and the page says so at once"
 
 
@@ -491,7 +507,9 @@ def test_a_failure_in_a_page_run_is_a_plain_chinese_message_not_a_traceback(home
 
 def test_an_unreachable_store_is_its_plain_message(home, monkeypatch):
     def unreachable(*args, **kwargs):
-        raise StoreError("无法读写数据库（postgresql://db/sanse）：connection refused。已写入的数据不受影响，请稍后再试或联系管理员")
+        raise StoreError(
+            "无法读写数据库（postgresql://db/sanse）：connection refused。已写入的数据不受影响，请稍后再试或联系管理员"
+        )
 
     monkeypatch.setattr("ui.data.visible_dates", unreachable)
     at = open_page("overview")
@@ -509,7 +527,9 @@ def test_town_names_are_shown_as_written_never_as_markdown_or_markup(home):
     assert "![x](http://example.invalid/x.png)&lt;b&gt;粗&lt;/b&gt;镇" in labels and not any("<b>" in y for y in labels)
     for page in ("overview", "ranking", "town"):
         shown = open_page(page, **{"town.pick": "T01"})
-        markdown = [e.value for kind in ("markdown", "caption", "error", "warning", "subheader") for e in shown.get(kind)]
+        markdown = [
+            e.value for kind in ("markdown", "caption", "error", "warning", "subheader") for e in shown.get(kind)
+        ]
         assert not any(hostile in value for value in markdown), page  # never a live link or image
 
 
@@ -518,8 +538,11 @@ def test_readers_see_a_published_day_as_issued_and_staff_are_told_it_has_changed
     frozen = {row["code"]: (row["rank"], row["tier"]) for row in issue.ranking}
     assert frozen["T01"][0] > 1
     fix = home.root / "fix.csv"
-    fix.write_text("日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）\n"
-                   f"{LAST_DAY},云岫街道,50,400,400,0,50,50,0,0\n", encoding="utf-8")
+    fix.write_text(
+        "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）\n"
+        f"{LAST_DAY},云岫街道,50,400,400,0,50,50,0,0\n",
+        encoding="utf-8",
+    )
     assert main(["--home", str(home.root), "ingest", str(fix)]) == 0
     live = Warehouse.open(home).ranking(LAST_DAY).set_index("code")
     assert (live.loc["T01", "rank"], live.loc["T01", "tier"]) == (1, "blue")

@@ -17,9 +17,7 @@ from sanse.ranking import public_ranking
 from sanse.warehouse import Warehouse
 
 HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）"
-MAJOR_ONLY = (
-    '[[rules.indicators]]\nkey = "major_hazard_rate"\nlabel = "重大隐患发现率"\nnumerator = "major_hazards"\n'
-)
+MAJOR_ONLY = '[[rules.indicators]]\nkey = "major_hazard_rate"\nlabel = "重大隐患发现率"\nnumerator = "major_hazards"\n'
 
 
 def three_towns(root: Path, window: str = "daily", extra_rules: str = "") -> Home:
@@ -39,10 +37,11 @@ def three_towns(root: Path, window: str = "daily", extra_rules: str = "") -> Hom
     """
     root.mkdir(parents=True)
     (root / "towns.csv").write_text(
-        "code,name,kind,group,aliases,active\nT1,甲镇,镇,,,1\nT2,乙镇,镇,,,1\nT3,丙乡,乡,,,1\n", encoding="utf-8",
+        "code,name,kind,group,aliases,active\nT1,甲镇,镇,,,1\nT2,乙镇,镇,,,1\nT3,丙乡,乡,,,1\n",
+        encoding="utf-8",
     )
     (root / "rules.toml").write_text(
-        '[campaign]\nstart = 2026-09-29\n\n'
+        "[campaign]\nstart = 2026-09-29\n\n"
         f'[[rules]]\nwindow = "{window}"\nblue = 1\nred = 1\nred_alert_streak = 2\n{MAJOR_ONLY}\n{extra_rules}',
         encoding="utf-8",
     )
@@ -72,18 +71,22 @@ def by_code(frame: pd.DataFrame, column: str) -> dict:
 
 # ---------------------------------------------------------------- reading and naming
 
-@pytest.mark.parametrize("text, kind, first, last, label", [
-    ("2026-10", "month", date(2026, 10, 1), date(2026, 10, 31), "2026年10月"),
-    ("2026-Q3", "quarter", date(2026, 7, 1), date(2026, 9, 30), "2026年第3季度"),
-    ("2026-W43", "week", date(2026, 10, 19), date(2026, 10, 25), "2026年第43周"),
-    ("2026-H1", "half", date(2026, 1, 1), date(2026, 6, 30), "2026年上半年"),
-    ("2026-H2", "half", date(2026, 7, 1), date(2026, 12, 31), "2026年下半年"),
-    ("2026", "year", date(2026, 1, 1), date(2026, 12, 31), "2026年"),
-    ("2026-B5", "bimonth", date(2026, 9, 1), date(2026, 10, 31), "2026年9—10月"),
-    ("2026-10-01..2026-10-15", "range", date(2026, 10, 1), date(2026, 10, 15), "2026-10-01至2026-10-15"),
-    ("2026-10-01", "day", date(2026, 10, 1), date(2026, 10, 1), "2026年10月1日"),
-    ("2028-02", "month", date(2028, 2, 1), date(2028, 2, 29), "2028年2月"),
-])
+
+@pytest.mark.parametrize(
+    "text, kind, first, last, label",
+    [
+        ("2026-10", "month", date(2026, 10, 1), date(2026, 10, 31), "2026年10月"),
+        ("2026-Q3", "quarter", date(2026, 7, 1), date(2026, 9, 30), "2026年第3季度"),
+        ("2026-W43", "week", date(2026, 10, 19), date(2026, 10, 25), "2026年第43周"),
+        ("2026-H1", "half", date(2026, 1, 1), date(2026, 6, 30), "2026年上半年"),
+        ("2026-H2", "half", date(2026, 7, 1), date(2026, 12, 31), "2026年下半年"),
+        ("2026", "year", date(2026, 1, 1), date(2026, 12, 31), "2026年"),
+        ("2026-B5", "bimonth", date(2026, 9, 1), date(2026, 10, 31), "2026年9—10月"),
+        ("2026-10-01..2026-10-15", "range", date(2026, 10, 1), date(2026, 10, 15), "2026-10-01至2026-10-15"),
+        ("2026-10-01", "day", date(2026, 10, 1), date(2026, 10, 1), "2026年10月1日"),
+        ("2028-02", "month", date(2028, 2, 1), date(2028, 2, 29), "2028年2月"),
+    ],
+)
 def test_periods_are_read_from_their_short_forms_and_named_in_chinese(text, kind, first, last, label):
     period = parse_period(text)
     assert (period.kind, period.first, period.last, period.label) == (kind, first, last, label)
@@ -98,19 +101,35 @@ def test_a_week_runs_monday_to_sunday_and_may_cross_the_year_end():
     assert week.next().key == "2027-W01"
 
 
-@pytest.mark.parametrize("text, previous", [
-    ("2026-10", "2026-09"), ("2026-01", "2025-12"), ("2026-Q1", "2025-Q4"), ("2026-W01", "2025-W52"),
-    ("2026-H1", "2025-H2"), ("2026", "2025"), ("2026-B1", "2025-B6"),
-    ("2026-10-01..2026-10-15", "2026-09-16..2026-09-30"), ("2026-03-01", "2026-02-28"),
-])
+@pytest.mark.parametrize(
+    "text, previous",
+    [
+        ("2026-10", "2026-09"),
+        ("2026-01", "2025-12"),
+        ("2026-Q1", "2025-Q4"),
+        ("2026-W01", "2025-W52"),
+        ("2026-H1", "2025-H2"),
+        ("2026", "2025"),
+        ("2026-B1", "2025-B6"),
+        ("2026-10-01..2026-10-15", "2026-09-16..2026-09-30"),
+        ("2026-03-01", "2026-02-28"),
+    ],
+)
 def test_the_previous_period_is_the_one_of_the_same_kind_before_it(text, previous):
     assert parse_period(text).previous() == parse_period(previous)
 
 
-@pytest.mark.parametrize("text, words", [
-    ("2026-13", "1 到 12"), ("2026-W60", "没有第 60 周"), ("2026-Q5", "无法识别"),
-    ("2026-10-15..2026-10-01", "早于"), ("2026-02-30", "不是有效日期"), ("last month", "无法识别"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("2026-13", "1 到 12"),
+        ("2026-W60", "没有第 60 周"),
+        ("2026-Q5", "无法识别"),
+        ("2026-10-15..2026-10-01", "早于"),
+        ("2026-02-30", "不是有效日期"),
+        ("last month", "无法识别"),
+    ],
+)
 def test_a_period_that_cannot_be_read_is_refused_in_chinese(text, words):
     with pytest.raises(PeriodError, match=words):
         parse_period(text)
@@ -123,6 +142,7 @@ def test_the_whole_periods_inside_a_span():
 
 
 # ---------------------------------------------------------------- ranking
+
 
 def test_a_month_is_ranked_on_the_sums_of_its_days_with_ties_taking_the_better_tier(tmp_path):
     september = ranked(three_towns(tmp_path / "h"), "2026-09")
@@ -172,8 +192,18 @@ def test_a_period_from_the_campaign_start_equals_the_cumulative_ranking_of_its_l
     rules = read_settings(home.rules_toml).rules_on(day)
     period = public_ranking(ranked(home, f"2026-09-29..{day}").ranking, rules)
     cumulative = public_ranking(Warehouse.open(home).ranking(day), rules)
-    same = ["group", "town", "code", "inspections", "major_hazards", "major_hazard_rate", "score", "rank", "tier",
-            "no_inspections"]
+    same = [
+        "group",
+        "town",
+        "code",
+        "inspections",
+        "major_hazards",
+        "major_hazard_rate",
+        "score",
+        "rank",
+        "tier",
+        "no_inspections",
+    ]
     pd.testing.assert_frame_equal(period[same], cumulative[same], check_dtype=False)
 
 
@@ -196,6 +226,7 @@ def test_a_period_without_data_is_refused(tmp_path):
 
 # ---------------------------------------------------------------- command line
 
+
 def test_cli_ranks_a_period_in_the_columns_of_a_day(tmp_path, capsys):
     import csv
     import io
@@ -209,7 +240,9 @@ def test_cli_ranks_a_period_in_the_columns_of_a_day(tmp_path, capsys):
     day = list(csv.DictReader(io.StringIO(_day_csv(home, capsys))))
     assert list(rows[0]) == list(day[0])
     assert [(r["code"], r["rank"], r["tier"], r["rank_change"]) for r in rows] == [
-        ("T2", "1", "blue", "0"), ("T3", "2", "yellow", "1"), ("T1", "3", "red", "-2"),
+        ("T2", "1", "blue", "0"),
+        ("T3", "2", "yellow", "1"),
+        ("T1", "3", "red", "-2"),
     ]
     assert "2026年10月" in out.err and "尚未结束" in out.err
     assert main(["--home", str(home.root), "rank", "--period", "2026-09-29..2026-09-30", "--format", "json"]) == 0
@@ -232,6 +265,7 @@ def test_cli_refuses_a_period_it_cannot_read_or_rank(tmp_path, capsys):
 
 # ---------------------------------------------------------------- period bulletins
 
+
 def test_a_month_is_published_as_its_own_series_numbered_within_its_year(tmp_path):
     from sanse.access import SYSTEM
     from sanse.bulletin import list_issues, load_issue, publish_bulletin
@@ -241,8 +275,11 @@ def test_a_month_is_published_as_its_own_series_numbered_within_its_year(tmp_pat
     september = publish_bulletin(home, parse_period("2026-09"), by=SYSTEM)
     assert (daily.number, daily.label, daily.period_kind) == (1, "第1期", "day")
     assert (september.title, september.label, september.when) == ("安全生产考核月度通报", "2026年第1期", "2026年9月")
-    assert (september.first, september.day, september.period) == (date(2026, 9, 1), date(2026, 9, 30),
-                                                                    parse_period("2026-09"))
+    assert (september.first, september.day, september.period) == (
+        date(2026, 9, 1),
+        date(2026, 9, 30),
+        parse_period("2026-09"),
+    )
     rows = {r["code"]: (r["rank"], r["tier"], r["inspections"], r["missed_days"]) for r in september.ranking}
     assert rows == {"T1": (1, "blue", 20, 0), "T2": (1, "blue", 20, 0), "T3": (3, "red", 20, 0)}
     assert september.totals["day"]["inspections"] == 60 and september.totals["day"]["major_hazards"] == 5
@@ -266,7 +303,10 @@ def test_a_period_bulletin_reads_as_its_period(tmp_path):
     text = "\n".join(bulletin_paragraphs(issue))
     assert "2026-10-01至2026-10-02（2026年10月1日至10月2日），3个镇街中有2个每天报送数据。本时段检查企业60家次" in text
     assert "按本时段数据合计" in text
-    assert "与上一时段（2026-09-29至2026-09-30）相比，2个镇街等级发生变化：丙乡由红色升为黄色；甲镇由蓝色降为红色。" in text
+    assert (
+        "与上一时段（2026-09-29至2026-09-30）相比，2个镇街等级发生变化：丙乡由红色升为黄色；甲镇由蓝色降为红色。"
+        in text
+    )
     assert "本时段有未报送数据的镇街（1个）：乙镇（1天）。" in text
 
 

@@ -21,19 +21,21 @@ CHECKS = sorted(path.stem for path in (SQL / "checks").glob("*.sql"))
 
 def figures(rows: list[tuple], fines: list[float] | None = None) -> pd.DataFrame:
     """Current figures: rows of (town code, day, inspections, hazards, major_hazards, halted, cases)."""
-    return pd.DataFrame({
-        "town_code": [r[0] for r in rows],
-        "date": [r[1] for r in rows],
-        "seq": range(1, len(rows) + 1),
-        "inspections": [r[2] for r in rows],
-        "hazards": [r[3] for r in rows],
-        "major_hazards": [r[4] for r in rows],
-        "rectified": 0,
-        "halted": [r[5] for r in rows],
-        "cases": [r[6] for r in rows],
-        "detentions": 0,
-        "fines_wan": fines or [0.0] * len(rows),
-    })
+    return pd.DataFrame(
+        {
+            "town_code": [r[0] for r in rows],
+            "date": [r[1] for r in rows],
+            "seq": range(1, len(rows) + 1),
+            "inspections": [r[2] for r in rows],
+            "hazards": [r[3] for r in rows],
+            "major_hazards": [r[4] for r in rows],
+            "rectified": 0,
+            "halted": [r[5] for r in rows],
+            "cases": [r[6] for r in rows],
+            "detentions": 0,
+            "fines_wan": fines or [0.0] * len(rows),
+        }
+    )
 
 
 def models(changes: pd.DataFrame, start: date | None = None, towns: list[Town] = TOWNS) -> duckdb.DuckDBPyConnection:
@@ -54,31 +56,46 @@ def nine_days() -> list[tuple]:
 
 # ---------------------------------------------------------------- staging
 
+
 def test_towns_are_the_active_ones_with_their_group(nine_days):
     con = models(figures(nine_days))
     assert table(con, 'select town_code, town, "group" from towns order by town_code') == [
-        ("A", "甲镇", "东片"), ("B", "乙镇", "东片"),
+        ("A", "甲镇", "东片"),
+        ("B", "乙镇", "东片"),
     ]
 
 
 # ---------------------------------------------------------------- marts
+
 
 def test_calendar_runs_from_the_first_reported_day_to_the_last(nine_days):
     assert [r[0] for r in table(models(figures(nine_days)), "select date from calendar order by date")] == D[1:10]
 
 
 def test_calendar_starts_at_the_campaign_start_when_set(nine_days):
-    assert [r[0] for r in table(models(figures(nine_days), start=D[0]), "select date from calendar order by date")] == D[0:10]
+    assert [
+        r[0] for r in table(models(figures(nine_days), start=D[0]), "select date from calendar order by date")
+    ] == D[0:10]
 
 
 def test_daily_counts_fill_days_without_a_report_with_zeros(nine_days):
     con = models(figures(nine_days))
     assert table(con, "select count(*) from daily_counts") == [(18,)]  # 9 days x 2 active towns
-    day5 = table(con, "select inspections, major_hazards, not_reported from daily_counts where town_code = 'A' and date = ?", [D[5]])
+    day5 = table(
+        con,
+        "select inspections, major_hazards, not_reported from daily_counts where town_code = 'A' and date = ?",
+        [D[5]],
+    )
     assert day5 == [(0, 0, True)]
-    day4 = table(con, "select inspections, major_hazards, not_reported from daily_counts where town_code = 'A' and date = ?", [D[4]])
+    day4 = table(
+        con,
+        "select inspections, major_hazards, not_reported from daily_counts where town_code = 'A' and date = ?",
+        [D[4]],
+    )
     assert day4 == [(4, 1, False)]
-    b = table(con, "select sum(inspections), count(*) filter (where not_reported) from daily_counts where town_code = 'B'")
+    b = table(
+        con, "select sum(inspections), count(*) filter (where not_reported) from daily_counts where town_code = 'B'"
+    )
     assert b == [(3, 8)]
 
 
@@ -106,7 +123,7 @@ def window_row(con, window: str, code: str, day: date) -> tuple:
     ("window", "day", "expected"),
     [
         ("cumulative", 4, (1 + 2 + 3 + 4, 8, 4, 0, 0, False)),
-        ("cumulative", 5, (10, 8, 4, 0, 0, True)),   # no report on day 5: the sum stands
+        ("cumulative", 5, (10, 8, 4, 0, 0, True)),  # no report on day 5: the sum stands
         ("cumulative", 9, (45 - 5, 16, 8, 0, 0, False)),
         ("daily", 5, (0, 0, 0, 0, 0, True)),
         ("daily", 9, (9, 2, 1, 0, 0, False)),
@@ -158,14 +175,20 @@ def test_no_figures_build_empty_tables():
 
 # ---------------------------------------------------------------- checks
 
+
 def check_rows(con, name: str) -> pd.DataFrame:
     return con.execute((SQL / "checks" / f"{name}.sql").read_text(encoding="utf-8")).df()
 
 
 def test_every_check_finds_nothing_on_good_data(nine_days):
     con = models(figures(nine_days))
-    assert CHECKS == ["counts_not_negative", "major_hazards_within_hazards", "one_row_per_town_day",
-                      "rankings_add_up", "reports_for_known_towns"]
+    assert CHECKS == [
+        "counts_not_negative",
+        "major_hazards_within_hazards",
+        "one_row_per_town_day",
+        "rankings_add_up",
+        "reports_for_known_towns",
+    ]
     for name in CHECKS:
         assert check_rows(con, name).empty, name
     run_checks(con)
@@ -186,8 +209,9 @@ def test_negative_count_is_caught(nine_days):
 
 
 def test_report_for_a_town_not_in_towns_csv_is_caught(nine_days):
-    rows = check_rows(models(figures(nine_days + [("Z", D[3], 4, 1, 0, 0, 0), ("Z", D[4], 4, 1, 0, 0, 0)])),
-                      "reports_for_known_towns")
+    rows = check_rows(
+        models(figures(nine_days + [("Z", D[3], 4, 1, 0, 0, 0), ("Z", D[4], 4, 1, 0, 0, 0)])), "reports_for_known_towns"
+    )
     assert [tuple(r) for r in rows.itertuples(index=False)] == [("Z", 2)]
 
 

@@ -21,8 +21,16 @@ def frame(*towns: tuple, day: date = DAY, group: str = "") -> pd.DataFrame:
     """Window sums: (code, inspections, major_hazards, halted, cases) per town."""
     return pd.DataFrame(
         [
-            {"date": day, "group": group, "code": code, "town": f"{code}镇", "inspections": i,
-             "major_hazards": m, "halted": h, "cases": c}
+            {
+                "date": day,
+                "group": group,
+                "code": code,
+                "town": f"{code}镇",
+                "inspections": i,
+                "major_hazards": m,
+                "halted": h,
+                "cases": c,
+            }
             for code, i, m, h, c in towns
         ]
     )
@@ -39,6 +47,7 @@ def column(ranked: pd.DataFrame, name: str) -> dict:
 
 
 # ---------------------------------------------------------------- scores
+
 
 def test_fracmax_scores_rate_over_group_maximum_and_averages_three_indicators():
     # A: .2 .1 0   B: .1 .2 .1   C: no inspections
@@ -110,12 +119,15 @@ def test_lower_direction_gives_the_lowest_rate_full_marks():
     ranked = rank_blocks(frame(("A", 10, 1, 0, 0), ("B", 10, 2, 0, 0), ("C", 10, 4, 0, 0)), Rules(indicators=(lower,)))
     assert column(ranked, "score") == pytest.approx({"A": 100, "B": 50, "C": 25})
     assert column(ranked, "rank") == {"A": 1, "B": 2, "C": 3}
-    minmax = rank_blocks(frame(("A", 10, 1, 0, 0), ("B", 10, 2, 0, 0), ("C", 10, 4, 0, 0)),
-                         Rules(indicators=(lower,), normalization="minmax"))
+    minmax = rank_blocks(
+        frame(("A", 10, 1, 0, 0), ("B", 10, 2, 0, 0), ("C", 10, 4, 0, 0)),
+        Rules(indicators=(lower,), normalization="minmax"),
+    )
     assert column(minmax, "score") == pytest.approx({"A": 100, "B": 200 / 3, "C": 0})
 
 
 # ---------------------------------------------------------------- rank
+
 
 def test_competition_ranking_gives_1224():
     ranked = major_only([9, 8, 8, 7])
@@ -124,8 +136,12 @@ def test_competition_ranking_gives_1224():
 
 def test_composites_equal_to_six_decimals_tie():
     # 100 x .5 = 50 and 100 x .50000000001 = 50.000000001 tie; 50.000001 does not
-    towns = frame(("TOP", 1, 1, 0, 0), ("A", 2, 1, 0, 0), ("B", 100_000_000_000, 50_000_000_001, 0, 0),
-                  ("C", 1_000_000_000, 500_000_010, 0, 0))
+    towns = frame(
+        ("TOP", 1, 1, 0, 0),
+        ("A", 2, 1, 0, 0),
+        ("B", 100_000_000_000, 50_000_000_001, 0, 0),
+        ("C", 1_000_000_000, 500_000_010, 0, 0),
+    )
     ranked = rank_blocks(towns, Rules(indicators=(MAJOR,)))
     assert column(ranked, "score")["B"] != column(ranked, "score")["A"]
     assert column(ranked, "rank") == {"TOP": 1, "C": 2, "A": 3, "B": 3}
@@ -146,8 +162,12 @@ def test_tie_break_on_a_lower_is_better_indicator_prefers_the_lower_rate():
 
 
 def test_groups_rank_separately():
-    both = pd.concat([frame(("A", 10, 1, 0, 0), ("B", 10, 2, 0, 0), group="东"),
-                      frame(("C", 10, 5, 0, 0), ("D", 10, 4, 0, 0), ("E", 10, 3, 0, 0), group="西")])
+    both = pd.concat(
+        [
+            frame(("A", 10, 1, 0, 0), ("B", 10, 2, 0, 0), group="东"),
+            frame(("C", 10, 5, 0, 0), ("D", 10, 4, 0, 0), ("E", 10, 3, 0, 0), group="西"),
+        ]
+    )
     ranked = rank_blocks(both, Rules(indicators=(MAJOR,), blue=1, red=1))
     assert column(ranked, "rank") == {"A": 2, "B": 1, "C": 1, "D": 2, "E": 3}
     assert column(ranked, "score") == pytest.approx({"A": 50, "B": 100, "C": 100, "D": 80, "E": 60})
@@ -156,13 +176,18 @@ def test_groups_rank_separately():
 
 
 def test_days_rank_separately():
-    both = pd.concat([frame(("A", 10, 1, 0, 0), ("B", 10, 2, 0, 0)),
-                      frame(("A", 10, 3, 0, 0), ("B", 10, 2, 0, 0), day=DAY + timedelta(days=1))])
+    both = pd.concat(
+        [
+            frame(("A", 10, 1, 0, 0), ("B", 10, 2, 0, 0)),
+            frame(("A", 10, 3, 0, 0), ("B", 10, 2, 0, 0), day=DAY + timedelta(days=1)),
+        ]
+    )
     ranked = rank_blocks(both, Rules(indicators=(MAJOR,)))
     assert list(zip(ranked["code"], ranked["rank"])) == [("A", 2), ("B", 1), ("A", 1), ("B", 2)]
 
 
 # ---------------------------------------------------------------- tiers
+
 
 def test_23_towns_make_5_blue_13_yellow_5_red():
     ranked = major_only(list(range(23, 0, -1)))
@@ -191,10 +216,10 @@ def test_tie_at_red_boundary_takes_yellow_and_leaves_four_red():
     ("blue", "red", "n", "expected"),
     [
         (5, 5, 23, (5, 5)),
-        (0.2, 0.2, 23, (5, 5)),   # 4.6 rounds to 5
+        (0.2, 0.2, 23, (5, 5)),  # 4.6 rounds to 5
         (0.2, 0.1, 10, (2, 1)),
         (0.25, 0.25, 10, (3, 3)),  # 2.5 rounds half up
-        (5, 5, 8, (5, 3)),         # B + R <= N: red gives way
+        (5, 5, 8, (5, 3)),  # B + R <= N: red gives way
         (5, 5, 3, (3, 0)),
         (0, 0, 23, (0, 0)),
     ],
@@ -219,11 +244,14 @@ def test_single_town_group_is_blue():
 
 # ---------------------------------------------------------------- movement and streaks
 
+
 def ranked_days(*days: dict[str, tuple[int, str]], group: str = "") -> pd.DataFrame:
     rows = []
     for offset, towns in enumerate(days):
         for code, (rank, tier) in towns.items():
-            rows.append({"date": DAY + timedelta(days=offset), "group": group, "code": code, "rank": rank, "tier": tier})
+            rows.append(
+                {"date": DAY + timedelta(days=offset), "group": group, "code": code, "rank": rank, "tier": tier}
+            )
     return pd.DataFrame(rows)
 
 
@@ -233,20 +261,28 @@ def by_day(moved: pd.DataFrame, code: str, name: str) -> list:
 
 
 def test_rank_change_is_yesterdays_rank_minus_todays_and_empty_on_the_first_day():
-    moved = add_movement(ranked_days(
-        {"A": (1, "blue"), "B": (2, "yellow"), "C": (3, "red")},
-        {"A": (3, "red"), "B": (1, "blue"), "C": (2, "yellow")},
-        {"A": (2, "yellow"), "B": (1, "blue"), "C": (3, "red")},
-    ))
+    moved = add_movement(
+        ranked_days(
+            {"A": (1, "blue"), "B": (2, "yellow"), "C": (3, "red")},
+            {"A": (3, "red"), "B": (1, "blue"), "C": (2, "yellow")},
+            {"A": (2, "yellow"), "B": (1, "blue"), "C": (3, "red")},
+        )
+    )
     assert by_day(moved, "A", "rank_change") == [None, -2, 1]
     assert by_day(moved, "B", "rank_change") == [None, 1, 0]
     assert by_day(moved, "C", "rank_change") == [None, 1, -1]
 
 
 def test_tier_streak_counts_consecutive_days_in_todays_tier():
-    moved = add_movement(ranked_days(
-        {"A": (3, "red")}, {"A": (3, "red")}, {"A": (2, "yellow")}, {"A": (3, "red")}, {"A": (3, "red")},
-    ))
+    moved = add_movement(
+        ranked_days(
+            {"A": (3, "red")},
+            {"A": (3, "red")},
+            {"A": (2, "yellow")},
+            {"A": (3, "red")},
+            {"A": (3, "red")},
+        )
+    )
     assert by_day(moved, "A", "tier_streak") == [1, 2, 1, 1, 2]
 
 
@@ -261,7 +297,12 @@ def test_red_alert_threshold_is_a_setting_and_may_change_by_day():
     days = [{"A": (3, "red")}] * 4
     assert by_day(add_movement(ranked_days(*days), 2), "A", "red_alert") == [False, True, True, True]
     threshold = {DAY + timedelta(days=k): t for k, t in enumerate([3, 3, 5, 2])}
-    assert by_day(add_movement(ranked_days(*days), threshold.__getitem__), "A", "red_alert") == [False, False, False, True]
+    assert by_day(add_movement(ranked_days(*days), threshold.__getitem__), "A", "red_alert") == [
+        False,
+        False,
+        False,
+        True,
+    ]
 
 
 def test_movement_does_not_bridge_a_missing_ranking_day():
@@ -273,6 +314,7 @@ def test_movement_does_not_bridge_a_missing_ranking_day():
 
 
 # ---------------------------------------------------------------- what it takes
+
 
 def four_towns() -> pd.DataFrame:
     """Majors per 10 inspections: A 5, B 3, C 2, D 1; with B = R = 1, D is red and C yellow."""
@@ -343,10 +385,27 @@ def test_what_it_takes_finds_large_counts_exactly():
 
 # ---------------------------------------------------------------- the CLI columns
 
+
 def test_public_ranking_has_the_cli_keys_in_order():
     ranked = add_movement(rank_blocks(four_towns(), Rules()).assign(not_reported=False))
     assert list(public_ranking(ranked, Rules()).columns) == [
-        "date", "group", "town", "code", "inspections", "major_hazards", "halted", "cases",
-        "major_hazard_rate", "halt_rate", "case_rate", "score", "rank", "tier", "rank_change",
-        "tier_streak", "not_reported", "no_inspections", "red_alert",
+        "date",
+        "group",
+        "town",
+        "code",
+        "inspections",
+        "major_hazards",
+        "halted",
+        "cases",
+        "major_hazard_rate",
+        "halt_rate",
+        "case_rate",
+        "score",
+        "rank",
+        "tier",
+        "rank_change",
+        "tier_streak",
+        "not_reported",
+        "no_inspections",
+        "red_alert",
     ]

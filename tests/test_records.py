@@ -13,21 +13,21 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+from conftest import stored
 
 import pipelines.record_index
 import pipelines.records
+from pipelines.cli import main
 from pipelines.record_index import RecordIndex, catch_up, held
 from pipelines.records import LISTED_PER_RULE, ingest_records, write_demo_records
-from sanse.store import DATABASE_URL_ENV, close_all
-from sanse.store.records import batches_after, read_part
-from sanse.store.reports import append_submission, current_reports
 from sanse.audit import read_audit
-from pipelines.cli import main
 from sanse.config import Campaign, Rules, Settings, Town, write_settings, write_towns
 from sanse.demo import demo_towns
 from sanse.home import Home
+from sanse.store import DATABASE_URL_ENV, close_all
+from sanse.store.records import batches_after, read_part
+from sanse.store.reports import append_submission, current_reports
 from sanse.warehouse import Warehouse
-from conftest import stored
 
 START = date(2026, 3, 1)
 TODAY = date(2026, 3, 20)
@@ -58,27 +58,48 @@ def write_csv(folder: Path, table: str, header: list[str], rows: list[tuple]) ->
 
 def records(folder: Path, *, inspections=None, hazards=None, enforcement=None) -> Path:
     """A record folder in CSV; each table defaults to the small hand-checked set below."""
-    write_csv(folder, "inspections", ["inspection_id", "town", "date", "unit_id"], inspections or [
-        (1, "甲镇", D1, "u1"), (2, "甲", D1, "u2"), (3, "A", D1, "u3"),  # three spellings of one town
-        (4, "乙镇", D1, "u4"),
-        (5, "甲镇", D2, "u1"), (6, "甲镇", D2, "u5"),
-    ])
-    write_csv(folder, "hazards", ["hazard_id", "town", "found_date", "level", "rectified_date", "unit_id"], hazards or [
-        (1, "甲镇", D1, "一般", D1, "u1"),
-        (2, "甲镇", D1, "重大", D3, "u2"),  # rectified two days later, on a day without inspections
-        (3, "甲镇", D1, "重大", "", "u3"),  # never rectified
-        (4, "乙镇", D1, "一般", D2, "u4"),
-    ])
-    write_csv(folder, "enforcement", ["action_id", "town", "date", "kind", "persons", "amount_wan"], enforcement or [
-        (1, "甲镇", D1, "停产停业", "", ""),
-        (2, "甲镇", D1, "立案", "", ""),
-        (3, "甲镇", D1, "立案", "", ""),
-        (4, "甲镇", D1, "拘留", 2, ""),
-        (5, "甲镇", D1, "拘留", 1, ""),
-        (6, "甲镇", D1, "罚款", "", 1.5),
-        (7, "甲镇", D1, "罚款", "", 0.25),
-        (8, "乙镇", D2, "罚款", "", 2),
-    ])
+    write_csv(
+        folder,
+        "inspections",
+        ["inspection_id", "town", "date", "unit_id"],
+        inspections
+        or [
+            (1, "甲镇", D1, "u1"),
+            (2, "甲", D1, "u2"),
+            (3, "A", D1, "u3"),  # three spellings of one town
+            (4, "乙镇", D1, "u4"),
+            (5, "甲镇", D2, "u1"),
+            (6, "甲镇", D2, "u5"),
+        ],
+    )
+    write_csv(
+        folder,
+        "hazards",
+        ["hazard_id", "town", "found_date", "level", "rectified_date", "unit_id"],
+        hazards
+        or [
+            (1, "甲镇", D1, "一般", D1, "u1"),
+            (2, "甲镇", D1, "重大", D3, "u2"),  # rectified two days later, on a day without inspections
+            (3, "甲镇", D1, "重大", "", "u3"),  # never rectified
+            (4, "乙镇", D1, "一般", D2, "u4"),
+        ],
+    )
+    write_csv(
+        folder,
+        "enforcement",
+        ["action_id", "town", "date", "kind", "persons", "amount_wan"],
+        enforcement
+        or [
+            (1, "甲镇", D1, "停产停业", "", ""),
+            (2, "甲镇", D1, "立案", "", ""),
+            (3, "甲镇", D1, "立案", "", ""),
+            (4, "甲镇", D1, "拘留", 2, ""),
+            (5, "甲镇", D1, "拘留", 1, ""),
+            (6, "甲镇", D1, "罚款", "", 1.5),
+            (7, "甲镇", D1, "罚款", "", 0.25),
+            (8, "乙镇", D2, "罚款", "", 2),
+        ],
+    )
     return folder
 
 
@@ -92,6 +113,7 @@ def nothing_written(home: Home) -> bool:
 
 
 # ---------------------------------------------------------------- aggregation
+
 
 def test_records_add_up_to_daily_counts_of_the_report_form(home, tmp_path):
     result = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
@@ -126,11 +148,18 @@ def test_importing_the_same_records_again_changes_nothing(home, tmp_path):
 
 def test_a_longer_export_appends_only_the_town_days_that_changed(home, tmp_path):
     ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
-    longer = records(tmp_path / "longer", inspections=[
-        (1, "甲镇", D1, "u1"), (2, "甲", D1, "u2"), (3, "A", D1, "u3"), (4, "乙镇", D1, "u4"),
-        (5, "甲镇", D2, "u1"), (6, "甲镇", D2, "u5"),
-        (7, "乙镇", D3, "u4"),  # one more inspection, on day 3
-    ])
+    longer = records(
+        tmp_path / "longer",
+        inspections=[
+            (1, "甲镇", D1, "u1"),
+            (2, "甲", D1, "u2"),
+            (3, "A", D1, "u3"),
+            (4, "乙镇", D1, "u4"),
+            (5, "甲镇", D2, "u1"),
+            (6, "甲镇", D2, "u5"),
+            (7, "乙镇", D3, "u4"),  # one more inspection, on day 3
+        ],
+    )
     result = ingest_records(home, longer, by="tester", today=TODAY)
     assert result.submission.written == 1 and result.submission.corrected == ()
     assert daily(home)[("B", D3)] == (1, 0, 0, 0, 0, 0, 0, 0.0)
@@ -164,6 +193,7 @@ def test_demo_records_aggregate_to_their_row_counts(home, tmp_path):
 
 # ---------------------------------------------------------------- the demo generator
 
+
 def test_demo_records_are_deterministic_and_a_longer_campaign_starts_the_same(tmp_path):
     towns = demo_towns(40)
     write_demo_records(towns, tmp_path / "a", days=3, seed=5, start=START)
@@ -192,6 +222,7 @@ def test_demo_records_look_like_an_inspection_system(tmp_path):
 
 # ---------------------------------------------------------------- bad input writes nothing
 
+
 def test_every_kind_of_bad_record_is_listed_and_nothing_is_written(home, tmp_path):
     folder = records(
         tmp_path / "rec",
@@ -203,14 +234,14 @@ def test_every_kind_of_bad_record_is_listed_and_nothing_is_written(home, tmp_pat
     assert not result.ok
     found = {(p.table, p.row, p.column) for p in result.errors}
     assert found == {
-        ("inspections", 3, "town"),             # unknown town (line 3 of the CSV)
-        ("inspections", 4, "date"),             # a future date
-        ("inspections", 3, "inspection_id"),    # id 2 twice
+        ("inspections", 3, "town"),  # unknown town (line 3 of the CSV)
+        ("inspections", 4, "date"),  # a future date
+        ("inspections", 3, "inspection_id"),  # id 2 twice
         ("inspections", 4, "inspection_id"),
-        ("hazards", 2, "level"),                # 特大 is not a level
-        ("enforcement", 2, "kind"),             # 警告 is not a kind
-        ("enforcement", 3, "town"),             # an inactive town
-        ("enforcement", 3, "amount_wan"),       # a negative fine
+        ("hazards", 2, "level"),  # 特大 is not a level
+        ("enforcement", 2, "kind"),  # 警告 is not a kind
+        ("enforcement", 3, "town"),  # an inactive town
+        ("enforcement", 3, "amount_wan"),  # a negative fine
     }
     messages = {(p.table, p.column): p.message for p in result.errors}
     assert "未知镇街“未知镇”" in messages[("inspections", "town")]
@@ -223,9 +254,14 @@ def test_every_kind_of_bad_record_is_listed_and_nothing_is_written(home, tmp_pat
 
 
 def test_dates_before_the_campaign_and_unreadable_dates_are_refused(home, tmp_path):
-    folder = records(tmp_path / "rec", inspections=[
-        (1, "甲镇", START - timedelta(days=1), "u1"), (2, "甲镇", "昨天", "u2"), (3, "甲镇", "2026/3/2", "u3"),
-    ])
+    folder = records(
+        tmp_path / "rec",
+        inspections=[
+            (1, "甲镇", START - timedelta(days=1), "u1"),
+            (2, "甲镇", "昨天", "u2"),
+            (3, "甲镇", "2026/3/2", "u3"),
+        ],
+    )
     result = ingest_records(home, folder, by="tester", today=TODAY)
     assert [(p.row, p.column) for p in result.errors] == [(2, "date"), (3, "date")]
     assert "早于活动开始日期" in result.errors[0].message and "无法识别" in result.errors[1].message
@@ -296,6 +332,7 @@ def test_a_missing_table_or_column_is_reported(home, tmp_path):
 
 # ---------------------------------------------------------------- the records kept
 
+
 @pytest.fixture
 def any_home(store_url, tmp_path, monkeypatch) -> Home:
     """The home of the tests above, its store on SQLite and on PostgreSQL."""
@@ -311,7 +348,9 @@ def kept(home: Home, batch_seq: int) -> dict[str, pd.DataFrame]:
     batch = next(b for b in batches_after(home.store, batch_seq - 1) if b.seq == batch_seq)
     tables: dict[str, list[pa.Table]] = {}
     for table, part, _rows in batch.parts:
-        tables.setdefault(table, []).append(pq.read_table(pa.BufferReader(read_part(home.store, batch_seq, table, part))))
+        tables.setdefault(table, []).append(
+            pq.read_table(pa.BufferReader(read_part(home.store, batch_seq, table, part)))
+        )
     return {t: pa.concat_tables(parts).to_pandas().sort_values("id", ignore_index=True) for t, parts in tables.items()}
 
 
@@ -320,8 +359,11 @@ def indexed(home: Home) -> dict[str, list[tuple]]:
     con = duckdb.connect()
     try:
         with held(home, con) as index:
-            return {t: con.execute(f"select * exclude (seg) from idx.{t} order by all").fetchall()
-                    for t in ("inspections", "hazards", "enforcement") if index.key_type(t)}
+            return {
+                t: con.execute(f"select * exclude (seg) from idx.{t} order by all").fetchall()
+                for t in ("inspections", "hazards", "enforcement")
+                if index.key_type(t)
+            }
     finally:
         con.close()
 
@@ -337,13 +379,23 @@ def test_only_new_and_changed_records_are_stored_by_id(any_home, tmp_path):
     home = any_home
     first = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
     assert first.new.total == 18 and first.changed.total == 0
-    assert {t: len(f) for t, f in kept(home, first.batch_seq).items()} == {"inspections": 6, "hazards": 4, "enforcement": 8}
-    later = records(tmp_path / "later", inspections=[
-        (1, "甲镇", D1, "u1"), (2, "甲", D1, "u2"), (3, "A", D1, "u3"), (4, "乙镇", D1, "u4"),
-        (5, "乙镇", D2, "u1"),  # moved from 甲镇 to 乙镇
-        (6, "甲镇", D2, "u5"),
-        (7, "乙镇", D3, "u4"),  # new
-    ])
+    assert {t: len(f) for t, f in kept(home, first.batch_seq).items()} == {
+        "inspections": 6,
+        "hazards": 4,
+        "enforcement": 8,
+    }
+    later = records(
+        tmp_path / "later",
+        inspections=[
+            (1, "甲镇", D1, "u1"),
+            (2, "甲", D1, "u2"),
+            (3, "A", D1, "u3"),
+            (4, "乙镇", D1, "u4"),
+            (5, "乙镇", D2, "u1"),  # moved from 甲镇 to 乙镇
+            (6, "甲镇", D2, "u5"),
+            (7, "乙镇", D3, "u4"),  # new
+        ],
+    )
     second = ingest_records(home, later, by="tester", today=TODAY)
     assert (second.new.inspections, second.changed.inspections, second.new.total, second.changed.total) == (1, 1, 1, 1)
     batch = kept(home, second.batch_seq)
@@ -359,12 +411,15 @@ def test_a_new_rectified_date_moves_a_count_from_one_day_to_another(any_home, tm
     home = any_home
     ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
     assert daily(home)[("A", D3)] == (0, 0, 0, 1, 0, 0, 0, 0.0)
-    moved = records(tmp_path / "moved", hazards=[
-        (1, "甲镇", D1, "一般", D1, "u1"),
-        (2, "甲镇", D1, "重大", D2, "u2"),  # rectified on day 2, not day 3
-        (3, "甲镇", D1, "重大", "", "u3"),
-        (4, "乙镇", D1, "一般", D2, "u4"),
-    ])
+    moved = records(
+        tmp_path / "moved",
+        hazards=[
+            (1, "甲镇", D1, "一般", D1, "u1"),
+            (2, "甲镇", D1, "重大", D2, "u2"),  # rectified on day 2, not day 3
+            (3, "甲镇", D1, "重大", "", "u3"),
+            (4, "乙镇", D1, "一般", D2, "u4"),
+        ],
+    )
     result = ingest_records(home, moved, by="tester", today=TODAY)
     assert (result.new.total, result.changed.total) == (0, 1)
     assert result.town_days == 2  # day 3 loses the rectification, day 2 gains it; day 1 counts the same
@@ -376,10 +431,17 @@ def test_a_new_rectified_date_moves_a_count_from_one_day_to_another(any_home, tm
 
 def test_a_record_changed_in_nothing_counted_is_kept_but_recounts_nothing(home, tmp_path):
     ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
-    relabelled = records(tmp_path / "unit", inspections=[
-        (1, "甲镇", D1, "u9"), (2, "甲", D1, "u2"), (3, "A", D1, "u3"), (4, "乙镇", D1, "u4"),
-        (5, "甲镇", D2, "u1"), (6, "甲镇", D2, "u5"),
-    ])
+    relabelled = records(
+        tmp_path / "unit",
+        inspections=[
+            (1, "甲镇", D1, "u9"),
+            (2, "甲", D1, "u2"),
+            (3, "A", D1, "u3"),
+            (4, "乙镇", D1, "u4"),
+            (5, "甲镇", D2, "u1"),
+            (6, "甲镇", D2, "u5"),
+        ],
+    )
     result = ingest_records(home, relabelled, by="tester", today=TODAY)
     assert result.changed.inspections == 1 and result.town_days == 0 and result.submission.submission_id is None
     assert list(kept(home, result.batch_seq)["inspections"]["unit_id"]) == ["u9"]
@@ -389,10 +451,17 @@ def test_a_record_changed_in_nothing_counted_is_kept_but_recounts_nothing(home, 
 
 def test_a_town_spelled_another_way_is_the_same_record(home, tmp_path):
     ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
-    respelled = records(tmp_path / "respelled", inspections=[
-        (1, "A", D1, "u1"), (2, "甲镇", D1, "u2"), (3, "甲", D1, "u3"), (4, "乙镇", D1, "u4"),
-        (5, "甲镇", D2, "u1"), (6, "甲镇", D2, "u5"),
-    ])
+    respelled = records(
+        tmp_path / "respelled",
+        inspections=[
+            (1, "A", D1, "u1"),
+            (2, "甲镇", D1, "u2"),
+            (3, "甲", D1, "u3"),
+            (4, "乙镇", D1, "u4"),
+            (5, "甲镇", D2, "u1"),
+            (6, "甲镇", D2, "u5"),
+        ],
+    )
     result = ingest_records(home, respelled, by="tester", today=TODAY)
     assert result.batch_seq is None and result.changed.total == 0
 
@@ -422,10 +491,16 @@ def test_an_index_left_behind_the_store_is_caught_up_from_its_batches(any_home, 
     def killed(self, batch, sources, replaced=None):
         raise KeyboardInterrupt  # the process dies after the store committed, before the index has the batch
 
-    later = records(tmp_path / "later", hazards=[
-        (1, "甲镇", D1, "一般", D1, "u1"), (2, "甲镇", D1, "重大", D2, "u2"), (3, "甲镇", D1, "重大", D3, "u3"),
-        (4, "乙镇", D1, "一般", D2, "u4"), (5, "乙镇", D3, "重大", "", "u6"),
-    ])
+    later = records(
+        tmp_path / "later",
+        hazards=[
+            (1, "甲镇", D1, "一般", D1, "u1"),
+            (2, "甲镇", D1, "重大", D2, "u2"),
+            (3, "甲镇", D1, "重大", D3, "u3"),
+            (4, "乙镇", D1, "一般", D2, "u4"),
+            (5, "乙镇", D3, "重大", "", "u6"),
+        ],
+    )
     with monkeypatch.context() as patched, pytest.raises(KeyboardInterrupt):
         patched.setattr(RecordIndex, "apply", killed)
         ingest_records(home, later, by="tester", today=TODAY)
@@ -439,10 +514,22 @@ def test_an_index_left_behind_the_store_is_caught_up_from_its_batches(any_home, 
 def test_the_index_rebuilt_from_the_store_equals_the_one_kept_up_import_by_import(any_home, tmp_path):
     home = any_home
     ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
-    ingest_records(home, records(tmp_path / "more", hazards=[
-        (1, "甲镇", D1, "一般", D2, "u1"), (2, "甲镇", D1, "重大", D3, "u2"), (3, "乙镇", D2, "重大", "", "u3"),
-        (4, "乙镇", D1, "一般", D2, "u4"), (9, "甲镇", D3, "一般", "", "u5"),
-    ], enforcement=[(8, "乙镇", D2, "罚款", "", 3), (9, "甲镇", D3, "拘留", 1, "")]), by="tester", today=TODAY)
+    ingest_records(
+        home,
+        records(
+            tmp_path / "more",
+            hazards=[
+                (1, "甲镇", D1, "一般", D2, "u1"),
+                (2, "甲镇", D1, "重大", D3, "u2"),
+                (3, "乙镇", D2, "重大", "", "u3"),
+                (4, "乙镇", D1, "一般", D2, "u4"),
+                (9, "甲镇", D3, "一般", "", "u5"),
+            ],
+            enforcement=[(8, "乙镇", D2, "罚款", "", 3), (9, "甲镇", D3, "拘留", 1, "")],
+        ),
+        by="tester",
+        today=TODAY,
+    )
     kept_up = indexed(home)
     assert rebuilt(home) == kept_up
     assert len(kept_up["hazards"]) == 5 and len(kept_up["enforcement"]) == 9
@@ -472,8 +559,12 @@ def test_two_servers_on_one_store_each_compare_with_every_batch(any_home, tmp_pa
 
 
 def test_two_imports_at_once_on_one_server_both_land(home, tmp_path):
-    more = records(tmp_path / "more", inspections=[(k, "乙镇", D2, "u") for k in range(101, 111)],
-                   hazards=[(101, "乙镇", D2, "重大", "", "u")], enforcement=[(101, "乙镇", D2, "立案", "", "")])
+    more = records(
+        tmp_path / "more",
+        inspections=[(k, "乙镇", D2, "u") for k in range(101, 111)],
+        hazards=[(101, "乙镇", D2, "重大", "", "u")],
+        enforcement=[(101, "乙镇", D2, "立案", "", "")],
+    )
     folders = [records(tmp_path / "rec"), more]
     assert nothing_written(home)  # the store exists before the children open it
     close_all()  # the children open their own connections
@@ -507,14 +598,21 @@ def test_an_unreadable_or_foreign_index_is_rebuilt_from_the_store(home, tmp_path
 def test_text_ids_and_integer_ids_are_one_id_space(home, tmp_path):
     folder = records(tmp_path / "rec")
     (folder / "inspections.csv").unlink()
-    pq.write_table(pa.table({"inspection_id": [1, 2, 3], "town": ["甲镇"] * 3, "date": [D1] * 3}),
-                   folder / "inspections.parquet")
+    pq.write_table(
+        pa.table({"inspection_id": [1, 2, 3], "town": ["甲镇"] * 3, "date": [D1] * 3}), folder / "inspections.parquet"
+    )
     ingest_records(home, folder, by="tester", today=TODAY)
     (folder / "inspections.parquet").unlink()
-    write_csv(folder, "inspections", ["inspection_id", "town", "date"], [(1, "甲镇", D1), (2, "甲镇", D1), (3, "甲镇", D1)])
+    write_csv(
+        folder, "inspections", ["inspection_id", "town", "date"], [(1, "甲镇", D1), (2, "甲镇", D1), (3, "甲镇", D1)]
+    )
     assert ingest_records(home, folder, by="tester", today=TODAY).batch_seq is None  # "1" is the id 1
-    write_csv(folder, "inspections", ["inspection_id", "town", "date"],
-              [(1, "甲镇", D1), (2, "甲镇", D1), (3, "甲镇", D1), ("JC-0004", "乙镇", D1)])
+    write_csv(
+        folder,
+        "inspections",
+        ["inspection_id", "town", "date"],
+        [(1, "甲镇", D1), (2, "甲镇", D1), (3, "甲镇", D1), ("JC-0004", "乙镇", D1)],
+    )
     result = ingest_records(home, folder, by="tester", today=TODAY)  # the ids become text, the same ids
     assert (result.new.inspections, result.changed.inspections) == (1, 0)
     assert daily(home)[("A", D1)][0] == 3 and daily(home)[("B", D1)][0] == 1
@@ -551,9 +649,12 @@ def test_imports_day_by_day_count_what_one_import_of_every_day_counts(home, tmp_
 
 # ---------------------------------------------------------------- the submission log
 
+
 def test_appending_compares_with_the_current_figures_in_one_pass(home):
     rows = {
-        "row_number": [2, 3, 4], "date": [D1, D1, D2], "town_code": ["A", "B", "A"],
+        "row_number": [2, 3, 4],
+        "date": [D1, D1, D2],
+        "town_code": ["A", "B", "A"],
         **{c: [1, 2, 3] for c in COUNTS},
     }
     first = append_submission(home.store, pd.DataFrame(rows), by="t", source_name="a.csv", source_sha256="1")
@@ -565,6 +666,7 @@ def test_appending_compares_with_the_current_figures_in_one_pass(home):
 
 
 # ---------------------------------------------------------------- command line
+
 
 def test_cli_ingest_records_then_rank(home, tmp_path, capsys):
     folder = records(tmp_path / "rec")

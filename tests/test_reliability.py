@@ -17,12 +17,12 @@ import pytest
 
 from pipelines.build import build
 from pipelines.ingest import ingest_file
-from sanse.store.reports import current_reports, history
 from sanse import audit
 from sanse.access import SYSTEM
 from sanse.bulletin import list_issues, publish_bulletin
 from sanse.config import read_towns
 from sanse.home import Home
+from sanse.store.reports import current_reports, history
 from sanse.warehouse import Manifest, Warehouse
 
 SANSE = Path(sys.executable).with_name("sanse")
@@ -105,7 +105,10 @@ class Child:
     def __init__(self, home: Home, action: str, hook: str = "none", *files: Path):
         self.proc = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(home.root), action, hook, *map(str, files)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            bufsize=0,
         )
         self.buffer = b""
 
@@ -169,7 +172,9 @@ def unused_segments(home: Home) -> set[str]:
 
 def run_sanse(home: Home, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [str(SANSE), "--home", str(home.root), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [str(SANSE), "--home", str(home.root), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -181,6 +186,7 @@ def wait_until(condition, what: str) -> None:
 
 
 # ---------------------------------------------------------------- two writers at once
+
 
 def test_two_imports_at_once_both_land_and_the_build_after_shows_both(demo_home, tmp_path):
     first = corrections(tmp_path, "yunxiu.csv", {"云岫": 501})
@@ -215,10 +221,14 @@ def test_a_build_that_read_the_log_earlier_never_replaces_a_newer_one(demo_home,
 
 # ---------------------------------------------------------------- a killed import
 
-@pytest.mark.parametrize(("hook", "lands"), [
-    ("die-store-write", False),  # killed with every row written, before the commit
-    ("die-committed", True),     # killed right after the commit
-])
+
+@pytest.mark.parametrize(
+    ("hook", "lands"),
+    [
+        ("die-store-write", False),  # killed with every row written, before the commit
+        ("die-committed", True),  # killed right after the commit
+    ],
+)
 def test_killed_import_leaves_the_whole_submission_or_none(demo_home, tmp_path, hook, lands):
     before = inspections_in_log(demo_home, "T01")
     events = len(audit.read_audit(demo_home))
@@ -242,9 +252,11 @@ def test_import_killed_at_random_moments_leaves_all_or_nothing(demo_home, tmp_pa
     chance = random.Random(20260901)
     for trial in range(4):
         big = tmp_path / f"big{trial}.csv"
-        big.write_text(HEADER + "".join(
-            f"{day},{town},{1000 * trial + i},20,2,10,1,1,0,0\n" for i, (day, town) in enumerate(cells)
-        ), encoding="utf-8")
+        big.write_text(
+            HEADER
+            + "".join(f"{day},{town},{1000 * trial + i},20,2,10,1,1,0,0\n" for i, (day, town) in enumerate(cells)),
+            encoding="utf-8",
+        )
         run = run_sanse(demo_home, "ingest", str(big), "--no-build")
         time.sleep(chance.uniform(0.2, 1.5))  # a random kill point, not a synchronisation
         run.kill()
@@ -259,6 +271,7 @@ def test_import_killed_at_random_moments_leaves_all_or_nothing(demo_home, tmp_pa
 
 
 # ---------------------------------------------------------------- a killed build
+
 
 def test_build_killed_before_install_leaves_the_last_good_warehouse_and_the_next_build_repairs(demo_home, tmp_path):
     before = inspections_in_warehouse(demo_home, "T01")
@@ -290,6 +303,7 @@ def test_build_killed_while_writing_keeps_the_warehouse_readable(demo_home, tmp_
 
 # ---------------------------------------------------------------- a killed publication
 
+
 def test_publication_killed_before_its_commit_leaves_no_issue(demo_home):
     child = Child(demo_home, "publish", "die-publish-write", DAY.isoformat())
     assert child.finish() == -signal.SIGKILL, child.stderr
@@ -300,6 +314,7 @@ def test_publication_killed_before_its_commit_leaves_no_issue(demo_home):
 
 
 # ---------------------------------------------------------------- readers while writers run
+
 
 def test_ranking_is_answered_while_an_import_and_a_build_run(demo_home, tmp_path):
     before = inspections_in_warehouse(demo_home, "T01")

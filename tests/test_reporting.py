@@ -4,7 +4,7 @@ against the `[reporting]` deadline, who is missing, what a town account sees, th
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +15,12 @@ from sanse.clock import BEIJING
 from sanse.config import COUNT_COLUMNS, ConfigError, read_towns, settings_from_text
 from sanse.home import Home
 from sanse.reporting import (
-    DEFAULT_DEADLINE, ReportingCount, ReportingSettings, day_reporting, reminder, reporting_count,
+    DEFAULT_DEADLINE,
+    ReportingCount,
+    ReportingSettings,
+    day_reporting,
+    reminder,
+    reporting_count,
     reporting_settings,
 )
 from sanse.store import open_store
@@ -41,7 +46,9 @@ def home(tmp_path: Path) -> Home:
     return Home(root)
 
 
-def send(home: Home | Store, code: str, at: datetime, *, by: str = "clerk", inspections: int = 10, day: date = DAY) -> None:
+def send(
+    home: Home | Store, code: str, at: datetime, *, by: str = "clerk", inspections: int = 10, day: date = DAY
+) -> None:
     row = pd.DataFrame([{"row_number": 2, "date": day, "town_code": code, **{c: 0 for c in COUNT_COLUMNS}}])
     row["inspections"], row["fines_wan"] = inspections, 0.0
     store = home.store if isinstance(home, Home) else home
@@ -54,19 +61,26 @@ def statuses(reporting) -> dict[str, str]:
 
 # ---------------------------------------------------------------- the deadline in rules.toml
 
+
 def settings(text: str):
     return reporting_settings(settings_from_text(text))
 
 
 def test_without_a_reporting_table_the_deadline_is_five_pm_the_same_day():
-    rules = settings("[campaign]\ntitle = \"x\"\n")
+    rules = settings('[campaign]\ntitle = "x"\n')
     assert rules == ReportingSettings(DEFAULT_DEADLINE, 0) and DEFAULT_DEADLINE == time(17, 0)
     assert rules.due(DAY) == beijing(17, 0)
 
 
-@pytest.mark.parametrize("written, expected", [
-    ('"17:30"', time(17, 30)), ('"8:05"', time(8, 5)), ('"09：00"', time(9, 0)), ("18:00:00", time(18, 0)),
-])
+@pytest.mark.parametrize(
+    "written, expected",
+    [
+        ('"17:30"', time(17, 30)),
+        ('"8:05"', time(8, 5)),
+        ('"09：00"', time(9, 0)),
+        ("18:00:00", time(18, 0)),
+    ],
+)
 def test_deadline_as_text_or_toml_time(written, expected):
     assert settings(f"[reporting]\ndeadline = {written}\n").deadline == expected
 
@@ -76,15 +90,18 @@ def test_days_after_puts_the_deadline_on_a_later_day():
     assert rules.due(DAY) == beijing(9, 0, day=6)
 
 
-@pytest.mark.parametrize("written, words", [
-    ('deadline = "25:00"', "deadline 应为北京时间的时和分"),
-    ('deadline = "五点"', "deadline 应为北京时间的时和分"),
-    ("deadline = 17", "deadline 应为北京时间的时和分"),
-    ("deadline = 17:00:30", "deadline 应为北京时间的时和分"),
-    ("days_after = -1", "days_after 应为 0 到 7 的整数"),
-    ("days_after = true", "days_after 应为 0 到 7 的整数"),
-    ("deadlin = \"17:00\"", "不认识的设置 deadlin"),
-])
+@pytest.mark.parametrize(
+    "written, words",
+    [
+        ('deadline = "25:00"', "deadline 应为北京时间的时和分"),
+        ('deadline = "五点"', "deadline 应为北京时间的时和分"),
+        ("deadline = 17", "deadline 应为北京时间的时和分"),
+        ("deadline = 17:00:30", "deadline 应为北京时间的时和分"),
+        ("days_after = -1", "days_after 应为 0 到 7 的整数"),
+        ("days_after = true", "days_after 应为 0 到 7 的整数"),
+        ('deadlin = "17:00"', "不认识的设置 deadlin"),
+    ],
+)
 def test_a_deadline_that_cannot_be_used_is_a_chinese_config_error(written, words):
     with pytest.raises(ConfigError, match=words):
         settings(f"[reporting]\n{written}\n")
@@ -98,6 +115,7 @@ def test_the_reporting_table_survives_a_rules_change_written_back():
 
 
 # ---------------------------------------------------------------- who reported, who is late
+
 
 def test_reported_on_time_late_and_missing_before_and_after_the_deadline(home):
     send(home, "A01", beijing(16, 30), by="donghu")
@@ -113,18 +131,19 @@ def test_reported_on_time_late_and_missing_before_and_after_the_deadline(home):
 
 def test_the_board_reads_the_same_on_sqlite_and_postgresql(store_url):
     store = open_store(store_url)
-    send(store, "A01", datetime(2023, 6, 5, 8, 59, tzinfo=timezone.utc), by="donghu")  # 16:59 in Beijing
+    send(store, "A01", datetime(2023, 6, 5, 8, 59, tzinfo=UTC), by="donghu")  # 16:59 in Beijing
     send(store, "A02", beijing(17, 1), by="xishan")
     reporting = day_reporting(store, TOWNS, DAY, rules=FIVE_PM, now=beijing(17, 30))
     assert [(t.code, t.status, t.first_at, t.first_by) for t in reporting.towns] == [
-        ("A01", "on_time", beijing(16, 59), "donghu"), ("A02", "late", beijing(17, 1), "xishan"),
+        ("A01", "on_time", beijing(16, 59), "donghu"),
+        ("A02", "late", beijing(17, 1), "xishan"),
         ("A03", "overdue", None, ""),
     ]
 
 
 def test_times_are_beijing_time_and_name_who_sent_the_first_version(home):
-    send(home, "A01", datetime(2023, 6, 5, 8, 59, tzinfo=timezone.utc), by="donghu")  # 16:59 in Beijing
-    send(home, "A02", datetime(2023, 6, 5, 9, 0, tzinfo=timezone.utc), by="xishan")  # 17:00: not after it
+    send(home, "A01", datetime(2023, 6, 5, 8, 59, tzinfo=UTC), by="donghu")  # 16:59 in Beijing
+    send(home, "A02", datetime(2023, 6, 5, 9, 0, tzinfo=UTC), by="xishan")  # 17:00: not after it
     reporting = day_reporting(home.store, TOWNS, DAY, rules=FIVE_PM, now=beijing(18, 0))
     first = reporting.towns[0]
     assert (first.first_at, first.first_by) == (beijing(16, 59), "donghu")
@@ -136,7 +155,9 @@ def test_a_correction_after_the_deadline_keeps_an_on_time_report_on_time(home):
     send(home, "A01", beijing(10, 0), by="donghu", inspections=10)
     send(home, "A01", beijing(19, 15), by="office", inspections=12)
     send(home, "A01", beijing(20, 0), by="office", inspections=12)  # the same figures: no new version
-    [town] = [t for t in day_reporting(home.store, TOWNS, DAY, rules=FIVE_PM, now=beijing(21, 0)).towns if t.code == "A01"]
+    [town] = [
+        t for t in day_reporting(home.store, TOWNS, DAY, rules=FIVE_PM, now=beijing(21, 0)).towns if t.code == "A01"
+    ]
     assert (town.status, town.first_at, town.first_by) == ("on_time", beijing(10, 0), "donghu")
     assert (town.last_at, town.last_by, town.versions) == (beijing(19, 15), "office", 2)
 
@@ -152,7 +173,9 @@ def test_another_day_and_an_inactive_town_do_not_count(home):
 def test_a_report_sent_the_next_morning_is_on_time_only_when_the_deadline_is_the_next_day(home):
     send(home, "A01", beijing(8, 30, day=6))
     same_day = day_reporting(home.store, TOWNS, DAY, rules=FIVE_PM, now=beijing(12, 0, day=6))
-    next_morning = day_reporting(home.store, TOWNS, DAY, rules=ReportingSettings(time(9, 0), 1), now=beijing(12, 0, day=6))
+    next_morning = day_reporting(
+        home.store, TOWNS, DAY, rules=ReportingSettings(time(9, 0), 1), now=beijing(12, 0, day=6)
+    )
     assert statuses(same_day)["A01"] == "late"
     assert statuses(next_morning)["A01"] == "on_time"
 
@@ -175,11 +198,14 @@ def test_the_count_for_the_overview_reads_the_deadline_in_rules_toml(home):
 
 # ---------------------------------------------------------------- 催报
 
+
 def test_reminder_names_the_missing_towns_and_the_deadline(home):
     send(home, "A01", beijing(9, 0))
     before = day_reporting(home.store, TOWNS, DAY, rules=FIVE_PM, now=beijing(15, 20))
     text = reminder(before, office="示范市安委办")
-    assert text.startswith("【催报】截至6月5日15:20，以下2个镇街尚未报送6月5日的安全生产隐患排查整治日报：西山镇、南岭乡。")
+    assert text.startswith(
+        "【催报】截至6月5日15:20，以下2个镇街尚未报送6月5日的安全生产隐患排查整治日报：西山镇、南岭乡。"
+    )
     assert "请于17:00前报送" in text and text.endswith("——示范市安委办")
     assert "东湖街道" not in text
     after = day_reporting(home.store, TOWNS, DAY, rules=FIVE_PM, now=beijing(9, 5, day=6))

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from pipelines.build import build
-from sanse.access import Forbidden, SYSTEM, User
+from sanse.access import SYSTEM, Forbidden, User
 from sanse.audit import read_audit
 from sanse.config import ConfigError, Rules, read_settings
 from sanse.rulebook import change_rules

@@ -7,8 +7,8 @@ loops and no code shared with `sanse.ranking`, and from figures small enough to 
 from __future__ import annotations
 
 import csv
-import random
 import json
+import random
 import tomllib
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,13 +20,35 @@ from sanse.config import ConfigError, parse_settings, settings_to_toml
 from sanse.demo import demo_reports, demo_towns
 
 KEYS = [
-    "date", "group", "town", "code", "inspections", "major_hazards", "halted", "cases",
-    "major_hazard_rate", "halt_rate", "case_rate", "score", "rank", "tier", "rank_change",
-    "tier_streak", "not_reported", "no_inspections", "red_alert",
+    "date",
+    "group",
+    "town",
+    "code",
+    "inspections",
+    "major_hazards",
+    "halted",
+    "cases",
+    "major_hazard_rate",
+    "halt_rate",
+    "case_rate",
+    "score",
+    "rank",
+    "tier",
+    "rank_change",
+    "tier_streak",
+    "not_reported",
+    "no_inspections",
+    "red_alert",
 ]
 COUNTS = ("inspections", "hazards", "major_hazards", "rectified", "halted", "cases", "detentions", "fines_wan")
 DEFAULT_INDICATORS = [
-    {"key": "major_hazard_rate", "numerator": "major_hazards", "denominator": "inspections", "weight": 1, "direction": "higher"},
+    {
+        "key": "major_hazard_rate",
+        "numerator": "major_hazards",
+        "denominator": "inspections",
+        "weight": 1,
+        "direction": "higher",
+    },
     {"key": "halt_rate", "numerator": "halted", "denominator": "inspections", "weight": 1, "direction": "higher"},
     {"key": "case_rate", "numerator": "cases", "denominator": "inspections", "weight": 1, "direction": "higher"},
 ]
@@ -34,7 +56,10 @@ DEFAULT_INDICATORS = [
 
 # ---------------------------------------------------------------- the reference, from SPEC 4
 
-def reference_rankings(towns: list[dict], reports: dict[tuple[str, date], dict], config: dict) -> dict[date, list[dict]]:
+
+def reference_rankings(
+    towns: list[dict], reports: dict[tuple[str, date], dict], config: dict
+) -> dict[date, list[dict]]:
     """Every ranking day's rows, keyed as `sanse rank --format json`, computed from SPEC 4.
 
     `towns`: dicts with code, name, group, active. `reports`: (code, day) -> counts (current
@@ -109,8 +134,11 @@ def rank_group(day: date, group: str, members: list[dict], reports: dict, first:
     for row in rows:
         row["score"] = 0.0
     for indicator in indicators:
-        scores = indicator_scores([row[indicator["key"]] for row in rows], rules.get("normalization", "fracmax"),
-                                  indicator.get("direction", "higher"))
+        scores = indicator_scores(
+            [row[indicator["key"]] for row in rows],
+            rules.get("normalization", "fracmax"),
+            indicator.get("direction", "higher"),
+        )
         for row, score in zip(rows, scores):
             row["score"] += indicator.get("weight", 1) * score
     for row in rows:
@@ -159,7 +187,9 @@ def indicator_scores(rates: list[float | None], method: str, direction: str) -> 
             part = rate - low if direction == "higher" else top - rate
             scores.append(100 * part / (top - low) if top > low else 0.0)
         elif method == "rank":
-            beaten = sum(1 for other in rates if other is None or (other < rate if direction == "higher" else other > rate))
+            beaten = sum(
+                1 for other in rates if other is None or (other < rate if direction == "higher" else other > rate)
+            )
             scores.append(100 * beaten / (len(rates) - 1) if len(rates) > 1 else 100.0)
         elif method == "zscore":
             mean = sum(defined) / len(defined)
@@ -175,13 +205,30 @@ def indicator_scores(rates: list[float | None], method: str, direction: str) -> 
 
 # ---------------------------------------------------------------- a tiny home on disk
 
-HEADER = ["日期", "镇街", "检查企业数", "发现隐患数", "重大隐患数", "整改隐患数", "停产停业数", "立案数", "行政拘留人数", "罚款金额（万元）"]
+HEADER = [
+    "日期",
+    "镇街",
+    "检查企业数",
+    "发现隐患数",
+    "重大隐患数",
+    "整改隐患数",
+    "停产停业数",
+    "立案数",
+    "行政拘留人数",
+    "罚款金额（万元）",
+]
 
 
 def report(inspections: int, major: int = 0, halted: int = 0, cases: int = 0, hazards: int | None = None) -> dict:
     return {
-        "inspections": inspections, "hazards": major if hazards is None else hazards, "major_hazards": major,
-        "rectified": 0, "halted": halted, "cases": cases, "detentions": 0, "fines_wan": 0.0,
+        "inspections": inspections,
+        "hazards": major if hazards is None else hazards,
+        "major_hazards": major,
+        "rectified": 0,
+        "halted": halted,
+        "cases": cases,
+        "detentions": 0,
+        "fines_wan": 0.0,
     }
 
 
@@ -192,7 +239,7 @@ def write_home(root: Path, towns: list[dict], rules: str, start: date | None) ->
         writer.writerow(["code", "name", "kind", "group", "aliases", "active"])
         for t in towns:
             writer.writerow([t["code"], t["name"], "镇", t.get("group", ""), "", t.get("active", 1)])
-    campaign = "[campaign]\ntitle = \"每日工作动态\"\n" + (f"start = {start.isoformat()}\n" if start else "")
+    campaign = '[campaign]\ntitle = "每日工作动态"\n' + (f"start = {start.isoformat()}\n" if start else "")
     (root / "rules.toml").write_text(campaign + "\n" + rules, encoding="utf-8")
 
 
@@ -212,8 +259,9 @@ def cli_ranking(root: Path, day: date, capsys) -> list[dict]:
     return json.loads(capsys.readouterr().out)
 
 
-def ingest_and_rank(tmp_path: Path, towns: list[dict], reports: dict, rules: str, capsys,
-                    start: date | None = None) -> dict[date, list[dict]]:
+def ingest_and_rank(
+    tmp_path: Path, towns: list[dict], reports: dict, rules: str, capsys, start: date | None = None
+) -> dict[date, list[dict]]:
     """Write a home, ingest the reports through the CLI, return every day's CLI ranking."""
     root = tmp_path / "home"
     write_home(root, towns, rules, start)
@@ -246,22 +294,24 @@ D1, D2, D3, D4 = (date(2026, 3, 1) + timedelta(days=k) for k in range(4))
 
 # ---------------------------------------------------------------- against the reference
 
+
 @pytest.mark.parametrize("day", [date(2026, 9, 1), date(2026, 9, 2), date(2026, 9, 19), date(2026, 10, 30)])
 def test_cli_ranking_of_demo_city_equals_the_reference(demo_home_readonly, capsys, day):
     towns = [{"code": t.code, "name": t.name, "group": t.group} for t in demo_towns()]
     codes = {t["name"]: t["code"] for t in towns}
-    reports = {
-        (codes[r["town"]], r["date"]): r for r in demo_reports(demo_towns()).to_dict("records")
-    }
+    reports = {(codes[r["town"]], r["date"]): r for r in demo_reports(demo_towns()).to_dict("records")}
     config = tomllib.loads(demo_home_readonly.rules_toml.read_text(encoding="utf-8"))
     expected = reference_rankings(towns, reports, config)[day]
     assert_same_ranking(cli_ranking(demo_home_readonly.root, day, capsys), expected)
 
 
 TWO_GROUPS = [
-    {"code": "E1", "name": "东一镇", "group": "东片"}, {"code": "E2", "name": "东二镇", "group": "东片"},
-    {"code": "E3", "name": "东三镇", "group": "东片"}, {"code": "E4", "name": "东四镇", "group": "东片"},
-    {"code": "W1", "name": "西一镇", "group": "西片"}, {"code": "W2", "name": "西二镇", "group": "西片"},
+    {"code": "E1", "name": "东一镇", "group": "东片"},
+    {"code": "E2", "name": "东二镇", "group": "东片"},
+    {"code": "E3", "name": "东三镇", "group": "东片"},
+    {"code": "E4", "name": "东四镇", "group": "东片"},
+    {"code": "W1", "name": "西一镇", "group": "西片"},
+    {"code": "W2", "name": "西二镇", "group": "西片"},
     {"code": "W3", "name": "西三镇", "group": "西片"},
     {"code": "X9", "name": "旧镇", "group": "西片", "active": 0},
 ]
@@ -301,8 +351,16 @@ tie_break = ["inspections"]
 """
 
 
-@pytest.mark.parametrize("rules", [ONE_BLUE_ONE_RED, RULES_CHANGING, '[[rules]]\nwindow = "daily"\nnormalization = "minmax"\n',
-                                   '[[rules]]\nnormalization = "rank"\nred = 2\n', '[[rules]]\nnormalization = "zscore"\nblue = 2\n'])
+@pytest.mark.parametrize(
+    "rules",
+    [
+        ONE_BLUE_ONE_RED,
+        RULES_CHANGING,
+        '[[rules]]\nwindow = "daily"\nnormalization = "minmax"\n',
+        '[[rules]]\nnormalization = "rank"\nred = 2\n',
+        '[[rules]]\nnormalization = "zscore"\nblue = 2\n',
+    ],
+)
 def test_cli_ranking_of_two_peer_groups_equals_the_reference(tmp_path, capsys, rules):
     reports = two_group_reports()
     actual = ingest_and_rank(tmp_path, TWO_GROUPS, reports, rules, capsys)
@@ -315,6 +373,7 @@ def test_cli_ranking_of_two_peer_groups_equals_the_reference(tmp_path, capsys, r
 
 
 # ---------------------------------------------------------------- by hand, through the CLI
+
 
 def test_fracmax_through_the_cli_on_three_towns(tmp_path, capsys):
     # A: 2 majors, 1 halt in 10 (.2, .1, 0); B: 2, 4, 2 in 20 (.1, .2, .1); C: no inspections
@@ -343,8 +402,11 @@ def test_windows_sum_cumulative_daily_and_the_last_seven_days(tmp_path, capsys):
     }
     for window, sums in expected.items():
         ranked = ingest_and_rank(tmp_path / window, towns, reports, f'[[rules]]\nwindow = "{window}"\n', capsys)
-        got = [(by_code(ranked[d])[c]["inspections"], by_code(ranked[d])[c]["major_hazards"])
-               for d in days[6:] for c in ("A", "B")]
+        got = [
+            (by_code(ranked[d])[c]["inspections"], by_code(ranked[d])[c]["major_hazards"])
+            for d in days[6:]
+            for c in ("A", "B")
+        ]
         assert tuple(got) == sums, window
         for d in days[6:]:
             rows = by_code(ranked[d])
@@ -383,11 +445,31 @@ def test_movement_streaks_and_red_alert_over_four_days(tmp_path, capsys):
             reports[(code, D1 + timedelta(days=k))] = report(10, m)
     rules = '[[rules]]\nwindow = "daily"\nblue = 1\nred = 1\nred_alert_streak = 3\n'
     ranked = ingest_and_rank(tmp_path, TOWNS3, reports, rules, capsys)
-    trail = {code: [(r["rank"], r["tier"], r["rank_change"], r["tier_streak"], r["red_alert"])
-                    for r in (by_code(ranked[d])[code] for d in (D1, D2, D3, D4))] for code in "ABC"}
-    assert trail["A"] == [(1, "blue", None, 1, False), (1, "blue", 0, 2, False), (3, "red", -2, 1, False), (3, "red", 0, 2, False)]
-    assert trail["B"] == [(2, "yellow", None, 1, False), (2, "yellow", 0, 2, False), (1, "blue", 1, 1, False), (2, "yellow", -1, 1, False)]
-    assert trail["C"] == [(3, "red", None, 1, False), (3, "red", 0, 2, False), (2, "yellow", 1, 1, False), (1, "blue", 1, 1, False)]
+    trail = {
+        code: [
+            (r["rank"], r["tier"], r["rank_change"], r["tier_streak"], r["red_alert"])
+            for r in (by_code(ranked[d])[code] for d in (D1, D2, D3, D4))
+        ]
+        for code in "ABC"
+    }
+    assert trail["A"] == [
+        (1, "blue", None, 1, False),
+        (1, "blue", 0, 2, False),
+        (3, "red", -2, 1, False),
+        (3, "red", 0, 2, False),
+    ]
+    assert trail["B"] == [
+        (2, "yellow", None, 1, False),
+        (2, "yellow", 0, 2, False),
+        (1, "blue", 1, 1, False),
+        (2, "yellow", -1, 1, False),
+    ]
+    assert trail["C"] == [
+        (3, "red", None, 1, False),
+        (3, "red", 0, 2, False),
+        (2, "yellow", 1, 1, False),
+        (1, "blue", 1, 1, False),
+    ]
     reports |= {(code, D1 + timedelta(days=4)): report(10, m) for code, m in zip("ABC", (0, 2, 3))}
     later = ingest_and_rank(tmp_path / "five", TOWNS3, reports, rules, capsys)
     a = by_code(later[D1 + timedelta(days=4)])["A"]
@@ -438,11 +520,14 @@ def test_a_correction_changes_the_ranking(tmp_path, capsys):
 
 # ---------------------------------------------------------------- rules.toml
 
+
 def test_rules_on_picks_the_latest_version_not_after_the_day():
-    settings = parse_settings(tomllib.loads(
-        '[[rules]]\nwindow = "daily"\n\n[[rules]]\neffective = 2026-03-10\nblue = 3\n\n'
-        '[[rules]]\neffective = 2026-03-05\nred = 2\n'
-    ))
+    settings = parse_settings(
+        tomllib.loads(
+            '[[rules]]\nwindow = "daily"\n\n[[rules]]\neffective = 2026-03-10\nblue = 3\n\n'
+            "[[rules]]\neffective = 2026-03-05\nred = 2\n"
+        )
+    )
     assert [v.effective for v in settings.versions] == [None, date(2026, 3, 5), date(2026, 3, 10)]
     assert settings.rules_on(date(2026, 3, 4)).window == "daily"
     assert settings.rules_on(date(2026, 3, 5)).red == 2
@@ -451,13 +536,19 @@ def test_rules_on_picks_the_latest_version_not_after_the_day():
 
 
 def test_settings_survive_a_round_trip_with_unknown_sections_kept():
-    text = ('[campaign]\nstart = 2026-03-01\nfirst_issue = 7\n\n[accounts]\nanonymous = true\n\n'
-            '[[rules]]\nblue = 0.2\nred = 0.2\ntie_break = ["inspections"]\n')
+    text = (
+        "[campaign]\nstart = 2026-03-01\nfirst_issue = 7\n\n[accounts]\nanonymous = true\n\n"
+        '[[rules]]\nblue = 0.2\nred = 0.2\ntie_break = ["inspections"]\n'
+    )
     settings = parse_settings(tomllib.loads(text))
     again = parse_settings(tomllib.loads(settings_to_toml(settings)))
     assert again == settings
     assert again.extra == {"accounts": {"anonymous": True}}
-    assert (again.campaign.first_issue, again.versions[0].blue, again.versions[0].tie_break) == (7, 0.2, ("inspections",))
+    assert (again.campaign.first_issue, again.versions[0].blue, again.versions[0].tie_break) == (
+        7,
+        0.2,
+        ("inspections",),
+    )
 
 
 def test_a_single_rules_table_is_one_version():
@@ -476,11 +567,14 @@ def test_a_single_rules_table_is_one_version():
         ("[[rules]]\nblue = 0.6\nred = 0.6\n", "比例之和"),
         ("[[rules]]\nred_alert_streak = 0\n", "red_alert_streak"),
         ('[[rules]]\ntie_break = ["mood"]\n', "tie_break"),
-        ("[[rules]]\n[[rules.indicators]]\nkey = \"x\"\nnumerator = \"smiles\"\n", "numerator"),
-        ("[[rules]]\n[[rules.indicators]]\nkey = \"x\"\nnumerator = \"cases\"\nweight = -1\n"
-         "[[rules.indicators]]\nkey = \"y\"\nnumerator = \"halted\"\nweight = 2\n", "权重"),
-        ('[[rules]]\nblue = 3\n\n[[rules]]\nblue = 4\n', "effective"),
-        ('[[rules]]\neffective = 2026-03-01\n\n[[rules]]\neffective = 2026-03-01\n', "相同"),
+        ('[[rules]]\n[[rules.indicators]]\nkey = "x"\nnumerator = "smiles"\n', "numerator"),
+        (
+            '[[rules]]\n[[rules.indicators]]\nkey = "x"\nnumerator = "cases"\nweight = -1\n'
+            '[[rules.indicators]]\nkey = "y"\nnumerator = "halted"\nweight = 2\n',
+            "权重",
+        ),
+        ("[[rules]]\nblue = 3\n\n[[rules]]\nblue = 4\n", "effective"),
+        ("[[rules]]\neffective = 2026-03-01\n\n[[rules]]\neffective = 2026-03-01\n", "相同"),
     ],
 )
 def test_bad_rules_are_refused_with_a_chinese_message(text, words):
@@ -490,8 +584,17 @@ def test_bad_rules_are_refused_with_a_chinese_message(text, words):
 
 def test_cli_refuses_a_bad_rules_file_with_exit_1(tmp_path, capsys):
     write_home(tmp_path / "src", TOWNS3, "[[rules]]\nblue = 2.5\n", None)
-    code = main(["--home", str(tmp_path / "h"), "init", "--towns", str(tmp_path / "src" / "towns.csv"),
-                 "--rules", str(tmp_path / "src" / "rules.toml")])
+    code = main(
+        [
+            "--home",
+            str(tmp_path / "h"),
+            "init",
+            "--towns",
+            str(tmp_path / "src" / "towns.csv"),
+            "--rules",
+            str(tmp_path / "src" / "rules.toml"),
+        ]
+    )
     assert code == 1
     assert "blue" in capsys.readouterr().err
 
@@ -518,7 +621,11 @@ def test_cli_ranking_of_small_tie_heavy_data_equals_the_reference(tmp_path, caps
                 inspections = generator.choice([0, 1, 2, 3, 6])
                 major = generator.randint(0, inspections)
                 reports[(code, D1 + timedelta(days=k))] = report(
-                    inspections, major, generator.randint(0, 2), generator.randint(0, 2), hazards=major + generator.randint(0, 1),
+                    inspections,
+                    major,
+                    generator.randint(0, 2),
+                    generator.randint(0, 2),
+                    hazards=major + generator.randint(0, 1),
                 )
     actual = ingest_and_rank(tmp_path, towns, reports, rules, capsys)
     expected = reference_rankings(towns, reports, tomllib.loads(rules))

@@ -5,7 +5,7 @@ the token's SHA-256."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -61,14 +61,14 @@ def test_an_unknown_or_empty_token_signs_no_one_in(home):
 
 
 def test_a_session_lasts_its_hours_and_no_longer(home):
-    T0 = datetime.now(timezone.utc)
+    T0 = datetime.now(UTC)
     session = start_session(home, accounts.get_user(home, "office"), hours=10, now=T0)
     assert session_user(home, session.token, now=T0 + timedelta(hours=9, minutes=59)) is not None
     assert session_user(home, session.token, now=T0 + timedelta(hours=10)) is None
 
 
 def test_expired_sessions_are_cleared_when_another_starts(home):
-    T0 = datetime.now(timezone.utc)
+    T0 = datetime.now(UTC)
     start_session(home, accounts.get_user(home, "office"), hours=1, now=T0)
     start_session(home, accounts.get_user(home, "clerk"), hours=1, now=T0 + timedelta(hours=2))
     with home.store.reading() as conn:
@@ -101,17 +101,20 @@ def test_a_new_password_ends_the_sessions_begun_before_it(home):
 
 def test_a_session_older_than_the_password_is_refused_even_if_its_row_is_left(home):
     # Another server's password change, say, whose delete this store never saw.
-    session = start_session(home, accounts.get_user(home, "clerk"), now=datetime.now(timezone.utc) - timedelta(minutes=1))
+    session = start_session(home, accounts.get_user(home, "clerk"), now=datetime.now(UTC) - timedelta(minutes=1))
     with home.store.writing() as conn:
-        conn.execute(sa.update(schema.accounts).where(schema.accounts.c.key == "clerk")
-                     .values(changed_at=datetime.now(timezone.utc)))
+        conn.execute(
+            sa.update(schema.accounts).where(schema.accounts.c.key == "clerk").values(changed_at=datetime.now(UTC))
+        )
     assert session_user(home, session.token) is None
 
 
 def test_a_changed_role_applies_to_a_running_session(home):
     session = start_session(home, accounts.get_user(home, "clerk"))
     with home.store.writing() as conn:
-        conn.execute(sa.update(schema.accounts).where(schema.accounts.c.key == "clerk").values(role="viewer", town_code=None))
+        conn.execute(
+            sa.update(schema.accounts).where(schema.accounts.c.key == "clerk").values(role="viewer", town_code=None)
+        )
     assert session_user(home, session.token).role == "viewer"
 
 
@@ -120,4 +123,4 @@ def test_session_hours_come_from_access_and_default_to_a_working_day():
     text = '[campaign]\ntitle = "每日工作动态"\n\n[access]\nsession_hours = 4\n'
     assert access_settings(settings_from_text(text)).session_hours == 4
     with pytest.raises(ConfigError, match="session_hours"):
-        access_settings(settings_from_text('[access]\nsession_hours = 0\n'))
+        access_settings(settings_from_text("[access]\nsession_hours = 0\n"))

@@ -29,11 +29,19 @@ ADMIN = User("office", "admin")
 def home(demo_home: Home, monkeypatch) -> Home:
     """The demo city where 云岫街道 (T01) reported 10-31 at 10:00 and 青禾街道 (T02) at 18:30."""
     monkeypatch.setenv("SANSE_HOME", str(demo_home.root))
-    for code, at in (("T01", datetime(2026, 10, 31, 10, 0, tzinfo=BEIJING)),
-                     ("T02", datetime(2026, 10, 31, 18, 30, tzinfo=BEIJING))):
+    for code, at in (
+        ("T01", datetime(2026, 10, 31, 10, 0, tzinfo=BEIJING)),
+        ("T02", datetime(2026, 10, 31, 18, 30, tzinfo=BEIJING)),
+    ):
         row = pd.DataFrame([{"row_number": 3, "date": DAY, "town_code": code, **dict.fromkeys(COUNT_COLUMNS, 1)}])
-        append_submission(demo_home.store, row.astype({"fines_wan": float}), by=f"clerk-{code}",
-                          source_name="日报.xlsx", source_sha256=code * 32, at=at)
+        append_submission(
+            demo_home.store,
+            row.astype({"fines_wan": float}),
+            by=f"clerk-{code}",
+            source_name="日报.xlsx",
+            source_sha256=code * 32,
+            at=at,
+        )
     return demo_home
 
 

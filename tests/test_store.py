@@ -9,7 +9,6 @@ from datetime import date
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -25,12 +24,14 @@ D1, D2, D3 = date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)
 
 def rows(*figures: tuple) -> pd.DataFrame:
     """Rows of (town code, day, inspections, major hazards); the other counts 0."""
-    frame = pd.DataFrame({
-        "row_number": range(2, len(figures) + 2),
-        "town_code": [f[0] for f in figures],
-        "date": [f[1] for f in figures],
-        **{c: 0 for c in COUNT_COLUMNS},
-    })
+    frame = pd.DataFrame(
+        {
+            "row_number": range(2, len(figures) + 2),
+            "town_code": [f[0] for f in figures],
+            "date": [f[1] for f in figures],
+            **{c: 0 for c in COUNT_COLUMNS},
+        }
+    )
     frame["inspections"] = [f[2] for f in figures]
     frame["major_hazards"] = [f[3] for f in figures]
     frame["hazards"] = frame["major_hazards"]
@@ -43,6 +44,7 @@ def submit(store, *figures: tuple, by: str = "tester", name: str = "a.csv"):
 
 
 # ---------------------------------------------------------------- schema
+
 
 def test_the_newest_revision_is_the_one_the_store_expects():
     config = Config()
@@ -64,6 +66,7 @@ def test_opening_an_up_to_date_store_again_changes_nothing(store_url):
 
 
 # ---------------------------------------------------------------- versions
+
 
 def test_new_figures_are_stored_and_the_same_figures_again_are_not(store_url):
     store = open_store(store_url)
@@ -114,6 +117,7 @@ def test_the_current_figures_of_some_towns_and_days_are_looked_up_alone(store_ur
 
 # ---------------------------------------------------------------- writers at once
 
+
 def _upload_at_once(url: str, start, town: str, day: date, inspections: int) -> None:
     start.wait(60)
     submit(open_store(url), (town, day, inspections, 0), by=town, name=f"{town}.csv")
@@ -140,6 +144,7 @@ def test_fifty_uploads_from_separate_processes_at_the_same_moment_all_land(store
 
 
 # ---------------------------------------------------------------- a broken database
+
 
 def test_a_corrupt_database_file_is_a_plain_error(tmp_path):
     path = tmp_path / "sanse.db"

@@ -67,6 +67,7 @@ def test_a_pdf_gets_the_error_list_but_no_marked_file(home):
 
 # ---------------------------------------------------------------- 确认导入
 
+
 def test_confirming_a_file_clears_it_shows_the_result_and_moves_the_sidebar_to_its_day(home):
     rows = [",".join(HEADERS.values()), "2026-10-31,云岫街道,12,5,1,4,0,1,0,0.5", "2026-10-31,青禾街道,9,3,0,3,1,0,0,0"]
     at = upload("日报.csv", "\n".join(rows).encode(), "text/csv")
@@ -92,8 +93,16 @@ def test_submission_history_is_in_beijing_time_with_the_reason(home):
 
 # ---------------------------------------------------------------- 在线填报
 
-FIGURES = {"inspections": 12, "hazards": 5, "major_hazards": 1, "rectified": 4, "halted": 0, "cases": 1,
-           "detentions": 0, "fines_wan": 0.5}
+FIGURES = {
+    "inspections": 12,
+    "hazards": 5,
+    "major_hazards": 1,
+    "rectified": 4,
+    "halted": 0,
+    "cases": 1,
+    "detentions": 0,
+    "fines_wan": 0.5,
+}
 
 
 def town(home: Home, code: str):
@@ -131,7 +140,11 @@ def test_admin_fills_in_a_towns_day_and_it_is_stored_by_the_upload_path(home):
     assert at.success[0].value == f"{name} 2026年10月31日 已报送，排名已更新。排名日期已切换到 2026年10月31日。"
     [version] = history(home.store, "T05", limit=1).to_dict("records")
     assert (version["date"], version["inspections"], version["fines_wan"], version["submitted_by"]) == (
-        date(2026, 10, 31), 12, 0.0, "office")
+        date(2026, 10, 31),
+        12,
+        0.0,
+        "office",
+    )
     assert version["source_name"] == f"在线填报-{name}-2026-10-31.csv"
     assert at.session_state["sanse.date"] == date(2026, 10, 31)
 
@@ -178,14 +191,19 @@ def test_a_second_report_of_a_day_asks_why_and_keeps_the_reason(home):
     assert not at.exception, [e.value for e in at.exception]
     assert at.success[0].value.startswith(f"{town(home, 'T03').name} 2026年10月30日 已更正")
     newest = history(home.store, "T03", limit=1).iloc[0]
-    assert (newest["cases"], newest["reason"], newest["submitted_by"]) == (stored["cases"] + 1, "漏报 1 起立案", "clerk")
+    assert (newest["cases"], newest["reason"], newest["submitted_by"]) == (
+        stored["cases"] + 1,
+        "漏报 1 起立案",
+        "clerk",
+    )
 
 
 def test_a_town_name_reaches_the_forms_messages_as_written_never_as_markdown(home):
     hostile = "![x](http://example.invalid/x.png)<b>粗</b>镇"
     name = town(home, "T03").name
-    home.towns_csv.write_text(home.towns_csv.read_text(encoding="utf-8").replace(f",{name},", f",{hostile},"),
-                              encoding="utf-8")
+    home.towns_csv.write_text(
+        home.towns_csv.read_text(encoding="utf-8").replace(f",{name},", f",{hostile},"), encoding="utf-8"
+    )
     day = date(2026, 10, 31)
     at = open_submit(CLERK)
     at.date_input(key="form.day").set_value(day).run()

@@ -12,21 +12,43 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from pipelines.cli import main
 from sanse import clock
 from sanse.access import Forbidden, User
 from sanse.audit import read_audit
-from pipelines.cli import main
 from sanse.config import ConfigError, settings_from_text
 from sanse.consequences import (
-    DEFAULT_TRIGGERS, CardLadder, Consequences, Occurrence, Trigger, consequence_versions, consequences_on,
-    deadline_after, not_reporting_runs, period_occurrences, red_day_runs, standing_card, with_cards,
+    DEFAULT_TRIGGERS,
+    CardLadder,
+    Occurrence,
+    Trigger,
+    consequence_versions,
+    consequences_on,
+    deadline_after,
+    not_reporting_runs,
+    period_occurrences,
+    red_day_runs,
+    standing_card,
+    with_cards,
 )
 from sanse.home import Home
 from sanse.store import open_store, schema
 from sanse.store.migrate import current_revision
 from sanse.supervision import (
-    AUTOMATIC, CheckResult, SupervisionError, add_item, answer, attachment, check, check_if_behind, close, history, list_items,
-    return_item, standing_cards, withdraw,
+    AUTOMATIC,
+    CheckResult,
+    SupervisionError,
+    add_item,
+    answer,
+    attachment,
+    check,
+    check_if_behind,
+    close,
+    history,
+    list_items,
+    return_item,
+    standing_cards,
+    withdraw,
 )
 
 HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）"
@@ -38,6 +60,7 @@ SILENT2 = Trigger("silent2", "not_reporting", "通报批评", 3, days=2)
 
 
 # ---------------------------------------------------------------- rules.toml
+
 
 def test_without_consequences_in_rules_toml_the_practice_defaults_apply():
     (version,) = consequence_versions(settings_from_text("[campaign]\n"))
@@ -88,24 +111,35 @@ def test_consequences_are_versioned_by_their_effective_date_and_round_trip():
     assert consequences_on(versions, date(2026, 10, 31)) is first
     assert consequences_on(versions, date(2026, 11, 1)) is second
     from sanse.config import settings_to_toml
+
     assert consequence_versions(settings_from_text(settings_to_toml(settings))) == versions
 
 
-@pytest.mark.parametrize("body, words", [
-    ('[[consequences.triggers]]\nwhen = "blue_days"\nmeasure = "约谈"\n', "when 应为"),
-    ('[[consequences.triggers]]\nwhen = "red_days"\ndays = 0\nmeasure = "约谈"\n', "days（连续几天） 应为不小于 1"),
-    ('[[consequences.triggers]]\nwhen = "red_days"\ndays = 3\nmeasure = "罚款"\n', "measure 应为"),
-    ('[[consequences.triggers]]\nwhen = "bottom"\nperiod = "fortnight"\nplaces = 2\nmeasure = "约谈"\n', "period 应为"),
-    ('[[consequences.triggers]]\nwhen = "bottom"\nperiod = "month"\nmeasure = "约谈"\n', "places（后几名）"),
-    ('[[consequences.triggers]]\nwhen = "red_periods"\nperiod = "month"\ntimes = 4\nof = 3\nmeasure = "约谈"\n',
-     "不能大于 of"),
-    ('[[consequences.triggers]]\nwhen = "red_days"\ndays = 3\nperiod = "month"\nmeasure = "约谈"\n', "不用 period"),
-    ('[[consequences.triggers]]\nwhen = "red_days"\ndays = 3\nmeasure = "约谈"\ndeadline_days = -1\n',
-     "deadline_days（整改期限天数） 应为不小于 0"),
-    ('[consequences.cards]\nclean_days = 0\n', "clean_days（几天无牌即降一级） 应为不小于 1"),
-    ('[consequences.cards]\nsummon_measure = "亮牌"\n', "summon_measure"),
-    ('colour = "red"\n', "无法识别的设置 colour"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ('[[consequences.triggers]]\nwhen = "blue_days"\nmeasure = "约谈"\n', "when 应为"),
+        ('[[consequences.triggers]]\nwhen = "red_days"\ndays = 0\nmeasure = "约谈"\n', "days（连续几天） 应为不小于 1"),
+        ('[[consequences.triggers]]\nwhen = "red_days"\ndays = 3\nmeasure = "罚款"\n', "measure 应为"),
+        (
+            '[[consequences.triggers]]\nwhen = "bottom"\nperiod = "fortnight"\nplaces = 2\nmeasure = "约谈"\n',
+            "period 应为",
+        ),
+        ('[[consequences.triggers]]\nwhen = "bottom"\nperiod = "month"\nmeasure = "约谈"\n', "places（后几名）"),
+        (
+            '[[consequences.triggers]]\nwhen = "red_periods"\nperiod = "month"\ntimes = 4\nof = 3\nmeasure = "约谈"\n',
+            "不能大于 of",
+        ),
+        ('[[consequences.triggers]]\nwhen = "red_days"\ndays = 3\nperiod = "month"\nmeasure = "约谈"\n', "不用 period"),
+        (
+            '[[consequences.triggers]]\nwhen = "red_days"\ndays = 3\nmeasure = "约谈"\ndeadline_days = -1\n',
+            "deadline_days（整改期限天数） 应为不小于 0",
+        ),
+        ("[consequences.cards]\nclean_days = 0\n", "clean_days（几天无牌即降一级） 应为不小于 1"),
+        ('[consequences.cards]\nsummon_measure = "亮牌"\n', "summon_measure"),
+        ('colour = "red"\n', "无法识别的设置 colour"),
+    ],
+)
 def test_bad_consequence_rules_are_refused_in_chinese(body, words):
     settings = settings_from_text(f"[[consequences]]\n{body}")
     with pytest.raises(ConfigError, match=words):
@@ -120,6 +154,7 @@ def test_two_consequence_versions_need_their_own_dates():
 
 # ---------------------------------------------------------------- triggers by hand
 
+
 def daily_tiers(**towns: str) -> pd.DataFrame:
     """Rankings from strings of tiers by day from 1 October: b, y, r (streaks worked out here)."""
     rows = []
@@ -128,8 +163,15 @@ def daily_tiers(**towns: str) -> pd.DataFrame:
         for offset, letter in enumerate(tiers):
             tier = {"b": "blue", "y": "yellow", "r": "red"}[letter]
             streak = streak + 1 if offset and tiers[offset - 1] == letter else 1
-            rows.append({"date": date(2026, 10, 1) + timedelta(days=offset), "code": code, "town": f"{code}镇",
-                         "tier": tier, "tier_streak": streak})
+            rows.append(
+                {
+                    "date": date(2026, 10, 1) + timedelta(days=offset),
+                    "code": code,
+                    "town": f"{code}镇",
+                    "tier": tier,
+                    "tier_streak": streak,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -146,9 +188,16 @@ def test_red_days_running_trigger_once_per_run_on_the_day_the_run_reaches_its_le
 
 def test_not_reporting_days_running():
     daily = pd.DataFrame(
-        [{"date": date(2026, 12, 29) + timedelta(days=d), "town_code": code, "town": f"{code}镇",
-          "not_reported": missed == "x"} for code, days in {"T1": "x.xx.", "T2": "..xxx", "T3": "xxxxx"}.items()
-         for d, missed in enumerate(days)]
+        [
+            {
+                "date": date(2026, 12, 29) + timedelta(days=d),
+                "town_code": code,
+                "town": f"{code}镇",
+                "not_reported": missed == "x",
+            }
+            for code, days in {"T1": "x.xx.", "T2": "..xxx", "T3": "xxxxx"}.items()
+            for d, missed in enumerate(days)
+        ]
     )
     met = not_reporting_runs(daily, SILENT2)
     assert [(o.key, o.day, o.deadline) for o in met] == [
@@ -163,11 +212,22 @@ def period_table(**towns: list[int]) -> pd.DataFrame:
     """Monthly ranks of 4 towns from September (1 blue, 1 red: rank 4 is red)."""
     months = ["2026-09", "2026-10", "2026-11"]
     lasts = [date(2026, 9, 30), date(2026, 10, 31), date(2026, 11, 30)]
-    return pd.DataFrame([
-        {"period": m, "date": last, "group": "", "code": code, "town": f"{code}镇", "rank": rank, "group_size": 4,
-         "tier": "blue" if rank == 1 else "red" if rank == 4 else "yellow"}
-        for code, ranks in towns.items() for m, last, rank in zip(months, lasts, ranks)
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "period": m,
+                "date": last,
+                "group": "",
+                "code": code,
+                "town": f"{code}镇",
+                "rank": rank,
+                "group_size": 4,
+                "tier": "blue" if rank == 1 else "red" if rank == 4 else "yellow",
+            }
+            for code, ranks in towns.items()
+            for m, last, rank in zip(months, lasts, ranks)
+        ]
+    )
 
 
 LABELS = {"2026-09": "2026年9月", "2026-10": "2026年10月", "2026-11": "2026年11月"}
@@ -177,8 +237,12 @@ def test_bottom_two_of_a_month():
     ranked = period_table(T1=[1, 1, 1], T2=[2, 3, 2], T3=[3, 2, 3], T4=[4, 4, 4])
     met = period_occurrences(ranked, LABELS, Trigger("m2", "bottom", "约谈", 7, period="month", places=2))
     assert sorted((o.town_code, o.day) for o in met) == [
-        ("T2", date(2026, 10, 31)), ("T3", date(2026, 9, 30)), ("T3", date(2026, 11, 30)),
-        ("T4", date(2026, 9, 30)), ("T4", date(2026, 10, 31)), ("T4", date(2026, 11, 30)),
+        ("T2", date(2026, 10, 31)),
+        ("T3", date(2026, 9, 30)),
+        ("T3", date(2026, 11, 30)),
+        ("T4", date(2026, 9, 30)),
+        ("T4", date(2026, 10, 31)),
+        ("T4", date(2026, 11, 30)),
     ]
     t2 = next(o for o in met if o.town_code == "T2")
     assert t2.key == "m2:T2:2026-10" and t2.reason == "2026年10月排名后2名：第3名（共4个）"
@@ -189,8 +253,12 @@ def test_last_place_twice_in_a_row():
     ranked = period_table(T1=[4, 4, 1], T2=[1, 2, 4], T3=[2, 1, 2], T4=[3, 3, 3])
     rule = Trigger("last2", "bottom", "挂牌督办", 30, period="month", places=1, times=2)
     (met,) = period_occurrences(ranked, LABELS, rule)
-    assert (met.key, met.day, met.deadline, met.measure) == ("last2:T1:2026-10", date(2026, 10, 31), date(2026, 11, 30),
-                                                            "挂牌督办")
+    assert (met.key, met.day, met.deadline, met.measure) == (
+        "last2:T1:2026-10",
+        date(2026, 10, 31),
+        date(2026, 11, 30),
+        "挂牌督办",
+    )
     assert met.reason == "2026年9月至2026年10月连续2期排名末位，2026年10月为第4名（共4个）"
 
 
@@ -200,8 +268,13 @@ def test_towns_tied_across_the_bottom_boundary_take_the_better_place_as_tiers_do
     last = period_occurrences(ranked, LABELS, Trigger("m1", "bottom", "约谈", 7, period="month", places=1))
     assert sorted(o.key for o in last) == ["m1:T4:2026-10"]
     bottom_two = period_occurrences(ranked, LABELS, Trigger("m2", "bottom", "约谈", 7, period="month", places=2))
-    assert sorted(o.key for o in bottom_two) == ["m2:T3:2026-09", "m2:T3:2026-11", "m2:T4:2026-09", "m2:T4:2026-10",
-                                                 "m2:T4:2026-11"]
+    assert sorted(o.key for o in bottom_two) == [
+        "m2:T3:2026-09",
+        "m2:T3:2026-11",
+        "m2:T4:2026-09",
+        "m2:T4:2026-10",
+        "m2:T4:2026-11",
+    ]
 
 
 def test_red_in_k_of_the_last_m_periods():
@@ -237,8 +310,12 @@ def test_cards_escalate_when_given_again_within_the_set_time_and_three_reds_summ
     days = [date(2026, 10, 1), date(2026, 10, 10), date(2026, 10, 20), date(2026, 10, 25), date(2026, 10, 28)]
     out = with_cards([card("T1", d) for d in days], lambda day: LADDER)
     assert colours(out) == [
-        ("T1", days[0], "white"), ("T1", days[1], "yellow"), ("T1", days[2], "red"), ("T1", days[3], "red"),
-        ("T1", days[4], "red"), ("T1", days[4], "约谈"),
+        ("T1", days[0], "white"),
+        ("T1", days[1], "yellow"),
+        ("T1", days[2], "red"),
+        ("T1", days[3], "red"),
+        ("T1", days[4], "red"),
+        ("T1", days[4], "约谈"),
     ]
     summon = out[-1]
     assert summon.key == "summon:T1:2026-10-28" and summon.deadline == date(2026, 11, 4)
@@ -257,20 +334,28 @@ def test_cards_step_down_after_a_clean_time_and_do_not_escalate_after_the_set_ti
 
 
 def test_cards_escalate_across_the_year_end_and_a_named_card_is_at_least_its_colour():
-    out = with_cards([card("T3", date(2026, 12, 20)), card("T3", date(2027, 1, 5)), card("T4", date(2027, 1, 5), "黄牌")],
-                     lambda day: LADDER)
-    assert colours(out) == [("T3", date(2026, 12, 20), "white"), ("T3", date(2027, 1, 5), "yellow"),
-                            ("T4", date(2027, 1, 5), "yellow")]
+    out = with_cards(
+        [card("T3", date(2026, 12, 20)), card("T3", date(2027, 1, 5)), card("T4", date(2027, 1, 5), "黄牌")],
+        lambda day: LADDER,
+    )
+    assert colours(out) == [
+        ("T3", date(2026, 12, 20), "white"),
+        ("T3", date(2027, 1, 5), "yellow"),
+        ("T4", date(2027, 1, 5), "yellow"),
+    ]
 
 
 def test_a_card_ladder_of_another_version_applies_from_its_date():
     strict = CardLadder(escalate_within_days=90, clean_days=365, summon_after_red=0)
-    out = with_cards([card("T1", date(2026, 1, 1)), card("T1", date(2026, 3, 1))],
-                     lambda day: strict if day >= date(2026, 2, 1) else LADDER)
+    out = with_cards(
+        [card("T1", date(2026, 1, 1)), card("T1", date(2026, 3, 1))],
+        lambda day: strict if day >= date(2026, 2, 1) else LADDER,
+    )
     assert [o.card for o in out] == ["white", "yellow"]  # 59 days apart: within 90
 
 
 # ---------------------------------------------------------------- items in the store
+
 
 def silent_city(root: Path) -> Home:
     """Three towns on the major hazard rate alone, daily window, 1 blue and 1 red, 10 inspections
@@ -283,20 +368,30 @@ def silent_city(root: Path) -> Home:
     """
     root.mkdir(parents=True)
     (root / "towns.csv").write_text(
-        "code,name,kind,group,aliases,active\nT1,甲镇,镇,,,1\nT2,乙镇,镇,,,1\nT3,丙乡,乡,,,1\n", encoding="utf-8",
+        "code,name,kind,group,aliases,active\nT1,甲镇,镇,,,1\nT2,乙镇,镇,,,1\nT3,丙乡,乡,,,1\n",
+        encoding="utf-8",
     )
     (root / "rules.toml").write_text(
         '[campaign]\nstart = 2026-09-28\n\n[[rules]]\nwindow = "daily"\nblue = 1\nred = 1\n'
         '[[rules.indicators]]\nkey = "major_hazard_rate"\nlabel = "重大隐患发现率"\nnumerator = "major_hazards"\n\n'
-        '[[consequences]]\n'
+        "[[consequences]]\n"
         '[[consequences.triggers]]\nkey = "red2"\nwhen = "red_days"\ndays = 2\nmeasure = "约谈"\ndeadline_days = 7\n'
         '[[consequences.triggers]]\nkey = "silent2"\nwhen = "not_reporting"\ndays = 2\nmeasure = "通报批评"\n'
-        'deadline_days = 3\n',
+        "deadline_days = 3\n",
         encoding="utf-8",
     )
-    rows = [("2026-09-28", "甲镇", 3), ("2026-09-28", "乙镇", 2), ("2026-09-28", "丙乡", 1),
-            ("2026-09-29", "甲镇", 3), ("2026-09-29", "乙镇", 2), ("2026-09-29", "丙乡", 1),
-            ("2026-09-30", "甲镇", 3), ("2026-09-30", "丙乡", 2), ("2026-10-01", "甲镇", 3), ("2026-10-01", "丙乡", 2)]
+    rows = [
+        ("2026-09-28", "甲镇", 3),
+        ("2026-09-28", "乙镇", 2),
+        ("2026-09-28", "丙乡", 1),
+        ("2026-09-29", "甲镇", 3),
+        ("2026-09-29", "乙镇", 2),
+        ("2026-09-29", "丙乡", 1),
+        ("2026-09-30", "甲镇", 3),
+        ("2026-09-30", "丙乡", 2),
+        ("2026-10-01", "甲镇", 3),
+        ("2026-10-01", "丙乡", 2),
+    ]
     send(root, rows, "reports.csv")
     return Home(root)
 
@@ -335,11 +430,20 @@ def test_an_item_cannot_be_made_twice_for_one_trigger_occurrence(city):
     item = list_items(city)[0]
     with pytest.raises(sa.exc.IntegrityError):
         with city.store.writing() as conn:
-            conn.execute(sa.insert(schema.supervision_items).values(
-                town_code=item.town_code, trigger_key=item.trigger_key, measure="约谈", reason="再来一次",
-                occurred_on=item.occurred_on, deadline=item.deadline, status="open", created_at=item.created_at,
-                created_by="x", changed_at=item.created_at,
-            ))
+            conn.execute(
+                sa.insert(schema.supervision_items).values(
+                    town_code=item.town_code,
+                    trigger_key=item.trigger_key,
+                    measure="约谈",
+                    reason="再来一次",
+                    occurred_on=item.occurred_on,
+                    deadline=item.deadline,
+                    status="open",
+                    created_at=item.created_at,
+                    created_by="x",
+                    changed_at=item.created_at,
+                )
+            )
 
 
 def test_corrected_data_withdraws_the_item_and_restores_it_when_corrected_back(city):
@@ -379,8 +483,10 @@ def test_a_town_answers_only_its_own_items_and_the_office_closes_or_returns(city
     steps = history(city, own.id)
     assert [(e.action, e.who, e.text) for e in steps] == [
         ("created", AUTOMATIC, "2026年9月28日至9月29日连续2天红色"),
-        ("answered", "clerk3", "已组织复查 12 家企业。"), ("returned", "office", "缺少复查记录"),
-        ("answered", "clerk3", "补充复查记录。"), ("closed", "office", "同意销号"),
+        ("answered", "clerk3", "已组织复查 12 家企业。"),
+        ("returned", "office", "缺少复查记录"),
+        ("answered", "clerk3", "补充复查记录。"),
+        ("closed", "office", "同意销号"),
     ]
     (photo,) = steps[1].files
     assert attachment(city, photo["sha256"], viewer=CLERK_3) == ("整改照片.jpg", b"\xff\xd8photo")
@@ -402,7 +508,9 @@ def test_overdue_items_are_flagged_by_themselves_on_beijing_dates_and_listed_fir
     items = list_items(city)
     # 丙's 约谈 was due 6 October, 乙's 通报批评 4 October; 乙's 约谈 is due 8 October.
     assert [(i.trigger_key, i.overdue(clock.today())) for i in items] == [
-        ("silent2:T2:2026-09-30", True), ("red2:T3:2026-09-28", True), ("red2:T2:2026-09-30", False),
+        ("silent2:T2:2026-09-30", True),
+        ("red2:T3:2026-09-28", True),
+        ("red2:T2:2026-09-30", False),
     ]
     assert [i.trigger_key for i in list_items(city, overdue_on=date(2026, 10, 5))] == ["silent2:T2:2026-09-30"]
     close(city, items[0].id, by=ADMIN)
@@ -410,8 +518,9 @@ def test_overdue_items_are_flagged_by_themselves_on_beijing_dates_and_listed_fir
 
 
 def test_an_admin_makes_an_item_by_hand_and_withdraws_it_and_a_check_leaves_it(city):
-    item = add_item(city, "甲镇", measure="黄牌", card="yellow", reason="检查中发现台账造假", deadline=date(2026, 10, 15),
-                    by=ADMIN)
+    item = add_item(
+        city, "甲镇", measure="黄牌", card="yellow", reason="检查中发现台账造假", deadline=date(2026, 10, 15), by=ADMIN
+    )
     assert (item.town_code, item.trigger_key, item.status, item.measure_label) == ("T1", None, "open", "黄牌（黄牌）")
     with pytest.raises(Forbidden):
         add_item(city, "T1", measure="约谈", reason="x", deadline=date(2026, 10, 15), by=CLERK_1)
@@ -424,8 +533,9 @@ def test_an_admin_makes_an_item_by_hand_and_withdraws_it_and_a_check_leaves_it(c
 
 
 def test_a_town_carries_its_card_until_the_clean_time_has_passed(city):
-    add_item(city, "T1", measure="黄牌", reason="x", deadline=date(2026, 10, 15), by=ADMIN,
-             occurred_on=date(2026, 10, 1))
+    add_item(
+        city, "T1", measure="黄牌", reason="x", deadline=date(2026, 10, 15), by=ADMIN, occurred_on=date(2026, 10, 1)
+    )
     assert standing_cards(city, date(2026, 10, 2)) == {"T1": "yellow"}
     assert standing_cards(city, date(2026, 11, 30)) == {"T1": "white"}  # 60 days clean (the default)
     assert standing_cards(city, date(2027, 1, 29)) == {}
@@ -444,8 +554,12 @@ def test_a_store_made_before_supervision_upgrades_and_keeps_its_issues(tmp_path)
     config.attributes["engine"] = engine
     command.upgrade(config, "0001")
     with engine.begin() as conn:
-        conn.execute(sa.text("insert into issues (day, version, number, published_at, published_by, content) "
-                             "values ('2026-10-01', 1, 1, '2026-10-01 10:00:00', 'office', '{}')"))
+        conn.execute(
+            sa.text(
+                "insert into issues (day, version, number, published_at, published_by, content) "
+                "values ('2026-10-01', 1, 1, '2026-10-01 10:00:00', 'office', '{}')"
+            )
+        )
     engine.dispose()
     store = open_store(url)
     assert current_revision(store.engine) == SCHEMA_REVISION
@@ -455,6 +569,7 @@ def test_a_store_made_before_supervision_upgrades_and_keeps_its_issues(tmp_path)
 
 
 # ---------------------------------------------------------------- command line
+
 
 def run(capsys, home: Home, *argv: str) -> tuple[int, str, str]:
     capsys.readouterr()
@@ -469,7 +584,13 @@ def test_cli_lists_closes_and_returns_items(city, capsys, monkeypatch):
     add_user(city, "clerk3", role="town", town="T3", password="clerk password 3")
     monkeypatch.setattr(clock, "today", lambda: date(2026, 10, 5))
     code, out, _ = run(capsys, city, "supervise", "list", "--overdue")
-    assert code == 0 and out.splitlines()[0].split("\t")[1:6] == ["乙镇", "通报批评", "期限 2026-10-04", "待整改", "逾期"]
+    assert code == 0 and out.splitlines()[0].split("\t")[1:6] == [
+        "乙镇",
+        "通报批评",
+        "期限 2026-10-04",
+        "待整改",
+        "逾期",
+    ]
     assert len(out.splitlines()) == 1
     code, out, _ = run(capsys, city, "supervise", "list", "--town", "丙乡")
     ((item_id, *_),) = [line.split("\t") for line in out.splitlines()]
@@ -489,6 +610,18 @@ def test_cli_lists_closes_and_returns_items(city, capsys, monkeypatch):
 def test_cli_check_reports_what_it_did_and_makes_nothing_twice(city, capsys):
     code, _, err = run(capsys, city, "supervise", "check")
     assert code == 0 and "新立项 0 项" in err
-    code, out, _ = run(capsys, city, "supervise", "add", "--town", "T1", "--measure", "约谈", "--reason", "台账不实",
-                       "--deadline", "2027-01-04")
+    code, out, _ = run(
+        capsys,
+        city,
+        "supervise",
+        "add",
+        "--town",
+        "T1",
+        "--measure",
+        "约谈",
+        "--reason",
+        "台账不实",
+        "--deadline",
+        "2027-01-04",
+    )
     assert code == 0 and len(list_items(city)) == 4

@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from sanse import clock
 from sanse.access import User
-from sanse.exports.ledger import ledger_xlsx
 from sanse.accounts import add_user
+from sanse.exports.ledger import ledger_xlsx
 from sanse.home import Home
 from sanse.sessions import start_session
 from sanse.supervision import add_item, history, items_frame, list_items
@@ -93,11 +93,11 @@ def test_a_viewer_reads_the_ledger_without_acting(home):
 
 
 def test_the_ledger_download_neutralises_formulas(home):
-    item = add_item(home, "T01", measure="通报批评", reason="=HYPERLINK(\"http://x\")", deadline=TODAY, by=ADMIN)
+    item = add_item(home, "T01", measure="通报批评", reason='=HYPERLINK("http://x")', deadline=TODAY, by=ADMIN)
     ledger = items_frame(list_items(home), {"T01": "云岫街道"}, TODAY)
     sheet = load_workbook(io.BytesIO(ledger_xlsx(ledger, "督办台账")))["督办台账"]
     reasons = {row[0].value: row[3].value for row in sheet.iter_rows(min_row=3)}
-    assert reasons[item.id] == "'=HYPERLINK(\"http://x\")"
+    assert reasons[item.id] == '\'=HYPERLINK("http://x")'
     assert sheet.cell(2, 1).value == "编号" and sheet.cell(2, 6).value == "整改期限"
     assert sheet.cell(3, 6).is_date and sheet.cell(3, 1).data_type == "n"
 

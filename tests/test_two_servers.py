@@ -76,7 +76,7 @@ def test_the_second_server_builds_what_the_first_stored(servers):
     assert build_if_behind(second) is not None  # never built: builds from the store
     day = last_day(first)
     assert build_if_behind(second) is None
-    fix = f"{HEADER}{day},云岫街道,777,10,2,5,1,1,0,0\n".encode("utf-8")
+    fix = f"{HEADER}{day},云岫街道,777,10,2,5,1,1,0,0\n".encode()
     assert ingest_file(first, fix, "fix.csv", by=SYSTEM).ok
     result = build_if_behind(second)
     assert result.incremental and result.first_rebuilt == day
@@ -90,7 +90,7 @@ def test_an_upload_on_one_server_shows_on_the_others_next_page_run(servers, monk
     page = AppTest.from_file(APP, default_timeout=60)
     page.run()
     assert not page.exception
-    fix = f"{HEADER}{day},云岫街道,888,10,2,5,1,1,0,0\n".encode("utf-8")
+    fix = f"{HEADER}{day},云岫街道,888,10,2,5,1,1,0,0\n".encode()
     assert ingest_file(first, fix, "fix.csv", by=SYSTEM).ok
     page.run()
     assert not page.exception

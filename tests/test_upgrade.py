@@ -13,16 +13,16 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
+from conftest import stored
 
+from pipelines.cli import main
 from sanse.accounts import authenticate, list_users
 from sanse.audit import read_audit
 from sanse.bulletin import list_issues, load_issue
-from pipelines.cli import main
 from sanse.home import Home
 from sanse.store import close_all, database_url, open_store, schema
 from sanse.store.reports import current_reports, history
 from sanse.store.upgrade import carry_in
-from conftest import stored
 
 OLD_HOME = Path(__file__).parent / "fixtures" / "home-0.1.tar.gz"
 
@@ -35,12 +35,16 @@ def old_home(tmp_path) -> Home:
 
 
 def old_versions(home: Home) -> pd.DataFrame:
-    return pd.concat([pq.read_table(p).to_pandas() for p in sorted((home.root / "log" / "submissions").glob("*.parquet"))])
+    return pd.concat(
+        [pq.read_table(p).to_pandas() for p in sorted((home.root / "log" / "submissions").glob("*.parquet"))]
+    )
 
 
 def test_sanse_upgrade_carries_every_version_account_event_and_issue(old_home, capsys):
     versions = old_versions(old_home)
-    audit_lines = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in (old_home.root / "log" / "audit").glob("*"))
+    audit_lines = sum(
+        len(p.read_text(encoding="utf-8").splitlines()) for p in (old_home.root / "log" / "audit").glob("*")
+    )
     assert main(["--home", str(old_home.root), "upgrade"]) == 0
     assert "已迁入数据库" in capsys.readouterr().out
 
@@ -58,7 +62,9 @@ def test_sanse_upgrade_carries_every_version_account_event_and_issue(old_home, c
     assert len(events) == audit_lines + 1 and events.iloc[0]["action"] == "upgrade"
 
     assert sorted((i.day, i.version, i.number) for i in list_issues(old_home)) == [
-        (date(2026, 10, 29), 1, 1), (date(2026, 10, 30), 1, 2), (date(2026, 10, 30), 2, 2),
+        (date(2026, 10, 29), 1, 1),
+        (date(2026, 10, 30), 1, 2),
+        (date(2026, 10, 30), 2, 2),
     ]
     old_issue = json.loads((old_home.root / "bulletins" / "2026-10-30_v2_no2.json").read_text(encoding="utf-8"))
     assert load_issue(old_home, date(2026, 10, 30)).ranking == tuple(old_issue["ranking"])
@@ -93,6 +99,9 @@ def test_an_upgrade_that_fails_half_way_carries_nothing(old_home, monkeypatch):
     with pytest.raises(OSError):
         carry_in(store, old_home.root)
     with store.reading() as conn:
-        counts = [conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-                  for t in schema.metadata.sorted_tables if t.name != "turns"]
+        counts = [
+            conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+            for t in schema.metadata.sorted_tables
+            if t.name != "turns"
+        ]
     assert counts == [0] * len(counts)

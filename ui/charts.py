@@ -29,8 +29,13 @@ def _ranking_chart(identity, day: date, group: str | None, query: str, language:
         town=[escape(town) for town in shown["town"]],  # Plotly reads tags in its labels: shown as written
     )
     figure = px.bar(
-        chart, x="score", y="town", orientation="h", color="tier",
-        color_discrete_map=TIER_COLOURS, text="label",
+        chart,
+        x="score",
+        y="town",
+        orientation="h",
+        color="tier",
+        color_discrete_map=TIER_COLOURS,
+        text="label",
         labels={"score": t("col.score"), "town": t("col.town"), "tier": t("col.tier")},
         category_orders={"town": list(chart["town"])},
     )

@@ -11,13 +11,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from sanse import clock
 from sanse.access import User
 from sanse.bulletin import issues_generation, list_issues, load_issue
 from sanse.config import Settings, Town, read_towns
-from sanse import clock
 from sanse.home import Home
-from sanse.rulebook import rules_generation, settings_in_force
 from sanse.reporting import reporting_count as count_reports
+from sanse.rulebook import rules_generation, settings_in_force
 from sanse.supervision import list_items
 from sanse.warehouse import NotBuilt, Warehouse
 from ui.session import viewer
@@ -199,6 +199,7 @@ def totals(day: date, group: str | None = None) -> dict[str, dict[str, float]]:
 
 # The identity argument keys each cache entry to one build; the body reads the live warehouse.
 
+
 @st.cache_data(ttl=3600, max_entries=4)
 def _dates(identity) -> list[date]:
     return warehouse().dates()
@@ -291,8 +292,9 @@ def _issue_download(root: str, day: date, version: int, fmt: str) -> bytes:
 def draft(day: date, fields):
     """`day`'s bulletin exactly as publishing it now would issue it, with the office's
     `fields` (a `sanse.bulletin.Draft`); made again when data, rules or issues change."""
-    return _draft(str(home().root), day, fields, warehouse().identity, rules_generation(home()),
-                  issues_generation(home()))
+    return _draft(
+        str(home().root), day, fields, warehouse().identity, rules_generation(home()), issues_generation(home())
+    )
 
 
 @st.cache_data(ttl=600, max_entries=16)

@@ -51,7 +51,7 @@ class Front:
             except asyncio.LimitOverrunError:
                 client_writer.write(_answer(431, "Request Header Fields Too Large"))
                 return
-            except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError):
+            except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
                 return
             request = Head.parse(head)
             named = request.sticky(len(self.backends))
@@ -63,7 +63,9 @@ class Front:
             for index in self.choose(named):
                 backend = self.backends[index]
                 try:
-                    backend_reader, backend_writer = await asyncio.open_connection(backend.host, backend.port, limit=HEAD_LIMIT)
+                    backend_reader, backend_writer = await asyncio.open_connection(
+                        backend.host, backend.port, limit=HEAD_LIMIT
+                    )
                     break
                 except OSError:
                     continue
@@ -103,7 +105,7 @@ class Head:
     fields: list[tuple[bytes, bytes]]
 
     @classmethod
-    def parse(cls, raw: bytes) -> "Head":
+    def parse(cls, raw: bytes) -> Head:
         lines = raw.rstrip(b"\r\n").split(b"\r\n")
         fields = []
         for line in lines[1:]:
@@ -162,7 +164,7 @@ async def _relay_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
         if head[9:12] == b"100":
             writer.write(head)
             continue
-        writer.write(head[:status_end + 2] + f"Set-Cookie: {cookie}\r\n".encode() + head[status_end + 2:])
+        writer.write(head[: status_end + 2] + f"Set-Cookie: {cookie}\r\n".encode() + head[status_end + 2 :])
         break
     await _relay(reader, writer)
 

@@ -8,8 +8,8 @@ saying so. Streamlit would answer an unknown address with its own English "Page 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import streamlit as st
 
@@ -50,8 +50,9 @@ def run_navigation(user: User | None) -> None:
     for entry in PAGES:
         default = entry.key == DEFAULT
         if user is not None and entry.may_open(user):
-            page = st.Page(f"pages/{entry.path}", title=t(f"nav.{entry.key}"), icon=entry.icon,
-                           url_path=entry.key, default=default)
+            page = st.Page(
+                f"pages/{entry.path}", title=t(f"nav.{entry.key}"), icon=entry.icon, url_path=entry.key, default=default
+            )
             sections.setdefault(t(f"nav.section.{entry.section}"), []).append(page)
             continue
         # A page this visitor may not open keeps its address, out of the menu; with nothing
@@ -59,8 +60,14 @@ def run_navigation(user: User | None) -> None:
         stand_in = signin_page if signed_out else _not_allowed
         title = t("nav.signin") if signed_out else t(f"nav.{entry.key}")
         visible = user is None and default
-        page = st.Page(stand_in, title=title, icon=":material/login:" if visible else entry.icon,
-                       url_path=entry.key, default=default, visibility="visible" if visible else "hidden")
+        page = st.Page(
+            stand_in,
+            title=title,
+            icon=":material/login:" if visible else entry.icon,
+            url_path=entry.key,
+            default=default,
+            visibility="visible" if visible else "hidden",
+        )
         sections.setdefault("" if user is None else t(f"nav.section.{entry.section}"), []).append(page)
     chosen = st.navigation(sections, expanded=True)  # never Streamlit's English "View more"
     _land_town_accounts(user, chosen)

@@ -54,11 +54,20 @@ def _overview(identity, day: date, group: str | None, language: str) -> None:
         with col:
             st.markdown(f"**{t(heading)}**")
             for row in moved.itertuples(index=False):
-                st.write(t("overview.mover", town=plain(row.town), change=int(row.rank_change), rank=int(row.rank),
-                           tier=tier_label(row.tier)))
+                st.write(
+                    t(
+                        "overview.mover",
+                        town=plain(row.town),
+                        change=int(row.rank_change),
+                        rank=int(row.rank),
+                        tier=tier_label(row.tier),
+                    )
+                )
 
     missing = names_of(ranking, "not_reported")
-    st.caption(t("overview.not_reported", names="、".join(map(plain, missing))) if missing else t("overview.all_reported"))
+    st.caption(
+        t("overview.not_reported", names="、".join(map(plain, missing))) if missing else t("overview.all_reported")
+    )
     alerts = names_of(ranking, "red_alert")
     if alerts:
         st.error(t("overview.red_alerts", names="、".join(map(plain, alerts))))

@@ -39,8 +39,9 @@ def report_form(towns: list[Town], me: User) -> None:
     today, start = clock.today(), data.settings().campaign.start
     left, right = st.columns(2)
     code = left.selectbox(t("form.town"), list(names), format_func=names.get, key=TOWN, disabled=len(names) == 1)
-    day = right.date_input(t("form.day"), value=today, min_value=start if start and start <= today else None,
-                           max_value=today, key=DAY)
+    day = right.date_input(
+        t("form.day"), value=today, min_value=start if start and start <= today else None, max_value=today, key=DAY
+    )
     town = next(town for town in towns if town.code == code)
     home = data.home()
     stored, previous = figures_around(home, code, day)
@@ -48,7 +49,7 @@ def report_form(towns: list[Town], me: User) -> None:
 
     values, slots = {}, {}
     for first in range(0, len(COUNT_COLUMNS), 2):  # two a row on a desk, one a row on a phone
-        for column, key in zip(st.columns(2), COUNT_COLUMNS[first:first + 2]):
+        for column, key in zip(st.columns(2), COUNT_COLUMNS[first : first + 2]):
             with column:
                 values[key] = _field(code, day, key, stored, previous)
                 slots[key] = st.container()
@@ -64,17 +65,28 @@ def report_form(towns: list[Town], me: User) -> None:
 
     reason = ""
     if check.correction and not check.unchanged:
-        reason = st.text_input(t("form.reason"), key=reason_key(code, day), max_chars=MAX_REASON,
-                               placeholder=t("form.reason.placeholder"))
+        reason = st.text_input(
+            t("form.reason"), key=reason_key(code, day), max_chars=MAX_REASON, placeholder=t("form.reason.placeholder")
+        )
     blocker = (
-        t("form.unfilled", n=len(unfilled)) if unfilled
-        else t("form.fix") if not check.ok
-        else t("form.unchanged") if check.unchanged
-        else t("form.reason.missing") if check.correction and not reason.strip()
+        t("form.unfilled", n=len(unfilled))
+        if unfilled
+        else t("form.fix")
+        if not check.ok
+        else t("form.unchanged")
+        if check.unchanged
+        else t("form.reason.missing")
+        if check.correction and not reason.strip()
         else ""
     )
-    st.button(t("form.correct" if check.correction else "form.submit"), type="primary", key=SEND,
-              disabled=bool(blocker), on_click=_send, width="stretch")
+    st.button(
+        t("form.correct" if check.correction else "form.submit"),
+        type="primary",
+        key=SEND,
+        disabled=bool(blocker),
+        on_click=_send,
+        width="stretch",
+    )
     show_result("form")  # under the button, where a clerk on a phone is looking
     if blocker:
         st.caption(blocker)
@@ -105,10 +117,23 @@ def _field(code: str, day: date, key: str, stored: dict | None, previous: dict |
     now = stored[key] if stored else None
     placeholder = "0" if key in OPTIONAL_COLUMNS else None
     if key == "fines_wan":
-        return st.number_input(label, min_value=0.0, value=None if now is None else float(now), step=FINES_STEP,
-                               format="%g", key=field_key(code, day, key), placeholder=placeholder)
-    return st.number_input(label, min_value=0, value=None if now is None else int(now), step=1,
-                           key=field_key(code, day, key), placeholder=placeholder)
+        return st.number_input(
+            label,
+            min_value=0.0,
+            value=None if now is None else float(now),
+            step=FINES_STEP,
+            format="%g",
+            key=field_key(code, day, key),
+            placeholder=placeholder,
+        )
+    return st.number_input(
+        label,
+        min_value=0,
+        value=None if now is None else int(now),
+        step=1,
+        key=field_key(code, day, key),
+        placeholder=placeholder,
+    )
 
 
 def _figure(value: int | float) -> str:
@@ -120,8 +145,12 @@ def _send() -> None:
     code, day = st.session_state[TOWN], st.session_state[DAY]
     town = next(town for town in data.towns() if town.code == code)
     figures = {key: st.session_state.get(field_key(code, day, key)) for key in COUNT_COLUMNS}
-    result = submit_form(data.home(), town, day, figures, by=viewer(),
-                         reason=st.session_state.get(reason_key(code, day)) or "")
+    result = submit_form(
+        data.home(), town, day, figures, by=viewer(), reason=st.session_state.get(reason_key(code, day)) or ""
+    )
     corrected = result.ok and bool(result.submission.corrected)
-    finish(result, t("form.done.correction" if corrected else "form.done", town=plain(town.name), day=format_day(day)),
-           where="form")
+    finish(
+        result,
+        t("form.done.correction" if corrected else "form.done", town=plain(town.name), day=format_day(day)),
+        where="form",
+    )

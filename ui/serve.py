@@ -47,7 +47,13 @@ def main() -> None:
 # ui.*: their caches are made as the server runs. streamlit.emojis compiles the pattern that
 # st.set_page_config checks the page icon with, 0.1 s.)
 PRELOAD = (
-    "pandas", "duckdb", "plotly.express", "sanse.ranking", "sanse.warehouse", "sanse.accounts", "sanse.i18n",
+    "pandas",
+    "duckdb",
+    "plotly.express",
+    "sanse.ranking",
+    "sanse.warehouse",
+    "sanse.accounts",
+    "sanse.i18n",
     "streamlit.emojis",
 )
 
@@ -110,14 +116,19 @@ async def serve_processes(count: int, host: str | None, port: int, base: str, op
         while not stop.is_set():
             try:
                 await asyncio.wait_for(stop.wait(), RESTART_PAUSE)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             for i, server in enumerate(servers):
                 if server.poll() is not None and not stop.is_set():
-                    print(f"server process on port {ports[i]} ended ({server.returncode}); starting it again",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"server process on port {ports[i]} ended ({server.returncode}); starting it again",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     servers[i] = _start(ports[i], options)
-                    restart = asyncio.create_task(_ready(servers[i], f"http://127.0.0.1:{ports[i]}{base}", required=False))
+                    restart = asyncio.create_task(
+                        _ready(servers[i], f"http://127.0.0.1:{ports[i]}{base}", required=False)
+                    )
                     restarts.add(restart)  # held until done: the loop keeps only weak references
                     restart.add_done_callback(restarts.discard)
         front.close()  # open websockets end with the processes behind them
@@ -136,9 +147,22 @@ def _start(port: int, options: list[str]) -> subprocess.Popen:
     # The banner with a URL is Streamlit's own and names the loopback port: the front prints
     # the address to use. Logs (stderr) go where the front's go.
     return subprocess.Popen(
-        [sys.executable, "-m", "ui.serve", "--processes", "1", *options, "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port)],
-        stdout=subprocess.DEVNULL, preexec_fn=_end_with_parent,
+        [
+            sys.executable,
+            "-m",
+            "ui.serve",
+            "--processes",
+            "1",
+            *options,
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        preexec_fn=_end_with_parent,
     )
 
 

@@ -71,7 +71,10 @@ def _ranking_table(identity, day: date, group: str | None, query: str, rules: Ru
     view = ranking_view(matching(ranking, query), rules, show_group=group is None and ranking["group"].nunique() > 1)
     st.dataframe(
         style_tiers(view, t("col.tier")) if len(view) <= 500 else view,
-        column_config=column_config(rules), hide_index=True, width="stretch", key="ranking.table",
+        column_config=column_config(rules),
+        hide_index=True,
+        width="stretch",
+        key="ranking.table",
     )
 
 
@@ -85,9 +88,8 @@ def column_config(rules: Rules) -> dict:
     return config
 
 
-
 def lift_text(lift, *, has_inspections: bool) -> str:
-    """"再发现 2 处重大隐患，可升为黄" — or why this indicator alone cannot do it."""
+    """ "再发现 2 处重大隐患，可升为黄" — or why this indicator alone cannot do it."""
     label = indicator_label(lift.indicator)
     if lift.extra is None:
         return t("town.lift.none" if has_inspections else "town.lift.no_inspections", label=label)
@@ -98,8 +100,10 @@ def lift_text(lift, *, has_inspections: bool) -> str:
 
 def problems_frame(problems) -> pd.DataFrame:
     """Validation errors or warnings as a table: row, column, plain-language explanation."""
-    return pd.DataFrame({
-        t("submit.col.row"): [p.row for p in problems],
-        t("submit.col.column"): [p.column for p in problems],
-        t("submit.col.message"): [p.message for p in problems],
-    })
+    return pd.DataFrame(
+        {
+            t("submit.col.row"): [p.row for p in problems],
+            t("submit.col.column"): [p.column for p in problems],
+            t("submit.col.message"): [p.message for p in problems],
+        }
+    )

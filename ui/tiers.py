@@ -59,7 +59,7 @@ def tier_badge(tier: str, text: str) -> None:
     )
 
 
-def style_tiers(frame: pd.DataFrame, column: str) -> "pd.io.formats.style.Styler":
+def style_tiers(frame: pd.DataFrame, column: str) -> pd.io.formats.style.Styler:
     """Colour the tier cells of `column` (which holds the tier word)."""
     by_word = {tier_label(tier): tier for tier in TIER_COLOURS}
 

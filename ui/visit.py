@@ -28,15 +28,28 @@ class PageRun:
     exceptions: list[str] = field(default_factory=list)  # exceptions shown on the page
 
 
-async def visit(url: str, paths: Sequence[str], *, cookie: str | None = None,
-                runs: list[PageRun] | None = None, open_timeout: float = 60) -> list[PageRun]:
+async def visit(
+    url: str,
+    paths: Sequence[str],
+    *,
+    cookie: str | None = None,
+    runs: list[PageRun] | None = None,
+    open_timeout: float = 60,
+) -> list[PageRun]:
     """One session at `url` (http://host:port) opening each page of `paths` in turn. Each page
     run is appended to `runs` as it ends (so a caller keeps what finished if a later page fails)."""
     runs = [] if runs is None else runs
     stream = url.replace("http://", "ws://", 1).rstrip("/") + "/_stcore/stream"
     async with connect(
-        stream, subprotocols=["streamlit"], additional_headers={"Cookie": cookie} if cookie else {},
-        origin=url, max_size=None, compression=None, open_timeout=open_timeout, ping_interval=None, proxy=None,
+        stream,
+        subprotocols=["streamlit"],
+        additional_headers={"Cookie": cookie} if cookie else {},
+        origin=url,
+        max_size=None,
+        compression=None,
+        open_timeout=open_timeout,
+        ping_interval=None,
+        proxy=None,
     ) as ws:
         page_hashes: dict[str, str] = {}  # url path -> page_script_hash
         cached: dict[str, str] = {}  # message hash -> element kind, as the browser caches them

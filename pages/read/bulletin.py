@@ -8,7 +8,13 @@ import streamlit as st
 
 from sanse.access import Forbidden
 from sanse.bulletin import (
-    BulletinError, Draft, Issue, bulletin_paragraphs, correction_statement, publication_note, publish_bulletin,
+    BulletinError,
+    Draft,
+    Issue,
+    bulletin_paragraphs,
+    correction_statement,
+    publication_note,
+    publish_bulletin,
 )
 from sanse.exports import EXPORTS, file_name, unavailable
 from ui import data
@@ -41,8 +47,9 @@ def show_issue(issue: Issue, key: str, *, draft: bool = False) -> None:
         st.write(paragraph)
     rules = issue.rules_used()
     view = ranking_view(issue.ranking_frame(), rules, show_group=len(issue.groups()) > 1)
-    st.dataframe(style_tiers(view, t("col.tier")), column_config=column_config(rules),
-                 hide_index=True, width="stretch", key=key)
+    st.dataframe(
+        style_tiers(view, t("col.tier")), column_config=column_config(rules), hide_index=True, width="stretch", key=key
+    )
     for field in ("report_to", "copy_to"):
         if getattr(issue, field):
             st.text(f"{t(f'bulletin.field.{field}')}：{getattr(issue, field)}")
@@ -60,8 +67,11 @@ def draft_and_publish() -> None:
         st.session_state[FIELDS_FOR] = day
     st.subheader(t("bulletin.draft.title", day=format_day(day)))
     st.caption(t("bulletin.publish.caption"))
-    st.text_area(t("bulletin.field.editor_note"), key="bulletin.editor_note",
-                 placeholder=t("bulletin.field.editor_note.placeholder"))
+    st.text_area(
+        t("bulletin.field.editor_note"),
+        key="bulletin.editor_note",
+        placeholder=t("bulletin.field.editor_note.placeholder"),
+    )
     left, middle, right = st.columns(3)
     left.text_input(t("bulletin.field.signer"), key="bulletin.signer")
     middle.text_input(t("bulletin.field.report_to"), key="bulletin.report_to")
@@ -69,8 +79,11 @@ def draft_and_publish() -> None:
     note = ""
     if published is not None:
         st.warning(t("bulletin.correction.needed", label=published.label))
-        note = st.text_area(t("bulletin.field.correction_note"), key="bulletin.correction_note",
-                            placeholder=t("bulletin.field.correction_note.placeholder"))
+        note = st.text_area(
+            t("bulletin.field.correction_note"),
+            key="bulletin.correction_note",
+            placeholder=t("bulletin.field.correction_note.placeholder"),
+        )
     fields = Draft(**{f: st.session_state.get(f"bulletin.{f}") or "" for f in FIELDS}, correction_note=note or "")
     try:
         draft = data.draft(day, fields)
@@ -119,8 +132,15 @@ with reading:
     default = next((i for i, issue in enumerate(issues) if issue.day == day), 0)
     if st.session_state.get("bulletin.pick") not in range(len(issues)):
         st.session_state["bulletin.pick"] = default
-    issue = issues[st.selectbox(t("bulletin.pick"), range(len(issues)), format_func=issue_label,
-                                 placeholder=t("common.choose"), key="bulletin.pick")]
+    issue = issues[
+        st.selectbox(
+            t("bulletin.pick"),
+            range(len(issues)),
+            format_func=issue_label,
+            placeholder=t("common.choose"),
+            key="bulletin.pick",
+        )
+    ]
     show_issue(issue, "bulletin.table")
 
     st.subheader(t("bulletin.download"))
@@ -132,6 +152,9 @@ with reading:
             t(export.label),
             # made when clicked, not on every visit: a PDF takes a second to set
             data=partial(data.issue_download, issue.day, issue.version, fmt),
-            file_name=file_name(issue, fmt), mime=export.mime, on_click="ignore",
-            key=f"bulletin.download.{fmt}", width="stretch",
+            file_name=file_name(issue, fmt),
+            mime=export.mime,
+            on_click="ignore",
+            key=f"bulletin.download.{fmt}",
+            width="stretch",
         )

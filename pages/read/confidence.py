@@ -51,7 +51,10 @@ shown = {
     t("col.flags"): note,
 }
 st.dataframe(
-    style_tiers(pd.DataFrame(shown), t("col.tier")), hide_index=True, width="stretch", key="confidence.table",
+    style_tiers(pd.DataFrame(shown), t("col.tier")),
+    hide_index=True,
+    width="stretch",
+    key="confidence.table",
     column_config={
         t("confidence.p_blue"): st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100),
         t("confidence.p_red"): st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100),
@@ -60,8 +63,12 @@ st.dataframe(
 
 st.subheader(t("confidence.funnel"))
 adjust = st.radio(
-    t("confidence.adjust"), ADJUSTMENTS, index=ADJUSTMENTS.index(chosen.funnel_adjust),
-    format_func=lambda a: t(f"confidence.adjust.{a}"), horizontal=True, key="confidence.adjust",
+    t("confidence.adjust"),
+    ADJUSTMENTS,
+    index=ADJUSTMENTS.index(chosen.funnel_adjust),
+    format_func=lambda a: t(f"confidence.adjust.{a}"),
+    horizontal=True,
+    key="confidence.adjust",
 )
 funnel_group = group if group is not None else block["group"].iloc[0]
 group_block = block[block["group"] == funnel_group]
@@ -74,22 +81,42 @@ for tab, indicator in zip(st.tabs([indicator_label(i) for i in rules.indicators]
         for level, dash in (("998", "solid"), ("95", "dash")):
             for side in ("lower", "upper"):
                 figure.add_scatter(
-                    x=limits["denominator"], y=limits[f"{side}_{level}"] * 100, mode="lines",
-                    line=dict(color="#666", dash=dash, width=1), hoverinfo="skip",
-                    name=t(f"confidence.limit_{level}"), showlegend=side == "lower",
+                    x=limits["denominator"],
+                    y=limits[f"{side}_{level}"] * 100,
+                    mode="lines",
+                    line=dict(color="#666", dash=dash, width=1),
+                    hoverinfo="skip",
+                    name=t(f"confidence.limit_{level}"),
+                    showlegend=side == "lower",
                 )
         figure.add_hline(y=plot.target * 100, line=dict(color="#333", width=1), annotation_text=t("confidence.target"))
         figure.add_scatter(
-            x=points["denominator"], y=points["rate"] * 100, mode="markers+text", text=[escape(town) for town in points["town"]],
-            textposition="top center", name=t("nav.town"),
-            marker=dict(size=10, color=[TIER_COLOURS[tier_of.get(c, "yellow")] for c in points["code"]],
-                        line=dict(color="#222", width=1)),
+            x=points["denominator"],
+            y=points["rate"] * 100,
+            mode="markers+text",
+            text=[escape(town) for town in points["town"]],
+            textposition="top center",
+            name=t("nav.town"),
+            marker=dict(
+                size=10,
+                color=[TIER_COLOURS[tier_of.get(c, "yellow")] for c in points["code"]],
+                line=dict(color="#222", width=1),
+            ),
         )
         figure.update_layout(
-            height=420, margin=dict(l=0, r=0, t=10, b=0), yaxis_ticksuffix="%",
-            xaxis_title=t(f"col.{indicator.denominator}"), yaxis_title=indicator_label(indicator),
+            height=420,
+            margin=dict(l=0, r=0, t=10, b=0),
+            yaxis_ticksuffix="%",
+            xaxis_title=t(f"col.{indicator.denominator}"),
+            yaxis_title=indicator_label(indicator),
             legend=dict(orientation="h", y=-0.2),
         )
         st.plotly_chart(figure, key=f"confidence.funnel.{indicator.key}", config={"displayModeBar": False})
         above, below = plot.outside("95", "above"), plot.outside("95", "below")
-        st.caption(t("confidence.outside", above="、".join(map(plain, above)) or "—", below="、".join(map(plain, below)) or "—"))
+        st.caption(
+            t(
+                "confidence.outside",
+                above="、".join(map(plain, above)) or "—",
+                below="、".join(map(plain, below)) or "—",
+            )
+        )

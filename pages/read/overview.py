@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from sanse.access import ANONYMOUS
 from ui import data
 from ui.overview import overview
-from sanse.access import ANONYMOUS
 from ui.session import chosen_group, format_day, ranking_day_or_stop, t, viewer
 
 day, group = ranking_day_or_stop(), chosen_group()
@@ -17,8 +17,9 @@ if published is not None:
 overview(day, group)
 if viewer().submits:
     count = data.reporting_count(day)
-    st.caption(t("overview.reporting", reported=count.reported, total=count.total, late=count.late,
-                 overdue=count.overdue))
+    st.caption(
+        t("overview.reporting", reported=count.reported, total=count.total, late=count.late, overdue=count.overdue)
+    )
     st.page_link("pages/work/status.py", label=t("nav.status"), icon=":material/fact_check:")
 if viewer() != ANONYMOUS:  # the ledger is for signed-in users
     overdue, cards = data.supervision_summary(day)

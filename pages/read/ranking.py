@@ -16,10 +16,15 @@ if published is not None:
     st.warning(t("live.differs", label=published.label))
 rules = data.settings().rules_on(day)
 blue, red = rules.tier_counts(int(ranking["group_size"].iloc[0]))
-st.caption(t(
-    "ranking.caption", window=t(f"window.{rules.window}"), normalization=t(f"norm.{rules.normalization}"),
-    blue=blue, red=red,
-))
+st.caption(
+    t(
+        "ranking.caption",
+        window=t(f"window.{rules.window}"),
+        normalization=t(f"norm.{rules.normalization}"),
+        blue=blue,
+        red=red,
+    )
+)
 
 query = st.text_input(t("ranking.search"), key="ranking.search", placeholder="云岫 / T01")
 ranking_table(day, group, query.strip(), rules)

@@ -19,21 +19,28 @@ day = chosen_day()
 campaign = settings.campaign
 
 st.title(t("rules.title"))
-st.caption(t(
-    "rules.campaign", start=campaign.start or "—", title=campaign.title, first=campaign.first_issue,
-))
+st.caption(
+    t(
+        "rules.campaign",
+        start=campaign.start or "—",
+        title=campaign.title,
+        first=campaign.first_issue,
+    )
+)
 if RESULT in st.session_state:
     st.success(st.session_state.pop(RESULT))
 
 
 def indicators_frame(rules) -> pd.DataFrame:
-    return pd.DataFrame({
-        t("rules.indicators"): [indicator_label(i) for i in rules.indicators],
-        t("rules.numerator"): [t(f"col.{i.numerator}") for i in rules.indicators],
-        t("rules.denominator"): [t(f"col.{i.denominator}") for i in rules.indicators],
-        t("rules.weight"): [i.weight for i in rules.indicators],
-        t("rules.direction"): [t(f"rules.{i.direction}") for i in rules.indicators],
-    })
+    return pd.DataFrame(
+        {
+            t("rules.indicators"): [indicator_label(i) for i in rules.indicators],
+            t("rules.numerator"): [t(f"col.{i.numerator}") for i in rules.indicators],
+            t("rules.denominator"): [t(f"col.{i.denominator}") for i in rules.indicators],
+            t("rules.weight"): [i.weight for i in rules.indicators],
+            t("rules.direction"): [t(f"rules.{i.direction}") for i in rules.indicators],
+        }
+    )
 
 
 if day is not None:
@@ -48,16 +55,20 @@ if day is not None:
 
 st.subheader(t("rules.history"))
 st.dataframe(
-    pd.DataFrame({
-        t("rules.effective"): [str(v.effective or t("rules.from_start")) for v in settings.versions],
-        t("rules.window"): [t(f"window.{v.window}") for v in settings.versions],
-        t("rules.normalization"): [t(f"norm.{v.normalization}") for v in settings.versions],
-        t("rules.blue"): [f"{v.blue:g}" for v in settings.versions],
-        t("rules.red"): [f"{v.red:g}" for v in settings.versions],
-        t("rules.weight"): [" / ".join(f"{i.weight:g}" for i in v.indicators) for v in settings.versions],
-        t("rules.change.note"): [v.note for v in settings.versions],
-    }),
-    hide_index=True, width="stretch", key="rules.history",
+    pd.DataFrame(
+        {
+            t("rules.effective"): [str(v.effective or t("rules.from_start")) for v in settings.versions],
+            t("rules.window"): [t(f"window.{v.window}") for v in settings.versions],
+            t("rules.normalization"): [t(f"norm.{v.normalization}") for v in settings.versions],
+            t("rules.blue"): [f"{v.blue:g}" for v in settings.versions],
+            t("rules.red"): [f"{v.red:g}" for v in settings.versions],
+            t("rules.weight"): [" / ".join(f"{i.weight:g}" for i in v.indicators) for v in settings.versions],
+            t("rules.change.note"): [v.note for v in settings.versions],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+    key="rules.history",
 )
 
 me = viewer()
@@ -66,26 +77,47 @@ if me.may("change_rules") and day is not None:
     with st.form("rules.change"):
         st.subheader(t("rules.change"))
         effective = st.date_input(t("rules.effective"), value=day, format="YYYY/MM/DD", key="rules.change.effective")
-        window = st.selectbox(t("rules.window"), WINDOWS, index=WINDOWS.index(current.window),
-                              format_func=lambda w: t(f"window.{w}"), key="rules.change.window")
-        normalization = st.selectbox(t("rules.normalization"), NORMALIZATIONS,
-                                     index=NORMALIZATIONS.index(current.normalization),
-                                     format_func=lambda n: t(f"norm.{n}"), key="rules.change.normalization")
+        window = st.selectbox(
+            t("rules.window"),
+            WINDOWS,
+            index=WINDOWS.index(current.window),
+            format_func=lambda w: t(f"window.{w}"),
+            key="rules.change.window",
+        )
+        normalization = st.selectbox(
+            t("rules.normalization"),
+            NORMALIZATIONS,
+            index=NORMALIZATIONS.index(current.normalization),
+            format_func=lambda n: t(f"norm.{n}"),
+            key="rules.change.normalization",
+        )
         cols = st.columns(3)
         blue = cols[0].number_input(t("rules.blue"), min_value=0, value=int(current.blue), key="rules.change.blue")
         red = cols[1].number_input(t("rules.red"), min_value=0, value=int(current.red), key="rules.change.red")
-        streak = cols[2].number_input(t("rules.red_alert"), min_value=1, value=current.red_alert_streak,
-                                      key="rules.change.streak")
+        streak = cols[2].number_input(
+            t("rules.red_alert"), min_value=1, value=current.red_alert_streak, key="rules.change.streak"
+        )
         weights = [
-            st.number_input(f"{t('rules.weight')}：{indicator_label(i)}", min_value=0.0, value=float(i.weight),
-                            step=0.5, key=f"rules.change.weight.{i.key}")
+            st.number_input(
+                f"{t('rules.weight')}：{indicator_label(i)}",
+                min_value=0.0,
+                value=float(i.weight),
+                step=0.5,
+                key=f"rules.change.weight.{i.key}",
+            )
             for i in current.indicators
         ]
         note = st.text_input(t("rules.change.note"), key="rules.change.note")
         if st.form_submit_button(t("rules.change.submit"), type="primary", key="rules.change.submit"):
             new = replace(
-                current, effective=effective, window=window, normalization=normalization,
-                blue=blue, red=red, red_alert_streak=int(streak), note=note,
+                current,
+                effective=effective,
+                window=window,
+                normalization=normalization,
+                blue=blue,
+                red=red,
+                red_alert_streak=int(streak),
+                note=note,
                 indicators=tuple(replace(i, weight=w) for i, w in zip(current.indicators, weights)),
             )
             try:

@@ -60,14 +60,20 @@ else:
 
 st.subheader(t("town.strip"))
 past = history[(history["date"] <= day) & history["date"].isin(data.visible_dates(me))]
-strip = go.Figure(go.Bar(
-    x=past["date"], y=[1] * len(past),
-    marker_color=[TIER_COLOURS[tier] for tier in past["tier"]],
-    text=[tier_label(tier) for tier in past["tier"]], textposition="inside",
-    customdata=past["rank"], hovertemplate="%{x}<br>%{text} · " + t("col.rank") + " %{customdata}<extra></extra>",
-))
-strip.update_layout(height=110, margin=dict(l=0, r=0, t=0, b=0), yaxis=dict(visible=False), bargap=0.08,
-                    xaxis=day_axis(past["date"]))
+strip = go.Figure(
+    go.Bar(
+        x=past["date"],
+        y=[1] * len(past),
+        marker_color=[TIER_COLOURS[tier] for tier in past["tier"]],
+        text=[tier_label(tier) for tier in past["tier"]],
+        textposition="inside",
+        customdata=past["rank"],
+        hovertemplate="%{x}<br>%{text} · " + t("col.rank") + " %{customdata}<extra></extra>",
+    )
+)
+strip.update_layout(
+    height=110, margin=dict(l=0, r=0, t=0, b=0), yaxis=dict(visible=False), bargap=0.08, xaxis=day_axis(past["date"])
+)
 st.plotly_chart(strip, key="town.strip", config={"displayModeBar": False})
 
 st.subheader(t("town.rates", scope=plain(row["group"]) if row["group"] else t("sidebar.all_city")))
@@ -76,10 +82,18 @@ group_history = group_history[group_history["date"].isin(past["date"])]
 for indicator in rules.indicators:
     median = group_history.groupby("date")[indicator.key].median()
     figure = go.Figure()
-    figure.add_scatter(x=median.index, y=median.values * 100, name=t("town.median"), line=dict(color="#888", dash="dot"))
-    figure.add_scatter(x=past["date"], y=past[indicator.key] * 100, name=t("town.self"), line=dict(color=TIER_COLOURS["blue"], width=3))
+    figure.add_scatter(
+        x=median.index, y=median.values * 100, name=t("town.median"), line=dict(color="#888", dash="dot")
+    )
+    figure.add_scatter(
+        x=past["date"], y=past[indicator.key] * 100, name=t("town.self"), line=dict(color=TIER_COLOURS["blue"], width=3)
+    )
     figure.update_layout(
-        title=indicator_label(indicator), height=240, margin=dict(l=0, r=0, t=36, b=0),
-        yaxis_ticksuffix="%", legend=dict(orientation="h", y=-0.25), xaxis=day_axis(past["date"]),
+        title=indicator_label(indicator),
+        height=240,
+        margin=dict(l=0, r=0, t=36, b=0),
+        yaxis_ticksuffix="%",
+        legend=dict(orientation="h", y=-0.25),
+        xaxis=day_axis(past["date"]),
     )
     st.plotly_chart(figure, key=f"town.rates.{indicator.key}", config={"displayModeBar": False})

@@ -15,18 +15,31 @@ st.title(t("audit.title"))
 events = read_audit(home)
 left, middle, right = st.columns(3)
 everyone = ["", *sorted(events["who"].dropna().unique())]
-who = left.selectbox(t("audit.who"), everyone, format_func=lambda w: w or t("audit.all"),
-                     placeholder=t("common.choose"), key="audit.who")
+who = left.selectbox(
+    t("audit.who"), everyone, format_func=lambda w: w or t("audit.all"), placeholder=t("common.choose"), key="audit.who"
+)
 actions = ["", *sorted(events["action"].dropna().unique(), key=lambda a: ACTION_LABELS.get(a, a))]
-action = middle.selectbox(t("audit.action"), actions, format_func=lambda a: ACTION_LABELS.get(a, a) if a else t("audit.all"),
-                          placeholder=t("common.choose"), key="audit.action")
+action = middle.selectbox(
+    t("audit.action"),
+    actions,
+    format_func=lambda a: ACTION_LABELS.get(a, a) if a else t("audit.all"),
+    placeholder=t("common.choose"),
+    key="audit.action",
+)
 between = right.date_input(t("audit.between"), value=(), format="YYYY/MM/DD", key="audit.between")
 since, until = (between + (None, None))[:2] if isinstance(between, tuple) else (between, between)
 shown = read_audit(home, who=who or None, action=action or None, since=since, until=until)
 st.dataframe(
-    shown[["at", "who", "action_label", "what"]].rename(columns={
-        "at": t("audit.at"), "who": t("audit.who"), "action_label": t("audit.action"), "what": t("audit.what"),
-    }),
+    shown[["at", "who", "action_label", "what"]].rename(
+        columns={
+            "at": t("audit.at"),
+            "who": t("audit.who"),
+            "action_label": t("audit.action"),
+            "what": t("audit.what"),
+        }
+    ),
     column_config={t("audit.at"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")},
-    hide_index=True, width="stretch", key="audit.table",
+    hide_index=True,
+    width="stretch",
+    key="audit.table",
 )

@@ -22,8 +22,13 @@ except ConfigError as error:
 
 today = clock.today()
 start = settings.campaign.start
-day = st.date_input(t("status.day"), value=today, min_value=start if start and start <= today else None,
-                    max_value=today, key="status.day")
+day = st.date_input(
+    t("status.day"),
+    value=today,
+    min_value=start if start and start <= today else None,
+    max_value=today,
+    key="status.day",
+)
 reporting = day_reporting(data.home().store, data.towns(), day, rules=rules, user=me)
 count = reporting.count
 due = reporting.due
@@ -36,14 +41,21 @@ with st.container(horizontal=True, gap="large", key="status.counts"):  # one row
 
 shown = reporting.by_status()
 st.dataframe(
-    pd.DataFrame({
-        t("col.town"): [town.name for town in shown],
-        t("status.col.status"): [t(f"status.{town.status}") for town in shown],
-        t("status.col.first"): [clock.stamp(town.first_at) if town.first_at else "" for town in shown],
-        t("status.col.by"): [town.first_by for town in shown],
-        t("status.col.last"): [f"{clock.stamp(town.last_at)} {town.last_by}" if town.last_at else "" for town in shown],
-    }),
-    hide_index=True, width="stretch", height="content", key="status.table",
+    pd.DataFrame(
+        {
+            t("col.town"): [town.name for town in shown],
+            t("status.col.status"): [t(f"status.{town.status}") for town in shown],
+            t("status.col.first"): [clock.stamp(town.first_at) if town.first_at else "" for town in shown],
+            t("status.col.by"): [town.first_by for town in shown],
+            t("status.col.last"): [
+                f"{clock.stamp(town.last_at)} {town.last_by}" if town.last_at else "" for town in shown
+            ],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+    height="content",
+    key="status.table",
 )
 
 if me.role == "admin":  # the office sends the reminders

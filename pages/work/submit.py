@@ -28,8 +28,9 @@ def confirm_upload(content: bytes, name: str) -> None:
         finish(result, "", where="file")
         return
     st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1
-    finish(result, t("submit.done", written=result.submission.written, unchanged=result.submission.unchanged),
-           where="file")
+    finish(
+        result, t("submit.done", written=result.submission.written, unchanged=result.submission.unchanged), where="file"
+    )
 
 
 me = viewer()
@@ -49,12 +50,17 @@ with file_tab:
     with st.expander(t("submit.template"), expanded=False):
         template_day = st.date_input(t("submit.template.day"), value=clock.today(), key="submit.template.day")
         st.download_button(
-            t("submit.template.button"), data=template(tuple(mine), template_day),
-            file_name=f"日报模板-{template_day}.xlsx", on_click="ignore", key="submit.template.download", mime=XLSX,
+            t("submit.template.button"),
+            data=template(tuple(mine), template_day),
+            file_name=f"日报模板-{template_day}.xlsx",
+            on_click="ignore",
+            key="submit.template.download",
+            mime=XLSX,
         )
 
-    upload = st.file_uploader(t("submit.upload"), type=["csv", "xlsx"],
-                              key=f"submit.file.{st.session_state.get(UPLOADS, 0)}")
+    upload = st.file_uploader(
+        t("submit.upload"), type=["csv", "xlsx"], key=f"submit.file.{st.session_state.get(UPLOADS, 0)}"
+    )
     if upload is not None:
         content = upload.getvalue()
         report = check_report(home, content, upload.name, by=me)
@@ -63,30 +69,45 @@ with file_tab:
             if not any(p.severity == "error" for p in measure_upload(content, upload.name)):
                 # Marking re-reads the whole file: done only when the clerk asks for it.
                 st.download_button(
-                    t("submit.error_file"), data=lambda: error_workbook(content, upload.name, report.errors)[0],
-                    file_name=error_file_name(upload.name), mime=XLSX, on_click="ignore", key="submit.error_file",
+                    t("submit.error_file"),
+                    data=lambda: error_workbook(content, upload.name, report.errors)[0],
+                    file_name=error_file_name(upload.name),
+                    mime=XLSX,
+                    on_click="ignore",
+                    key="submit.error_file",
                     help=t("submit.error_file.help"),
                 )
             st.dataframe(
                 problems_frame(report.errors),
-                hide_index=True, width="stretch", key="submit.errors",
+                hide_index=True,
+                width="stretch",
+                key="submit.errors",
             )
         else:
             if report.warnings:
                 st.warning(t("submit.warnings", n=len(report.warnings)))
                 st.dataframe(
                     problems_frame(report.warnings),
-                    hide_index=True, width="stretch", key="submit.warnings",
+                    hide_index=True,
+                    width="stretch",
+                    key="submit.warnings",
                 )
             preview = report.rows.assign(town=report.rows["town_code"].map(names))
             preview = preview[["row_number", "date", "town", *[k for k in HEADERS if k not in ("date", "town")]]]
             st.subheader(t("submit.preview", n=len(preview)))
             st.dataframe(
                 preview.rename(columns={"row_number": t("submit.col.row"), **HEADERS}),
-                hide_index=True, width="stretch", key="submit.preview",
+                hide_index=True,
+                width="stretch",
+                key="submit.preview",
             )
-            st.button(t("submit.confirm"), type="primary", key="submit.confirm",
-                      on_click=confirm_upload, args=(content, upload.name))
+            st.button(
+                t("submit.confirm"),
+                type="primary",
+                key="submit.confirm",
+                on_click=confirm_upload,
+                args=(content, upload.name),
+            )
 
 st.subheader(t("submit.history"))
 st.caption(t("submit.history.caption"))
@@ -94,13 +115,34 @@ log = history(home.store, None if me.role == "admin" else me.town_code, limit=HI
 if not log.empty:
     log = log.assign(town=log["town_code"].map(names), submitted_at=log["submitted_at"].map(clock.stamp))
     st.dataframe(
-        log[["submitted_at", "submitted_by", "source_name", "reason", "date", "town",
-             "inspections", "major_hazards", "halted", "cases"]]
-        .rename(columns={
-            "submitted_at": t("submit.col.submitted_at"), "submitted_by": t("submit.col.submitted_by"),
-            "source_name": t("submit.col.source"), "reason": t("submit.col.reason"), "date": t("submit.col.date"),
-            "town": t("col.town"), "inspections": t("col.inspections"), "major_hazards": t("col.major_hazards"),
-            "halted": t("col.halted"), "cases": t("col.cases"),
-        }),
-        hide_index=True, width="stretch", key="submit.history",
+        log[
+            [
+                "submitted_at",
+                "submitted_by",
+                "source_name",
+                "reason",
+                "date",
+                "town",
+                "inspections",
+                "major_hazards",
+                "halted",
+                "cases",
+            ]
+        ].rename(
+            columns={
+                "submitted_at": t("submit.col.submitted_at"),
+                "submitted_by": t("submit.col.submitted_by"),
+                "source_name": t("submit.col.source"),
+                "reason": t("submit.col.reason"),
+                "date": t("submit.col.date"),
+                "town": t("col.town"),
+                "inspections": t("col.inspections"),
+                "major_hazards": t("col.major_hazards"),
+                "halted": t("col.halted"),
+                "cases": t("col.cases"),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="submit.history",
     )

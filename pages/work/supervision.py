@@ -12,8 +12,20 @@ from sanse.config import ConfigError
 from sanse.consequences import CARD_WORDS, LADDER_CARD, MEASURES
 from sanse.exports.ledger import ledger_xlsx
 from sanse.supervision import (
-    DONE, STATUS_LABELS, SupervisionError, add_item, answer, attachment, check_if_behind, close, history, items_frame,
-    list_items, return_item, standing_cards, withdraw,
+    DONE,
+    STATUS_LABELS,
+    SupervisionError,
+    add_item,
+    answer,
+    attachment,
+    check_if_behind,
+    close,
+    history,
+    items_frame,
+    list_items,
+    return_item,
+    standing_cards,
+    withdraw,
 )
 from ui import data
 from ui.session import t, viewer
@@ -43,28 +55,52 @@ items = list_items(home, viewer=me)
 
 left, middle, right = st.columns([2, 2, 1])
 codes = sorted({item.town_code for item in items}, key=lambda c: names.get(c, c))
-town = left.selectbox(t("supervision.town"), ["", *codes], format_func=lambda c: names.get(c, c) if c else
-                      t("supervision.all_towns"), key="supervision.town", disabled=me.role == "town")
-statuses = middle.multiselect(t("supervision.status"), list(STATUS_LABELS), format_func=STATUS_LABELS.get,
-                              key="supervision.status")
+town = left.selectbox(
+    t("supervision.town"),
+    ["", *codes],
+    format_func=lambda c: names.get(c, c) if c else t("supervision.all_towns"),
+    key="supervision.town",
+    disabled=me.role == "town",
+)
+statuses = middle.multiselect(
+    t("supervision.status"), list(STATUS_LABELS), format_func=STATUS_LABELS.get, key="supervision.status"
+)
 overdue_only = right.checkbox(t("supervision.overdue_only"), key="supervision.overdue_only")
-shown = [item for item in items if (not town or item.town_code == town) and (not statuses or item.status in statuses)
-         and (not overdue_only or item.overdue(today))]
+shown = [
+    item
+    for item in items
+    if (not town or item.town_code == town)
+    and (not statuses or item.status in statuses)
+    and (not overdue_only or item.overdue(today))
+]
 
 late = sum(item.overdue(today) for item in items)
 if late:
     st.error(t("supervision.overdue_count", count=late))
 cards = standing_cards(home, today, data.settings())
 if cards:
-    st.caption(t("supervision.cards", cards="、".join(
-        f"{names.get(code, code)}（{CARD_WORDS[card]}）" for code, card in sorted(cards.items()))))
+    st.caption(
+        t(
+            "supervision.cards",
+            cards="、".join(f"{names.get(code, code)}（{CARD_WORDS[card]}）" for code, card in sorted(cards.items())),
+        )
+    )
 
 ledger = items_frame(shown, names, today)
-st.dataframe(ledger, hide_index=True, width="stretch", key="supervision.table",
-             column_config={"督办事由": st.column_config.TextColumn(width="large")})
+st.dataframe(
+    ledger,
+    hide_index=True,
+    width="stretch",
+    key="supervision.table",
+    column_config={"督办事由": st.column_config.TextColumn(width="large")},
+)
 st.download_button(
-    t("supervision.download"), data=partial(ledger_xlsx, ledger, f"督办台账（{today}）"),
-    file_name=f"督办台账_{today}.xlsx", mime=XLSX, on_click="ignore", key="supervision.download",
+    t("supervision.download"),
+    data=partial(ledger_xlsx, ledger, f"督办台账（{today}）"),
+    file_name=f"督办台账_{today}.xlsx",
+    mime=XLSX,
+    on_click="ignore",
+    key="supervision.download",
 )
 if not shown:
     st.info(t("supervision.none"))
@@ -88,16 +124,27 @@ if shown:
     by_id = {item.id: item for item in shown}
     if st.session_state.get("supervision.pick") not in by_id:
         st.session_state["supervision.pick"] = shown[0].id
-    chosen = by_id[st.selectbox(
-        t("supervision.pick"), list(by_id), key="supervision.pick",
-        format_func=lambda i: t("supervision.item", id=i, town=names.get(by_id[i].town_code, by_id[i].town_code),
-                                measure=by_id[i].measure_label, deadline=by_id[i].deadline,
-                                status=by_id[i].status_label),
-    )]
+    chosen = by_id[
+        st.selectbox(
+            t("supervision.pick"),
+            list(by_id),
+            key="supervision.pick",
+            format_func=lambda i: t(
+                "supervision.item",
+                id=i,
+                town=names.get(by_id[i].town_code, by_id[i].town_code),
+                measure=by_id[i].measure_label,
+                deadline=by_id[i].deadline,
+                status=by_id[i].status_label,
+            ),
+        )
+    ]
     state = chosen.status_label + (f"，{t('supervision.overdue')}" if chosen.overdue(today) else "")
     st.subheader(f"#{chosen.id} {names.get(chosen.town_code, chosen.town_code)} · {chosen.measure_label}")
     st.write(chosen.reason)
-    (st.error if chosen.overdue(today) else st.caption)(t("supervision.deadline", deadline=chosen.deadline, status=state))
+    (st.error if chosen.overdue(today) else st.caption)(
+        t("supervision.deadline", deadline=chosen.deadline, status=state)
+    )
 
     st.markdown(f"**{t('supervision.history')}**")
     for event in history(home, chosen.id):
@@ -107,13 +154,19 @@ if shown:
             st.download_button(
                 t("supervision.attachment", name=entry["name"]),
                 data=partial(lambda sha: attachment(home, sha, viewer=me)[1], entry["sha256"]),
-                file_name=entry["name"], on_click="ignore", key=f"supervision.file.{chosen.id}.{entry['sha256']}.{index}",
+                file_name=entry["name"],
+                on_click="ignore",
+                key=f"supervision.file.{chosen.id}.{entry['sha256']}.{index}",
             )
 
     if chosen.status in ("open", "returned") and me.may("answer", chosen.town_code):
         report = st.text_area(t("supervision.answer"), key=f"supervision.report.{chosen.id}")
-        uploads = st.file_uploader(t("supervision.answer.files"), accept_multiple_files=True,
-                                   key=f"supervision.files.{chosen.id}") or []
+        uploads = (
+            st.file_uploader(
+                t("supervision.answer.files"), accept_multiple_files=True, key=f"supervision.files.{chosen.id}"
+            )
+            or []
+        )
         if st.button(t("supervision.answer.submit"), type="primary", key="supervision.answer"):
             attempt(lambda: answer(home, chosen.id, report, by=me, files=[(f.name, f.getvalue()) for f in uploads]))
 
@@ -133,10 +186,12 @@ if shown:
 if me.may("supervise"):
     with st.expander(t("supervision.add")):
         town_code = st.selectbox(t("supervision.town"), list(names), format_func=names.get, key="supervision.add.town")
-        measure = st.selectbox(t("supervision.add.measure"), [m for m in MEASURES if m != LADDER_CARD],
-                               key="supervision.add.measure")
+        measure = st.selectbox(
+            t("supervision.add.measure"), [m for m in MEASURES if m != LADDER_CARD], key="supervision.add.measure"
+        )
         reason = st.text_area(t("supervision.add.reason"), key="supervision.add.reason")
-        deadline = st.date_input(t("supervision.add.deadline"), value=today + timedelta(days=7),
-                                 key="supervision.add.deadline")
+        deadline = st.date_input(
+            t("supervision.add.deadline"), value=today + timedelta(days=7), key="supervision.add.deadline"
+        )
         if st.button(t("supervision.add.submit"), key="supervision.add.submit"):
             attempt(lambda: add_item(home, town_code, measure=measure, reason=reason, deadline=deadline, by=me))

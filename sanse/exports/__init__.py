@@ -3,8 +3,9 @@ the bulletin page and its cache all read; and the blank daily report template.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 from sanse.bulletin import Issue
 from sanse.exports.fonts import FontMissing, font_files
@@ -23,16 +24,21 @@ class Export(NamedTuple):
 def _on_demand(module: str, name: str) -> Callable[[Issue], bytes]:
     """A renderer whose library (python-docx, fpdf2 and the fonts) loads on its first file, not
     with every page that only names the formats."""
+
     def render(issue: Issue) -> bytes:
         return getattr(import_module(module), name)(issue)
+
     return render
 
 
 EXPORTS: dict[str, Export] = {
     "xlsx": Export(issue_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "export.xlsx"),
     "csv": Export(issue_csv, "text/csv", "export.csv"),
-    "docx": Export(_on_demand("sanse.exports.word", "issue_docx"),
-                   "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "export.docx"),
+    "docx": Export(
+        _on_demand("sanse.exports.word", "issue_docx"),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "export.docx",
+    ),
     "pdf": Export(_on_demand("sanse.exports.pdf", "issue_pdf"), "application/pdf", "export.pdf"),
     "html": Export(lambda issue: print_html(issue).encode("utf-8"), "text/html", "export.html"),
 }

@@ -67,8 +67,16 @@ def truetype_subset(path: Path, text: str) -> bytes:
         del font["VORG"]
     maxp = font["maxp"] = newTable("maxp")
     maxp.tableVersion = 0x00010000  # the TrueType maxp: the counts are recomputed on saving
-    for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
-                  "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+    for field in (
+        "maxZones",
+        "maxTwilightPoints",
+        "maxStorage",
+        "maxFunctionDefs",
+        "maxInstructionDefs",
+        "maxStackElements",
+        "maxSizeOfInstructions",
+        "maxComponentElements",
+    ):
         setattr(maxp, field, 0)
     maxp.maxZones = 1
     font["post"].formatType = 3.0  # no glyph names: PDF readers never use them

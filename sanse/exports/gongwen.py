@@ -7,12 +7,23 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from sanse.bulletin import (
-    BEIJING, Issue, bulletin_paragraphs, chinese_date, correction_statement, publication_note,
+    BEIJING,
+    Issue,
+    bulletin_paragraphs,
+    chinese_date,
+    correction_statement,
+    publication_note,
+)
+from sanse.exports.table import (
+    COLUMNS,
+    FLAG_COLUMNS,
+    Column,
+    cell_text,
+    confidence_note,
+    ranking_rows,
+    window_heading,
 )
 from sanse.periods import THIS_PERIOD
-from sanse.exports.table import (
-    COLUMNS, FLAG_COLUMNS, Column, cell_text, confidence_note, ranking_rows, window_heading,
-)
 
 # GB/T 9704-2012 5.2: A4 portrait, 版心 156 × 225 mm.
 PAGE_WIDTH_MM, PAGE_HEIGHT_MM = 210, 297
@@ -33,7 +44,12 @@ RED = "C00000"  # the masthead and its rule (the same red as the red tier)
 
 # The words every renderer prints before the office's own lines.
 SIGNER, CORRECTION, EDITOR_NOTE, GROUP, REPORT_TO, COPY_TO = (
-    "签发人：", "更正说明：", "编者按：", "分组：", "报送：", "抄送：",
+    "签发人：",
+    "更正说明：",
+    "编者按：",
+    "分组：",
+    "报送：",
+    "抄送：",
 )
 
 
@@ -140,8 +156,10 @@ def table_headings(issue: Issue) -> tuple[str, ...]:
     """The column headings: a period's issue says which period its towns did not report in."""
     if issue.period_kind == "day":
         return tuple(c.heading for c in TABLE_COLUMNS)
-    return tuple(f"{THIS_PERIOD[issue.period_kind]}\n未报送" if c.column.key == "not_reported" else c.heading
-                 for c in TABLE_COLUMNS)
+    return tuple(
+        f"{THIS_PERIOD[issue.period_kind]}\n未报送" if c.column.key == "not_reported" else c.heading
+        for c in TABLE_COLUMNS
+    )
 
 
 def _table_row(row: dict) -> tuple[TableCell, ...]:
@@ -158,12 +176,32 @@ def _table_row(row: dict) -> tuple[TableCell, ...]:
 def all_text(document: Gongwen) -> str:
     """Every character the document prints, for subsetting an embedded font."""
     parts = [
-        document.masthead, document.number, SIGNER, document.signer, document.office, document.day,
-        CORRECTION, document.correction, document.title, EDITOR_NOTE, document.editor_note,
-        *document.paragraphs, document.table_title, document.window, GROUP,
+        document.masthead,
+        document.number,
+        SIGNER,
+        document.signer,
+        document.office,
+        document.day,
+        CORRECTION,
+        document.correction,
+        document.title,
+        EDITOR_NOTE,
+        document.editor_note,
+        *document.paragraphs,
+        document.table_title,
+        document.window,
+        GROUP,
         *document.headings,
-        *(g.name for g in document.groups), *(cell.text for g in document.groups for row in g.rows for cell in row),
-        document.footnote, document.publication, REPORT_TO, document.report_to, COPY_TO, document.copy_to,
-        document.issued_by, document.issued_on, f"{PAGE_DASH} 0123456789",
+        *(g.name for g in document.groups),
+        *(cell.text for g in document.groups for row in g.rows for cell in row),
+        document.footnote,
+        document.publication,
+        REPORT_TO,
+        document.report_to,
+        COPY_TO,
+        document.copy_to,
+        document.issued_by,
+        document.issued_on,
+        f"{PAGE_DASH} 0123456789",
     ]
     return "".join(parts)

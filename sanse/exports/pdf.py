@@ -13,9 +13,33 @@ from uniseg.linebreak import line_break_units
 from sanse.bulletin import Issue
 from sanse.exports.fonts import font_files, truetype_subset
 from sanse.exports.gongwen import (
-    BOTTOM_MM, CELL_PADDING_MM, CORRECTION, COPY_TO, EDITOR_NOTE, ERHAO, GROUP, LEFT_MM, LINE_PITCH_PT,
-    MASTHEAD_PT, PAGE_DASH, RED, REPORT_TO, RIGHT_MM, SANHAO, SIGNER, SIHAO, TABLE_COLUMNS,
-    TABLE_LINE_PT, TEXT_WIDTH_MM, TOP_MM, WINDOW_SPAN, WUHAO, XIAOSI, Gongwen, TableCell, all_text,
+    BOTTOM_MM,
+    CELL_PADDING_MM,
+    COPY_TO,
+    CORRECTION,
+    EDITOR_NOTE,
+    ERHAO,
+    GROUP,
+    LEFT_MM,
+    LINE_PITCH_PT,
+    MASTHEAD_PT,
+    PAGE_DASH,
+    RED,
+    REPORT_TO,
+    RIGHT_MM,
+    SANHAO,
+    SIGNER,
+    SIHAO,
+    TABLE_COLUMNS,
+    TABLE_LINE_PT,
+    TEXT_WIDTH_MM,
+    TOP_MM,
+    WINDOW_SPAN,
+    WUHAO,
+    XIAOSI,
+    Gongwen,
+    TableCell,
+    all_text,
     gongwen,
 )
 from sanse.tiers import TIER_COLOURS, TIER_TEXT_COLOURS
@@ -112,8 +136,9 @@ def _write(pdf: _Bulletin, doc: Gongwen) -> None:
 
 def _heavy(pdf: FPDF, size: float):
     """小标宋 is a heavy Song face; the one weight of Noto Serif SC is thickened with an outline."""
-    return pdf.local_context(text_mode=TextMode.FILL_STROKE, line_width=size * 0.025 * MM_PER_PT,
-                             draw_color=pdf.text_color)
+    return pdf.local_context(
+        text_mode=TextMode.FILL_STROKE, line_width=size * 0.025 * MM_PER_PT, draw_color=pdf.text_color
+    )
 
 
 def _both_ends(pdf: FPDF, left: str, right: str, indent: float, height: float = LINE_MM) -> None:
@@ -129,8 +154,18 @@ def _rule(pdf: FPDF, colour: str, width: float) -> None:
         pdf.line(LEFT_MM, pdf.get_y(), LEFT_MM + TEXT_WIDTH_MM, pdf.get_y())
 
 
-def _flow(pdf: FPDF, text: str, *, size: float = SANHAO, line_mm: float = LINE_MM, indent: float = 2 * CHAR_MM,
-          label: str = "", align: str = "J", left: float = LEFT_MM, width: float = TEXT_WIDTH_MM) -> None:
+def _flow(
+    pdf: FPDF,
+    text: str,
+    *,
+    size: float = SANHAO,
+    line_mm: float = LINE_MM,
+    indent: float = 2 * CHAR_MM,
+    label: str = "",
+    align: str = "J",
+    left: float = LEFT_MM,
+    width: float = TEXT_WIDTH_MM,
+) -> None:
     """Chinese paragraphs set line by line, each line of the text its own paragraph: the first
     line indented and opening with a 黑体 label if any; lines but the last justified."""
     for number, paragraph in enumerate(text.split("\n")):
@@ -196,19 +231,22 @@ def _table(pdf: FPDF, doc: Gongwen) -> None:
     start, span = WINDOW_SPAN
     headings = FontFace(family=SANS, emphasis="", size_pt=WUHAO, fill_color=None)
     pdf.set_font(SERIF, size=WUHAO)
-    with pdf.local_context(line_width=0.2), pdf.table(
-        col_widths=[c.width_mm for c in TABLE_COLUMNS],
-        width=sum(c.width_mm for c in TABLE_COLUMNS),
-        align="CENTER",
-        line_height=TABLE_LINE_PT * MM_PER_PT,
-        padding=(0.6, CELL_PADDING_MM),
-        v_align="MIDDLE",
-        text_align="CENTER",
-        num_heading_rows=2,
-        headings_style=headings,
-        cell_fill_mode=TableCellFillMode.NONE,
-        wrapmode=WrapMode.CHAR,
-    ) as table:
+    with (
+        pdf.local_context(line_width=0.2),
+        pdf.table(
+            col_widths=[c.width_mm for c in TABLE_COLUMNS],
+            width=sum(c.width_mm for c in TABLE_COLUMNS),
+            align="CENTER",
+            line_height=TABLE_LINE_PT * MM_PER_PT,
+            padding=(0.6, CELL_PADDING_MM),
+            v_align="MIDDLE",
+            text_align="CENTER",
+            num_heading_rows=2,
+            headings_style=headings,
+            cell_fill_mode=TableCellFillMode.NONE,
+            wrapmode=WrapMode.CHAR,
+        ) as table,
+    ):
         first = table.row()
         for index, spec in enumerate(TABLE_COLUMNS):
             if not spec.in_window:
@@ -221,8 +259,12 @@ def _table(pdf: FPDF, doc: Gongwen) -> None:
                 second.cell(doc.headings[index])
         for group in doc.groups:
             if group.name:
-                table.row().cell(f"{GROUP}{group.name}", colspan=len(TABLE_COLUMNS), align="LEFT",
-                                 style=FontFace(family=SANS, size_pt=WUHAO))
+                table.row().cell(
+                    f"{GROUP}{group.name}",
+                    colspan=len(TABLE_COLUMNS),
+                    align="LEFT",
+                    style=FontFace(family=SANS, size_pt=WUHAO),
+                )
             for cells in group.rows:
                 row = table.row()
                 for cell in cells:
@@ -248,8 +290,15 @@ def _imprint(pdf: FPDF, doc: Gongwen) -> None:
         pdf.ln(LINE_MM)
     _rule(pdf, "#000000", 0.35)
     for label, text in lines:
-        _flow(pdf, label + text, size=SIHAO, line_mm=height, indent=0, left=LEFT_MM + indent,
-              width=TEXT_WIDTH_MM - 2 * indent)
+        _flow(
+            pdf,
+            label + text,
+            size=SIHAO,
+            line_mm=height,
+            indent=0,
+            left=LEFT_MM + indent,
+            width=TEXT_WIDTH_MM - 2 * indent,
+        )
         _rule(pdf, "#000000", 0.25)
     pdf.set_font(SERIF, size=SIHAO)
     _both_ends(pdf, doc.issued_by, doc.issued_on, indent, height)

@@ -7,9 +7,32 @@ import html
 
 from sanse.bulletin import Issue
 from sanse.exports.gongwen import (
-    BOTTOM_MM, CELL_PADDING_MM, CORRECTION, COPY_TO, EDITOR_NOTE, ERHAO, GROUP, LEFT_MM, LINE_PITCH_PT, MASTHEAD_PT,
-    PAGE_DASH, RED, REPORT_TO, RIGHT_MM, SANHAO, SIGNER, SIHAO, TABLE_COLUMNS, TABLE_LINE_PT,
-    TEXT_WIDTH_MM, TOP_MM, WINDOW_SPAN, WUHAO, XIAOSI, Gongwen, gongwen,
+    BOTTOM_MM,
+    CELL_PADDING_MM,
+    COPY_TO,
+    CORRECTION,
+    EDITOR_NOTE,
+    ERHAO,
+    GROUP,
+    LEFT_MM,
+    LINE_PITCH_PT,
+    MASTHEAD_PT,
+    PAGE_DASH,
+    RED,
+    REPORT_TO,
+    RIGHT_MM,
+    SANHAO,
+    SIGNER,
+    SIHAO,
+    TABLE_COLUMNS,
+    TABLE_LINE_PT,
+    TEXT_WIDTH_MM,
+    TOP_MM,
+    WINDOW_SPAN,
+    WUHAO,
+    XIAOSI,
+    Gongwen,
+    gongwen,
 )
 from sanse.tiers import TIER_COLOURS, TIER_TEXT_COLOURS
 
@@ -68,23 +91,29 @@ def print_html(issue: Issue) -> str:
     e = html.escape
     parts = [
         f'<div class="masthead">{e(doc.masthead)}</div>',
-        (f'<div class="number signed"><span>{e(doc.number)}</span>'
-         f'<span>{e(SIGNER)}<span class="name">{e(doc.signer)}</span></span></div>')
-        if doc.signer else f'<div class="number">{e(doc.number)}</div>',
+        (
+            f'<div class="number signed"><span>{e(doc.number)}</span>'
+            f'<span>{e(SIGNER)}<span class="name">{e(doc.signer)}</span></span></div>'
+        )
+        if doc.signer
+        else f'<div class="number">{e(doc.number)}</div>',
         f'<div class="office"><span>{e(doc.office)}</span><span>{e(doc.day)}</span></div>',
     ]
     if doc.correction:
         parts.append(f'<p class="correction"><span class="label">{e(CORRECTION)}</span>{e(doc.correction)}</p>')
     parts.append(f"<h1>{e(doc.title)}</h1>")
     if doc.editor_note:
-        parts.append(f'<p class="editor-note"><span class="label">{e(EDITOR_NOTE)}</span>'
-                     f'<span>{e(doc.editor_note)}</span></p>')
+        parts.append(
+            f'<p class="editor-note"><span class="label">{e(EDITOR_NOTE)}</span><span>{e(doc.editor_note)}</span></p>'
+        )
     parts.extend(f"<p>{e(text)}</p>" for text in doc.paragraphs)
     parts.append(_ranking(doc))
     parts.append(_imprint(doc))
     title = f"{doc.masthead} {doc.number} {doc.day}"
-    return (f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n<title>{e(title)}</title>\n'
-            f"<style>{_STYLE}</style>\n</head>\n<body>\n" + "\n".join(parts) + "\n</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n<title>{e(title)}</title>\n'
+        f"<style>{_STYLE}</style>\n</head>\n<body>\n" + "\n".join(parts) + "\n</body>\n</html>\n"
+    )
 
 
 def _ranking(doc: Gongwen) -> str:
@@ -127,6 +156,8 @@ def _cell(cell) -> str:
 
 def _imprint(doc: Gongwen) -> str:
     e = html.escape
-    lines = [f"<p>{e(label + text)}</p>" for label, text in ((REPORT_TO, doc.report_to), (COPY_TO, doc.copy_to)) if text]
+    lines = [
+        f"<p>{e(label + text)}</p>" for label, text in ((REPORT_TO, doc.report_to), (COPY_TO, doc.copy_to)) if text
+    ]
     lines.append(f'<p class="issued"><span>{e(doc.issued_by)}</span><span>{e(doc.issued_on)}</span></p>')
     return '<div class="imprint">\n' + "\n".join(lines) + "\n</div>"

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
-from sanse.bulletin import Issue, chinese_date
-from sanse.config import Town
+from sanse.bulletin import Issue
 from sanse.exports.table import (
-    HEADER, SHEET_COLUMNS, cell_value, neutralise, ranking_rows, tier_comment, window_heading,
+    HEADER,
+    SHEET_COLUMNS,
+    cell_value,
+    neutralise,
+    ranking_rows,
+    tier_comment,
+    window_heading,
 )
 from sanse.tiers import TIER_COLOURS, TIER_TEXT_COLOURS, tier_hex
 
@@ -27,7 +31,6 @@ def issue_xlsx(issue: Issue) -> bytes:
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
-
 
     book = Workbook()
     sheet = book.active

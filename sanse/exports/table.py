@@ -140,13 +140,16 @@ def tier_comment(row: dict, issue: Issue) -> str:
         threshold = issue.confidence.get("provisional_below", 0.5)
         lines.append(
             f"{PROVISIONAL}：成为{word}色的概率为{_percent(chance, down=True)}，低于{_percent(threshold)}，数据尚不足以确定这一等级。"
-            if chance is not None else f"{PROVISIONAL}：数据尚不足以确定这一等级。"
+            if chance is not None
+            else f"{PROVISIONAL}：数据尚不足以确定这一等级。"
         )
         if row.get("rank_low") is not None and row.get("rank_high") is not None:
             lines.append(f"名次区间（90%）：第{row['rank_low']}至第{row['rank_high']}名。")
     if row.get("small_sample"):
-        lines.append(f"{SMALL_SAMPLE}：检查企业{row.get('inspections', 0)}家次，"
-                     f"少于{issue.confidence.get('min_inspections', 0)}家次。")
+        lines.append(
+            f"{SMALL_SAMPLE}：检查企业{row.get('inspections', 0)}家次，"
+            f"少于{issue.confidence.get('min_inspections', 0)}家次。"
+        )
     return "\n".join(lines)
 
 

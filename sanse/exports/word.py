@@ -15,10 +15,36 @@ from docx.shared import Mm, Pt, RGBColor
 
 from sanse.bulletin import Issue
 from sanse.exports.gongwen import (
-    BOTTOM_MM, CELL_PADDING_MM, CORRECTION, COPY_TO, EDITOR_NOTE, ERHAO, FOOTER_MM, GROUP, LEFT_MM, LINE_PITCH_PT,
-    MASTHEAD_PT, PAGE_DASH, PAGE_HEIGHT_MM, PAGE_WIDTH_MM, RED, REPORT_TO, RIGHT_MM, SANHAO, SIGNER,
-    SIHAO, TABLE_COLUMNS, TABLE_LINE_PT, TEXT_WIDTH_MM, TOP_MM, WINDOW_SPAN, WUHAO, XIAOSI, Gongwen,
-    TableCell, gongwen,
+    BOTTOM_MM,
+    CELL_PADDING_MM,
+    COPY_TO,
+    CORRECTION,
+    EDITOR_NOTE,
+    ERHAO,
+    FOOTER_MM,
+    GROUP,
+    LEFT_MM,
+    LINE_PITCH_PT,
+    MASTHEAD_PT,
+    PAGE_DASH,
+    PAGE_HEIGHT_MM,
+    PAGE_WIDTH_MM,
+    RED,
+    REPORT_TO,
+    RIGHT_MM,
+    SANHAO,
+    SIGNER,
+    SIHAO,
+    TABLE_COLUMNS,
+    TABLE_LINE_PT,
+    TEXT_WIDTH_MM,
+    TOP_MM,
+    WINDOW_SPAN,
+    WUHAO,
+    XIAOSI,
+    Gongwen,
+    TableCell,
+    gongwen,
 )
 from sanse.tiers import TIER_TEXT_COLOURS, tier_hex
 
@@ -182,8 +208,9 @@ def _body_cell(cell, value: TableCell) -> None:
     align = WD_ALIGN_PARAGRAPH.LEFT if value.align == "left" else WD_ALIGN_PARAGRAPH.CENTER
     if value.tier:
         _shade(cell, tier_hex(value.tier))
-        _cell_text(cell, value.text, BODY_FONT, align=align, bold=True,
-                   colour=TIER_TEXT_COLOURS[value.tier].lstrip("#"))
+        _cell_text(
+            cell, value.text, BODY_FONT, align=align, bold=True, colour=TIER_TEXT_COLOURS[value.tier].lstrip("#")
+        )
     else:
         _cell_text(cell, value.text, BODY_FONT, align=align)
 
@@ -256,18 +283,62 @@ def _imprint(document, doc: Gongwen) -> None:
 # What may follow each element we add, in the schema's order: Word refuses a document whose
 # properties come out of sequence.
 _AFTER = {
-    "w:pBdr": ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
-               "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
-               "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
-               "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
-               "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange"),
-    "w:shd": ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark",
-              "w:headers", "w:cellIns", "w:cellDel", "w:cellMerge", "w:tcPrChange"),
-    "w:cantSplit": ("w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden", "w:ins",
-                    "w:del", "w:trPrChange"),
+    "w:pBdr": (
+        "w:shd",
+        "w:tabs",
+        "w:suppressAutoHyphens",
+        "w:kinsoku",
+        "w:wordWrap",
+        "w:overflowPunct",
+        "w:topLinePunct",
+        "w:autoSpaceDE",
+        "w:autoSpaceDN",
+        "w:bidi",
+        "w:adjustRightInd",
+        "w:snapToGrid",
+        "w:spacing",
+        "w:ind",
+        "w:contextualSpacing",
+        "w:mirrorIndents",
+        "w:suppressOverlap",
+        "w:jc",
+        "w:textDirection",
+        "w:textAlignment",
+        "w:textboxTightWrap",
+        "w:outlineLvl",
+        "w:divId",
+        "w:cnfStyle",
+        "w:rPr",
+        "w:sectPr",
+        "w:pPrChange",
+    ),
+    "w:shd": (
+        "w:noWrap",
+        "w:tcMar",
+        "w:textDirection",
+        "w:tcFitText",
+        "w:vAlign",
+        "w:hideMark",
+        "w:headers",
+        "w:cellIns",
+        "w:cellDel",
+        "w:cellMerge",
+        "w:tcPrChange",
+    ),
+    "w:cantSplit": (
+        "w:trHeight",
+        "w:tblHeader",
+        "w:tblCellSpacing",
+        "w:jc",
+        "w:hidden",
+        "w:ins",
+        "w:del",
+        "w:trPrChange",
+    ),
     "w:tblHeader": ("w:tblCellSpacing", "w:jc", "w:hidden", "w:ins", "w:del", "w:trPrChange"),
     "w:tblCellMar": ("w:tblLook", "w:tblCaption", "w:tblDescription"),
 }
+
 
 def _set_font(element, east_asian: str, latin: str = LATIN_FONT) -> None:
     """Word takes Chinese glyphs from the eastAsia font, which python-docx does not set; the hint
@@ -279,8 +350,16 @@ def _set_font(element, east_asian: str, latin: str = LATIN_FONT) -> None:
     fonts.set(qn("w:hint"), "eastAsia")
 
 
-def _run(paragraph, text: str, font: str, size: float, *, bold: bool = False, colour: str | None = None,
-         latin: str = LATIN_FONT):
+def _run(
+    paragraph,
+    text: str,
+    font: str,
+    size: float,
+    *,
+    bold: bool = False,
+    colour: str | None = None,
+    latin: str = LATIN_FONT,
+):
     run = paragraph.add_run(text)
     run.font.size = Pt(size)
     run.bold = bold
@@ -305,7 +384,7 @@ def _border(paragraph, side: str, colour: str, *, eighths: int, space: int = 1) 
     for attribute, value in (("w:val", "single"), ("w:sz", str(eighths)), ("w:space", str(space)), ("w:color", colour)):
         line.set(qn(attribute), value)
     order = ("w:top", "w:left", "w:bottom", "w:right", "w:between", "w:bar")
-    _insert(borders, line, order[order.index(f"w:{side}") + 1:])
+    _insert(borders, line, order[order.index(f"w:{side}") + 1 :])
 
 
 def _shade(cell, fill: str) -> None:

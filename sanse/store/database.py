@@ -7,10 +7,10 @@ import fcntl
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -158,4 +158,6 @@ def _translated(store: Store) -> Iterator[None]:
             raise  # a rule of the data; the caller says what it means
         log.exception("store %s failed", store.url)
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        raise StoreError(f"无法读写数据库（{store.url}）：{detail}。已写入的数据不受影响，请稍后再试或联系管理员") from exc
+        raise StoreError(
+            f"无法读写数据库（{store.url}）：{detail}。已写入的数据不受影响，请稍后再试或联系管理员"
+        ) from exc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -13,7 +13,11 @@ from sanse.store import schema
 
 def record_event(conn: Connection, who: str, action: str, *, at: datetime | None = None, **detail) -> None:
     """Store one event inside the caller's transaction: it commits with the write it tells of."""
-    conn.execute(sa.insert(schema.audit_events).values(
-        at=at or datetime.now(timezone.utc), who=who, action=action,
-        detail=json.dumps(detail, ensure_ascii=False, default=str),
-    ))
+    conn.execute(
+        sa.insert(schema.audit_events).values(
+            at=at or datetime.now(UTC),
+            who=who,
+            action=action,
+            detail=json.dumps(detail, ensure_ascii=False, default=str),
+        )
+    )

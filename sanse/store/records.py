@@ -8,9 +8,9 @@ by each server (pipelines/record_index.py), which reads a batch once, in seq ord
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Iterable
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -39,7 +39,8 @@ def last_batch(conn: Connection) -> Batch | None:
     """The newest batch (None before the first)."""
     row = conn.execute(
         sa.select(schema.record_batches.c.seq, schema.record_batches.c.received_at)
-        .order_by(schema.record_batches.c.seq.desc()).limit(1)
+        .order_by(schema.record_batches.c.seq.desc())
+        .limit(1)
     ).first()
     return None if row is None else Batch(row.seq, row.received_at)
 
@@ -51,23 +52,47 @@ def batch_received_at(store: Store, seq: int) -> datetime | None:
         ).scalar_one_or_none()
 
 
-def write_batch(conn: Connection, parts: Iterable[Part], *, by: str, source_name: str, source_sha256: str,
-                new: int, changed: int, unchanged: int, submission_seq: int | None) -> Batch:
+def write_batch(
+    conn: Connection,
+    parts: Iterable[Part],
+    *,
+    by: str,
+    source_name: str,
+    source_sha256: str,
+    new: int,
+    changed: int,
+    unchanged: int,
+    submission_seq: int | None,
+) -> Batch:
     """Store one batch inside the caller's transaction (which holds the turn TURN)."""
-    now = datetime.now(timezone.utc)
-    seq = conn.execute(sa.insert(schema.record_batches).values(
-        received_at=now, received_by=by, source_name=source_name, source_sha256=source_sha256,
-        submission_seq=submission_seq, new_records=new, changed_records=changed, unchanged_records=unchanged,
-    )).inserted_primary_key[0]
+    now = datetime.now(UTC)
+    seq = conn.execute(
+        sa.insert(schema.record_batches).values(
+            received_at=now,
+            received_by=by,
+            source_name=source_name,
+            source_sha256=source_sha256,
+            submission_seq=submission_seq,
+            new_records=new,
+            changed_records=changed,
+            unchanged_records=unchanged,
+        )
+    ).inserted_primary_key[0]
     numbered: dict[str, int] = {}
     listed = []
     for part in parts:
         number = numbered.get(part.table, 0)
         numbered[part.table] = number + 1
         # one part a statement: a part is up to tens of MB, and a list of them would all be in memory at once
-        conn.execute(sa.insert(schema.record_parts).values(
-            batch_seq=seq, table_name=part.table, part=number, rows=part.rows, content=part.content,
-        ))
+        conn.execute(
+            sa.insert(schema.record_parts).values(
+                batch_seq=seq,
+                table_name=part.table,
+                part=number,
+                rows=part.rows,
+                content=part.content,
+            )
+        )
         listed.append((part.table, number, part.rows))
     return Batch(seq, now, tuple(listed))
 
@@ -81,7 +106,8 @@ def batches_after(store: Store, seq: int) -> list[Batch]:
         ).all()
         listed = conn.execute(
             sa.select(parts.c.batch_seq, parts.c.table_name, parts.c.part, parts.c.rows)
-            .where(parts.c.batch_seq > seq).order_by(parts.c.batch_seq, parts.c.table_name, parts.c.part)
+            .where(parts.c.batch_seq > seq)
+            .order_by(parts.c.batch_seq, parts.c.table_name, parts.c.part)
         ).all()
     by_batch: dict[int, list[tuple[str, int, int]]] = {}
     for row in listed:
@@ -94,6 +120,7 @@ def read_part(store: Store, batch_seq: int, table: str, part: int) -> bytes:
     parts = schema.record_parts
     with store.reading() as conn:
         return conn.execute(
-            sa.select(parts.c.content)
-            .where(parts.c.batch_seq == batch_seq, parts.c.table_name == table, parts.c.part == part)
+            sa.select(parts.c.content).where(
+                parts.c.batch_seq == batch_seq, parts.c.table_name == table, parts.c.part == part
+            )
         ).scalar_one()

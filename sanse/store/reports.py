@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 import numpy as np
@@ -51,14 +51,29 @@ def save_original(store: Store, content: bytes, source_name: str) -> str:
 def keep_file(conn: Connection, sha: str, name: str, content: bytes) -> None:
     exists = conn.execute(sa.select(schema.files.c.sha256).where(schema.files.c.sha256 == sha)).first()
     if exists is None:
-        conn.execute(sa.insert(schema.files).values(
-            sha256=sha, name=name, size=len(content), content=content, received_at=datetime.now(timezone.utc),
-        ))
+        conn.execute(
+            sa.insert(schema.files).values(
+                sha256=sha,
+                name=name,
+                size=len(content),
+                content=content,
+                received_at=datetime.now(UTC),
+            )
+        )
 
 
-def append_submission(store: Store, rows: pd.DataFrame | pa.Table, *, by: str, source_name: str,
-                      source_sha256: str, reason: str = "", original: bytes | None = None,
-                      audit_detail: dict | None = None, at: datetime | None = None) -> Submission:
+def append_submission(
+    store: Store,
+    rows: pd.DataFrame | pa.Table,
+    *,
+    by: str,
+    source_name: str,
+    source_sha256: str,
+    reason: str = "",
+    original: bytes | None = None,
+    audit_detail: dict | None = None,
+    at: datetime | None = None,
+) -> Submission:
     """Store the rows that differ from the current figures as one submission, all or nothing.
 
     `rows` has `row_number` (may be null for aggregated records), `date`, `town_code` and the
@@ -67,13 +82,31 @@ def append_submission(store: Store, rows: pd.DataFrame | pa.Table, *, by: str, s
     unless a submission made earlier is being carried in.
     """
     with store.writing("reports") as conn:
-        return write_submission(conn, rows, by=by, source_name=source_name, source_sha256=source_sha256,
-                                reason=reason, original=original, audit_detail=audit_detail, at=at)
+        return write_submission(
+            conn,
+            rows,
+            by=by,
+            source_name=source_name,
+            source_sha256=source_sha256,
+            reason=reason,
+            original=original,
+            audit_detail=audit_detail,
+            at=at,
+        )
 
 
-def write_submission(conn: Connection, rows: pd.DataFrame | pa.Table, *, by: str, source_name: str,
-                     source_sha256: str, reason: str = "", original: bytes | None = None,
-                     audit_detail: dict | None = None, at: datetime | None = None) -> Submission:
+def write_submission(
+    conn: Connection,
+    rows: pd.DataFrame | pa.Table,
+    *,
+    by: str,
+    source_name: str,
+    source_sha256: str,
+    reason: str = "",
+    original: bytes | None = None,
+    audit_detail: dict | None = None,
+    at: datetime | None = None,
+) -> Submission:
     """`append_submission` inside the caller's transaction, which holds the turn "reports":
     for writes that must land together with the submission or not at all (a batch of records)."""
     incoming = version_rows(rows)
@@ -88,20 +121,35 @@ def write_submission(conn: Connection, rows: pd.DataFrame | pa.Table, *, by: str
             corrected.append(now_figures is not None)
     if not fresh:
         return Submission(None, 0, len(incoming))
-    now = at or datetime.now(timezone.utc)
+    now = at or datetime.now(UTC)
     submission_id = f"{now:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
     corrected_keys = tuple(sorted((r.town_code, r.date) for r, c in zip(fresh, corrected) if c))
-    seq = conn.execute(sa.insert(schema.submissions).values(
-        submission_id=submission_id, submitted_at=now, submitted_by=by, source_name=source_name,
-        source_sha256=source_sha256, reason=reason, rows=len(fresh), unchanged=len(incoming) - len(fresh),
-        corrected=len(corrected_keys),
-    )).inserted_primary_key[0]
+    seq = conn.execute(
+        sa.insert(schema.submissions).values(
+            submission_id=submission_id,
+            submitted_at=now,
+            submitted_by=by,
+            source_name=source_name,
+            source_sha256=source_sha256,
+            reason=reason,
+            rows=len(fresh),
+            unchanged=len(incoming) - len(fresh),
+            corrected=len(corrected_keys),
+        )
+    ).inserted_primary_key[0]
     write_versions(conn, seq, fresh, corrected)
     corrections = [f"{code} {day}" for code, day in corrected_keys]
     record_event(
-        conn, by, "correction" if corrections else "submission", **(audit_detail or {}),
-        submission_id=submission_id, rows=len(fresh), unchanged=len(incoming) - len(fresh),
-        corrected=len(corrections), corrections=corrections[:MAX_AUDITED_CORRECTIONS], reason=reason or None,
+        conn,
+        by,
+        "correction" if corrections else "submission",
+        **(audit_detail or {}),
+        submission_id=submission_id,
+        rows=len(fresh),
+        unchanged=len(incoming) - len(fresh),
+        corrected=len(corrections),
+        corrections=corrections[:MAX_AUDITED_CORRECTIONS],
+        reason=reason or None,
     )
     return Submission(submission_id, len(fresh), len(incoming) - len(fresh), corrected_keys, seq)
 
@@ -117,7 +165,9 @@ def version_rows(rows: pd.DataFrame | pa.Table) -> list[VersionRow]:
     """The rows of an upload as plain values (a one-row upload pays no per-frame cost)."""
     frame = rows.to_pandas() if isinstance(rows, pa.Table) else rows
     n = len(frame)
-    numbers = (pd.array(frame["row_number"], dtype="Int64") if "row_number" in frame else pd.array([None] * n, dtype="Int64"))
+    numbers = (
+        pd.array(frame["row_number"], dtype="Int64") if "row_number" in frame else pd.array([None] * n, dtype="Int64")
+    )
     numbers = [None if pd.isna(v) else int(v) for v in numbers]
     days = pd.to_datetime(frame["date"]).dt.date.tolist()
     codes = frame["town_code"].astype(str).tolist()
@@ -151,15 +201,20 @@ def write_versions(conn: Connection, submission_seq: int, fresh: list[VersionRow
         {"seq": first + i, "date": r.date, "town_code": r.town_code, **dict(zip(COUNT_COLUMNS, r.counts))}
         for i, r in enumerate(fresh)
     ]
-    versions = [dict(figures, submission_seq=submission_seq, row_number=r.row_number) for figures, r in zip(current, fresh)]
+    versions = [
+        dict(figures, submission_seq=submission_seq, row_number=r.row_number) for figures, r in zip(current, fresh)
+    ]
     for start in range(0, len(versions), BATCH):
-        conn.execute(sa.insert(schema.report_versions), versions[start:start + BATCH])
+        conn.execute(sa.insert(schema.report_versions), versions[start : start + BATCH])
     table = schema.current_reports
     inserts = [figures for figures, c in zip(current, corrected) if not c]
     for start in range(0, len(inserts), BATCH):
-        conn.execute(sa.insert(table), inserts[start:start + BATCH])
-    updates = [dict(figures, key_town=figures["town_code"], key_date=figures["date"])
-               for figures, c in zip(current, corrected) if c]
+        conn.execute(sa.insert(table), inserts[start : start + BATCH])
+    updates = [
+        dict(figures, key_town=figures["town_code"], key_date=figures["date"])
+        for figures, c in zip(current, corrected)
+        if c
+    ]
     if updates:
         conn.execute(
             sa.update(table)
@@ -169,8 +224,14 @@ def write_versions(conn: Connection, submission_seq: int, fresh: list[VersionRow
         )
 
 
-def current_reports(store: Store, *, towns: list[str] | None = None, first: date | None = None,
-                    last: date | None = None, since_seq: int = 0) -> pd.DataFrame:
+def current_reports(
+    store: Store,
+    *,
+    towns: list[str] | None = None,
+    first: date | None = None,
+    last: date | None = None,
+    since_seq: int = 0,
+) -> pd.DataFrame:
     """The current figure of each town-day, optionally only some towns, days, or those
     changed after version `since_seq` (what a build has not seen yet)."""
     table = schema.current_reports
@@ -186,12 +247,17 @@ def current_reports(store: Store, *, towns: list[str] | None = None, first: date
     with store.reading() as conn:
         found = conn.execute(query).all()
     columns = list(zip(*found)) or [()] * (3 + len(COUNT_COLUMNS))
-    return pd.DataFrame({
-        "town_code": pd.Series(columns[0], dtype=object),
-        "date": pd.Series(columns[1], dtype=object),
-        "seq": np.array(columns[2], dtype=np.int64),
-        **{c: np.array(columns[3 + i], dtype=np.float64 if c == "fines_wan" else np.int64) for i, c in enumerate(COUNT_COLUMNS)},
-    })
+    return pd.DataFrame(
+        {
+            "town_code": pd.Series(columns[0], dtype=object),
+            "date": pd.Series(columns[1], dtype=object),
+            "seq": np.array(columns[2], dtype=np.int64),
+            **{
+                c: np.array(columns[3 + i], dtype=np.float64 if c == "fines_wan" else np.int64)
+                for i, c in enumerate(COUNT_COLUMNS)
+            },
+        }
+    )
 
 
 def last_version(store: Store) -> int:
@@ -205,9 +271,16 @@ def history(store: Store, town_code: str | None = None, limit: int | None = None
     versions, submissions = schema.report_versions, schema.submissions
     query = (
         sa.select(
-            submissions.c.submission_id, submissions.c.submitted_at, submissions.c.submitted_by,
-            submissions.c.source_name, submissions.c.source_sha256, submissions.c.reason,
-            versions.c.row_number, versions.c.date, versions.c.town_code, *(versions.c[c] for c in COUNT_COLUMNS),
+            submissions.c.submission_id,
+            submissions.c.submitted_at,
+            submissions.c.submitted_by,
+            submissions.c.source_name,
+            submissions.c.source_sha256,
+            submissions.c.reason,
+            versions.c.row_number,
+            versions.c.date,
+            versions.c.town_code,
+            *(versions.c[c] for c in COUNT_COLUMNS),
         )
         .join(submissions, submissions.c.seq == versions.c.submission_seq)
         .order_by(versions.c.seq.desc())
@@ -233,8 +306,13 @@ def versions_on(store: Store, day: date, towns: list[str]) -> pd.DataFrame:
     sent: who has reported a day and when. (Looked up by town and day, the versions' index.)"""
     versions, submissions = schema.report_versions, schema.submissions
     query = (
-        sa.select(versions.c.town_code, submissions.c.submitted_at, submissions.c.submitted_by,
-                  submissions.c.source_name, submissions.c.reason)
+        sa.select(
+            versions.c.town_code,
+            submissions.c.submitted_at,
+            submissions.c.submitted_by,
+            submissions.c.source_name,
+            submissions.c.reason,
+        )
         .join(submissions, submissions.c.seq == versions.c.submission_seq)
         .where(versions.c.town_code.in_(towns), versions.c.date == day)
         .order_by(versions.c.seq)

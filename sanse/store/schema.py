@@ -6,7 +6,7 @@ upgraded in place; `tests/test_store.py` checks that the revisions build exactly
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -27,10 +27,10 @@ class UtcDateTime(sa.TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("a stored moment needs its time zone")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=timezone.utc)
+        return None if value is None else value.replace(tzinfo=UTC)
 
 
 def _count_columns() -> list[sa.Column]:
@@ -40,13 +40,15 @@ def _count_columns() -> list[sa.Column]:
 # Rows that writers update first, so that writers of one kind take turns on every database
 # (SQLite serialises all writers anyway; PostgreSQL holds the row lock to the commit).
 turns = sa.Table(
-    "turns", metadata,
+    "turns",
+    metadata,
     sa.Column("name", sa.String(32), primary_key=True),
     sa.Column("taken", sa.BigInteger, nullable=False, server_default="0"),
 )
 
 files = sa.Table(
-    "files", metadata,
+    "files",
+    metadata,
     sa.Column("sha256", sa.String(64), primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("size", sa.BigInteger, nullable=False),
@@ -55,7 +57,8 @@ files = sa.Table(
 )
 
 submissions = sa.Table(
-    "submissions", metadata,
+    "submissions",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("submission_id", sa.String(64), nullable=False, unique=True),
     sa.Column("submitted_at", UtcDateTime, nullable=False),
@@ -70,7 +73,8 @@ submissions = sa.Table(
 
 # Every version of every town-day ever sent, in the order they were accepted.
 report_versions = sa.Table(
-    "report_versions", metadata,
+    "report_versions",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("submission_seq", sa.Integer, sa.ForeignKey("submissions.seq"), nullable=False),
     sa.Column("row_number", sa.Integer),
@@ -83,7 +87,8 @@ report_versions = sa.Table(
 
 # The latest version of each town-day: what an upload compares with and a build reads.
 current_reports = sa.Table(
-    "current_reports", metadata,
+    "current_reports",
+    metadata,
     sa.Column("town_code", sa.String(64), primary_key=True),
     sa.Column("date", sa.Date, primary_key=True),
     sa.Column("seq", sa.Integer, nullable=False),  # report_versions.seq of this version
@@ -93,7 +98,8 @@ current_reports = sa.Table(
 )
 
 accounts = sa.Table(
-    "accounts", metadata,
+    "accounts",
+    metadata,
     sa.Column("key", sa.String(64), primary_key=True),  # the name casefolded
     sa.Column("name", sa.String(64), nullable=False),
     sa.Column("role", sa.String(16), nullable=False),
@@ -107,7 +113,8 @@ accounts = sa.Table(
 
 # Recent failed sign-ins of one key (an account name), and its lock-outs.
 signin_throttle = sa.Table(
-    "signin_throttle", metadata,
+    "signin_throttle",
+    metadata,
     sa.Column("key", sa.String(160), primary_key=True),
     sa.Column("failures", sa.Text, nullable=False),  # JSON list of POSIX times
     sa.Column("lockouts", sa.Integer, nullable=False),
@@ -116,7 +123,8 @@ signin_throttle = sa.Table(
 
 # Signed-in browsers (SPEC 8): only the SHA-256 of each session's random token, never the token.
 sessions = sa.Table(
-    "sessions", metadata,
+    "sessions",
+    metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("account_key", sa.String(64), nullable=False, index=True),  # accounts.key
     sa.Column("created_at", UtcDateTime, nullable=False),
@@ -126,7 +134,8 @@ sessions = sa.Table(
 )
 
 audit_events = sa.Table(
-    "audit_events", metadata,
+    "audit_events",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", UtcDateTime, nullable=False, index=True),
     sa.Column("who", sa.Text, nullable=False),
@@ -136,7 +145,8 @@ audit_events = sa.Table(
 
 # Every published version of every bulletin: the daily issues and each period's 通报 series.
 issues = sa.Table(
-    "issues", metadata,
+    "issues",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("day", sa.Date, nullable=False),  # the day, or the last day of the period
     sa.Column("version", sa.Integer, nullable=False),
@@ -154,7 +164,8 @@ issues = sa.Table(
 # version of a record is the one in the batch with the highest seq; batches are written by
 # one importer at a time, so their seq is also the order they were committed in.
 record_batches = sa.Table(
-    "record_batches", metadata,
+    "record_batches",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("received_at", UtcDateTime, nullable=False),
     sa.Column("received_by", sa.Text, nullable=False),
@@ -168,7 +179,8 @@ record_batches = sa.Table(
 
 # The records of a batch, per table, as zstd Parquet parts of a bounded size (each readable alone).
 record_parts = sa.Table(
-    "record_parts", metadata,
+    "record_parts",
+    metadata,
     sa.Column("batch_seq", sa.Integer, sa.ForeignKey("record_batches.seq"), primary_key=True),
     sa.Column("table_name", sa.String(16), primary_key=True),
     sa.Column("part", sa.Integer, primary_key=True),
@@ -177,7 +189,8 @@ record_parts = sa.Table(
 )
 
 rules_versions = sa.Table(
-    "rules_versions", metadata,
+    "rules_versions",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("text", sa.Text, nullable=False),  # the whole rules.toml
     sa.Column("sha256", sa.String(64), nullable=False),
@@ -190,7 +203,8 @@ rules_versions = sa.Table(
 # 督办事项 (SPEC 11): one row per item, made once by a trigger occurrence (its `trigger_key`)
 # or by an admin; its history, never changed, in supervision_events.
 supervision_items = sa.Table(
-    "supervision_items", metadata,
+    "supervision_items",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("town_code", sa.String(64), nullable=False, index=True),
     sa.Column("trigger_key", sa.String(200), unique=True),  # e.g. red_days:T03:2026-10-04; NULL when made by hand
@@ -206,7 +220,8 @@ supervision_items = sa.Table(
 )
 
 supervision_events = sa.Table(
-    "supervision_events", metadata,
+    "supervision_events",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("item_id", sa.Integer, sa.ForeignKey("supervision_items.id"), nullable=False, index=True),
     sa.Column("at", UtcDateTime, nullable=False),
@@ -218,7 +233,8 @@ supervision_events = sa.Table(
 
 # The builds whose triggers have been checked: a server checks a build once.
 supervision_checks = sa.Table(
-    "supervision_checks", metadata,
+    "supervision_checks",
+    metadata,
     sa.Column("build", sa.String(64), primary_key=True),
     sa.Column("checked_at", UtcDateTime, nullable=False),
 )

@@ -6,9 +6,9 @@ are left where they were."""
 from __future__ import annotations
 
 import json
-import threading
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -67,8 +67,10 @@ class Upgraded:
     issues: int = 0
 
     def __str__(self) -> str:
-        return (f"报送 {self.submissions} 次（{self.versions} 个版本），原始文件 {self.files} 个，账号 {self.accounts} 个，"
-                f"操作日志 {self.audit_events} 条，已发布动态 {self.issues} 期")
+        return (
+            f"报送 {self.submissions} 次（{self.versions} 个版本），原始文件 {self.files} 个，账号 {self.accounts} 个，"
+            f"操作日志 {self.audit_events} 条，已发布动态 {self.issues} 期"
+        )
 
 
 _checked: set[tuple[str, Path]] = set()
@@ -106,11 +108,23 @@ def carry_in(store: Store, root: Path) -> Upgraded | None:
             audit_events=_audit(conn, legacy),
             **_submissions(conn, legacy),
         )
-        conn.execute(sa.insert(schema.audit_events).values(
-            at=datetime.now().astimezone(), who="upgrade", action="upgrade",
-            detail=json.dumps({"home": str(root), "versions": counts.versions, "accounts": counts.accounts,
-                               "issues": counts.issues, "submissions": counts.submissions}, ensure_ascii=False),
-        ))
+        conn.execute(
+            sa.insert(schema.audit_events).values(
+                at=datetime.now().astimezone(),
+                who="upgrade",
+                action="upgrade",
+                detail=json.dumps(
+                    {
+                        "home": str(root),
+                        "versions": counts.versions,
+                        "accounts": counts.accounts,
+                        "issues": counts.issues,
+                        "submissions": counts.submissions,
+                    },
+                    ensure_ascii=False,
+                ),
+            )
+        )
     log.warning("已把旧版数据目录 %s 迁入数据库 %s：%s", root, store.url, counts)
     return counts
 
@@ -122,18 +136,27 @@ def _submissions(conn: Connection, legacy: LegacyHome) -> dict[str, int]:
     submissions = versions = 0
     paths = sorted(legacy.submissions.glob("*.parquet")) if legacy.submissions.is_dir() else []
     frames = [pq.read_table(path).to_pandas() for path in paths]
-    frames = sorted((f for f in frames if len(f)), key=lambda f: (f["submitted_at"].iloc[0], f["submission_id"].iloc[0]))
+    frames = sorted(
+        (f for f in frames if len(f)), key=lambda f: (f["submitted_at"].iloc[0], f["submission_id"].iloc[0])
+    )
     for frame in frames:
         first = frame.iloc[0]
         frame = frame.assign(date=pd.to_datetime(frame["date"]).dt.date, town_code=frame["town_code"].astype(str))
         keys = list(zip(frame["town_code"], frame["date"]))
         corrected = [key in current for key in keys]
-        seq = conn.execute(sa.insert(schema.submissions).values(
-            submission_id=str(first["submission_id"]), submitted_at=first["submitted_at"].to_pydatetime(),
-            submitted_by=str(first["submitted_by"]), source_name=str(first["source_name"]),
-            source_sha256=str(first["source_sha256"]), reason="", rows=len(frame), unchanged=0,
-            corrected=sum(corrected),
-        )).inserted_primary_key[0]
+        seq = conn.execute(
+            sa.insert(schema.submissions).values(
+                submission_id=str(first["submission_id"]),
+                submitted_at=first["submitted_at"].to_pydatetime(),
+                submitted_by=str(first["submitted_by"]),
+                source_name=str(first["source_name"]),
+                source_sha256=str(first["source_sha256"]),
+                reason="",
+                rows=len(frame),
+                unchanged=0,
+                corrected=sum(corrected),
+            )
+        ).inserted_primary_key[0]
         write_versions(conn, seq, version_rows(frame), corrected)
         current.update(keys)
         submissions += 1
@@ -148,10 +171,15 @@ def _files(conn: Connection, legacy: LegacyHome) -> int:
         match = _ORIGINAL_FILE.match(path.name)
         if path.is_file() and match:
             content = path.read_bytes()
-            conn.execute(sa.insert(schema.files).values(
-                sha256=match[1], name=path.name, size=len(content), content=content,
-                received_at=datetime.fromtimestamp(path.stat().st_mtime).astimezone(),
-            ))
+            conn.execute(
+                sa.insert(schema.files).values(
+                    sha256=match[1],
+                    name=path.name,
+                    size=len(content),
+                    content=content,
+                    received_at=datetime.fromtimestamp(path.stat().st_mtime).astimezone(),
+                )
+            )
             count += 1
     return count
 
@@ -159,17 +187,28 @@ def _files(conn: Connection, legacy: LegacyHome) -> int:
 def _accounts(conn: Connection, legacy: LegacyHome) -> int:
     users = _json(legacy.accounts / "users.json")
     for key, entry in users.items():
-        conn.execute(sa.insert(schema.accounts).values(
-            key=key, name=entry["name"], role=entry["role"], town_code=entry.get("town_code"),
-            password_hash=entry["hash"], active=entry.get("active", True),
-            created_at=_moment(entry.get("created_at")), created_by=entry.get("created_by", ""),
-            changed_at=_moment(entry.get("changed_at")),
-        ))
+        conn.execute(
+            sa.insert(schema.accounts).values(
+                key=key,
+                name=entry["name"],
+                role=entry["role"],
+                town_code=entry.get("town_code"),
+                password_hash=entry["hash"],
+                active=entry.get("active", True),
+                created_at=_moment(entry.get("created_at")),
+                created_by=entry.get("created_by", ""),
+                changed_at=_moment(entry.get("changed_at")),
+            )
+        )
     for key, state in _json(legacy.accounts / "signin.json").items():
-        conn.execute(sa.insert(schema.signin_throttle).values(
-            key=key, failures=json.dumps(state.get("failures", [])), lockouts=state.get("lockouts", 0),
-            locked_until=state.get("locked_until"),
-        ))
+        conn.execute(
+            sa.insert(schema.signin_throttle).values(
+                key=key,
+                failures=json.dumps(state.get("failures", [])),
+                lockouts=state.get("lockouts", 0),
+                locked_until=state.get("locked_until"),
+            )
+        )
     return len(users)
 
 
@@ -186,9 +225,14 @@ def _audit(conn: Connection, legacy: LegacyHome) -> int:
                 events.append(event)
     for event in sorted(events, key=lambda e: e["at"]):
         at, who, action = event.pop("at"), event.pop("who", ""), event.pop("action", "")
-        conn.execute(sa.insert(schema.audit_events).values(
-            at=_moment(at), who=who or "", action=action, detail=json.dumps(event, ensure_ascii=False, default=str),
-        ))
+        conn.execute(
+            sa.insert(schema.audit_events).values(
+                at=_moment(at),
+                who=who or "",
+                action=action,
+                detail=json.dumps(event, ensure_ascii=False, default=str),
+            )
+        )
     return len(events)
 
 
@@ -201,10 +245,16 @@ def _issues(conn: Connection, legacy: LegacyHome) -> int:
             continue
         text = path.read_text(encoding="utf-8")
         data = json.loads(text)
-        conn.execute(sa.insert(schema.issues).values(
-            day=date.fromisoformat(match[1]), version=int(match[2]), number=int(match[3]),
-            published_at=_moment(data["published_at"]), published_by=data.get("published_by", ""), content=text,
-        ))
+        conn.execute(
+            sa.insert(schema.issues).values(
+                day=date.fromisoformat(match[1]),
+                version=int(match[2]),
+                number=int(match[3]),
+                published_at=_moment(data["published_at"]),
+                published_by=data.get("published_by", ""),
+                content=text,
+            )
+        )
         count += 1
     return count
 

@@ -19,7 +19,10 @@ COUNTS = ("inspections", "hazards", "major_hazards", "rectified", "halted", "cas
 
 
 def _counts() -> list[sa.Column]:
-    return [*(sa.Column(c, sa.BigInteger, nullable=False) for c in COUNTS), sa.Column("fines_wan", sa.Float, nullable=False)]
+    return [
+        *(sa.Column(c, sa.BigInteger, nullable=False) for c in COUNTS),
+        sa.Column("fines_wan", sa.Float, nullable=False),
+    ]
 
 
 def upgrade() -> None:
@@ -120,6 +123,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("rules_versions", "issues", "audit_events", "signin_throttle", "accounts",
-                  "current_reports", "report_versions", "submissions", "files", "turns"):
+    for table in (
+        "rules_versions",
+        "issues",
+        "audit_events",
+        "signin_throttle",
+        "accounts",
+        "current_reports",
+        "report_versions",
+        "submissions",
+        "files",
+        "turns",
+    ):
         op.drop_table(table)
