@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.form import submit_form
+from pipelines.ingest import ingest_file
 from pipelines.reports import HEADERS
 from sanse.access import User
 from sanse.accounts import add_user
@@ -213,3 +214,16 @@ def test_a_town_name_reaches_the_forms_messages_as_written_never_as_markdown(hom
     shown = [e.value for kind in ("markdown", "caption", "error", "warning", "success") for e in at.get(kind)]
     assert any("粗" in value for value in shown)
     assert not any(hostile in value for value in shown), "never a live image or markup"
+
+
+def test_the_history_neutralises_file_names_a_spreadsheet_would_run(home):
+    rows = [",".join(HEADERS.values()), "2026-10-30,云岫街道,41,10,2,5,1,1,0,0"]
+    content = "\n".join(rows).encode()
+    assert ingest_file(home, content, "=HYPERLINK(x).csv", by=ADMIN).ok
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["sanse.session"] = start_session(Home.resolve(), ADMIN).token
+    at.run()
+    at.switch_page("pages/work/submit.py").run()
+    shown = at.dataframe[-1].value
+    names = list(shown.iloc[:, 2])
+    assert "'=HYPERLINK(x).csv" in names and "=HYPERLINK(x).csv" not in names

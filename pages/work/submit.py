@@ -9,6 +9,7 @@ from pipelines.ingest import check_report, ingest_file
 from pipelines.measure import measure_upload
 from pipelines.reports import HEADERS
 from sanse import clock
+from sanse.exports.table import neutralise
 from sanse.store.reports import history
 from ui import data
 from ui.report_form import report_form
@@ -113,7 +114,10 @@ st.subheader(t("submit.history"))
 st.caption(t("submit.history.caption"))
 log = history(home.store, None if me.role == "admin" else me.town_code, limit=HISTORY_ROWS)
 if not log.empty:
-    log = log.assign(town=log["town_code"].map(names), submitted_at=log["submitted_at"].map(clock.stamp))
+    # The table's own "download as CSV" takes what is shown: text that a spreadsheet would run as
+    # a formula (a file named "=HYPERLINK(…)") is shown, and downloaded, neutralised.
+    written = {c: log[c].fillna("").astype(str).map(neutralise) for c in ("submitted_by", "source_name", "reason")}
+    log = log.assign(town=log["town_code"].map(names), submitted_at=log["submitted_at"].map(clock.stamp), **written)
     st.dataframe(
         log[
             [

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from sanse.store import schema
-from sanse.store.migrate import upgrade_schema
+from sanse.store.migrate import SCHEMA_REVISION, current_revision, upgrade_schema
 
 DATABASE_URL_ENV = "SANSE_DATABASE_URL"
 SQLITE_FILE = "sanse.db"
@@ -104,9 +104,12 @@ def open_store(url: str) -> Store:
         if engine is None:
             engine = _engine(url)
             store = Store(engine)
-            # Two processes opening a new SQLite store at once would both migrate it: they queue.
-            with _translated(store), _writer_queue(engine):
-                upgrade_schema(engine)
+            with _translated(store):
+                if current_revision(engine) != SCHEMA_REVISION:
+                    # Two processes opening a new store at once would both migrate it: they queue
+                    # (only then: a writer holding the queue must not keep readers from opening).
+                    with _writer_queue(engine):
+                        upgrade_schema(engine)
             _engines[url] = engine
     return Store(engine)
 
