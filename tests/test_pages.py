@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines.build import build
 from pipelines.cli import main
 from sanse import accounts
-from sanse.access import SYSTEM, User
+from sanse.access import ANONYMOUS, SYSTEM, User
 from sanse.accounts import add_user, disable_user, set_password
 from sanse.bulletin import Draft, bulletin_paragraphs, draft_issue, list_issues, load_issue, publish_bulletin
 from sanse.config import Rules, read_settings, write_settings
@@ -29,12 +29,14 @@ from sanse.sessions import end_session, session_user, start_session
 from sanse.store import StoreError
 from sanse.warehouse import Warehouse
 from ui import signin
+from ui.navigation import PAGES
 
 APP = str(Path(__file__).parents[1] / "app.py")
 LAST_DAY = date(2026, 10, 30)
 ADMIN = User("office", "admin")
 PAGE_FILES = {
     "ranking": "read/ranking.py",
+    "periods": "read/periods.py",
     "town": "read/town.py",
     "bulletin": "read/bulletin.py",
     "rules": "read/rules.py",
@@ -557,3 +559,19 @@ def test_readers_see_a_published_day_as_issued_and_staff_are_told_it_has_changed
     assert "与已发布的不同" in office.warning[0].value
     table = office.dataframe[0].value
     assert table[table[translate("zh", "col.town")] == "云岫街道"].iloc[0][translate("zh", "col.rank")] == 1
+
+
+def test_the_period_ranking_ranks_a_month_on_the_sums_of_its_days(home):
+    at = open_page("periods")
+    table = at.dataframe[0].value
+    assert len(table) == 23 and set(table[translate("zh", "col.tier")].str[0]) == {"蓝", "黄", "红"}
+    assert at.selectbox(key="periods.pick.month").value.label == "2026年10月"  # the newest first
+    at.selectbox(key="periods.pick.month").select_index(1).run()
+    assert not at.exception
+    assert "第一个周期" in text_of(at)  # September is the campaign's first month
+
+
+def test_only_staff_may_open_the_period_ranking():
+    entry = next(e for e in PAGES if e.key == "periods")  # a period holds days not yet published
+    assert entry.may_open(ADMIN) and entry.may_open(CLERK)
+    assert not entry.may_open(User("leader", "viewer")) and not entry.may_open(ANONYMOUS)

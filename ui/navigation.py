@@ -30,6 +30,7 @@ class PageEntry:
 PAGES = (
     PageEntry("read/overview.py", "overview", ":material/dashboard:", "read", lambda u: True),
     PageEntry("read/ranking.py", "ranking", ":material/leaderboard:", "read", lambda u: True),
+    PageEntry("read/periods.py", "periods", ":material/date_range:", "read", lambda u: u.submits),
     PageEntry("read/town.py", "town", ":material/location_city:", "read", lambda u: True),
     PageEntry("read/bulletin.py", "bulletin", ":material/article:", "read", lambda u: True),
     PageEntry("read/rules.py", "rules", ":material/rule:", "read", lambda u: True),

@@ -1,0 +1,45 @@
+"""周期排名: the towns ranked over a week, month, two months, quarter, half year or year — the
+sums of the period's days, the same scores, ties and tiers — with movement against the period
+before. Staff only: a period holds days not yet published."""
+
+import streamlit as st
+
+from sanse.periods import KIND_LABELS, PeriodError, period_containing, rank_period
+from ui import data
+from ui.session import chosen_group, plain, ranking_day_or_stop, t
+from ui.tables import column_config, ranking_view
+from ui.tiers import style_tiers
+
+day = ranking_day_or_stop()
+st.title(t("periods.title"))
+kinds = ["week", "month", "bimonth", "quarter", "half", "year"]
+kind = (
+    st.segmented_control(t("periods.kind"), kinds, default="month", format_func=KIND_LABELS.get, key="periods.kind")
+    or "month"
+)
+warehouse = data.warehouse()
+periods = [period_containing(kind, day)]  # the running period first, then back to the campaign's start
+while periods[-1].first > warehouse.manifest.first_day:
+    periods.append(periods[-1].previous())
+period = st.selectbox(
+    t("periods.pick"), periods, format_func=lambda p: f"{p.label}（{p.span}）", key=f"periods.pick.{kind}"
+)
+try:
+    ranked = rank_period(warehouse, period, data.settings())
+except PeriodError as refusal:
+    st.warning(str(refusal))
+    st.stop()
+for note in ranked.notes:
+    st.caption(plain(note))
+group = chosen_group()
+ranking = ranked.ranking if group is None else ranked.ranking[ranked.ranking["group"] == group]
+before = t("periods.against", previous=ranked.previous.label) if ranked.previous else t("periods.first")
+st.caption(t("periods.caption", days=ranked.period.days, through=ranked.through, against=before))
+view = ranking_view(ranking, ranked.rules, show_group=group is None and ranking["group"].nunique() > 1)
+st.dataframe(
+    style_tiers(view, t("col.tier")),
+    column_config=column_config(ranked.rules),
+    hide_index=True,
+    width="stretch",
+    key="periods.table",
+)
