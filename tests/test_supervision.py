@@ -32,7 +32,7 @@ from sanse.consequences import (
     with_cards,
 )
 from sanse.home import Home
-from sanse.store import open_store, schema
+from sanse.store import DATABASE_URL_ENV, open_store, schema
 from sanse.store.migrate import current_revision
 from sanse.supervision import (
     AUTOMATIC,
@@ -407,7 +407,10 @@ def keyed(home: Home) -> dict[str, tuple]:
 
 
 @pytest.fixture
-def city(tmp_path) -> Home:
+def city(store_url, tmp_path, monkeypatch) -> Home:
+    """The silent city with its items, its store on SQLite under its home or on PostgreSQL."""
+    if store_url.startswith("postgresql"):
+        monkeypatch.setenv(DATABASE_URL_ENV, store_url)
     home = silent_city(tmp_path / "h")
     check(home)
     return home
