@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipelines.build import build  # noqa: E402
 from pipelines.ingest import ingest_file  # noqa: E402
+from pipelines.reports import HEADERS  # noqa: E402
 from sanse.access import User  # noqa: E402
 from sanse.config import Campaign, Settings, write_settings, write_towns  # noqa: E402
 from sanse.demo import demo_reports, demo_settings, demo_towns  # noqa: E402
@@ -36,19 +37,8 @@ from sanse.store import close_all  # noqa: E402
 from sanse.store.reports import append_submission  # noqa: E402
 
 CHECKPOINTS = (2, 30, 365)
-HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）"
-COLUMNS = [
-    "date",
-    "town",
-    "inspections",
-    "hazards",
-    "major_hazards",
-    "rectified",
-    "halted",
-    "cases",
-    "detentions",
-    "fines_wan",
-]
+HEADER = ",".join(HEADERS.values())  # the report form's own headers, in its own order
+COLUMNS = list(HEADERS)
 
 
 def campaign_start() -> date:
