@@ -32,6 +32,7 @@ from sanse.home import Home
 from sanse.periods import PREVIOUS_PERIOD, THIS_PERIOD, Period, PeriodError, rank_period
 from sanse.rulebook import settings_in_force
 from sanse.store import schema
+from sanse.supervision import bulletin_items, check_if_behind
 from sanse.tiers import TIER_WORDS
 from sanse.warehouse import NotBuilt, Warehouse, ranking_inputs
 
@@ -94,6 +95,11 @@ class Issue:
     # or a week, month, ... whose last day is `day`.
     period_kind: str = "day"
     first: date | None = None  # the period's first day; None for a day
+    # 督办事项 (SPEC 11): the measures the period brought and the items overdue at its end,
+    # {id, code, town, measure, reason, occurred_on, deadline}; None in issues published
+    # before bulletins listed them, which render without those lines.
+    new_measures: tuple[dict, ...] | None = None
+    overdue_items: tuple[dict, ...] | None = None
 
     @property
     def period(self) -> Period:
@@ -185,6 +191,7 @@ def publish_bulletin(home: Home, day: date | Period, *, by: User, draft: Draft =
     publishing the same new day at once make one issue, not an issue and a 更正.
     """
     require(by, "publish")
+    check_if_behind(home)  # the measures the issue lists are those of the ranking it freezes
     settings = settings_in_force(home)
     frozen = replace(_freeze(home, _as_period(day), settings), **draft.cleaned().__dict__)
     # Publishers take turns, so two never take the same 第N期 or both make version 1; the
@@ -307,6 +314,7 @@ def _freeze(home: Home, period: Period, settings: Settings) -> Issue:
     rules, frame, previous, previous_day, totals, window_sums = shown
 
     flags, confidence = _tier_flags(window_sums, rules, settings)
+    new_measures, overdue_items = bulletin_items(home, period.first, period.last)
     ranking = tuple(_with_flags(row, flags, confidence) for row in _ranking_rows(frame, rules))
     return Issue(
         title=settings.campaign.series_title(period.kind),
@@ -328,6 +336,8 @@ def _freeze(home: Home, period: Period, settings: Settings) -> Issue:
         confidence=confidence,
         period_kind=period.kind,
         first=None if period.kind == "day" else period.first,
+        new_measures=new_measures,
+        overdue_items=overdue_items,
     )
 
 
@@ -514,6 +524,8 @@ def issue_from_json(text: str) -> Issue:
     data = json.loads(text)
     for key in ("ranking", "tier_changes", "red_towns", "red_alerts", "not_reported"):
         data[key] = tuple(data[key])
+    for key in ("new_measures", "overdue_items"):
+        data[key] = None if data.get(key) is None else tuple(data[key])
     data["day"] = date.fromisoformat(data["day"])
     data["published_at"] = datetime.fromisoformat(data["published_at"])
     data["previous_day"] = date.fromisoformat(data["previous_day"]) if data.get("previous_day") else None
@@ -626,7 +638,37 @@ def bulletin_paragraphs(issue: Issue) -> list[str]:
         )
     else:
         paragraphs.append(f"{this}所有镇街{every}均已报送数据。")
+    return paragraphs + supervision_paragraphs(issue)
+
+
+def supervision_paragraphs(issue: Issue) -> list[str]:
+    """The measures the issue's period brought and the items overdue at its end (SPEC 11);
+    nothing for an issue published before bulletins listed them."""
+    paragraphs = []
+    this = THIS_PERIOD[issue.period_kind]
+    if issue.new_measures is not None:
+        if issue.new_measures:
+            listed = "；".join(
+                f"{m['town']}{m['measure']}（{m['reason']}，整改期限{_iso_date(m['deadline'])}）"
+                for m in issue.new_measures
+            )
+            paragraphs.append(f"{this}新增督办措施{len(issue.new_measures)}项：{listed}。")
+        else:
+            paragraphs.append(f"{this}没有新增督办措施。")
+    if issue.overdue_items is not None:
+        as_of = f"截至{chinese_date(issue.day)}"
+        if issue.overdue_items:
+            listed = "；".join(
+                f"{m['town']}{m['measure']}（整改期限{_iso_date(m['deadline'])}）" for m in issue.overdue_items
+            )
+            paragraphs.append(f"{as_of}，逾期未销号的督办事项{len(issue.overdue_items)}项：{listed}。")
+        else:
+            paragraphs.append(f"{as_of}，没有逾期未销号的督办事项。")
     return paragraphs
+
+
+def _iso_date(text: str) -> str:
+    return chinese_date(date.fromisoformat(text))
 
 
 def _confidence_sentence(issue: Issue, rules: Rules) -> str:

@@ -230,6 +230,15 @@ def periods_between(kind: str, first: date, last: date) -> list[Period]:
     return found
 
 
+def periods_back(kind: str, since: date, day: date) -> list[Period]:
+    """The period of `kind` holding `day`, then each before it back to the one holding
+    `since` (a campaign's start): newest first, as a picker lists them."""
+    found = [period_containing(kind, day)]
+    while found[-1].first > since:
+        found.append(found[-1].previous())
+    return found
+
+
 # ---------------------------------------------------------------- ranking
 
 

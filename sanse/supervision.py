@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -58,6 +58,19 @@ EVENT_LABELS = {
     "reinstated": "恢复",
 }
 DONE = ("closed", "withdrawn")
+# The ledger's columns and their headings; a bulletin lists the first seven.
+LEDGER_COLUMNS = {
+    "id": "编号",
+    "code": "镇街编码",
+    "town": "镇街",
+    "measure": "督办措施",
+    "reason": "督办事由",
+    "occurred_on": "触发日期",
+    "deadline": "整改期限",
+    "status": "状态",
+    "overdue": "逾期",
+    "created_by": "立项",
+}
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one attachment of a 整改报告
 MAX_TEXT = 10_000  # characters of a report, comment or reason
 
@@ -558,25 +571,51 @@ def standing_cards(home: Home, day: date, settings: Settings | None = None) -> d
     return cards
 
 
+def bulletin_items(home: Home, first: date, last: date) -> tuple[tuple[dict, ...], tuple[dict, ...]]:
+    """What a bulletin about the days `first` to `last` lists (SPEC 11): the measures those
+    days brought, and the items overdue at the end of the last day (past their deadline and
+    not closed by then). Withdrawn items are in neither: corrected data took them back."""
+    end_of_last = datetime.combine(last + timedelta(days=1), time(), clock.BEIJING)
+    names = {town.code: town.name for town in read_towns(home.towns_csv)}
+    standing = [item for item in list_items(home) if item.status != "withdrawn"]
+    new = sorted((item for item in standing if first <= item.occurred_on <= last), key=lambda i: (i.occurred_on, i.id))
+    overdue = sorted(
+        (
+            item
+            for item in standing
+            if item.deadline <= last and not (item.status == "closed" and item.changed_at < end_of_last)
+        ),
+        key=lambda i: (i.deadline, i.id),
+    )
+    return tuple(_listed(item, names) for item in new), tuple(_listed(item, names) for item in overdue)
+
+
+def _listed(item: Item, names: dict[str, str]) -> dict:
+    return {
+        "id": item.id,
+        "code": item.town_code,
+        "town": names.get(item.town_code, item.town_code),
+        "measure": item.measure_label,
+        "reason": item.reason,
+        "occurred_on": item.occurred_on.isoformat(),
+        "deadline": item.deadline.isoformat(),
+    }
+
+
 def items_frame(items: list[Item], names: dict[str, str], today: date) -> pd.DataFrame:
     """The ledger as a table (Chinese headers), for the page and its XLSX download."""
-    return pd.DataFrame(
-        [
-            {
-                "编号": item.id,
-                "镇街": names.get(item.town_code, item.town_code),
-                "督办措施": item.measure_label,
-                "督办事由": item.reason,
-                "触发日期": item.occurred_on,
-                "整改期限": item.deadline,
-                "状态": item.status_label,
-                "逾期": "是" if item.overdue(today) else "",
-                "立项": item.created_by,
-            }
-            for item in items
-        ],
-        columns=["编号", "镇街", "督办措施", "督办事由", "触发日期", "整改期限", "状态", "逾期", "立项"],
-    )
+    rows = [
+        {
+            **_listed(item, names),
+            "occurred_on": item.occurred_on,
+            "deadline": item.deadline,
+            "status": item.status_label,
+            "overdue": "是" if item.overdue(today) else "",
+            "created_by": item.created_by,
+        }
+        for item in items
+    ]
+    return pd.DataFrame(rows, columns=list(LEDGER_COLUMNS)).drop(columns="code").rename(columns=LEDGER_COLUMNS)
 
 
 def _item(row) -> Item:

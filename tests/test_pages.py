@@ -84,6 +84,7 @@ def open_page(page: str, user: User | None = ADMIN, **state) -> AppTest:
 
 def text_of(at: AppTest) -> str:
     parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [e.value for e in at.title]
+    parts += [e.value for e in at.text]
     parts += [e.value for e in at.subheader] + [e.value for e in at.header]
     parts += [str(e.proto) for e in at.get("html")]
     return "\n".join(str(p) for p in parts)
@@ -405,7 +406,7 @@ def test_the_draft_shows_the_offices_lines_and_publishing_issues_them(home):
     at.checkbox(key="bulletin.confirm").check().run()
     at.button(key="bulletin.publish").click().run()
     assert not at.exception
-    assert any("已发布第1期" in s.value for s in at.success)
+    assert any("已发布《每日工作动态》第1期" in s.value for s in at.success)
     issue = load_issue(home, LAST_DAY)
     assert (issue.editor_note, issue.signer, issue.report_to, issue.copy_to) == (
         "请红色镇街3日内报送整改情况。",

@@ -5,6 +5,8 @@ accepted or returned by the office, overdue by themselves, every step audited.""
 
 from __future__ import annotations
 
+import io
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,6 +18,14 @@ from pipelines.cli import main
 from sanse import clock
 from sanse.access import Forbidden, User
 from sanse.audit import read_audit
+from sanse.bulletin import (
+    bulletin_paragraphs,
+    issue_from_json,
+    issue_to_json,
+    load_issue,
+    publish_bulletin,
+    supervision_paragraphs,
+)
 from sanse.config import ConfigError, settings_from_text
 from sanse.consequences import (
     DEFAULT_TRIGGERS,
@@ -31,7 +41,9 @@ from sanse.consequences import (
     standing_card,
     with_cards,
 )
+from sanse.exports import export_issue
 from sanse.home import Home
+from sanse.periods import parse_period
 from sanse.store import DATABASE_URL_ENV, open_store, schema
 from sanse.store.migrate import current_revision
 from sanse.supervision import (
@@ -628,3 +640,81 @@ def test_cli_check_reports_what_it_did_and_makes_nothing_twice(city, capsys):
         "2027-01-04",
     )
     assert code == 0 and len(list_items(city)) == 4
+
+
+# ---------------------------------------------------------------- in the bulletins
+
+
+@pytest.fixture
+def listed(city) -> Home:
+    """The silent city's three triggered items and three made by hand on 28 September:
+    甲 挂牌督办 due 30 Sep (open), 甲 通报批评 due 29 Sep (withdrawn), 丙 约谈 due 29 Sep (closed
+    today, so still open at the end of every day the city has data for)."""
+    add_item(
+        city, "T1", measure="挂牌督办", reason="台账不全", deadline=date(2026, 9, 30), by=ADMIN, occurred_on=SEP_28
+    )
+    wrong = add_item(
+        city, "T1", measure="通报批评", reason="立项有误", deadline=date(2026, 9, 29), by=ADMIN, occurred_on=SEP_28
+    )
+    done = add_item(
+        city, "T3", measure="约谈", reason="排查不实", deadline=date(2026, 9, 29), by=ADMIN, occurred_on=SEP_28
+    )
+    withdraw(city, wrong.id, by=ADMIN, note="立项有误")
+    close(city, done.id, by=ADMIN)
+    return city
+
+
+SEP_28 = date(2026, 9, 28)
+
+
+def test_a_days_bulletin_lists_the_measures_of_its_day_and_the_items_overdue_at_its_end(listed):
+    issue = publish_bulletin(listed, date(2026, 10, 1), by=ADMIN)
+    assert [(m["town"], m["measure"], m["deadline"]) for m in issue.new_measures] == [
+        ("乙镇", "约谈", "2026-10-08"),
+        ("乙镇", "通报批评", "2026-10-04"),
+    ]
+    assert supervision_paragraphs(issue) == [
+        "当日新增督办措施2项：乙镇约谈（2026年9月30日至10月1日连续2天红色，整改期限2026年10月8日）；"
+        "乙镇通报批评（2026年9月30日至10月1日连续2天未报送，整改期限2026年10月4日）。",
+        "截至2026年10月1日，逾期未销号的督办事项2项：丙乡约谈（整改期限2026年9月29日）；甲镇挂牌督办（整改期限2026年9月30日）。",
+    ]
+    assert supervision_paragraphs(issue)[1] in bulletin_paragraphs(load_issue(listed, date(2026, 10, 1)))
+
+
+def test_a_months_bulletin_lists_the_measures_of_its_days_and_a_day_without_any_says_so(listed):
+    month = publish_bulletin(listed, parse_period("2026-09"), by=ADMIN)
+    assert [(m["town"], m["measure"], m["reason"]) for m in month.new_measures] == [
+        ("甲镇", "挂牌督办", "台账不全"),
+        ("丙乡", "约谈", "排查不实"),
+        ("丙乡", "约谈", "2026年9月28日至9月29日连续2天红色"),
+    ]  # the withdrawn item in neither list
+    assert [m["deadline"] for m in month.overdue_items] == ["2026-09-29", "2026-09-30"]
+    assert supervision_paragraphs(month)[0].startswith("本月新增督办措施3项：甲镇挂牌督办（台账不全，")
+    day = publish_bulletin(listed, date(2026, 9, 30), by=ADMIN)
+    assert supervision_paragraphs(day) == [
+        "当日没有新增督办措施。",
+        "截至2026年9月30日，逾期未销号的督办事项2项：丙乡约谈（整改期限2026年9月29日）；甲镇挂牌督办（整改期限2026年9月30日）。",
+    ]
+
+
+def test_an_item_due_after_the_day_is_not_overdue_and_an_issue_from_before_the_lists_shows_none(city):
+    add_item(city, "T1", measure="约谈", reason="x", deadline=date(2026, 10, 1), by=ADMIN, occurred_on=SEP_28)
+    assert publish_bulletin(city, date(2026, 9, 30), by=ADMIN).overdue_items == ()
+    old = replace(load_issue(city, date(2026, 9, 30)), new_measures=None, overdue_items=None)
+    assert issue_from_json(issue_to_json(old)).new_measures is None
+    assert not [p for p in bulletin_paragraphs(old) if "督办" in p]
+
+
+def test_the_bulletins_spreadsheet_has_a_sheet_of_the_items_it_lists(listed):
+    from openpyxl import load_workbook
+
+    issue = publish_bulletin(listed, date(2026, 10, 1), by=ADMIN)
+    sheet = load_workbook(io.BytesIO(export_issue(issue, "xlsx")))["督办事项"]
+    rows = [tuple(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert rows[0] == ("类别", "编号", "镇街", "督办措施", "督办事由", "触发日期", "整改期限")
+    assert [(r[0], r[2], r[3], r[6]) for r in rows[1:]] == [
+        ("当日新增", "乙镇", "约谈", "2026-10-08"),
+        ("当日新增", "乙镇", "通报批评", "2026-10-04"),
+        ("截至2026-10-01逾期未销号", "丙乡", "约谈", "2026-09-29"),
+        ("截至2026-10-01逾期未销号", "甲镇", "挂牌督办", "2026-09-30"),
+    ]

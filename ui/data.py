@@ -16,6 +16,7 @@ from sanse.access import User
 from sanse.bulletin import issues_generation, list_issues, load_issue
 from sanse.config import Settings, Town, read_towns
 from sanse.home import Home
+from sanse.periods import Period
 from sanse.reporting import reporting_count as count_reports
 from sanse.rulebook import rules_generation, settings_in_force
 from sanse.supervision import list_items
@@ -263,42 +264,41 @@ def _tier_confidence(identity, day: date, group: str | None, rules, confidence) 
     return simulate(block, rules, confidence)
 
 
-def issues() -> list:
-    """Every published version of every bulletin, newest first (re-read when one is added)."""
-    return _issues(str(home().root), issues_generation(home()))
+def issues(kind: str = "day") -> list:
+    """Every published version of every issue of one series (the daily one by default),
+    newest first (re-read when one is added)."""
+    return _issues(str(home().root), issues_generation(home()), kind)
 
 
-@st.cache_data(max_entries=8)
-def _issues(root: str, generation: int) -> list:
-    return list_issues(Home(root))
+@st.cache_data(max_entries=16)
+def _issues(root: str, generation: int, kind: str) -> list:
+    return list_issues(Home(root), kind)
 
 
-def issue_download(day: date, version: int, fmt: str) -> bytes:
+def issue_download(period: Period, version: int, fmt: str) -> bytes:
     """One published issue as a file; an issue never changes, so its files never expire."""
-    return _issue_download(str(home().root), day, version, fmt)
+    return _issue_download(str(home().root), period, version, fmt)
 
 
 @st.cache_data(max_entries=64)
-def _issue_download(root: str, day: date, version: int, fmt: str) -> bytes:
-    from pathlib import Path
-
-    from sanse.bulletin import load_issue
+def _issue_download(root: str, period: Period, version: int, fmt: str) -> bytes:
     from sanse.exports import export_issue, print_html
 
-    issue = load_issue(Home(Path(root)), day, version)
+    issue = load_issue(Home(root), period, version)
     return print_html(issue).encode("utf-8") if fmt == "html" else export_issue(issue, fmt)
 
 
-def draft(day: date, fields):
-    """`day`'s bulletin exactly as publishing it now would issue it, with the office's
-    `fields` (a `sanse.bulletin.Draft`); made again when data, rules or issues change."""
+def draft(period: Period, fields):
+    """The bulletin of a day or a period exactly as publishing it now would issue it, with
+    the office's `fields` (a `sanse.bulletin.Draft`); made again when data, rules, issues or
+    督办事项 change (those at most a minute behind)."""
     return _draft(
-        str(home().root), day, fields, warehouse().identity, rules_generation(home()), issues_generation(home())
+        str(home().root), period, fields, warehouse().identity, rules_generation(home()), issues_generation(home())
     )
 
 
-@st.cache_data(ttl=600, max_entries=16)
-def _draft(root: str, day: date, fields, identity, rules: int, issues: int):
+@st.cache_data(ttl=60, max_entries=16)
+def _draft(root: str, period: Period, fields, identity, rules: int, issues: int):
     from sanse.bulletin import draft_issue
 
-    return draft_issue(Home(root), day, fields)
+    return draft_issue(Home(root), period, fields)

@@ -1,6 +1,7 @@
-"""每日工作动态: pick a published issue, read it, download it (XLSX, CSV, Word, PDF, A4 print
-view). Admins see the chosen day's draft (草稿) exactly as it will be issued, add 编者按/工作要求,
-签发人, 报送 and 抄送 (and a 更正说明 for a day already published), then publish it."""
+"""每日工作动态 and the period 通报: pick a series and a published issue, read it, download it
+(XLSX, CSV, Word, PDF, A4 print view). Admins see the chosen day's (or a whole period's) draft
+(草稿) exactly as it will be issued, add 编者按/工作要求, 签发人, 报送 and 抄送 (and a 更正说明
+for one already published), then publish it."""
 
 from functools import partial
 
@@ -16,20 +17,26 @@ from sanse.bulletin import (
     publication_note,
     publish_bulletin,
 )
+from sanse.config import PERIOD_KINDS
 from sanse.exports import EXPORTS, file_name, unavailable
+from sanse.periods import Period, periods_back
 from ui import data
-from ui.session import chosen_day, format_day, t, viewer
+from ui.session import chosen_day, format_day, plain, t, viewer
 from ui.tables import column_config, ranking_view
 from ui.tiers import style_tiers
 
 RESULT = "bulletin.result"
 FIELDS = ("editor_note", "signer", "report_to", "copy_to")
-FIELDS_FOR = "bulletin.fields_for"  # the day the fields were filled in for
+FIELDS_FOR = "bulletin.fields_for"  # the day or period the fields were filled in for
 
 home = data.home()
 day = chosen_day()
 me = viewer()
-issues = data.issues()
+settings = data.settings()
+
+
+def series_label(kind: str) -> str:
+    return f"《{settings.campaign.series_title(kind)}》"
 
 
 def show_issue(issue: Issue, key: str, *, draft: bool = False) -> None:
@@ -44,7 +51,7 @@ def show_issue(issue: Issue, key: str, *, draft: bool = False) -> None:
     if issue.editor_note:
         st.text(f"{t('bulletin.field.editor_note')}：{issue.editor_note}")
     for paragraph in bulletin_paragraphs(issue):
-        st.write(paragraph)
+        st.text(paragraph, width="stretch")
     rules = issue.rules_used()
     view = ranking_view(issue.ranking_frame(), rules, show_group=len(issue.groups()) > 1)
     st.dataframe(
@@ -55,17 +62,39 @@ def show_issue(issue: Issue, key: str, *, draft: bool = False) -> None:
             st.text(f"{t(f'bulletin.field.{field}')}：{getattr(issue, field)}")
 
 
-def draft_and_publish() -> None:
-    """The chosen day's draft with the office's fields, and the button that issues it."""
-    published = next((issue for issue in issues if issue.day == day), None)  # newest version first
-    if st.session_state.get(FIELDS_FOR) != day:
+def subject_of(kind: str) -> Period | None:
+    """What the draft is about: the sidebar's day, or a whole period the office picks."""
+    if kind == "day":
+        return None if day is None else Period(day, day, "day")
+    warehouse = data.warehouse()
+    first, last = warehouse.manifest.first_day, warehouse.manifest.last_day
+    whole = [p for p in periods_back(kind, first, last) if p.last <= last]  # a running period is not published
+    if not whole:
+        st.info(t("bulletin.period.none", series=series_label(kind)))
+        return None
+    return st.selectbox(
+        t("bulletin.period.pick"),
+        whole,
+        format_func=lambda p: f"{p.label}（{p.span}）",
+        key=f"bulletin.period.{kind}",
+    )
+
+
+def draft_and_publish(kind: str, issues: list[Issue]) -> None:
+    """The draft with the office's fields, and the button that issues it."""
+    subject = subject_of(kind)
+    if subject is None:
+        return
+    published = next((issue for issue in issues if issue.period == subject), None)  # newest version first
+    if st.session_state.get(FIELDS_FOR) != subject:
         # A new day starts blank, never with another issue's lines; a correction starts from
         # the version it corrects, so it changes only what the office changes.
         for field in FIELDS:
             st.session_state[f"bulletin.{field}"] = getattr(published, field) if published else ""
         st.session_state.pop("bulletin.correction_note", None)
-        st.session_state[FIELDS_FOR] = day
-    st.subheader(t("bulletin.draft.title", day=format_day(day)))
+        st.session_state[FIELDS_FOR] = subject
+    what = format_day(subject.last) if kind == "day" else subject.label
+    st.subheader(t("bulletin.draft.title", day=what))
     st.caption(t("bulletin.publish.caption"))
     st.text_area(
         t("bulletin.field.editor_note"),
@@ -86,61 +115,45 @@ def draft_and_publish() -> None:
         )
     fields = Draft(**{f: st.session_state.get(f"bulletin.{f}") or "" for f in FIELDS}, correction_note=note or "")
     try:
-        draft = data.draft(day, fields)
+        draft = data.draft(subject, fields)
     except BulletinError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     with st.container(border=True):
         show_issue(draft, "bulletin.draft.table", draft=True)
     confirmed = st.checkbox(t("bulletin.publish.confirm"), key="bulletin.confirm")
-    label = t("bulletin.republish.button" if published else "bulletin.publish.button", day=format_day(day))
-    if st.button(label, type="primary", disabled=not confirmed, key="bulletin.publish"):
+    button = "bulletin.republish.button" if published else "bulletin.publish.button"
+    if st.button(
+        t(button, day=what, series=series_label(kind)), type="primary", disabled=not confirmed, key="bulletin.publish"
+    ):
         try:
-            issue = publish_bulletin(home, day, by=me, draft=fields)
+            issue = publish_bulletin(home, subject, by=me, draft=fields)
         except (BulletinError, Forbidden) as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
-            st.session_state[RESULT] = t("bulletin.published", number=issue.number)
-            st.session_state["bulletin.pick"] = 0
+            st.session_state[RESULT] = t("bulletin.published", number=issue.label, series=series_label(kind))
+            st.session_state[f"bulletin.pick.{kind}"] = 0
             for key in (FIELDS_FOR, "bulletin.confirm"):
                 st.session_state.pop(key, None)
             st.rerun()
 
 
-st.title(t("bulletin.title"))
-if RESULT in st.session_state:
-    st.success(st.session_state.pop(RESULT))
-
-if me.may("publish") and day is not None:
-    draft_tab, issues_tab = st.tabs([t("bulletin.tab.draft"), t("bulletin.tab.issues")], key="bulletin.tabs")
-    with draft_tab:
-        draft_and_publish()
-    reading = issues_tab
-else:
-    reading = st.container()
-
-with reading:
+def read_issues(kind: str, issues: list[Issue]) -> None:
+    """Pick a published issue of the series, read it and download it."""
     if not issues:
-        st.info(t("bulletin.none"))
-        st.stop()
+        st.info(t("bulletin.none", series=series_label(kind)))
+        return
 
     def issue_label(index: int) -> str:
         issue = issues[index]
-        text = t("bulletin.issue", number=issue.number, day=format_day(issue.day))
+        when = format_day(issue.day) if kind == "day" else issue.when
+        text = t("bulletin.issue", number=issue.number_label, day=when)
         return f"{text}（{t('bulletin.correction')} v{issue.version}）" if issue.correction else text
 
-    default = next((i for i, issue in enumerate(issues) if issue.day == day), 0)
-    if st.session_state.get("bulletin.pick") not in range(len(issues)):
-        st.session_state["bulletin.pick"] = default
-    issue = issues[
-        st.selectbox(
-            t("bulletin.pick"),
-            range(len(issues)),
-            format_func=issue_label,
-            placeholder=t("common.choose"),
-            key="bulletin.pick",
-        )
-    ]
+    pick = f"bulletin.pick.{kind}"
+    if st.session_state.get(pick) not in range(len(issues)):
+        st.session_state[pick] = next((i for i, issue in enumerate(issues) if issue.day == day), 0)
+    issue = issues[st.selectbox(t("bulletin.pick"), range(len(issues)), format_func=issue_label, key=pick)]
     show_issue(issue, "bulletin.table")
 
     st.subheader(t("bulletin.download"))
@@ -151,10 +164,31 @@ with reading:
         col.download_button(
             t(export.label),
             # made when clicked, not on every visit: a PDF takes a second to set
-            data=partial(data.issue_download, issue.day, issue.version, fmt),
+            data=partial(data.issue_download, issue.period, issue.version, fmt),
             file_name=file_name(issue, fmt),
             mime=export.mime,
             on_click="ignore",
             key=f"bulletin.download.{fmt}",
             width="stretch",
         )
+
+
+publisher = me.may("publish") and day is not None
+# Readers are offered the series that have issues; the office every series it may publish.
+kinds = [k for k in ("day", *PERIOD_KINDS) if k == "day" or publisher or data.issues(k)]
+if st.session_state.get("bulletin.kind") not in kinds:
+    st.session_state["bulletin.kind"] = "day"
+st.title(settings.campaign.series_title(st.session_state["bulletin.kind"]))  # the series the picker below holds
+kind = st.selectbox(t("bulletin.series"), kinds, format_func=series_label, key="bulletin.kind")
+if RESULT in st.session_state:
+    st.success(st.session_state.pop(RESULT))
+issues = data.issues(kind)
+
+if publisher:
+    draft_tab, issues_tab = st.tabs([t("bulletin.tab.draft"), t("bulletin.tab.issues")], key="bulletin.tabs")
+    with draft_tab:
+        draft_and_publish(kind, issues)
+    with issues_tab:
+        read_issues(kind, issues)
+else:
+    read_issues(kind, issues)

@@ -4,7 +4,8 @@ before. Staff only: a period holds days not yet published."""
 
 import streamlit as st
 
-from sanse.periods import KIND_LABELS, PeriodError, period_containing, rank_period
+from sanse.config import PERIOD_KINDS
+from sanse.periods import KIND_LABELS, PeriodError, periods_back, rank_period
 from ui import data
 from ui.session import chosen_group, plain, ranking_day_or_stop, t
 from ui.tables import column_config, ranking_view
@@ -12,15 +13,14 @@ from ui.tiers import style_tiers
 
 day = ranking_day_or_stop()
 st.title(t("periods.title"))
-kinds = ["week", "month", "bimonth", "quarter", "half", "year"]
 kind = (
-    st.segmented_control(t("periods.kind"), kinds, default="month", format_func=KIND_LABELS.get, key="periods.kind")
+    st.segmented_control(
+        t("periods.kind"), PERIOD_KINDS, default="month", format_func=KIND_LABELS.get, key="periods.kind"
+    )
     or "month"
 )
 warehouse = data.warehouse()
-periods = [period_containing(kind, day)]  # the running period first, then back to the campaign's start
-while periods[-1].first > warehouse.manifest.first_day:
-    periods.append(periods[-1].previous())
+periods = periods_back(kind, warehouse.manifest.first_day, day)  # the running period first
 period = st.selectbox(
     t("periods.pick"), periods, format_func=lambda p: f"{p.label}（{p.span}）", key=f"periods.pick.{kind}"
 )

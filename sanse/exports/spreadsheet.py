@@ -16,9 +16,13 @@ from sanse.exports.table import (
     tier_comment,
     window_heading,
 )
+from sanse.periods import THIS_PERIOD
+from sanse.supervision import LEDGER_COLUMNS
 from sanse.tiers import TIER_COLOURS, TIER_TEXT_COLOURS, tier_hex
 
 SHEET_NAME = "排名"
+SUPERVISION_SHEET = "督办事项"
+LISTED = ("id", "town", "measure", "reason", "occurred_on", "deadline")  # of each item a bulletin lists
 
 
 def table_title(issue: Issue) -> str:
@@ -76,7 +80,31 @@ def issue_xlsx(issue: Issue) -> bytes:
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if issue.new_measures is not None:
+        _supervision_sheet(book.create_sheet(SUPERVISION_SHEET), issue)
     return saved(book)
+
+
+def _supervision_sheet(sheet, issue: Issue) -> None:
+    """The 督办事项 the issue lists: the period's new measures, then the overdue items."""
+    from openpyxl.styles import Alignment, Font
+
+    this = THIS_PERIOD[issue.period_kind]
+    sheet.append([f"《{issue.title}》{issue.label} {issue.when} 督办事项"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(["类别", *(LEDGER_COLUMNS[key] for key in LISTED)])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    listed = [(f"{this}新增", m) for m in issue.new_measures]
+    listed += [(f"截至{issue.day:%Y-%m-%d}逾期未销号", m) for m in issue.overdue_items or ()]
+    for section, m in listed:
+        sheet.append([section, *(m[key] for key in LISTED)])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text as text, never a formula
+    for letter, width in zip("ABCDEFG", (22, 7, 14, 14, 48, 12, 12)):
+        sheet.column_dimensions[letter].width = width
 
 
 def saved(book) -> bytes:
