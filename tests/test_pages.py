@@ -25,6 +25,7 @@ from sanse.demo import DEMO_START
 from sanse.exports import EXPORTS
 from sanse.home import Home
 from sanse.i18n import translate
+from sanse.periods import parse_period
 from sanse.sessions import end_session, session_user, start_session
 from sanse.store import StoreError
 from sanse.warehouse import Warehouse
@@ -440,6 +441,36 @@ def test_readers_see_only_published_issues_and_no_draft(home):
     assert not any("草稿" in h.value for h in at.header)
     assert not at.tabs
     assert not [w for w in at.text_input if w.key == "bulletin.signer"]
+
+
+def test_the_office_publishes_a_months_tongbao_from_the_bulletin_page(home):
+    at = open_page("bulletin", ADMIN)
+    at.selectbox(key="bulletin.kind").select("month").run()
+    assert at.title[0].value == "安全生产考核月度通报"
+    # October is still running on the demo's last day: September is the month to publish
+    assert at.selectbox(key="bulletin.period.month").options == ["2026年9月（2026年9月1日至9月30日）"]
+    assert "《安全生产考核月度通报》2026年第1期（草稿）" in [h.value for h in at.header]
+    shown = text_of(at)
+    assert "2026年9月（2026年9月1日至9月30日）" in shown and "本月新增督办措施" in shown
+    at.checkbox(key="bulletin.confirm").check().run()
+    at.button(key="bulletin.publish").click().run()
+    assert not at.exception
+    assert any("已发布《安全生产考核月度通报》2026年第1期" in s.value for s in at.success)
+    (issue,) = list_issues(home, "month")
+    assert (issue.period.key, issue.label, issue.published_by) == ("2026-09", "2026年第1期", ADMIN.name)
+    assert not list_issues(home, "week") and len(list_issues(home)) == 0  # the daily series untouched
+
+
+def test_a_leader_reads_the_series_that_have_issues_and_downloads_a_tongbao(home):
+    publish_bulletin(home, LAST_DAY, by=SYSTEM)
+    publish_bulletin(home, parse_period("2026-W43"), by=SYSTEM)
+    at = open_page("bulletin", LEADER)
+    assert at.selectbox(key="bulletin.kind").options == ["《每日工作动态》", "《安全生产考核周通报》"]
+    at.selectbox(key="bulletin.kind").select("week").run()
+    assert any(h.value == "《安全生产考核周通报》2026年第1期" for h in at.header)
+    assert "2026年第1期 · 2026年第43周" in at.selectbox(key="bulletin.pick.week").options
+    assert len(at.get("download_button")) == len(EXPORTS)
+    assert not at.tabs
 
 
 # ---------------------------------------------------------------- 操作日志

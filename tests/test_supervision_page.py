@@ -122,3 +122,23 @@ def test_the_overview_counts_overdue_items_and_reports_for_those_who_may_see_the
     reader = AppTest.from_file(APP, default_timeout=60).run()
     assert not any("逾期未销号" in w.value for w in reader.warning)
     assert not any(c.value.startswith("已报送") for c in reader.caption)
+
+
+def test_a_town_clerk_sees_its_items_and_their_deadlines_on_its_town_page(home):
+    code = list_items(home)[0].town_code
+    mine = [i for i in list_items(home) if i.town_code == code]
+    add_user(home, "clerk", role="town", town=code, password="clerk password 1")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["sanse.session"] = start_session(home, User("clerk", "town", code)).token
+    at.run()
+    at.switch_page("pages/read/town.py").run()
+    assert not at.exception
+    assert f"督办事项（{len(mine)} 项未销号）" in [s.value for s in at.subheader]
+    lines = [m.value for m in at.markdown if m.value.startswith("- **")]
+    assert len(lines) == len(mine) and all(f"整改期限 {i.deadline}" in line for i, line in zip(mine, lines))
+    assert "已逾期" in lines[0]
+    reader = AppTest.from_file(APP, default_timeout=60)
+    reader.session_state["town.pick"] = code
+    reader.run()
+    reader.switch_page("pages/read/town.py").run()
+    assert not any(s.value.startswith("督办事项") for s in reader.subheader)

@@ -4,7 +4,10 @@ group median, and what it would take to move up a tier. Laid out to read on a ph
 import plotly.graph_objects as go
 import streamlit as st
 
+from sanse import clock
+from sanse.access import ANONYMOUS
 from sanse.ranking import what_it_takes
+from sanse.supervision import DONE, list_items
 from sanse.tiers import TIER_COLOURS
 from ui import data
 from ui.session import format_day, plain, ranking_day_or_stop, t, tier_label, viewer
@@ -48,6 +51,18 @@ else:
 st.caption(t("town.streak", days=int(row["tier_streak"]), tier=tier_label(row["tier"])))
 if row["not_reported"]:
     st.warning(t("town.not_reported_today", day=format_day(day)))
+if me != ANONYMOUS:  # its 督办事项 still to do, with their deadlines (the ledger is for signed-in users)
+    pending = [item for item in list_items(data.home(), viewer=me, town_code=code) if item.status not in DONE]
+    if pending:
+        st.subheader(t("town.items", count=len(pending)))
+        for item in pending:
+            late = f" · :red[**{t('supervision.overdue')}**]" if item.overdue(clock.today()) else ""
+            st.markdown(
+                f"- **{plain(item.measure_label)}** · {t('town.item.deadline', deadline=item.deadline)}"
+                f" · {item.status_label}{late}  \n  {plain(item.reason)}"
+            )
+        link = t("town.items.link") if me.role == "town" else t("nav.supervision")
+        st.page_link("pages/work/supervision.py", label=link, icon=":material/assignment_late:")
 
 st.subheader(t("town.lift"))
 if row["tier"] == "blue":

@@ -55,15 +55,20 @@ items = list_items(home, viewer=me)
 
 left, middle, right = st.columns([2, 2, 1])
 codes = sorted({item.town_code for item in items}, key=lambda c: names.get(c, c))
-town = left.selectbox(
-    t("supervision.town"),
-    ["", *codes],
-    format_func=lambda c: names.get(c, c) if c else t("supervision.all_towns"),
-    key="supervision.town",
-    disabled=me.role == "town",
-)
+town = ""  # a town account sees its own items only: nothing to pick
+if me.role != "town":
+    town = left.selectbox(
+        t("supervision.town"),
+        ["", *codes],
+        format_func=lambda c: names.get(c, c) if c else t("supervision.all_towns"),
+        key="supervision.town",
+    )
 statuses = middle.multiselect(
-    t("supervision.status"), list(STATUS_LABELS), format_func=STATUS_LABELS.get, key="supervision.status"
+    t("supervision.status"),
+    list(STATUS_LABELS),
+    format_func=STATUS_LABELS.get,
+    placeholder=t("supervision.status.all"),
+    key="supervision.status",
 )
 overdue_only = right.checkbox(t("supervision.overdue_only"), key="supervision.overdue_only")
 shown = [
