@@ -642,29 +642,34 @@ def bulletin_paragraphs(issue: Issue) -> list[str]:
 
 
 def supervision_paragraphs(issue: Issue) -> list[str]:
-    """The measures the issue's period brought and the items overdue at its end (SPEC 11);
-    nothing for an issue published before bulletins listed them."""
+    """The measures the issue's period brought and the items overdue at its end (SPEC 11),
+    each a heading sentence and then an item a line; nothing for an issue published before
+    bulletins listed them."""
     paragraphs = []
     this = THIS_PERIOD[issue.period_kind]
     if issue.new_measures is not None:
         if issue.new_measures:
-            listed = "；".join(
-                f"{m['town']}{m['measure']}（{m['reason']}，整改期限{_iso_date(m['deadline'])}）"
-                for m in issue.new_measures
-            )
-            paragraphs.append(f"{this}新增督办措施{len(issue.new_measures)}项：{listed}。")
+            paragraphs.append(f"{this}新增督办措施{len(issue.new_measures)}项：")
+            paragraphs += _item_lines(issue.new_measures)
         else:
             paragraphs.append(f"{this}没有新增督办措施。")
     if issue.overdue_items is not None:
         as_of = f"截至{chinese_date(issue.day)}"
         if issue.overdue_items:
-            listed = "；".join(
-                f"{m['town']}{m['measure']}（整改期限{_iso_date(m['deadline'])}）" for m in issue.overdue_items
-            )
-            paragraphs.append(f"{as_of}，逾期未销号的督办事项{len(issue.overdue_items)}项：{listed}。")
+            paragraphs.append(f"{as_of}，逾期未销号的督办事项{len(issue.overdue_items)}项：")
+            paragraphs += _item_lines(issue.overdue_items)
         else:
             paragraphs.append(f"{as_of}，没有逾期未销号的督办事项。")
     return paragraphs
+
+
+def _item_lines(items: tuple[dict, ...]) -> list[str]:
+    """（1）渔歌镇约谈（事由），整改期限2026年9月10日；... the last ending in 。"""
+    last = len(items)
+    return [
+        f"（{n}）{m['town']}{m['measure']}（{m['reason']}），整改期限{_iso_date(m['deadline'])}{'。' if n == last else '；'}"
+        for n, m in enumerate(items, start=1)
+    ]
 
 
 def _iso_date(text: str) -> str:
