@@ -191,7 +191,10 @@ def publish_bulletin(home: Home, day: date | Period, *, by: User, draft: Draft =
     publishing the same new day at once make one issue, not an issue and a 更正.
     """
     require(by, "publish")
-    check_if_behind(home)  # the measures the issue lists are those of the ranking it freezes
+    try:  # the measures the issue lists are those of the ranking it freezes
+        check_if_behind(home)
+    except ConfigError:  # the 督办台账 page names the fault; the day's issue still goes out, with the items stored
+        pass
     settings = settings_in_force(home)
     frozen = replace(_freeze(home, _as_period(day), settings), **draft.cleaned().__dict__)
     # Publishers take turns, so two never take the same 第N期 or both make version 1; the

@@ -205,7 +205,7 @@ def test_unknown_format_is_refused(demo_issue):
 
 def test_xlsx_sheet_is_named_排名_with_the_issue_and_its_window_in_its_title_row(demo_issue, hostile_issue, tmp_path):
     book = load_workbook(saved(tmp_path, demo_issue, "xlsx"))
-    assert book.sheetnames == ["排名"]
+    assert book.sheetnames == ["排名", "督办事项"]  # the ranking first; then the items the issue lists
     assert book["排名"]["A1"].value == "《每日工作动态》第1期 2026年10月12日 镇街排名（数据口径：活动开展以来累计）"
     daily = load_workbook(saved(tmp_path, hostile_issue, "xlsx"))["排名"]["A1"].value
     assert daily.endswith("（数据口径：当日）")
@@ -443,7 +443,8 @@ def test_docx_carries_what_the_office_added_where_a_公文_has_it(drafted_issue)
 
 
 def test_pdf_is_a4_with_embedded_fonts_whose_text_extracts(demo_pdf, demo_issue):
-    assert len(demo_pdf.pages) == 4  # the text, its close, the ranking on a page of its own, the 版记
+    # the text over three pages (its 督办事项 the end of it), the ranking on a page of its own, the 版记
+    assert len(demo_pdf.pages) == 5
     assert all((round(p.mediabox.width), round(p.mediabox.height)) == (595, 842) for p in demo_pdf.pages)
     text = pdf_text(demo_pdf)
     assert "第1期" in text and "每日工作动态" in text
@@ -710,4 +711,4 @@ def test_cli_export_writes_each_format(demo_home, tmp_path):
         out = tmp_path / "downloads" / f"bulletin.{fmt}"
         assert main(["--home", home, "export", "--date", "2026-10-12", "--format", fmt, "--out", str(out)]) == 0
         assert out.stat().st_size > 0
-    assert load_workbook(tmp_path / "downloads" / "bulletin.xlsx").sheetnames == ["排名"]
+    assert load_workbook(tmp_path / "downloads" / "bulletin.xlsx").sheetnames == ["排名", "督办事项"]

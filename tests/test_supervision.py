@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from pipelines.cli import main
 from sanse import clock
@@ -711,11 +712,10 @@ def test_an_item_due_after_the_day_is_not_overdue_and_an_issue_from_before_the_l
     old = replace(load_issue(city, date(2026, 9, 30)), new_measures=None, overdue_items=None)
     assert issue_from_json(issue_to_json(old)).new_measures is None
     assert not [p for p in bulletin_paragraphs(old) if "督办" in p]
+    assert load_workbook(io.BytesIO(export_issue(old, "xlsx"))).sheetnames == ["排名"]
 
 
 def test_the_bulletins_spreadsheet_has_a_sheet_of_the_items_it_lists(listed):
-    from openpyxl import load_workbook
-
     issue = publish_bulletin(listed, date(2026, 10, 1), by=ADMIN)
     sheet = load_workbook(io.BytesIO(export_issue(issue, "xlsx")))["督办事项"]
     rows = [tuple(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
@@ -726,3 +726,14 @@ def test_the_bulletins_spreadsheet_has_a_sheet_of_the_items_it_lists(listed):
         ("截至2026-10-01逾期未销号", "丙乡", "约谈", "2026-09-29"),
         ("截至2026-10-01逾期未销号", "甲镇", "挂牌督办", "2026-09-30"),
     ]
+
+
+def test_a_fault_in_the_consequence_rules_does_not_stop_the_days_issue(listed):
+    rules = listed.root / "rules.toml"
+    rules.write_text(
+        rules.read_text(encoding="utf-8").replace('measure = "约谈"', 'measure = "罚款"'), encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="measure 应为"):
+        check(listed)
+    issue = publish_bulletin(listed, date(2026, 10, 1), by=ADMIN)  # listing the items stored
+    assert [m["measure"] for m in issue.new_measures] == ["约谈", "通报批评"]
