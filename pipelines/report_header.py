@@ -13,19 +13,9 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from pipelines.problems import Problem
+from sanse.config import REPORT_COLUMNS
 
-HEADERS = {
-    "date": "日期",
-    "town": "镇街",
-    "inspections": "检查企业数",
-    "hazards": "发现隐患数",
-    "major_hazards": "重大隐患数",
-    "rectified": "整改隐患数",
-    "halted": "停产停业数",
-    "cases": "立案数",
-    "detentions": "行政拘留人数",
-    "fines_wan": "罚款金额（万元）",
-}
+HEADERS = REPORT_COLUMNS  # key -> the report form's heading
 OTHER_NAMES = {"罚款": "fines_wan"}  # as forms also head the money column
 LABEL_KEYS = ("date", "town")  # a note in brackets after these explains, it is not a unit
 COUNT_UNITS = frozenset({"家次", "家", "户", "个", "处", "项", "起", "件", "宗", "条", "人", "人次", "次"})
