@@ -22,11 +22,13 @@ sys.path.insert(0, str(ROOT))
 PAGES = {
     "overview": None,
     "ranking": "read/ranking.py",
+    "periods": "read/periods.py",
     "town": "read/town.py",
     "bulletin": "read/bulletin.py",
     "rules": "read/rules.py",
     "confidence": "read/confidence.py",
     "submit": "work/submit.py",
+    "supervision": "work/supervision.py",
     "audit": "work/audit.py",
 }
 
