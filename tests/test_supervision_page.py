@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from sanse import clock
 from sanse.access import User
 from sanse.accounts import add_user
+from sanse.config import read_towns
 from sanse.exports.ledger import ledger_xlsx
 from sanse.home import Home
 from sanse.sessions import start_session
@@ -142,3 +144,25 @@ def test_a_town_clerk_sees_its_items_and_their_deadlines_on_its_town_page(home):
     reader.run()
     reader.switch_page("pages/read/town.py").run()
     assert not any(s.value.startswith("督办事项") for s in reader.subheader)
+
+
+def test_the_overview_names_the_towns_with_overdue_items_and_the_days_cards(home):
+    add_item(
+        home,
+        "T03",
+        measure="黄牌",
+        reason="台账不实",
+        deadline=date(2026, 11, 9),
+        by=ADMIN,
+        occurred_on=date(2026, 10, 30),
+    )
+    late = Counter(item.town_code for item in list_items(home) if item.overdue(TODAY))
+    name = {town.code: town.name for town in read_towns(home.towns_csv)}
+    add_user(home, ADMIN.name, role="admin", password="office password 1")
+    office = AppTest.from_file(APP, default_timeout=60)
+    office.session_state["sanse.session"] = start_session(home, ADMIN).token
+    office.run()
+    (warning,) = [w.value for w in office.warning if w.value.startswith("督办")]
+    code, count = late.most_common(1)[0]
+    assert f"{name[code]} {count} 项" in warning
+    assert warning.endswith("当日新亮牌 1 张：澄波街道（黄牌）。")

@@ -128,17 +128,17 @@ def _reporting_count(root: str, day: date):
     return count_reports(Home(root), day)
 
 
-def supervision_summary(day: date) -> tuple[int, int]:
+def supervision_summary(day: date) -> tuple[list, list]:
     """(items overdue and not closed, cards given for `day`) that this visitor may see."""
     me = viewer()
     return _supervision_summary(str(home().root), me.role, me.town_code, day)
 
 
 @st.cache_data(ttl=60, max_entries=64)  # a minute behind at most: the ledger page is exact
-def _supervision_summary(root: str, role: str, town_code: str | None, day: date) -> tuple[int, int]:
+def _supervision_summary(root: str, role: str, town_code: str | None, day: date) -> tuple[list, list]:
     items = list_items(Home(root), viewer=User("", role, town_code))
-    overdue = sum(item.overdue(clock.today()) for item in items)
-    return overdue, sum(item.card is not None and item.occurred_on == day for item in items)
+    overdue = [item for item in items if item.overdue(clock.today())]
+    return overdue, [item for item in items if item.card is not None and item.occurred_on == day]
 
 
 def issue_differing(day: date, group: str | None = None):
