@@ -567,6 +567,10 @@ def test_town_names_are_shown_as_written_never_as_markdown_or_markup(home):
         assert not any(hostile in value for value in markdown), page  # never a live link or image
 
 
+def office_says_blue(at: AppTest) -> bool:
+    return at.metric[0].value == "第 1 / 23 名" and at.success[0].value == "已是蓝色，保持住！"
+
+
 def test_readers_see_a_published_day_as_issued_and_staff_are_told_it_has_changed(home):
     issue = publish_bulletin(home, LAST_DAY, by=SYSTEM)
     frozen = {row["code"]: (row["rank"], row["tier"]) for row in issue.ranking}
@@ -591,6 +595,16 @@ def test_readers_see_a_published_day_as_issued_and_staff_are_told_it_has_changed
     assert "与已发布的不同" in office.warning[0].value
     table = office.dataframe[0].value
     assert table[table[translate("zh", "col.town")] == "云岫街道"].iloc[0][translate("zh", "col.rank")] == 1
+
+    # the town page and 统计可信度 as well: the rank, the tier and what it would take as issued
+    town = open_page("town", None, **{"town.pick": "T01"})
+    assert town.metric[0].value == f"第 {frozen['T01'][0]} / 23 名"
+    assert not town.success and [m for m in town.markdown if m.value.startswith("- ")]  # 怎样升一级: the issue's sums
+    assert office_says_blue(open_page("town", ADMIN, **{"town.pick": "T01"}))
+    confidence = open_page("confidence", None)
+    shown = confidence.dataframe[0].value
+    row = shown[shown[translate("zh", "col.town")] == "云岫街道"].iloc[0]
+    assert row[translate("zh", "col.rank")] == frozen["T01"][0]
 
 
 def test_the_period_ranking_ranks_a_month_on_the_sums_of_its_days(home):

@@ -14,7 +14,7 @@ import streamlit as st
 from sanse import clock
 from sanse.access import User
 from sanse.bulletin import issues_generation, list_issues, load_issue
-from sanse.config import Settings, Town, read_towns
+from sanse.config import COUNT_COLUMNS, Settings, Town, read_towns
 from sanse.home import Home
 from sanse.periods import Period
 from sanse.reporting import reporting_count as count_reports
@@ -181,15 +181,38 @@ def stop_without_ranking(day: date, group: str | None = None) -> None:
 
 
 def rankings_between(first: date, last: date, group: str | None = None) -> pd.DataFrame:
+    if reads_issues():
+        frame = _published(str(home().root), issues_generation(home()))
+        inside = frame[frame["date"].between(first, last)]
+        return inside if group is None else inside[inside["group"] == group]
     return _rankings_between(warehouse().identity, first, last, group)
 
 
 def town_rankings(code: str) -> pd.DataFrame:
+    """One town's ranking on every day (a reader: on every published day, as issued)."""
+    if reads_issues():
+        frame = _published(str(home().root), issues_generation(home()))
+        return frame[frame["code"] == code].reset_index(drop=True)
     return _town_rankings(warehouse().identity, code)
 
 
 def window_sums(day: date, window: str, group: str | None = None) -> pd.DataFrame:
+    """The sums a day was ranked on; a reader's are those its issue froze (its ranking rows
+    carry the window's counts)."""
+    if reads_issues():
+        frozen = _issue_ranking(str(home().root), issues_generation(home()), day, group)
+        return frozen[["window", "date", "group", "code", "town", "not_reported", *COUNT_COLUMNS]]
     return _window_sums(warehouse().identity, day, window, group)
+
+
+@st.cache_data(max_entries=4)
+def _published(root: str, generation: int) -> pd.DataFrame:
+    """Every published day's ranking as its newest version froze it, by date, group and rank."""
+    newest: dict[date, object] = {}
+    for issue in _issues(root, generation, "day"):  # newest publication first
+        newest.setdefault(issue.day, issue)
+    frames = [issue.ranking_frame().assign(date=day) for day, issue in sorted(newest.items())]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["date", "code", "group"])
 
 
 def totals(day: date, group: str | None = None) -> dict[str, dict[str, float]]:
@@ -251,17 +274,18 @@ def tier_confidence(day: date, group: str | None):
     from sanse.confidence import confidence_settings
 
     rules = settings().rules_on(day)
-    return _tier_confidence(warehouse().identity, day, group, rules, confidence_settings(settings()))
+    block = window_sums(day, rules.window, group)
+    return _tier_confidence(source(day), day, group, rules, confidence_settings(settings()), block)
 
 
 # The rules and [confidence] settings are part of the key (an argument named with a leading
 # underscore would not be): a change of either must not keep showing the old simulation.
+# The block is named by the source, day and group.
 @st.cache_data(ttl=3600, max_entries=32)
-def _tier_confidence(identity, day: date, group: str | None, rules, confidence) -> pd.DataFrame:
+def _tier_confidence(source, day: date, group: str | None, rules, confidence, _block: pd.DataFrame) -> pd.DataFrame:
     from sanse.confidence import tier_confidence as simulate
 
-    block = warehouse().window_sums(day, rules.window, group)
-    return simulate(block, rules, confidence)
+    return simulate(_block, rules, confidence)
 
 
 def issues(kind: str = "day") -> list:

@@ -1,6 +1,7 @@
 """镇街详情: one town's tier, rank and movement, its colours day by day, its rates against the
 group median, and what it would take to move up a tier. Laid out to read on a phone."""
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -44,7 +45,7 @@ tier_badge(row["tier"], f"{names[code]} · {t(f'tier.{row.tier}.long')}")
 left, right = st.columns(2)
 left.metric(t("town.rank"), t("town.rank_value", rank=int(row["rank"]), size=int(row["group_size"])))
 change = row["rank_change"]
-if change is None or change != change:
+if pd.isna(change):  # the first ranking day, or a town new to the ranking
     right.metric(t("town.change"), "—")
 else:
     right.metric(t("town.change"), t("town.same") if change == 0 else f"{int(change):+d}")
