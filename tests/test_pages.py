@@ -471,6 +471,17 @@ def test_a_leader_reads_the_series_that_have_issues_and_downloads_a_tongbao(home
     assert "2026年第1期 · 2026年第43周" in at.selectbox(key="bulletin.pick.week").options
     assert len(at.get("download_button")) == len(EXPORTS)
     assert not at.tabs
+    assert at.query_params["series"] == "week"  # the address names the series: a reload or a link opens it
+
+
+def test_a_link_naming_a_series_opens_it(home):
+    publish_bulletin(home, parse_period("2026-W43"), by=SYSTEM)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["series"] = "week"
+    at.run()
+    at.switch_page("pages/read/bulletin.py").run()
+    assert at.title[0].value == "安全生产考核周通报"
+    assert any(h.value == "《安全生产考核周通报》2026年第1期" for h in at.header)
 
 
 # ---------------------------------------------------------------- 操作日志

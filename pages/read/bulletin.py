@@ -176,10 +176,16 @@ def read_issues(kind: str, issues: list[Issue]) -> None:
 publisher = me.may("publish") and day is not None
 # Readers are offered the series that have issues; the office every series it may publish.
 kinds = [k for k in ("day", *PERIOD_KINDS) if k == "day" or publisher or data.issues(k)]
-if st.session_state.get("bulletin.kind") not in kinds:
-    st.session_state["bulletin.kind"] = "day"
+if st.session_state.get("bulletin.kind") not in kinds:  # a new visit: the series its link names, or the daily one
+    st.session_state["bulletin.kind"] = (
+        st.query_params.get("series") if st.query_params.get("series") in kinds else "day"
+    )
 st.title(settings.campaign.series_title(st.session_state["bulletin.kind"]))  # the series the picker below holds
 kind = st.selectbox(t("bulletin.series"), kinds, format_func=series_label, key="bulletin.kind")
+if kind == "day":  # the address names the series, so a reload, a new tab or a shared link opens it again
+    st.query_params.pop("series", None)
+else:
+    st.query_params["series"] = kind
 if RESULT in st.session_state:
     st.success(st.session_state.pop(RESULT))
 issues = data.issues(kind)
