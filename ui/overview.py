@@ -1,12 +1,14 @@
-"""总览 below its title: the colour board, the day's and the campaign's totals, the biggest movers,
-who did not report and the red alerts."""
+"""总览 below its title: the 督办 alert, the colour board, the day's and the campaign's totals,
+the biggest movers, who did not report and the red alerts."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 import streamlit as st
 
+from sanse.consequences import CARD_WORDS
 from sanse.ranking import biggest_movers
 from ui import data
 from ui.session import lang, plain, t, tier_label
@@ -71,3 +73,21 @@ def _overview(identity, day: date, group: str | None, language: str) -> None:
     alerts = names_of(ranking, "red_alert")
     if alerts:
         st.error(t("overview.red_alerts", names="、".join(map(plain, alerts))))
+
+
+def supervision_alert(day: date) -> None:
+    """The towns with overdue 督办事项 and the cards given for `day`, with the way to the ledger."""
+    overdue, cards = data.supervision_summary(day)
+    if not overdue and not cards:
+        return
+    names = {town.code: town.name for town in data.towns()}
+    parts = []
+    if overdue:
+        late = Counter(names.get(item.town_code, item.town_code) for item in overdue)
+        towns = "、".join(t("overview.per_town", town=town, count=count) for town, count in late.most_common())
+        parts.append(t("overview.overdue", count=len(overdue), towns=towns))
+    if cards:
+        carded = "、".join(f"{names.get(i.town_code, i.town_code)}（{CARD_WORDS[i.card]}）" for i in cards)
+        parts.append(t("overview.cards", count=len(cards), towns=carded))
+    st.warning(plain(t("overview.supervision", parts="；".join(parts))))
+    st.page_link("pages/work/supervision.py", label=t("nav.supervision"), icon=":material/assignment_late:")
