@@ -6,7 +6,9 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -138,11 +140,26 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     # SQLAlchemy emits BEGIN itself (below), so that a writer can ask for IMMEDIATE.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("pragma journal_mode = wal")  # readers never wait for a writer
+    _wal(cursor)
     cursor.execute("pragma synchronous = full")  # a committed upload survives a power cut
     cursor.execute("pragma foreign_keys = on")
     cursor.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _wal(cursor) -> None:
+    """Write-ahead logging, so readers never wait for a writer. Switching a new database to it
+    takes an exclusive lock that SQLite does not wait for (its busy handler is not called):
+    processes opening a new store at once try again until the first has switched it."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("pragma journal_mode = wal")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _sqlite_begin(conn: Connection) -> None:
