@@ -461,6 +461,18 @@ def test_the_office_publishes_a_months_tongbao_from_the_bulletin_page(home):
     assert not list_issues(home, "week") and len(list_issues(home)) == 0  # the daily series untouched
 
 
+def test_the_office_publishes_a_tongbao_on_a_date_range(home):
+    at = open_page("bulletin", ADMIN)
+    at.selectbox(key="bulletin.kind").select("range").run()
+    at.date_input(key="bulletin.period.range").set_value((date(2026, 10, 1), date(2026, 10, 15))).run()
+    assert "《安全生产考核专项通报》2026年第1期（草稿）" in [h.value for h in at.header]
+    at.checkbox(key="bulletin.confirm").check().run()
+    at.button(key="bulletin.publish").click().run()
+    assert not at.exception
+    (issue,) = list_issues(home, "range")
+    assert (issue.period.key, issue.when) == ("2026-10-01..2026-10-15", "2026-10-01至2026-10-15")
+
+
 def test_a_leader_reads_the_series_that_have_issues_and_downloads_a_tongbao(home):
     publish_bulletin(home, LAST_DAY, by=SYSTEM)
     publish_bulletin(home, parse_period("2026-W43"), by=SYSTEM)
@@ -626,6 +638,17 @@ def test_the_period_ranking_ranks_a_month_on_the_sums_of_its_days(home):
     at.selectbox(key="periods.pick.month").select_index(1).run()
     assert not at.exception
     assert "第一个周期" in text_of(at)  # September is the campaign's first month
+
+
+def test_the_period_ranking_ranks_any_date_range(home):
+    at = open_page("periods")
+    at.segmented_control(key="periods.kind").set_value("range").run()
+    at.date_input(key="periods.pick.range").set_value((date(2026, 10, 1), date(2026, 10, 15))).run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 23
+    assert "按本时段 15 天的合计" in text_of(at)
+    at.date_input(key="periods.pick.range").set_value((date(2026, 10, 1),)).run()  # the end not chosen yet
+    assert "请再选择结束日期。" in [i.value for i in at.info] and not at.dataframe
 
 
 def test_only_staff_may_open_the_period_ranking():

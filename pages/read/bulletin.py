@@ -19,8 +19,9 @@ from sanse.bulletin import (
 )
 from sanse.config import PERIOD_KINDS
 from sanse.exports import EXPORTS, file_name, unavailable
-from sanse.periods import Period, periods_back
+from sanse.periods import Period
 from ui import data
+from ui.period_picker import pick_period
 from ui.session import chosen_day, format_day, plain, t, viewer
 from ui.tables import column_config, ranking_view
 from ui.tiers import style_tiers
@@ -63,21 +64,18 @@ def show_issue(issue: Issue, key: str, *, draft: bool = False) -> None:
 
 
 def subject_of(kind: str) -> Period | None:
-    """What the draft is about: the sidebar's day, or a whole period the office picks."""
+    """What the draft is about: the sidebar's day, or a period that has ended (a date range up
+    to the last day with data) the office picks."""
     if kind == "day":
         return None if day is None else Period(day, day, "day")
-    warehouse = data.warehouse()
-    first, last = warehouse.manifest.first_day, warehouse.manifest.last_day
-    whole = [p for p in periods_back(kind, first, last) if p.last <= last]  # a running period is not published
-    if not whole:
-        st.info(t("bulletin.period.none", series=series_label(kind)))
-        return None
-    return st.selectbox(
-        t("bulletin.period.pick"),
-        whole,
-        format_func=lambda p: f"{p.label}（{p.span}）",
-        key=f"bulletin.period.{kind}",
+    manifest = data.warehouse().manifest
+    label = t("bulletin.period.pick")
+    subject = pick_period(
+        kind, manifest.first_day, manifest.last_day, label=label, key=f"bulletin.period.{kind}", ended=True
     )
+    if subject is None and kind != "range":  # a running period is not published
+        st.info(t("bulletin.period.none", series=series_label(kind)))
+    return subject
 
 
 def draft_and_publish(kind: str, issues: list[Issue]) -> None:
@@ -175,7 +173,7 @@ def read_issues(kind: str, issues: list[Issue]) -> None:
 
 publisher = me.may("publish") and day is not None
 # Readers are offered the series that have issues; the office every series it may publish.
-kinds = [k for k in ("day", *PERIOD_KINDS) if k == "day" or publisher or data.issues(k)]
+kinds = [k for k in ("day", *PERIOD_KINDS, "range") if k == "day" or publisher or data.issues(k)]
 if st.session_state.get("bulletin.kind") not in kinds:  # a new visit: the series its link names, or the daily one
     st.session_state["bulletin.kind"] = (
         st.query_params.get("series") if st.query_params.get("series") in kinds else "day"

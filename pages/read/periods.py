@@ -1,12 +1,14 @@
-"""周期排名: the towns ranked over a week, month, two months, quarter, half year or year — the
+"""周期排名: the towns ranked over a week, month, two months, quarter, half year, year or any
+date range — the
 sums of the period's days, the same scores, ties and tiers — with movement against the period
 before. Staff only: a period holds days not yet published."""
 
 import streamlit as st
 
 from sanse.config import PERIOD_KINDS
-from sanse.periods import KIND_LABELS, PeriodError, periods_back, rank_period
+from sanse.periods import KIND_LABELS, PeriodError, rank_period
 from ui import data
+from ui.period_picker import pick_period
 from ui.session import chosen_group, plain, ranking_day_or_stop, t
 from ui.tables import column_config, ranking_view
 from ui.tiers import style_tiers
@@ -15,15 +17,14 @@ day = ranking_day_or_stop()
 st.title(t("periods.title"))
 kind = (
     st.segmented_control(
-        t("periods.kind"), PERIOD_KINDS, default="month", format_func=KIND_LABELS.get, key="periods.kind"
+        t("periods.kind"), (*PERIOD_KINDS, "range"), default="month", format_func=KIND_LABELS.get, key="periods.kind"
     )
     or "month"
 )
 warehouse = data.warehouse()
-periods = periods_back(kind, warehouse.manifest.first_day, day)  # the running period first
-period = st.selectbox(
-    t("periods.pick"), periods, format_func=lambda p: f"{p.label}（{p.span}）", key=f"periods.pick.{kind}"
-)
+period = pick_period(kind, warehouse.manifest.first_day, day, label=t("periods.pick"), key=f"periods.pick.{kind}")
+if period is None:
+    st.stop()
 try:
     ranked = rank_period(warehouse, period, data.settings())
 except PeriodError as refusal:

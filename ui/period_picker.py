@@ -1,0 +1,34 @@
+"""The period picker of 周期排名 and of the period 通报: one period of a kind, newest first, or
+any date range."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from sanse.periods import Period, periods_back
+from ui.session import t
+
+
+def pick_period(kind: str, since: date, day: date, *, label: str, key: str, ended: bool = False) -> Period | None:
+    """A period of `kind` between the campaign's start `since` and `day`: the one holding `day`
+    first, then back to the start (with `ended`, only those over by `day`); for a date range,
+    its first and last day. None while there is none to pick, or a range lacks its end."""
+    if kind == "range":
+        picked = st.date_input(
+            label,
+            value=(max(since, day.replace(day=1)), day),
+            min_value=since,
+            max_value=day,
+            format="YYYY/MM/DD",
+            key=key,
+        )
+        if len(picked) < 2:
+            st.info(t("periods.range.incomplete"))
+            return None
+        return Period(picked[0], picked[1], "range")
+    periods = [p for p in periods_back(kind, since, day) if not ended or p.last <= day]
+    if not periods:
+        return None
+    return st.selectbox(label, periods, format_func=lambda p: f"{p.label}（{p.span}）", key=key)
