@@ -177,12 +177,13 @@ def _warnings(
                         "warning",
                     )
                 )
-    known = frame[["town_code", "date", "inspections"]]
-    if history is not None and len(history):
-        past = history[["town_code", "date", "inspections"]]
-        past = past[~past.set_index(["town_code", "date"]).index.isin(known.set_index(["town_code", "date"]).index)]
-        known = pd.concat([past, known], ignore_index=True)
-    by_town = {code: dict(zip(g["date"], g["inspections"])) for code, g in known.groupby("town_code")}
+    # Each town's inspections by day: the stored week, then this file's own rows over it.
+    by_town: dict[str, dict[date, int]] = {}
+    for known in (history, frame):
+        if known is not None:
+            for code, day, inspections in zip(known["town_code"], known["date"], known["inspections"]):
+                if isinstance(code, str):  # a row whose town is unknown has no history
+                    by_town.setdefault(code, {})[day] = inspections
     for row in rows:
         record = row.record
         days = by_town.get(record["town_code"], {})

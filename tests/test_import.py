@@ -315,6 +315,16 @@ def test_inspections_below_half_of_the_towns_7_day_average_warn(home):
     assert half.warnings == []
 
 
+def test_a_file_correcting_an_earlier_day_is_compared_with_its_own_figure_not_the_stored_one(home):
+    stored_day = "2023-06-07,西山镇,100,0,0,0,0,0,0,0"
+    assert ingest_file(home, csv_bytes(stored_day), "day7.csv", by=SYSTEM, today=TODAY).ok
+    # 6 is under half of the stored 100, but not of the 10 this file corrects it to
+    both = csv_bytes("2023-06-07,西山镇,10,0,0,0,0,0,0,0", "2023-06-08,西山镇,6,0,0,0,0,0,0,0")
+    assert check_report(home, both, "fix.csv", by=SYSTEM, today=TODAY).warnings == []
+    alone = check_report(home, csv_bytes("2023-06-08,西山镇,6,0,0,0,0,0,0,0"), "day8.csv", by=SYSTEM, today=TODAY)
+    assert problems(alone.warnings) == [(2, "检查企业数")]
+
+
 def test_seven_day_average_uses_earlier_rows_of_the_same_file():
     report = parse(csv_bytes("2023-06-01,东湖街道,20,0,0,0,0,0,0,0", "2023-06-02,东湖街道,9,0,0,0,0,0,0,0"), "x.csv")
     assert problems(report.warnings) == [(3, "检查企业数")]
