@@ -17,9 +17,8 @@ from sanse.bulletin import (
     publication_note,
     publish_bulletin,
 )
-from sanse.config import PERIOD_KINDS
 from sanse.exports import EXPORTS, file_name, unavailable
-from sanse.periods import Period
+from sanse.periods import KINDS, Period
 from ui import data
 from ui.period_picker import pick_period
 from ui.session import chosen_day, format_day, plain, t, viewer
@@ -173,7 +172,7 @@ def read_issues(kind: str, issues: list[Issue]) -> None:
 
 publisher = me.may("publish") and day is not None
 # Readers are offered the series that have issues; the office every series it may publish.
-kinds = [k for k in ("day", *PERIOD_KINDS, "range") if k == "day" or publisher or data.issues(k)]
+kinds = [k for k in KINDS if k == "day" or publisher or data.issues(k)]
 if st.session_state.get("bulletin.kind") not in kinds:  # a new visit: the series its link names, or the daily one
     st.session_state["bulletin.kind"] = (
         st.query_params.get("series") if st.query_params.get("series") in kinds else "day"

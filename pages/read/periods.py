@@ -5,8 +5,7 @@ before. Staff only: a period holds days not yet published."""
 
 import streamlit as st
 
-from sanse.config import PERIOD_KINDS
-from sanse.periods import KIND_LABELS, PeriodError, rank_period
+from sanse.periods import KIND_LABELS, KINDS, PeriodError, rank_period
 from ui import data
 from ui.period_picker import pick_period
 from ui.session import chosen_group, plain, ranking_day_or_stop, t
@@ -15,10 +14,9 @@ from ui.tiers import style_tiers
 
 day = ranking_day_or_stop()
 st.title(t("periods.title"))
+longer = [k for k in KINDS if k != "day"]  # a day is the daily ranking's
 kind = (
-    st.segmented_control(
-        t("periods.kind"), (*PERIOD_KINDS, "range"), default="month", format_func=KIND_LABELS.get, key="periods.kind"
-    )
+    st.segmented_control(t("periods.kind"), longer, default="month", format_func=KIND_LABELS.get, key="periods.kind")
     or "month"
 )
 warehouse = data.warehouse()
