@@ -62,13 +62,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def browser_home(demo_home_readonly, tmp_path_factory) -> Path:
+def browser_demo(demo_home_readonly: Home, tmp_path_factory, name: str) -> Home:
+    """A private copy of the demo city for a browser test; the test is skipped without Chromium."""
     if CHROMIUM is None:
         pytest.skip("chromium is not installed: `make test` installs Debian's package")
-    root = tmp_path_factory.mktemp("browser") / "home"
+    root = tmp_path_factory.mktemp(name) / "home"
     shutil.copytree(demo_home_readonly.root, root)
-    home = Home(root)
+    return Home(root)
+
+
+@pytest.fixture(scope="module")
+def browser_home(demo_home_readonly, tmp_path_factory) -> Path:
+    home = browser_demo(demo_home_readonly, tmp_path_factory, "browser")
+    root = home.root
     publish_bulletin(home, date(2026, 10, 30), by=SYSTEM)
     add_user(home, "office", role="admin", password=PASSWORD)
     return root

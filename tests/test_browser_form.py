@@ -4,12 +4,11 @@ follows a link to 数据报送, signs in, types the figures, is told at once whe
 
 from __future__ import annotations
 
-import shutil
 import sys
 from datetime import date
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, PHONE, PHONE_AGENT, SHOTS, open_page, serving
+from test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, PHONE, PHONE_AGENT, SHOTS, browser_demo, open_page, serving
 
 from pipelines.reports import HEADERS
 from sanse.accounts import add_user
@@ -25,12 +24,9 @@ CLERK, TOWN = "clerk", "T03"
 
 @pytest.fixture(scope="module")
 def home(demo_home_readonly, tmp_path_factory) -> Home:
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed: `make test` installs Debian's package")
-    root = tmp_path_factory.mktemp("browser-form") / "home"
-    shutil.copytree(demo_home_readonly.root, root)
-    add_user(Home(root), CLERK, role="town", town=TOWN, password=PASSWORD)
-    return Home(root)
+    home = browser_demo(demo_home_readonly, tmp_path_factory, "browser-form")
+    add_user(home, CLERK, role="town", town=TOWN, password=PASSWORD)
+    return home
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,10 @@ ledger and sends its 整改报告, which the store keeps as the item's answer.""
 
 from __future__ import annotations
 
-import shutil
 import sys
 
 import pytest
-from test_browser import CHROMIUM, PASSWORD, PHONE, SHOTS, open_page, serving
+from test_browser import PASSWORD, PHONE, SHOTS, browser_demo, open_page, serving
 from test_browser_form import phone, settle  # noqa: F401  (the phone is a fixture)
 
 from sanse.accounts import add_user
@@ -23,11 +22,7 @@ CLERK = "clerk"
 
 @pytest.fixture(scope="module")
 def home(demo_home_readonly, tmp_path_factory) -> Home:
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed: `make test` installs Debian's package")
-    root = tmp_path_factory.mktemp("browser-supervision") / "home"
-    shutil.copytree(demo_home_readonly.root, root)
-    home = Home(root)
+    home = browser_demo(demo_home_readonly, tmp_path_factory, "browser-supervision")
     add_user(home, CLERK, role="town", town=list_items(home)[0].town_code, password=PASSWORD)
     return home
 
