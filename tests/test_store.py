@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import multiprocessing
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -57,6 +59,58 @@ def test_the_migrations_build_exactly_the_schema(store_url):
     assert current_revision(store.engine) == SCHEMA_REVISION
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
+
+
+def at_revision(url: str, revision: str) -> sa.Engine:
+    """A store migrated only up to `revision`, as an older release left it."""
+    from alembic import command
+
+    if url.startswith("sqlite"):
+        Path(sa.engine.make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    command.upgrade(config, revision)
+    return engine
+
+
+def test_a_store_keyed_by_town_is_rekeyed_by_day_and_keeps_every_figure(store_url):
+    engine = at_revision(store_url, "0004")  # current figures keyed (town, day)
+    engine.dispose()
+    close_all()
+    store = open_store(store_url)  # upgraded on opening
+    assert current_revision(store.engine) == SCHEMA_REVISION
+    submit(store, ("A", D1, 10, 1), ("B", D1, 5, 0), ("A", D2, 8, 0))
+    submit(store, ("A", D1, 10, 3), name="fix.csv")
+    inspector = sa.inspect(store.engine)
+    assert inspector.get_pk_constraint("current_reports")["constrained_columns"] == ["date", "town_code"]
+    current = current_reports(store).set_index(["town_code", "date"])
+    assert current.loc[("A", D1), "major_hazards"] == 3 and len(current) == 3
+    assert len(history(store)) == 4
+
+
+def test_rekeying_keeps_the_figures_stored_before_it(store_url):
+    engine = at_revision(store_url, "0004")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "insert into submissions (submission_id, submitted_at, submitted_by, source_name, source_sha256,"
+                " reason, rows, unchanged, corrected) values ('s1', '2026-10-01 10:00:00', 'x', 'a.csv', 'h', '', 2, 0, 0)"
+            )
+        )
+        for seq, town, fines in ((1, "A", 0.0), (2, "B", 0.5)):
+            counts = f"10, 1, 1, 0, 0, 0, 0, {fines}"
+            conn.execute(sa.text(f"insert into report_versions values ({seq}, 1, 2, '2026-10-01', '{town}', {counts})"))
+            conn.execute(sa.text(f"insert into current_reports values ('{town}', '2026-10-01', {seq}, {counts})"))
+    engine.dispose()
+    close_all()
+    store = open_store(store_url)
+    current = current_reports(store)
+    assert sorted(zip(current["town_code"], current["fines_wan"])) == [("A", 0.0), ("B", 0.5)]
+    # the next upload of that day finds them by the new key: unchanged figures store nothing
+    again = submit(store, ("A", D1, 10, 1))
+    assert again.written == 0 and again.unchanged == 1
 
 
 def test_opening_an_up_to_date_store_again_changes_nothing(store_url):

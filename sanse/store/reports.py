@@ -179,12 +179,14 @@ def _current_for(conn: Connection, incoming: list[VersionRow]) -> dict[tuple[str
     """The current figures of the town-days in `incoming` (indexed look-ups only)."""
     table = schema.current_reports
     columns = [table.c.town_code, table.c.date, *(table.c[c] for c in COUNT_COLUMNS)]
-    if len(incoming) <= LOOKUP_BY_KEY:
-        keys = [(r.town_code, r.date) for r in incoming]
-        query = sa.select(*columns).where(sa.tuple_(table.c.town_code, table.c.date).in_(keys))
+    days = table.c.date.in_(sorted({r.date for r in incoming}))
+    if len(incoming) <= LOOKUP_BY_KEY:  # by days and towns: SQLite scans the table for a list of pairs
+        query = sa.select(*columns).where(days, table.c.town_code.in_(sorted({r.town_code for r in incoming})))
     else:  # by day: a day's import and a correction of a day long ago read only those days
-        query = sa.select(*columns).where(table.c.date.in_(sorted({r.date for r in incoming})))
-    return {(code, day): tuple(figures) for code, day, *figures in conn.execute(query)}
+        query = sa.select(*columns).where(days)
+    wanted = {(r.town_code, r.date) for r in incoming}
+    found = ((code, day, figures) for code, day, *figures in conn.execute(query))
+    return {(code, day): tuple(figures) for code, day, figures in found if (code, day) in wanted}
 
 
 def _same(now: tuple, new: tuple) -> bool:
@@ -303,7 +305,7 @@ def _dated(frame: pd.DataFrame) -> pd.DataFrame:
 
 def versions_on(store: Store, day: date, towns: list[str]) -> pd.DataFrame:
     """Every version of these towns' `day`, oldest first, with when (UTC) and by whom it was
-    sent: who has reported a day and when. (Looked up by town and day, the versions' index.)"""
+    sent: who has reported a day and when. (Looked up by day and town, the versions' index.)"""
     versions, submissions = schema.report_versions, schema.submissions
     query = (
         sa.select(

@@ -81,7 +81,7 @@ report_versions = sa.Table(
     sa.Column("date", sa.Date, nullable=False),
     sa.Column("town_code", sa.String(64), nullable=False),
     *_count_columns(),
-    sa.Index("report_versions_by_town_day", "town_code", "date"),
+    sa.Index("report_versions_by_day_town", "date", "town_code"),  # a day's uploads land together
     sa.Index("report_versions_by_submission", "submission_seq"),
 )
 
@@ -89,12 +89,13 @@ report_versions = sa.Table(
 current_reports = sa.Table(
     "current_reports",
     metadata,
-    sa.Column("town_code", sa.String(64), primary_key=True),
-    sa.Column("date", sa.Date, primary_key=True),
+    sa.Column("town_code", sa.String(64), nullable=False),
+    sa.Column("date", sa.Date, nullable=False),
     sa.Column("seq", sa.Integer, nullable=False),  # report_versions.seq of this version
     *_count_columns(),
+    # keyed by day first: a day's uploads write a few pages at the end, not one per town
+    sa.PrimaryKeyConstraint("date", "town_code", name="current_reports_pkey"),
     sa.Index("current_reports_by_seq", "seq"),
-    sa.Index("current_reports_by_date", "date"),
 )
 
 accounts = sa.Table(
