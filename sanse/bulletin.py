@@ -30,6 +30,7 @@ from sanse.config import (
 )
 from sanse.home import Home
 from sanse.periods import PREVIOUS_PERIOD, THIS_PERIOD, Period, PeriodError, rank_period
+from sanse.ranking import FLAGS
 from sanse.rulebook import settings_in_force
 from sanse.store import schema
 from sanse.supervision import bulletin_items, check_if_behind
@@ -394,9 +395,7 @@ def _ranking_columns(rules: Rules) -> list[str]:
         "tier",
         "rank_change",
         "tier_streak",
-        "not_reported",
-        "no_inspections",
-        "red_alert",
+        *FLAGS,
         "days",
         "missed_days",
     ]  # the last two in a period's issue only
@@ -420,7 +419,7 @@ def _ranking_rows(frame: pd.DataFrame, rules: Rules) -> list[dict]:
         ):
             if row.get(key) is not None:
                 row[key] = int(row[key])
-        for key in ("not_reported", "no_inspections", "red_alert"):
+        for key in FLAGS:
             row[key] = bool(row.get(key))
         rows.append(row)
     return rows

@@ -18,27 +18,7 @@ import pyarrow as pa
 from sanse.config import Indicator, Rules
 
 BLOCK = ("date", "group")
-OUTPUT_KEYS = (
-    "date",
-    "group",
-    "town",
-    "code",
-    "inspections",
-    "major_hazards",
-    "halted",
-    "cases",
-    "major_hazard_rate",
-    "halt_rate",
-    "case_rate",
-    "score",
-    "rank",
-    "tier",
-    "rank_change",
-    "tier_streak",
-    "not_reported",
-    "no_inspections",
-    "red_alert",
-)
+FLAGS = ("not_reported", "no_inspections", "red_alert")  # the yes/no columns of every ranking row
 TIER_ORDER = {"blue": 0, "yellow": 1, "red": 2}
 
 
@@ -390,14 +370,12 @@ def public_ranking(ranked: pd.DataFrame, rules: Rules) -> pd.DataFrame:
         "tier",
         "rank_change",
         "tier_streak",
-        "not_reported",
-        "no_inspections",
-        "red_alert",
+        *FLAGS,
     ]
     out = ranked[columns].copy()
     for column in counts + ["rank", "tier_streak"]:
         out[column] = out[column].astype("int64")
-    for column in ("not_reported", "no_inspections", "red_alert"):
+    for column in FLAGS:
         out[column] = out[column].astype(bool)
     return out.reset_index(drop=True)
 
