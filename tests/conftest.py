@@ -25,6 +25,15 @@ def copy_home(source: Home, root: Path) -> Home:
     return Home(root)
 
 
+def fixture_city(tmp_path: Path) -> Home:
+    """A home with the small fixture city (tests/fixtures/towns.csv and rules.toml), nothing stored."""
+    root = tmp_path / "home"
+    root.mkdir()
+    for name in ("towns.csv", "rules.toml"):
+        shutil.copy(Path(__file__).parent / "fixtures" / name, root / name)
+    return Home(root)
+
+
 def stored(home: Home) -> dict[str, int]:
     """How many rows each table of the store holds: what a refused write must leave alone. (Reading
     the rules stores a new rules.toml, so the rules versions are not counted.)"""

@@ -3,13 +3,12 @@ stored by the upload's own path; a second report of a day is a correction that s
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import stored
+from conftest import fixture_city, stored
 
 from pipelines.file_kind import display_name
 from pipelines.form import check_form, form_file, submit_form
@@ -40,11 +39,7 @@ GOOD = {
 
 @pytest.fixture
 def home(tmp_path: Path) -> Home:
-    root = tmp_path / "home"
-    root.mkdir()
-    shutil.copy(FIXTURES / "towns.csv", root / "towns.csv")
-    shutil.copy(FIXTURES / "rules.toml", root / "rules.toml")
-    return Home(root)
+    return fixture_city(tmp_path)
 
 
 def figures(**changed) -> dict:

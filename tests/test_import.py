@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import random
-import shutil
 import zipfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import stored
+from conftest import fixture_city, stored
 from office_files import as_saved_by_excel, report_sheet, report_xlsx, rewrite_parts, saved
 from openpyxl import Workbook
 
@@ -63,11 +62,7 @@ def problems(found) -> list[tuple]:
 
 @pytest.fixture
 def home(tmp_path: Path) -> Home:
-    root = tmp_path / "home"
-    root.mkdir()
-    shutil.copy(FIXTURES / "towns.csv", root / "towns.csv")
-    shutil.copy(FIXTURES / "rules.toml", root / "rules.toml")
-    return Home(root)
+    return fixture_city(tmp_path)
 
 
 def xlsx(rows: list[list], *, title_rows: int = 0, dimension: str | None = None) -> bytes:

@@ -3,12 +3,12 @@ against the `[reporting]` deadline, who is missing, what a town account sees, th
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import fixture_city
 
 from sanse.access import User
 from sanse.clock import BEIJING
@@ -39,11 +39,7 @@ def beijing(hour: int, minute: int, day: int = 5) -> datetime:
 
 @pytest.fixture
 def home(tmp_path: Path) -> Home:
-    root = tmp_path / "home"
-    root.mkdir()
-    shutil.copy(FIXTURES / "towns.csv", root / "towns.csv")
-    shutil.copy(FIXTURES / "rules.toml", root / "rules.toml")
-    return Home(root)
+    return fixture_city(tmp_path)
 
 
 def send(
