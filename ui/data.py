@@ -299,6 +299,16 @@ def _issues(root: str, generation: int, kind: str) -> list:
     return list_issues(Home(root), kind)
 
 
+def issue_kinds() -> frozenset[str]:
+    """The series (day, week, month, ...) that have a published issue: one look at the store."""
+    return _issue_kinds(str(home().root), issues_generation(home()))
+
+
+@st.cache_data(max_entries=8)
+def _issue_kinds(root: str, generation: int) -> frozenset[str]:
+    return frozenset(issue.period_kind for issue in list_issues(Home(root), None))
+
+
 def issue_download(period: Period, version: int, fmt: str) -> bytes:
     """One published issue as a file; an issue never changes, so its files never expire."""
     return _issue_download(str(home().root), period, version, fmt)

@@ -172,7 +172,8 @@ def read_issues(kind: str, issues: list[Issue]) -> None:
 
 publisher = me.may("publish") and day is not None
 # Readers are offered the series that have issues; the office every series it may publish.
-kinds = [k for k in KINDS if k == "day" or publisher or data.issues(k)]
+published = data.issue_kinds()
+kinds = [k for k in KINDS if k == "day" or publisher or k in published]
 if st.session_state.get("bulletin.kind") not in kinds:  # a new visit: the series its link names, or the daily one
     st.session_state["bulletin.kind"] = (
         st.query_params.get("series") if st.query_params.get("series") in kinds else "day"
