@@ -12,7 +12,8 @@ from sanse.access import User, require_submitter
 from sanse.config import read_towns
 from sanse.home import Home
 from sanse.rulebook import settings_in_force
-from sanse.store.reports import Submission, append_submission, current_reports
+from sanse.sessions import require_in
+from sanse.store.reports import Submission, current_reports, write_submission
 
 HISTORY_DAYS = 7  # the warnings compare a day with the week before it
 
@@ -73,18 +74,21 @@ def ingest_file(
     home: Home, content: bytes, source_name: str, *, by: User, today: date | None = None, reason: str = ""
 ) -> Ingested:
     """Validate and, only if the whole file is clean, keep it and store its rows, with the
-    audit event, in one transaction."""
+    audit event, in one transaction; that transaction first checks that `by` may still submit
+    for every town in the file (a browser's session still open: `Forbidden` otherwise)."""
     report = check_report(home, content, source_name, by=by, today=today)
     if not report.ok:
         return Ingested(report, None)
-    submission = append_submission(
-        home.store,
-        report.rows,
-        by=by.name,
-        source_name=source_name,
-        source_sha256=report.sha256,
-        reason=reason,
-        original=content,
-        audit_detail={"file": source_name},
-    )
+    with home.store.writing("reports") as conn:
+        require_in(conn, by, "submit", *sorted(set(report.rows["town_code"])))
+        submission = write_submission(
+            conn,
+            report.rows,
+            by=by.name,
+            source_name=source_name,
+            source_sha256=report.sha256,
+            reason=reason,
+            original=content,
+            audit_detail={"file": source_name},
+        )
     return Ingested(report, submission)

@@ -3,7 +3,7 @@ and the `[access]` settings that give single-sign-on identities their role."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sanse.config import ConfigError, Settings, Town, normalize_spelling, town_lookup
@@ -18,11 +18,22 @@ class Forbidden(PermissionError):
     """The message is shown to the user as it is."""
 
 
+class SessionEnded(Forbidden):
+    """A write from a browser whose session has ended (signed out, expired, the account
+    disabled or given a new password) since the page was drawn: nothing was written."""
+
+    def __init__(self):
+        super().__init__("登录已失效（已退出、超时、账号已停用或密码已更改），本次操作没有保存，请重新登录")
+
+
 @dataclass(frozen=True)
 class User:
     name: str
     role: Role
     town_code: str | None = None  # the town of a town account
+    # The token of the browser session this user acts through (sanse.sessions): every write
+    # checks it again in its own transaction. None for the shell operator and single sign-on.
+    session: str | None = field(default=None, compare=False, repr=False)
 
     def may(self, action: Action, town_code: str | None = None) -> bool:
         if self.role == "admin":
@@ -49,6 +60,11 @@ ANONYMOUS = User("anonymous", "viewer")
 def require(user: User, action: Action, town_code: str | None = None) -> None:
     if not user.may(action, town_code):
         raise Forbidden(_REFUSALS.get(action, "没有权限进行此操作"))
+
+
+def account_key(name: str) -> str:
+    """An account's name as accounts are looked up: any letter case, blanks around it ignored."""
+    return (name or "").strip().casefold()
 
 
 def require_submitter(user: User) -> None:

@@ -24,9 +24,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
 from sanse import audit
-from sanse.access import ROLES, SYSTEM, Role, User, access_settings, require
+from sanse.access import ROLES, SYSTEM, Role, User, access_settings, account_key, require
 from sanse.config import Settings, Town, normalize_spelling, read_towns, town_lookup
 from sanse.home import Home
+from sanse.sessions import require_in
 from sanse.store import StoreError, schema
 
 MIN_PASSWORD_LENGTH = 8
@@ -92,6 +93,7 @@ def add_user(home: Home, name: str, *, role: Role, town: str | None = None, pass
     digest = _hasher.hash(password)
     now = datetime.now(UTC)
     with home.store.writing("accounts") as conn:
+        require_in(conn, by, "manage_accounts")
         existing = _entry(conn, name)
         if existing is not None:
             raise AccountError(f"账号“{existing['name']}”已存在")
@@ -143,11 +145,13 @@ def list_users(home: Home) -> list[Account]:
 def set_password(home: Home, name: str, password: str, *, by: User = SYSTEM) -> None:
     """Replace a password: an admin for anyone, a user for their own account (the page asks
     for the old password first). Also lifts any sign-in lock-out of that name."""
-    if account_key(by.name) != account_key(name):
+    own = account_key(by.name) == account_key(name)
+    if not own:
         require(by, "manage_accounts")
     check_password(password, name)
     digest = _hasher.hash(password)
     with home.store.writing("accounts") as conn:
+        require_in(conn, by, "read" if own else "manage_accounts")
         entry = _existing(conn, name)
         _update(conn, name, password_hash=digest)
         conn.execute(sa.delete(schema.signin_throttle).where(schema.signin_throttle.c.key == account_key(name)))
@@ -169,6 +173,7 @@ def _set_active(home: Home, name: str, active: bool, by: User) -> None:
     if not active and account_key(by.name) == account_key(name):
         raise AccountError("不能停用自己正在使用的账号")
     with home.store.writing("accounts") as conn:
+        require_in(conn, by, "manage_accounts")
         entry = _existing(conn, name)
         _update(conn, name, active=active)
         if not active:
@@ -445,11 +450,6 @@ def _update(conn: Connection, name: str, *, changed: bool = True, **values) -> N
     if changed:
         values["changed_at"] = datetime.now(UTC)
     conn.execute(sa.update(schema.accounts).where(schema.accounts.c.key == account_key(name)).values(**values))
-
-
-def account_key(name: str) -> str:
-    """The name as accounts are looked up: any letter case, blanks around it ignored."""
-    return (name or "").strip().casefold()
 
 
 def _stamp(moment: datetime) -> str:

@@ -32,6 +32,7 @@ from sanse.home import Home
 from sanse.periods import PREVIOUS_PERIOD, THIS_PERIOD, Period, PeriodError, rank_period
 from sanse.ranking import FLAGS
 from sanse.rulebook import settings_in_force
+from sanse.sessions import require_in
 from sanse.store import schema
 from sanse.supervision import bulletin_items, check_if_behind
 from sanse.tiers import TIER_WORDS
@@ -201,6 +202,7 @@ def publish_bulletin(home: Home, day: date | Period, *, by: User, draft: Draft =
     # Publishers take turns, so two never take the same 第N期 or both make version 1; the
     # unique (day, version) is the database's own guard should anything else write.
     with home.store.writing("publish") as conn:
+        require_in(conn, by, "publish")
         issue = _numbered(conn, frozen, settings, by=by.name, at=datetime.now(UTC))
         if issue.correction:
             _check_correction(conn, issue)

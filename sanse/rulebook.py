@@ -20,6 +20,7 @@ from sanse.access import User, require
 from sanse.config import ConfigError, Rules, Settings, settings_from_text, settings_to_toml
 from sanse.durable import write_text_atomically
 from sanse.home import Home
+from sanse.sessions import require_in
 from sanse.store import schema
 
 
@@ -74,6 +75,7 @@ def change_rules(home: Home, rules: Rules, *, by: User) -> Settings:
     settings = settings_in_force(home).with_version(rules)
     text = settings_to_toml(settings)
     with home.store.writing("rules") as conn:
+        require_in(conn, by, "change_rules")
         keep_rules(conn, text, source="app", by=by.name)
         audit.record_in(conn, by.name, "rule_change", effective=rules.effective, rules=asdict(rules))
     write_text_atomically(home.rules_toml, text)

@@ -1,7 +1,8 @@
 """Signed-in sessions (SPEC 8): signing in lasts across reloads, tabs and bookmarks for a set
 time. The browser keeps a random token in a cookie; the store keeps only its SHA-256, so a
 copy of the database signs no one in. A session ends when its user signs out, when it
-expires, and when its account is disabled or its password changes.
+expires, and when its account is disabled or its password changes; a write made through it
+checks that again in its own transaction (`require_in`), so a tab drawn before cannot write.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
-from sanse.access import DEFAULT_SESSION_HOURS, User
-from sanse.accounts import account_key
+from sanse.access import DEFAULT_SESSION_HOURS, Action, SessionEnded, User, account_key, require
 from sanse.home import Home
 from sanse.store import schema
 
@@ -55,7 +56,7 @@ def start_session(
                 client=(client or None) and client[:64],
             )
         )
-    return Session(token, user, expires_at)
+    return Session(token, User(user.name, user.role, user.town_code, session=token), expires_at)
 
 
 def session_user(home: Home, token: str | None, *, now: datetime | None = None) -> User | None:
@@ -65,8 +66,40 @@ def session_user(home: Home, token: str | None, *, now: datetime | None = None) 
     if not token or len(token) > 256:
         return None
     now = now or datetime.now(UTC)
+    with home.store.reading() as conn:
+        row = conn.execute(_lookup(token)).mappings().first()
+    if not _valid(row, now):
+        return None
+    if now - row["last_seen"] >= SEEN_EVERY:
+        with home.store.writing() as conn:
+            conn.execute(
+                sa.update(schema.sessions).where(schema.sessions.c.token_hash == _digest(token)).values(last_seen=now)
+            )
+    return User(row["name"], row["role"], row["town_code"], session=token)
+
+
+def require_in(conn: Connection, user: User, action: Action, *town_codes: str | None) -> None:
+    """Inside a write's own transaction: refuse the write unless `user` may still take
+    `action` (for each of `town_codes`). For a user acting through a browser session, the
+    session must still be open and its account active, with the password it signed in with
+    and a role that still allows it; otherwise `SessionEnded`, and the write rolls back.
+
+    The session and account rows are held until the write commits (PostgreSQL: FOR SHARE),
+    so a disable or a new password that comes at the same moment lands before or after the
+    write, never between the check and the write.
+    """
+    if user.session is not None:
+        row = conn.execute(_lookup(user.session).with_for_update(read=True)).mappings().first()
+        if not _valid(row, datetime.now(UTC)):
+            raise SessionEnded()
+        user = User(row["name"], row["role"], row["town_code"])
+    for town_code in town_codes or (None,):
+        require(user, action, town_code)
+
+
+def _lookup(token: str) -> sa.Select:
     sessions, accounts = schema.sessions, schema.accounts
-    query = (
+    return (
         sa.select(
             sessions.c.expires_at,
             sessions.c.created_at.label("began"),
@@ -80,14 +113,10 @@ def session_user(home: Home, token: str | None, *, now: datetime | None = None) 
         .join(accounts, accounts.c.key == sessions.c.account_key)
         .where(sessions.c.token_hash == _digest(token))
     )
-    with home.store.reading() as conn:
-        row = conn.execute(query).mappings().first()
-    if row is None or row["expires_at"] <= now or not row["active"] or row["began"] < row["changed_at"]:
-        return None
-    if now - row["last_seen"] >= SEEN_EVERY:
-        with home.store.writing() as conn:
-            conn.execute(sa.update(sessions).where(sessions.c.token_hash == _digest(token)).values(last_seen=now))
-    return User(row["name"], row["role"], row["town_code"])
+
+
+def _valid(row, now: datetime) -> bool:
+    return row is not None and row["expires_at"] > now and row["active"] and row["began"] >= row["changed_at"]
 
 
 def end_session(home: Home, token: str | None) -> None:

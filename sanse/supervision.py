@@ -36,6 +36,7 @@ from sanse.consequences import (
 from sanse.home import Home
 from sanse.periods import periods_between, rank_periods
 from sanse.rulebook import settings_in_force
+from sanse.sessions import require_in
 from sanse.store import schema
 from sanse.store.reports import keep_file
 from sanse.warehouse import NotBuilt, Warehouse
@@ -389,6 +390,7 @@ def add_item(
         raise SupervisionError(f"“{town_code}”不是 towns.csv 里的镇街")
     today = clock.today()
     with home.store.writing("supervision") as conn:
+        require_in(conn, by, "supervise")
         item_id = _insert(
             conn,
             town.code,
@@ -417,6 +419,7 @@ def answer(home: Home, item_id: int, report: str, *, by: User, files: list[tuple
     ]
     with home.store.writing("supervision") as conn:
         item = _locked(conn, item_id, ("open", "returned"), "答复")
+        require_in(conn, by, "answer", item.town_code)
         for entry, (name, content) in zip(kept, files):
             keep_file(conn, entry["sha256"], name, content)
         _step(conn, item_id, "answered", "answered", by=by.name, at=datetime.now(UTC), text=report, files=kept)
@@ -436,6 +439,7 @@ def close(home: Home, item_id: int, *, by: User, note: str = "") -> Item:
     require(by, "supervise")
     note = " ".join(note.split())[:MAX_TEXT]
     with home.store.writing("supervision") as conn:
+        require_in(conn, by, "supervise")
         item = _locked(conn, item_id, ("open", "answered", "returned"), "销号")
         _step(conn, item_id, "closed", "closed", by=by.name, at=datetime.now(UTC), text=note)
         audit.record_in(conn, by.name, "supervision_closed", item=item_id, town=item.town_code, note=note or None)
@@ -447,6 +451,7 @@ def return_item(home: Home, item_id: int, comment: str, *, by: User) -> Item:
     require(by, "supervise")
     comment = _text(comment, "退回意见")
     with home.store.writing("supervision") as conn:
+        require_in(conn, by, "supervise")
         item = _locked(conn, item_id, ("answered",), "退回")
         _step(conn, item_id, "returned", "returned", by=by.name, at=datetime.now(UTC), text=comment)
         audit.record_in(conn, by.name, "supervision_returned", item=item_id, town=item.town_code, comment=comment)
@@ -458,6 +463,7 @@ def withdraw(home: Home, item_id: int, *, by: User, note: str) -> Item:
     require(by, "supervise")
     note = _text(note, "撤销理由")
     with home.store.writing("supervision") as conn:
+        require_in(conn, by, "supervise")
         item = _locked(conn, item_id, ("open", "answered", "returned"), "撤销")
         _step(conn, item_id, "withdrawn", "withdrawn", by=by.name, at=datetime.now(UTC), text=note)
         audit.record_in(conn, by.name, "supervision_withdrawn", item=item_id, town=item.town_code, note=note)

@@ -15,7 +15,7 @@ import streamlit as st
 
 from sanse.access import ANONYMOUS, User
 from ui.session import LANDED, t
-from ui.signin import signin_page
+from ui.signin import ended_notice, signin_page
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,7 @@ def run_navigation(user: User | None) -> None:
         sections.setdefault("" if user is None else t(f"nav.section.{entry.section}"), []).append(page)
     chosen = st.navigation(sections, expanded=True)  # never Streamlit's English "View more"
     _land_town_accounts(user, chosen)
+    ended_notice()
     chosen.run()
 
 

@@ -11,12 +11,12 @@ import streamlit as st
 from pipelines.form import MAX_REASON, check_form, figures_around, submit_form
 from pipelines.report_rows import OPTIONAL_COLUMNS
 from sanse import clock
-from sanse.access import User
+from sanse.access import Forbidden, User
 from sanse.config import COUNT_COLUMNS, ConfigError, Town
 from sanse.reporting import day_reporting, reporting_settings
 from ui import data
 from ui.session import format_day, plain, t, viewer
-from ui.submission import finish, show_result
+from ui.submission import finish, refused, show_result
 
 TOWN, DAY, SEND = "form.town", "form.day", "form.submit"
 FINES_STEP = 0.1  # 万元: a thousand yuan a click; any amount may be typed
@@ -145,9 +145,13 @@ def _send() -> None:
     code, day = st.session_state[TOWN], st.session_state[DAY]
     town = next(town for town in data.towns() if town.code == code)
     figures = {key: st.session_state.get(field_key(code, day, key)) for key in COUNT_COLUMNS}
-    result = submit_form(
-        data.home(), town, day, figures, by=viewer(), reason=st.session_state.get(reason_key(code, day)) or ""
-    )
+    try:
+        result = submit_form(
+            data.home(), town, day, figures, by=viewer(), reason=st.session_state.get(reason_key(code, day)) or ""
+        )
+    except Forbidden as refusal:  # the session ended, or the account lost the right, since the page was drawn
+        refused(refusal, where="form")
+        return
     corrected = result.ok and bool(result.submission.corrected)
     finish(
         result,

@@ -23,6 +23,7 @@ from ui.session import LANDED, USER, plain, t
 TOKEN = "sanse.session"  # this tab's session token
 EXPIRES = "sanse.session.expires"  # when it ends (UTC)
 COOKIE_WRITTEN = "sanse.session.cookie"  # this tab has written the cookie since it opened
+ENDED = "sanse.session.ended"  # this tab's session ended since its last run: said once, above the page
 
 
 def oidc_configured() -> bool:
@@ -57,7 +58,9 @@ def current_user() -> User | None:
     """Who is using the app now; None when they must sign in before reading anything.
 
     The session and its account are looked up again on every run, so signing out elsewhere,
-    a disabled account, a new password or a changed role take effect at once.
+    a disabled account, a new password or a changed role take effect at once. A button's
+    callback runs before this, for the user of the run before: the user carries the session's
+    token, and the write checks it again in its own transaction (`sanse.sessions.require_in`).
     """
     if oidc_configured() and st.user.is_logged_in:
         signed = accounts.user_from_oidc(dict(st.user), data.settings(), data.towns())
@@ -65,7 +68,8 @@ def current_user() -> User | None:
         token = st.session_state.get(TOKEN) or browser_token()
         signed = sessions.session_user(data.home(), token)
         if signed is None:
-            st.session_state.pop(TOKEN, None)
+            if st.session_state.pop(TOKEN, None):  # ended since this tab's last run, not by its own sign-out
+                st.session_state[ENDED] = True
         else:
             st.session_state[TOKEN] = token
     st.session_state[USER] = signed
@@ -93,6 +97,13 @@ def sidebar_block(user: User | None) -> None:
     st.caption(t("sidebar.anonymous"))
     with st.expander(t("signin.title")):
         signin_form()
+
+
+def ended_notice() -> None:
+    """Once, above the page: this tab was signed in on its last run and its session has ended
+    since (elsewhere: signed out, disabled, a new password). A write it tried was refused."""
+    if st.session_state.pop(ENDED, None):
+        st.warning(t("signin.ended"))
 
 
 def signin_page() -> None:
@@ -132,7 +143,8 @@ def _sign_in(name: str, password: str) -> None:
     session = sessions.start_session(home, user, hours=hours, client=client)
     st.session_state[TOKEN] = session.token
     st.session_state[EXPIRES] = session.expires_at
-    st.session_state[USER] = user
+    st.session_state[USER] = session.user
+    st.session_state.pop(ENDED, None)
 
 
 def _keep_cookie() -> None:

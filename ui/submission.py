@@ -11,6 +11,7 @@ import streamlit as st
 from pipelines.build import build
 from pipelines.ingest import Ingested
 from pipelines.template import template_xlsx
+from sanse.access import Forbidden
 from sanse.config import Town
 from sanse.supervision import check_if_behind
 from ui import data
@@ -37,6 +38,11 @@ def finish(result: Ingested, done: str, *, where: str) -> bool:
     moved = t("submit.moved", day=format_day(day)) if move_day(day) else ""
     st.session_state[RESULT] = (where, "success", done + moved)
     return True
+
+
+def refused(refusal: Forbidden, *, where: str) -> None:
+    """A submission the store refused for its sender's rights; nothing was written."""
+    st.session_state[RESULT] = (where, "error", plain(refusal))
 
 
 def show_result(where: str) -> None:

@@ -6,10 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from pipelines.build import build
+from sanse.access import Forbidden
 from sanse.config import NORMALIZATIONS, WINDOWS
 from sanse.rulebook import change_rules
 from ui import data
-from ui.session import chosen_day, format_day, t, viewer
+from ui.session import chosen_day, format_day, plain, t, viewer
 from ui.tables import indicator_label
 
 RESULT = "rules.result"
@@ -123,8 +124,8 @@ if me.may("change_rules") and day is not None:
             try:
                 change_rules(data.home(), new, by=me)
                 build(data.home())
-            except ValueError as exc:
-                st.error(str(exc))
+            except (ValueError, Forbidden) as exc:  # Forbidden: the session ended since the page was drawn
+                st.error(plain(exc))
             else:
                 data.clear()
                 st.session_state[RESULT] = t("rules.changed", day=effective)

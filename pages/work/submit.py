@@ -9,12 +9,13 @@ from pipelines.ingest import check_report, ingest_file
 from pipelines.measure import measure_upload
 from pipelines.reports import HEADERS
 from sanse import clock
+from sanse.access import Forbidden
 from sanse.exports.table import neutralise
 from sanse.store.reports import history
 from ui import data
 from ui.report_form import report_form
 from ui.session import t, viewer
-from ui.submission import finish, show_result, template
+from ui.submission import finish, refused, show_result, template
 from ui.tables import problems_frame
 
 UPLOADS = "submit.uploads"  # how many files were imported: each import gets a fresh, empty uploader
@@ -24,7 +25,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def confirm_upload(content: bytes, name: str) -> None:
     """确认导入, run before the page is drawn again: the preview and the button go with the file."""
-    result = ingest_file(data.home(), content, name, by=viewer())
+    try:
+        result = ingest_file(data.home(), content, name, by=viewer())
+    except Forbidden as refusal:  # the session ended, or the account lost the right, since the page was drawn
+        refused(refusal, where="file")
+        return
     if not result.ok:
         finish(result, "", where="file")
         return
