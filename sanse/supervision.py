@@ -110,6 +110,7 @@ class Item:
 
 @dataclass(frozen=True)
 class Event:
+    seq: int  # the store's number of this step: unique, never reused
     item_id: int
     at: datetime
     who: str
@@ -536,7 +537,7 @@ def history(home: Home, item_id: int) -> list[Event]:
     events = schema.supervision_events
     with home.store.reading() as conn:
         rows = conn.execute(sa.select(events).where(events.c.item_id == item_id).order_by(events.c.seq)).all()
-    return [Event(r.item_id, r.at, r.who, r.action, r.text, tuple(json.loads(r.files))) for r in rows]
+    return [Event(r.seq, r.item_id, r.at, r.who, r.action, r.text, tuple(json.loads(r.files))) for r in rows]
 
 
 def attachment(home: Home, sha256: str, *, viewer: User) -> tuple[str, bytes]:

@@ -88,6 +88,24 @@ def test_the_office_returns_a_report_with_a_comment_then_closes_the_item(home):
     assert [(e.action, e.who) for e in history(home, item.id)][-1] == ("closed", "office")
 
 
+def test_the_same_photo_sent_again_after_a_return_keeps_the_offices_buttons(home):
+    from sanse.supervision import answer, return_item
+
+    item = list_items(home)[0]
+    clerk = User("clerk", "town", item.town_code)
+    photo = [("整改照片.jpg", b"\xff\xd8photo")]
+    answer(home, item.id, "已整改", by=clerk, files=photo)
+    return_item(home, item.id, "照片不清楚", by=ADMIN)
+    answer(home, item.id, "已整改，照片重拍", by=clerk, files=photo)
+    at = open_page(ADMIN)
+    at.selectbox(key="supervision.pick").set_value(item.id).run()
+    assert not at.exception, [e.value for e in at.exception]
+    files = [b for b in at.get("download_button") if ".file." in b.proto.id]
+    assert [b.proto.label for b in files] == ["附件：整改照片\\.jpg"] * 2
+    assert at.button(key="supervision.close") and at.button(key="supervision.return")
+    assert at.button(key="supervision.withdraw")
+
+
 def test_a_viewer_reads_the_ledger_without_acting(home):
     at = open_page(User("leader", "viewer"))
     assert len(at.dataframe[0].value) == len(list_items(home))

@@ -28,7 +28,7 @@ from sanse.supervision import (
     withdraw,
 )
 from ui import data
-from ui.session import t, viewer
+from ui.session import plain, t, viewer
 
 RESULT = "supervision.result"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -87,7 +87,9 @@ if cards:
     st.caption(
         t(
             "supervision.cards",
-            cards="、".join(f"{names.get(code, code)}（{CARD_WORDS[card]}）" for code, card in sorted(cards.items())),
+            cards="、".join(
+                f"{plain(names.get(code, code))}（{CARD_WORDS[card]}）" for code, card in sorted(cards.items())
+            ),
         )
     )
 
@@ -120,7 +122,7 @@ def attempt(step) -> None:
     try:
         item = step()
     except (SupervisionError, Forbidden) as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         done(item)
 
@@ -145,8 +147,8 @@ if shown:
         )
     ]
     state = chosen.status_label + (f"，{t('supervision.overdue')}" if chosen.overdue(today) else "")
-    st.subheader(f"#{chosen.id} {names.get(chosen.town_code, chosen.town_code)} · {chosen.measure_label}")
-    st.write(chosen.reason)
+    st.subheader(f"#{chosen.id} {plain(names.get(chosen.town_code, chosen.town_code))} · {plain(chosen.measure_label)}")
+    st.text(chosen.reason)
     (st.error if chosen.overdue(today) else st.caption)(
         t("supervision.deadline", deadline=chosen.deadline, status=state)
     )
@@ -155,13 +157,13 @@ if shown:
     for event in history(home, chosen.id):
         at = clock.beijing(event.at)
         st.text(f"{at:%Y-%m-%d %H:%M} {event.who} {event.label}" + (f"：{event.text}" if event.text else ""))
-        for index, entry in enumerate(event.files):
+        for index, entry in enumerate(event.files):  # one button per file of each step: the same photo may come twice
             st.download_button(
-                t("supervision.attachment", name=entry["name"]),
+                t("supervision.attachment", name=plain(entry["name"])),
                 data=partial(lambda sha: attachment(home, sha, viewer=me)[1], entry["sha256"]),
                 file_name=entry["name"],
                 on_click="ignore",
-                key=f"supervision.file.{chosen.id}.{entry['sha256']}.{index}",
+                key=f"supervision.file.{event.seq}.{index}",
             )
 
     if chosen.status in ("open", "returned") and me.may("answer", chosen.town_code):
