@@ -74,6 +74,10 @@ LEDGER_COLUMNS = {
 }
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one attachment of a 整改报告
 MAX_TEXT = 10_000  # characters of a report, comment or reason
+_NOT_ANSWERED = {  # why an item still open cannot be closed: 销号 accepts a 整改报告
+    "open": "督办事项 {id} 还没有整改报告，不能销号：镇街报送整改报告后才能销号",
+    "returned": "督办事项 {id} 的整改报告已退回，镇街重新报送后才能销号",
+}
 
 
 class SupervisionError(ValueError):
@@ -436,12 +440,15 @@ def answer(home: Home, item_id: int, report: str, *, by: User, files: list[tuple
 
 
 def close(home: Home, item_id: int, *, by: User, note: str = "") -> Item:
-    """销号: the office accepts the item as done."""
+    """销号: the office accepts the town's 整改报告, so only an answered item (one whose report
+    was not returned since)."""
     require(by, "supervise")
     note = " ".join(note.split())[:MAX_TEXT]
     with home.store.writing("supervision") as conn:
         require_in(conn, by, "supervise")
         item = _locked(conn, item_id, ("open", "answered", "returned"), "销号")
+        if item.status != "answered":
+            raise SupervisionError(_NOT_ANSWERED[item.status].format(id=item_id))
         _step(conn, item_id, "closed", "closed", by=by.name, at=datetime.now(UTC), text=note)
         audit.record_in(conn, by.name, "supervision_closed", item=item_id, town=item.town_code, note=note or None)
     return get_item(home, item_id)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from conftest import stored
 from openpyxl import load_workbook
 
 from pipelines.cli import main
@@ -513,6 +514,29 @@ def test_a_town_answers_only_its_own_items_and_the_office_closes_or_returns(city
     assert "督办退回" in set(read_audit(city, who="office")["action_label"])
 
 
+def test_an_item_is_closed_only_on_a_report_that_was_not_returned_since(city):
+    item = next(i for i in list_items(city) if i.town_code == "T3")
+    before = stored(city)
+    with pytest.raises(SupervisionError, match=f"督办事项 {item.id} 还没有整改报告，不能销号"):
+        close(city, item.id, by=ADMIN)
+    assert stored(city) == before
+    answer(city, item.id, "已整改", by=CLERK_3)
+    return_item(city, item.id, "缺少照片", by=ADMIN)
+    with pytest.raises(SupervisionError, match="整改报告已退回，镇街重新报送后才能销号"):
+        close(city, item.id, by=ADMIN)
+    answer(city, item.id, "附照片", by=CLERK_3)
+    assert close(city, item.id, by=ADMIN).status == "closed"
+    assert [e.action for e in history(city, item.id)] == ["created", "answered", "returned", "answered", "closed"]
+
+
+def test_cli_refuses_to_close_an_unanswered_item_and_writes_nothing(city, capsys):
+    item = next(i for i in list_items(city) if i.town_code == "T3")
+    before = stored(city)
+    code, _, err = run(capsys, city, "supervise", "close", str(item.id))
+    assert code == 1 and "还没有整改报告" in err and "Traceback" not in err
+    assert stored(city) == before
+
+
 def test_a_town_sees_only_its_own_items(city):
     assert {i.town_code for i in list_items(city, viewer=CLERK_3)} == {"T3"}
     assert list_items(city, viewer=CLERK_1) == []
@@ -529,6 +553,7 @@ def test_overdue_items_are_flagged_by_themselves_on_beijing_dates_and_listed_fir
         ("red2:T2:2026-09-30", False),
     ]
     assert [i.trigger_key for i in list_items(city, overdue_on=date(2026, 10, 5))] == ["silent2:T2:2026-09-30"]
+    answer(city, items[0].id, "已补报", by=User("clerk2", "town", "T2"))
     close(city, items[0].id, by=ADMIN)
     assert not list_items(city, overdue_on=date(2026, 10, 7))[0].trigger_key.startswith("silent2")
 
@@ -615,6 +640,9 @@ def test_cli_lists_closes_and_returns_items(city, capsys, monkeypatch):
     assert code == 1 and "管理员" in err
     assert run(capsys, city, "supervise", "answer", item_id, "--text", "已整改", "--by", "clerk3")[0] == 0
     assert run(capsys, city, "supervise", "return", item_id, "--comment", "请附照片")[0] == 0
+    code, _, err = run(capsys, city, "supervise", "close", item_id, "--note", "同意")
+    assert code == 1 and "整改报告已退回" in err  # returned: nothing to accept until the town answers again
+    assert run(capsys, city, "supervise", "answer", item_id, "--text", "附照片", "--by", "clerk3")[0] == 0
     code, out, _ = run(capsys, city, "supervise", "close", item_id, "--note", "同意")
     assert code == 0 and "已销号" in out
     code, out, _ = run(capsys, city, "supervise", "list", "--open")
@@ -661,6 +689,7 @@ def listed(city) -> Home:
         city, "T3", measure="约谈", reason="排查不实", deadline=date(2026, 9, 29), by=ADMIN, occurred_on=SEP_28
     )
     withdraw(city, wrong.id, by=ADMIN, note="立项有误")
+    answer(city, done.id, "已复查", by=CLERK_3)
     close(city, done.id, by=ADMIN)
     return city
 

@@ -55,7 +55,9 @@ def test_the_office_sees_every_item_overdue_first(home):
     assert list(table["编号"]) == [item.id for item in items]
     assert table.iloc[0]["逾期"] == "是"
     assert "supervision.download" in at.get("download_button")[0].proto.id
-    assert at.button(key="supervision.close") and at.button(key="supervision.add.submit")
+    assert at.button(key="supervision.withdraw") and at.button(key="supervision.add.submit")
+    assert not [b for b in at.button if b.key == "supervision.close"], "销号 accepts a 整改报告: none yet"
+    assert "镇街报送整改报告后才能销号。" in [c.value for c in at.caption]
 
 
 def test_a_town_sees_only_its_own_items_and_answers_with_text(home):
@@ -84,6 +86,9 @@ def test_the_office_returns_a_report_with_a_comment_then_closes_the_item(home):
     at.button(key="supervision.return").click().run()
     assert [e.action for e in history(home, item.id)][-1] == "returned"
     at.selectbox(key="supervision.pick").set_value(item.id).run()
+    assert not [b for b in at.button if b.key == "supervision.close"]  # nothing to accept until it is answered again
+    answer(home, item.id, "已附复查记录", by=User("clerk", "town", item.town_code))
+    at.run()
     at.button(key="supervision.close").click().run()
     assert [(e.action, e.who) for e in history(home, item.id)][-1] == ("closed", "office")
 

@@ -179,13 +179,15 @@ if shown:
 
     if chosen.status not in DONE and me.may("supervise"):
         left, right = st.columns(2)
-        note = left.text_input(t("supervision.close.note"), key=f"supervision.note.{chosen.id}")
-        if left.button(t("supervision.close.submit"), type="primary", key="supervision.close"):
-            attempt(lambda: close(home, chosen.id, by=me, note=note))
-        if chosen.status == "answered":
+        if chosen.status == "answered":  # 销号 accepts the town's 整改报告; returned, it waits for the next
+            note = left.text_input(t("supervision.close.note"), key=f"supervision.note.{chosen.id}")
+            if left.button(t("supervision.close.submit"), type="primary", key="supervision.close"):
+                attempt(lambda: close(home, chosen.id, by=me, note=note))
             comment = right.text_input(t("supervision.return.comment"), key=f"supervision.comment.{chosen.id}")
             if right.button(t("supervision.return.submit"), key="supervision.return"):
                 attempt(lambda: return_item(home, chosen.id, comment, by=me))
+        else:
+            left.caption(t("supervision.close.after_answer"))
         reason = right.text_input(t("supervision.withdraw.note"), key=f"supervision.withdraw_note.{chosen.id}")
         if right.button(t("supervision.withdraw.submit"), key="supervision.withdraw"):
             attempt(lambda: withdraw(home, chosen.id, by=me, note=reason))
