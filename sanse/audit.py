@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from sanse.access import ROLE_LABELS
 from sanse.clock import BEIJING
+from sanse.consequences import CARD_WORDS, measure_label
 from sanse.home import Home
 from sanse.store import schema
 from sanse.store.events import record_event as record_in
@@ -31,7 +32,6 @@ ACTION_LABELS = {
     "supervision_reinstated": "督办恢复",
     "records": "导入记录",
 }
-_CARD_WORDS = {"white": "白牌", "yellow": "黄牌", "red": "红牌"}
 _CHANGE_LABELS = {"add": "新建", "disable": "停用", "enable": "启用"}
 _WINDOW_LABELS = {"cumulative": "累计", "daily": "当日", "rolling_7d": "近7日"}
 
@@ -141,9 +141,7 @@ def _describe_supervision(event: dict) -> str:
     item = f"督办事项 {get('item')}（{get('town')}）"
     action = event["action"]
     if action == "supervision_created":
-        measure = get("measure") or ""
-        if get("card"):
-            measure += f"（{_CARD_WORDS.get(get('card'), get('card'))}）"
+        measure = measure_label(get("measure") or "", get("card") if get("card") in CARD_WORDS else None)
         return f"{item}立项：{measure}，期限 {get('deadline')}；{get('reason') or ''}"
     if action == "supervision_answered":
         files = get("files") or []

@@ -42,6 +42,17 @@ PERIOD_WORDS = {"week": "周", "month": "月", "bimonth": "双月", "quarter": "
 SUMMON = "summon"  # the key of the occurrence a run of red cards brings
 
 
+def measure_label(measure: str, card: str | None) -> str:
+    """How pages, the command line, the ledger, bulletins and the audit log name a measure: a
+    card by the colour it was given (亮牌 or 黄牌 that the ladder made red: 红牌), any other
+    measure by its name, with the colour of a card it carries."""
+    if not card:
+        return measure
+    if measure == LADDER_CARD or measure in CARD_MEASURES:
+        return CARD_WORDS[card]
+    return f"{measure}（{CARD_WORDS[card]}）"
+
+
 @dataclass(frozen=True)
 class Trigger:
     """One consequence rule: when it is met, and what it gives."""

@@ -27,6 +27,7 @@ from sanse.consequences import (
     Occurrence,
     consequence_versions,
     consequences_on,
+    measure_label,
     not_reporting_runs,
     period_occurrences,
     red_day_runs,
@@ -105,7 +106,7 @@ class Item:
 
     @property
     def measure_label(self) -> str:
-        return f"{self.measure}（{CARD_WORDS[self.card]}）" if self.card else self.measure
+        return measure_label(self.measure, self.card)
 
     @property
     def status_label(self) -> str:
@@ -389,6 +390,8 @@ def add_item(
     card = card or CARD_MEASURES.get(measure)
     if card is not None and card not in CARDS:
         raise SupervisionError("牌的颜色应为 white/yellow/red（白牌/黄牌/红牌）")
+    if measure in CARD_MEASURES and card != CARD_MEASURES[measure]:
+        raise SupervisionError(f"督办措施“{measure}”与牌的颜色“{CARD_WORDS[card]}”不符")
     reason = _text(reason, "督办事由")
     town = town_lookup(read_towns(home.towns_csv)).get(normalize_spelling(town_code))
     if town is None:

@@ -37,6 +37,7 @@ from sanse.consequences import (
     consequence_versions,
     consequences_on,
     deadline_after,
+    measure_label,
     not_reporting_runs,
     period_occurrences,
     red_day_runs,
@@ -59,6 +60,7 @@ from sanse.supervision import (
     check_if_behind,
     close,
     history,
+    items_frame,
     list_items,
     return_item,
     standing_cards,
@@ -537,6 +539,22 @@ def test_cli_refuses_to_close_an_unanswered_item_and_writes_nothing(city, capsys
     assert stored(city) == before
 
 
+def test_a_card_is_named_once_by_the_colour_it_was_given(city, capsys):
+    yellow = add_item(city, "T1", measure="黄牌", reason="台账不实", deadline=date(2026, 10, 15), by=ADMIN)
+    assert yellow.measure_label == "黄牌"
+    assert measure_label("亮牌", "red") == "红牌"  # the ladder's card, by its colour
+    assert measure_label("黄牌", "red") == "红牌"  # a 黄牌 rule the ladder took up to red
+    assert measure_label("约谈", None) == "约谈"
+    with pytest.raises(SupervisionError, match="“黄牌”与牌的颜色“红牌”不符"):
+        add_item(city, "T1", measure="黄牌", card="red", reason="x", deadline=date(2026, 10, 15), by=ADMIN)
+    (what,) = read_audit(city, action="supervision_created", who="office")["what"]
+    assert "立项：黄牌，期限 2026-10-15" in what
+    assert items_frame([yellow], {"T1": "甲镇"}, date(2026, 10, 2)).iloc[0]["督办措施"] == "黄牌"
+    code, out, _ = run(capsys, city, "supervise", "list", "--town", "甲镇")
+    assert code == 0 and out.split("\t")[2] == "黄牌"
+    assert "黄牌（黄牌）" not in out
+
+
 def test_a_town_sees_only_its_own_items(city):
     assert {i.town_code for i in list_items(city, viewer=CLERK_3)} == {"T3"}
     assert list_items(city, viewer=CLERK_1) == []
@@ -562,7 +580,7 @@ def test_an_admin_makes_an_item_by_hand_and_withdraws_it_and_a_check_leaves_it(c
     item = add_item(
         city, "甲镇", measure="黄牌", card="yellow", reason="检查中发现台账造假", deadline=date(2026, 10, 15), by=ADMIN
     )
-    assert (item.town_code, item.trigger_key, item.status, item.measure_label) == ("T1", None, "open", "黄牌（黄牌）")
+    assert (item.town_code, item.trigger_key, item.status, item.measure_label) == ("T1", None, "open", "黄牌")
     with pytest.raises(Forbidden):
         add_item(city, "T1", measure="约谈", reason="x", deadline=date(2026, 10, 15), by=CLERK_1)
     with pytest.raises(SupervisionError, match="不是 towns.csv"):
