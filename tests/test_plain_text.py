@@ -108,3 +108,10 @@ def test_the_offices_attachment_button_names_the_file_as_written(home):
     assert labels == [f"附件：{plain(FILE)}"]
     assert [e.value for e in at.text if e.value == REASON], "督办事由 as plain text"
     assert not [m for m in at.markdown if "![" in m.value]
+
+
+def test_plain_leaves_nothing_markdown_would_turn_into_a_link_an_entity_or_a_heading():
+    assert plain("li@yunxiu.example.cn") == r"li\@yunxiu\.example\.cn"  # no mailto: link
+    assert plain("www.example.cn") == r"www\.example\.cn"
+    assert plain("&lt;b&gt;") == r"\&lt;b\&gt;"  # shown as typed, not as <b>
+    assert plain("甲镇\n===") == "甲镇\n\\=\\=\\="  # not a heading

@@ -26,13 +26,16 @@ def t(key: str, **values) -> str:
     return translate(lang(), key, **values)
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# Every character Markdown, GitHub's autolinks (an e-mail address, www.) or Streamlit's
+# directives and formulas give a meaning to; a backslash before any of them shows it as it is.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@&=])")
 
 
 def plain(text: object) -> str:
-    """Text a user or the configuration wrote (a town, an account, a file name), escaped for
-    the Markdown of captions, messages and labels: shown exactly as written, never as a link,
-    an image, a Streamlit directive or markup."""
+    """Text a user or the configuration wrote (a town, an account, a 督办事由, a file name),
+    escaped for the Markdown of captions, messages, headings and labels: shown exactly as
+    written, never as a link, an image, a heading, a Streamlit directive or markup. Every page
+    puts such text through this, or shows it with st.text."""
     return _MARKDOWN.sub(r"\\\1", str(text))
 
 
