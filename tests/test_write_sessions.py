@@ -232,3 +232,21 @@ def test_a_town_disabled_while_answering_answers_nothing(city, monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     assert [e.action for e in history(city, item)] == ["created"]
     assert told_to_sign_in_again(at)
+
+
+def test_signing_out_in_the_tab_itself_is_no_ended_session(city):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["sanse.session"] = signed_in(city, "office").session
+    at.run()
+    at.button(key="sanse.signout").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["sanse.user"] is None and not told_to_sign_in_again(at)
+
+
+def test_the_ended_session_is_told_once(city):
+    at = open_app(city, signed_in(city, "clerk3"), "pages/work/submit.py")
+    disable_user(city, "clerk3")
+    at.run()
+    assert told_to_sign_in_again(at)
+    at.run()
+    assert not told_to_sign_in_again(at)
