@@ -101,7 +101,8 @@ def sidebar_block(user: User | None) -> None:
 
 def ended_notice() -> None:
     """Once, above the page: this tab was signed in on its last run and its session has ended
-    since (elsewhere: signed out, disabled, a new password). A write it tried was refused."""
+    since (signed out elsewhere, expired, the account disabled or given a new password); any
+    write it tried in between was refused."""
     if st.session_state.pop(ENDED, None):
         st.warning(t("signin.ended"))
 
