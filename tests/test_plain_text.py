@@ -15,13 +15,16 @@ import pytest
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
+from pipelines.build import build
 from sanse import accounts, clock
 from sanse.access import SYSTEM, User
 from sanse.accounts import add_user
+from sanse.bulletin import publish_bulletin
 from sanse.config import read_towns, write_towns
 from sanse.home import Home
 from sanse.sessions import start_session
 from sanse.supervision import add_item, answer
+from sanse.warehouse import Warehouse
 from ui.navigation import PAGES
 from ui.session import plain
 
@@ -29,6 +32,7 @@ APP = str(Path(__file__).parents[1] / "app.py")
 HOST = "https:127.0.0.1:9"  # never fetched: nothing on the page may point there
 TOWN = f"![t]({HOST}?t)<b>粗</b>镇"
 ACCOUNT = f"![n]({HOST}?n)"
+PUBLISHER = f"![o]({HOST}?o)"
 REASON = f"**急** [点此]({HOST}?r) ![r]({HOST}?r) <img src=x onerror=alert(1)> :red[红] $x$"
 REPORT = f"![a]({HOST}?a) <script>alert(1)</script> 已整改"
 FILE = f"![p]({HOST}?x)整改照片.png"
@@ -37,14 +41,17 @@ MARKDOWN_KINDS = ("markdown", "caption", "title", "header", "subheader", "warnin
 
 @pytest.fixture
 def home(demo_home: Home, monkeypatch) -> Home:
-    """The demo city with 云岫's T03 renamed, its clerk named like an image, and an item of
-    its own answered with a report and a photo named like an image."""
+    """The demo city with its T03 renamed, its clerk and an admin named like images, the
+    admin's issue of the last day published."""
     monkeypatch.setenv("SANSE_HOME", str(demo_home.root))
     monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     towns = read_towns(demo_home.towns_csv)
     write_towns([replace(t, name=TOWN) if t.code == "T03" else t for t in towns], demo_home.towns_csv)
     add_user(demo_home, "office", role="admin", password="office password 1")
     add_user(demo_home, ACCOUNT, role="town", town="T03", password="clerk password 1")
+    add_user(demo_home, PUBLISHER, role="admin", password="office password 2")
+    build(demo_home)  # the new name in the ranking
+    publish_bulletin(demo_home, Warehouse.open(demo_home).dates()[-1], by=User(PUBLISHER, "admin"))
     return demo_home
 
 
@@ -97,6 +104,7 @@ def test_every_page_shows_user_text_as_written(home):
     bodies = "\n".join(body for at in runs for body in markdown_bodies(at))
     texts = "\n".join(str(e.value) for at in runs for e in at.text)
     assert plain(FILE) in bodies, "the attachment's button names it, escaped"
+    assert plain(PUBLISHER) in bodies, "the issue names who published it, escaped"
     assert plain(TOWN) in bodies and plain(REASON) in bodies  # the town page's list, the ledger's heading
     assert REASON in texts and REPORT in texts and ACCOUNT in texts  # as plain text, exactly as written
 

@@ -43,7 +43,7 @@ def show_issue(issue: Issue, key: str, *, draft: bool = False) -> None:
     """The issue as the page shows it; the office's own words always as plain text."""
     mark = f"（{t('bulletin.draft.mark')}）" if draft else ""
     st.header(f"《{issue.title}》{issue.label}{mark}")
-    st.caption(t("bulletin.draft.caption") if draft else publication_note(issue))
+    st.caption(t("bulletin.draft.caption") if draft else plain(publication_note(issue)))  # names its publisher
     if issue.signer:
         st.text(f"{t('bulletin.field.signer')}：{issue.signer}")
     if issue.correction:
