@@ -36,9 +36,12 @@ class BadInput(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args, rest = parser.parse_known_args(argv)
+        if rest and getattr(args, "command", None) != "serve":  # only serve passes options on
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
     except SystemExit as exc:  # argparse has printed the usage error (or the help)
         return USAGE if exc.code else OK
+    args.rest = rest
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return USAGE
@@ -165,6 +168,12 @@ def _parser() -> argparse.ArgumentParser:
     q.set_defaults(run=cmd_user_disable)
     q = user_sub.add_parser("list", help="list the accounts")
     q.set_defaults(run=cmd_user_list)
+
+    p = sub.add_parser(
+        "serve",
+        help="start the dashboard in this process (options of `streamlit run`, e.g. --server.port 8502)",
+    )
+    p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("demo-data", help="write synthetic demo data")
     p.add_argument("--out", required=True, type=Path)
@@ -610,6 +619,16 @@ def cmd_demo_data(home: Home, args) -> int:
     for day, part in reports.groupby("date"):
         part.rename(columns=HEADERS).to_csv(folder / f"{day}.csv", index=False, encoding="utf-8-sig")
     print(f"已写入 {len(reports)} 行日报到 {folder}")
+    return OK
+
+
+def cmd_serve(home: Home, args) -> int:
+    import os
+
+    from ui import serve
+
+    os.environ["SANSE_HOME"] = str(home.root)  # the server's pages open this home
+    serve.main(args.rest)
     return OK
 
 

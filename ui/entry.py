@@ -1,4 +1,5 @@
-"""The door from a top-level file in pages/ to app.py, for the first page a fresh server runs.
+"""Where the dashboard's frame is (app.py, pages/, .streamlit/config.toml), and the door from a
+top-level file in pages/ to app.py, for the first page a fresh server runs.
 
 Streamlit starts every server believing a folder named pages/ next to app.py is a legacy
 multipage app (one page per top-level pages/*.py file, addressed by its name) until app.py
@@ -11,7 +12,11 @@ top-level file in pages/ that only runs app.py, which then routes as on every ot
 import runpy
 from pathlib import Path
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
+# The top of the project in a checkout; the package's ui/frame in an installed `sanse`
+# (ui/frame/app.py links to the checkout's app.py, so both name the same file there).
+APP = (Path(__file__).parent / "frame" / "app.py").resolve()
+FRAME = APP.parent
+STREAMLIT_CONFIG = FRAME / ".streamlit" / "config.toml"
 
 
 def run_app() -> None:
