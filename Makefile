@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOME_DIR ?= data
 
-.PHONY: install run demo test system bench clean
+.PHONY: install run demo test system haproxy bench clean
 
 $(BIN)/sanse: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,14 +17,22 @@ install: $(BIN)/sanse
 demo: install
 	$(BIN)/sanse --home $(HOME_DIR) init --demo --publish-days 5
 
-run: demo
-	$(BIN)/python -m ui.serve --server.headless true
+# The whole product on one machine: supervisord (deploy/supervisord.conf) keeps two server
+# processes and HAProxy in front of them on port 8501; Ctrl-C stops everything. One process
+# alone is `.venv/bin/streamlit run app.py`.
+run: demo haproxy
+	mkdir -p $(HOME_DIR)/logs
+	SANSE_HOME=$(abspath $(HOME_DIR)) SANSE_BIN=$(abspath $(BIN)) SANSE_ADDRESS= SANSE_PORT=8501 \
+		SANSE_APP_PORT_1=8601 SANSE_APP_PORT_2=8602 $(BIN)/supervisord -c deploy/supervisord.conf
 
-# Debian's chromium (browser tests) and PostgreSQL server (store tests, which start and stop
-# a throwaway cluster themselves); installed only when missing.
+haproxy:
+	@test -x /usr/sbin/haproxy || (apt-get update -qq && apt-get install -y -qq haproxy)
+
+# Debian's chromium (browser tests), PostgreSQL server (store tests, which start and stop
+# a throwaway cluster themselves) and HAProxy (deployment tests); installed only when missing.
 system:
-	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
-		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk postgresql)
+	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && test -x /usr/sbin/haproxy || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk postgresql haproxy)
 
 test: install system
 	$(BIN)/ruff check .

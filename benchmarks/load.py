@@ -1,16 +1,17 @@
-"""The morning rush (SPEC 10: 60 people opening the dashboard at once on a 2-core machine,
-median ≤ 1 s, worst ≤ 3 s). Starts the dashboard on a free loopback port against a fresh
-demo city, then opens N sessions at once over Streamlit's websocket, as browsers do; each
-opens 总览 and then 每日排名 twice. Each page is timed from the request (the BackMsg
+"""The morning rush (SPEC 10 and 13: 60 people opening the dashboard at once on a 2-core
+machine). Starts the dashboard against a fresh demo city on free loopback ports — as `make run`
+does (deploy/: supervisord, two server processes, HAProxy), or as one `streamlit run app.py`
+process with `--single` — then opens N sessions at once over Streamlit's websocket, as browsers
+do; each opens 总览 and then 每日排名 twice. Each page is timed from the request (the BackMsg
 `rerun_script`) to the end of its run (the ForwardMsg `script_finished`). Not a pass/fail
 test: prints the median and worst of each page for each N and the ratio to one session.
 
-    .venv/bin/python benchmarks/load.py                    # N = 1, 30, 60
-    .venv/bin/python benchmarks/load.py --sessions 1,10 --home DIR
-    .venv/bin/python benchmarks/load.py --url http://127.0.0.1:8501   # a server already running
-    .venv/bin/python benchmarks/load.py --processes 1      # options after these go to ui.serve
+    .venv/bin/python benchmarks/load.py                    # N = 1, 30, 60 through make run's deployment
+    .venv/bin/python benchmarks/load.py --single           # the same on one streamlit run app.py
+    .venv/bin/python benchmarks/load.py --sessions 1,10 --home DIR --rounds 5
+    .venv/bin/python benchmarks/load.py --url http://127.0.0.1:8501   # a dashboard already running
 
-Each round is bounded in time (--limit seconds) and the server is stopped on the way out.
+Each round is bounded in time (--limit seconds) and the servers are stopped on the way out.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks"), str(ROOT / "tests")]
 
-from ui.visit import PageRun, visit  # noqa: E402 - the checkout's own code, found through ROOT
+from deployment import deployment  # noqa: E402 - the test suite's runner of deploy/, found through ROOT
+from visit import PageRun, visit  # noqa: E402
 
 # What a visitor opens, in order: the url path of each page ('' is the default page, 总览).
 VISIT = ("", "ranking", "ranking")
@@ -101,7 +103,7 @@ class Dashboard:
     pid: int | None = None  # when this benchmark started it
 
     def cpu_seconds(self) -> float | None:
-        """CPU time used so far by the dashboard's processes (the front and its servers; Linux)."""
+        """CPU time used so far by the dashboard's processes (supervisord, HAProxy and the servers; Linux)."""
         if self.pid is None:
             return None
         try:
@@ -121,14 +123,21 @@ def _cpu_seconds(pid: int) -> float:
 
 
 @contextmanager
-def running_server(home: Path, *, port: int | None = None, options: tuple[str, ...] = (), start_limit: float = 90):
-    """`python -m ui.serve` (what `make run` starts) on a loopback port; yields a Dashboard."""
-    port = port or free_port()
+def running_server(home: Path, *, single: bool = False, options: tuple[str, ...] = (), start_limit: float = 90):
+    """The dashboard on loopback ports, yielded as a Dashboard: as `make run` starts it
+    (supervisord, two server processes, HAProxy), or with `single` one `streamlit run app.py`."""
+    if not single:
+        with deployment(home, limit=start_limit) as running:
+            yield Dashboard(running.url, running.process.pid)
+        return
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "ui.serve",
+            "streamlit",
+            "run",
+            "app.py",
             "--server.headless",
             "true",
             "--server.address",
@@ -177,7 +186,7 @@ def wait_until_healthy(url: str, process: subprocess.Popen | None, limit: float)
 
 def landing_cookie(url: str) -> str | None:
     """GET / as a browser does before opening the websocket; returns the cookies it set
-    (a front that keeps a browser on one server process sets one). Static files are left
+    (HAProxy's, which keeps the browser on one server process). Static files are left
     out: a returning visitor's browser has them cached."""
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
@@ -258,31 +267,39 @@ def main() -> None:
     parser.add_argument(
         "--cold",
         action="store_true",
-        help="no warm-up sessions from here: the first round meets just-started processes (warmed by ui.serve only)",
+        help="no warm-up sessions from here: the first round meets just-started processes",
     )
-    args, options = parser.parse_known_args()  # the rest goes to the server (ui.serve options)
+    parser.add_argument("--single", action="store_true", help="one `streamlit run app.py` process, no balancer")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of each N; times are pooled over them")
+    args, options = parser.parse_known_args()  # the rest goes to streamlit run (with --single)
     counts = [int(n) for n in args.sessions.split(",")]
 
     with tempfile.TemporaryDirectory() as scratch:
         home = args.home or make_demo_home(Path(scratch))
-        server = running_server(home, options=tuple(options)) if args.url is None else None
+        server = running_server(home, single=args.single, options=tuple(options)) if args.url is None else None
         with server or _given(args.url) as dashboard:
             url = dashboard.url
-            if not args.cold:  # warm the imports and caches of every server process (the front spreads sessions)
+            if not args.cold:  # warm the imports and caches of every server process (HAProxy spreads sessions)
                 asyncio.run(rush(url, 2 * (os.cpu_count() or 1), args.limit))
             rounds, client_cpu, server_cpu = {}, {}, {}
             for n in counts:
-                time.sleep(args.pause)
-                before, served = resource.getrusage(resource.RUSAGE_SELF), dashboard.cpu_seconds()
-                rounds[n] = asyncio.run(rush(url, n, args.limit))
-                after = resource.getrusage(resource.RUSAGE_SELF)
-                client_cpu[n] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-                if served is not None:
-                    server_cpu[n] = dashboard.cpu_seconds() - served
-                for session in rounds[n]:
-                    for problem in ([session.error] if session.error else []) + session.exceptions:
-                        print(f"  N={n}: {problem}", file=sys.stderr)
-    print(f"{len(VISIT)} pages a session ({', '.join(PAGE_NAMES[p] for p in VISIT)}); {os.cpu_count()} cores")
+                rounds[n], client_cpu[n] = [], 0.0
+                for _ in range(args.rounds):
+                    time.sleep(args.pause)
+                    before, served = resource.getrusage(resource.RUSAGE_SELF), dashboard.cpu_seconds()
+                    results = asyncio.run(rush(url, n, args.limit))
+                    rounds[n] += results
+                    after = resource.getrusage(resource.RUSAGE_SELF)
+                    client_cpu[n] += (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / args.rounds
+                    if served is not None:
+                        server_cpu[n] = server_cpu.get(n, 0.0) + (dashboard.cpu_seconds() - served) / args.rounds
+                    for session in results:
+                        for problem in ([session.error] if session.error else []) + session.exceptions:
+                            print(f"  N={n}: {problem}", file=sys.stderr)
+    served_by = "one streamlit run app.py" if args.single else "make run's deployment (HAProxy, two processes)"
+    print(
+        f"{len(VISIT)} pages a session ({', '.join(PAGE_NAMES[p] for p in VISIT)}); {os.cpu_count()} cores; {served_by}"
+    )
     print(report(rounds))
     print(
         "CPU seconds of this client (on the same cores as the server): "

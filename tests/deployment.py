@@ -1,12 +1,20 @@
-"""Helpers for the tests that run the product as it is deployed: free loopback ports, and
-waiting for a server's health check."""
+"""Helpers for the tests that run the product as it is deployed: free loopback ports, waiting
+for a server's health check, and the whole product under supervisord and HAProxy (deploy/)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
 
 START_LIMIT = 120  # seconds a server may take to answer its health check
 
@@ -31,4 +39,113 @@ def wait_until_healthy(url: str, process: subprocess.Popen | None = None, limit:
     while not healthy(url):
         if time.monotonic() > deadline or (process is not None and process.poll() is not None):
             raise RuntimeError(f"{url} did not answer its health check")
+        time.sleep(0.2)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+SUPERVISORD_CONF = ROOT / "deploy" / "supervisord.conf"
+HAPROXY = Path("/usr/sbin/haproxy")  # Debian's package
+PROGRAMS = ("app1", "app2")  # the server processes of deploy/supervisord.conf
+
+
+@dataclass
+class Deployment:
+    """The product as deploy/supervisord.conf runs it: HAProxy at `url`, the server processes
+    behind it at `servers` (program name -> url)."""
+
+    url: str
+    servers: dict[str, str]
+    env: dict[str, str]
+    process: subprocess.Popen
+
+    def ctl(self, *args: str) -> str:
+        """supervisorctl's answer (it exits non-zero for a stopped program, so no check here)."""
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "supervisorctl"), "-c", str(SUPERVISORD_CONF), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return done.stdout.strip()
+
+    def pid(self, program: str) -> int:
+        answer = self.ctl("pid", program)
+        return int(answer) if answer.isdigit() else 0
+
+
+@contextmanager
+def deployment(home: Path, *, database_url: str | None = None, limit: float = START_LIMIT) -> Iterator[Deployment]:
+    """supervisord in the foreground with deploy/'s configuration on free loopback ports, as
+    `make run` starts it; everything stopped on the way out."""
+    if not HAPROXY.exists():
+        pytest.skip("haproxy is not installed: `make test` installs Debian's package")
+    ports = {"SANSE_PORT": free_port(), "SANSE_APP_PORT_1": free_port(), "SANSE_APP_PORT_2": free_port()}
+    (home / "logs").mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("SANSE_HOME", "SANSE_DATABASE_URL")}
+    env.update(
+        SANSE_HOME=str(home),
+        SANSE_BIN=str(Path(sys.executable).parent),
+        SANSE_ADDRESS="127.0.0.1",
+        **{k: str(v) for k, v in ports.items()},
+    )
+    if database_url:
+        env["SANSE_DATABASE_URL"] = database_url
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "supervisord"), "-c", str(SUPERVISORD_CONF)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    running = Deployment(
+        f"http://127.0.0.1:{ports['SANSE_PORT']}",
+        {name: f"http://127.0.0.1:{ports[f'SANSE_APP_PORT_{n}']}" for n, name in enumerate(PROGRAMS, 1)},
+        env,
+        process,
+    )
+    try:
+        for url in running.servers.values():
+            wait_until_healthy(url, process, limit)
+        wait_until(lambda: set(served_by(running.url, times=6)) == set(PROGRAMS), limit)
+        yield running
+    finally:
+        process.terminate()  # supervisord stops its programs, then itself
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def served_by(url: str, *, cookie: str | None = None, times: int = 1) -> list[str]:
+    """Which server process HAProxy sent each of `times` fresh requests for the page to: the
+    process its cookie names (the cookie sent back, if the browser's was kept)."""
+    names = []
+    for _ in range(times):
+        request = urllib.request.Request(f"{url}/", headers={"Cookie": cookie} if cookie else {})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                answer.read()
+                names.append(_cookie_value(answer.headers.get_all("Set-Cookie") or []) or "kept")
+        except OSError:
+            names.append("failed")
+    return names
+
+
+def _cookie_value(headers: list[str]) -> str | None:
+    for header in headers:
+        name, _, rest = header.partition("=")
+        if name.strip() == COOKIE:
+            return rest.split(";", 1)[0]
+    return None
+
+
+COOKIE = "sanse_server"  # deploy/haproxy.cfg's affinity cookie
+
+
+def wait_until(condition, limit: float = START_LIMIT) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not so within {limit:.0f} s")
         time.sleep(0.2)

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from deployment import deployment
 from openpyxl import load_workbook
 
 from sanse.access import SYSTEM
@@ -82,8 +83,9 @@ def browser_home(demo_home_readonly, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(browser_home):
-    """The dashboard as `make run` serves it: server processes behind the front (ui.serve)."""
-    yield from serving(browser_home, [sys.executable, "-m", "ui.serve", "--processes", "2"])
+    """The dashboard as `make run` serves it: two server processes behind HAProxy (deploy/)."""
+    with deployment(browser_home) as running:
+        yield running.url
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-"""Open dashboard pages over Streamlit's websocket as a browser does, without a browser: to warm
-a server process before visitors reach it (ui/serve.py), and for the load benchmark.
+"""Open dashboard pages over Streamlit's websocket as a browser does, without a browser: the
+sessions of the load benchmark (benchmarks/load.py) and its smoke test.
 
 A browser opens `/_stcore/stream` and asks for each page with a BackMsg `rerun_script` naming
 it (by its url path the first time, then by the page hash the navigation message gave); the
