@@ -5,12 +5,15 @@ check, and taking a process that dies or hangs out of rotation."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import copy_home
-from deployment import COOKIE, deployment, healthy, served_by, wait_until
+from deployment import COOKIE, ROOT, deployment, healthy, served_by, wait_until
 
 pytestmark = pytest.mark.deploy
 
@@ -59,3 +62,22 @@ def test_a_hung_process_is_taken_out_of_rotation_until_it_answers_again(running)
         os.kill(pid, signal.SIGCONT)
     wait_until(lambda: served_by(running.url, cookie=f"{COOKIE}=app2") == ["kept"], 60)
     assert running.pid("app2") == pid  # not restarted: it answered again
+
+
+SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
+
+
+@pytest.mark.skipif(SYSTEMD_ANALYZE is None, reason="no systemd-analyze on this machine")
+def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path):
+    """The units as shipped, with the package's command where this environment has it."""
+    for unit in (ROOT / "deploy" / "systemd").iterdir():
+        text = unit.read_text().replace("/opt/sanse/bin", str(Path(sys.executable).parent))
+        (tmp_path / unit.name).write_text(text)
+    done = subprocess.run(
+        [SYSTEMD_ANALYZE, "verify", "./sanse@8601.service", "./sanse.target"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
