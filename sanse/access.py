@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sanse.config import ConfigError, Settings, Town, normalize_spelling, town_lookup
+from sanse.forwarded import LOOPBACK, Network, networks
 
 Role = Literal["admin", "town", "viewer"]
 Action = Literal["read", "submit", "publish", "change_rules", "manage_accounts", "read_audit", "answer", "supervise"]
@@ -101,6 +102,8 @@ class AccessSettings:
     towns: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (town code, identities)
     anonymous_read: bool = False
     session_hours: float = DEFAULT_SESSION_HOURS  # how long signing in lasts in one browser
+    # The balancers whose X-Forwarded-For names the client (sanse.forwarded); nobody else's.
+    trusted_proxies: tuple[Network, ...] = networks(LOOPBACK)
 
     def role_of(self, identities: list[str]) -> tuple[Role, str | None] | None:
         """(role, town code) for the first list that names one of `identities`; admins first."""
@@ -125,6 +128,7 @@ def access_settings(settings: Settings, towns: list[Town] | None = None) -> Acce
     admins = ["zhang@ajb.example.cn"]
     viewers = ["@ajb.example.cn"]        # or ["*"]: any signed-in identity may read
     session_hours = 10                   # signing in lasts this long in a browser
+    trusted_proxies = ["127.0.0.1", "::1"]   # the balancers (default: this machine's HAProxy)
     [access.towns]
     T01 = ["li@yunxiu.example.cn"]       # code, name or alias when `towns` is given
     ```
@@ -148,7 +152,17 @@ def access_settings(settings: Settings, towns: list[Town] | None = None) -> Acce
         towns=tuple(town_entries),
         anonymous_read=settings.campaign.anonymous_read,
         session_hours=_session_hours(raw.get("session_hours", DEFAULT_SESSION_HOURS)),
+        trusted_proxies=_trusted_proxies(raw.get("trusted_proxies", LOOPBACK)),
     )
+
+
+def _trusted_proxies(value) -> tuple[Network, ...]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise ConfigError('rules.toml [access] trusted_proxies 应为地址列表，例如 ["127.0.0.1", "10.0.0.0/24"]')
+    try:
+        return networks(value)
+    except ValueError as exc:
+        raise ConfigError(f"rules.toml [access] trusted_proxies 中的“{exc}”不是网络地址或网段") from None
 
 
 def _session_hours(value) -> float:

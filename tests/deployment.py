@@ -149,3 +149,58 @@ def wait_until(condition, limit: float = START_LIMIT) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"not so within {limit:.0f} s")
         time.sleep(0.2)
+
+
+async def try_signing_in(url: str, name: str, password: str, *, headers: dict | None = None, sock=None) -> None:
+    """One sign-in attempt through the sidebar's form, over Streamlit's websocket as a browser
+    sends it (no browser: a client is free to write any header). `sock`: a connection already
+    open to `url`, on which the websocket's request is then the next one."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.asyncio.client import connect
+
+    stream = url.replace("http://", "ws://", 1) + "/_stcore/stream"
+    async with connect(
+        stream,
+        sock=sock,
+        subprotocols=["streamlit"],
+        additional_headers=headers or {},
+        origin=url,
+        max_size=None,
+        compression=None,
+        ping_interval=None,
+        proxy=None,
+    ) as ws:
+
+        async def run(request: BackMsg) -> dict[str, str]:
+            """Send a page run; the ids of the widgets it drew by their keys, and the page hashes."""
+            await ws.send(request.SerializeToString())
+            widgets = {}
+            while True:
+                message = ForwardMsg()
+                message.ParseFromString(await ws.recv())
+                kind = message.WhichOneof("type")
+                if kind == "navigation":
+                    widgets.update({p.url_pathname: p.page_script_hash for p in message.navigation.app_pages})
+                elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+                    element = message.delta.new_element
+                    widget = getattr(element, element.WhichOneof("type"))
+                    if getattr(widget, "id", ""):
+                        widgets[widget.id.rsplit("-", 1)[-1]] = widget.id
+                elif kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    return widgets
+
+        first = BackMsg()
+        first.rerun_script.page_name = ""
+        page = (await run(first))[""]  # the default page's hash, from the navigation
+        again = BackMsg()  # a widget's id depends on the page that drew it: ask for it by hash
+        again.rerun_script.page_script_hash = page
+        ids = await run(again)
+        submit = BackMsg()
+        submit.rerun_script.page_script_hash = page
+        for key, value in (("sanse.signin.name", name), ("sanse.signin.password", password)):
+            state = submit.rerun_script.widget_states.widgets.add()
+            state.id, state.string_value = ids[key], value
+        state = submit.rerun_script.widget_states.widgets.add()
+        state.id, state.trigger_value = ids["sanse.signin.submit"], True
+        await run(submit)

@@ -17,6 +17,7 @@ import streamlit as st
 from sanse import accounts, sessions
 from sanse.access import ANONYMOUS, User, access_settings
 from sanse.config import ConfigError
+from sanse.forwarded import client_address as forwarded_client
 from ui import data
 from ui.session import LANDED, USER, plain, t
 
@@ -39,14 +40,12 @@ def browser_token() -> str | None:
 
 
 def client_address() -> str | None:
-    """Where this browser connects from. Behind a reverse proxy on this machine (Streamlit
-    reports no address for a loopback peer), the address that proxy forwarded."""
-    address = _text(st.context.ip_address)
-    if address:
-        return address
-    headers = st.context.headers
-    forwarded = (_text(headers.get("X-Forwarded-For")) or "").split(",")[-1].strip()
-    return forwarded or _text(headers.get("X-Real-Ip"))
+    """Where this browser connects from: the connection's peer, or behind a balancer listed in
+    `[access] trusted_proxies` the address it forwarded (Streamlit reports no address for a
+    loopback peer, and its web server is told by `sanse serve` not to read the header itself)."""
+    forwarded = [v for v in st.context.headers.get_all("X-Forwarded-For") if _text(v)]
+    trusted = access_settings(data.settings()).trusted_proxies
+    return forwarded_client(_text(st.context.ip_address), forwarded, trusted)
 
 
 def _text(value) -> str | None:
