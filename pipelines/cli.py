@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(home, args) or OK
     except (BadInput, ConfigError, Forbidden, StoreError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        if getattr(exc, "detail", None):  # the operator at the shell may read where and why
+            print(exc.detail, file=sys.stderr)
         return BAD_INPUT
 
 

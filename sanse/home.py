@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sanse.store import Store, database_url, open_store
+from sanse.store.identity import check_identity, refuse_new_store
 from sanse.store.upgrade import carry_in_once
 
 
@@ -45,7 +46,10 @@ class Home:
     @property
     def store(self) -> Store:
         """The store of this deployment: SQLite in this directory unless SANSE_DATABASE_URL is set."""
-        store = open_store(database_url(self.root))
+        url = database_url(self.root)
+        refuse_new_store(self.root, url)
+        store = open_store(url)
+        check_identity(store, self.root, url)
         carry_in_once(store, self.root)
         return store
 

@@ -6,6 +6,7 @@ dashboard — from a folder that holds no checkout."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -24,9 +25,29 @@ ROOT = Path(__file__).parents[1]
 def installed(tmp_path_factory) -> Path:
     """The bin folder of a fresh virtual environment with the built wheel installed."""
     folder = tmp_path_factory.mktemp("package")
+    # A copy of the project without what earlier builds and runs left in it (a stale build/
+    # would carry removed modules into the wheel).
+    source = folder / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(".*venv", ".git", "build", "*.egg-info", "__pycache__", "data", "screenshots"),
+    )
     wheels = folder / "wheels"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(source),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheels),
+        ],
         check=True,
         capture_output=True,
     )

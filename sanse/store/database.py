@@ -27,7 +27,15 @@ log = logging.getLogger(__name__)
 
 
 class StoreError(RuntimeError):
-    """The store cannot be reached or read; the message is for the user."""
+    """The store cannot be reached or read; the message is for the user. `detail` (where the
+    store is, what the driver said) is for the server's log and the operator's shell only."""
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+UNREACHABLE = "暂时无法读写数据库。已写入的数据不受影响，请稍后再试或联系管理员（详情在服务器日志中）"
 
 
 @dataclass(frozen=True)
@@ -178,6 +186,4 @@ def _translated(store: Store) -> Iterator[None]:
             raise  # a rule of the data; the caller says what it means
         log.exception("store %s failed", store.url)
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        raise StoreError(
-            f"无法读写数据库（{store.url}）：{detail}。已写入的数据不受影响，请稍后再试或联系管理员"
-        ) from exc
+        raise StoreError(UNREACHABLE, f"{store.url}: {detail}") from exc

@@ -239,3 +239,12 @@ supervision_checks = sa.Table(
     sa.Column("build", sa.String(64), primary_key=True),
     sa.Column("checked_at", UtcDateTime, nullable=False),
 )
+
+# The deployment this store belongs to (SPEC 13): one row, its id written in the home's
+# store.id as well when the home is made, so that a home never opens a store of another.
+store_identity = sa.Table(
+    "store_identity",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("made_at", UtcDateTime, nullable=False),
+)
