@@ -171,6 +171,14 @@ def _parser() -> argparse.ArgumentParser:
     q = user_sub.add_parser("list", help="list the accounts")
     q.set_defaults(run=cmd_user_list)
 
+    p = sub.add_parser("backup", help="write an archive of the store and the home's files (while the app runs)")
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(run=cmd_backup)
+
+    p = sub.add_parser("restore", help="fill an empty home (SQLite or SANSE_DATABASE_URL) from a backup")
+    p.add_argument("archive", type=Path)
+    p.set_defaults(run=cmd_restore)
+
     p = sub.add_parser(
         "serve",
         help="start the dashboard in this process (options of `streamlit run`, e.g. --server.port 8502)",
@@ -621,6 +629,28 @@ def cmd_demo_data(home: Home, args) -> int:
     for day, part in reports.groupby("date"):
         part.rename(columns=HEADERS).to_csv(folder / f"{day}.csv", index=False, encoding="utf-8-sig")
     print(f"已写入 {len(reports)} 行日报到 {folder}")
+    return OK
+
+
+def cmd_backup(home: Home, args) -> int:
+    from sanse.backup import write_backup
+
+    counts = write_backup(home, args.out)
+    print(f"已备份到 {args.out}：{sum(counts.values())} 行，{len(counts)} 张表")
+    return OK
+
+
+def cmd_restore(home: Home, args) -> int:
+    from sanse.backup import BackupError, restore_backup
+
+    if not args.archive.is_file():
+        raise BadInput(f"找不到文件 {args.archive}")
+    try:
+        restored = restore_backup(home, args.archive)
+    except BackupError as exc:
+        raise BadInput(str(exc)) from exc
+    print(f"已从备份恢复 {sum(restored.rows.values())} 行（数据库结构版本 {restored.revision}）；登录会话不随备份恢复")
+    _build(home)
     return OK
 
 

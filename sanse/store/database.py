@@ -53,6 +53,16 @@ class Store:
             yield conn
 
     @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read transaction that sees one state of the whole store across many queries (a
+        backup): SQLite's read transactions do; PostgreSQL's must ask for repeatable read."""
+        with _translated(self), self.engine.connect() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    @contextmanager
     def writing(self, *turns: str) -> Iterator[Connection]:
         """A transaction that commits all of its writes or none. Writers naming the same turn
         take turns, so what they read before writing stays true until they commit."""
