@@ -39,6 +39,7 @@ def main(options: list[str]) -> None:
     # Streamlit's web server would take X-Forwarded-For from any loopback peer on its own;
     # which peers may say who the client is is [access] trusted_proxies, applied by the app.
     os.environ["FORWARDED_ALLOW_IPS"] = ""
+    route_with_navigation()
     keep_theme_options()
     for name in PRELOAD:
         try:
@@ -65,6 +66,18 @@ def _options(table: dict, prefix: str):
         else:
             yield f"--{prefix}{name}"
             yield str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def route_with_navigation() -> None:
+    """Tell Streamlit from the start that app.py routes with st.navigation. Seeing a pages/
+    folder (ui/entry.py says why there is one), it would otherwise run the first page of a new
+    process as an old-style multipage app: the sidebar's widgets of that first session would
+    get other ids than on its later runs, and its first sign-in would go unanswered."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # another Streamlit release: the first session after a start may need a reload
+        return
+    PagesManager.uses_pages_directory = False
 
 
 def keep_theme_options() -> None:
