@@ -66,6 +66,20 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def new_postgres_database(postgres_url) -> Iterator[str]:
+    """The URL of a new, empty database on the test session's PostgreSQL server."""
+    database = f"n{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(with_driver(postgres_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"create database {database}"))
+    yield postgres_url.rsplit("/", 1)[0] + f"/{database}"
+    close_all()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"drop database {database} with (force)"))
+    admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path) -> Iterator[str]:
     """An empty store on each database the store runs on."""

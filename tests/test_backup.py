@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 import zipfile
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from conftest import copy_home, stored
 from test_two_servers import HEADER, last_day
@@ -24,25 +22,10 @@ from sanse.accounts import add_user, authenticate, list_users
 from sanse.bulletin import list_issues, publish_bulletin
 from sanse.home import Home
 from sanse.sessions import start_session
-from sanse.store import DATABASE_URL_ENV, close_all, schema
-from sanse.store.database import with_driver
+from sanse.store import DATABASE_URL_ENV, schema
 from sanse.supervision import list_items
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def new_postgres_database(postgres_url):
-    """The URL of a new, empty database on the test session's PostgreSQL server."""
-    database = f"r{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(with_driver(postgres_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"create database {database}"))
-    yield postgres_url.rsplit("/", 1)[0] + f"/{database}"
-    close_all()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"drop database {database} with (force)"))
-    admin.dispose()
 
 
 def what_readers_see(home: Home, capsys) -> dict:

@@ -290,7 +290,7 @@ def test_on_a_phone_choosing_a_page_closes_the_menu(browser, server):
 
 
 def test_an_upload_reaches_the_server_process_that_holds_the_session(browser, server):
-    # `make run` serves several processes behind one front: the file goes over HTTP, the session
+    # `make run` serves several processes behind HAProxy: the file goes over HTTP, the session
     # lives on one process, and only that process can read the file back for the page.
     page = signed_in_submission_page(browser, server)
     page.locator("input[type='file']").set_input_files(str(ROOT / "tests" / "fixtures" / "daily_bad.csv"))
