@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from sanse.access import Forbidden, User
-from sanse.config import ConfigError, read_settings, read_towns, write_settings, write_towns
+from sanse.config import ConfigError, MalformedConfig, read_settings, read_towns, write_settings, write_towns
 from sanse.exports import EXPORTS
 from sanse.home import Home
 from sanse.rulebook import settings_in_force
@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     home = Home.resolve(args.home)
     try:
         return args.run(home, args) or OK
+    except MalformedConfig as exc:  # SPEC 7: a malformed configuration file is a usage error
+        print(f"错误：{exc}", file=sys.stderr)
+        return USAGE
     except (BadInput, ConfigError, Forbidden, StoreError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         if getattr(exc, "detail", None):  # the operator at the shell may read where and why

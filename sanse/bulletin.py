@@ -126,6 +126,12 @@ class Issue:
     def office(self) -> str:
         return f"{self.city}安委办" if self.city else "市安委办"
 
+    @property
+    def doc_number(self) -> str:
+        """Its 发文字号 (示安办〔2026〕12号) under the campaign frozen with it; "" when its series has none."""
+        campaign = parse_settings(tomllib.loads(self.rules)).campaign
+        return campaign.doc_number_of(self.period_kind, self.day.year, self.number)
+
     def rules_used(self) -> Rules:
         return parse_settings(tomllib.loads(self.rules)).versions[0]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import string
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -39,6 +40,10 @@ PERIOD_KINDS = ("week", "month", "bimonth", "quarter", "half", "year")
 
 class ConfigError(ValueError):
     """A towns.csv or rules.toml that cannot be used; the message is for the user."""
+
+
+class MalformedConfig(ConfigError):
+    """A setting written so that it cannot be read at all (the command line's usage error, exit 2)."""
 
 
 # ---------------------------------------------------------------- towns
@@ -167,6 +172,14 @@ class Campaign:
     anonymous_read: bool = False
     # The title of each period's 通报 series, (kind, title), where the office named one.
     period_titles: tuple[tuple[str, str], ...] = ()
+    # 发文字号 of the daily series and of each period's, e.g. "示安办〔{year}〕{number}号"; "" for none.
+    doc_number: str = ""
+    period_doc_numbers: tuple[tuple[str, str], ...] = ()
+
+    def doc_number_of(self, kind: str, year: int, number: int) -> str:
+        """An issue's 发文字号: its series' pattern filled in; "" when the series has none."""
+        pattern = self.doc_number if kind == "day" else dict(self.period_doc_numbers).get(kind, "")
+        return pattern.format(year=year, number=number) if pattern else ""
 
     def series_title(self, kind: str) -> str:
         """The bulletin title of a period kind: 《每日工作动态》 for a day."""
@@ -235,6 +248,8 @@ def parse_settings(data: dict) -> Settings:
         city=str(raw.get("city", "")),
         anonymous_read=bool(raw.get("anonymous_read", False)),
         period_titles=_period_titles(raw.get("period_titles", {})),
+        doc_number=_doc_number(raw.get("doc_number", ""), "rules.toml [campaign] doc_number"),
+        period_doc_numbers=_period_doc_numbers(raw.get("period_doc_numbers", {})),
     )
     listed = data.get("rules") or [{}]
     if isinstance(listed, dict):  # a single [rules] table instead of [[rules]]
@@ -263,6 +278,47 @@ def _period_titles(raw) -> tuple[tuple[str, str], ...]:
             raise ConfigError(f"rules.toml [campaign.period_titles]：{kind} 的通报名称应为非空文字")
         titles.append((kind, title.strip()))
     return tuple(titles)
+
+
+DOC_NUMBER_FIELDS = ("year", "number")
+
+
+def _doc_number(pattern, where: str) -> str:
+    """A 发文字号 pattern whose only placeholders are {year} and {number}."""
+    if not isinstance(pattern, str):
+        raise MalformedConfig(f'{where} 应为文字，例如 "示安办〔{{year}}〕{{number}}号"')
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None]
+    except ValueError:
+        raise MalformedConfig(
+            f"{where}“{pattern}”的花括号不成对：占位符写作 {{year}}、{{number}}，其余文字不能含花括号"
+        ) from None
+    for name in fields:
+        if name not in DOC_NUMBER_FIELDS:
+            shown = f"{{{name}}}" if name else "{}"
+            raise MalformedConfig(
+                f"{where}“{pattern}”中的 {shown} 不是可用的占位符：只能用 {{year}}（年份）和 {{number}}（期号）"
+            )
+    try:
+        pattern.format(year=2026, number=1)
+    except (ValueError, IndexError) as exc:
+        raise MalformedConfig(f"{where}“{pattern}”无法填写：{exc}") from None
+    return pattern.strip()
+
+
+def _period_doc_numbers(raw) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, dict):
+        raise MalformedConfig(
+            'rules.toml [campaign.period_doc_numbers] 应为一个表，例如 month = "示安办〔{year}〕{number}号"'
+        )
+    found = []
+    for kind, pattern in raw.items():
+        if kind not in (*PERIOD_KINDS, "range"):
+            raise MalformedConfig(
+                f"rules.toml [campaign.period_doc_numbers]：“{kind}”不是周期，应为 {'/'.join(PERIOD_KINDS)}/range"
+            )
+        found.append((kind, _doc_number(pattern, f"rules.toml [campaign.period_doc_numbers] {kind}")))
+    return tuple(found)
 
 
 def _parse_rules(raw: dict, index: int) -> Rules:
@@ -356,6 +412,10 @@ def settings_to_toml(settings: Settings) -> str:
         campaign["start"] = settings.campaign.start
     if settings.campaign.period_titles:
         campaign["period_titles"] = dict(settings.campaign.period_titles)
+    if settings.campaign.doc_number:
+        campaign["doc_number"] = settings.campaign.doc_number
+    if settings.campaign.period_doc_numbers:
+        campaign["period_doc_numbers"] = dict(settings.campaign.period_doc_numbers)
     versions = []
     for v in settings.versions:
         entry: dict = {}

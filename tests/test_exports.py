@@ -350,7 +350,7 @@ def test_docx_title_is_小标宋_二号_and_the_body_仿宋_GB2312_三号(demo_d
 
 
 def test_docx_table_fits_the_type_area_with_fixed_widths(demo_docx):
-    (table,) = demo_docx.tables
+    table, _imprint = demo_docx.tables
     widths = [int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.findall(qn("w:gridCol"))]
     assert len(widths) == 12
     assert sum(widths) <= Mm(156).twips
@@ -360,7 +360,7 @@ def test_docx_table_fits_the_type_area_with_fixed_widths(demo_docx):
 
 
 def test_docx_table_headings_repeat_on_every_page_and_say_累计_and_当日(demo_docx):
-    (table,) = demo_docx.tables
+    table = demo_docx.tables[0]
     first, second = table.rows[0], table.rows[1]
     assert all(row._tr.trPr.find(qn("w:tblHeader")) is not None for row in (first, second))
     assert not any(row._tr.trPr.find(qn("w:tblHeader")) is not None for row in table.rows[2:])
@@ -395,7 +395,7 @@ def test_peer_groups_are_headed_in_the_公文_tables(demo_issue):
 
 
 def test_docx_table_has_one_row_per_town_with_shaded_tier_cells_and_flags(demo_docx, demo_issue):
-    (table,) = demo_docx.tables
+    table = demo_docx.tables[0]
     assert len(table.rows) == 2 + 23
     by_town = {r["town"]: r for r in demo_issue.ranking}
     for row in table.rows[2:]:
@@ -424,27 +424,33 @@ def test_docx_page_numbers_are_a_page_field_between_dashes_odd_right_even_left(d
 
 def test_docx_of_a_correction_says_更正(hostile_issue, tmp_path):
     document = Document(str(saved(tmp_path, hostile_issue, "docx")))
-    assert document.paragraphs[1].text == "第1期（更正）"
+    assert document.paragraphs[1].text == "第1期"
     assert document.paragraphs[3].text == "更正说明：补编者按。"
+    assert document.paragraphs[4].text.endswith("三色晾晒情况（更正）")
 
 
 def test_docx_carries_what_the_office_added_where_a_公文_has_it(drafted_issue):
     document = Document(io.BytesIO(export_issue(drafted_issue, "docx")))
     text = [p.text for p in document.paragraphs]
-    assert text[1] == "第1期（更正）\t签发人：王建国"
+    assert text[1] == "第1期\t签发人：王建国"
     assert text[3] == "更正说明：第1版的检查企业数有误，已更正。"
-    assert text[4].endswith("三色晾晒情况")
+    assert text[4].endswith("三色晾晒情况（更正）")
     assert text[5] == "编者按：各镇街要对照排名查找差距，红色镇街三日内报送整改措施。"
-    assert text[-3:-1] == ["报送：市安委会主任、副主任。", "抄送：各镇街安委办。"]
-    assert text[-1].startswith("市安委办\t") and text[-1].endswith("印发")
+    # the 版记: a table floated to the foot of the last page, a row a line
+    imprint = [row.cells[0].text for row in document.tables[-1].rows]
+    assert imprint[:2] == ["报送：市安委会主任、副主任。", "抄送：各镇街安委办。"]
+    assert imprint[2].startswith("市安委办\t") and imprint[2].endswith("印发")
+    floating = document.tables[-1]._tbl.tblPr.find(qn("w:tblpPr"))
+    assert (floating.get(qn("w:vertAnchor")), floating.get(qn("w:tblpYSpec"))) == ("margin", "bottom")
 
 
 # ---------------------------------------------------------------- PDF
 
 
 def test_pdf_is_a4_with_embedded_fonts_whose_text_extracts(demo_pdf, demo_issue):
-    # the text over three pages (its 督办事项 the end of it), the ranking on a page of its own, the 版记
-    assert len(demo_pdf.pages) == 5
+    # the text over three pages (its 督办事项 the end of it), the ranking as 附件 on a page of its
+    # own with the 版记 at its foot
+    assert len(demo_pdf.pages) == 4
     assert all((round(p.mediabox.width), round(p.mediabox.height)) == (595, 842) for p in demo_pdf.pages)
     text = pdf_text(demo_pdf)
     assert "第1期" in text and "每日工作动态" in text
@@ -478,7 +484,7 @@ def test_pdf_carries_what_the_office_added(drafted_pdf):
         "编者按：各镇街要对照排名查找差距",
         "报送：市安委会主任、副主任。",
         "抄送：各镇街安委办。",
-        "第1期（更正）",
+        "三色晾晒情况（更正）",
     ):
         assert line in text
     assert text.index("更正说明") < text.index("三色晾晒情况") < text.index("编者按") < text.index("抄送")
@@ -522,7 +528,7 @@ def test_xlsx_and_csv_keep_one_row_per_town_when_a_tier_is_provisional(thin_issu
 
 def test_docx_marks_the_provisional_tier_and_explains_it(thin_issue, tmp_path):
     document = Document(str(saved(tmp_path, thin_issue, "docx")))
-    (table,) = document.tables
+    table = document.tables[0]
     rows = {row.cells[1].text: row.cells for row in table.rows[2:]}
     assert rows["橙园镇"][7].text == "蓝" and docx_tier_fill(rows["橙园镇"][7]) == FILLS["blue"]
     assert rows["橙园镇"][9].text == "是" and rows["麦浪镇"][9].text == ""
@@ -570,14 +576,14 @@ def test_print_view_is_a4_in_the_公文_type_area_and_numbers_its_pages(demo_iss
     page = print_html(demo_issue)
     assert "@page { size: A4 portrait; margin: 37mm 26mm 35mm 28mm; }" in page
     assert 'content: "— " counter(page) " —"' in page
-    assert "body { font: 16pt/28.95pt" in page
+    assert ".gongwen { font: 16pt/28.95pt" in page
 
 
 def test_print_view_keeps_23_towns_on_one_page_and_repeats_headings_past_it(demo_issue):
     page = print_html(demo_issue)
-    assert "section.ranking { break-before: page; break-inside: avoid; }" in page
-    assert "thead { display: table-header-group; }" in page
-    assert "tr { break-inside: avoid; page-break-inside: avoid; }" in page
+    assert ".gongwen .annex { break-before: page;" in page
+    assert ".gongwen thead { display: table-header-group; }" in page
+    assert ".gongwen tr { break-inside: avoid; page-break-inside: avoid; }" in page
     assert page.count("<tr>") == 2 + 23
     assert '<th colspan="4">活动开展以来累计</th>' in page and '<th rowspan="2">当日<br>未报送</th>' in page
     assert 'style="background:#C00000;color:#FFFFFF">红</td>' in page

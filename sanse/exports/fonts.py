@@ -1,21 +1,56 @@
-"""The Chinese fonts the PDF embeds: Noto Serif SC (宋 style, for text) and Noto Sans SC (黑体, for
-headings) from the pylopdf-fonts-zh-cn package, cut to the characters a document prints and
-redrawn with TrueType outlines, which every PDF reader maps back to text."""
+"""The Chinese faces the PDF embeds, as GB/T 9704 names them: 仿宋 for the body (FandolFang),
+a heavy Song for the title in place of 小标宋 (FandolSong Bold), 楷体 (FandolKai), 黑体 (FandolHei)
+and 宋体 (FandolSong) from Debian's texlive-lang-chinese, freely licensed and covering GB2312;
+a character beyond them falls back to Noto Serif SC or Noto Sans SC (pylopdf-fonts-zh-cn).
+Each is cut to the characters a document prints and redrawn with TrueType outlines, which every
+PDF reader maps back to text."""
 
 from __future__ import annotations
 
+import functools
 import io
 from pathlib import Path
+from typing import NamedTuple
 
 from sanse.config import ConfigError
 
+# Where Debian's texlive-lang-chinese and a hand install put the Fandol fonts.
+FANDOL_DIRS = (
+    Path("/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol"),
+    Path("/usr/share/fonts/opentype/fandol"),
+    Path("/usr/local/share/fonts/fandol"),
+)
+# The document's faces: (role, file); a role is what the Word file names (仿宋_GB2312 ...).
+FACES = {
+    "fang": "FandolFang-Regular.otf",  # 仿宋: the body
+    "title": "FandolSong-Bold.otf",  # 小标宋: the masthead and titles
+    "kai": "FandolKai-Regular.otf",  # 楷体: the signer's name, 编者按
+    "hei": "FandolHei-Regular.otf",  # 黑体: labels and table headings
+    "song": "FandolSong-Regular.otf",  # 宋体: page numbers
+}
+
 
 class FontMissing(ConfigError):
-    """The font package is not installed; the message says how to fix it."""
+    """A font package is not installed; the message says how to fix it."""
 
 
-def font_files() -> tuple[Path, Path]:
-    """(serif, sans): the two OpenType files, or FontMissing saying what to install."""
+class FontFiles(NamedTuple):
+    faces: dict[str, Path]  # role -> the Fandol file
+    serif: Path  # Noto Serif SC: what the Song, 仿宋 and 楷体 faces lack
+    sans: Path  # Noto Sans SC: what 黑体 lacks
+
+
+def font_files() -> FontFiles:
+    """The OpenType files a PDF is set in, or FontMissing saying what to install."""
+    faces = {}
+    for role, name in FACES.items():
+        found = next((folder / name for folder in FANDOL_DIRS if (folder / name).is_file()), None)
+        if found is None:
+            raise FontMissing(
+                f"生成 PDF 需要公文字体 {name}（Fandol 字体，在 Debian 软件包 texlive-lang-chinese 中），"
+                "当前系统没有安装：请运行 apt-get install texlive-lang-chinese（或 make system）后重试"
+            )
+        faces[role] = found
     try:
         import pylopdf_fonts_zh_cn as package
     except ImportError:
@@ -23,11 +58,19 @@ def font_files() -> tuple[Path, Path]:
             "生成 PDF 需要中文字体包 pylopdf-fonts-zh-cn，当前环境没有安装："
             "请运行 pip install pylopdf-fonts-zh-cn（或 make install）后重试"
         ) from None
-    files = (package.serif_path(), package.sans_path())
-    for path in files:
+    serif, sans = package.serif_path(), package.sans_path()
+    for path in (serif, sans):
         if not path.is_file():
-            raise FontMissing(f"找不到中文字体文件 {path}：请重新安装 pylopdf-fonts-zh-cn 后重试")
-    return files
+            raise FontMissing(f"找不到中文字体文件 {path.name}：请重新安装 pylopdf-fonts-zh-cn 后重试")
+    return FontFiles(faces, serif, sans)
+
+
+@functools.lru_cache(maxsize=16)
+def covers(path: Path) -> frozenset[int]:
+    """The code points a font file has glyphs for."""
+    from fontTools.ttLib import TTFont
+
+    return frozenset(TTFont(path, lazy=True).getBestCmap())
 
 
 def truetype_subset(path: Path, text: str) -> bytes:

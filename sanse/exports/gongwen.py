@@ -12,7 +12,6 @@ from sanse.bulletin import (
     bulletin_paragraphs,
     chinese_date,
     correction_statement,
-    publication_note,
 )
 from sanse.exports.table import (
     COLUMNS,
@@ -43,14 +42,16 @@ PAGE_DASH = "—"  # the 一字线 either side of a page number: — 1 —
 RED = "C00000"  # the masthead and its rule (the same red as the red tier)
 
 # The words every renderer prints before the office's own lines.
-SIGNER, CORRECTION, EDITOR_NOTE, GROUP, REPORT_TO, COPY_TO = (
+SIGNER, CORRECTION, EDITOR_NOTE, GROUP, REPORT_TO, COPY_TO, ATTACHMENT = (
     "签发人：",
     "更正说明：",
     "编者按：",
     "分组：",
     "报送：",
     "抄送：",
+    "附件",
 )
+CORRECTED = "（更正）"  # after the title of a 更正
 
 
 class TableColumn(NamedTuple):
@@ -99,20 +100,20 @@ class TableGroup(NamedTuple):
 @dataclass(frozen=True)
 class Gongwen:
     masthead: str  # 发文机关标志, in red
-    number: str  # 第12期, 第12期（更正）
+    number: str  # the 发文字号 (示安办〔2026〕12号) where the series has one, else 第12期
     signer: str  # 签发人, "" when none
     office: str
     day: str  # 2026年10月12日
     correction: str  # 更正说明, "" unless a 更正
-    title: str
+    title: str  # ending in （更正） on a 更正
     editor_note: str  # 编者按
     paragraphs: tuple[str, ...]
-    table_title: str
+    attachment_note: str  # 附件：各镇街排名（…）, under the text (9704 7.3.5)
+    table_title: str  # the 附件's own title, under the word 附件 on its first page
     window: str  # the heading over the window sums
     headings: tuple[str, ...]  # one per TABLE_COLUMNS: a period's issue heads 未报送 with its period
     groups: tuple[TableGroup, ...]
     footnote: str
-    publication: str
     report_to: str  # 版记
     copy_to: str
     issued_by: str  # the 版记's 印发 line: office, then the date of printing
@@ -123,20 +124,22 @@ def gongwen(issue: Issue) -> Gongwen:
     """The issue as a 公文, ready for any renderer."""
     published = issue.published_at.astimezone(BEIJING).date()
     rows = ranking_rows(issue)
+    table_title = f"各镇街排名（{issue.when}）"
     names = list(dict.fromkeys(row["group"] for row in rows))
     grouped = len(names) > 1
     return Gongwen(
         masthead=issue.title,
-        number=issue.label,
+        number=issue.doc_number or issue.number_label,
         signer=issue.signer.strip(),
         office=issue.office,
         # a day's issue is dated with its day; a period's with the day it was published
         day=chinese_date(issue.day if issue.period_kind == "day" else published),
         correction=correction_statement(issue),
-        title=f"{issue.when}各镇街三色晾晒情况",
+        title=f"{issue.when}各镇街三色晾晒情况" + (CORRECTED if issue.correction else ""),
         editor_note=issue.editor_note.strip(),
         paragraphs=tuple(bulletin_paragraphs(issue)),
-        table_title=f"各镇街排名（{issue.when}）",
+        attachment_note=f"{ATTACHMENT}：{table_title}",
+        table_title=table_title,
         window=window_heading(issue),
         headings=table_headings(issue),
         groups=tuple(
@@ -144,7 +147,6 @@ def gongwen(issue: Issue) -> Gongwen:
             for name in names
         ),
         footnote=confidence_note(issue),
-        publication=publication_note(issue),
         report_to=issue.report_to.strip(),
         copy_to=issue.copy_to.strip(),
         issued_by=issue.office,
@@ -188,6 +190,8 @@ def all_text(document: Gongwen) -> str:
         EDITOR_NOTE,
         document.editor_note,
         *document.paragraphs,
+        document.attachment_note,
+        ATTACHMENT,
         document.table_title,
         document.window,
         GROUP,
@@ -195,7 +199,6 @@ def all_text(document: Gongwen) -> str:
         *(g.name for g in document.groups),
         *(cell.text for g in document.groups for row in g.rows for cell in row),
         document.footnote,
-        document.publication,
         REPORT_TO,
         document.report_to,
         COPY_TO,

@@ -7,12 +7,13 @@ import tempfile
 from pathlib import Path
 
 from fpdf import FPDF, FontFace
-from fpdf.enums import TableCellFillMode, TextMode, WrapMode
+from fpdf.enums import TableCellFillMode, WrapMode
 from uniseg.linebreak import line_break_units
 
 from sanse.bulletin import Issue
-from sanse.exports.fonts import font_files, truetype_subset
+from sanse.exports.fonts import covers, font_files, truetype_subset
 from sanse.exports.gongwen import (
+    ATTACHMENT,
     BOTTOM_MM,
     CELL_PADDING_MM,
     COPY_TO,
@@ -39,30 +40,50 @@ from sanse.exports.gongwen import (
     XIAOSI,
     Gongwen,
     TableCell,
+    TableGroup,
     all_text,
     gongwen,
 )
 from sanse.tiers import TIER_COLOURS, TIER_TEXT_COLOURS
 
-SERIF, SANS = "serif", "sans"  # Noto Serif SC stands in for 小标宋, 仿宋 and 宋体; Noto Sans SC for 黑体
+# The faces by the role GB/T 9704 gives them (fonts.FACES); the last two stand behind them
+# for a character they lack.
+FANG, TITLE, KAI, HEI, SONG = "fang", "title", "kai", "hei", "song"
+FALLBACKS = ("serif", "sans")
 MM_PER_PT = 25.4 / 72
 LINE_MM = LINE_PITCH_PT * MM_PER_PT
 CHAR_MM = SANHAO * MM_PER_PT  # one character of body text: the unit of indents in 9704
+IMPRINT_CLEARANCE_MM = 4  # at least this between the text and the 版记's first rule
+CARRIED_ROWS = 3  # rows that go over with the 版记 when it has no room under the table
 
 
 def issue_pdf(issue: Issue) -> bytes:
     doc = gongwen(issue)
-    serif, sans = font_files()
+    files = font_files()
     text = all_text(doc)
+    lacking = "".join(
+        sorted({c for c in text if not c.isspace() and not all(ord(c) in covers(f) for f in files.faces.values())})
+    )
     with tempfile.TemporaryDirectory(prefix="sanse-pdf-") as folder:
         # fpdf2 reads fonts from files; these are cut to this document's characters
-        serif_file, sans_file = Path(folder) / "serif.ttf", Path(folder) / "sans.ttf"
-        serif_file.write_bytes(truetype_subset(serif, text))
-        sans_file.write_bytes(truetype_subset(sans, text))
-        pdf = _Bulletin(doc)
-        pdf.add_font(SERIF, "", serif_file)
-        pdf.add_font(SANS, "", sans_file)
-        _write(pdf, doc)
+        fonts = {}
+        for role, path in files.faces.items():
+            fonts[role] = Path(folder) / f"{role}.ttf"
+            fonts[role].write_bytes(truetype_subset(path, text))
+        if lacking:  # a character beyond the 公文 faces (a rare one in a town's name)
+            for role, path in zip(FALLBACKS, (files.serif, files.sans)):
+                fonts[role] = Path(folder) / f"{role}.ttf"
+                fonts[role].write_bytes(truetype_subset(path, lacking))
+        # The 版记 stands at the foot of the last page under the text; where the table leaves
+        # it no room, the table's note (or its last rows) goes over to that page with it.
+        for carry in (False, True):
+            pdf = _Bulletin(doc)
+            for role, path in fonts.items():
+                pdf.add_font(role, "", path)
+            if lacking:
+                pdf.set_fallback_fonts([role for role in FALLBACKS], exact_match=False)
+            if _write(pdf, doc, carry=carry):
+                break
         return bytes(pdf.output())
 
 
@@ -77,9 +98,9 @@ class _Bulletin(FPDF):
         self.set_lang("zh-CN")
 
     def footer(self) -> None:
-        """— 1 —, 四号, its top 7 mm under the 版心; odd pages right, even left, one character in."""
+        """— 1 —, 宋体 四号, its top 7 mm under the 版心; odd pages right, even left, one character in."""
         self.set_y(-(BOTTOM_MM - 7))
-        self.set_font(SERIF, size=SIHAO)
+        self.set_font(SONG, size=SIHAO)
         self.set_text_color(0)
         indent = SIHAO * MM_PER_PT
         text = f"{PAGE_DASH} {self.page_no()} {PAGE_DASH}"
@@ -91,19 +112,20 @@ class _Bulletin(FPDF):
             self.cell(TEXT_WIDTH_MM - indent, SIHAO * MM_PER_PT, text, align="L")
 
 
-def _write(pdf: _Bulletin, doc: Gongwen) -> None:
+def _write(pdf: _Bulletin, doc: Gongwen, *, carry: bool) -> bool:
+    """The document; False when the 版记 found no room under the text of the last page
+    (`carry` makes room by taking the table's note or last rows over to a page of their own)."""
     pdf.add_page()
     pdf.set_text_color(f"#{RED}")
-    pdf.set_font(SERIF, size=MASTHEAD_PT)
+    pdf.set_font(TITLE, size=MASTHEAD_PT)
     pdf.set_char_spacing(4)
-    with _heavy(pdf, MASTHEAD_PT):
-        pdf.cell(0, MASTHEAD_PT * MM_PER_PT * 1.3, doc.masthead, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, MASTHEAD_PT * MM_PER_PT * 1.3, doc.masthead, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_char_spacing(0)
     pdf.ln(SANHAO * MM_PER_PT)
     pdf.set_text_color(0)
-    pdf.set_font(SERIF, size=SANHAO)
+    pdf.set_font(FANG, size=SANHAO)
     if doc.signer:  # 9704 7.2.4: the number one character in from the left, the signer from the right
-        _both_ends(pdf, doc.number, f"{SIGNER}{doc.signer}", CHAR_MM)
+        _signed(pdf, doc.number, doc.signer)
     else:
         pdf.cell(0, LINE_MM, doc.number, align="C", new_x="LMARGIN", new_y="NEXT")
     _both_ends(pdf, doc.office, doc.day, 0)
@@ -114,31 +136,54 @@ def _write(pdf: _Bulletin, doc: Gongwen) -> None:
         pdf.ln(LINE_MM / 2)
         _flow(pdf, doc.correction, label=CORRECTION)
     pdf.ln(LINE_MM / 2)
-    with _heavy(pdf, ERHAO):
-        _flow(pdf, doc.title, size=ERHAO, indent=0, align="C")
+    _flow(pdf, doc.title, size=ERHAO, indent=0, align="C", font=TITLE)
     pdf.ln(LINE_MM / 2)
     if doc.editor_note:
-        _flow(pdf, doc.editor_note, label=EDITOR_NOTE)
+        _flow(pdf, doc.editor_note, label=EDITOR_NOTE, font=KAI)
     for text in doc.paragraphs:
         _flow(pdf, text)
+    pdf.ln(LINE_MM)  # 9704 7.3.5: the 附件说明 a line under the text, two characters in
+    _flow(pdf, doc.attachment_note)
 
-    pdf.add_page()  # the ranking on a page of its own, as printed
-    pdf.set_font(SANS, size=SIHAO)
-    pdf.cell(0, LINE_MM, doc.table_title, align="C", new_x="LMARGIN", new_y="NEXT")
-    _table(pdf, doc)
+    pdf.add_page()  # 9704 7.3.6: the 附件 on a page of its own, the word at the top left in 黑体
+    pdf.set_font(HEI, size=SANHAO)
+    pdf.cell(0, LINE_MM, ATTACHMENT, new_x="LMARGIN", new_y="NEXT")
+    _flow(pdf, doc.table_title, size=ERHAO, indent=0, align="C", font=TITLE)
+    pdf.ln(2)
+    groups = doc.groups
+    carried = ()
+    if carry and not doc.footnote:
+        *before, last = groups
+        keep = max(len(last.rows) - CARRIED_ROWS, 1)
+        groups = (*before, last._replace(rows=last.rows[:keep]))
+        carried = (last._replace(name="", rows=last.rows[keep:]),) if last.rows[keep:] else ()
+    _table(pdf, doc, groups)
+    if carried:
+        pdf.add_page()
+        _table(pdf, doc, carried)
     pdf.ln(2)
     if doc.footnote:
+        if carry:
+            pdf.add_page()
         _flow(pdf, doc.footnote, size=XIAOSI, line_mm=XIAOSI * 1.5 * MM_PER_PT, indent=0)
-    pdf.set_font(SERIF, size=WUHAO)
-    pdf.cell(0, XIAOSI * 1.5 * MM_PER_PT, doc.publication, align="R", new_x="LMARGIN", new_y="NEXT")
-    _imprint(pdf, doc)
+    return _imprint(pdf, doc, force=carry)
 
 
-def _heavy(pdf: FPDF, size: float):
-    """小标宋 is a heavy Song face; the one weight of Noto Serif SC is thickened with an outline."""
-    return pdf.local_context(
-        text_mode=TextMode.FILL_STROKE, line_width=size * 0.025 * MM_PER_PT, draw_color=pdf.text_color
-    )
+def _signed(pdf: FPDF, number: str, signer: str) -> None:
+    """发文字号 (or 期号) one character in from the left; 签发人 and the name in 楷体 from the right."""
+    y = pdf.get_y()
+    pdf.set_x(LEFT_MM + CHAR_MM)
+    pdf.cell(TEXT_WIDTH_MM - 2 * CHAR_MM, LINE_MM, number)
+    pdf.set_font(KAI, size=SANHAO)
+    name = pdf.get_string_width(signer)
+    pdf.set_font(FANG, size=SANHAO)
+    label = pdf.get_string_width(SIGNER)
+    x = LEFT_MM + TEXT_WIDTH_MM - CHAR_MM - name - label
+    pdf.set_xy(x, y)
+    pdf.cell(label, LINE_MM, SIGNER)
+    pdf.set_font(KAI, size=SANHAO)
+    pdf.cell(name, LINE_MM, signer, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FANG, size=SANHAO)
 
 
 def _both_ends(pdf: FPDF, left: str, right: str, indent: float, height: float = LINE_MM) -> None:
@@ -165,13 +210,14 @@ def _flow(
     align: str = "J",
     left: float = LEFT_MM,
     width: float = TEXT_WIDTH_MM,
+    font: str = FANG,
 ) -> None:
     """Chinese paragraphs set line by line, each line of the text its own paragraph: the first
     line indented and opening with a 黑体 label if any; lines but the last justified."""
     for number, paragraph in enumerate(text.split("\n")):
-        pdf.set_font(SANS, size=size)
+        pdf.set_font(HEI, size=size)
         lead = indent + pdf.get_string_width(label if number == 0 else "")
-        pdf.set_font(SERIF, size=size)
+        pdf.set_font(font, size=size)
         lines = _lines(pdf, paragraph, width - lead, width)
         for index, units in enumerate(lines):
             if pdf.will_page_break(line_mm):
@@ -180,10 +226,10 @@ def _flow(
             if index == 0:
                 x += indent
                 if label and number == 0:
-                    pdf.set_font(SANS, size=size)
+                    pdf.set_font(HEI, size=size)
                     pdf.set_xy(x, y)
                     pdf.cell(lead - indent, line_mm, label)
-                    pdf.set_font(SERIF, size=size)
+                    pdf.set_font(font, size=size)
                     x = left + lead
             room = left + width - x
             line = "".join(units)
@@ -226,11 +272,11 @@ def _gap(pdf: FPDF, units: list[str], room: float) -> float:
     return gap if 0 < gap < pdf.font_size * 0.08 else 0
 
 
-def _table(pdf: FPDF, doc: Gongwen) -> None:
+def _table(pdf: FPDF, doc: Gongwen, groups: tuple[TableGroup, ...]) -> None:
     """Both heading rows repeat on every page; a row never splits."""
     start, span = WINDOW_SPAN
-    headings = FontFace(family=SANS, emphasis="", size_pt=WUHAO, fill_color=None)
-    pdf.set_font(SERIF, size=WUHAO)
+    headings = FontFace(family=HEI, emphasis="", size_pt=WUHAO, fill_color=None)
+    pdf.set_font(FANG, size=WUHAO)
     with (
         pdf.local_context(line_width=0.2),
         pdf.table(
@@ -257,13 +303,13 @@ def _table(pdf: FPDF, doc: Gongwen) -> None:
         for index, spec in enumerate(TABLE_COLUMNS):
             if spec.in_window:
                 second.cell(doc.headings[index])
-        for group in doc.groups:
+        for group in groups:
             if group.name:
                 table.row().cell(
                     f"{GROUP}{group.name}",
                     colspan=len(TABLE_COLUMNS),
                     align="LEFT",
-                    style=FontFace(family=SANS, size_pt=WUHAO),
+                    style=FontFace(family=HEI, size_pt=WUHAO),
                 )
             for cells in group.rows:
                 row = table.row()
@@ -277,29 +323,27 @@ def _tier_style(cell: TableCell) -> FontFace | None:
     return FontFace(fill_color=TIER_COLOURS[cell.tier], color=TIER_TEXT_COLOURS[cell.tier])
 
 
-def _imprint(pdf: FPDF, doc: Gongwen) -> None:
-    """The 版记 (9704 7.4): 报送 and 抄送 lines and the 印发 line between rules, the first and
-    last rules heavier; kept together on one page."""
+def _imprint(pdf: FPDF, doc: Gongwen, *, force: bool) -> bool:
+    """The 版记 (9704 7.4) at the foot of the page: 报送 and 抄送 lines and the 印发 line between
+    rules, the first and last rules heavier. False, drawing nothing, when it has no room there
+    under the text, unless `force`: then on a page of its own."""
     lines = [(label, text) for label, text in ((REPORT_TO, doc.report_to), (COPY_TO, doc.copy_to)) if text]
     height = SIHAO * MM_PER_PT * 2
     indent = SIHAO * MM_PER_PT  # 9704: one character in from either edge
-    pdf.set_font(SERIF, size=SIHAO)
-    if pdf.will_page_break(LINE_MM + height * (len(lines) + 1)):
+    width = TEXT_WIDTH_MM - 2 * indent
+    pdf.set_font(FANG, size=SIHAO)
+    needed = height * (1 + sum(len(_lines(pdf, label + text, width, width)) for label, text in lines))
+    bottom = pdf.h - BOTTOM_MM
+    if pdf.get_y() + IMPRINT_CLEARANCE_MM + needed > bottom:
+        if not force:
+            return False
         pdf.add_page()
-    else:
-        pdf.ln(LINE_MM)
+    pdf.set_y(bottom - needed)
     _rule(pdf, "#000000", 0.35)
     for label, text in lines:
-        _flow(
-            pdf,
-            label + text,
-            size=SIHAO,
-            line_mm=height,
-            indent=0,
-            left=LEFT_MM + indent,
-            width=TEXT_WIDTH_MM - 2 * indent,
-        )
+        _flow(pdf, label + text, size=SIHAO, line_mm=height, indent=0, left=LEFT_MM + indent, width=width)
         _rule(pdf, "#000000", 0.25)
-    pdf.set_font(SERIF, size=SIHAO)
+    pdf.set_font(FANG, size=SIHAO)
     _both_ends(pdf, doc.issued_by, doc.issued_on, indent, height)
     _rule(pdf, "#000000", 0.35)
+    return True

@@ -1,5 +1,6 @@
-"""The bulletin as one self-contained HTML page that prints as the 公文 does: A4, the GB/T 9704
-版心, page numbers "— 1 —", the ranking table on a page of its own with its headings repeated."""
+"""The bulletin as HTML that prints as the 公文 does: A4, the GB/T 9704 版心, page numbers
+"— 1 —", the ranking as 附件 on a page of its own with its headings repeated, the 版记 at the
+foot of the last page. One self-contained file, or the document for the dashboard's print page."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import html
 
 from sanse.bulletin import Issue
 from sanse.exports.gongwen import (
+    ATTACHMENT,
     BOTTOM_MM,
     CELL_PADDING_MM,
     COPY_TO,
@@ -43,7 +45,9 @@ HEADING_FONTS = '"黑体", "SimHei", "Heiti SC", "Noto Sans CJK SC", sans-serif'
 NAME_FONTS = '"楷体_GB2312", "KaiTi_GB2312", "楷体", "KaiTi", "STKaiti", "Noto Serif CJK SC", serif'
 PAGE_NUMBER_FONTS = '"宋体", "SimSun", "Songti SC", "Noto Serif CJK SC", serif'
 
-_STYLE = f"""
+# The document's own rules, under .gongwen so that on the dashboard's print page they style
+# the document and nothing else; the @page rules hold for the page it prints on.
+STYLE = f"""
 @page {{ size: A4 portrait; margin: {TOP_MM}mm {RIGHT_MM}mm {BOTTOM_MM}mm {LEFT_MM}mm; }}
 @page :right {{ @bottom-right {{ content: "{PAGE_DASH} " counter(page) " {PAGE_DASH}"; }} }}
 @page :left {{ @bottom-left {{ content: "{PAGE_DASH} " counter(page) " {PAGE_DASH}"; }} }}
@@ -51,42 +55,67 @@ _STYLE = f"""
   @bottom-right {{ font: {SIHAO}pt {PAGE_NUMBER_FONTS}; vertical-align: top; padding: 7mm {SIHAO}pt 0; }}
   @bottom-left {{ font: {SIHAO}pt {PAGE_NUMBER_FONTS}; vertical-align: top; padding: 7mm {SIHAO}pt 0; }}
 }}
-* {{ -webkit-print-color-adjust: exact; print-color-adjust: exact; box-sizing: border-box; }}
-body {{ font: {SANHAO}pt/{LINE_PITCH_PT}pt {BODY_FONTS}; color: #000; margin: 0 auto; width: {TEXT_WIDTH_MM}mm; }}
-@media screen {{ body {{ margin: 12mm auto; }} }}
-p {{ margin: 0; text-indent: 2em; text-align: justify; }}
-.masthead {{ font: {MASTHEAD_PT}pt/1.3 {TITLE_FONTS}; color: #{RED}; text-align: center; letter-spacing: 4pt;
+.gongwen, .gongwen * {{ -webkit-print-color-adjust: exact; print-color-adjust: exact; box-sizing: border-box; }}
+.gongwen {{ font: {SANHAO}pt/{LINE_PITCH_PT}pt {BODY_FONTS}; color: #000; background: #fff; margin: 0 auto;
+           width: {TEXT_WIDTH_MM}mm; }}
+@media screen {{
+  .gongwen {{ max-width: 100%; padding: 4mm 0; }}
+  .gongwen .annex {{ margin-top: 12mm; border-top: 1px dashed #999; padding-top: 6mm; }}
+  .gongwen .scroll {{ overflow-x: auto; }}
+}}
+.gongwen p {{ margin: 0; text-indent: 2em; text-align: justify; }}
+.gongwen .masthead {{ font: {MASTHEAD_PT}pt/1.3 {TITLE_FONTS}; color: #{RED}; text-align: center; letter-spacing: 4pt;
             margin: 0 0 {SANHAO}pt; }}
-.number {{ text-align: center; }}
-.number.signed {{ display: flex; justify-content: space-between; padding: 0 1em; }}
-.name, .editor-note span {{ font-family: {NAME_FONTS}; }}
-.office {{ display: flex; justify-content: space-between; border-bottom: 0.5mm solid #{RED};
+.gongwen .number {{ text-align: center; }}
+.gongwen .number.signed {{ display: flex; justify-content: space-between; padding: 0 1em; }}
+.gongwen .name, .gongwen .editor-note span {{ font-family: {NAME_FONTS}; }}
+.gongwen .office {{ display: flex; justify-content: space-between; border-bottom: 0.5mm solid #{RED};
           padding-bottom: 2mm; margin-bottom: {LINE_PITCH_PT}pt; }}
-.label {{ font-family: {HEADING_FONTS}; }}
-.correction, .editor-note, .imprint p {{ white-space: pre-line; }}  /* the office's own line breaks */
-h1 {{ font: {ERHAO}pt/{LINE_PITCH_PT}pt {TITLE_FONTS}; text-align: center; margin: {LINE_PITCH_PT}pt 0; }}
-section.ranking {{ break-before: page; break-inside: avoid; }}
-h2 {{ font: {SIHAO}pt/{LINE_PITCH_PT}pt {HEADING_FONTS}; text-align: center; margin: 0 0 2mm; }}
-table {{ border-collapse: collapse; table-layout: fixed; margin: 0 auto; font-size: {WUHAO}pt;
+.gongwen .label {{ font-family: {HEADING_FONTS}; }}
+.gongwen .correction, .gongwen .editor-note, .gongwen .imprint p {{ white-space: pre-line; }}  /* the office's own line breaks */
+.gongwen h1 {{ font: {ERHAO}pt/{LINE_PITCH_PT}pt {TITLE_FONTS}; text-align: center; margin: {LINE_PITCH_PT}pt 0; padding: 0; }}
+.gongwen p.attachment-note {{ margin-top: {LINE_PITCH_PT}pt; text-indent: 0; padding-left: 2em; }}
+/* 9704 7.3.6: the 附件 on a page of its own; the 版记 at the foot of its (last) page */
+.gongwen .annex {{ break-before: page; display: flex; flex-direction: column; min-height: 221mm; }}
+.gongwen .annex-label {{ font: {SANHAO}pt/{LINE_PITCH_PT}pt {HEADING_FONTS}; margin: 0; padding: 0; }}
+.gongwen h2 {{ font: {ERHAO}pt/{LINE_PITCH_PT}pt {TITLE_FONTS}; text-align: center; margin: 0 0 2mm; padding: 0; }}
+.gongwen table {{ border-collapse: collapse; table-layout: fixed; margin: 0 auto; font-size: {WUHAO}pt;
         line-height: {TABLE_LINE_PT}pt; }}
-th, td {{ border: 0.5pt solid #000; padding: 0.6mm {CELL_PADDING_MM}mm; text-align: center; vertical-align: middle; }}
-th {{ font-family: {HEADING_FONTS}; font-weight: normal; }}
-thead {{ display: table-header-group; }}
-tr {{ break-inside: avoid; page-break-inside: avoid; }}
-td.name {{ text-align: left; }}
-td.tier {{ font-weight: bold; }}
-th.group {{ text-align: left; }}
-.footnote {{ font-size: {XIAOSI}pt; line-height: {XIAOSI * 1.5}pt; text-indent: 0; margin-top: 2mm; }}
-.publication {{ font-size: {WUHAO}pt; line-height: {XIAOSI * 1.5}pt; text-align: right; text-indent: 0; }}
-.imprint {{ margin-top: {LINE_PITCH_PT}pt; border-top: 0.35mm solid #000; border-bottom: 0.35mm solid #000;
-           font-size: {SIHAO}pt; break-inside: avoid; }}
-.imprint p {{ text-indent: 0; padding: 0 1em; }}
-.imprint p + p {{ border-top: 0.25mm solid #000; }}
-.imprint .issued {{ display: flex; justify-content: space-between; }}
+.gongwen th, .gongwen td {{ border: 0.5pt solid #000; padding: 0.6mm {CELL_PADDING_MM}mm; text-align: center;
+        vertical-align: middle; color: #000; }}
+.gongwen th {{ font-family: {HEADING_FONTS}; font-weight: normal; }}
+.gongwen thead {{ display: table-header-group; }}
+.gongwen tr {{ break-inside: avoid; page-break-inside: avoid; }}
+.gongwen td.name {{ text-align: left; }}
+.gongwen td.tier {{ font-weight: bold; }}
+.gongwen th.group {{ text-align: left; }}
+.gongwen .footnote {{ font-size: {XIAOSI}pt; line-height: {XIAOSI * 1.5}pt; text-indent: 0; margin-top: 2mm; }}
+.gongwen .annex .scroll, .gongwen .annex .footnote {{ margin-bottom: 4mm; }}
+/* the note goes over with the 版记 when they do not fit under the table: never a 版记 alone */
+.gongwen .tail {{ flex: 1 0 auto; display: flex; flex-direction: column; break-inside: avoid; }}
+.gongwen .tail::after {{ content: ""; order: 1; flex: 1 0 4mm; }}  /* the room above the 版记 */
+.gongwen .imprint {{ order: 2; border-top: 0.35mm solid #000; border-bottom: 0.35mm solid #000;
+           font-size: {SIHAO}pt; }}
+.gongwen .imprint p {{ text-indent: 0; padding: 0 1em; }}
+.gongwen .imprint p + p {{ border-top: 0.25mm solid #000; }}
+.gongwen .imprint .issued {{ display: flex; justify-content: space-between; }}
 """
 
 
 def print_html(issue: Issue) -> str:
+    """The issue as a page of its own: a file that prints as the 公文 does."""
+    doc = gongwen(issue)
+    title = f"{doc.masthead} {doc.number} {doc.day}"
+    return (
+        f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n'
+        f"<style>{STYLE}body {{ margin: 0; }} @media screen {{ body {{ margin: 12mm 0; }} }}</style>\n</head>\n<body>\n"
+        + print_body(issue)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def print_body(issue: Issue) -> str:
+    """The document itself, one <div class="gongwen"> that STYLE lays out."""
     doc = gongwen(issue)
     e = html.escape
     parts = [
@@ -107,13 +136,9 @@ def print_html(issue: Issue) -> str:
             f'<p class="editor-note"><span class="label">{e(EDITOR_NOTE)}</span><span>{e(doc.editor_note)}</span></p>'
         )
     parts.extend(f"<p>{e(text)}</p>" for text in doc.paragraphs)
+    parts.append(f'<p class="attachment-note">{e(doc.attachment_note)}</p>')
     parts.append(_ranking(doc))
-    parts.append(_imprint(doc))
-    title = f"{doc.masthead} {doc.number} {doc.day}"
-    return (
-        f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n<title>{e(title)}</title>\n'
-        f"<style>{_STYLE}</style>\n</head>\n<body>\n" + "\n".join(parts) + "\n</body>\n</html>\n"
-    )
+    return '<div class="gongwen">\n' + "\n".join(parts) + "\n</div>"
 
 
 def _ranking(doc: Gongwen) -> str:
@@ -138,11 +163,11 @@ def _ranking(doc: Gongwen) -> str:
     footnote = f'<p class="footnote">{e(doc.footnote)}</p>\n' if doc.footnote else ""
     width = sum(c.width_mm for c in TABLE_COLUMNS)
     return (
-        f'<section class="ranking">\n<h2>{e(doc.table_title)}</h2>\n'
-        f'<table style="width:{width}mm">\n<colgroup>{columns}</colgroup>\n'
+        f'<section class="annex">\n<div class="annex-label">{e(ATTACHMENT)}</div>\n<h2>{e(doc.table_title)}</h2>\n'
+        f'<div class="scroll"><table style="width:{width}mm">\n<colgroup>{columns}</colgroup>\n'
         f"<thead>\n<tr>{''.join(first)}</tr>\n<tr>{''.join(second)}</tr>\n</thead>\n"
-        "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n"
-        f'{footnote}<p class="publication">{e(doc.publication)}</p>\n</section>'
+        "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table></div>\n"
+        f'<div class="tail">{footnote}{_imprint(doc)}</div>\n</section>'
     )
 
 

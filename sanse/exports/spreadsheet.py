@@ -26,8 +26,15 @@ LISTED = ("id", "town", "measure", "reason", "occurred_on", "deadline")  # of ea
 
 
 def table_title(issue: Issue) -> str:
-    """The title row: the issue, its day and what the numbers add up (the headers are pinned)."""
-    return f"《{issue.title}》{issue.label} {issue.when} 镇街排名（数据口径：{window_heading(issue)}）"
+    """The title row: the issue (and its 发文字号), its day and what the numbers add up (the
+    headers are pinned)."""
+    return f"{issue_heading(issue)} {issue.when} 镇街排名（数据口径：{window_heading(issue)}）"
+
+
+def issue_heading(issue: Issue) -> str:
+    """《每日工作动态》第12期（更正）, then its 发文字号 where its series has one."""
+    number = f" {issue.doc_number}" if issue.doc_number else ""
+    return f"《{issue.title}》{issue.label}{number}"
 
 
 def issue_xlsx(issue: Issue) -> bytes:
@@ -90,7 +97,7 @@ def _supervision_sheet(sheet, issue: Issue) -> None:
     from openpyxl.styles import Alignment, Font
 
     this = THIS_PERIOD[issue.period_kind]
-    sheet.append([f"《{issue.title}》{issue.label} {issue.when} 督办事项"])
+    sheet.append([f"{issue_heading(issue)} {issue.when} 督办事项"])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append(["类别", *(LEDGER_COLUMNS[key] for key in LISTED)])
     for cell in sheet[2]:

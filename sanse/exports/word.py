@@ -15,6 +15,7 @@ from docx.shared import Mm, Pt, RGBColor
 
 from sanse.bulletin import Issue
 from sanse.exports.gongwen import (
+    ATTACHMENT,
     BOTTOM_MM,
     CELL_PADDING_MM,
     COPY_TO,
@@ -99,7 +100,7 @@ def _write(document, doc: Gongwen) -> None:
     _run(masthead, doc.masthead, TITLE_FONT, MASTHEAD_PT, colour=RED)
 
     number = document.add_paragraph()
-    if doc.signer:  # 9704 7.2.4: the number one character in from the left, the signer from the right
+    if doc.signer:  # 9704 7.2.4: the 发文字号 one character in from the left, the signer from the right
         number.paragraph_format.left_indent = number.paragraph_format.right_indent = CHAR
         # Word measures tab stops from the margin, not the indent
         number.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM) - CHAR, WD_TAB_ALIGNMENT.RIGHT)
@@ -128,22 +129,27 @@ def _write(document, doc: Gongwen) -> None:
         paragraph = document.add_paragraph()
         paragraph.paragraph_format.first_line_indent = 2 * CHAR
         _run(paragraph, text, BODY_FONT, SANHAO)
+    note = document.add_paragraph()  # 9704 7.3.5: the 附件说明 a line under the text, two characters in
+    note.paragraph_format.space_before = Pt(LINE_PITCH_PT)
+    note.paragraph_format.left_indent = 2 * CHAR
+    _run(note, doc.attachment_note, BODY_FONT, SANHAO)
 
+    # 9704 7.3.6: the 附件 on a page of its own, "附件" at the top left in 黑体, its title centred
+    label = document.add_paragraph()
+    label.paragraph_format.page_break_before = True
+    label.paragraph_format.keep_with_next = True
+    _run(label, ATTACHMENT, HEADING_FONT, SANHAO)
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    heading.paragraph_format.page_break_before = True  # the ranking on a page of its own, as printed
     heading.paragraph_format.keep_with_next = True
-    _run(heading, doc.table_title, HEADING_FONT, SIHAO)
+    heading.paragraph_format.space_after = Pt(6)
+    _run(heading, doc.table_title, TITLE_FONT, ERHAO)
     _table(document, doc)
 
     if doc.footnote:
         note = document.add_paragraph()
         _exact(note.paragraph_format, XIAOSI * 1.5)
         _run(note, doc.footnote, BODY_FONT, XIAOSI)
-    publication = document.add_paragraph()
-    publication.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    _exact(publication.paragraph_format, XIAOSI * 1.5)
-    _run(publication, doc.publication, BODY_FONT, WUHAO)
     _imprint(document, doc)
 
 
@@ -253,29 +259,49 @@ def _page_number(paragraph, alignment) -> None:
 
 
 def _imprint(document, doc: Gongwen) -> None:
-    """The 版记 (9704 7.4): 报送 and 抄送 lines and the 印发 line between rules, the first and
-    last rules heavier."""
-    lines = [(REPORT_TO, doc.report_to), (COPY_TO, doc.copy_to)]
-    lines = [(label, text) for label, text in lines if text]
-    spacer = document.add_paragraph()
-    spacer.paragraph_format.keep_with_next = True
-    paragraphs = []
-    for label, text in lines:
-        paragraph = document.add_paragraph()
-        paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = Pt(SIHAO)
-        _run(paragraph, f"{label}{text}", BODY_FONT, SIHAO)
-        paragraphs.append(paragraph)
-    issued = document.add_paragraph()
-    issued.paragraph_format.left_indent = issued.paragraph_format.right_indent = Pt(SIHAO)
-    issued.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM) - Pt(SIHAO), WD_TAB_ALIGNMENT.RIGHT)
+    """The 版记 (9704 7.4) at the foot of the last page: a table without side borders that
+    Word and WPS float to the bottom of the 版心, its rows the 报送 and 抄送 lines and the 印发
+    line, the first and last rules heavier."""
+    lines = [f"{label}{text}" for label, text in ((REPORT_TO, doc.report_to), (COPY_TO, doc.copy_to)) if text]
+    table = document.add_table(rows=len(lines) + 1, cols=1)
+    table.autofit = False
+    table.columns[0].width = Mm(TEXT_WIDTH_MM)
+    properties = table._tbl.tblPr
+    floating = OxmlElement("w:tblpPr")  # anchored to the margin, at its bottom: the foot of the 版心
+    for attribute, value in (
+        ("w:vertAnchor", "margin"),
+        ("w:horzAnchor", "margin"),
+        ("w:tblpXSpec", "center"),
+        ("w:tblpYSpec", "bottom"),
+    ):
+        floating.set(qn(attribute), value)
+    _insert(properties, floating)
+    borders = OxmlElement("w:tblBorders")
+    for side, eighths in (("top", 8), ("bottom", 8), ("insideH", 4)):
+        line = OxmlElement(f"w:{side}")
+        for attribute, value in (("w:val", "single"), ("w:sz", str(eighths)), ("w:space", "0"), ("w:color", "000000")):
+            line.set(qn(attribute), value)
+        borders.append(line)
+    _insert(properties, borders)
+    _cell_margins(table, SIHAO * 25.4 / 72)  # 9704: one character in from either edge
+    for row, text in zip(table.rows, lines):
+        row.cells[0].width = Mm(TEXT_WIDTH_MM)
+        _run(_imprint_paragraph(row.cells[0]), text, BODY_FONT, SIHAO)
+    last = table.rows[-1].cells[0]
+    last.width = Mm(TEXT_WIDTH_MM)
+    issued = _imprint_paragraph(last)
+    issued.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM) - 2 * Pt(SIHAO), WD_TAB_ALIGNMENT.RIGHT)
     _run(issued, f"{doc.issued_by}\t{doc.issued_on}", BODY_FONT, SIHAO)
-    paragraphs.append(issued)
-    for paragraph in paragraphs[:-1]:
-        paragraph.paragraph_format.keep_with_next = True
-    _border(paragraphs[0], "top", "000000", eighths=8)
-    for paragraph in paragraphs[:-1]:
-        _border(paragraph, "bottom", "000000", eighths=4)
-    _border(paragraphs[-1], "bottom", "000000", eighths=8)
+    for row in table.rows:
+        _keep_whole(row)
+    anchor = document.add_paragraph()  # a floating table is placed from the paragraph after it
+    _exact(anchor.paragraph_format, 1)
+
+
+def _imprint_paragraph(cell):
+    paragraph = cell.paragraphs[0]
+    _exact(paragraph.paragraph_format, SIHAO * 2)
+    return paragraph
 
 
 # ---------------------------------------------------------------- OOXML python-docx lacks
@@ -337,6 +363,24 @@ _AFTER = {
     ),
     "w:tblHeader": ("w:tblCellSpacing", "w:jc", "w:hidden", "w:ins", "w:del", "w:trPrChange"),
     "w:tblCellMar": ("w:tblLook", "w:tblCaption", "w:tblDescription"),
+    "w:tblpPr": (
+        "w:tblOverlap",
+        "w:bidiVisual",
+        "w:tblStyleRowBandSize",
+        "w:tblStyleColBandSize",
+        "w:tblW",
+        "w:jc",
+        "w:tblCellSpacing",
+        "w:tblInd",
+        "w:tblBorders",
+        "w:shd",
+        "w:tblLayout",
+        "w:tblCellMar",
+        "w:tblLook",
+        "w:tblCaption",
+        "w:tblDescription",
+    ),
+    "w:tblBorders": ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription"),
 }
 
 
