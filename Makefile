@@ -33,6 +33,9 @@ haproxy:
 system:
 	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && test -x /usr/sbin/haproxy || \
 		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk postgresql haproxy)
+	@# the 公文 faces of the PDF (FandolFang 仿宋, FandolSong, FandolKai, FandolHei)
+	@ls /usr/share/texlive/texmf-dist/fonts/opentype/public/fandol/FandolFang-Regular.otf >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq --no-install-recommends texlive-lang-chinese)
 
 test: install system
 	$(BIN)/ruff check .

@@ -171,14 +171,16 @@ def test_reader_sees_a_published_issue_without_the_publish_button(home):
     assert any("第1期" in h.value for h in at.header)
     assert not [b for b in at.button if b.key == "bulletin.publish"]
     keys = {b.proto.id for b in at.get("download_button")}
-    assert len(keys) == len(EXPORTS)
+    assert len(keys) == len(EXPORTS) - 1  # every format but the print view, which is a page of its own
+    (link,) = at.get("page_link")
+    assert link.proto.label == "打印版（A4）" and "print" in link.proto.page
 
 
 def test_bulletin_page_says_why_the_pdf_cannot_be_had_without_its_fonts(home, monkeypatch):
     publish_bulletin(home, LAST_DAY, by=SYSTEM)
     monkeypatch.setitem(sys.modules, "pylopdf_fonts_zh_cn", None)
     at = open_page("bulletin", None)
-    assert len(at.get("download_button")) == len(EXPORTS) - 1
+    assert len(at.get("download_button")) == len(EXPORTS) - 2
     assert "PDF 暂不能下载：生成 PDF 需要中文字体包 pylopdf-fonts-zh-cn" in text_of(at)
 
 
@@ -481,7 +483,7 @@ def test_a_leader_reads_the_series_that_have_issues_and_downloads_a_tongbao(home
     at.selectbox(key="bulletin.kind").select("week").run()
     assert any(h.value == "《安全生产考核周通报》2026年第1期" for h in at.header)
     assert "2026年第1期 · 2026年第43周" in at.selectbox(key="bulletin.pick.week").options
-    assert len(at.get("download_button")) == len(EXPORTS)
+    assert len(at.get("download_button")) == len(EXPORTS) - 1
     assert not at.tabs
     assert at.query_params["series"] == "week"  # the address names the series: a reload or a link opens it
 

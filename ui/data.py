@@ -309,6 +309,16 @@ def _issue_kinds(root: str, generation: int) -> frozenset[str]:
     return frozenset(issue.period_kind for issue in list_issues(Home(root), None))
 
 
+def published_issue(period: Period, version: int | None = None):
+    """A published issue of a day or period (its latest version unless one is asked for); None if none."""
+    return _published_issue(str(home().root), issues_generation(home()), period, version)
+
+
+@st.cache_data(max_entries=32)
+def _published_issue(root: str, generation: int, period: Period, version: int | None):
+    return load_issue(Home(root), period, version)
+
+
 def issue_download(period: Period, version: int, fmt: str) -> bytes:
     """One published issue as a file; an issue never changes, so its files never expire."""
     return _issue_download(str(home().root), period, version, fmt)

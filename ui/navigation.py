@@ -25,6 +25,7 @@ class PageEntry:
     icon: str
     section: str  # read | work
     may_open: Callable[[User], bool]
+    in_menu: bool = True  # False: reached by a link only (the print page)
 
 
 PAGES = (
@@ -33,6 +34,7 @@ PAGES = (
     PageEntry("read/periods.py", "periods", ":material/date_range:", "read", lambda u: u.submits),
     PageEntry("read/town.py", "town", ":material/location_city:", "read", lambda u: True),
     PageEntry("read/bulletin.py", "bulletin", ":material/article:", "read", lambda u: True),
+    PageEntry("read/print.py", "print", ":material/print:", "read", lambda u: True, in_menu=False),
     PageEntry("read/rules.py", "rules", ":material/rule:", "read", lambda u: True),
     PageEntry("read/confidence.py", "confidence", ":material/query_stats:", "read", lambda u: True),
     PageEntry("work/submit.py", "submit", ":material/upload_file:", "work", lambda u: u.submits),
@@ -52,7 +54,12 @@ def run_navigation(user: User | None) -> None:
         default = entry.key == DEFAULT
         if user is not None and entry.may_open(user):
             page = st.Page(
-                f"pages/{entry.path}", title=t(f"nav.{entry.key}"), icon=entry.icon, url_path=entry.key, default=default
+                f"pages/{entry.path}",
+                title=t(f"nav.{entry.key}"),
+                icon=entry.icon,
+                url_path=entry.key,
+                default=default,
+                visibility="visible" if entry.in_menu else "hidden",
             )
             sections.setdefault(t(f"nav.section.{entry.section}"), []).append(page)
             continue

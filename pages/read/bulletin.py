@@ -154,7 +154,16 @@ def read_issues(kind: str, issues: list[Issue]) -> None:
     show_issue(issue, "bulletin.table")
 
     st.subheader(t("bulletin.download"))
-    for col, (fmt, export) in zip(st.columns(len(EXPORTS)), EXPORTS.items()):
+    files = {fmt: export for fmt, export in EXPORTS.items() if fmt != "html"}  # the print view is a page
+    columns = st.columns(len(files) + 1)
+    columns[-1].page_link(
+        "pages/read/print.py",
+        label=t("export.html"),
+        icon=":material/print:",
+        query_params={"series": kind, "issue": issue.period.key, "version": str(issue.version)},
+        width="stretch",
+    )
+    for col, (fmt, export) in zip(columns, files.items()):
         if reason := unavailable(fmt):
             col.caption(t("export.unavailable", format=t(export.label), reason=reason))
             continue

@@ -64,6 +64,7 @@ STYLE = f"""
   .gongwen .scroll {{ overflow-x: auto; }}
 }}
 .gongwen p {{ margin: 0; text-indent: 2em; text-align: justify; }}
+div.gongwen p, div.gongwen th, div.gongwen td {{ font-size: inherit; line-height: inherit; }}  /* over a host page's own sizes */
 .gongwen .masthead {{ font: {MASTHEAD_PT}pt/1.3 {TITLE_FONTS}; color: #{RED}; text-align: center; letter-spacing: 4pt;
             margin: 0 0 {SANHAO}pt; }}
 .gongwen .number {{ text-align: center; }}
