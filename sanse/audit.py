@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "supervision_returned": "督办退回",
     "supervision_withdrawn": "督办撤销",
     "supervision_reinstated": "督办恢复",
+    "supervision_interview": "安排约谈",
     "records": "导入记录",
 }
 _CHANGE_LABELS = {"add": "新建", "disable": "停用", "enable": "启用"}
@@ -154,4 +155,6 @@ def _describe_supervision(event: dict) -> str:
         return f"{item}撤销：{get('note') or ''}"
     if action == "supervision_reinstated":
         return f"{item}恢复：更正后的数据再次触发"
+    if action == "supervision_interview":
+        return f"{item}约谈安排：{get('meets_at')}，{get('place')}，参加人员 {get('attendees')}"
     return item

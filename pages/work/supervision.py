@@ -28,6 +28,7 @@ from sanse.supervision import (
     withdraw,
 )
 from ui import data
+from ui.notices import notice_block
 from ui.session import plain, t, viewer
 
 RESULT = "supervision.result"
@@ -165,6 +166,8 @@ if shown:
                 on_click="ignore",
                 key=f"supervision.file.{event.seq}.{index}",
             )
+
+    notice_block(home, chosen, me)  # its 约谈通知书 or 督办通知单
 
     if chosen.status in ("open", "returned") and me.may("answer", chosen.town_code):
         report = st.text_area(t("supervision.answer"), key=f"supervision.report.{chosen.id}")

@@ -4,6 +4,7 @@ fonts embedded so it prints and reads the same on any machine."""
 from __future__ import annotations
 
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from fpdf import FPDF, FontFace
@@ -44,6 +45,7 @@ from sanse.exports.gongwen import (
     all_text,
     gongwen,
 )
+from sanse.exports.notice import Notice
 from sanse.tiers import TIER_COLOURS, TIER_TEXT_COLOURS
 
 # The faces by the role GB/T 9704 gives them (fonts.FACES); the last two stand behind them
@@ -59,13 +61,33 @@ CARRIED_ROWS = 3  # rows that go over with the 版记 when it has no room under 
 
 def issue_pdf(issue: Issue) -> bytes:
     doc = gongwen(issue)
+    with _cut_fonts(all_text(doc)) as fonts:
+        # The 版记 stands at the foot of the last page under the text; where the table leaves
+        # it no room, the table's note (or its last rows) goes over to that page with it.
+        for carry in (False, True):
+            pdf = _document(doc.masthead, doc.number, doc.day, doc.office, fonts)
+            if _write(pdf, doc, carry=carry):
+                break
+        return bytes(pdf.output())
+
+
+def notice_pdf(notice: Notice) -> bytes:
+    """A 约谈通知书 or 督办通知单 in the bulletin's layout and faces."""
+    with _cut_fonts(notice.text()) as fonts:
+        pdf = _document(notice.masthead, notice.number, notice.title, notice.signed_by, fonts)
+        _write_notice(pdf, notice)
+        return bytes(pdf.output())
+
+
+@contextmanager
+def _cut_fonts(text: str):
+    """{role: file} of the faces cut to `text` (fpdf2 reads fonts from files), with the
+    fallbacks cut to what the 公文 faces lack, if anything."""
     files = font_files()
-    text = all_text(doc)
     lacking = "".join(
         sorted({c for c in text if not c.isspace() and not all(ord(c) in covers(f) for f in files.faces.values())})
     )
     with tempfile.TemporaryDirectory(prefix="sanse-pdf-") as folder:
-        # fpdf2 reads fonts from files; these are cut to this document's characters
         fonts = {}
         for role, path in files.faces.items():
             fonts[role] = Path(folder) / f"{role}.ttf"
@@ -74,26 +96,25 @@ def issue_pdf(issue: Issue) -> bytes:
             for role, path in zip(FALLBACKS, (files.serif, files.sans)):
                 fonts[role] = Path(folder) / f"{role}.ttf"
                 fonts[role].write_bytes(truetype_subset(path, lacking))
-        # The 版记 stands at the foot of the last page under the text; where the table leaves
-        # it no room, the table's note (or its last rows) goes over to that page with it.
-        for carry in (False, True):
-            pdf = _Bulletin(doc)
-            for role, path in fonts.items():
-                pdf.add_font(role, "", path)
-            if lacking:
-                pdf.set_fallback_fonts([role for role in FALLBACKS], exact_match=False)
-            if _write(pdf, doc, carry=carry):
-                break
-        return bytes(pdf.output())
+        yield fonts
+
+
+def _document(masthead: str, number: str, about: str, office: str, fonts: dict) -> _Bulletin:
+    pdf = _Bulletin(f"{masthead} {number} {about}", office)
+    for role, path in fonts.items():
+        pdf.add_font(role, "", path)
+    if any(role in fonts for role in FALLBACKS):
+        pdf.set_fallback_fonts([role for role in FALLBACKS if role in fonts], exact_match=False)
+    return pdf
 
 
 class _Bulletin(FPDF):
-    def __init__(self, doc: Gongwen) -> None:
+    def __init__(self, title: str, office: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.set_margins(LEFT_MM, TOP_MM, RIGHT_MM)
         self.set_auto_page_break(True, margin=BOTTOM_MM)
-        self.set_title(f"{doc.masthead} {doc.number} {doc.day}")
-        self.set_author(doc.office)
+        self.set_title(title)
+        self.set_author(office)
         self.set_creator("三色晾晒")
         self.set_lang("zh-CN")
 
@@ -112,18 +133,51 @@ class _Bulletin(FPDF):
             self.cell(TEXT_WIDTH_MM - indent, SIHAO * MM_PER_PT, text, align="L")
 
 
-def _write(pdf: _Bulletin, doc: Gongwen, *, carry: bool) -> bool:
-    """The document; False when the 版记 found no room under the text of the last page
-    (`carry` makes room by taking the table's note or last rows over to a page of their own)."""
+def _masthead(pdf: _Bulletin, masthead: str) -> None:
+    """The red 发文机关标志 at the top of the first page."""
     pdf.add_page()
     pdf.set_text_color(f"#{RED}")
     pdf.set_font(TITLE, size=MASTHEAD_PT)
     pdf.set_char_spacing(4)
-    pdf.cell(0, MASTHEAD_PT * MM_PER_PT * 1.3, doc.masthead, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, MASTHEAD_PT * MM_PER_PT * 1.3, masthead, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_char_spacing(0)
     pdf.ln(SANHAO * MM_PER_PT)
     pdf.set_text_color(0)
     pdf.set_font(FANG, size=SANHAO)
+
+
+def _write_notice(pdf: _Bulletin, notice: Notice) -> None:
+    """Masthead, 发文字号 and the red rule; the title; 主送, the sections, the office and the
+    date signed (9704 7.3.5: the date four characters in from the right, the office centred
+    over it); the 版记 at the foot."""
+    _masthead(pdf, notice.masthead)
+    pdf.cell(0, LINE_MM, notice.number, align="C", new_x="LMARGIN", new_y="NEXT")
+    _rule(pdf, f"#{RED}", 0.5)
+    pdf.ln(LINE_MM)
+    _flow(pdf, notice.title, size=ERHAO, indent=0, align="C", font=TITLE)
+    pdf.ln(LINE_MM / 2)
+    _flow(pdf, notice.addressee, indent=0)
+    for heading, text in notice.sections:
+        _flow(pdf, text, label=heading)
+    pdf.ln(LINE_MM * 2)
+    if pdf.will_page_break(LINE_MM * 2):
+        pdf.add_page()
+    pdf.set_font(FANG, size=SANHAO)
+    date_width = pdf.get_string_width(notice.signed_on)
+    right = LEFT_MM + TEXT_WIDTH_MM - 4 * CHAR_MM
+    centre = right - date_width / 2
+    office_width = pdf.get_string_width(notice.signed_by)
+    pdf.set_x(centre - office_width / 2)
+    pdf.cell(office_width, LINE_MM, notice.signed_by, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(right - date_width)
+    pdf.cell(date_width, LINE_MM, notice.signed_on, new_x="LMARGIN", new_y="NEXT")
+    _imprint(pdf, notice, force=True)
+
+
+def _write(pdf: _Bulletin, doc: Gongwen, *, carry: bool) -> bool:
+    """The document; False when the 版记 found no room under the text of the last page
+    (`carry` makes room by taking the table's note or last rows over to a page of their own)."""
+    _masthead(pdf, doc.masthead)
     if doc.signer:  # 9704 7.2.4: the number one character in from the left, the signer from the right
         _signed(pdf, doc.number, doc.signer)
     else:
@@ -323,7 +377,7 @@ def _tier_style(cell: TableCell) -> FontFace | None:
     return FontFace(fill_color=TIER_COLOURS[cell.tier], color=TIER_TEXT_COLOURS[cell.tier])
 
 
-def _imprint(pdf: FPDF, doc: Gongwen, *, force: bool) -> bool:
+def _imprint(pdf: FPDF, doc: Gongwen | Notice, *, force: bool) -> bool:
     """The 版记 (9704 7.4) at the foot of the page: 报送 and 抄送 lines and the 印发 line between
     rules, the first and last rules heavier. False, drawing nothing, when it has no room there
     under the text, unless `force`: then on a page of its own."""

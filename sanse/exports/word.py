@@ -47,6 +47,7 @@ from sanse.exports.gongwen import (
     TableCell,
     gongwen,
 )
+from sanse.exports.notice import Notice
 from sanse.tiers import TIER_TEXT_COLOURS, tier_hex
 
 # The fonts the standard names, as Chinese Windows and WPS install them. A run holds one East
@@ -72,6 +73,54 @@ def issue_docx(issue: Issue) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def notice_docx(notice: Notice) -> bytes:
+    """A 约谈通知书 or 督办通知单 in the bulletin's layout and fonts."""
+    document = Document()
+    _page(document)
+    _write_notice(document, notice)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_notice(document, notice: Notice) -> None:
+    masthead = document.add_paragraph()
+    masthead.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    masthead.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    masthead.paragraph_format.space_after = Pt(SANHAO)
+    _run(masthead, notice.masthead, TITLE_FONT, MASTHEAD_PT, colour=RED)
+    number = document.add_paragraph()
+    number.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(number, notice.number, BODY_FONT, SANHAO)
+    _border(number, "bottom", RED, eighths=12, space=6)
+
+    title = document.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.space_before = title.paragraph_format.space_after = Pt(LINE_PITCH_PT)
+    _run(title, notice.title, TITLE_FONT, ERHAO)
+    _run(document.add_paragraph(), notice.addressee, BODY_FONT, SANHAO)  # 主送, flush left
+    for heading, text in notice.sections:
+        paragraph = document.add_paragraph()
+        paragraph.paragraph_format.first_line_indent = 2 * CHAR
+        if heading:
+            _run(paragraph, heading, HEADING_FONT, SANHAO)
+        _run(paragraph, text, BODY_FONT, SANHAO)
+
+    # 9704 7.3.5: the date four characters in from the right, the office centred over it
+    office = document.add_paragraph()
+    office.paragraph_format.space_before = Pt(LINE_PITCH_PT * 2)
+    office.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    shift = (len(notice.signed_on) - len(notice.signed_by)) / 2
+    office.paragraph_format.right_indent = Pt(SANHAO * (4 + max(shift, 0)))
+    office.paragraph_format.keep_with_next = True
+    _run(office, notice.signed_by, BODY_FONT, SANHAO)
+    signed = document.add_paragraph()
+    signed.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    signed.paragraph_format.right_indent = 4 * CHAR
+    _run(signed, notice.signed_on, BODY_FONT, SANHAO)
+    _imprint(document, notice)
 
 
 def _page(document) -> None:
@@ -258,7 +307,7 @@ def _page_number(paragraph, alignment) -> None:
     _run(paragraph, f" {PAGE_DASH}", PAGE_NUMBER_FONT, SIHAO, latin=PAGE_NUMBER_FONT)
 
 
-def _imprint(document, doc: Gongwen) -> None:
+def _imprint(document, doc: Gongwen | Notice) -> None:
     """The 版记 (9704 7.4) at the foot of the last page: a table without side borders that
     Word and WPS float to the bottom of the 版心, its rows the 报送 and 抄送 lines and the 印发
     line, the first and last rules heavier."""

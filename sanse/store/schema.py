@@ -232,6 +232,18 @@ supervision_events = sa.Table(
     sa.Column("files", sa.Text, nullable=False, server_default="[]"),  # JSON [{sha256, name, size}] in `files`
 )
 
+# A 约谈's time, place and who attends (SPEC 12): set by the office before its 约谈通知书 is issued.
+supervision_interviews = sa.Table(
+    "supervision_interviews",
+    metadata,
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("supervision_items.id"), primary_key=True),
+    sa.Column("meets_at", UtcDateTime, nullable=False),
+    sa.Column("place", sa.Text, nullable=False),
+    sa.Column("attendees", sa.Text, nullable=False),  # who of the town attends
+    sa.Column("set_by", sa.Text, nullable=False),
+    sa.Column("set_at", UtcDateTime, nullable=False),
+)
+
 # The builds whose triggers have been checked: a server checks a build once.
 supervision_checks = sa.Table(
     "supervision_checks",
