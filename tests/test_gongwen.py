@@ -218,3 +218,12 @@ def test_a_published_issue_keeps_the_发文字号_of_its_day(tmp_path, home):
     assert published.doc_number == f"示安办〔2026〕{published.number}号"
     rules.write_text(rules.read_text(encoding="utf-8").replace("示安办", "示安委"))
     assert load_issue(Home(root), date(2026, 10, 13)).doc_number == published.doc_number  # frozen with it
+
+
+def test_pdf_without_the_公文_faces_says_which_package_to_install(issue, monkeypatch, tmp_path):
+    from sanse.exports import fonts, unavailable
+
+    monkeypatch.setattr(fonts, "FANDOL_DIRS", (tmp_path,))
+    with pytest.raises(fonts.FontMissing, match="apt-get install texlive-lang-chinese"):
+        export_issue(issue, "pdf")
+    assert "FandolFang-Regular.otf" in unavailable("pdf")  # what the bulletin page says instead of a button

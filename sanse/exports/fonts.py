@@ -89,7 +89,7 @@ def truetype_subset(path: Path, text: str) -> bytes:
     options = subset.Options()
     options.layout_features = []  # no shaping: Chinese text needs none, and GSUB would pull in more glyphs
     options.name_IDs = ["*"]
-    options.hinting = False
+    options.hinting = True  # kept only to be dropped below, where the outlines are redrawn: cheaper than removing
     cutter = subset.Subsetter(options)
     cutter.populate(text=text)
     cutter.subset(font)

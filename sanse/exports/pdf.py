@@ -61,7 +61,13 @@ CARRIED_ROWS = 3  # rows that go over with the 版记 when it has no room under 
 
 def issue_pdf(issue: Issue) -> bytes:
     doc = gongwen(issue)
-    with _cut_fonts(all_text(doc)) as fonts:
+    labels = (CORRECTION, EDITOR_NOTE, ATTACHMENT, GROUP, *doc.headings, doc.window, *(g.name for g in doc.groups))
+    texts = {
+        TITLE: doc.masthead + doc.title + doc.table_title,
+        KAI: doc.signer + doc.editor_note,
+        HEI: "".join(labels),
+    }
+    with _cut_fonts(all_text(doc), texts) as fonts:
         # The 版记 stands at the foot of the last page under the text; where the table leaves
         # it no room, the table's note (or its last rows) goes over to that page with it.
         for carry in (False, True):
@@ -73,25 +79,36 @@ def issue_pdf(issue: Issue) -> bytes:
 
 def notice_pdf(notice: Notice) -> bytes:
     """A 约谈通知书 or 督办通知单 in the bulletin's layout and faces."""
-    with _cut_fonts(notice.text()) as fonts:
+    texts = {TITLE: notice.masthead + notice.title, HEI: "".join(heading for heading, _ in notice.sections)}
+    with _cut_fonts(notice.text(), texts) as fonts:
         pdf = _document(notice.masthead, notice.number, notice.title, notice.signed_by, fonts)
         _write_notice(pdf, notice)
         return bytes(pdf.output())
 
 
 @contextmanager
-def _cut_fonts(text: str):
-    """{role: file} of the faces cut to `text` (fpdf2 reads fonts from files), with the
-    fallbacks cut to what the 公文 faces lack, if anything."""
+def _cut_fonts(text: str, texts: dict[str, str]):
+    """{role: file} of the faces, each cut to what it sets (`texts`; the body face, and the
+    page numbers' 宋体, to all of `text`), and the fallbacks cut to what the faces lack.
+    Cutting is most of a PDF's time: the body face alone holds most characters."""
     files = font_files()
+    wanted = {role: texts.get(role, text if role in (FANG, SONG) else "") for role in files.faces}
+    wanted[SONG] = f"{PAGE_DASH} 0123456789"
     lacking = "".join(
-        sorted({c for c in text if not c.isspace() and not all(ord(c) in covers(f) for f in files.faces.values())})
+        sorted(
+            {
+                c
+                for role, chars in wanted.items()
+                for c in chars
+                if not c.isspace() and ord(c) not in covers(files.faces[role])
+            }
+        )
     )
     with tempfile.TemporaryDirectory(prefix="sanse-pdf-") as folder:
-        fonts = {}
+        fonts = {}  # fpdf2 reads fonts from files
         for role, path in files.faces.items():
             fonts[role] = Path(folder) / f"{role}.ttf"
-            fonts[role].write_bytes(truetype_subset(path, text))
+            fonts[role].write_bytes(truetype_subset(path, " " + wanted[role]))  # a cmap even when unused
         if lacking:  # a character beyond the 公文 faces (a rare one in a town's name)
             for role, path in zip(FALLBACKS, (files.serif, files.sans)):
                 fonts[role] = Path(folder) / f"{role}.ttf"
