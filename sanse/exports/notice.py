@@ -120,7 +120,7 @@ def _interview_sections(office: str, you: str, reason: str, deadline: str, inter
         ("四、参加人员。", f"{interview.attendees}。"),
         (
             "五、有关要求。",
-            f"请参加人员准时参加，如实汇报存在的问题、原因分析和整改措施；约谈后于{deadline}前{SUBMIT}。",
+            f"请参加人员准时参加，如实汇报存在的问题、原因分析和整改措施；于{deadline}前{SUBMIT}。",
         ),
     )
 
