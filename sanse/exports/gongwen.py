@@ -154,6 +154,15 @@ def gongwen(issue: Issue) -> Gongwen:
     )
 
 
+def signature_indents(office: float, day: float, char: float) -> tuple[float, float]:
+    """How far in from the right the 发文机关署名 and the 成文日期 of an unsealed document stand
+    (9704 7.3.5.1), given their widths and a character's: the office two characters in, the
+    date under it starting two characters further right; a date longer than that stays two
+    characters in and the office moves left."""
+    office_right = max(2 * char, 4 * char + day - office)
+    return office_right, office_right + office - 2 * char - day
+
+
 def table_headings(issue: Issue) -> tuple[str, ...]:
     """The column headings: a period's issue says which period its towns did not report in."""
     if issue.period_kind == "day":

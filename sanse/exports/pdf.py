@@ -44,6 +44,7 @@ from sanse.exports.gongwen import (
     TableGroup,
     all_text,
     gongwen,
+    signature_indents,
 )
 from sanse.exports.notice import Notice
 from sanse.tiers import TIER_COLOURS, TIER_TEXT_COLOURS
@@ -164,9 +165,8 @@ def _masthead(pdf: _Bulletin, masthead: str) -> None:
 
 
 def _write_notice(pdf: _Bulletin, notice: Notice) -> None:
-    """Masthead, 发文字号 and the red rule; the title; 主送, the sections, the office and the
-    date signed (9704 7.3.5: the date four characters in from the right, the office centred
-    over it); the 版记 at the foot."""
+    """Masthead, 发文字号 and the red rule; the title; 主送, the sections; a line under them the
+    office and the date signed (9704 7.3.5.1, unsealed); the 版记 at the foot."""
     _masthead(pdf, notice.masthead)
     pdf.cell(0, LINE_MM, notice.number, align="C", new_x="LMARGIN", new_y="NEXT")
     _rule(pdf, f"#{RED}", 0.5)
@@ -176,18 +176,17 @@ def _write_notice(pdf: _Bulletin, notice: Notice) -> None:
     _flow(pdf, notice.addressee, indent=0)
     for heading, text in notice.sections:
         _flow(pdf, text, label=heading)
-    pdf.ln(LINE_MM * 2)
+    pdf.ln(LINE_MM)
     if pdf.will_page_break(LINE_MM * 2):
         pdf.add_page()
     pdf.set_font(FANG, size=SANHAO)
-    date_width = pdf.get_string_width(notice.signed_on)
-    right = LEFT_MM + TEXT_WIDTH_MM - 4 * CHAR_MM
-    centre = right - date_width / 2
-    office_width = pdf.get_string_width(notice.signed_by)
-    pdf.set_x(centre - office_width / 2)
-    pdf.cell(office_width, LINE_MM, notice.signed_by, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_x(right - date_width)
-    pdf.cell(date_width, LINE_MM, notice.signed_on, new_x="LMARGIN", new_y="NEXT")
+    office, day = pdf.get_string_width(notice.signed_by), pdf.get_string_width(notice.signed_on)
+    office_right, day_right = signature_indents(office, day, CHAR_MM)
+    right = LEFT_MM + TEXT_WIDTH_MM
+    pdf.set_x(right - office_right - office)
+    pdf.cell(office, LINE_MM, notice.signed_by, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(right - day_right - day)
+    pdf.cell(day, LINE_MM, notice.signed_on, new_x="LMARGIN", new_y="NEXT")
     _imprint(pdf, notice, force=True)
 
 

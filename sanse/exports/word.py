@@ -46,6 +46,7 @@ from sanse.exports.gongwen import (
     Gongwen,
     TableCell,
     gongwen,
+    signature_indents,
 )
 from sanse.exports.notice import Notice
 from sanse.tiers import TIER_TEXT_COLOURS, tier_hex
@@ -98,7 +99,7 @@ def _write_notice(document, notice: Notice) -> None:
 
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title.paragraph_format.space_before = title.paragraph_format.space_after = Pt(LINE_PITCH_PT)
+    title.paragraph_format.space_before = title.paragraph_format.space_after = Pt(LINE_PITCH_PT / 2)
     _run(title, notice.title, TITLE_FONT, ERHAO)
     _run(document.add_paragraph(), notice.addressee, BODY_FONT, SANHAO)  # 主送, flush left
     for heading, text in notice.sections:
@@ -108,19 +109,25 @@ def _write_notice(document, notice: Notice) -> None:
             _run(paragraph, heading, HEADING_FONT, SANHAO)
         _run(paragraph, text, BODY_FONT, SANHAO)
 
-    # 9704 7.3.5: the date four characters in from the right, the office centred over it
+    # 9704 7.3.5.1 (unsealed): a line under the text, the office and under it the date; widths
+    # in characters, a digit counting half
+    office_right, day_right = signature_indents(_width(notice.signed_by), _width(notice.signed_on), 1)
     office = document.add_paragraph()
-    office.paragraph_format.space_before = Pt(LINE_PITCH_PT * 2)
+    office.paragraph_format.space_before = Pt(LINE_PITCH_PT)
     office.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    shift = (len(notice.signed_on) - len(notice.signed_by)) / 2
-    office.paragraph_format.right_indent = Pt(SANHAO * (4 + max(shift, 0)))
+    office.paragraph_format.right_indent = Pt(SANHAO * office_right)
     office.paragraph_format.keep_with_next = True
     _run(office, notice.signed_by, BODY_FONT, SANHAO)
     signed = document.add_paragraph()
     signed.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    signed.paragraph_format.right_indent = 4 * CHAR
+    signed.paragraph_format.right_indent = Pt(SANHAO * day_right)
     _run(signed, notice.signed_on, BODY_FONT, SANHAO)
     _imprint(document, notice)
+
+
+def _width(text: str) -> float:
+    """The width of `text` in characters of body text: Latin letters and digits take half."""
+    return sum(0.5 if character.isascii() else 1 for character in text)
 
 
 def _page(document) -> None:
