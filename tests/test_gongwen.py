@@ -20,6 +20,7 @@ from sanse.bulletin import Draft, Issue, load_issue, publish_bulletin
 from sanse.config import ConfigError, settings_from_text
 from sanse.exports import export_issue, print_html
 from sanse.exports.fonts import covers, font_files
+from sanse.exports.gongwen import signature_indents
 from sanse.home import Home
 
 DAY = date(2026, 10, 12)
@@ -227,3 +228,17 @@ def test_pdf_without_the_公文_faces_says_which_package_to_install(issue, monke
     with pytest.raises(fonts.FontMissing, match="apt-get install texlive-lang-chinese"):
         export_issue(issue, "pdf")
     assert "FandolFang-Regular.otf" in unavailable("pdf")  # what the bulletin page says instead of a button
+
+
+def test_a_period_通报_takes_the_发文字号_of_its_series(issue):
+    table = '[campaign.period_doc_numbers]\nmonth = "示安办通〔{year}〕{number}号"\n\n[[rules]]'
+    rules = issue.rules.replace("[[rules]]", table, 1)
+    month = replace(issue, rules=rules, period_kind="month", first=date(2026, 12, 1), day=date(2026, 12, 31), number=3)
+    assert month.doc_number == "示安办通〔2026〕3号"
+    assert replace(month, period_kind="week").doc_number == ""  # its own series has none
+    assert replace(issue, rules=rules).doc_number == ""  # nor has the daily one
+
+
+def test_an_unsealed_signature_stands_as_9704_sets_it():
+    assert signature_indents(6, 10, 1) == (8, 2)  # 示范市安委办 over 2026年12月6日: the date two in
+    assert signature_indents(14, 10, 1) == (2, 4)  # a long office two in, the date two right of its start
