@@ -19,7 +19,7 @@ from sanse.exports.notice import NoticeNotReady, notice_name, render_notice
 from sanse.home import Home
 from sanse.interviews import get_interview, set_interview
 from sanse.store import DATABASE_URL_ENV
-from sanse.supervision import SupervisionError, add_item, close
+from sanse.supervision import SupervisionError, add_item, answer, close
 
 MEETS_AT = datetime(2026, 11, 3, 9, 30, tzinfo=BEIJING)
 CLERK = User("clerk", "town", "T1")
@@ -126,6 +126,7 @@ def test_arrangements_are_refused_where_they_do_not_belong(home):
         set_interview(home, interview, by=SYSTEM, **{**arrangements, "place": "  "})
     with pytest.raises(SupervisionError, match="没有编号为 999 的督办事项"):
         set_interview(home, 999, by=SYSTEM, **arrangements)
+    answer(home, interview, "已整改。", by=CLERK)
     close(home, interview, by=SYSTEM)
     with pytest.raises(SupervisionError, match="已销号，不能再安排约谈"):
         set_interview(home, interview, by=SYSTEM, **arrangements)
