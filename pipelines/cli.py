@@ -157,6 +157,14 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--by", default=None, help="the acting account")
     q.set_defaults(run=cmd_supervise_withdraw)
 
+    p = sub.add_parser("notify", help="send what is due to DingTalk, WeCom, email and webhooks (channels.toml)")
+    p.add_argument("what", nargs="?", choices=("log",), help="log: the deliveries, newest first")
+    p.add_argument("--dry-run", action="store_true", help="list what is due; send and record nothing")
+    p.add_argument("--retry", action="store_true", help="retry failed deliveries now, not after their back-off")
+    p.add_argument("--watch", action="store_true", help="keep sending (the sender process)")
+    p.add_argument("--failed", action="store_true", help="with log: failures and expired messages only")
+    p.set_defaults(run=cmd_notify)
+
     p = sub.add_parser("user", help="manage accounts")
     user_sub = p.add_subparsers(dest="user_command", required=True)
     q = user_sub.add_parser("add", help="add an account (password from SANSE_PASSWORD, else asked twice)")
@@ -554,6 +562,50 @@ def cmd_supervise_withdraw(home: Home, args) -> int:
     from sanse.supervision import withdraw
 
     return _supervision_step(lambda: withdraw(home, args.id, by=_publisher(home, args.by), note=args.note))
+
+
+def cmd_notify(home: Home, args) -> int:
+    """Exit 0 when everything due was delivered, 1 when a delivery failed, 2 when channels.toml
+    (or a variable it names) cannot be used; then nothing is sent."""
+    from sanse.sending.channels import ChannelsError
+    from sanse.sending.log import delivery_log
+    from sanse.sending.sender import Sender, load_channels
+
+    if args.what == "log":
+        for line in delivery_log(home, failed_only=args.failed):
+            print(line)
+        return OK
+    try:
+        sender = Sender(home, load_channels(home))
+    except ChannelsError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return USAGE
+    if args.dry_run:
+        for message in sender.due():
+            print(f"待发送\t{message['channel']}\t{message['title']}")
+        return OK
+    if args.watch:
+        return _watch(sender)
+    outcome = sender.run_once(retry=args.retry)
+    print(f"已发送 {outcome.sent} 条，失败 {outcome.failed} 条，过期 {outcome.expired} 条，取消 {outcome.dropped} 条")
+    for failure in outcome.failures:
+        print(f"失败：{failure}", file=sys.stderr)
+    return OK if outcome.ok else BAD_INPUT
+
+
+def _watch(sender) -> int:
+    """Send until SIGTERM or Ctrl-C (the process manager stops it so)."""
+    import logging
+    import signal
+    import threading
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    print(f"发送进程已启动：{len(sender.channels.channels)} 个渠道", file=sys.stderr)
+    sender.watch(stop)
+    return OK
 
 
 def cmd_user_add(home: Home, args) -> int:

@@ -32,6 +32,7 @@ from sanse.home import Home
 from sanse.periods import PREVIOUS_PERIOD, THIS_PERIOD, Period, PeriodError, rank_period
 from sanse.ranking import FLAGS
 from sanse.rulebook import settings_in_force
+from sanse.sending.publication import prepare_publication, queue_publication
 from sanse.sessions import require_in
 from sanse.store import schema
 from sanse.supervision import bulletin_items, check_if_behind
@@ -205,6 +206,7 @@ def publish_bulletin(home: Home, day: date | Period, *, by: User, draft: Draft =
         pass
     settings = settings_in_force(home)
     frozen = replace(_freeze(home, _as_period(day), settings), **draft.cleaned().__dict__)
+    messages = prepare_publication(home, frozen)  # the towns' messages' facts, outside the transaction
     # Publishers take turns, so two never take the same 第N期 or both make version 1; the
     # unique (day, version) is the database's own guard should anything else write.
     with home.store.writing("publish") as conn:
@@ -212,7 +214,7 @@ def publish_bulletin(home: Home, day: date | Period, *, by: User, draft: Draft =
         issue = _numbered(conn, frozen, settings, by=by.name, at=datetime.now(UTC))
         if issue.correction:
             _check_correction(conn, issue)
-        conn.execute(
+        seq = conn.execute(
             sa.insert(schema.issues).values(
                 day=issue.day,
                 version=issue.version,
@@ -223,7 +225,8 @@ def publish_bulletin(home: Home, day: date | Period, *, by: User, draft: Draft =
                 period_kind=issue.period_kind,
                 period=_series_key(issue.period),
             )
-        )
+        ).inserted_primary_key[0]
+        queue_publication(conn, messages, issue, seq)  # SPEC 12: sent with the publication, or not at all
         detail = {} if issue.period_kind == "day" else {"period": issue.period.key, "title": issue.title}
         audit.record_in(
             conn,

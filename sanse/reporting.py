@@ -5,6 +5,8 @@ against the deadline in rules.toml, and the 催报 message naming the towns stil
 [reporting]
 deadline = "17:00"   # Beijing time; default 17:00
 days_after = 0       # 0: the day's figures are due that day; 1: by the deadline the next day
+remind_before = 60   # minutes before the deadline: 催报 to each town still missing (SPEC 12)
+quiet_hours = ["22:00", "07:00"]   # no 催报 between these (Beijing time); default: none
 ```
 """
 
@@ -24,6 +26,7 @@ from sanse.store.database import Store
 from sanse.store.reports import versions_on
 
 DEFAULT_DEADLINE = time(17, 0)
+DEFAULT_REMIND_BEFORE = 60
 MAX_DAYS_AFTER = 7
 CLOCK_TEXT = re.compile(r"(\d{1,2})[:：](\d{2})")
 
@@ -35,6 +38,16 @@ STATUSES: tuple[Status, ...] = ("overdue", "pending", "late", "on_time")  # the 
 class ReportingSettings:
     deadline: time = DEFAULT_DEADLINE  # Beijing time
     days_after: int = 0  # the deadline falls this many days after the day reported
+    remind_before: int = DEFAULT_REMIND_BEFORE  # minutes before the deadline
+    quiet_hours: tuple[time, time] | None = None  # from, until (Beijing time); may span midnight
+
+    def quiet(self, moment: datetime) -> bool:
+        """Whether `moment` falls in the quiet hours, when no 催报 is sent."""
+        if self.quiet_hours is None:
+            return False
+        start, end = self.quiet_hours
+        now = clock.beijing(moment).time().replace(tzinfo=None)
+        return start <= now < end if start <= end else (now >= start or now < end)
 
     def due(self, day: date) -> datetime:
         """When the figures of `day` are due (Beijing time)."""
@@ -46,19 +59,29 @@ def reporting_settings(settings: Settings) -> ReportingSettings:
     raw = settings.extra.get("reporting", {})
     if not isinstance(raw, dict):
         raise ConfigError('rules.toml 的 [reporting] 应为一个表，例如 [reporting] deadline = "17:00"')
-    unknown = sorted(set(raw) - {"deadline", "days_after"})
+    unknown = sorted(set(raw) - {"deadline", "days_after", "remind_before", "quiet_hours"})
     if unknown:
-        raise ConfigError(f"rules.toml [reporting]：不认识的设置 {'、'.join(unknown)}（可用 deadline、days_after）")
+        raise ConfigError(
+            f"rules.toml [reporting]：不认识的设置 {'、'.join(unknown)}（可用 deadline、days_after、remind_before、quiet_hours）"
+        )
     days_after = raw.get("days_after", 0)
     if not isinstance(days_after, int) or isinstance(days_after, bool) or not 0 <= days_after <= MAX_DAYS_AFTER:
         raise ConfigError(
             f"rules.toml [reporting]：days_after 应为 0 到 {MAX_DAYS_AFTER} 的整数"
             f"（0 为当天截止，1 为次日截止），而不是“{days_after}”"
         )
-    return ReportingSettings(_deadline(raw.get("deadline", DEFAULT_DEADLINE)), days_after)
+    remind_before = raw.get("remind_before", DEFAULT_REMIND_BEFORE)
+    if not isinstance(remind_before, int) or isinstance(remind_before, bool) or not 0 <= remind_before <= 24 * 60:
+        raise ConfigError(f"rules.toml [reporting]：remind_before 应为 0 到 1440 之间的分钟数，而不是“{remind_before}”")
+    quiet = raw.get("quiet_hours")
+    if quiet is not None:
+        if not isinstance(quiet, list) or len(quiet) != 2:
+            raise ConfigError('rules.toml [reporting]：quiet_hours 应写成 ["22:00", "07:00"]（起、止，北京时间）')
+        quiet = (_deadline(quiet[0], "quiet_hours"), _deadline(quiet[1], "quiet_hours"))
+    return ReportingSettings(_deadline(raw.get("deadline", DEFAULT_DEADLINE)), days_after, remind_before, quiet)
 
 
-def _deadline(value) -> time:
+def _deadline(value, key: str = "deadline") -> time:
     """ "17:00" (a string) or 17:00:00 (a TOML time), Beijing time, to the minute."""
     if isinstance(value, time):
         if value.tzinfo is None and not value.second and not value.microsecond:
@@ -67,7 +90,7 @@ def _deadline(value) -> time:
         hour, minute = int(match[1]), int(match[2])
         if hour < 24 and minute < 60:
             return time(hour, minute)
-    raise ConfigError(f'rules.toml [reporting]：deadline 应为北京时间的时和分，如 "17:00"，而不是“{value}”')
+    raise ConfigError(f'rules.toml [reporting]：{key} 应为北京时间的时和分，如 "17:00"，而不是“{value}”')
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from sanse.consequences import (
 from sanse.home import Home
 from sanse.periods import periods_between, rank_periods
 from sanse.rulebook import settings_in_force
+from sanse.sending.queue import queue_new_items
 from sanse.sessions import require_in
 from sanse.store import schema
 from sanse.store.reports import keep_file
@@ -225,6 +226,7 @@ def _apply(home: Home, found: list[Occurrence], marker: str, by: str) -> CheckRe
     items = schema.supervision_items
     now = datetime.now(UTC)
     created = withdrawn = reinstated = 0
+    made: list[int] = []
     keys = {o.key for o in found}
     with home.store.writing("supervision") as conn:
         existing = {
@@ -238,7 +240,7 @@ def _apply(home: Home, found: list[Occurrence], marker: str, by: str) -> CheckRe
         for occurrence in found:
             row = existing.get(occurrence.key)
             if row is None:
-                _insert(
+                made_id = _insert(
                     conn,
                     occurrence.town_code,
                     occurrence.key,
@@ -250,6 +252,7 @@ def _apply(home: Home, found: list[Occurrence], marker: str, by: str) -> CheckRe
                     by=by,
                     at=now,
                 )
+                made.append(made_id)
                 created += 1
             elif row.status == "withdrawn" and _withdrawn_by_check(conn, row.id):
                 _step(conn, row.id, "reinstated", "open", by=by, at=now, text="更正后的数据再次触发此条件")
@@ -270,10 +273,21 @@ def _apply(home: Home, found: list[Occurrence], marker: str, by: str) -> CheckRe
                     note="更正后的数据不再触发此条件",
                 )
                 withdrawn += 1
+        _announce(conn, home, made, f"build:{marker[:16]}")
         checks = schema.supervision_checks
         if conn.execute(sa.select(checks.c.build).where(checks.c.build == marker)).first() is None:
             conn.execute(sa.insert(checks).values(build=marker, checked_at=now))
     return CheckResult(created, withdrawn, reinstated)
+
+
+def _announce(conn: Connection, home: Home, item_ids: list[int], digest_key: str) -> None:
+    """Queue the new items' 督办 messages in the transaction that made them (SPEC 12)."""
+    if not item_ids:
+        return
+    names = {town.code: town.name for town in read_towns(home.towns_csv)}
+    table = schema.supervision_items
+    rows = conn.execute(sa.select(table).where(table.c.id.in_(item_ids)).order_by(table.c.id)).all()
+    queue_new_items(conn, home.root, [_listed(_item(row), names) for row in rows], digest_key)
 
 
 def _withdrawn_by_check(conn: Connection, item_id: int) -> bool:
@@ -411,6 +425,7 @@ def add_item(
             by=by.name,
             at=datetime.now(UTC),
         )
+        _announce(conn, home, [item_id], f"item:{item_id}")
     return get_item(home, item_id)
 
 

@@ -260,3 +260,65 @@ store_identity = sa.Table(
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("made_at", UtcDateTime, nullable=False),
 )
+
+
+# 推送 (SPEC 12): each message for one channel (a long text is one row per part), queued in the
+# transaction of what caused it and delivered once; `claim` names the sender holding it, until
+# `lease_until` (a sender killed while sending lets another take it after that).
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("channel", sa.String(200), nullable=False),
+    sa.Column("key", sa.String(200), nullable=False),  # what it is about: issue:12, town:12:T03, item:5 ...
+    sa.Column("kind", sa.String(16), nullable=False),  # bulletin, town, items, overdue, remind, test
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("data", sa.Text, nullable=False, server_default="{}"),  # JSON
+    sa.Column("town_code", sa.String(64)),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # queued, sending, sent, failed (expired), dropped
+    sa.Column("tries", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_try_at", UtcDateTime, nullable=False),
+    sa.Column("claim", sa.String(64)),
+    sa.Column("lease_until", UtcDateTime),
+    sa.Column("sent_at", UtcDateTime),
+    sa.Column("error", sa.Text, nullable=False, server_default=""),
+    sa.UniqueConstraint("channel", "key", name="outbox_once_per_channel"),
+    sa.Index("outbox_due", "status", "next_try_at"),
+)
+
+# Every attempt to deliver a message: started when claimed, its result when the service answered
+# (none: the sender stopped in between).
+outbox_attempts = sa.Table(
+    "outbox_attempts",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("message_id", sa.Integer, sa.ForeignKey("outbox.id"), nullable=False, index=True),
+    sa.Column("channel", sa.String(200), nullable=False),
+    sa.Column("sender", sa.String(64), nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("finished_at", UtcDateTime),
+    sa.Column("result", sa.String(16)),  # sent, failed, dry-run; NULL while (or if stopped while) sending
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    sa.Index("outbox_attempts_pacing", "channel", "started_at"),
+)
+
+# One row per channel that has had a message: senders lock it to claim that channel's messages,
+# so two senders count one robot's pace together.
+outbox_channels = sa.Table(
+    "outbox_channels",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+)
+
+# The sender's heartbeat: `notify --watch` updates its row every few seconds.
+sender_heartbeats = sa.Table(
+    "sender_heartbeats",
+    metadata,
+    sa.Column("sender", sa.String(64), primary_key=True),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("seen_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,74 @@
+"""What a publication queues (SPEC 12): the bulletin for the channels that take it, and each
+town's own message for its town's or group's channels. What takes time (what it would take to
+move up a tier, the open items) is worked out from the frozen issue before the publication's
+transaction; inside it the messages are only formatted and stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy.engine import Connection
+
+from sanse.home import Home
+from sanse.ranking import what_it_takes
+from sanse.sending.channels import Channels
+from sanse.sending.messages import TownFacts, bulletin_message, lift_sentence, town_message
+from sanse.sending.queue import configured, queue, rendered
+from sanse.supervision import DONE, STATUSES, list_items
+
+
+@dataclass(frozen=True)
+class Prepared:
+    channels: Channels
+    facts: dict[str, TownFacts] = field(default_factory=dict)  # by town code, for towns with a channel
+
+
+def prepare_publication(home: Home, issue) -> Prepared:
+    """The channels configured now, and the facts of each town that has a channel wanting its
+    message, from the frozen issue (`issue`: number and version may still be unset)."""
+    channels = configured(home.root)
+    towns = {row["code"] for row in issue.ranking if channels.wanting("town", row["code"])}
+    if not towns:
+        return Prepared(channels)
+    open_items: dict[str, list[dict]] = {}
+    for item in list_items(home, status=tuple(s for s in STATUSES if s not in DONE)):
+        if item.town_code in towns:
+            entry = {"measure": item.measure_label, "reason": item.reason, "deadline": item.deadline.isoformat()}
+            open_items.setdefault(item.town_code, []).append(entry)
+    lifts = _lifts(issue, towns)
+    facts = {code: TownFacts(tuple(lifts.get(code, ())), tuple(open_items.get(code, ()))) for code in towns}
+    return Prepared(channels, facts)
+
+
+def _lifts(issue, towns: set[str]) -> dict[str, list[str]]:
+    """What it would take each of `towns` (not blue) to move up a tier, from the issue's own
+    window sums and rules: the sentence the town's page shows."""
+    rows = [r for r in issue.ranking if r["code"] in towns and r["tier"] != "blue"]
+    if not rows:
+        return {}
+    rules = issue.rules_used()
+    frame = pd.DataFrame(list(issue.ranking)).assign(date=issue.day)
+    blocks = {group: block.reset_index(drop=True) for group, block in frame.groupby("group", sort=False)}
+    lifts = {}
+    for row in rows:
+        found = what_it_takes(blocks[row["group"]], row["code"], rules)
+        has_inspections = (row.get("inspections") or 0) > 0
+        lifts[row["code"]] = [lift_sentence(lift, has_inspections=has_inspections) for lift in found]
+    return lifts
+
+
+def queue_publication(conn: Connection, prepared: Prepared, issue, seq: int) -> int:
+    """Queue, in the publication's transaction, the bulletin and every town's message of the
+    issue stored as `seq`."""
+    channels, public = prepared.channels, prepared.channels.public_url
+    deliveries = list(rendered(channels.wanting("bulletin"), lambda esc: bulletin_message(issue, seq, public, esc)))
+    for row in issue.ranking:
+        facts = prepared.facts.get(row["code"])
+        if facts is None:
+            continue
+        wanting = channels.wanting("town", row["code"])
+        deliveries += rendered(
+            wanting, lambda esc, row=row, facts=facts: town_message(issue, seq, row, facts, public, esc)
+        )
+    return queue(conn, deliveries)
