@@ -588,8 +588,8 @@ def cmd_notify(home: Home, args) -> int:
         return _watch(sender)
     outcome = sender.run_once(retry=args.retry)
     print(f"已发送 {outcome.sent} 条，失败 {outcome.failed} 条，过期 {outcome.expired} 条，取消 {outcome.dropped} 条")
-    for failure in outcome.failures:
-        print(f"失败：{failure}", file=sys.stderr)
+    for channel, title, why in outcome.failures:
+        print(f"失败：{channel}：{title}：{why}", file=sys.stderr)
     return OK if outcome.ok else BAD_INPUT
 
 

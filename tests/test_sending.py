@@ -85,8 +85,9 @@ def send_reports(root: Path, rows: list[tuple], name: str) -> None:
     assert main(["--home", str(root), "ingest", str(root / name)]) == 0
 
 
-@pytest.fixture
-def robots(monkeypatch):
+@pytest.fixture(name="robots")
+def fake_robots(monkeypatch):
+    """The office's DingTalk robot (加签), 丙乡's WeCom robot (its URL in a variable) and an OA webhook."""
     ding = start(Robot("dingtalk", secret=DING_SECRET))
     wecom = start(Robot("wecom"))
     hook = start(Robot("webhook", secret=HOOK_SECRET))

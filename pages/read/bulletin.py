@@ -21,6 +21,7 @@ from sanse.exports import EXPORTS, file_name, unavailable
 from sanse.periods import KINDS, Period
 from ui import data
 from ui.period_picker import pick_period
+from ui.send_log import send_log_section
 from ui.session import chosen_day, format_day, plain, t, viewer
 from ui.tables import column_config, ranking_view
 from ui.tiers import style_tiers
@@ -205,3 +206,5 @@ if publisher:
         read_issues(kind, issues)
 else:
     read_issues(kind, issues)
+
+send_log_section(home, "bulletin")  # admins: what reached the work groups

@@ -29,6 +29,7 @@ from sanse.supervision import (
 )
 from ui import data
 from ui.notices import notice_block
+from ui.send_log import send_log_section
 from ui.session import plain, t, viewer
 
 RESULT = "supervision.result"
@@ -207,3 +208,5 @@ if me.may("supervise"):
         )
         if st.button(t("supervision.add.submit"), key="supervision.add.submit"):
             attempt(lambda: add_item(home, town_code, measure=measure, reason=reason, deadline=deadline, by=me))
+
+send_log_section(home, "supervision")  # admins: what reached the towns

@@ -24,14 +24,17 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from sanse.clock import BEIJING
 from sanse.config import read_towns
 from sanse.home import Home
 from sanse.reporting import reporting_settings
 from sanse.rulebook import settings_in_force
-from sanse.sending.channels import Channels, check_environment, read_channels, redact
+from sanse.sending.channels import Channels, ChannelsError, check_environment, read_channels, redact
 from sanse.sending.delivery import DeliveryFailed, Outgoing
 from sanse.sending.kinds import KINDS
+from sanse.sending.messages import test_message
 from sanse.sending.notices import queue_due
+from sanse.sending.queue import queue
 from sanse.store import schema
 
 RATE_ENV = "SANSE_ROBOT_RATE"  # messages a robot takes per minute (default 20)
@@ -56,7 +59,7 @@ class Outcome:
     expired: int = 0
     dropped: int = 0
     waited: float = 0.0  # seconds spent waiting for a robot's pace
-    failures: list[str] = field(default_factory=list)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # channel, title, why
 
     @property
     def ok(self) -> bool:
@@ -331,7 +334,7 @@ class Sender:
         log.warning("delivery to %s failed (%s): %s", row.channel, row.title, error)
         with self._lock:
             self.outcome.failed += 1
-            self.outcome.failures.append(f"{row.channel}：{row.title}：{error}")
+            self.outcome.failures.append((row.channel, row.title, error))
 
     # ------------------------------------------------------------ housekeeping
 
@@ -417,3 +420,28 @@ def sender_running(home: Home, now: datetime | None = None) -> bool:
     if latest.tzinfo is None:
         latest = latest.replace(tzinfo=UTC)
     return now - latest < RUNNING_WITHIN
+
+
+def send_test(home: Home, name: str, *, by: str) -> str:
+    """Queue a test message to channel `name` and deliver it now: "" when it arrived, else why not."""
+    channels = read_channels(home.root, read_towns(home.towns_csv))
+    channel = channels.by_name.get(name)
+    if channel is None:
+        return f"channels.toml 中没有渠道“{name}”"
+    try:
+        check_environment(Channels(channels.public_url, (channel,)))
+    except ChannelsError as exc:
+        return str(exc)
+    now = utcnow()
+    message = test_message(name, now.astimezone(BEIJING), by)
+    with home.store.writing() as conn:
+        queue(conn, [(channel, message)], now=now)
+        outbox = schema.outbox
+        message_id = conn.execute(
+            sa.select(outbox.c.id).where(outbox.c.channel == name, outbox.c.key == message.key)
+        ).scalar_one()
+    sender = Sender(home, channels)
+    outcome = sender.run_once(only={message_id}, wait_for_pace=False)
+    if outcome.sent:
+        return ""
+    return outcome.failures[0][2] if outcome.failures else "该渠道本分钟发送已达上限，稍后由发送进程送出"
