@@ -27,8 +27,8 @@ from sanse.home import Home
 from sanse.sending.channels import CHANNEL_KINDS, ChannelsError, parse_channels
 from sanse.sending.kinds import KINDS
 from sanse.sending.log import delivery_log, retry
-from sanse.sending.messages import Message, markdown_escape, split
-from sanse.sending.sender import Sender, load_channels
+from sanse.sending.messages import Message, listed, markdown_escape, split
+from sanse.sending.sender import Sender, load_channels, sender_running
 from sanse.store import DATABASE_URL_ENV, schema
 from sanse.supervision import add_item
 
@@ -512,6 +512,9 @@ def test_names_are_escaped_for_markdown_and_a_long_text_is_split_under_the_limit
     assert [p.title for p in parts][:2] == [f"【通报】标题（1/{len(parts)}）", f"【通报】标题（2/{len(parts)}）"]
     assert "\n\n".join(p.text for p in parts) == text
     assert len({p.key for p in parts}) == len(parts)
+    # a province's 400 blue towns are named in the issue, not in every chat
+    assert listed([f"镇{n}" for n in range(30)]).count("、") == 29
+    assert listed([f"镇{n}" for n in range(400)]).endswith("镇29等400个（详见全文）")
 
 
 def test_no_secret_or_robot_token_in_any_message_log_or_record(city, robots, caplog, capsys):
@@ -527,3 +530,24 @@ def test_no_secret_or_robot_token_in_any_message_log_or_record(city, robots, cap
         for table in (schema.outbox, schema.outbox_attempts, schema.audit_events):
             seen += json.dumps([list(map(str, row)) for row in conn.execute(sa.select(table))], ensure_ascii=False)
     assert not [s for s in secrets if s in seen]
+
+
+def test_the_watching_sender_delivers_a_publication_and_beats_its_heart(sqlite_city, robots, capsys):
+    ding, wecom, hook = robots
+    assert main(["--home", str(sqlite_city.root), "notify", "--dry-run"]) == 0
+    assert capsys.readouterr().out.count("待发送") == 3 and ding.received == []  # the build's 约谈, unsent
+    stop = threading.Event()
+    sender = Sender(sqlite_city, load_channels(sqlite_city))
+    watcher = threading.Thread(target=sender.watch, args=(stop,), kwargs={"poll": 0.05})
+    watcher.start()
+    try:
+        publish_bulletin(sqlite_city, date(2026, 9, 29), by=ADMIN)
+        deadline = time.monotonic() + 30
+        while len(ding.received) < 2 and time.monotonic() < deadline:
+            stop.wait(0.02)
+        assert [b["markdown"]["title"][:8] for b in ding.received] == ["【督办】新增督办", "【每日工作动态】"]
+        assert sender_running(sqlite_city)
+    finally:
+        stop.set()
+        watcher.join()
+    assert not sender_running(sqlite_city)

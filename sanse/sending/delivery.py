@@ -34,6 +34,8 @@ def post_json(url: str, body: bytes, headers: dict[str, str] | None = None) -> d
             reply = response.read()
     except urllib.error.HTTPError as exc:
         raise DeliveryFailed(f"HTTP {exc.code}") from None
+    except ValueError:  # a malformed address: its text may hold the token, so it is not repeated
+        raise DeliveryFailed("机器人地址格式不正确") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise DeliveryFailed(f"无法连接：{type(reason).__name__}") from None

@@ -29,6 +29,10 @@ BRACKETS = {
 }
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 Escape = Callable[[str], str]
+# A chat message names this many towns or items of a list at most, then says how many more: a
+# province's bulletin names its 400 blue towns in the issue, not in every work group's chat.
+MOST_NAMES = 30
+MOST_LINES = 20
 
 
 def markdown_escape(text: object) -> str:
@@ -68,7 +72,7 @@ def bulletin_message(issue: Issue, seq: int, public_url: str, esc: Escape = mark
     """The bulletin in a few lines: counts of each tier, the blue and the red towns, red
     alerts, who did not report, new 督办 measures, and the link to the issue."""
     counts = issue.tier_counts()
-    names = lambda rows: "、".join(esc(r["town"]) for r in rows) or "无"  # noqa: E731
+    names = lambda rows: listed([esc(r["town"]) for r in rows])  # noqa: E731
     by_tier = {tier: [r for r in issue.ranking if r["tier"] == tier] for tier in TIER_WORDS}
     this = THIS_PERIOD[issue.period_kind]
     lines = [
@@ -84,13 +88,25 @@ def bulletin_message(issue: Issue, seq: int, public_url: str, esc: Escape = mark
     lines.append(f"{this}未报送：{names(issue.not_reported)}")
     if issue.new_measures:
         lines.append(f"{this}新增督办措施{len(issue.new_measures)}项：")
-        lines += [f"- {esc(m['town'])}：{esc(m['measure'])}，整改期限{_day(m['deadline'])}" for m in issue.new_measures]
+        measures = issue.new_measures[:MOST_LINES]
+        lines += [f"- {esc(m['town'])}：{esc(m['measure'])}，整改期限{_day(m['deadline'])}" for m in measures]
+        if len(issue.new_measures) > MOST_LINES:
+            lines.append(f"……另有{len(issue.new_measures) - MOST_LINES}项，详见全文")
     link = issue_link(public_url, issue)
     if link:
         lines.append(f"查看全文：{link}")
     data = {"issue_seq": seq, "number": issue.number, "version": issue.version, "day": issue.day.isoformat()}
     data |= {"period_kind": issue.period_kind, "tiers": counts}
     return Message("bulletin", f"issue:{seq}", bulletin_title(issue), "\n\n".join(lines), data)
+
+
+def listed(names: list[str], where: str = "全文") -> str:
+    """甲、乙、丙; the first MOST_NAMES and 等N个 when there are more; 无 when none."""
+    if not names:
+        return "无"
+    if len(names) <= MOST_NAMES:
+        return "、".join(names)
+    return "、".join(names[:MOST_NAMES]) + f"等{len(names)}个（详见{where}）"
 
 
 # ---------------------------------------------------------------- a town's own message
@@ -173,8 +189,11 @@ def items_digest(items: list[dict], key: str, public_url: str, esc: Escape = mar
     """A build's (or an admin's) new items in one message for the office."""
     lines = [f"新增督办事项{len(items)}项："]
     lines += [
-        f"- {esc(i['town'])}：{esc(i['measure'])}（{esc(i['reason'])}），整改期限{_day(i['deadline'])}" for i in items
+        f"- {esc(i['town'])}：{esc(i['measure'])}（{esc(i['reason'])}），整改期限{_day(i['deadline'])}"
+        for i in items[:MOST_LINES]
     ]
+    if len(items) > MOST_LINES:
+        lines.append(f"……另有{len(items) - MOST_LINES}项，详见督办台账")
     if public_url:
         lines.append(f"督办台账：{public_url}/supervision")
     title = f"{BRACKETS['items']}新增督办事项{len(items)}项"
@@ -214,7 +233,7 @@ def town_reminder(
 
 
 def office_reminder(day: date, due: datetime, towns: list[dict], public_url: str, esc: Escape = markdown_escape):
-    names = "、".join(esc(t["name"]) for t in towns)
+    names = listed([esc(t["name"]) for t in towns], "报送情况")
     lines = [f"截至目前，以下{len(towns)}个镇街尚未报送{chinese_date(day)}的日报（截止{due:%H:%M}）：{names}。"]
     if public_url:
         lines.append(f"报送情况：{public_url}/status")

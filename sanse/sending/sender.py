@@ -156,6 +156,8 @@ class Sender:
         paced channel may take another; None when nothing waits on pace)."""
         outbox, attempts, channels = schema.outbox, schema.outbox_attempts, schema.outbox_channels
         now = self.now()
+        if not self._any(sa.and_(self._claimable(now), outbox.c.expires_at > now), only):
+            return [], None  # an idle sender only reads: it never keeps a writer waiting
         with self.home.store.writing() as conn:
             query = sa.select(outbox.c.id, outbox.c.channel, outbox.c.kind, outbox.c.town_code, outbox.c.data)
             query = query.where(self._claimable(now), outbox.c.expires_at > now)
@@ -220,6 +222,14 @@ class Sender:
             rows = conn.execute(sa.select(outbox).where(outbox.c.claim == token).order_by(outbox.c.id)).all()
         return [Claimed(row, started[row.id]) for row in rows], None
 
+    def _any(self, condition, only: set[int] | None = None) -> bool:
+        outbox = schema.outbox
+        query = sa.select(outbox.c.id).where(condition)
+        if only is not None:
+            query = query.where(outbox.c.id.in_(only))
+        with self.home.store.reading() as conn:
+            return conn.execute(query.limit(1)).first() is not None
+
     def _pace_wait(self, conn, names: set[str], now: datetime) -> float:
         """Seconds until the first of `names` may take another message."""
         attempts = schema.outbox_attempts
@@ -282,7 +292,7 @@ class Sender:
         except DeliveryFailed as exc:
             self._failed(row, redact(str(exc), self.channels))
         except Exception as exc:  # a fault of ours must not stop the other channels
-            log.exception("delivery %s to %s failed", row.id, row.channel)
+            log.error("delivery %s to %s failed: %s", row.id, row.channel, redact(repr(exc), self.channels))
             self._failed(row, f"发送出错：{type(exc).__name__}")
         else:
             self._sent(row)
@@ -342,6 +352,8 @@ class Sender:
         """Messages past their time (24 h, or a reminder's deadline) fail for good, logged."""
         outbox = schema.outbox
         now = self.now()
+        if not self._any(sa.and_(outbox.c.status.in_(("queued", "sending")), outbox.c.expires_at <= now)):
+            return
         with self.home.store.writing() as conn:
             expired = conn.execute(
                 sa.select(outbox.c.id, outbox.c.channel, outbox.c.title, outbox.c.kind).where(
