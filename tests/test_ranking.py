@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sanse.config import DEFAULT_INDICATORS, Indicator, Rules
-from sanse.ranking import add_movement, public_ranking, rank_blocks, what_it_takes
+from sanse.ranking import add_movement, public_ranking, rank_blocks, what_it_takes, what_it_takes_each
 
 DAY = date(2026, 3, 1)
 MAJOR = Indicator("major_hazard_rate", "重大隐患发现率", "major_hazards")
@@ -409,3 +409,13 @@ def test_public_ranking_has_the_cli_keys_in_order():
         "no_inspections",
         "red_alert",
     ]
+
+
+def test_what_it_takes_of_several_towns_at_once_is_each_towns_own(monkeypatch):
+    monkeypatch.setattr("sanse.ranking.TRIAL_ROWS", 500)  # small batches: towns' trials split across them
+    each = what_it_takes_each(four_towns(), ["A", "B", "C", "D"], ONE_EACH)
+    assert each["A"] == [] and [(x.extra, x.tier) for x in each["C"]] == [(3, "blue")]
+    assert [(x.extra, x.tier) for x in each["D"]] == [(1, "yellow")]
+    assert [(x.extra, x.tier) for x in each["B"]] == [(2, "blue")]  # 5 of 10 ties A: the better tier
+    for code in "ABCD":
+        assert each[code] == what_it_takes(four_towns(), code, ONE_EACH)

@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from sanse.home import Home
-from sanse.ranking import what_it_takes
+from sanse.ranking import what_it_takes_each
 from sanse.sending.channels import Channels
 from sanse.sending.messages import TownFacts, bulletin_message, lift_sentence, town_message
 from sanse.sending.queue import configured, queue, rendered
@@ -48,13 +48,20 @@ def _lifts(issue, towns: set[str]) -> dict[str, list[str]]:
     if not rows:
         return {}
     rules = issue.rules_used()
-    frame = pd.DataFrame(list(issue.ranking)).assign(date=issue.day)
-    blocks = {group: block.reset_index(drop=True) for group, block in frame.groupby("group", sort=False)}
+    # only what the ranking reads: each trial copies the block hundreds of times
+    counts = [c for i in rules.indicators for c in (i.numerator, i.denominator)] + list(rules.tie_break)
+    columns = list(dict.fromkeys(["group", "code", "inspections", *counts]))
+    frame = pd.DataFrame(list(issue.ranking))
+    frame = frame[[c for c in columns if c in frame.columns]].assign(date=issue.day)
     lifts = {}
-    for row in rows:
-        found = what_it_takes(blocks[row["group"]], row["code"], rules)
-        has_inspections = (row.get("inspections") or 0) > 0
-        lifts[row["code"]] = [lift_sentence(lift, has_inspections=has_inspections) for lift in found]
+    climbing = {row["code"]: row for row in rows}
+    for _, block in frame.groupby("group", sort=False):
+        mine = [code for code in block["code"] if code in climbing]
+        if not mine:
+            continue
+        for code, found in what_it_takes_each(block, mine, rules).items():
+            has_inspections = (climbing[code].get("inspections") or 0) > 0
+            lifts[code] = [lift_sentence(lift, has_inspections=has_inspections) for lift in found]
     return lifts
 
 
