@@ -436,9 +436,12 @@ def test_an_item_passing_its_deadline_is_announced_once(sqlite_city, robots):
     day_after = datetime(2026, 10, 7, 9, 0, tzinfo=BEIJING)  # the 约谈 was due 6 October
     run(sqlite_city, now=lambda: day_after)
     run(sqlite_city, now=lambda: day_after + timedelta(hours=3))
-    overdue = outbox(sqlite_city, kind="overdue")
-    assert sorted(r.channel for r in overdue) == ["丙乡安监群", "市安委办工作群"]
-    assert overdue[0].title.startswith("【逾期】丙乡 约谈") and "已超过整改期限2026年10月6日" in overdue[0].text
+    overdue = {r.channel: r for r in outbox(sqlite_city, kind="overdue")}
+    assert set(overdue) == {"丙乡安监群", "市安委办工作群"}
+    own = overdue["丙乡安监群"]
+    assert own.title.startswith("【逾期】丙乡 约谈") and "已超过整改期限2026年10月6日" in own.text
+    office = overdue["市安委办工作群"]  # the office: one message for the items due that day
+    assert office.title == "【逾期】1项督办事项逾期 2026年10月6日到期" and "- 丙乡：约谈（编号1）" in office.text
     run(sqlite_city, now=lambda: day_after + timedelta(days=5))  # long past: not announced again
     assert len(outbox(sqlite_city, kind="overdue")) == 2
 

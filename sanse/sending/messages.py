@@ -212,6 +212,18 @@ def overdue_message(item: dict, public_url: str, esc: Escape = markdown_escape) 
     return Message("overdue", f"overdue:{item['id']}", title, "\n\n".join(lines), {"items": [item]}, item["code"])
 
 
+def overdue_digest(items: list[dict], deadline: str, public_url: str, esc: Escape = markdown_escape) -> Message:
+    """For the office: the items whose deadline `deadline` passed without being closed, once."""
+    lines = [f"以下{len(items)}项督办事项已超过整改期限{_day(deadline)}，尚未销号："]
+    lines += [f"- {esc(i['town'])}：{esc(i['measure'])}（编号{i['id']}）" for i in items[:MOST_LINES]]
+    if len(items) > MOST_LINES:
+        lines.append(f"……另有{len(items) - MOST_LINES}项，详见督办台账")
+    if public_url:
+        lines.append(f"督办台账：{public_url}/supervision")
+    title = f"{BRACKETS['overdue']}{len(items)}项督办事项逾期 {_day(deadline)}到期"
+    return Message("overdue", f"overdue:due:{deadline}", title, "\n\n".join(lines), {"items": items})
+
+
 # ---------------------------------------------------------------- 催报
 
 

@@ -13,7 +13,7 @@ from sanse.home import Home
 from sanse.reporting import day_reporting, reporting_settings
 from sanse.rulebook import settings_in_force
 from sanse.sending.channels import Channels
-from sanse.sending.messages import office_reminder, overdue_message, town_reminder
+from sanse.sending.messages import office_reminder, overdue_digest, overdue_message, town_reminder
 from sanse.sending.queue import escape_for, queue, rendered
 from sanse.supervision import DONE, STATUSES, list_items
 
@@ -58,13 +58,16 @@ def _reminders(home: Home, channels: Channels, towns, now: datetime):
 
 
 def _overdue(home: Home, channels: Channels, towns, now: datetime):
+    """Each item that has just passed its deadline, to its town's channels; to the office, the
+    items of one deadline day in one message (an item is overdue from the day after it)."""
     if not channels.wanting("overdue"):
         return []
     today = clock.beijing(now).date()
     names = {t.code: t.name for t in towns}
     still_open = tuple(s for s in STATUSES if s not in DONE)
-    deliveries = []
-    for item in list_items(home, status=still_open):
+    public = channels.public_url
+    deliveries, by_deadline = [], {}
+    for item in sorted(list_items(home, status=still_open), key=lambda i: (i.deadline, i.id)):
         if not today - timedelta(days=OVERDUE_NOTICE_DAYS) <= item.deadline < today:
             continue
         listed = {
@@ -75,6 +78,10 @@ def _overdue(home: Home, channels: Channels, towns, now: datetime):
             "reason": item.reason,
             "deadline": item.deadline.isoformat(),
         }
-        wanting = channels.wanting("overdue", item.town_code) + channels.office("overdue")
-        deliveries += rendered(wanting, lambda esc, listed=listed: overdue_message(listed, channels.public_url, esc))
+        by_deadline.setdefault(listed["deadline"], []).append(listed)
+        wanting = channels.wanting("overdue", item.town_code)
+        deliveries += rendered(wanting, lambda esc, listed=listed: overdue_message(listed, public, esc))
+    for deadline, items in by_deadline.items():
+        office = channels.office("overdue")
+        deliveries += rendered(office, lambda esc, d=deadline, i=items: overdue_digest(i, d, public, esc))
     return deliveries
