@@ -54,6 +54,7 @@ def test_admins_see_what_was_sent_and_that_no_sender_runs(city, robots, page):
     text = shown(at)
     assert "发送进程没有运行" in text
     assert "丙乡安监群" in text and "已送达" in text and "HTTP 502" in text
+    assert "最近送达：" in text
     for secret in ("SECding-7f3a9c", "hook-secret-51b2", "tok-ding-123", "tok-wecom-456", "127.0.0.1"):
         assert secret not in text
     assert [e for e in at.expander if e.label == "发送记录"]

@@ -36,6 +36,12 @@ def send_log_section(home: Home, key: str) -> None:
         if result := st.session_state.pop(f"{key}.sending.result", None):
             (st.success if result[0] else st.error)(result[1])
         shown = entries(home, limit=SHOWN)
+        delivered = [e for e in shown if e.result == "已送达"]
+        if delivered:  # the newest delivery, as text (the table below is drawn on a canvas)
+            latest = delivered[0]
+            st.caption(
+                t("sending.latest", at=clock.stamp(latest.at), channel=plain(latest.channel), title=plain(latest.title))
+            )
         if shown:
             st.dataframe(
                 pd.DataFrame(

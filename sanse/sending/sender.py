@@ -29,6 +29,7 @@ from sanse.config import read_towns
 from sanse.home import Home
 from sanse.reporting import reporting_settings
 from sanse.rulebook import settings_in_force
+from sanse.sending.attachments import attachments_of
 from sanse.sending.channels import Channels, ChannelsError, check_environment, read_channels, redact
 from sanse.sending.delivery import DeliveryFailed, Outgoing
 from sanse.sending.kinds import KINDS
@@ -273,8 +274,7 @@ class Sender:
             self._deliver_channel(next(iter(by_channel.values())))
             return
         with ThreadPoolExecutor(min(self.workers, len(by_channel))) as pool:
-            for done in pool.map(self._deliver_channel, by_channel.values()):
-                del done
+            list(pool.map(self._deliver_channel, by_channel.values()))
 
     def _deliver_channel(self, rows) -> None:
         for row in rows:  # in order: the parts of a long message arrive as numbered
@@ -300,8 +300,6 @@ class Sender:
     def _attachments(self, row, kind: str) -> tuple[tuple[str, str, bytes], ...]:
         if kind != "email":
             return ()
-        from sanse.sending.attachments import attachments_of
-
         return attachments_of(self.home, row.kind, json.loads(row.data))
 
     def _sent(self, row) -> None:
