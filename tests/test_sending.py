@@ -554,3 +554,19 @@ def test_the_watching_sender_delivers_a_publication_and_beats_its_heart(sqlite_c
         stop.set()
         watcher.join()
     assert not sender_running(sqlite_city)
+
+
+def test_a_town_not_ranked_in_a_period_is_told_so_without_a_colour():
+    from types import SimpleNamespace
+
+    from sanse.sending.messages import TownFacts, town_message
+
+    issue = SimpleNamespace(
+        title="月度通报", label="2026年第3期", when="2026年10月", number_label="2026年第3期", period_kind="month"
+    )
+    row = {"code": "T2", "town": "乙镇", "tier": None, "rank": None, "group_size": None, "not_reported": True}
+    facts = TownFacts((), ({"measure": "通报批评", "reason": "连续未报送", "deadline": "2026-11-05"},))
+    message = town_message(issue, 7, row, facts, "")
+    assert message.title == "【本镇街】乙镇 未报送 2026年第3期"
+    assert message.text.startswith("乙镇在《月度通报》2026年第3期（2026年10月）中未报送数据，不参加排名。")
+    assert "- 通报批评（连续未报送），整改期限2026年11月5日" in message.text

@@ -125,6 +125,8 @@ def town_message(
     issue: Issue, seq: int, row: dict, facts: TownFacts, public_url: str, esc: Escape = markdown_escape
 ) -> Message:
     tier = row["tier"]
+    if tier is None:  # a town without any data in a period is not ranked (未报送)
+        return _unranked_message(issue, seq, row, facts, public_url, esc)
     unit = "天" if issue.period_kind == "day" else "期"
     change = row.get("rank_change")
     if change is None:
@@ -146,14 +148,29 @@ def town_message(
     elif facts.lifts:
         lines.append("怎样升一级（其他数据不变）：")
         lines += [f"- {lift}" for lift in facts.lifts]
-    if facts.items:
-        lines.append(f"待办督办事项{len(facts.items)}项：")
-        lines += [f"- {esc(i['measure'])}（{esc(i['reason'])}），整改期限{_day(i['deadline'])}" for i in facts.items]
+    lines += _item_lines(facts, esc)
     if public_url:
         lines.append(f"查看详情：{public_url}/town")
     title = f"{BRACKETS['town']}{row['town']} {TIER_WORDS[tier]}色 第{row['rank']}名 {issue.number_label}"
     data = {"issue_seq": seq, "code": row["code"], "tier": tier, "rank": row["rank"], "group_size": row["group_size"]}
     return Message("town", f"town:{seq}:{row['code']}", title, "\n\n".join(lines), data, row["code"])
+
+
+def _unranked_message(issue: Issue, seq: int, row: dict, facts: TownFacts, public_url: str, esc: Escape) -> Message:
+    lines = [f"{esc(row['town'])}在《{esc(issue.title)}》{issue.label}（{issue.when}）中未报送数据，不参加排名。"]
+    lines += _item_lines(facts, esc)
+    if public_url:
+        lines.append(f"查看详情：{public_url}/town")
+    title = f"{BRACKETS['town']}{row['town']} 未报送 {issue.number_label}"
+    data = {"issue_seq": seq, "code": row["code"], "tier": None, "rank": None}
+    return Message("town", f"town:{seq}:{row['code']}", title, "\n\n".join(lines), data, row["code"])
+
+
+def _item_lines(facts: TownFacts, esc: Escape) -> list[str]:
+    if not facts.items:
+        return []
+    lines = [f"待办督办事项{len(facts.items)}项："]
+    return lines + [f"- {esc(i['measure'])}（{esc(i['reason'])}），整改期限{_day(i['deadline'])}" for i in facts.items]
 
 
 def lift_sentence(lift, *, has_inspections: bool) -> str:

@@ -44,14 +44,14 @@ def prepare_publication(home: Home, issue) -> Prepared:
 def _lifts(issue, towns: set[str]) -> dict[str, list[str]]:
     """What it would take each of `towns` (not blue) to move up a tier, from the issue's own
     window sums and rules: the sentence the town's page shows."""
-    rows = [r for r in issue.ranking if r["code"] in towns and r["tier"] != "blue"]
+    rows = [r for r in issue.ranking if r["code"] in towns and r["tier"] not in ("blue", None)]
     if not rows:
         return {}
     rules = issue.rules_used()
     # only what the ranking reads: each trial copies the block hundreds of times
     counts = [c for i in rules.indicators for c in (i.numerator, i.denominator)] + list(rules.tie_break)
     columns = list(dict.fromkeys(["group", "code", "inspections", *counts]))
-    frame = pd.DataFrame(list(issue.ranking))
+    frame = pd.DataFrame([r for r in issue.ranking if r["tier"] is not None])  # as ranked: 未报送 towns are not
     frame = frame[[c for c in columns if c in frame.columns]].assign(date=issue.day)
     lifts = {}
     climbing = {row["code"]: row for row in rows}
