@@ -570,3 +570,16 @@ def test_a_town_not_ranked_in_a_period_is_told_so_without_a_colour():
     assert message.title == "【本镇街】乙镇 未报送 2026年第3期"
     assert message.text.startswith("乙镇在《月度通报》2026年第3期（2026年10月）中未报送数据，不参加排名。")
     assert "- 通报批评（连续未报送），整改期限2026年11月5日" in message.text
+
+
+def test_an_items_email_attaches_the_items_notice_and_a_summons_not_yet_arranged_goes_without(robots, smtp, tmp_path):
+    import email as mail_parser
+    from email import policy
+
+    mail = '\n[[channels]]\nname = "督查科邮箱"\nkind = "email"\nto = ["duban@example.gov.cn"]\nsends = ["items"]\n'
+    home = make_city(tmp_path / "h", channels_toml(*robots, extra=mail))  # its build made 丙乡's 约谈
+    item = add_item(home, "T2", measure="通报批评", reason="连续迟报", deadline=date(2026, 10, 9), by=ADMIN)
+    assert main(["--home", str(home.root), "notify"]) == 0
+    mails = [mail_parser.message_from_bytes(raw, policy=policy.default) for raw in smtp.mails]
+    files = [[part.get_filename() for part in m.iter_attachments()] for m in mails]
+    assert files == [[], [f"督办通知单_乙镇_督办{item.id}号.pdf"]]  # the 约谈 has no time and place yet

@@ -1,22 +1,20 @@
 """What an email carries: a bulletin its PDF and XLSX, named after the issue (…第N期.pdf);
-a 督办 item its 约谈通知书 or 督办通知单, once `sanse.exports.notice` makes them."""
+a 督办 item its 督办通知单, or its 约谈通知书 once the 约谈's arrangements are set."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 
 import sqlalchemy as sa
 
 from sanse.bulletin import issue_from_json
 from sanse.exports import EXPORTS, export_issue, unavailable
+from sanse.exports.notice import FORMATS, NoticeNotReady, notice_name, render_notice
 from sanse.home import Home
 from sanse.store import schema
 
 BULLETIN_FORMATS = ("pdf", "xlsx")
-NOTICE_MODULE = "sanse.exports.notice"  # render_notice(home, item_id, fmt) -> bytes, fmt "docx" or "pdf"
-NOTICE_FORMATS = {"pdf": "application/pdf"}
+NOTICE_FORMATS = ("pdf",)
 log = logging.getLogger(__name__)
 
 
@@ -43,13 +41,15 @@ def bulletin_files(home: Home, seq: int) -> tuple[tuple[str, str, bytes], ...]:
 
 
 def notice_files(home: Home, item_ids: list[int]) -> tuple[tuple[str, str, bytes], ...]:
-    """Each item's 通知书/通知单. This is where the notices plug in: until the module exists,
-    an item's email goes without one."""
-    if importlib.util.find_spec(NOTICE_MODULE) is None:
-        return ()
-    render_notice = importlib.import_module(NOTICE_MODULE).render_notice
-    return tuple(
-        (f"督办通知_{item_id}.{fmt}", mime, render_notice(home, item_id, fmt))
-        for item_id in item_ids
-        for fmt, mime in NOTICE_FORMATS.items()
-    )
+    """Each item's notice as PDF (约谈通知书_渔歌镇_督办7号.pdf). A 约谈 whose time, place and
+    attendees the office has not set yet has no 通知书: its mail goes without one."""
+    files = []
+    for item_id in item_ids:
+        for fmt in NOTICE_FORMATS:
+            if unavailable(fmt):
+                continue
+            try:
+                files.append((notice_name(home, item_id, fmt), FORMATS[fmt], render_notice(home, item_id, fmt)))
+            except NoticeNotReady:
+                log.info("item %s mailed without its notice: the 约谈's arrangements are not set", item_id)
+    return tuple(files)
