@@ -4,7 +4,6 @@ robot and send a failure again; no secret or robot token reaches the page; other
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 from test_sending import ADMIN, channels_toml, fake_robots, make_city, outbox, run  # noqa: F401 (the robots fixture)
 
 from sanse.access import User
-from sanse.bulletin import publish_bulletin
 from sanse.home import Home
 
 PAGES = {
@@ -47,8 +45,7 @@ def shown(at: AppTest) -> str:
 @pytest.mark.parametrize("page", ["bulletin", "supervision"])
 def test_admins_see_what_was_sent_and_that_no_sender_runs(city, robots, page):
     ding, wecom, hook = robots
-    publish_bulletin(city, date(2026, 9, 29), by=ADMIN)
-    hook.fail_with = 502
+    hook.fail_with = 502  # the build's 督办 messages: 丙乡's own arrives, the OA's digest fails
     run(city)
     at = open_page(page, ADMIN)
     text = shown(at)
