@@ -1,16 +1,16 @@
 """推送: the outbox of messages to channels, every delivery attempt, the channels senders lock
 to keep a robot's pace, and the sender's heartbeat.
 
-Revision ID: 0007
-Revises: 0008
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-05
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0008"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

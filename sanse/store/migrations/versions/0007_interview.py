@@ -1,7 +1,7 @@
 """A 约谈's arrangements: the time, place and attendees the office sets before its 约谈通知书
 is issued, one row per 约谈 item.
 
-Revision ID: 0008
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-05
 """
@@ -9,7 +9,7 @@ Create Date: 2026-12-05
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
