@@ -326,7 +326,7 @@ def cmd_build(home: Home, args) -> int:
         fetched = catch_up(home)
         if fetched:
             print(f"已从存储取回 {fetched} 个记录文件", file=sys.stderr)
-    except (duckdb.Error, OSError) as exc:
+    except (duckdb.Error, OSError, StoreError) as exc:
         print(f"记录文件未能取回（下次导入记录时再取）：{str(exc).splitlines()[0]}", file=sys.stderr)
     _build(home)
     return OK

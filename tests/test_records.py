@@ -28,8 +28,8 @@ from sanse.audit import read_audit
 from sanse.config import Campaign, Rules, Settings, Town, write_settings, write_towns
 from sanse.demo import demo_towns
 from sanse.home import Home
-from sanse.store import DATABASE_URL_ENV, close_all, schema
-from sanse.store.records import batches, read_object
+from sanse.store import DATABASE_URL_ENV, StoreError, close_all, schema
+from sanse.store.records import batches, kept_objects, read_object, restore_object
 from sanse.store.reports import append_submission, current_reports
 from sanse.warehouse import Warehouse
 
@@ -634,7 +634,7 @@ def test_an_object_damaged_in_the_store_is_refused_when_fetched(home, tmp_path):
             sa.update(schema.record_object_chunks).where(schema.record_object_chunks.c.key == key).values(content=b"x")
         )
     shutil.rmtree(home.record_objects)
-    with pytest.raises(OSError, match="damaged"):
+    with pytest.raises(StoreError, match="已损坏"):
         catch_up(home)
     assert not list(home.record_objects.iterdir())  # no copy of it, not even a part
 
@@ -792,3 +792,19 @@ def test_the_parts_of_revision_0004_are_carried_over_as_objects(store_url, tmp_p
     assert (result.new.inspections, result.changed.inspections) == (0, 1)
     assert daily(home)[("A", D1)] == (1, 1, 0, 0, 0, 1, 0, 0.0)  # id 1 only: id 2 is 乙镇's, id 3 day 2's
     assert daily(home)[("A", D2)][0] == 1
+
+
+def test_a_backup_lists_every_kept_object_and_puts_one_back(any_home, tmp_path):
+    home = any_home
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    listed = dict(kept_objects(home.store.engine))
+    described = {o.key: o for b in batches(home.store) for o in b.objects}
+    assert set(listed) == set(described) and len(listed) == 3
+    assert all(hashlib.sha256(content).hexdigest() == described[key].content_sha256 for key, content in listed.items())
+    key = sorted(listed)[0]
+    with home.store.writing() as conn:  # a restore writes the objects' bytes back after the tables
+        conn.execute(sa.delete(schema.record_object_chunks).where(schema.record_object_chunks.c.key == key))
+    with pytest.raises(StoreError, match="不符"):
+        restore_object(home.store.engine, key, b"other bytes")
+    restore_object(home.store.engine, key, listed[key])
+    assert dict(kept_objects(home.store.engine)) == listed

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from sanse.store import schema
-from sanse.store.database import Store
+from sanse.store.database import Store, StoreError
 
 TURN = "records"  # importers of records take turns: a batch is checked against every batch before it
 CHUNK_BYTES = 16 << 20  # an object is stored in pieces of this size: one statement each, never all in memory
@@ -149,7 +149,7 @@ def restore_object(engine: Engine, key: str, content: bytes) -> None:
     with engine.begin() as conn:
         expected = conn.execute(sa.select(objects.c.content_sha256).where(objects.c.key == key)).scalar_one_or_none()
         if expected is None or hashlib.sha256(content).hexdigest() != expected:
-            raise ValueError(f"record object {key} is not the one the store lists")
+            raise StoreError(f"记录文件 {key[:12]} 与存储中的登记不符，未恢复")
         conn.execute(sa.delete(chunks).where(chunks.c.key == key))
         _write_chunks(conn, key, (content[i : i + CHUNK_BYTES] for i in range(0, len(content), CHUNK_BYTES)))
 
@@ -170,7 +170,7 @@ def _checked(conn: Connection, key: str, expected: str) -> Iterator[bytes]:
         digest.update(piece)
         yield piece
     if digest.hexdigest() != expected:
-        raise OSError(f"record object {key} is damaged in the store")
+        raise StoreError(f"存储中的记录文件 {key[:12]} 已损坏，请从备份恢复")
 
 
 def _holds(conn: Connection, key: str) -> bool:
