@@ -49,8 +49,10 @@ def compare(con: duckdb.DuckDBPyConnection, received: Received, counts: RecordCo
         keys[table] = key = _key(con, received, table)
         _incoming(con, table, key)
         old = ", ".join(f"cast(null as {_type(table, c)}) as old_{c}" for c in spec.counted)
-        low, high = _range(con, table, key)
-        holding = received.holding_ids(table, low, high) if getattr(counts, table) else []
+        holding = []
+        if received.objects[table] and getattr(counts, table):
+            low, high = _range(con, table, key)
+            holding = received.holding_ids(table, low, high)
         if not holding:
             con.execute(
                 f"create or replace temp view diff_{table} as "
