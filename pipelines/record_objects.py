@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from pipelines.record_tables import RECORD_DAY_MACRO, RECORD_TABLES, TABLES, typ
 from sanse.home import Home
 from sanse.store.records import Batch, KeptObject, batches, read_object
 
+ASIDE_SECONDS = 24 * 3600  # a file aside this long belongs to no running import: a killed one left it
 log = logging.getLogger(__name__)
 
 
@@ -158,7 +160,13 @@ def aside(home: Home, table: str) -> Path:
 
 def catch_up(home: Home) -> int:
     """Fetch every object of the store this server has no copy of yet (`sanse build` does, so
-    that the next import finds them here). Returns how many were fetched."""
+    that the next import finds them here), and remove what killed imports left aside. Returns
+    how many were fetched."""
+    if home.record_objects.is_dir():
+        stale = time.time() - ASIDE_SECONDS
+        for left in home.record_objects.glob(".*.tmp"):
+            if left.stat().st_mtime < stale:
+                left.unlink(missing_ok=True)
     fetched = 0
     for kept in _listed(home):
         if not (home.record_objects / f"{kept.key}.parquet").exists():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import multiprocessing
+import os
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -624,6 +625,17 @@ def test_two_imports_at_once_on_one_server_both_land(home, tmp_path):
 
 def _import(root: Path, folder: Path) -> None:
     assert ingest_records(Home(root), folder, by="tester", today=TODAY).ok
+
+
+def test_files_a_killed_import_left_aside_count_for_nothing_and_go_a_day_later(home, tmp_path):
+    result = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    stale, fresh = home.record_objects / ".hazards-1.tmp", home.record_objects / ".hazards-2.tmp"
+    for path in (stale, fresh):  # what a process killed while keeping its files leaves behind
+        path.write_bytes(b"half a file")
+    os.utime(stale, (0, 0))
+    assert stored(home)["record_objects"] == 3 and Received.of(home, duckdb.connect()).batch_seq == result.batch_seq
+    assert catch_up(home) == 0
+    assert not stale.exists() and fresh.exists()  # a file aside for less than a day may be an import's at work
 
 
 def test_an_object_damaged_in_the_store_is_refused_when_fetched(home, tmp_path):
