@@ -96,8 +96,8 @@ def recount(con: duckdb.DuckDBPyConnection, received: Received, changes: Changes
                 f"create or replace temp view current_{table} as "
                 f"select {', '.join(RECORD_TABLES[table].counted)} from diff_{table}"
             )
-        return con.sql(
-            f"select cast(null as integer) as row_number, * from ({_sql('town_day_counts')})"
+        return con.sql(  # in the order of the store's keys: its indexes grow at their ends
+            f"select cast(null as integer) as row_number, * from ({_sql('town_day_counts')}) order by date, town_code"
         ).to_arrow_table()
     con.execute(f"create or replace temp table affected as {_sql('affected_town_days')}")
     con.execute("create or replace temp table affected_days as select distinct date as day from affected")

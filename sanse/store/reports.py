@@ -163,7 +163,20 @@ class VersionRow(NamedTuple):
 
 def version_rows(rows: pd.DataFrame | pa.Table) -> list[VersionRow]:
     """The rows of an upload as plain values (a one-row upload pays no per-frame cost)."""
-    frame = rows.to_pandas() if isinstance(rows, pa.Table) else rows
+    if isinstance(rows, pa.Table):  # counted by DuckDB, typed already: a province's year takes no pandas detour
+        columns = [
+            rows.column("row_number").to_pylist() if "row_number" in rows.column_names else [None] * rows.num_rows,
+            rows.column("date").cast(pa.date32()).to_pylist(),
+            rows.column("town_code").cast(pa.string()).to_pylist(),
+            zip(
+                *(
+                    rows.column(c).cast(pa.float64() if c == "fines_wan" else pa.int64()).to_pylist()
+                    for c in COUNT_COLUMNS
+                )
+            ),
+        ]
+        return list(map(VersionRow._make, zip(*columns)))
+    frame = rows
     n = len(frame)
     numbers = (
         pd.array(frame["row_number"], dtype="Int64") if "row_number" in frame else pd.array([None] * n, dtype="Int64")
