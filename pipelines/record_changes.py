@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from pipelines.record_objects import Received
 from pipelines.record_tables import RECORD_TABLES, TABLES, RecordCounts
+from sanse.config import COUNT_COLUMNS
 
 SQL = Path(__file__).parent / "sql" / "records"
 _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
@@ -90,14 +91,21 @@ def recount(con: duckdb.DuckDBPyConnection, received: Received, changes: Changes
     """The daily counts (the 3.1 form) of the town-days `changes` count differently on, from
     every record of those town-days: the newest versions received before, less those replaced,
     and the new ones."""
-    if changes.first:  # every town-day counted is in the import alone
-        for table in TABLES:
-            con.execute(
-                f"create or replace temp view current_{table} as "
-                f"select {', '.join(RECORD_TABLES[table].counted)} from diff_{table}"
-            )
+    if changes.first:  # every town-day counted is in the import alone: counted by the towns as spelled,
+        for table in TABLES:  # then the few thousand spellings summed into their towns
+            counted = ", ".join("town as town_code" if c == "town_code" else c for c in RECORD_TABLES[table].counted)
+            con.execute(f"create or replace temp view current_{table} as select {counted} from {table}_rows")
+        by_town = ", ".join(
+            f"cast(sum(counted.{c}) as {'double' if c == 'fines_wan' else 'bigint'}) as {c}" for c in COUNT_COLUMNS
+        )
         return con.sql(  # in the order of the store's keys: its indexes grow at their ends
-            f"select cast(null as integer) as row_number, * from ({_sql('town_day_counts')}) order by date, town_code"
+            f"""
+            select cast(null as integer) as row_number, counted.date, codes.town_code, {by_town}
+            from ({_sql("town_day_counts")}) as counted
+            join town_codes as codes on codes.town = counted.town_code
+            group by counted.date, codes.town_code
+            order by counted.date, codes.town_code
+            """
         ).to_arrow_table()
     con.execute(f"create or replace temp table affected as {_sql('affected_town_days')}")
     con.execute("create or replace temp table affected_days as select distinct date as day from affected")

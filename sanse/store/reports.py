@@ -212,7 +212,8 @@ def write_versions(conn: Connection, submission_seq: int, fresh: list[VersionRow
     # Numbered here rather than by the database, so that the current figures can name their
     # version without reading every version back; writers of reports take turns, so no other
     # transaction numbers versions meanwhile.
-    on_sqlite = conn.dialect.name == "sqlite"
+    # SQLite keeps a date as its ISO text: spelled once a day, not once a row
+    spelled = {d: d.isoformat() for d in {r.date for r in fresh}} if conn.dialect.name == "sqlite" else None
     _append(
         conn,
         schema.report_versions,
@@ -222,7 +223,7 @@ def write_versions(conn: Connection, submission_seq: int, fresh: list[VersionRow
                 first + i,
                 submission_seq,
                 r.row_number,
-                r.date.isoformat() if on_sqlite else r.date,
+                spelled[r.date] if spelled is not None else r.date,
                 r.town_code,
                 *r.counts,
             )
@@ -235,18 +236,18 @@ def write_versions(conn: Connection, submission_seq: int, fresh: list[VersionRow
         table,
         ("town_code", "date", "seq", *COUNT_COLUMNS),
         [
-            (r.town_code, r.date.isoformat() if on_sqlite else r.date, first + i, *r.counts)
+            (r.town_code, spelled[r.date] if spelled is not None else r.date, first + i, *r.counts)
             for i, (r, c) in enumerate(zip(fresh, corrected))
             if not c
         ],
     )
     updates = [
-        (first + i, *r.counts, r.town_code, r.date.isoformat() if on_sqlite else r.date)
+        (first + i, *r.counts, r.town_code, spelled[r.date] if spelled is not None else r.date)
         for i, (r, c) in enumerate(zip(fresh, corrected))
         if c
     ]
     if updates:
-        mark = "?" if on_sqlite else "%s"
+        mark = "?" if spelled is not None else "%s"
         figures = ", ".join(f"{c} = {mark}" for c in ("seq", *COUNT_COLUMNS))
         conn.exec_driver_sql(f"update {table.name} set {figures} where town_code = {mark} and date = {mark}", updates)
 
