@@ -48,7 +48,8 @@ def compare(con: duckdb.DuckDBPyConnection, received: Received, counts: RecordCo
     for table in TABLES:
         spec = RECORD_TABLES[table]
         keys[table] = key = _key(con, received, table)
-        _incoming(con, table, key)
+        # read once, where it is compared with what was received before (a month or a day, not a first year)
+        _incoming(con, table, key, materialized=bool(received.objects[table]))
         old = ", ".join(f"cast(null as {_type(table, c)}) as old_{c}" for c in spec.counted)
         holding = []
         if received.objects[table] and getattr(counts, table):
@@ -128,10 +129,23 @@ def _held_on_days(con: duckdb.DuckDBPyConnection, received: Received, table: str
     holding = received.holding_days(table, first, last)
     if not holding:
         return []
-    in_range = " or ".join(f"{d} between date '{first}' and date '{last}'" for d in spec.days)
-    on_days = " or ".join(f"{d} in (select day from affected_days)" for d in spec.days)
+    # One query per day column, each filtered on that column alone, so that DuckDB reads only the
+    # row groups whose statistics for it can hold the days; a record counting on affected days
+    # by two columns (a hazard found and rectified in them) comes from the first.
     candidates = " union all ".join(
-        received.records(table, listed, key, f"({in_range}) and ({on_days})") for listed in holding
+        received.records(
+            table,
+            listed,
+            key,
+            " and ".join(
+                [
+                    f"{d} between date '{first}' and date '{last}' and {d} in (select day from affected_days)",
+                    *(f"{e} not in (select day from affected_days)" for e in spec.days[:n]),
+                ]
+            ),
+        )
+        for listed in holding
+        for n, d in enumerate(spec.days)
     )
     con.execute(
         f"create or replace temp table held_{table} as select batch, id, {', '.join(spec.counted)} "
@@ -159,15 +173,21 @@ def _held_on_days(con: duckdb.DuckDBPyConnection, received: Received, table: str
     ]
 
 
-def _incoming(con: duckdb.DuckDBPyConnection, table: str, key: str) -> None:
-    """`incoming_<table>`: the validated records in the kept form, with their content hash."""
+def _incoming(con: duckdb.DuckDBPyConnection, table: str, key: str, *, materialized: bool) -> None:
+    """`incoming_<table>`: the validated records in the kept form, with their content hash; a
+    table when `materialized`, else a view."""
     spec = RECORD_TABLES[table]
     fields = "".join(f", cast(r.{name} as {kind}) as {name}" for name, kind in spec.fields)
     unit = ", r.unit_id" if spec.unit else ""
     days = "".join(f", r.{d}" for d in spec.days)
+    for kind in ("view", "table"):  # what an earlier attempt of this import made (dropping the other kind fails)
+        try:
+            con.execute(f"drop {kind} if exists incoming_{table}")
+        except duckdb.CatalogException:
+            pass
     con.execute(
         f"""
-        create or replace temp view incoming_{table} as
+        create temp {"table" if materialized else "view"} incoming_{table} as
         select *, {spec.content_hash()} as h
         from (
             select cast(r.{spec.id} as {key}) as id, codes.town_code{days}{fields}{unit}
