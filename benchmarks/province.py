@@ -648,7 +648,7 @@ def main() -> None:
     parser.add_argument("--towns", type=int, default=1400)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--small-towns", type=int, default=23, help="the second, small run (0: skip)")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=20260901)
     parser.add_argument(
         "--postgres", action=argparse.BooleanOptionalAction, default=True, help="also on a throwaway PostgreSQL server"

@@ -211,7 +211,10 @@ def _hold_copies(home: Home, kept: list[tuple[KeptObject, Path]]) -> None:
     (A process killed before this leaves only files aside, which count for nothing; the copies
     are then fetched from the store when first read.)"""
     for object_, path in kept:
-        os.replace(path, home.record_objects / f"{object_.key}.parquet")
+        try:
+            os.replace(path, home.record_objects / f"{object_.key}.parquet")
+        except OSError:  # the import has landed all the same: the copy is fetched when first read
+            log.exception("record object %s not copied to this server", object_.key)
 
 
 def _keep(
@@ -220,7 +223,7 @@ def _keep(
     files: dict[str, Path],
     digests: _Digests,
     tables: list[str],
-    kept: list[tuple[KeptObject, Path]],
+    kept: list[tuple[KeptObject | None, Path]],
 ) -> None:
     """Write each file of `tables` as it will be kept, beside this server's copies, into `kept`:
     a Parquet file in zstd as sent, anything else converted once to zstd Parquet (a CSV from
@@ -291,7 +294,7 @@ def _result(
     new, changed = changes.new.total, changes.changed.total
     summary = (
         f"记录级数据：检查 {received.inspections:,} 条，隐患 {received.hazards:,} 条，执法 {received.enforcement:,} 条，"
-        f"其中新记录 {new:,} 条，更改 {changed:,} 条，未变 {received.total - new - changed:,} 条（只保存新记录和更改）；"
+        f"其中新记录 {new:,} 条，更改 {changed:,} 条，未变 {received.total - new - changed:,} 条（只保存带来新记录或更改的文件）；"
         f"汇总为 {town_days:,} 个镇街日；新增 {submission.written - len(submission.corrected):,} 行，"
         f"更正 {len(submission.corrected):,} 行，未变 {submission.unchanged:,} 行"
     )

@@ -501,19 +501,19 @@ def test_a_town_spelled_another_way_is_the_same_record(home, tmp_path):
     assert result.batch_seq is None and result.changed.total == 0
 
 
-def test_a_batch_and_its_submission_land_together_or_not_at_all(any_home, tmp_path, monkeypatch):
+def test_a_batch_its_objects_and_its_submission_land_together_or_not_at_all(any_home, tmp_path, monkeypatch):
     home = any_home
     real = pipelines.records.write_batch
 
     def fails_after_writing(conn, parts, **kwargs):
-        real(conn, parts, **kwargs)
+        real(conn, parts, **kwargs)  # the objects and the manifest are written, not committed
         raise RuntimeError("the server went away")
 
     monkeypatch.setattr(pipelines.records, "write_batch", fails_after_writing)
     with pytest.raises(RuntimeError):
         ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
-    assert nothing_written(home)
-    assert indexed(home) == {}
+    assert nothing_written(home)  # no object, no chunk, no batch, no submission
+    assert indexed(home) == {} and not list(home.record_objects.iterdir())  # and no copy on this server
     monkeypatch.setattr(pipelines.records, "write_batch", real)
     result = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
     assert result.new.total == 18 and len(daily(home)) == 5
