@@ -147,10 +147,12 @@ def _held_on_days(con: duckdb.DuckDBPyConnection, received: Received, table: str
         for listed in holding
         for n, d in enumerate(spec.days)
     )
-    con.execute(
-        f"create or replace temp table held_{table} as select batch, id, {', '.join(spec.counted)} "
-        f"from ({candidates}) where id not in (select id from diff_{table})"
+    held = (
+        f"select batch, id, {', '.join(spec.counted)} from ({candidates}) where id not in (select id from diff_{table})"
     )
+    if not any(listed.batch > min(h.batch for h in holding) for listed in received.objects[table]):
+        return [f"select {', '.join(spec.counted)} from ({held})"]  # no later batch can hold a newer version
+    con.execute(f"create or replace temp table held_{table} as {held}")
     earliest, low, high = con.execute(f"select min(batch), min(id), max(id) from held_{table}").fetchone()
     if earliest is None:
         return []

@@ -820,3 +820,16 @@ def test_a_backup_lists_every_kept_object_and_puts_one_back(any_home, tmp_path):
         restore_object(home.store.engine, key, b"other bytes")
     restore_object(home.store.engine, key, listed[key])
     assert dict(kept_objects(home.store.engine)) == listed
+
+
+def test_a_version_replaced_by_a_later_batch_no_longer_counts_on_its_old_day(any_home, tmp_path):
+    home = any_home
+    ingest_records(home, records(tmp_path / "one"), by="tester", today=TODAY)  # 甲镇 day 2: ids 5 and 6
+    moved = records(tmp_path / "two", inspections=[(6, "甲镇", D3, "u5")])  # id 6 moved to day 3
+    assert ingest_records(home, moved, by="tester", today=TODAY).changed.inspections == 1
+    assert daily(home)[("A", D2)][0] == 1 and daily(home)[("A", D3)][0] == 1
+    later = records(tmp_path / "three", inspections=[(9, "甲镇", D2, "u9")])  # a new one on day 2
+    result = ingest_records(home, later, by="tester", today=TODAY)
+    assert result.new.inspections == 1 and result.town_days == 1
+    # day 2 is counted from batch 1's id 5 and the new id 9, not batch 1's old version of id 6
+    assert daily(home)[("A", D2)][0] == 2 and daily(home)[("A", D3)][0] == 1
