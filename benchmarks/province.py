@@ -340,7 +340,12 @@ def store_size(args: dict) -> int:
             size = conn.execute(sa.text("select pg_database_size(current_database())")).scalar_one()
         engine.dispose()
         return size
+    import sqlite3
+
     home = Path(args["home"])
+    if (home / "sanse.db").exists():  # the write-ahead log folded in: the store's size, not a transient log's
+        with sqlite3.connect(home / "sanse.db") as conn:
+            conn.execute("pragma wal_checkpoint(truncate)")
     return sum(path.stat().st_size for path in home.glob("sanse.db*") if path.is_file())
 
 
