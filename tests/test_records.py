@@ -833,3 +833,15 @@ def test_a_version_replaced_by_a_later_batch_no_longer_counts_on_its_old_day(any
     assert result.new.inspections == 1 and result.town_days == 1
     # day 2 is counted from batch 1's id 5 and the new id 9, not batch 1's old version of id 6
     assert daily(home)[("A", D2)][0] == 2 and daily(home)[("A", D3)][0] == 1
+
+
+def test_a_file_sent_again_after_a_change_is_listed_again_not_stored_twice(home, tmp_path):
+    first = records(tmp_path / "one")
+    ingest_records(home, first, by="tester", today=TODAY)
+    ingest_records(home, records(tmp_path / "two", inspections=[(6, "乙镇", D2, "u5")]), by="tester", today=TODAY)
+    assert daily(home)[("A", D2)][0] == 1
+    again = ingest_records(home, first, by="tester", today=TODAY)  # id 6 back to 甲镇
+    assert (again.new.total, again.changed.total) == (0, 1) and daily(home)[("A", D2)][0] == 2
+    inspections = [o.key for b in batches(home.store) for o in b.objects if o.table == "inspections"]
+    assert len(inspections) == 3 and inspections[2] == inspections[0]  # batch 3 lists batch 1's file again
+    assert stored(home)["record_objects"] == 4 and stored(home)["record_batch_objects"] == 5
