@@ -97,24 +97,25 @@ class Received:
         fields = "".join(f", cast({name} as {kind}) as {name}" for name, kind in spec.fields)
         unit = ", unit_id" if spec.unit else ""
         days = "".join(f", {d}" for d in spec.days)
+        # `where` reads only the id and the days: it filters the records before their towns are
+        # looked up, and DuckDB skips the row groups whose statistics it rules out
         if listed.kept.received_as == "coded":  # revision 0004: kept with town codes
-            source = f"select id, town_code{days}{fields}{unit} from read_parquet({path})"
-        else:
-            self._register_towns(listed)
-            types = dict(
-                self.con.execute(
-                    f"select column_name, column_type from (describe select * from read_parquet({path}))"
-                ).fetchall()
+            return (
+                f"select {listed.batch} as batch, * from (select cast(id as {key}) as id, town_code{days}{fields}{unit} "
+                f"from read_parquet({path})) where {where}"
             )
-            typed = ", ".join(typed_columns(table, types))
-            source = (
-                f"select r.{spec.id} as id, codes.town_code{days}{fields}{unit} "
-                f"from (select {typed} from read_parquet({path})) as r "
-                f"join record_towns_{listed.batch} as codes on codes.town = r.town"
-            )
+        self._register_towns(listed)
+        types = dict(
+            self.con.execute(
+                f"select column_name, column_type from (describe select * from read_parquet({path}))"
+            ).fetchall()
+        )
+        typed = ", ".join(typed_columns(table, types))
         return (
-            f"select * from (select {listed.batch} as batch, cast(id as {key}) as id, * exclude (id) from ({source})) "
-            f"where {where}"
+            f"select {listed.batch} as batch, r.id, codes.town_code{days}{fields}{unit} "
+            f"from (select * from (select cast({spec.id} as {key}) as id, * exclude ({spec.id}) "
+            f"from (select {typed} from read_parquet({path}))) where {where}) as r "
+            f"join record_towns_{listed.batch} as codes on codes.town = r.town"
         )
 
     def path(self, kept: KeptObject) -> Path:
