@@ -128,10 +128,12 @@ class Received:
     def _register_towns(self, listed: Listed) -> None:
         if listed.batch in self._towns_registered:
             return
-        pairs = sorted((listed.towns or {}).items())
-        self.con.execute(f"create or replace temp table record_towns_{listed.batch} (town varchar, town_code varchar)")
-        if pairs:
-            self.con.executemany(f"insert into record_towns_{listed.batch} values (?, ?)", pairs)
+        towns = listed.towns or {}
+        self.con.execute(  # handed over as two lists, not row by row
+            f"create or replace temp table record_towns_{listed.batch} as "
+            "select unnest(cast(? as varchar[])) as town, unnest(cast(? as varchar[])) as town_code",
+            [list(towns), list(towns.values())],
+        )
         self._towns_registered.add(listed.batch)
 
 
