@@ -41,7 +41,7 @@ class Changes:
 
 def compare(con: duckdb.DuckDBPyConnection, received: Received, counts: RecordCounts) -> Changes:
     """Find the new and changed records of each table: an id never received, or received last
-    with another content. Only the objects, and in them the row groups, whose ids can match
+    with another content (town, days, level or kind, persons, amount, unit). Only the objects, and in them the row groups, whose ids can match
     are read."""
     first = not any(received.objects[table] for table in TABLES)
     new, changed, keys = {}, {}, {}
@@ -68,14 +68,15 @@ def compare(con: duckdb.DuckDBPyConnection, received: Received, counts: RecordCo
             held = " union all ".join(received.records(table, listed, key, within) for listed in holding)
             newest = "qualify row_number() over (partition by id order by batch desc) = 1" if len(holding) > 1 else ""
             counted = ", ".join(f"held.{c} as old_{c}" for c in spec.counted)
+            differs = _differs(con, table, f"select * from ({held}) {newest}")
             con.execute(  # one pass over the objects: the version a changed record replaces comes along
                 f"""
                 create or replace temp table diff_{table} as
-                with held as (select *, {spec.content_hash()} as h from ({held}) {newest})
+                with held as (select * from ({held}) {newest})
                 select incoming.*, held.batch as old_batch, {counted}
                 from incoming_{table} as incoming
                 left join held on held.id = incoming.id
-                where held.id is null or held.h <> incoming.h
+                where held.id is null or {differs}
                 """
             )
             total, changed[table] = con.execute(f"select count(*), count(old_batch) from diff_{table}").fetchone()
@@ -175,9 +176,25 @@ def _held_on_days(con: duckdb.DuckDBPyConnection, received: Received, table: str
     ]
 
 
+def _differs(con: duckdb.DuckDBPyConnection, table: str, held: str) -> str:
+    """SQL that is true when the `held` version of a record says something else than the
+    `incoming` one, column by column (no hash to compute); a unit typed differently on the two
+    sides (a number in one file, text in another) is compared as text."""
+    spec = RECORD_TABLES[table]
+    held_types = dict(con.execute(f"select column_name, column_type from (describe {held})").fetchall())
+    incoming_types = dict(con.execute(f"select column_name, column_type from (describe incoming_{table})").fetchall())
+    compared = []
+    for column in spec.content:
+        if held_types[column] == incoming_types[column]:
+            compared.append(f"held.{column} is distinct from incoming.{column}")
+        else:
+            compared.append(f"cast(held.{column} as varchar) is distinct from cast(incoming.{column} as varchar)")
+    return "(" + " or ".join(compared) + ")"
+
+
 def _incoming(con: duckdb.DuckDBPyConnection, table: str, key: str, *, materialized: bool) -> None:
-    """`incoming_<table>`: the validated records in the kept form, with their content hash; a
-    table when `materialized`, else a view."""
+    """`incoming_<table>`: the validated records in the kept form; a table when `materialized`,
+    else a view."""
     spec = RECORD_TABLES[table]
     fields = "".join(f", cast(r.{name} as {kind}) as {name}" for name, kind in spec.fields)
     unit = ", r.unit_id" if spec.unit else ""
@@ -190,12 +207,9 @@ def _incoming(con: duckdb.DuckDBPyConnection, table: str, key: str, *, materiali
     con.execute(
         f"""
         create temp {"table" if materialized else "view"} incoming_{table} as
-        select *, {spec.content_hash()} as h
-        from (
-            select cast(r.{spec.id} as {key}) as id, codes.town_code{days}{fields}{unit}
-            from {table}_rows as r
-            join town_codes as codes on codes.town = r.town
-        )
+        select cast(r.{spec.id} as {key}) as id, codes.town_code{days}{fields}{unit}
+        from {table}_rows as r
+        join town_codes as codes on codes.town = r.town
         """
     )
 

@@ -54,18 +54,13 @@ class RecordTable:
 
     @property
     def kept(self) -> tuple[str, ...]:
-        """The columns of a record as the store keeps it."""
+        """The columns of a record as read from a kept file: its id and what it says."""
         return ("id", *self.content)
 
     @property
     def counted(self) -> tuple[str, ...]:
         """The columns the daily counts read."""
         return ("town_code", *self.days, *(name for name, _ in self.fields))
-
-    def content_hash(self) -> str:
-        """SQL for the 64-bit hash of a record's content (DuckDB's hash, never stored: computed
-        where records are compared). The unit is compared as text, however a file typed it."""
-        return f"hash({', '.join('cast(unit_id as varchar)' if c == 'unit_id' else c for c in self.content)})"
 
 
 RECORD_TABLES = {

@@ -845,3 +845,13 @@ def test_a_file_sent_again_after_a_change_is_listed_again_not_stored_twice(home,
     inspections = [o.key for b in batches(home.store) for o in b.objects if o.table == "inspections"]
     assert len(inspections) == 3 and inspections[2] == inspections[0]  # batch 3 lists batch 1's file again
     assert stored(home)["record_objects"] == 4 and stored(home)["record_batch_objects"] == 5
+
+
+def test_a_unit_given_as_a_number_in_one_file_and_as_text_in_another_is_the_same(home, tmp_path):
+    folder = records(tmp_path / "rec", inspections=[(1, "甲镇", D1, 501), (2, "甲镇", D1, 502)])
+    ingest_records(home, folder, by="tester", today=TODAY)  # a CSV: the units are text
+    (folder / "inspections.csv").unlink()
+    units = pa.table({"inspection_id": [1, 2], "town": ["甲镇"] * 2, "date": [D1] * 2, "unit_id": [501, 503]})
+    pq.write_table(units, folder / "inspections.parquet")  # Parquet: the units are numbers, one changed
+    result = ingest_records(home, folder, by="tester", today=TODAY)
+    assert (result.new.total, result.changed.total) == (0, 1) and result.town_days == 0
