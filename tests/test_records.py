@@ -114,7 +114,8 @@ def daily(home: Home) -> dict[tuple[str, date], tuple]:
 
 
 def nothing_written(home: Home) -> bool:
-    return not any(stored(home).values())
+    """Nothing stored beyond what making the home stored (the identity it shares with its store)."""
+    return not any(rows for table, rows in stored(home).items() if table != "store_identity")
 
 
 # ---------------------------------------------------------------- aggregation
