@@ -320,14 +320,14 @@ def _ingest_all(home: Home, contents: list[tuple[str, bytes]], *, by: User, show
 def cmd_build(home: Home, args) -> int:
     import duckdb
 
-    from pipelines.record_index import catch_up
+    from pipelines.record_objects import catch_up
 
-    try:  # this server's record index, for the next import of records: derived, so never in the way
-        read = catch_up(home)
-        if read:
-            print(f"记录索引已读入 {read} 批记录", file=sys.stderr)
-    except duckdb.Error as exc:
-        print(f"记录索引未能更新（下次导入记录时会重建）：{str(exc).splitlines()[0]}", file=sys.stderr)
+    try:  # this server's copies of the records received, for the next import: derived, so never in the way
+        fetched = catch_up(home)
+        if fetched:
+            print(f"已从存储取回 {fetched} 个记录文件", file=sys.stderr)
+    except (duckdb.Error, OSError, StoreError) as exc:
+        print(f"记录文件未能取回（下次导入记录时再取）：{str(exc).splitlines()[0]}", file=sys.stderr)
     _build(home)
     return OK
 

@@ -68,7 +68,8 @@ def write_records(towns: list[Town], out_dir: Path, *, days: int, seed: int, sta
     levels, kinds = pa.array(LEVELS, pa.string()), pa.array(KINDS, pa.string())
     epoch = (start - date(1970, 1, 1)).days
     units = np.maximum(20, (profiles["size"].to_numpy() * 25).astype(np.int64))
-    writers = {t: pq.ParquetWriter(out_dir / f".{t}.parquet.tmp", _SCHEMAS[t]) for t in TABLES}
+    # zstd, as an export meant to be kept is best sent: it is then kept as sent, not converted
+    writers = {t: pq.ParquetWriter(out_dir / f".{t}.parquet.tmp", _SCHEMAS[t], compression="zstd") for t in TABLES}
     next_id = {t: 1 for t in TABLES}
     pending: dict[str, list[dict]] = {t: [] for t in TABLES}
     try:

@@ -54,19 +54,13 @@ class RecordTable:
 
     @property
     def kept(self) -> tuple[str, ...]:
-        """The columns of a record as the store keeps it."""
+        """The columns of a record as read from a kept file: its id and what it says."""
         return ("id", *self.content)
 
     @property
     def counted(self) -> tuple[str, ...]:
         """The columns the daily counts read."""
         return ("town_code", *self.days, *(name for name, _ in self.fields))
-
-    def content_hash(self, alias: str = "") -> str:
-        """SQL for the 64-bit hash of a record's content (DuckDB's hash: the index that keeps it
-        is rebuilt when DuckDB changes)."""
-        prefix = f"{alias}." if alias else ""
-        return f"hash({', '.join(prefix + c for c in self.content)})"
 
 
 RECORD_TABLES = {
@@ -79,3 +73,56 @@ RECORD_TABLES = {
         unit=False,
     ),
 }
+
+
+# A day as an export may write it: a date, a timestamp, or text in one of the usual spellings.
+RECORD_DAY_MACRO = """
+create or replace temp macro record_day(given) as coalesce(
+    try_cast(given as date),
+    try_cast(try_cast(given as timestamp) as date),
+    try_cast(try_strptime(cast(given as varchar), ['%Y/%m/%d', '%Y年%m月%d日', '%Y%m%d', '%Y.%m.%d']) as date)
+)
+"""
+_DATE_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S")
+
+
+def typed_columns(table: str, types: dict[str, str], *, given: bool = False) -> list[str]:
+    """SQL for the columns of `table` as a file of it holds them (`types`: column -> DuckDB
+    type), typed: the id and town as given, days as dates, level, kind, persons, amount and
+    unit. With `given`, also the text given for each day, persons and amount, for the checks.
+    The one reading of a file as received: for the checks, and of the records kept."""
+
+    def day(column: str) -> list[str]:
+        typed = f'cast("{column}" as date)' if types[column] in _DATE_TYPES else f'record_day("{column}")'
+        spelled = [f"nullif(trim(cast(\"{column}\" as varchar)), '') as {column}_given"] if given else []
+        return [f"{typed} as {column}", *spelled]
+
+    # the unit is kept with the record, not counted
+    unit = {None: "cast(null as bigint) as unit_id", "VARCHAR": "nullif(trim(unit_id), '') as unit_id"}.get(
+        types.get("unit_id"), "unit_id"
+    )
+    if table == "inspections":
+        return ["inspection_id", "cast(town as varchar) as town", *day("date"), unit]
+    if table == "hazards":
+        return [
+            "hazard_id",
+            "cast(town as varchar) as town",
+            *day("found_date"),
+            "cast(level as varchar) as level",
+            *day("rectified_date"),
+            unit,
+        ]
+    columns = [
+        "action_id",
+        "cast(town as varchar) as town",
+        *day("date"),
+        "cast(kind as varchar) as kind",
+        "try_cast(persons as double) as persons",
+        "try_cast(amount_wan as decimal(18, 6)) as amount_wan",
+    ]
+    if given:
+        columns += [
+            "nullif(trim(cast(persons as varchar)), '') as persons_given",
+            "nullif(trim(cast(amount_wan as varchar)), '') as amount_given",
+        ]
+    return columns

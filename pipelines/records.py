@@ -2,20 +2,21 @@
 inspection system, validated by DuckDB, kept in the store as received, and counted into daily
 town reports of the 3.1 form.
 
-An import keeps only the records that are new or changed (by id and content) against every
-record received before, as one batch; it recounts only the town-days those records change
-(for a changed record, also the days its earlier version counted on) from every record of
-those days, and stores the batch with that submission in one transaction. This server's
-record index (pipelines/record_index.py) answers both look-ups, so an import costs what it
-brings, not what was received before it.
+An import that brings records new or changed (by id and content) against every record received
+before is one batch: each of its files with such records is kept as one object (zstd Parquet,
+addressed by the SHA-256 of the bytes received). It recounts only the town-days those records
+change (for a changed record, also the days its earlier version counted on) from every record
+of those days, and stores the batch with that submission in one transaction. Both look-ups read
+the objects received before with DuckDB (pipelines/record_objects.py), only those whose ids or
+days can match, so an import costs what it brings, not what was received before it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,18 +24,30 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 
-from pipelines import record_changes, record_index
+from pipelines import record_changes, record_objects
 from pipelines.demo_records import write_records
-from pipelines.record_index import RecordIndex
-from pipelines.record_tables import KINDS, LEVELS, REQUIRED_COLUMNS, TABLE_LABELS, TABLES, RecordCounts, id_column
+from pipelines.record_objects import Received
+from pipelines.record_tables import (
+    KINDS,
+    LEVELS,
+    RECORD_DAY_MACRO,
+    RECORD_TABLES,
+    REQUIRED_COLUMNS,
+    TABLE_LABELS,
+    TABLES,
+    RecordCounts,
+    id_column,
+    typed_columns,
+)
 from sanse.config import Town, normalize_spelling, read_towns
 from sanse.demo import DEMO_START
 from sanse.home import Home
 from sanse.rulebook import settings_in_force
 from sanse.store import StoreError
 from sanse.store.events import record_event
-from sanse.store.records import TURN, last_batch, write_batch
+from sanse.store.records import TURN, KeptObject, last_batch, write_batch
 from sanse.store.reports import Submission, write_submission
 
 __all__ = [
@@ -96,9 +109,9 @@ class _Behind(Exception):
 
 
 def ingest_records(home: Home, folder: Path, *, by: str, today: date | None = None) -> RecordsIngested:
-    """Validate the three record tables in `folder`; store the records that are new or changed
-    as one batch, and the daily town counts of the town-days they change as one submission,
-    in one transaction; all or nothing.
+    """Validate the three record tables in `folder`; keep the files with records that are new
+    or changed as one batch, and the daily town counts of the town-days they change as one
+    submission, in one transaction; all or nothing.
 
     Each table is `<name>.parquet` or `<name>.csv` (UTF-8, header row). The export may hold
     the whole campaign or only what is new: records received before as they are now are
@@ -110,18 +123,24 @@ def ingest_records(home: Home, folder: Path, *, by: str, today: date | None = No
     files, errors = _find_tables(folder)
     if errors:
         return RecordsIngested(False, errors)
+    with home.store.reading() as conn:
+        latest = last_batch(conn)
     spill = home.root / ".records-spill"
     con = duckdb.connect(config={"temp_directory": str(spill)})  # a CSV bigger than memory spills here
     try:
+        if latest is not None:  # the same files as the last batch: nothing can be new
+            digests = _digests(files)
+            if digests.combined == latest.source_sha256:
+                return _unchanged(con, files)
         # Hashing the tables is mostly waiting on the disk: it runs beside DuckDB's scans.
         with ThreadPoolExecutor(max_workers=1) as background:
-            hashing = background.submit(_digest, files)
+            hashing = background.submit(_digests, files) if latest is None else None
             outcome = _validate(con, files, towns, settings.campaign.start, today or date.today())
             if isinstance(outcome, list):
                 return RecordsIngested(False, outcome)
-            sha = hashing.result()
-        with record_index.held(home, con) as index:
-            return _store(home, con, index, folder, outcome, by=by, sha=sha, spill=spill)
+            if hashing is not None:
+                digests = hashing.result()
+        return _store(home, con, files, folder, outcome, by=by, digests=digests)
     finally:
         con.close()
 
@@ -129,20 +148,18 @@ def ingest_records(home: Home, folder: Path, *, by: str, today: date | None = No
 def _store(
     home: Home,
     con: duckdb.DuckDBPyConnection,
-    index: RecordIndex,
+    files: dict[str, Path],
     folder: Path,
     received: RecordCounts,
     *,
     by: str,
-    sha: str,
-    spill: Path,
+    digests: _Digests,
 ) -> RecordsIngested:
-    """Compare the validated records with this server's index, then store what is new."""
+    """Compare the validated records with those received before, then store what is new."""
     source = f"{folder.name}（记录级数据）"
     for _attempt in range(ATTEMPTS):
-        index.catch_up(home.store)
-        seen = index.batch_seq
-        changes = record_changes.compare(con, index, received)
+        before = Received.of(home, con)
+        changes = record_changes.compare(con, before, received)
         if not changes.records:
             return _result(received, changes, Submission(None, 0, 0), 0, None)
         detail = {
@@ -151,43 +168,120 @@ def _store(
             "new_records": changes.new.__dict__,
             "changed_records": changes.changed.__dict__,
         }
-        spill.mkdir(parents=True, exist_ok=True)
-        parts_folder = Path(tempfile.mkdtemp(prefix="batch-", dir=spill))
+        kept: list[tuple[KeptObject, Path]] = []
         try:
-            written = record_changes.write_parts(con, changes, parts_folder)
-            daily = record_changes.recount(con, index, changes)
+            _keep(home, con, files, digests, [t for t in TABLES if changes.rows(t)], kept)
+            daily = record_changes.recount(con, before, changes)
+            towns = dict(con.execute("select town, town_code from town_codes order by town").fetchall())
             with home.store.writing(TURN, "reports") as conn:
                 latest = last_batch(conn)
-                if (latest.seq if latest else 0) != seen:
+                if (latest.seq if latest else 0) != before.batch_seq:
                     raise _Behind
                 submission = Submission(None, 0, 0)
                 if daily.num_rows:
                     submission = write_submission(
-                        conn, daily, by=by, source_name=source, source_sha256=sha, audit_detail=detail
+                        conn, daily, by=by, source_name=source, source_sha256=digests.combined, audit_detail=detail
                     )
                 if submission.submission_id is None:  # records changed, counts did not
                     record_event(conn, by, "records", **detail)
                 batch = write_batch(
                     conn,
-                    record_changes.parts(con, written),
+                    kept,
                     by=by,
                     source_name=source,
-                    source_sha256=sha,
+                    source_sha256=digests.combined,
                     new=changes.new.total,
                     changed=changes.changed.total,
                     unchanged=received.total - changes.records,
                     submission_seq=submission.seq,
+                    towns=towns,
                 )
-            try:
-                index.apply(batch, [(table, f"diff_{table}") for table in written], changes.replaced)
-            except duckdb.Error:  # the store has the batch: the next import or build reads it from there
-                log.exception("record index %s not updated with batch %s", index.path, batch.seq)
+            _hold_copies(home, kept)
         except _Behind:
             continue
         finally:
-            shutil.rmtree(parts_folder, ignore_errors=True)
+            for _object, path in kept:
+                path.unlink(missing_ok=True)
         return _result(received, changes, submission, daily.num_rows, batch.seq)
     raise StoreError("其他服务器正在导入记录级数据，请稍后再试")
+
+
+def _hold_copies(home: Home, kept: list[tuple[KeptObject, Path]]) -> None:
+    """The store has the objects: the files just written become this server's copies of them.
+    (A process killed before this leaves only files aside, which count for nothing; the copies
+    are then fetched from the store when first read.)"""
+    for object_, path in kept:
+        try:
+            os.replace(path, home.record_objects / f"{object_.key}.parquet")
+        except OSError:  # the import has landed all the same: the copy is fetched when first read
+            log.exception("record object %s not copied to this server", object_.key)
+
+
+def _keep(
+    home: Home,
+    con: duckdb.DuckDBPyConnection,
+    files: dict[str, Path],
+    digests: _Digests,
+    tables: list[str],
+    kept: list[tuple[KeptObject | None, Path]],
+) -> None:
+    """Write each file of `tables` as it will be kept, beside this server's copies, into `kept`:
+    a Parquet file in zstd as sent, anything else converted once to zstd Parquet (a CSV from
+    its text as received). Each is described for the manifest: rows, ids and days."""
+    for table in tables:
+        source, target = files[table], record_objects.aside(home, table)
+        kept.append((None, target))  # removed if anything fails from here on
+        if source.suffix == ".parquet" and _in_zstd(source):
+            shutil.copyfile(source, target)
+        else:
+            relation = f"{table}_text" if source.suffix == ".csv" else f"read_parquet(getvariable('{table}_file'))"
+            con.execute(f"copy (select * from {relation}) to '{_escaped(target)}' (format parquet, compression zstd)")
+        kept[-1] = (_described(con, table, digests.files[table], source, target), target)
+
+
+def _described(con: duckdb.DuckDBPyConnection, table: str, key: str, source: Path, kept: Path) -> KeptObject:
+    spec = RECORD_TABLES[table]
+    integer = record_changes.integer_or_text(con, table, spec.id) == "BIGINT"
+    ids = f"min(cast({spec.id} as bigint)), max(cast({spec.id} as bigint))" if integer else "null, null"
+    first = f"least({', '.join(f'min({d})' for d in spec.days)})"
+    last = f"greatest({', '.join(f'max({d})' for d in spec.days)})"
+    rows, low, high, first_day, last_day = con.execute(
+        f"select count(*), {ids}, {first}, {last} from {table}_rows"
+    ).fetchone()
+    return KeptObject(
+        key,
+        table,
+        source.suffix.lstrip("."),
+        rows,
+        kept.stat().st_size,
+        _sha256(kept),
+        low,
+        high,
+        first_day,
+        last_day,
+    )
+
+
+def _in_zstd(path: Path) -> bool:
+    """Whether every column of a Parquet file is compressed with zstd (it is then kept as sent)."""
+    metadata = pq.ParquetFile(path).metadata
+    return all(
+        metadata.row_group(g).column(c).compression == "ZSTD"
+        for g in range(metadata.num_row_groups)
+        for c in range(metadata.num_columns)
+    )
+
+
+def _unchanged(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> RecordsIngested:
+    """The result of importing the files the last batch came from again: every record as received."""
+    counts = {}
+    for table, path in files.items():
+        reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
+        counts[table] = con.execute(f"select count(*) from {reader}('{_escaped(path)}')").fetchone()[0]
+    received = RecordCounts(**counts)
+    nothing = RecordCounts(0, 0, 0)
+    changes = record_changes.Changes(nothing, nothing, False, {})
+    return _result(received, changes, Submission(None, 0, 0), 0, None)
 
 
 def _result(
@@ -200,7 +294,7 @@ def _result(
     new, changed = changes.new.total, changes.changed.total
     summary = (
         f"记录级数据：检查 {received.inspections:,} 条，隐患 {received.hazards:,} 条，执法 {received.enforcement:,} 条，"
-        f"其中新记录 {new:,} 条，更改 {changed:,} 条，未变 {received.total - new - changed:,} 条（只保存新记录和更改）；"
+        f"其中新记录 {new:,} 条，更改 {changed:,} 条，未变 {received.total - new - changed:,} 条（只保存带来新记录或更改的文件）；"
         f"汇总为 {town_days:,} 个镇街日；新增 {submission.written - len(submission.corrected):,} 行，"
         f"更正 {len(submission.corrected):,} 行，未变 {submission.unchanged:,} 行"
     )
@@ -214,7 +308,7 @@ def _validate(
     tables stay in `con` as the views `<table>_rows`, their towns as `town_codes`."""
     con.execute("set variable today = ?", [today])
     con.execute("set variable campaign_start = ?", [campaign_start])
-    con.execute(_RECORD_DAY_MACRO)
+    con.execute(RECORD_DAY_MACRO)
     errors: list[RecordProblem] = []
     for table, path in files.items():
         errors += _stage(con, table, path)
@@ -232,16 +326,6 @@ def _validate(
     if not counts.total:
         return [RecordProblem("inspections", None, "", "三个表中都没有记录")]
     return counts
-
-
-_RECORD_DAY_MACRO = """
-create or replace temp macro record_day(given) as coalesce(
-    try_cast(given as date),
-    try_cast(try_cast(given as timestamp) as date),
-    try_cast(try_strptime(cast(given as varchar), ['%Y/%m/%d', '%Y年%m月%d日', '%Y%m%d', '%Y.%m.%d']) as date)
-)
-"""
-_DATE_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S")
 
 
 def _sql(name: str) -> str:
@@ -297,40 +381,8 @@ def _stage(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[Recor
     if missing:
         have = "、".join(n for n in types if n != "source_row")
         return [RecordProblem(table, 1, c, f"缺少必填列“{c}”（文件中的列：{have}）") for c in missing]
-
-    def day(column: str) -> str:
-        typed = f'cast("{column}" as date)' if types[column] in _DATE_TYPES else f'record_day("{column}")'
-        return f"{typed} as {column}, nullif(trim(cast(\"{column}\" as varchar)), '') as {column}_given"
-
-    # the unit is kept with the record, not counted
-    unit = {None: "cast(null as bigint) as unit_id", "VARCHAR": "nullif(trim(unit_id), '') as unit_id"}.get(
-        types.get("unit_id"), "unit_id"
-    )
-    if table == "inspections":
-        columns = ["inspection_id", "cast(town as varchar) as town", day("date"), unit]
-    elif table == "hazards":
-        columns = [
-            "hazard_id",
-            "cast(town as varchar) as town",
-            day("found_date"),
-            "cast(level as varchar) as level",
-            day("rectified_date"),
-            unit,
-        ]
-    else:
-        columns = [
-            "action_id",
-            "cast(town as varchar) as town",
-            day("date"),
-            "cast(kind as varchar) as kind",
-            "try_cast(persons as double) as persons",
-            "nullif(trim(cast(persons as varchar)), '') as persons_given",
-            "try_cast(amount_wan as decimal(18, 6)) as amount_wan",
-            "nullif(trim(cast(amount_wan as varchar)), '') as amount_given",
-        ]
-    con.execute(
-        f"create or replace temp view {table}_rows as select source_row, {', '.join(columns)} from {table}_source"
-    )
+    columns = ", ".join(typed_columns(table, types, given=True))
+    con.execute(f"create or replace temp view {table}_rows as select source_row, {columns} from {table}_source")
     return []
 
 
@@ -450,16 +502,36 @@ _INTEGER_TYPES = {
 }
 
 
-def _digest(files: dict[str, Path]) -> str:
-    """One SHA-256 over the three tables as received."""
-    digest = hashlib.sha256()
+@dataclass(frozen=True)
+class _Digests:
+    files: dict[str, str]  # table -> SHA-256 of its file: the key of its object
+    combined: str  # one SHA-256 over the three tables as received, names and bytes
+
+
+def _digests(files: dict[str, Path]) -> _Digests:
+    combined, each = hashlib.sha256(), {}
     for table in TABLES:
         source = files[table]
-        digest.update(source.name.encode())
+        combined.update(source.name.encode())
+        digest = hashlib.sha256()
         with open(source, "rb") as reader:
             while chunk := reader.read(1 << 22):
                 digest.update(chunk)
+                combined.update(chunk)
+        each[table] = digest.hexdigest()
+    return _Digests(each, combined.hexdigest())
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as reader:
+        while chunk := reader.read(1 << 22):
+            digest.update(chunk)
     return digest.hexdigest()
+
+
+def _escaped(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def _first_line(exc: Exception) -> str:

@@ -1,5 +1,5 @@
 """Backups of a deployment (SPEC 13): `sanse backup` writes one portable archive of everything
-that cannot be rebuilt — every table of the store as one consistent snapshot (record parts and
+that cannot be rebuilt — every table of the store as one consistent snapshot (record objects and
 uploaded files included), towns.csv, rules.toml, channels.toml and the schema revision — while
 the dashboard serves; `sanse restore` fills an empty home from it on SQLite or PostgreSQL, which
 is also how a deployment moves from one to the other. Signed-in sessions are not carried.

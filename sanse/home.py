@@ -38,10 +38,10 @@ class Home:
         return self.root / "warehouse" / "manifest.json"
 
     @property
-    def record_index(self) -> Path:
-        """The index of the records received (pipelines/record_index.py): derived from the
-        store's record batches, private to this server."""
-        return self.root / "record-index" / "records.duckdb"
+    def record_objects(self) -> Path:
+        """This server's copies of the records received (pipelines/record_objects.py): the
+        store's record objects, fetched once each, derived and private like the warehouse."""
+        return self.root / "record-objects"
 
     @property
     def store(self) -> Store:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import multiprocessing
+import os
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,19 +16,21 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+import sqlalchemy as sa
 from conftest import stored
 
-import pipelines.record_index
+import pipelines.record_objects
 import pipelines.records
 from pipelines.cli import main
-from pipelines.record_index import RecordIndex, catch_up, held
+from pipelines.record_objects import Received, catch_up
+from pipelines.record_tables import RECORD_TABLES, TABLES
 from pipelines.records import LISTED_PER_RULE, ingest_records, write_demo_records
 from sanse.audit import read_audit
 from sanse.config import Campaign, Rules, Settings, Town, write_settings, write_towns
 from sanse.demo import demo_towns
 from sanse.home import Home
-from sanse.store import DATABASE_URL_ENV, close_all
-from sanse.store.records import batches_after, read_part
+from sanse.store import DATABASE_URL_ENV, StoreError, close_all, schema
+from sanse.store.records import batches, kept_objects, read_object, restore_object
 from sanse.store.reports import append_submission, current_reports
 from sanse.warehouse import Warehouse
 
@@ -109,7 +114,8 @@ def daily(home: Home) -> dict[tuple[str, date], tuple]:
 
 
 def nothing_written(home: Home) -> bool:
-    return not any(stored(home).values())
+    """Nothing stored beyond what making the home stored (the identity it shares with its store)."""
+    return not any(rows for table, rows in stored(home).items() if table != "store_identity")
 
 
 # ---------------------------------------------------------------- aggregation
@@ -344,46 +350,56 @@ def any_home(store_url, tmp_path, monkeypatch) -> Home:
 
 
 def kept(home: Home, batch_seq: int) -> dict[str, pd.DataFrame]:
-    """The records of one batch as the store keeps them, per table, by id."""
-    batch = next(b for b in batches_after(home.store, batch_seq - 1) if b.seq == batch_seq)
-    tables: dict[str, list[pa.Table]] = {}
-    for table, part, _rows in batch.parts:
-        tables.setdefault(table, []).append(
-            pq.read_table(pa.BufferReader(read_part(home.store, batch_seq, table, part)))
-        )
-    return {t: pa.concat_tables(parts).to_pandas().sort_values("id", ignore_index=True) for t, parts in tables.items()}
+    """The files of one batch as the store keeps them, per table (read from the store)."""
+    batch = next(b for b in batches(home.store) if b.seq == batch_seq)
+    return {
+        o.table: pq.read_table(pa.BufferReader(b"".join(read_object(home.store, o.key)))).to_pandas()
+        for o in batch.objects
+    }
 
 
 def indexed(home: Home) -> dict[str, list[tuple]]:
-    """Every record this server's index holds (not how it is laid out in segments)."""
+    """The newest version of every record received, as this server reads them."""
     con = duckdb.connect()
     try:
-        with held(home, con) as index:
-            return {
-                t: con.execute(f"select * exclude (seg) from idx.{t} order by all").fetchall()
-                for t in ("inspections", "hazards", "enforcement")
-                if index.key_type(t)
-            }
+        received = Received.of(home, con)
+        found = {}
+        for table in TABLES:
+            if not received.objects[table]:
+                continue
+            key = "VARCHAR" if received.text_ids(table) else "BIGINT"
+            every = " union all ".join(received.records(table, o, key) for o in received.objects[table])
+            columns = ", ".join(RECORD_TABLES[table].kept)
+            found[table] = con.execute(
+                f"select {columns} from ({every}) qualify row_number() over (partition by id order by batch desc) = 1 "
+                "order by all"
+            ).fetchall()
+        return found
     finally:
         con.close()
 
 
 def rebuilt(home: Home) -> dict[str, list[tuple]]:
-    """The records of an index rebuilt from the store's batches alone."""
-    home.record_index.unlink()
-    assert catch_up(home) == stored(home)["record_batches"]
+    """The records as a server with no copy of its own reads them, fetched from the store alone."""
+    shutil.rmtree(home.record_objects)
+    assert catch_up(home) == stored(home)["record_objects"]
     return indexed(home)
 
 
-def test_only_new_and_changed_records_are_stored_by_id(any_home, tmp_path):
+def test_each_file_with_new_or_changed_records_is_kept_as_received_under_its_sha256(any_home, tmp_path):
     home = any_home
-    first = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    folder = records(tmp_path / "rec")
+    first = ingest_records(home, folder, by="tester", today=TODAY)
     assert first.new.total == 18 and first.changed.total == 0
-    assert {t: len(f) for t, f in kept(home, first.batch_seq).items()} == {
-        "inspections": 6,
-        "hazards": 4,
-        "enforcement": 8,
+    batch = next(b for b in batches(home.store) if b.seq == first.batch_seq)
+    assert {o.table: o.key for o in batch.objects} == {
+        t: hashlib.sha256((folder / f"{t}.csv").read_bytes()).hexdigest() for t in TABLES
     }
+    files = kept(home, first.batch_seq)
+    assert {t: len(f) for t, f in files.items()} == {"inspections": 6, "hazards": 4, "enforcement": 8}
+    # the CSV's text as received, its towns as spelled: converted once to Parquet, not re-typed
+    assert list(files["inspections"]["town"]) == ["甲镇", "甲", "A", "乙镇", "甲镇", "甲镇"]
+    assert list(files["inspections"]["inspection_id"]) == ["1", "2", "3", "4", "5", "6"]
     later = records(
         tmp_path / "later",
         inspections=[
@@ -398,13 +414,32 @@ def test_only_new_and_changed_records_are_stored_by_id(any_home, tmp_path):
     )
     second = ingest_records(home, later, by="tester", today=TODAY)
     assert (second.new.inspections, second.changed.inspections, second.new.total, second.changed.total) == (1, 1, 1, 1)
-    batch = kept(home, second.batch_seq)
-    assert list(batch) == ["inspections"] and list(batch["inspections"]["id"]) == [5, 7]
-    assert list(batch["inspections"]["town_code"]) == ["B", "B"]
+    files = kept(home, second.batch_seq)
+    assert list(files) == ["inspections"] and len(files["inspections"]) == 7  # the other two files brought nothing
     # the town-days those two change: 甲镇 and 乙镇 on day 2, 乙镇 on day 3
     assert second.town_days == 3
     assert daily(home)[("A", D2)][0] == 1 and daily(home)[("B", D2)][0] == 1 and daily(home)[("B", D3)][0] == 1
     assert daily(home)[("A", D1)] == (3, 3, 2, 1, 1, 2, 3, 1.75)  # unchanged
+    assert stored(home)["record_objects"] == 4
+
+
+def test_a_parquet_file_in_zstd_is_kept_byte_for_byte_and_others_are_converted_once(home, tmp_path):
+    folder = records(tmp_path / "rec")
+    for table, compression in (("inspections", "zstd"), ("hazards", "snappy")):
+        pq.write_table(pacsv.read_csv(folder / f"{table}.csv"), folder / f"{table}.parquet", compression=compression)
+        (folder / f"{table}.csv").unlink()
+    result = ingest_records(home, folder, by="tester", today=TODAY)
+    batch = next(b for b in batches(home.store) if b.seq == result.batch_seq)
+    by_table = {o.table: o for o in batch.objects}
+    sent = (folder / "inspections.parquet").read_bytes()
+    assert b"".join(read_object(home.store, by_table["inspections"].key)) == sent
+    converted = pq.ParquetFile(pa.BufferReader(b"".join(read_object(home.store, by_table["hazards"].key))))
+    assert converted.metadata.row_group(0).column(0).compression == "ZSTD"
+    assert by_table["hazards"].key == hashlib.sha256((folder / "hazards.parquet").read_bytes()).hexdigest()
+    assert (by_table["hazards"].rows, by_table["hazards"].id_lo, by_table["hazards"].id_hi) == (4, 1, 4)
+    assert (by_table["hazards"].first_day, by_table["hazards"].last_day) == (D1, D3)  # found D1, rectified up to D3
+    # this server's copies are those bytes, under the same keys
+    assert (home.record_objects / f"{by_table['inspections'].key}.parquet").read_bytes() == sent
 
 
 def test_a_new_rectified_date_moves_a_count_from_one_day_to_another(any_home, tmp_path):
@@ -444,7 +479,8 @@ def test_a_record_changed_in_nothing_counted_is_kept_but_recounts_nothing(home, 
     )
     result = ingest_records(home, relabelled, by="tester", today=TODAY)
     assert result.changed.inspections == 1 and result.town_days == 0 and result.submission.submission_id is None
-    assert list(kept(home, result.batch_seq)["inspections"]["unit_id"]) == ["u9"]
+    assert list(kept(home, result.batch_seq)) == ["inspections"]
+    assert indexed(home)["inspections"][0] == (1, "A", D1, "u9")
     latest = read_audit(home).iloc[0]  # the batch is audited without a submission
     assert latest["action"] == "records" and "更改 1 条" in latest["what"]
 
@@ -466,30 +502,30 @@ def test_a_town_spelled_another_way_is_the_same_record(home, tmp_path):
     assert result.batch_seq is None and result.changed.total == 0
 
 
-def test_a_batch_and_its_submission_land_together_or_not_at_all(any_home, tmp_path, monkeypatch):
+def test_a_batch_its_objects_and_its_submission_land_together_or_not_at_all(any_home, tmp_path, monkeypatch):
     home = any_home
     real = pipelines.records.write_batch
 
     def fails_after_writing(conn, parts, **kwargs):
-        real(conn, parts, **kwargs)
+        real(conn, parts, **kwargs)  # the objects and the manifest are written, not committed
         raise RuntimeError("the server went away")
 
     monkeypatch.setattr(pipelines.records, "write_batch", fails_after_writing)
     with pytest.raises(RuntimeError):
         ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
-    assert nothing_written(home)
-    assert indexed(home) == {}
+    assert nothing_written(home)  # no object, no chunk, no batch, no submission
+    assert indexed(home) == {} and not list(home.record_objects.iterdir())  # and no copy on this server
     monkeypatch.setattr(pipelines.records, "write_batch", real)
     result = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
     assert result.new.total == 18 and len(daily(home)) == 5
 
 
-def test_an_index_left_behind_the_store_is_caught_up_from_its_batches(any_home, tmp_path, monkeypatch):
+def test_a_server_without_its_copies_reads_the_objects_from_the_store(any_home, tmp_path, monkeypatch):
     home = any_home
     ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
 
-    def killed(self, batch, sources, replaced=None):
-        raise KeyboardInterrupt  # the process dies after the store committed, before the index has the batch
+    def killed(home, kept):
+        raise KeyboardInterrupt  # the process dies after the store committed, before its copies are in place
 
     later = records(
         tmp_path / "later",
@@ -502,16 +538,21 @@ def test_an_index_left_behind_the_store_is_caught_up_from_its_batches(any_home, 
         ],
     )
     with monkeypatch.context() as patched, pytest.raises(KeyboardInterrupt):
-        patched.setattr(RecordIndex, "apply", killed)
+        patched.setattr(pipelines.records, "_hold_copies", killed)
         ingest_records(home, later, by="tester", today=TODAY)
     assert stored(home)["record_batches"] == 2
+    assert not list(home.record_objects.glob(".*.tmp"))  # nothing left aside
     assert daily(home)[("B", D3)] == (0, 1, 1, 0, 0, 0, 0, 0.0)  # the store has the import
-    again = ingest_records(home, later, by="tester", today=TODAY)  # catches up first: nothing is new
+    again = ingest_records(home, later, by="tester", today=TODAY)  # the same files: nothing is new
     assert again.batch_seq is None and again.changed.total == 0
+    changed = records(tmp_path / "changed", hazards=[(5, "乙镇", D3, "重大", D3, "u6")])  # fetches the hazards object
+    result = ingest_records(home, changed, by="tester", today=TODAY)
+    assert (result.new.total, result.changed.total) == (0, 1)
+    assert daily(home)[("B", D3)] == (0, 1, 1, 1, 0, 0, 0, 0.0)
     assert indexed(home) == rebuilt(home)
 
 
-def test_the_index_rebuilt_from_the_store_equals_the_one_kept_up_import_by_import(any_home, tmp_path):
+def test_the_records_read_from_the_store_alone_equal_those_of_the_server_that_imported_them(any_home, tmp_path):
     home = any_home
     ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
     ingest_records(
@@ -537,7 +578,7 @@ def test_the_index_rebuilt_from_the_store_equals_the_one_kept_up_import_by_impor
 
 def test_two_servers_on_one_store_each_compare_with_every_batch(any_home, tmp_path, monkeypatch):
     first_server = any_home
-    second_server = Home(tmp_path / "second").ensure()  # its own record index, the same store
+    second_server = Home(tmp_path / "second").ensure()  # its own copies, the same store
     for name in ("towns.csv", "rules.toml"):
         (second_server.root / name).write_bytes((first_server.root / name).read_bytes())
     ingest_records(first_server, records(tmp_path / "rec"), by="tester", today=TODAY)
@@ -546,15 +587,18 @@ def test_two_servers_on_one_store_each_compare_with_every_batch(any_home, tmp_pa
     assert (result.new.total, result.changed.total) == (1, 1)
     assert daily(first_server)[("B", D2)][-1] == 5.0
 
-    stale = RecordIndex.catch_up
     calls = []
 
-    def misses_the_newest_batch_once(self, store):
+    def misses_the_newest_batch_once(cls, home, con):
         calls.append(1)
-        return 0 if len(calls) == 1 else stale(self, store)
+        listed = batches(home.store)
+        return cls(home, con, listed[:-1] if len(calls) == 1 else listed)
 
-    monkeypatch.setattr(RecordIndex, "catch_up", misses_the_newest_batch_once)
-    again = ingest_records(first_server, later, by="tester", today=TODAY)  # the store says it is behind: again
+    monkeypatch.setattr(Received, "of", classmethod(misses_the_newest_batch_once))
+    reordered = records(
+        tmp_path / "reordered", enforcement=[(9, "乙镇", D3, "立案", "", ""), (8, "乙镇", D2, "罚款", "", 5)]
+    )
+    again = ingest_records(first_server, reordered, by="tester", today=TODAY)  # the store says it is behind: again
     assert len(calls) == 2 and again.batch_seq is None and stored(first_server)["record_batches"] == 2
 
 
@@ -584,15 +628,28 @@ def _import(root: Path, folder: Path) -> None:
     assert ingest_records(Home(root), folder, by="tester", today=TODAY).ok
 
 
-def test_an_unreadable_or_foreign_index_is_rebuilt_from_the_store(home, tmp_path):
-    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
-    kept_up = indexed(home)
-    con = duckdb.connect(str(home.record_index))
-    con.execute("update meta set format = 'another release'")
-    con.close()
-    assert catch_up(home) == 1 and indexed(home) == kept_up
-    home.record_index.write_bytes(b"not a database" * 100)
-    assert catch_up(home) == 1 and indexed(home) == kept_up
+def test_files_a_killed_import_left_aside_count_for_nothing_and_go_a_day_later(home, tmp_path):
+    result = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    stale, fresh = home.record_objects / ".hazards-1.tmp", home.record_objects / ".hazards-2.tmp"
+    for path in (stale, fresh):  # what a process killed while keeping its files leaves behind
+        path.write_bytes(b"half a file")
+    os.utime(stale, (0, 0))
+    assert stored(home)["record_objects"] == 3 and Received.of(home, duckdb.connect()).batch_seq == result.batch_seq
+    assert catch_up(home) == 0
+    assert not stale.exists() and fresh.exists()  # a file aside for less than a day may be an import's at work
+
+
+def test_an_object_damaged_in_the_store_is_refused_when_fetched(home, tmp_path):
+    result = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    key = next(b for b in batches(home.store) if b.seq == result.batch_seq).objects[0].key
+    with home.store.writing() as conn:
+        conn.execute(
+            sa.update(schema.record_object_chunks).where(schema.record_object_chunks.c.key == key).values(content=b"x")
+        )
+    shutil.rmtree(home.record_objects)
+    with pytest.raises(StoreError, match="已损坏"):
+        catch_up(home)
+    assert not list(home.record_objects.iterdir())  # no copy of it, not even a part
 
 
 def test_text_ids_and_integer_ids_are_one_id_space(home, tmp_path):
@@ -619,15 +676,18 @@ def test_text_ids_and_integer_ids_are_one_id_space(home, tmp_path):
     assert indexed(home) == rebuilt(home)
 
 
-def test_looking_up_ids_reads_only_the_segments_that_can_hold_them(home, tmp_path, monkeypatch):
-    monkeypatch.setattr(pipelines.record_index, "SEGMENT_ROWS", 2)
-    monkeypatch.setattr(pipelines.record_index, "WHOLE_INDEX_SHARE", 1)
-    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)  # inspections 1-6: segments 1, 2, 3
+def test_looking_up_ids_or_days_reads_only_the_objects_that_can_hold_them(home, tmp_path):
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)  # inspections 1-6 on D1, D2
+    later = [(k, "乙镇", D3, "u") for k in (7, 8)]
+    ingest_records(home, records(tmp_path / "later", inspections=later), by="tester", today=TODAY)
     con = duckdb.connect()
-    with held(home, con) as index:
-        assert index.segments_holding("inspections", "select 7 as id", 1) == []  # a new id reads nothing
-        assert index.segments_holding("inspections", "select 4 as id", 1) == [2]
-        assert index.segments_of_days("inspections", f"select date '{D2}' as day") == [3]
+    received = Received.of(home, con)
+    batches_of = lambda found: [listed.batch for listed in found]  # noqa: E731
+    assert batches_of(received.holding_ids("inspections", 9, 9)) == []  # a new id reads nothing
+    assert batches_of(received.holding_ids("inspections", 4, 4)) == [1]
+    assert batches_of(received.holding_ids("inspections", 6, 7)) == [1, 2]
+    assert batches_of(received.holding_days("inspections", D3, D3)) == [2]
+    assert batches_of(received.holding_days("hazards", D3, D3)) == [1]  # a hazard rectified on D3
     con.close()
 
 
@@ -676,13 +736,13 @@ def test_cli_ingest_records_then_rank(home, tmp_path, capsys):
     assert list(ranking["code"]) == ["A", "B"] or list(ranking["code"]) == ["B", "A"]
 
 
-def test_cli_build_catches_this_servers_record_index_up(home, tmp_path, capsys):
+def test_cli_build_fetches_the_record_objects_this_server_lacks(home, tmp_path, capsys):
     assert main(["--home", str(home.root), "ingest-records", str(records(tmp_path / "rec"))]) == 0
     kept_up = indexed(home)
-    home.record_index.unlink()  # a new server, or one whose index was lost
+    shutil.rmtree(home.record_objects)  # a new server, or one whose copies were lost
     assert main(["--home", str(home.root), "build"]) == 0
-    assert "记录索引已读入 1 批记录" in capsys.readouterr().err
-    assert indexed(home) == kept_up
+    assert "已从存储取回 3 个记录文件" in capsys.readouterr().err
+    assert len(list(home.record_objects.glob("*.parquet"))) == 3 and indexed(home) == kept_up
 
 
 def test_cli_ingest_records_with_errors_exits_1(home, tmp_path, capsys):
@@ -690,3 +750,109 @@ def test_cli_ingest_records_with_errors_exits_1(home, tmp_path, capsys):
     assert main(["--home", str(home.root), "ingest-records", str(folder)]) == 1
     assert "隐患等级" in capsys.readouterr().err
     assert nothing_written(home)
+
+
+# ---------------------------------------------------------------- carried over from revision 0004
+
+
+def test_the_parts_of_revision_0004_are_carried_over_as_objects(store_url, tmp_path, monkeypatch):
+    from alembic import command
+    from alembic.config import Config
+
+    from sanse.store.migrate import MIGRATIONS
+
+    if store_url.startswith("sqlite"):
+        Path(sa.engine.make_url(store_url).database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(store_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    command.upgrade(config, "0005")  # records kept as parts: id, town code, days, unit
+    parts = [
+        (1, pa.table({"id": [1, 2, 3], "town_code": ["A", "A", "A"], "date": [D1] * 3, "unit_id": ["u1", "u2", "u3"]})),
+        (2, pa.table({"id": [2], "town_code": ["B"], "date": [D1], "unit_id": ["u2"]})),  # id 2 moved to 乙镇
+    ]
+    with engine.begin() as conn:
+        for seq, part in parts:
+            conn.execute(
+                sa.text(
+                    "insert into record_batches (received_at, received_by, source_name, source_sha256,"
+                    " new_records, changed_records, unchanged_records) values ('2026-03-02 10:00:00', 'x',"
+                    " 'rec', 'h', 1, 0, 0)"
+                )
+            )
+            sink = pa.BufferOutputStream()
+            pq.write_table(part, sink, compression="zstd")
+            conn.execute(
+                sa.text("insert into record_parts values (:seq, 'inspections', 0, :rows, :content)"),
+                {"seq": seq, "rows": part.num_rows, "content": sink.getvalue().to_pybytes()},
+            )
+    engine.dispose()
+    monkeypatch.setenv(DATABASE_URL_ENV, store_url)
+    home = Home(tmp_path / "home").ensure()
+    write_towns(TOWNS, home.towns_csv)
+    write_settings(Settings(Campaign(start=START), (Rules(),)), home.rules_toml)
+    assert stored(home)["record_objects"] == 2 and stored(home)["record_batch_objects"] == 2
+    assert [o.received_as for b in batches(home.store) for o in b.objects] == ["coded", "coded"]
+    assert indexed(home)["inspections"] == [(1, "A", D1, "u1"), (2, "B", D1, "u2"), (3, "A", D1, "u3")]
+    moved = records(
+        tmp_path / "moved",
+        inspections=[(1, "甲镇", D1, "u1"), (2, "乙镇", D1, "u2"), (3, "甲镇", D2, "u3")],  # id 3 moved to day 2
+        hazards=[(1, "甲镇", D1, "一般", "", "u1")],
+        enforcement=[(1, "甲镇", D1, "立案", "", "")],
+    )
+    result = ingest_records(home, moved, by="tester", today=TODAY)
+    assert (result.new.inspections, result.changed.inspections) == (0, 1)
+    assert daily(home)[("A", D1)] == (1, 1, 0, 0, 0, 1, 0, 0.0)  # id 1 only: id 2 is 乙镇's, id 3 day 2's
+    assert daily(home)[("A", D2)][0] == 1
+
+
+def test_a_backup_lists_every_kept_object_and_puts_one_back(any_home, tmp_path):
+    home = any_home
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    listed = dict(kept_objects(home.store.engine))
+    described = {o.key: o for b in batches(home.store) for o in b.objects}
+    assert set(listed) == set(described) and len(listed) == 3
+    assert all(hashlib.sha256(content).hexdigest() == described[key].content_sha256 for key, content in listed.items())
+    key = sorted(listed)[0]
+    with home.store.writing() as conn:  # a restore writes the objects' bytes back after the tables
+        conn.execute(sa.delete(schema.record_object_chunks).where(schema.record_object_chunks.c.key == key))
+    with pytest.raises(StoreError, match="不符"):
+        restore_object(home.store.engine, key, b"other bytes")
+    restore_object(home.store.engine, key, listed[key])
+    assert dict(kept_objects(home.store.engine)) == listed
+
+
+def test_a_version_replaced_by_a_later_batch_no_longer_counts_on_its_old_day(any_home, tmp_path):
+    home = any_home
+    ingest_records(home, records(tmp_path / "one"), by="tester", today=TODAY)  # 甲镇 day 2: ids 5 and 6
+    moved = records(tmp_path / "two", inspections=[(6, "甲镇", D3, "u5")])  # id 6 moved to day 3
+    assert ingest_records(home, moved, by="tester", today=TODAY).changed.inspections == 1
+    assert daily(home)[("A", D2)][0] == 1 and daily(home)[("A", D3)][0] == 1
+    later = records(tmp_path / "three", inspections=[(9, "甲镇", D2, "u9")])  # a new one on day 2
+    result = ingest_records(home, later, by="tester", today=TODAY)
+    assert result.new.inspections == 1 and result.town_days == 1
+    # day 2 is counted from batch 1's id 5 and the new id 9, not batch 1's old version of id 6
+    assert daily(home)[("A", D2)][0] == 2 and daily(home)[("A", D3)][0] == 1
+
+
+def test_a_file_sent_again_after_a_change_is_listed_again_not_stored_twice(home, tmp_path):
+    first = records(tmp_path / "one")
+    ingest_records(home, first, by="tester", today=TODAY)
+    ingest_records(home, records(tmp_path / "two", inspections=[(6, "乙镇", D2, "u5")]), by="tester", today=TODAY)
+    assert daily(home)[("A", D2)][0] == 1
+    again = ingest_records(home, first, by="tester", today=TODAY)  # id 6 back to 甲镇
+    assert (again.new.total, again.changed.total) == (0, 1) and daily(home)[("A", D2)][0] == 2
+    inspections = [o.key for b in batches(home.store) for o in b.objects if o.table == "inspections"]
+    assert len(inspections) == 3 and inspections[2] == inspections[0]  # batch 3 lists batch 1's file again
+    assert stored(home)["record_objects"] == 4 and stored(home)["record_batch_objects"] == 5
+
+
+def test_a_unit_given_as_a_number_in_one_file_and_as_text_in_another_is_the_same(home, tmp_path):
+    folder = records(tmp_path / "rec", inspections=[(1, "甲镇", D1, 501), (2, "甲镇", D1, 502)])
+    ingest_records(home, folder, by="tester", today=TODAY)  # a CSV: the units are text
+    (folder / "inspections.csv").unlink()
+    units = pa.table({"inspection_id": [1, 2], "town": ["甲镇"] * 2, "date": [D1] * 2, "unit_id": [501, 503]})
+    pq.write_table(units, folder / "inspections.parquet")  # Parquet: the units are numbers, one changed
+    result = ingest_records(home, folder, by="tester", today=TODAY)
+    assert (result.new.total, result.changed.total) == (0, 1) and result.town_days == 0

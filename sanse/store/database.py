@@ -23,6 +23,7 @@ from sanse.store.migrate import SCHEMA_REVISION, current_revision, upgrade_schem
 DATABASE_URL_ENV = "SANSE_DATABASE_URL"
 SQLITE_FILE = "sanse.db"
 BUSY_TIMEOUT_MS = 60_000  # a writer waits this long for another's turn before giving up
+WAL_BYTES_KEPT = 64 << 20  # SQLite's write-ahead log is cut back to this size once folded into the database
 log = logging.getLogger(__name__)
 
 
@@ -162,6 +163,8 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor.execute("pragma synchronous = full")  # a committed upload survives a power cut
     cursor.execute("pragma foreign_keys = on")
     cursor.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+    # the log of a large transaction (a province's year of records) shrinks back after it is folded in
+    cursor.execute(f"pragma journal_size_limit = {WAL_BYTES_KEPT}")
     cursor.close()
 
 

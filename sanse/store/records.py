@@ -1,60 +1,67 @@
-"""Record-level data as received (SPEC 3.2), in the store: one batch per import holding only
-the records that were new or changed, as zstd Parquet parts; never changed in place.
+"""Record-level data as received (SPEC 3.2), in the store: each import that brings new or
+changed records is one batch, holding each file of the import as one object; never changed.
 
-The newest version of a record is the one in the latest batch that holds its id. Everything
-else about records (which ids exist, the records of a town-day) is derived from the batches
-by each server (pipelines/record_index.py), which reads a batch once, in seq order.
+An object is a file as received, addressed by the SHA-256 of the bytes received, kept as zstd
+Parquet in chunks of the store. It counts only once a batch lists it, and a batch is written in
+the import's transaction: a killed import leaves nothing that counts. The newest version of a
+record is the one in the latest batch whose objects hold its id; which ids exist and the
+records of a town-day are read from the objects themselves (pipelines/record_objects.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from sanse.store import schema
-from sanse.store.database import Store
+from sanse.store.database import Store, StoreError
 
 TURN = "records"  # importers of records take turns: a batch is checked against every batch before it
+CHUNK_BYTES = 16 << 20  # an object is stored in pieces of this size: one statement each, never all in memory
+
+
+@dataclass(frozen=True)
+class KeptObject:
+    """One object as the manifest describes it."""
+
+    key: str  # SHA-256 of the bytes received
+    table: str
+    received_as: str  # parquet or csv; coded: a part of revision 0004, its towns as codes
+    rows: int
+    size: int
+    content_sha256: str  # of the bytes kept
+    id_lo: int | None  # the range of its ids when all are integers
+    id_hi: int | None
+    first_day: date | None  # the range of the days its records count on
+    last_day: date | None
 
 
 @dataclass(frozen=True)
 class Batch:
     seq: int
     received_at: datetime
-    parts: tuple[tuple[str, int, int], ...] = ()  # (table, part, rows) in the order to read them
-
-
-@dataclass(frozen=True)
-class Part:
-    table: str
-    rows: int
-    content: bytes  # one zstd Parquet file
+    source_sha256: str = ""  # one SHA-256 over the files of the import
+    towns: dict[str, str] | None = None  # each spelling of a town in its files -> the code
+    objects: tuple[KeptObject, ...] = ()
 
 
 def last_batch(conn: Connection) -> Batch | None:
     """The newest batch (None before the first)."""
-    row = conn.execute(
-        sa.select(schema.record_batches.c.seq, schema.record_batches.c.received_at)
-        .order_by(schema.record_batches.c.seq.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else Batch(row.seq, row.received_at)
-
-
-def batch_received_at(store: Store, seq: int) -> datetime | None:
-    with store.reading() as conn:
-        return conn.execute(
-            sa.select(schema.record_batches.c.received_at).where(schema.record_batches.c.seq == seq)
-        ).scalar_one_or_none()
+    b = schema.record_batches
+    row = conn.execute(sa.select(b.c.seq, b.c.received_at, b.c.source_sha256).order_by(b.c.seq.desc()).limit(1)).first()
+    return None if row is None else Batch(row.seq, row.received_at, row.source_sha256)
 
 
 def write_batch(
     conn: Connection,
-    parts: Iterable[Part],
+    objects: Iterable[tuple[KeptObject, Path]],
     *,
     by: str,
     source_name: str,
@@ -63,8 +70,11 @@ def write_batch(
     changed: int,
     unchanged: int,
     submission_seq: int | None,
+    towns: dict[str, str],
 ) -> Batch:
-    """Store one batch inside the caller's transaction (which holds the turn TURN)."""
+    """Store one batch and its objects (each from the file holding its bytes as kept) inside the
+    caller's transaction, which holds the turn TURN. An object the store holds already (the same
+    file received again after others changed its records) is listed, not stored again."""
     now = datetime.now(UTC)
     seq = conn.execute(
         sa.insert(schema.record_batches).values(
@@ -76,51 +86,123 @@ def write_batch(
             new_records=new,
             changed_records=changed,
             unchanged_records=unchanged,
+            towns=json.dumps(towns, ensure_ascii=False, sort_keys=True),
         )
     ).inserted_primary_key[0]
-    numbered: dict[str, int] = {}
     listed = []
-    for part in parts:
-        number = numbered.get(part.table, 0)
-        numbered[part.table] = number + 1
-        # one part a statement: a part is up to tens of MB, and a list of them would all be in memory at once
-        conn.execute(
-            sa.insert(schema.record_parts).values(
-                batch_seq=seq,
-                table_name=part.table,
-                part=number,
-                rows=part.rows,
-                content=part.content,
-            )
-        )
-        listed.append((part.table, number, part.rows))
-    return Batch(seq, now, tuple(listed))
+    for kept, path in objects:
+        if not _holds(conn, kept.key):
+            conn.execute(sa.insert(schema.record_objects).values(**_row(kept)))
+            with open(path, "rb") as reader:
+                _write_chunks(conn, kept.key, iter(lambda: reader.read(CHUNK_BYTES), b""))
+        conn.execute(sa.insert(schema.record_batch_objects).values(batch_seq=seq, key=kept.key))
+        listed.append(kept)
+    return Batch(seq, now, source_sha256, towns, tuple(listed))
 
 
-def batches_after(store: Store, seq: int) -> list[Batch]:
-    """The batches newer than `seq`, oldest first, with their parts listed (not read)."""
-    batches, parts = schema.record_batches, schema.record_parts
+def batches(store: Store) -> list[Batch]:
+    """Every batch, oldest first, with the objects it lists (described, not read)."""
+    b, o, m = schema.record_batches, schema.record_objects, schema.record_batch_objects
     with store.reading() as conn:
-        found = conn.execute(
-            sa.select(batches.c.seq, batches.c.received_at).where(batches.c.seq > seq).order_by(batches.c.seq)
-        ).all()
+        found = conn.execute(sa.select(b.c.seq, b.c.received_at, b.c.source_sha256, b.c.towns).order_by(b.c.seq)).all()
         listed = conn.execute(
-            sa.select(parts.c.batch_seq, parts.c.table_name, parts.c.part, parts.c.rows)
-            .where(parts.c.batch_seq > seq)
-            .order_by(parts.c.batch_seq, parts.c.table_name, parts.c.part)
+            sa.select(m.c.batch_seq, *o.c).join(o, o.c.key == m.c.key).order_by(m.c.batch_seq, o.c.table_name, o.c.key)
         ).all()
-    by_batch: dict[int, list[tuple[str, int, int]]] = {}
+    by_batch: dict[int, list[KeptObject]] = {}
     for row in listed:
-        by_batch.setdefault(row.batch_seq, []).append((row.table_name, row.part, row.rows))
-    return [Batch(row.seq, row.received_at, tuple(by_batch.get(row.seq, ()))) for row in found]
+        by_batch.setdefault(row.batch_seq, []).append(_kept(row))
+    return [
+        Batch(
+            row.seq,
+            row.received_at,
+            row.source_sha256,
+            json.loads(row.towns) if row.towns else None,
+            tuple(by_batch.get(row.seq, ())),
+        )
+        for row in found
+    ]
 
 
-def read_part(store: Store, batch_seq: int, table: str, part: int) -> bytes:
-    """One part of a batch, as stored."""
-    parts = schema.record_parts
+def read_object(store: Store, key: str) -> Iterator[bytes]:
+    """The bytes of one object as kept, chunk by chunk, checked against the manifest's SHA-256."""
     with store.reading() as conn:
-        return conn.execute(
-            sa.select(parts.c.content).where(
-                parts.c.batch_seq == batch_seq, parts.c.table_name == table, parts.c.part == part
-            )
+        expected = conn.execute(
+            sa.select(schema.record_objects.c.content_sha256).where(schema.record_objects.c.key == key)
         ).scalar_one()
+        yield from _checked(conn, key, expected)
+
+
+def kept_objects(engine: Engine) -> Iterator[tuple[str, bytes]]:
+    """Every object the store keeps, as (key, bytes kept), for a backup that keeps them as
+    files; `restore_object` puts one back."""
+    objects = schema.record_objects
+    with engine.connect() as conn:
+        listed = conn.execute(sa.select(objects.c.key, objects.c.content_sha256).order_by(objects.c.key)).all()
+        for key, expected in listed:
+            yield key, b"".join(_checked(conn, key, expected))
+
+
+def restore_object(engine: Engine, key: str, content: bytes) -> None:
+    """Put back the bytes of an object whose manifest row (record_objects) the store holds, as
+    `kept_objects` gave them; refused when they are not the bytes the manifest names."""
+    objects, chunks = schema.record_objects, schema.record_object_chunks
+    with engine.begin() as conn:
+        expected = conn.execute(sa.select(objects.c.content_sha256).where(objects.c.key == key)).scalar_one_or_none()
+        if expected is None or hashlib.sha256(content).hexdigest() != expected:
+            raise StoreError(f"记录文件 {key[:12]} 与存储中的登记不符，未恢复")
+        conn.execute(sa.delete(chunks).where(chunks.c.key == key))
+        _write_chunks(conn, key, (content[i : i + CHUNK_BYTES] for i in range(0, len(content), CHUNK_BYTES)))
+
+
+def _write_chunks(conn: Connection, key: str, pieces: Iterable[bytes]) -> None:
+    for number, piece in enumerate(pieces):
+        conn.execute(sa.insert(schema.record_object_chunks).values(key=key, chunk=number, content=piece))
+
+
+def _checked(conn: Connection, key: str, expected: str) -> Iterator[bytes]:
+    chunks = schema.record_object_chunks
+    numbers = conn.execute(sa.select(chunks.c.chunk).where(chunks.c.key == key).order_by(chunks.c.chunk)).scalars()
+    digest = hashlib.sha256()
+    for number in list(numbers):
+        piece = conn.execute(
+            sa.select(chunks.c.content).where(chunks.c.key == key, chunks.c.chunk == number)
+        ).scalar_one()
+        digest.update(piece)
+        yield piece
+    if digest.hexdigest() != expected:
+        raise StoreError(f"存储中的记录文件 {key[:12]} 已损坏，请从备份恢复")
+
+
+def _holds(conn: Connection, key: str) -> bool:
+    objects = schema.record_objects
+    return conn.execute(sa.select(objects.c.key).where(objects.c.key == key)).first() is not None
+
+
+def _row(kept: KeptObject) -> dict:
+    return {
+        "key": kept.key,
+        "table_name": kept.table,
+        "received_as": kept.received_as,
+        "rows": kept.rows,
+        "size": kept.size,
+        "content_sha256": kept.content_sha256,
+        "id_lo": kept.id_lo,
+        "id_hi": kept.id_hi,
+        "first_day": kept.first_day,
+        "last_day": kept.last_day,
+    }
+
+
+def _kept(row) -> KeptObject:
+    return KeptObject(
+        row.key,
+        row.table_name,
+        row.received_as,
+        row.rows,
+        row.size,
+        row.content_sha256,
+        row.id_lo,
+        row.id_hi,
+        row.first_day,
+        row.last_day,
+    )

@@ -163,7 +163,20 @@ class VersionRow(NamedTuple):
 
 def version_rows(rows: pd.DataFrame | pa.Table) -> list[VersionRow]:
     """The rows of an upload as plain values (a one-row upload pays no per-frame cost)."""
-    frame = rows.to_pandas() if isinstance(rows, pa.Table) else rows
+    if isinstance(rows, pa.Table):  # counted by DuckDB, typed already: a province's year takes no pandas detour
+        columns = [
+            rows.column("row_number").to_pylist() if "row_number" in rows.column_names else [None] * rows.num_rows,
+            rows.column("date").cast(pa.date32()).to_pylist(),
+            rows.column("town_code").cast(pa.string()).to_pylist(),
+            zip(
+                *(
+                    rows.column(c).cast(pa.float64() if c == "fines_wan" else pa.int64()).to_pylist()
+                    for c in COUNT_COLUMNS
+                )
+            ),
+        ]
+        return list(map(VersionRow._make, zip(*columns)))
+    frame = rows
     n = len(frame)
     numbers = (
         pd.array(frame["row_number"], dtype="Int64") if "row_number" in frame else pd.array([None] * n, dtype="Int64")
@@ -199,30 +212,62 @@ def write_versions(conn: Connection, submission_seq: int, fresh: list[VersionRow
     # Numbered here rather than by the database, so that the current figures can name their
     # version without reading every version back; writers of reports take turns, so no other
     # transaction numbers versions meanwhile.
-    current = [
-        {"seq": first + i, "date": r.date, "town_code": r.town_code, **dict(zip(COUNT_COLUMNS, r.counts))}
-        for i, r in enumerate(fresh)
-    ]
-    versions = [
-        dict(figures, submission_seq=submission_seq, row_number=r.row_number) for figures, r in zip(current, fresh)
-    ]
-    for start in range(0, len(versions), BATCH):
-        conn.execute(sa.insert(schema.report_versions), versions[start : start + BATCH])
+    # SQLite keeps a date as its ISO text: spelled once a day, not once a row
+    spelled = {d: d.isoformat() for d in {r.date for r in fresh}} if conn.dialect.name == "sqlite" else None
+    _append(
+        conn,
+        schema.report_versions,
+        ("seq", "submission_seq", "row_number", "date", "town_code", *COUNT_COLUMNS),
+        [
+            (
+                first + i,
+                submission_seq,
+                r.row_number,
+                spelled[r.date] if spelled is not None else r.date,
+                r.town_code,
+                *r.counts,
+            )
+            for i, r in enumerate(fresh)
+        ],
+    )
     table = schema.current_reports
-    inserts = [figures for figures, c in zip(current, corrected) if not c]
-    for start in range(0, len(inserts), BATCH):
-        conn.execute(sa.insert(table), inserts[start : start + BATCH])
+    _append(
+        conn,
+        table,
+        ("town_code", "date", "seq", *COUNT_COLUMNS),
+        [
+            (r.town_code, spelled[r.date] if spelled is not None else r.date, first + i, *r.counts)
+            for i, (r, c) in enumerate(zip(fresh, corrected))
+            if not c
+        ],
+    )
     updates = [
-        dict(figures, key_town=figures["town_code"], key_date=figures["date"])
-        for figures, c in zip(current, corrected)
+        (first + i, *r.counts, r.town_code, spelled[r.date] if spelled is not None else r.date)
+        for i, (r, c) in enumerate(zip(fresh, corrected))
         if c
     ]
     if updates:
-        conn.execute(
-            sa.update(table)
-            .where(table.c.town_code == sa.bindparam("key_town"), table.c.date == sa.bindparam("key_date"))
-            .values({c: sa.bindparam(c) for c in ("seq", *COUNT_COLUMNS)}),
-            updates,
+        mark = "?" if spelled is not None else "%s"
+        figures = ", ".join(f"{c} = {mark}" for c in ("seq", *COUNT_COLUMNS))
+        conn.exec_driver_sql(f"update {table.name} set {figures} where town_code = {mark} and date = {mark}", updates)
+
+
+def _append(conn: Connection, table: sa.Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert many rows through the driver, in the caller's transaction: PostgreSQL's COPY, or
+    SQLite's executemany of plain tuples. For a province's year of town-days (half a million
+    rows) SQLAlchemy's processing of each row's parameters costs more than the writing."""
+    names = ", ".join(columns)
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        with conn.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f"copy {table.name} ({names}) from stdin") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    for start in range(0, len(rows), BATCH):
+        conn.exec_driver_sql(
+            f"insert into {table.name} ({names}) values ({', '.join('?' * len(columns))})", rows[start : start + BATCH]
         )
 
 

@@ -160,10 +160,10 @@ issues = sa.Table(
     sa.UniqueConstraint("period_kind", "period", "day", "version", name="issues_one_version_per_period"),
 )
 
-# Record-level data (SPEC 3.2) as received: each import keeps, as one batch, only the records
-# that were new or changed (by id and content) against every batch before it. The newest
-# version of a record is the one in the batch with the highest seq; batches are written by
-# one importer at a time, so their seq is also the order they were committed in.
+# Record-level data (SPEC 3.2) as received: each import that brings new or changed records is
+# one batch, keeping every file of it as one object. The newest version of a record is the one
+# in the batch with the highest seq; batches are written by one importer at a time, so their
+# seq is also the order they were committed in.
 record_batches = sa.Table(
     "record_batches",
     metadata,
@@ -176,17 +176,44 @@ record_batches = sa.Table(
     sa.Column("new_records", sa.BigInteger, nullable=False),
     sa.Column("changed_records", sa.BigInteger, nullable=False),
     sa.Column("unchanged_records", sa.BigInteger, nullable=False),
+    # JSON: each spelling of a town in the batch's files -> its code, as towns.csv said then
+    # (null for the batches of revision 0004, whose objects hold codes)
+    sa.Column("towns", sa.Text),
 )
 
-# The records of a batch, per table, as zstd Parquet parts of a bounded size (each readable alone).
-record_parts = sa.Table(
-    "record_parts",
+# One file as received, addressed by the SHA-256 of the bytes received: kept as zstd Parquet
+# (a Parquet file already in zstd as sent, anything else converted once), never changed. An
+# object counts only once a batch lists it (record_batch_objects), in the same transaction.
+record_objects = sa.Table(
+    "record_objects",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("table_name", sa.String(16), nullable=False),
+    sa.Column("received_as", sa.String(16), nullable=False),  # parquet, csv; coded: revision 0004's parts
+    sa.Column("rows", sa.BigInteger, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),  # bytes kept
+    sa.Column("content_sha256", sa.String(64), nullable=False),  # of the bytes kept, checked when read
+    sa.Column("id_lo", sa.BigInteger),  # the range of its ids when all are integers (null: text ids)
+    sa.Column("id_hi", sa.BigInteger),
+    sa.Column("first_day", sa.Date),  # the days its records count on (null: no record)
+    sa.Column("last_day", sa.Date),
+)
+
+# The bytes of an object, in chunks a database takes in one statement.
+record_object_chunks = sa.Table(
+    "record_object_chunks",
+    metadata,
+    sa.Column("key", sa.String(64), sa.ForeignKey("record_objects.key"), primary_key=True),
+    sa.Column("chunk", sa.Integer, primary_key=True),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+)
+
+# The manifest: the objects each batch holds, one per table it brought.
+record_batch_objects = sa.Table(
+    "record_batch_objects",
     metadata,
     sa.Column("batch_seq", sa.Integer, sa.ForeignKey("record_batches.seq"), primary_key=True),
-    sa.Column("table_name", sa.String(16), primary_key=True),
-    sa.Column("part", sa.Integer, primary_key=True),
-    sa.Column("rows", sa.BigInteger, nullable=False),
-    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("key", sa.String(64), sa.ForeignKey("record_objects.key"), primary_key=True),
 )
 
 rules_versions = sa.Table(
