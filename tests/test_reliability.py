@@ -56,12 +56,12 @@ def write_versions(*args, **kwargs):
     stop("store-write")  # every row written, the transaction not yet committed
 sanse.store.reports.write_versions = write_versions
 
-real_append = pipelines.ingest.append_submission
-def append_submission(*args, **kwargs):
-    submission = real_append(*args, **kwargs)
+real_ingest_file = pipelines.ingest.ingest_file
+def ingest_file(*args, **kwargs):
+    ingested = real_ingest_file(*args, **kwargs)  # returns right after its transaction commits
     stop("committed")
-    return submission
-pipelines.ingest.append_submission = append_submission
+    return ingested
+pipelines.ingest.ingest_file = ingest_file
 
 import sanse.audit
 real_record_in = sanse.audit.record_in
