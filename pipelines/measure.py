@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from xml.etree.ElementTree import ParseError
@@ -23,7 +24,8 @@ from pipelines.workbook_xml import SheetScan, SheetXmlRefused, WorkbookXml, read
 MB = 1024 * 1024
 MAX_FILE_BYTES = 20 * MB  # as the upload page's limit: a city's daily file is a few KB
 MAX_ROWS = 20_000  # rows holding anything (titles and header included), in a CSV or all sheets of a workbook
-MAX_CELLS = 400_000  # rows times the width they are read at: 20,000 rows of 20 columns
+MAX_LINES = 1_048_576  # a CSV's lines, blank ones included: as many as a sheet of Excel holds
+MAX_CELLS = 400_000  # rows with content times the width they are read at: 20,000 rows of 20 columns
 MAX_SHEETS = 100
 MAX_UNPACKED_BYTES = 64 * MB  # every part of a workbook, images included
 MAX_CELL_XML_BYTES = 16 * MB  # worksheets and shared strings, which are parsed cell by cell (~3 MB/s)
@@ -91,21 +93,29 @@ def _measure_csv(content: bytes, measured: Measured) -> None:
     if text is None:
         measured.problems.append(file_error("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx"))
         return
-    if text.count(",") >= MAX_CELLS:  # each comma is a cell: refused before csv builds one huge row
-        measured.problems.append(file_error(TOO_MANY_CELLS))
+    lines = text.count("\n") + (not text.endswith("\n"))
+    if lines > MAX_LINES:  # blank ones are cheap, not free: each is still read
+        measured.problems.append(
+            file_error(f"文件有 {lines:,} 行（含空行），超过 Excel 的上限 {MAX_LINES:,} 行：{SPLIT}")
+        )
         return
     rows = cells = 0
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(_narrow_lines(text))
     try:
         for record in reader:
+            if not any(value.strip() for value in record):
+                continue  # blank rows (Excel saves a formatted range's empty rows as ",,,,") are not read
+            rows += 1
             cells += len(record)
-            rows += any(value.strip() for value in record)
             if rows > MAX_ROWS:
                 measured.problems.append(file_error(TOO_MANY_ROWS))
                 return
             if cells > MAX_CELLS:
                 measured.problems.append(file_error(TOO_MANY_CELLS))
                 return
+    except _TooWide:
+        measured.problems.append(file_error(TOO_MANY_CELLS))
+        return
     except csv.Error as error:
         row = reader.line_num
         if "field larger than field limit" in str(error):
@@ -118,6 +128,18 @@ def _measure_csv(content: bytes, measured: Measured) -> None:
             )
         return
     measured.text = text
+
+
+class _TooWide(Exception):
+    """A line with more cells than a whole upload may hold."""
+
+
+def _narrow_lines(text: str) -> Iterator[str]:
+    """The lines of `text`, refusing one with MAX_CELLS commas before csv builds it into one huge row."""
+    for line in io.StringIO(text):
+        if len(line) >= MAX_CELLS and line.count(",") >= MAX_CELLS:
+            raise _TooWide
+        yield line
 
 
 def _measure_workbook(content: bytes, measured: Measured) -> None:

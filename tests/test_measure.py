@@ -15,7 +15,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Border, Side
 
 from pipelines.file_kind import DAMAGED
-from pipelines.measure import CSV_FIELD_LIMIT, MAX_CELLS, MAX_FILE_BYTES, MAX_ROWS, TOO_MANY_ROWS, measure_upload
+from pipelines.measure import (
+    CSV_FIELD_LIMIT,
+    MAX_CELLS,
+    MAX_FILE_BYTES,
+    MAX_LINES,
+    MAX_ROWS,
+    TOO_MANY_ROWS,
+    measure_upload,
+)
 from pipelines.reports import HEADERS, parse_report
 from sanse.config import read_towns
 
@@ -137,6 +145,30 @@ def test_a_value_far_to_the_right_cannot_widen_every_row_past_the_cell_limit():
 
 def test_a_csv_of_commas_is_refused_before_it_is_split():
     assert "单元格" in errors(b"," * MAX_CELLS, "日报.csv")[0]
+
+
+def test_a_csv_excel_saved_from_a_formatted_range_reads_its_rows_with_content():
+    """23 rows, then empty rows of ten cells each (",,,,,,,,,") up to 5 MB: 476,643 blank rows,
+    4.8 million cells, all empty. Only the header and 23 rows are counted and read."""
+    header = ",".join(HEADERS.values())
+    rows = [f"2023-06-{day:02d},东湖街道,12,5,1,4,0,1,0,0.5" for day in range(1, 24)]
+    content = csv_bytes(*rows, header=header).replace(b"\n", b"\r\n")
+    blank = b",,,,,,,,,\r\n"
+    content += blank * ((5 * 1024 * 1024 - len(content)) // len(blank))
+    assert len(content) > 5 * 1024 * 1024 - len(blank) and content.count(b"\n") > MAX_ROWS
+    assert errors(content, "日报.csv") == []
+    report = parse_report(content, "日报.csv", TOWNS, today=date(2023, 7, 1))
+    assert report.ok and len(report.rows) == 23
+
+
+def test_a_csv_still_refuses_too_many_cells_in_rows_with_content_and_more_lines_than_excel_holds():
+    wide = ",".join(["备注"] * 100)
+    assert errors(csv_bytes(*[wide] * (MAX_CELLS // 100 + 1)), "日报.csv") == [
+        f"表格超过上限 {MAX_CELLS:,} 个单元格（有内容的行数 × 列数）：请删除多余的列，或请按日期拆分后分别上传",
+    ]
+    assert errors(csv_bytes(ROW) + b"\n" + b",\n" * MAX_LINES, "日报.csv") == [
+        f"文件有 {MAX_LINES + 2:,} 行（含空行），超过 Excel 的上限 {MAX_LINES:,} 行：请按日期拆分后分别上传",
+    ]
 
 
 def test_a_csv_field_longer_than_the_csv_module_allows_is_a_plain_error():
