@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from pipelines.build import build  # noqa: E402
 from pipelines.ingest import ingest_file  # noqa: E402
 from pipelines.reports import HEADERS  # noqa: E402
+from sanse import clock  # noqa: E402
 from sanse.access import User  # noqa: E402
 from sanse.config import Campaign, Settings, write_settings, write_towns  # noqa: E402
 from sanse.demo import demo_reports, demo_settings, demo_towns  # noqa: E402
@@ -43,7 +44,7 @@ COLUMNS = list(HEADERS)
 
 def campaign_start() -> date:
     """A year that ends yesterday, so that no measured day lies in the future."""
-    return date.today() - timedelta(days=max(CHECKPOINTS) + 1)
+    return clock.today() - timedelta(days=max(CHECKPOINTS) + 1)
 
 
 def one_row(report) -> bytes:

@@ -35,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sanse import clock  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "out"
 STAGES = (
     "floor",
@@ -80,7 +82,7 @@ def records_start(days: int) -> date:
     """A fixed start, moved earlier if the campaign (plus the extra day) would reach today. In
     mid-month, so that the day after the campaign is an ordinary day, not the first of a month
     (when a build also joins the days of the month just ended into one segment)."""
-    return min(date(2025, 9, 15), date.today() - timedelta(days=days + 2))
+    return min(date(2025, 9, 15), clock.today() - timedelta(days=days + 2))
 
 
 def prepare(towns: int, days: int, seed: int) -> Path:

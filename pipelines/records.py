@@ -41,6 +41,7 @@ from pipelines.record_tables import (
     id_column,
     typed_columns,
 )
+from sanse import clock
 from sanse.config import Town, normalize_spelling, read_towns
 from sanse.demo import DEMO_START
 from sanse.home import Home
@@ -135,7 +136,7 @@ def ingest_records(home: Home, folder: Path, *, by: str, today: date | None = No
         # Hashing the tables is mostly waiting on the disk: it runs beside DuckDB's scans.
         with ThreadPoolExecutor(max_workers=1) as background:
             hashing = background.submit(_digests, files) if latest is None else None
-            outcome = _validate(con, files, towns, settings.campaign.start, today or date.today())
+            outcome = _validate(con, files, towns, settings.campaign.start, today or clock.today())
             if isinstance(outcome, list):
                 return RecordsIngested(False, outcome)
             if hashing is not None:

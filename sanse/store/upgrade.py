@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sanse import clock
 from sanse.store import schema
 from sanse.store.database import Store
 from sanse.store.reports import version_rows, write_versions
@@ -110,7 +111,7 @@ def carry_in(store: Store, root: Path) -> Upgraded | None:
         )
         conn.execute(
             sa.insert(schema.audit_events).values(
-                at=datetime.now().astimezone(),
+                at=clock.now(),
                 who="upgrade",
                 action="upgrade",
                 detail=json.dumps(
@@ -264,5 +265,5 @@ def _json(path: Path) -> dict:
 
 
 def _moment(text: str | None) -> datetime:
-    moment = datetime.fromisoformat(text) if text else datetime.now()
+    moment = datetime.fromisoformat(text) if text else clock.now()
     return moment if moment.tzinfo else moment.astimezone()
