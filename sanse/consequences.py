@@ -40,6 +40,8 @@ CARDS = ("white", "yellow", "red")
 CARD_WORDS = {"white": "白牌", "yellow": "黄牌", "red": "红牌"}
 PERIOD_WORDS = {"week": "周", "month": "月", "bimonth": "双月", "quarter": "季度", "half": "半年", "year": "年"}
 SUMMON = "summon"  # the key of the occurrence a run of red cards brings
+MAX_DEADLINE_DAYS = 365  # a deadline falls after its item's day and within a year of it (SPEC 7)
+MAX_COUNT = 10_000  # days, places or periods: any more is a slip of the keyboard, and past date arithmetic
 
 
 def measure_label(measure: str, card: str | None) -> str:
@@ -170,7 +172,9 @@ def _parse_trigger(raw: dict, where: str) -> Trigger:
     measure = raw.get("measure")
     if measure not in MEASURES:
         raise ConfigError(f"{where}：measure 应为 {'/'.join(MEASURES)} 之一")
-    deadline = _whole(raw.get("deadline_days", 7), f"{where}：deadline_days（整改期限天数）", minimum=0)
+    deadline = _whole(
+        raw.get("deadline_days", 7), f"{where}：deadline_days（整改期限天数）", minimum=1, maximum=MAX_DEADLINE_DAYS
+    )
     days = period = places = of = 0
     times = 1
     if when in ("red_days", "not_reporting"):
@@ -223,15 +227,20 @@ def _parse_cards(raw, where: str) -> CardLadder:
         ),
         summon_measure=measure,
         summon_deadline_days=_whole(
-            raw.get("summon_deadline_days", defaults.summon_deadline_days), f"{where}：summon_deadline_days", minimum=0
+            raw.get("summon_deadline_days", defaults.summon_deadline_days),
+            f"{where}：summon_deadline_days",
+            minimum=1,
+            maximum=MAX_DEADLINE_DAYS,
         ),
     )
     return ladder
 
 
-def _whole(value, what: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{what} 应为不小于 {minimum} 的整数" + ("" if value is None else f"，而不是“{value}”"))
+def _whole(value, what: str, *, minimum: int, maximum: int = MAX_COUNT) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ConfigError(
+            f"{what} 应为不小于 {minimum}、不大于 {maximum:,} 的整数" + ("" if value is None else f"，而不是“{value}”")
+        )
     return value
 
 

@@ -22,6 +22,7 @@ from sanse.consequences import (
     CARD_WORDS,
     CARDS,
     LADDER_CARD,
+    MAX_DEADLINE_DAYS,
     MEASURES,
     Consequences,
     Occurrence,
@@ -411,6 +412,12 @@ def add_item(
     if town is None:
         raise SupervisionError(f"“{town_code}”不是 towns.csv 里的镇街")
     today = clock.today()
+    day = occurred_on or today
+    if not day < deadline <= day + timedelta(days=MAX_DEADLINE_DAYS):
+        raise SupervisionError(
+            f"整改期限应在 {day + timedelta(days=1)} 至 {day + timedelta(days=MAX_DEADLINE_DAYS)} 之间"
+            f"（事项之日 {day} 之后、一年之内），而不是 {deadline}"
+        )
     with home.store.writing("supervision") as conn:
         require_in(conn, by, "supervise")
         item_id = _insert(
@@ -514,7 +521,11 @@ def _item_or_refuse(home: Home, item_id: int) -> Item:
 
 def _locked(conn: Connection, item_id: int, allowed: tuple[str, ...], step: str) -> Item:
     """The item as this writing transaction sees it, if it is in a state `step` may follow."""
-    row = conn.execute(sa.select(schema.supervision_items).where(schema.supervision_items.c.id == item_id)).first()
+    row = (
+        None
+        if not _could_be_id(item_id)
+        else conn.execute(sa.select(schema.supervision_items).where(schema.supervision_items.c.id == item_id)).first()
+    )
     if row is None:
         raise SupervisionError(f"没有编号为 {item_id} 的督办事项")
     item = _item(row)
@@ -526,7 +537,14 @@ def _locked(conn: Connection, item_id: int, allowed: tuple[str, ...], step: str)
 # ---------------------------------------------------------------- reading
 
 
+def _could_be_id(item_id: int) -> bool:
+    """An item's id fits its column (a number past it would fail in the driver, not be missing)."""
+    return 0 < item_id <= schema.MAX_INTEGER
+
+
 def get_item(home: Home, item_id: int) -> Item | None:
+    if not _could_be_id(item_id):
+        return None
     with home.store.reading() as conn:
         row = conn.execute(sa.select(schema.supervision_items).where(schema.supervision_items.c.id == item_id)).first()
     return None if row is None else _item(row)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -59,6 +59,7 @@ from sanse.supervision import (
     check,
     check_if_behind,
     close,
+    get_item,
     history,
     items_frame,
     list_items,
@@ -148,9 +149,14 @@ def test_consequences_are_versioned_by_their_effective_date_and_round_trip():
         ),
         ('[[consequences.triggers]]\nwhen = "red_days"\ndays = 3\nperiod = "month"\nmeasure = "约谈"\n', "不用 period"),
         (
-            '[[consequences.triggers]]\nwhen = "red_days"\ndays = 3\nmeasure = "约谈"\ndeadline_days = -1\n',
-            "deadline_days（整改期限天数） 应为不小于 0",
+            '[[consequences.triggers]]\nwhen = "red_days"\ndays = 3\nmeasure = "约谈"\ndeadline_days = 0\n',
+            "deadline_days（整改期限天数） 应为不小于 1、不大于 365",
         ),
+        (
+            '[[consequences.triggers]]\nwhen = "red_days"\ndays = 3\nmeasure = "约谈"\ndeadline_days = 366\n',
+            "deadline_days（整改期限天数） 应为不小于 1、不大于 365",
+        ),
+        ("[consequences.cards]\nclean_days = 100000000000000000000\n", "clean_days（几天无牌即降一级） 应为不小于 1"),
         ("[consequences.cards]\nclean_days = 0\n", "clean_days（几天无牌即降一级） 应为不小于 1"),
         ('[consequences.cards]\nsummon_measure = "亮牌"\n', "summon_measure"),
         ('colour = "red"\n', "无法识别的设置 colour"),
@@ -576,7 +582,8 @@ def test_overdue_items_are_flagged_by_themselves_on_beijing_dates_and_listed_fir
     assert not list_items(city, overdue_on=date(2026, 10, 7))[0].trigger_key.startswith("silent2")
 
 
-def test_an_admin_makes_an_item_by_hand_and_withdraws_it_and_a_check_leaves_it(city):
+def test_an_admin_makes_an_item_by_hand_and_withdraws_it_and_a_check_leaves_it(city, time_machine):
+    time_machine.move_to(datetime(2026, 10, 2, 10, 0, tzinfo=clock.BEIJING))
     item = add_item(
         city, "甲镇", measure="黄牌", card="yellow", reason="检查中发现台账造假", deadline=date(2026, 10, 15), by=ADMIN
     )
@@ -589,6 +596,27 @@ def test_an_admin_makes_an_item_by_hand_and_withdraws_it_and_a_check_leaves_it(c
     check(city)
     assert next(i for i in list_items(city) if i.id == item.id).status == "withdrawn"
     assert standing_cards(city, date(2026, 10, 2)) == {}
+
+
+def test_a_deadline_falls_after_its_items_day_and_within_a_year_of_it(city, time_machine):
+    time_machine.move_to(datetime(2026, 10, 2, 10, 0, tzinfo=clock.BEIJING))
+    for deadline in (date(1900, 1, 1), date(2026, 10, 2), date(2027, 10, 3)):
+        with pytest.raises(SupervisionError, match="整改期限应在 2026-10-03 至 2027-10-02 之间"):
+            add_item(city, "T1", measure="约谈", reason="x", deadline=deadline, by=ADMIN)
+    assert add_item(city, "T1", measure="约谈", reason="x", deadline=date(2027, 10, 2), by=ADMIN).status == "open"
+    with pytest.raises(SupervisionError, match="2026-09-29 至 2027-09-28"):
+        add_item(city, "T1", measure="约谈", reason="x", deadline=date(2026, 9, 28), by=ADMIN, occurred_on=SEP_28)
+
+
+def test_an_id_past_its_column_is_no_such_item(city):
+    assert get_item(city, 2**31) is None and get_item(city, 0) is None
+    for step in (
+        lambda item_id: close(city, item_id, by=ADMIN),
+        lambda item_id: answer(city, item_id, "已整改", by=CLERK_3),
+        lambda item_id: withdraw(city, item_id, by=ADMIN, note="x"),
+    ):
+        with pytest.raises(SupervisionError, match="没有编号为 99999999999999999999 的督办事项"):
+            step(99999999999999999999)
 
 
 def test_a_town_carries_its_card_until_the_clean_time_has_passed(city):
@@ -669,7 +697,8 @@ def test_cli_lists_closes_and_returns_items(city, capsys, monkeypatch):
     assert run(capsys, city, "supervise", "close", "999")[0] == 1
 
 
-def test_cli_check_reports_what_it_did_and_makes_nothing_twice(city, capsys):
+def test_cli_check_reports_what_it_did_and_makes_nothing_twice(city, capsys, time_machine):
+    time_machine.move_to(datetime(2026, 12, 5, 10, 0, tzinfo=clock.BEIJING))
     code, _, err = run(capsys, city, "supervise", "check")
     assert code == 0 and "新立项 0 项" in err
     code, out, _ = run(

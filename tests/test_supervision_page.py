@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import shutil
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -118,7 +118,9 @@ def test_a_viewer_reads_the_ledger_without_acting(home):
 
 
 def test_the_ledger_download_neutralises_formulas(home):
-    item = add_item(home, "T01", measure="通报批评", reason='=HYPERLINK("http://x")', deadline=TODAY, by=ADMIN)
+    item = add_item(
+        home, "T01", measure="通报批评", reason='=HYPERLINK("http://x")', deadline=TODAY + timedelta(days=7), by=ADMIN
+    )
     ledger = items_frame(list_items(home), {"T01": "云岫街道"}, TODAY)
     sheet = load_workbook(io.BytesIO(ledger_xlsx(ledger, "督办台账")))["督办台账"]
     reasons = {row[0].value: row[3].value for row in sheet.iter_rows(min_row=3)}

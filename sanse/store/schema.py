@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sanse.config import COUNT_COLUMNS
 
 metadata = sa.MetaData()
+MAX_INTEGER = 2**31 - 1  # an Integer column's largest value on PostgreSQL (SQLite's hold 64 bits)
 
 
 class UtcDateTime(sa.TypeDecorator):
