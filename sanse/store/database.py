@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from sanse.store import schema
-from sanse.store.migrate import SCHEMA_REVISION, current_revision, upgrade_schema
+from sanse.store.migrate import SCHEMA_REVISION, NewerStore, current_revision, upgrade_schema
 
 DATABASE_URL_ENV = "SANSE_DATABASE_URL"
 SQLITE_FILE = "sanse.db"
@@ -130,7 +130,14 @@ def open_store(url: str) -> Store:
                     # Two processes opening a new store at once would both migrate it: they queue
                     # (only then: a writer holding the queue must not keep readers from opening).
                     with _writer_queue(engine):
-                        upgrade_schema(engine)
+                        try:
+                            upgrade_schema(engine)
+                        except NewerStore as exc:
+                            engine.dispose()
+                            raise StoreError(
+                                f"数据库由更新版本的 Sanse 建立（数据库版本 {exc}，本版本只到 {SCHEMA_REVISION}）："
+                                "请升级 Sanse 后再使用。数据库未作任何改动"
+                            ) from None
             _engines[url] = engine
     return Store(engine)
 
