@@ -41,6 +41,7 @@ from pipelines.record_tables import (
     id_column,
     typed_columns,
 )
+from pipelines.report_values import MAX_COUNT, MAX_FINES_WAN
 from sanse import clock
 from sanse.config import Town, normalize_spelling, read_towns
 from sanse.demo import DEMO_START
@@ -309,6 +310,8 @@ def _validate(
     tables stay in `con` as the views `<table>_rows`, their towns as `town_codes`."""
     con.execute("set variable today = ?", [today])
     con.execute("set variable campaign_start = ?", [campaign_start])
+    con.execute("set variable max_count = ?", [MAX_COUNT])
+    con.execute("set variable max_fines_wan = ?", [int(MAX_FINES_WAN)])
     con.execute(RECORD_DAY_MACRO)
     errors: list[RecordProblem] = []
     for table, path in files.items():

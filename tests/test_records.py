@@ -259,6 +259,24 @@ def test_every_kind_of_bad_record_is_listed_and_nothing_is_written(home, tmp_pat
     assert nothing_written(home)
 
 
+def test_persons_and_amounts_past_a_town_days_limit_are_refused(home, tmp_path):
+    folder = records(
+        tmp_path / "rec",
+        enforcement=[
+            (1, "甲镇", D1, "拘留", 10_000_000, ""),  # at the report form's limit of a town-day
+            (2, "甲镇", D1, "拘留", 99999999999, ""),
+            (3, "甲镇", D1, "罚款", "", 1_000_000),
+            (4, "甲镇", D1, "罚款", "", 1_000_000.5),
+        ],
+    )
+    result = ingest_records(home, folder, by="tester", today=TODAY)
+    assert {(p.row, p.column, p.message) for p in result.errors} == {
+        (3, "persons", "人数 99999999999 超过上限 10000000：请核实"),
+        (5, "amount_wan", "金额 1000000.5 万元超过上限 1000000 万元：请核实单位和数值"),
+    }
+    assert nothing_written(home)
+
+
 def test_dates_before_the_campaign_and_unreadable_dates_are_refused(home, tmp_path):
     folder = records(
         tmp_path / "rec",
