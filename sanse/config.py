@@ -38,6 +38,9 @@ TOWN_KINDS = ("街道", "镇", "乡")
 PERIOD_KINDS = ("week", "month", "bimonth", "quarter", "half", "year")
 
 
+MAX_NUMBER = 1_000_000  # an issue number, a streak or a tier's size: any more is a slip of the keyboard
+
+
 class ConfigError(ValueError):
     """A towns.csv or rules.toml that cannot be used; the message is for the user."""
 
@@ -239,8 +242,8 @@ def settings_from_text(text: str | None) -> Settings:
 def parse_settings(data: dict) -> Settings:
     raw = dict(data.get("campaign", {}))
     first_issue = raw.get("first_issue", 1)
-    if not isinstance(first_issue, int) or isinstance(first_issue, bool) or first_issue < 0:
-        raise ConfigError("rules.toml [campaign]：first_issue 应为非负整数")
+    if not isinstance(first_issue, int) or isinstance(first_issue, bool) or not 0 <= first_issue <= MAX_NUMBER:
+        raise ConfigError(f"rules.toml [campaign]：first_issue 应为 0 到 {MAX_NUMBER:,} 之间的整数")
     campaign = Campaign(
         start=toml_date(raw.get("start"), "rules.toml [campaign] start"),
         title=str(raw.get("title", "每日工作动态")),
@@ -339,7 +342,7 @@ def _parse_rules(raw: dict, index: int) -> Rules:
     if blue < 1 and red < 1 and blue + red > 1:
         raise ConfigError(f"{where}：blue 与 red 的比例之和不能超过 1")
     streak = raw.get("red_alert_streak", 3)
-    if not isinstance(streak, int) or isinstance(streak, bool) or streak < 1:
+    if not isinstance(streak, int) or isinstance(streak, bool) or not 1 <= streak <= MAX_NUMBER:
         raise ConfigError(f"{where}：red_alert_streak 应为正整数（连续几天红色即约谈）")
     known = {i.key for i in indicators} | set(COUNT_COLUMNS) | {"score"}
     listed = raw.get("tie_break", [])
@@ -374,10 +377,16 @@ def toml_date(value, where: str) -> date | None:
 
 def _tier_size(value, name: str, where: str) -> float:
     """A count of towns (a whole number) or a share of the group (between 0 and 1)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_NUMBER:
         raise ConfigError(f"{where}：{name} 应为镇街个数或 0 到 1 之间的比例")
     if value > 1 and not float(value).is_integer():
         raise ConfigError(f"{where}：{name} 为 {value}：个数应为整数，比例应在 0 到 1 之间")
+    return float(value)
+
+
+def _weight(value, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_NUMBER:
+        raise ConfigError(f"{where} 应为 0 到 {MAX_NUMBER:,} 之间的数，而不是“{value}”")
     return float(value)
 
 
@@ -394,7 +403,7 @@ def _parse_indicator(raw: dict, where: str) -> Indicator:
         label=str(raw.get("label", raw["key"])),
         numerator=str(raw["numerator"]),
         denominator=str(raw.get("denominator", "inspections")),
-        weight=float(raw.get("weight", 1.0)),
+        weight=_weight(raw.get("weight", 1.0), f"{where}：指标 {raw['key']} 的权重（weight）"),
         direction=raw.get("direction", "higher"),
         label_en=str(raw.get("label_en", "")),
     )

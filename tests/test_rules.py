@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import DEMO_END
 
 from pipelines.cli import main
 from sanse.config import ConfigError, parse_settings, settings_to_toml
@@ -299,7 +300,7 @@ D1, D2, D3, D4 = (date(2026, 3, 1) + timedelta(days=k) for k in range(4))
 def test_cli_ranking_of_demo_city_equals_the_reference(demo_home_readonly, capsys, day):
     towns = [{"code": t.code, "name": t.name, "group": t.group} for t in demo_towns()]
     codes = {t["name"]: t["code"] for t in towns}
-    reports = {(codes[r["town"]], r["date"]): r for r in demo_reports(demo_towns()).to_dict("records")}
+    reports = {(codes[r["town"]], r["date"]): r for r in demo_reports(demo_towns(), end=DEMO_END).to_dict("records")}
     config = tomllib.loads(demo_home_readonly.rules_toml.read_text(encoding="utf-8"))
     expected = reference_rankings(towns, reports, config)[day]
     assert_same_ranking(cli_ranking(demo_home_readonly.root, day, capsys), expected)
@@ -573,6 +574,10 @@ def test_a_single_rules_table_is_one_version():
             '[[rules.indicators]]\nkey = "y"\nnumerator = "halted"\nweight = 2\n',
             "权重",
         ),
+        ('[[rules]]\n[[rules.indicators]]\nkey = "x"\nnumerator = "cases"\nweight = nan\n', "权重（weight）"),
+        ("[[rules]]\nblue = nan\n", "blue"),
+        ("[[rules]]\nred_alert_streak = 99999999999\n", "red_alert_streak"),
+        ("[campaign]\nfirst_issue = 99999999999\n", "first_issue 应为 0 到 1,000,000 之间的整数"),
         ("[[rules]]\nblue = 3\n\n[[rules]]\nblue = 4\n", "effective"),
         ("[[rules]]\neffective = 2026-03-01\n\n[[rules]]\neffective = 2026-03-01\n", "相同"),
     ],
@@ -582,7 +587,7 @@ def test_bad_rules_are_refused_with_a_chinese_message(text, words):
         parse_settings(tomllib.loads(text))
 
 
-def test_cli_refuses_a_bad_rules_file_with_exit_1(tmp_path, capsys):
+def test_cli_refuses_a_bad_rules_file_as_a_malformed_configuration_exit_2(tmp_path, capsys):
     write_home(tmp_path / "src", TOWNS3, "[[rules]]\nblue = 2.5\n", None)
     code = main(
         [
@@ -595,8 +600,9 @@ def test_cli_refuses_a_bad_rules_file_with_exit_1(tmp_path, capsys):
             str(tmp_path / "src" / "rules.toml"),
         ]
     )
-    assert code == 1
+    assert code == 2
     assert "blue" in capsys.readouterr().err
+    assert not (tmp_path / "h").exists()
 
 
 RANDOM_RULES = [
