@@ -1,9 +1,15 @@
-"""The `sanse` command line (SPEC section 7). Exit codes: 0 ok, 1 bad input, 2 usage."""
+"""The `sanse` command line (SPEC section 7). Exit codes: 0 ok; 1 bad input or a refusal,
+nothing written; 2 a malformed argument or configuration file; 3 a failure after something was
+committed (the message says what). No traceback reaches the terminal: an unexpected failure is
+one plain line, its detail in the home's log."""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import logging
+import logging.handlers
 import shutil
 import sys
 from datetime import date
@@ -11,14 +17,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from sanse import clock
 from sanse.access import Forbidden, User
-from sanse.config import ConfigError, MalformedConfig, read_settings, read_towns, write_settings, write_towns
+from sanse.config import ConfigError, read_settings, read_towns, write_settings, write_towns
 from sanse.exports import EXPORTS
 from sanse.home import Home
 from sanse.rulebook import settings_in_force
 from sanse.store import StoreError, database_url, open_store
 
-OK, BAD_INPUT, USAGE = 0, 1, 2
+OK, BAD_INPUT, USAGE, COMMITTED = 0, 1, 2, 3
 DRAFT_OPTIONS = {
     "editor_note": "编者按/工作要求",
     "signer": "签发人",
@@ -26,11 +33,19 @@ DRAFT_OPTIONS = {
     "copy_to": "抄送",
     "correction_note": "更正说明 (required to publish a day again)",
 }
+MAX_DEMO_TOWNS, MAX_DEMO_DAYS = 100_000, 3_650
+FIRST_DAY = date(2000, 1, 1)  # no campaign runs earlier: a date before it is a slip of the keyboard
 WARNINGS_SHOWN = 20  # a month of files can raise hundreds; the upload page lists them all
 
 
+log = logging.getLogger(__name__)
+# What this run has committed to the store, in the user's words: if a later step fails, the
+# exit code is 3 and the message lists these (exit 1 promises that nothing was written).
+_committed: list[str] = []
+
+
 class BadInput(Exception):
-    """Reported to the user on stderr; exit code 1."""
+    """Reported to the user on stderr; exit code 1 (3 once something was committed)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,16 +61,82 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return USAGE
     home = Home.resolve(args.home)
+    _committed.clear()
+    logged = _HomeLog(home)
+    root = logging.getLogger()
+    root.addHandler(logged)  # also keeps Python's last-resort handler from printing tracebacks
     try:
+        if not getattr(args, "makes_home", False) and not home.root.is_dir():
+            raise BadInput(f"没有 home 目录 {home.root}：请检查 --home 或 SANSE_HOME（新建请用 sanse init）")
         return args.run(home, args) or OK
-    except MalformedConfig as exc:  # SPEC 7: a malformed configuration file is a usage error
-        print(f"错误：{exc}", file=sys.stderr)
-        return USAGE
-    except (BadInput, ConfigError, Forbidden, StoreError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        if getattr(exc, "detail", None):  # the operator at the shell may read where and why
-            print(exc.detail, file=sys.stderr)
-        return BAD_INPUT
+    except ConfigError as exc:  # SPEC 7: towns.csv or rules.toml (MalformedConfig among them) is a usage error
+        return _failed(str(exc), USAGE)
+    except (BadInput, Forbidden, StoreError) as exc:
+        return _failed(str(exc), BAD_INPUT, detail=getattr(exc, "detail", None))
+    except (Exception, KeyboardInterrupt) as exc:
+        log.error("sanse %s failed", args.command, exc_info=exc)
+        return _failed(_unexpected(exc, logged), BAD_INPUT)
+    finally:
+        root.removeHandler(logged)
+        logged.close()
+
+
+def _noted(what: str) -> None:
+    """Say that `what` is committed: kept whatever fails after it."""
+    _committed.append(what)
+
+
+def _failed(message: str, code: int, *, detail: str | None = None) -> int:
+    print(f"错误：{message}", file=sys.stderr)
+    if detail:  # the operator at the shell may read where and why
+        print(detail, file=sys.stderr)
+    if not _committed:
+        return code
+    print("在此之前已保存（不会因这次失败丢失，无需重新提交）：", file=sys.stderr)
+    for what in _committed:
+        print(f"  {what}", file=sys.stderr)
+    return COMMITTED
+
+
+def _unexpected(exc: BaseException, logged: _HomeLog) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "已中断"
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        what = "磁盘空间已满，未能完成：请腾出空间后再试"
+    elif isinstance(exc, OSError):
+        what = f"读写文件失败（{exc.strerror or type(exc).__name__}），未能完成"
+    else:
+        what = f"出现未预料的错误（{type(exc).__name__}），未能完成"
+    return what + (f"。详情已记入 home 目录下的 {logged.relative}" if logged.written else "")
+
+
+class _HomeLog(logging.handlers.RotatingFileHandler):
+    """Warnings and failures of this run, with their detail, in the home's logs/sanse.log:
+    opened only when there is something to write, and only in a home that exists."""
+
+    relative = "logs/sanse.log"
+
+    def __init__(self, home: Home) -> None:
+        self.home = home
+        self.written = False
+        super().__init__(home.root / self.relative, maxBytes=1024 * 1024, backupCount=3, delay=True)
+        self.setLevel(logging.WARNING)
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if not self.home.root.is_dir():
+                return
+            Path(self.baseFilename).parent.mkdir(exist_ok=True)
+        except OSError:
+            return
+        self.failed = False
+        super().emit(record)
+        self.written = self.written or not self.failed
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """A log that cannot be written (a full disk) is dropped: the user's message still goes out."""
+        self.failed = True
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="create a home directory (towns.csv, rules.toml)")
     p.add_argument("--demo", action="store_true", help="the demo city with 60 days of reports")
+    p.add_argument("--end", type=_iso_date, help="with --demo: the demo's last day (default: yesterday, Beijing)")
     p.add_argument("--towns", type=Path)
     p.add_argument("--rules", type=Path)
     p.add_argument(
@@ -74,7 +156,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="with --demo: publish the bulletins of the last N days (for readers to see)",
     )
-    p.set_defaults(run=cmd_init)
+    p.set_defaults(run=cmd_init, makes_home=True)
 
     p = sub.add_parser("ingest", help="import daily report files (CSV/XLSX)")
     p.add_argument("files", nargs="+", type=Path)
@@ -188,7 +270,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("restore", help="fill an empty home (SQLite or SANSE_DATABASE_URL) from a backup")
     p.add_argument("archive", type=Path)
-    p.set_defaults(run=cmd_restore)
+    p.set_defaults(run=cmd_restore, makes_home=True)
 
     p = sub.add_parser(
         "serve",
@@ -202,7 +284,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=60)
     p.add_argument("--records", action="store_true", help="record-level tables instead of daily reports")
     p.add_argument("--seed", type=int, default=None)
-    p.set_defaults(run=cmd_demo_data)
+    p.set_defaults(run=cmd_demo_data, makes_home=True)  # writes a folder, not a home
     return parser
 
 
@@ -226,25 +308,37 @@ def _iso_date(text: str) -> date:
 
 
 def cmd_init(home: Home, args) -> int:
-    from sanse.demo import demo_reports, demo_settings, demo_towns
+    from sanse.demo import DEMO_DAYS, demo_end, demo_reports, demo_settings, demo_start, demo_towns
 
-    home.ensure()
+    end = args.end or demo_end()
+    if (args.end or args.publish_days) and not args.demo:
+        raise BadInput("--end 和 --publish-days 只用于 --demo")
+    if not FIRST_DAY <= end <= clock.today():
+        raise BadInput(f"--end 应在 {FIRST_DAY} 至今天（{clock.today()}）之间，而不是 {end}")
+    if not 0 <= args.publish_days <= DEMO_DAYS:
+        raise BadInput(f"--publish-days 应在 0 到 {DEMO_DAYS} 之间")
     if args.towns:
         read_towns(args.towns)  # validate before copying
+    if args.rules:
+        read_settings(args.rules)
+    home.ensure()
+    if args.towns:
         shutil.copyfile(args.towns, home.towns_csv)
     elif args.demo and not home.towns_csv.exists():
         write_towns(demo_towns(), home.towns_csv)
     if args.rules:
-        read_settings(args.rules)
         shutil.copyfile(args.rules, home.rules_toml)
     elif args.demo and not home.rules_toml.exists():
-        write_settings(demo_settings(), home.rules_toml)
+        write_settings(demo_settings(demo_start(end)), home.rules_toml)
     if not home.towns_csv.exists():
         raise BadInput("没有 towns.csv：请用 --towns FILE 指定镇街名单，或用 --demo 生成演示城市")
     if not home.rules_toml.exists():
         write_settings(read_settings(home.rules_toml), home.rules_toml)
     if args.demo:
-        frame = demo_reports(read_towns(home.towns_csv))
+        frame = demo_reports(read_towns(home.towns_csv), end=end)
+        start = read_settings(home.rules_toml).campaign.start
+        if start is not None:  # a home whose campaign began later takes the demo's days from then
+            frame = frame[frame["date"] >= start]
         content = frame.to_csv(index=False).encode("utf-8")
         _ingest_all(home, [("demo-reports.csv", content)], by=User("demo", "admin"), show_warnings=False)
     _build(home)
@@ -255,19 +349,21 @@ def cmd_init(home: Home, args) -> int:
 
 
 def _publish_demo(home: Home, days: int) -> None:
-    """The demo's last `days` bulletins, once: readers see published days only."""
+    """The bulletins of the demo's last `days` days that are not published yet: readers see
+    published days only."""
     from sanse.bulletin import list_issues, publish_bulletin
     from sanse.warehouse import Warehouse
 
-    if list_issues(home):
-        return
+    published = {issue.day for issue in list_issues(home) if issue.period_kind == "day"}
     warehouse = Warehouse.open(home)
     try:
         last_days = warehouse.dates()[-days:]
     finally:
         warehouse.close()
     for day in last_days:
-        publish_bulletin(home, day, by=User("demo", "admin"))
+        if day not in published:
+            issue = publish_bulletin(home, day, by=User("demo", "admin"))
+            _noted(f"已发布《{issue.title}》{issue.number_label}（{day}）")
 
 
 def cmd_ingest(home: Home, args) -> int:
@@ -314,7 +410,9 @@ def _ingest_all(home: Home, contents: list[tuple[str, bytes]], *, by: User, show
         result = ingest_file(home, content, name, by=by)
         if not result.ok:  # the log changed between check and write; nothing of this file written
             raise BadInput("\n".join(f"{name} {p}" for p in result.report.errors))
-        print(f"{name}: 新增或更正 {result.submission.written} 行，未变 {result.submission.unchanged} 行")
+        done = f"{name}: 新增或更正 {result.submission.written} 行，未变 {result.submission.unchanged} 行"
+        _noted(done)
+        print(done)
 
 
 def cmd_build(home: Home, args) -> int:
@@ -339,6 +437,7 @@ def cmd_upgrade(home: Home, args) -> int:
     if counts is None:
         print(f"{home.root} 没有需要迁入的旧版数据（或已迁入）")
     else:
+        _noted(f"已迁入数据库：{counts}")
         print(f"已迁入数据库：{counts}")
         # exactly what the old home held: its 督办事项 come with the next build (or page visit)
         _build(home, supervise=False)
@@ -364,6 +463,8 @@ def _check_supervision(home: Home, *, always: bool = False) -> None:
     from sanse.supervision import check, check_if_behind
 
     result = check(home) if always else check_if_behind(home)
+    if result.created or result.withdrawn or result.reinstated:
+        _noted(result.summary)
     if always or result.created or result.withdrawn or result.reinstated:
         print(result.summary, file=sys.stderr)
 
@@ -378,6 +479,7 @@ def cmd_rank(home: Home, args) -> int:
         raise BadInput(str(exc)) from exc
     settings = settings_in_force(home)
     try:
+        _within_campaign(settings, args.period or args.date, "没有排名")
         if args.period is not None:
             table = _period_table(warehouse, args.period, settings)
         else:
@@ -396,6 +498,15 @@ def cmd_rank(home: Home, args) -> int:
     else:
         print(_plain_table(table))
     return OK
+
+
+def _within_campaign(settings, when, refused: str) -> None:
+    """A day or period asked for must overlap the campaign: from its start to today (Beijing)."""
+    first, last = (when, when) if isinstance(when, date) else (when.first, when.last)
+    start, today = settings.campaign.start or FIRST_DAY, clock.today()
+    if last < start or first > today:
+        what = when if isinstance(when, date) else f"{when.label}（{when.span}）"
+        raise BadInput(f"{what} {refused}：不在运动期间（{start} 至今天 {today}）内")
 
 
 def _period_table(warehouse, period, settings) -> pd.DataFrame:
@@ -422,6 +533,7 @@ def cmd_ingest_records(home: Home, args) -> int:
     result = ingest_records(home, args.folder, by=user.name)
     if not result.ok:
         raise BadInput("记录数据有错误，没有导入任何数据：\n" + "\n".join(str(p) for p in result.errors))
+    _noted(result.summary)
     print(result.summary)
     if not args.no_build:
         _build(home)
@@ -432,13 +544,16 @@ def cmd_publish(home: Home, args) -> int:
     from sanse.access import Forbidden
     from sanse.bulletin import BulletinError, Draft, publish_bulletin
 
+    _within_campaign(settings_in_force(home), args.period or args.date, "不能发布")
     try:
         draft = Draft(**{field: getattr(args, field) for field in DRAFT_OPTIONS})
         issue = publish_bulletin(home, args.period or args.date, by=_publisher(home, args.by), draft=draft)
     except (Forbidden, BulletinError) as exc:
         raise BadInput(str(exc)) from exc
     when = issue.day if issue.period_kind == "day" else issue.when
-    print(f"已发布《{issue.title}》{issue.number_label}（{when}）{'更正版' if issue.correction else ''}")
+    done = f"已发布《{issue.title}》{issue.number_label}（{when}）{'更正版' if issue.correction else ''}"
+    _noted(done)
+    print(done)
     return OK
 
 
@@ -516,6 +631,7 @@ def _supervision_step(step) -> int:
         item = step()
     except (SupervisionError, Forbidden) as exc:
         raise BadInput(str(exc)) from exc
+    _noted(f"督办事项 {item.id}：{item.status_label}")
     print(f"督办事项 {item.id}：{item.status_label}")
     return OK
 
@@ -654,22 +770,19 @@ def cmd_user_list(home: Home, args) -> int:
 
 
 def cmd_demo_data(home: Home, args) -> int:
-    from dataclasses import replace
-    from datetime import timedelta
+    from sanse.demo import DEMO_SEED, demo_reports, demo_settings, demo_start, demo_towns
 
-    from sanse.demo import DEMO_SEED, DEMO_START, demo_reports, demo_settings, demo_towns
-
-    if args.towns < 1 or args.days < 1:
-        raise BadInput("--towns 和 --days 必须是正整数")
+    if not (1 <= args.towns <= MAX_DEMO_TOWNS and 1 <= args.days <= MAX_DEMO_DAYS):
+        raise BadInput(f"--towns 应在 1 到 {MAX_DEMO_TOWNS:,} 之间，--days 应在 1 到 {MAX_DEMO_DAYS:,} 之间")
+    if args.seed is not None and not 0 <= args.seed < 2**63:
+        raise BadInput("--seed 应为不小于 0 的整数（小于 2 的 63 次方）")
     seed = DEMO_SEED if args.seed is None else args.seed
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     towns = demo_towns(args.towns)
     write_towns(towns, out / "towns.csv")
-    settings = demo_settings()
-    # A long campaign starts early enough to end by today: data dated in the future is refused.
-    start = min(DEMO_START, date.today() - timedelta(days=args.days - 1))
-    write_settings(replace(settings, campaign=replace(settings.campaign, start=start)), out / "rules.toml")
+    start = demo_start(days=args.days)  # the days end yesterday: data dated in the future is refused
+    write_settings(demo_settings(start), out / "rules.toml")
     if args.records:
         from pipelines.records import write_demo_records
 
@@ -704,7 +817,9 @@ def cmd_restore(home: Home, args) -> int:
         restored = restore_backup(home, args.archive)
     except BackupError as exc:
         raise BadInput(str(exc)) from exc
-    print(f"已从备份恢复 {sum(restored.rows.values())} 行（数据库结构版本 {restored.revision}）；登录会话不随备份恢复")
+    done = f"已从备份恢复 {sum(restored.rows.values())} 行（数据库结构版本 {restored.revision}）"
+    _noted(done)
+    print(f"{done}；登录会话不随备份恢复")
     _build(home)
     return OK
 

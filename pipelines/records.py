@@ -44,7 +44,6 @@ from pipelines.record_tables import (
 from pipelines.report_values import MAX_COUNT, MAX_FINES_WAN
 from sanse import clock
 from sanse.config import Town, normalize_spelling, read_towns
-from sanse.demo import DEMO_START
 from sanse.home import Home
 from sanse.rulebook import settings_in_force
 from sanse.store import StoreError
@@ -70,9 +69,7 @@ ATTEMPTS = 3  # another server storing a batch meanwhile: compare again with it
 log = logging.getLogger(__name__)
 
 
-def write_demo_records(
-    towns: list[Town], out_dir: Path, *, days: int, seed: int, start: date = DEMO_START
-) -> RecordCounts:
+def write_demo_records(towns: list[Town], out_dir: Path, *, days: int, seed: int, start: date) -> RecordCounts:
     """Synthetic record tables for the demo and the benchmark (see pipelines/demo_records.py)."""
     return write_records(towns, Path(out_dir), days=days, seed=seed, start=start)
 

@@ -1,7 +1,9 @@
 """The demo city: 23 fictional towns and a deterministic campaign of synthetic daily reports.
 
 The names are invented compositions, never paired with a real place; the numbers come from
-a seeded generator, so every machine gets the same demo.
+a seeded generator, so every machine gets the same demo. Its 60 days end yesterday (Beijing)
+unless told otherwise, so a new user meets a running campaign: today still to report, the
+latest issues, items with deadlines ahead.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from sanse import clock
 from sanse.config import Campaign, Rules, Settings, Town
 
-DEMO_START = date(2026, 9, 1)
 DEMO_DAYS = 60
 DEMO_SEED = 20260901
+DEMO_EPOCH = date(2026, 9, 1)  # where the demo's calendar of figures begins (see demo_reports)
 
 _STREETS = ["云岫街道", "青禾街道", "澄波街道", "星澜街道", "玉衡街道"]
 _TOWNS = [
@@ -62,9 +65,20 @@ def demo_towns(n: int = 23) -> list[Town]:
     ]
 
 
-def demo_settings() -> Settings:
+def demo_end() -> date:
+    """The demo's last day by default: yesterday in Beijing."""
+    return clock.today() - timedelta(days=1)
+
+
+def demo_start(end: date | None = None, days: int = DEMO_DAYS) -> date:
+    """The first of `days` days that end on `end` (default: yesterday)."""
+    return (end or demo_end()) - timedelta(days=days - 1)
+
+
+def demo_settings(start: date | None = None) -> Settings:
+    """The demo's rules.toml: its campaign starts on `start` (default: 60 days before today)."""
     return Settings(
-        Campaign(start=DEMO_START, title="每日工作动态", first_issue=1, city="示范市", anonymous_read=True),
+        Campaign(start=start or demo_start(), title="每日工作动态", first_issue=1, city="示范市", anonymous_read=True),
         (Rules(),),
     )
 
@@ -89,34 +103,60 @@ def town_profiles(towns: list[Town], seed: int) -> pd.DataFrame:
 
 
 def demo_reports(
-    towns: list[Town], days: int = DEMO_DAYS, start: date = DEMO_START, seed: int = DEMO_SEED
+    towns: list[Town],
+    days: int = DEMO_DAYS,
+    start: date | None = None,
+    seed: int = DEMO_SEED,
+    *,
+    end: date | None = None,
 ) -> pd.DataFrame:
-    """Daily reports in the form towns fill in (English keys), one row per town and day reported."""
+    """Daily reports in the form towns fill in (English keys), one row per town and day reported:
+    `days` days from `start`, else ending on `end` (default: yesterday).
+
+    A day's figures depend only on the seed and the day: the demo's calendar is drawn day by
+    day from DEMO_EPOCH onwards (days before it each from a stream of their own), so a demo
+    loaded again on a later day adds the new days and corrects none of the old ones.
+    """
+    start = start or demo_start(end, days)
+    last = start + timedelta(days=days - 1)
     profiles = town_profiles(towns, seed)
-    rng = np.random.default_rng([seed, 2])
     frames = []
-    for offset in range(days):
-        day = start + timedelta(days=offset)
-        weekend = 0.85 if day.weekday() >= 5 else 1.0
-        reported = rng.random(len(profiles)) >= profiles["miss_chance"].to_numpy()
-        inspections = rng.poisson(profiles["size"].to_numpy() * weekend)
-        hazards = rng.binomial(inspections * 2, np.clip(profiles["hazard_rate"].to_numpy() / 2, 0, 1))
-        drift = np.clip(1 + profiles["trend"].to_numpy() * offset, 0.3, 2.0)
-        major = rng.binomial(hazards, np.clip(profiles["major_share"].to_numpy() * drift, 0, 1))
-        frames.append(
-            pd.DataFrame(
-                {
-                    "date": day,
-                    "town": profiles["name"],
-                    "inspections": inspections,
-                    "hazards": hazards,
-                    "major_hazards": major,
-                    "rectified": rng.binomial(hazards, 0.8),
-                    "halted": rng.binomial(inspections, np.clip(profiles["halt_rate"].to_numpy() * drift, 0, 1)),
-                    "cases": rng.binomial(inspections, np.clip(profiles["case_rate"].to_numpy() * drift, 0, 1)),
-                    "detentions": rng.poisson(0.08, len(profiles)),
-                    "fines_wan": np.round(rng.binomial(inspections, 0.03) * rng.gamma(2.0, 0.6, len(profiles)), 2),
-                }
-            )[reported]
-        )
+    for day in _days(start, min(last, DEMO_EPOCH - timedelta(days=1))):
+        frames.append(_one_day(profiles, np.random.default_rng([seed, 4, (DEMO_EPOCH - day).days]), day))
+    if last >= DEMO_EPOCH:
+        rng = np.random.default_rng([seed, 2])
+        for day in _days(DEMO_EPOCH, last):
+            reports = _one_day(profiles, rng, day)  # every day from the epoch, to keep the stream's place
+            if day >= start:
+                frames.append(reports)
     return pd.concat(frames, ignore_index=True)
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _one_day(profiles: pd.DataFrame, rng: np.random.Generator, day: date) -> pd.DataFrame:
+    weekend = 0.85 if day.weekday() >= 5 else 1.0
+    reported = rng.random(len(profiles)) >= profiles["miss_chance"].to_numpy()
+    inspections = rng.poisson(profiles["size"].to_numpy() * weekend)
+    hazards = rng.binomial(inspections * 2, np.clip(profiles["hazard_rate"].to_numpy() / 2, 0, 1))
+    # Each town drifts one way for DEMO_DAYS days, then back: the tiers keep moving, and no
+    # rate runs off to its limit however long the demo's calendar gets.
+    phase = (day - DEMO_EPOCH).days % (2 * DEMO_DAYS)
+    drift = np.clip(1 + profiles["trend"].to_numpy() * min(phase, 2 * DEMO_DAYS - phase), 0.3, 2.0)
+    major = rng.binomial(hazards, np.clip(profiles["major_share"].to_numpy() * drift, 0, 1))
+    return pd.DataFrame(
+        {
+            "date": day,
+            "town": profiles["name"],
+            "inspections": inspections,
+            "hazards": hazards,
+            "major_hazards": major,
+            "rectified": rng.binomial(hazards, 0.8),
+            "halted": rng.binomial(inspections, np.clip(profiles["halt_rate"].to_numpy() * drift, 0, 1)),
+            "cases": rng.binomial(inspections, np.clip(profiles["case_rate"].to_numpy() * drift, 0, 1)),
+            "detentions": rng.poisson(0.08, len(profiles)),
+            "fines_wan": np.round(rng.binomial(inspections, 0.03) * rng.gamma(2.0, 0.6, len(profiles)), 2),
+        }
+    )[reported]

@@ -180,6 +180,15 @@ def parse_period(text: str) -> Period:
     """`2026-10`, `2026-Q3`, `2026-W43` (ISO week, Monday to Sunday), `2026-H1`, `2026-B5`
     (the fifth pair of months: September and October), `2026`, `2026-10-01` (a day) or
     `2026-10-01..2026-10-15` (a date range, both ends included)."""
+    try:
+        return _parsed(text)
+    except PeriodError:
+        raise
+    except (ValueError, OverflowError):  # year 0, or a week ending after 9999-12-31
+        raise PeriodError(f"“{text}”超出可以表示的日期范围") from None
+
+
+def _parsed(text: str) -> Period:
     cleaned = "".join(str(text).split()).upper()
     if ".." in cleaned:
         start, _, end = cleaned.partition("..")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,9 @@ from pipelines.cli import main
 from sanse.home import Home
 from sanse.store import close_all, database_url, schema
 from sanse.store.database import with_driver
+
+# The demo the tests rely on, pinned: by default it ends yesterday.
+DEMO_FIRST, DEMO_END = date(2026, 9, 1), date(2026, 10, 30)
 
 
 def copy_home(source: Home, root: Path) -> Home:
@@ -49,7 +53,7 @@ def stored(home: Home) -> dict[str, int]:
 def demo_home_readonly(tmp_path_factory) -> Home:
     """The demo city, initialised and built once. Do not write to it: use `demo_home`."""
     root = tmp_path_factory.mktemp("demo-home")
-    assert main(["--home", str(root), "init", "--demo"]) == 0
+    assert main(["--home", str(root), "init", "--demo", "--end", str(DEMO_END)]) == 0
     return Home(root)
 
 

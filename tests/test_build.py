@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import DEMO_FIRST
 
 from pipelines.build import build, build_if_behind, continue_movement
 from pipelines.cli import main
 from sanse.config import Rules, Settings, read_settings, read_towns, write_settings, write_towns
-from sanse.demo import DEMO_START, demo_reports, demo_settings, demo_towns
+from sanse.demo import demo_reports, demo_settings, demo_towns
 from sanse.home import Home
 from sanse.store import close_all
 from sanse.store.reports import append_submission
@@ -23,13 +24,13 @@ from sanse.warehouse import Manifest, Warehouse
 
 TABLES = ("towns", "calendar", "daily_counts", "window_sums", "rankings")
 DAYS = 12
-LAST = DEMO_START + timedelta(days=DAYS - 1)
+LAST = DEMO_FIRST + timedelta(days=DAYS - 1)
 
 
 def city(root: Path, towns: int = 23) -> Home:
     home = Home(root).ensure()
     write_towns(demo_towns(towns), home.towns_csv)
-    write_settings(demo_settings(), home.rules_toml)
+    write_settings(demo_settings(DEMO_FIRST), home.rules_toml)
     return home
 
 
@@ -78,7 +79,7 @@ def assert_same_tables(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFr
 
 @pytest.fixture
 def reports() -> pd.DataFrame:
-    return demo_reports(demo_towns(), days=DAYS)
+    return demo_reports(demo_towns(), days=DAYS, start=DEMO_FIRST)
 
 
 def before(reports: pd.DataFrame, day: date) -> pd.DataFrame:
@@ -141,12 +142,12 @@ def test_a_correction_of_an_earlier_day_recomputes_from_that_day_and_equals_a_fu
 
 def test_a_correction_keeps_the_segments_before_its_day(tmp_path):
     home = city(tmp_path / "home")
-    reports = demo_reports(demo_towns(), days=45)  # September, then 15 days of October
+    reports = demo_reports(demo_towns(), days=45, start=DEMO_FIRST)  # September, then 15 days of October
     submit(home, reports)
     build(home)
     before = Manifest.read(home.warehouse).segments
     assert sorted(before)[:2] == ["2026-09", "2026-10-01"] and len(before) == 1 + 15
-    day = DEMO_START + timedelta(days=40)  # 2026-10-11
+    day = DEMO_FIRST + timedelta(days=40)  # 2026-10-11
     submit(home, reports[reports["date"] == day].head(1).assign(cases=0), by="改正者")
     assert build(home).first_rebuilt == day
     after = Manifest.read(home.warehouse).segments
@@ -156,7 +157,7 @@ def test_a_correction_keeps_the_segments_before_its_day(tmp_path):
 
 def test_a_new_day_writes_only_its_own_segments(tmp_path):
     home = city(tmp_path / "home")
-    reports = demo_reports(demo_towns(), days=45)
+    reports = demo_reports(demo_towns(), days=45, start=DEMO_FIRST)
     submit(home, reports[reports["date"] < reports["date"].max()])
     build(home)
     before = Manifest.read(home.warehouse).segments
@@ -169,7 +170,7 @@ def test_a_new_day_writes_only_its_own_segments(tmp_path):
 
 def test_the_days_of_a_month_just_ended_are_joined_into_one_segment(tmp_path):
     home = city(tmp_path / "home")
-    reports = demo_reports(demo_towns(), days=31)  # September, then 1 October
+    reports = demo_reports(demo_towns(), days=31, start=DEMO_FIRST)  # September, then 1 October
     submit(home, reports[reports["date"] < date(2026, 10, 1)])
     build(home)
     assert len(Manifest.read(home.warehouse).segments) == 30
@@ -181,8 +182,8 @@ def test_the_days_of_a_month_just_ended_are_joined_into_one_segment(tmp_path):
 
 def test_a_new_month_carries_the_cumulative_sums_across_its_first_day(tmp_path):
     home = city(tmp_path / "home")
-    reports = demo_reports(demo_towns(), days=40)
-    month_end = DEMO_START + timedelta(days=29)
+    reports = demo_reports(demo_towns(), days=40, start=DEMO_FIRST)
+    month_end = DEMO_FIRST + timedelta(days=29)
     submit(home, reports[reports["date"] <= month_end])
     build(home)
     for day in (month_end + timedelta(days=1), month_end + timedelta(days=2)):
@@ -240,7 +241,7 @@ def test_a_change_of_bulletin_settings_only_leaves_the_warehouse_alone(tmp_path,
 
 
 def test_a_streak_runs_on_from_the_day_already_built():
-    rules = Settings(demo_settings().campaign, (Rules(red_alert_streak=3),))
+    rules = Settings(demo_settings(DEMO_FIRST).campaign, (Rules(red_alert_streak=3),))
     day = date(2026, 9, 10)
     previous = pd.DataFrame(
         {
@@ -273,7 +274,7 @@ def test_a_streak_runs_on_from_the_day_already_built():
 def test_three_hundred_towns_are_ranked_within_their_own_peer_group(tmp_path):
     home = city(tmp_path / "home", towns=300)
     towns = demo_towns(300)
-    submit(home, demo_reports(towns, days=3))
+    submit(home, demo_reports(towns, days=3, start=DEMO_FIRST))
     build(home)
     warehouse = Warehouse.open(home)
     day = warehouse.dates()[-1]
@@ -312,7 +313,7 @@ def test_a_rules_change_midway_still_stores_every_table_in_date_order(tmp_path, 
 
 def test_one_more_day_for_towns_in_peer_groups_equals_a_full_build(tmp_path):
     home = city(tmp_path / "home", towns=45)  # three peer groups, codes not in group order
-    reports = demo_reports(demo_towns(45), days=4)
+    reports = demo_reports(demo_towns(45), days=4, start=DEMO_FIRST)
     last = reports["date"].max()
     submit(home, reports[reports["date"] < last])
     build(home)

@@ -8,13 +8,15 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from conftest import stored
 
 from pipelines.cli import main
+from sanse import clock
+from sanse.clock import BEIJING
 from sanse.config import read_settings, read_towns
 from sanse.home import Home
 
@@ -55,7 +57,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_init_demo_makes_a_quiet_built_demo_home(tmp_path, capsys):
-    code, out, err = run(capsys, "--home", str(tmp_path / "h"), "init", "--demo")
+    code, out, err = run(capsys, "--home", str(tmp_path / "h"), "init", "--demo", "--end", str(LAST))
     assert code == 0
     home = Home(tmp_path / "h")
     assert len(read_towns(home.towns_csv)) == 23
@@ -67,9 +69,9 @@ def test_init_demo_makes_a_quiet_built_demo_home(tmp_path, capsys):
 
 def test_init_demo_twice_adds_nothing(tmp_path, capsys):
     home = Home(tmp_path / "h")
-    assert main(["--home", str(home.root), "init", "--demo"]) == 0
+    assert main(["--home", str(home.root), "init", "--demo", "--end", str(LAST)]) == 0
     before = stored(home)
-    code, out, _ = run(capsys, "--home", str(home.root), "init", "--demo")
+    code, out, _ = run(capsys, "--home", str(home.root), "init", "--demo", "--end", str(LAST))
     assert code == 0 and "新增或更正 0 行" in out
     assert stored(home) == before
 
@@ -97,11 +99,12 @@ def test_init_without_towns_is_bad_input(tmp_path, capsys):
     assert code == 1 and "towns.csv" in err
 
 
-def test_init_refuses_a_broken_towns_file(tmp_path, capsys):
+def test_init_refuses_a_broken_towns_file_as_a_malformed_configuration_and_makes_no_home(tmp_path, capsys):
     broken = tmp_path / "towns.csv"
     broken.write_text("code,name,kind\nT1,甲镇,村\n", encoding="utf-8")
     code, _, err = run(capsys, "--home", str(tmp_path / "h"), "init", "--towns", str(broken))
-    assert code == 1 and "第2行" in err and "kind" in err
+    assert code == 2 and "第2行" in err and "kind" in err
+    assert not (tmp_path / "h").exists()
 
 
 def init_fixture_home(argv_home: list[str]) -> int:
@@ -220,7 +223,8 @@ def test_help_exits_0(capsys):
 # ---------------------------------------------------------------- demo-data
 
 
-def test_demo_data_writes_files_that_init_and_ingest_accept(tmp_path, capsys):
+def test_demo_data_writes_files_that_init_and_ingest_accept(tmp_path, capsys, time_machine):
+    time_machine.move_to(datetime(2026, 9, 4, 9, 0, tzinfo=BEIJING))  # the days end yesterday
     out = tmp_path / "demo"
     code, _, _ = run(capsys, "demo-data", "--out", str(out), "--towns", "6", "--days", "3", "--seed", "7")
     assert code == 0
@@ -240,7 +244,7 @@ def test_demo_data_for_a_long_campaign_ends_by_today_so_ingest_accepts_it(tmp_pa
     reports = sorted((out / "reports").glob("*.csv"))
     start = read_settings(out / "rules.toml").campaign.start
     assert len(reports) == 400 and reports[0].stem == start.isoformat()
-    assert date.fromisoformat(reports[-1].stem) <= date.today()
+    assert date.fromisoformat(reports[-1].stem) <= clock.today()
     home = str(tmp_path / "h")
     assert main(["--home", home, "init", "--towns", str(out / "towns.csv"), "--rules", str(out / "rules.toml")]) == 0
     assert main(["--home", home, "ingest", "--no-build", str(reports[0]), str(reports[-1])]) == 0
@@ -249,9 +253,10 @@ def test_demo_data_for_a_long_campaign_ends_by_today_so_ingest_accepts_it(tmp_pa
 def test_demo_data_is_deterministic_for_a_seed(tmp_path, capsys):
     for name in ("a", "b"):
         assert main(["demo-data", "--out", str(tmp_path / name), "--towns", "4", "--days", "2", "--seed", "3"]) == 0
-    assert (tmp_path / "a" / "reports" / "2026-09-02.csv").read_bytes() == (
-        tmp_path / "b" / "reports" / "2026-09-02.csv"
-    ).read_bytes()
+    written = sorted((tmp_path / "a" / "reports").glob("*.csv"))
+    assert len(written) == 2
+    for path in written:
+        assert path.read_bytes() == (tmp_path / "b" / "reports" / path.name).read_bytes()
 
 
 def test_demo_data_refuses_zero_days(tmp_path, capsys):

@@ -2,7 +2,9 @@
 
 from collections import Counter
 
-from sanse.config import read_towns
+from conftest import DEMO_END
+
+from sanse.config import read_settings, read_towns
 from sanse.demo import demo_reports, demo_towns
 from sanse.warehouse import Warehouse
 
@@ -14,6 +16,12 @@ def test_demo_city_has_5_streets_17_towns_1_township():
 def test_shipped_towns_csv_is_the_demo_city(pytestconfig):
     shipped = read_towns(pytestconfig.rootpath / "data" / "towns.csv")
     assert shipped == demo_towns()
+
+
+def test_shipped_rules_toml_leaves_the_campaign_start_to_the_demo_data(pytestconfig):
+    """`make run` loads the demo into data/, whose days end yesterday: a fixed start would open
+    the campaign with weeks of days nobody reported."""
+    assert read_settings(pytestconfig.rootpath / "data" / "rules.toml").campaign.start is None
 
 
 def test_demo_reports_are_deterministic():
@@ -37,7 +45,8 @@ def test_demo_can_publish_its_last_days_once(tmp_path):
     from sanse.home import Home
 
     home = Home(tmp_path / "home")
-    assert main(["--home", str(home.root), "init", "--demo", "--publish-days", "2"]) == 0
-    assert main(["--home", str(home.root), "init", "--demo", "--publish-days", "2"]) == 0
+    pinned = ["--end", str(DEMO_END)]
+    assert main(["--home", str(home.root), "init", "--demo", *pinned, "--publish-days", "2"]) == 0
+    assert main(["--home", str(home.root), "init", "--demo", *pinned, "--publish-days", "2"]) == 0
     issues = list_issues(home)
     assert sorted((i.number, str(i.day)) for i in issues) == [(1, "2026-10-29"), (2, "2026-10-30")]

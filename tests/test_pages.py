@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from conftest import DEMO_FIRST
 from streamlit.testing.v1 import AppTest
 
 from pipelines.build import build
@@ -21,7 +22,6 @@ from sanse.access import ANONYMOUS, SYSTEM, User
 from sanse.accounts import add_user, disable_user, set_password
 from sanse.bulletin import Draft, bulletin_paragraphs, draft_issue, list_issues, load_issue, publish_bulletin
 from sanse.config import Rules, read_settings, write_settings
-from sanse.demo import DEMO_START
 from sanse.exports import EXPORTS
 from sanse.home import Home
 from sanse.i18n import translate
@@ -137,7 +137,7 @@ def test_town_detail_shows_rank_and_what_it_would_take(home):
 
 def test_town_detail_still_opens_when_rules_toml_changed_without_a_rebuild(home):
     settings = read_settings(home.rules_toml)  # the warehouse still ranks the old window
-    write_settings(settings.with_version(Rules(effective=DEMO_START, window="rolling_7d")), home.rules_toml)
+    write_settings(settings.with_version(Rules(effective=DEMO_FIRST, window="rolling_7d")), home.rules_toml)
     ranking = Warehouse.open(home).ranking(LAST_DAY)
     red = ranking[ranking["tier"] == "red"].iloc[0]
     at = open_page("town", **{"town.pick": red["code"]})

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import DEMO_FIRST
 from streamlit.testing.v1 import AppTest
 
 from pipelines.build import build, build_if_behind
@@ -31,7 +32,7 @@ HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改�
 def server_home(root: Path) -> Home:
     home = Home(root).ensure()
     write_towns(demo_towns(), home.towns_csv)
-    write_settings(demo_settings(), home.rules_toml)
+    write_settings(demo_settings(DEMO_FIRST), home.rules_toml)
     return home
 
 
@@ -44,7 +45,7 @@ def servers(postgres_url, tmp_path, monkeypatch) -> tuple[Home, Home]:
         conn.execute(sa.text(f'create database "{database}"'))
     monkeypatch.setenv(DATABASE_URL_ENV, postgres_url.rsplit("/", 1)[0] + f"/{database}")
     first, second = server_home(tmp_path / "a"), server_home(tmp_path / "b")
-    content = demo_reports(demo_towns(), days=DAYS).to_csv(index=False).encode("utf-8")
+    content = demo_reports(demo_towns(), days=DAYS, start=DEMO_FIRST).to_csv(index=False).encode("utf-8")
     assert ingest_file(first, content, "demo.csv", by=SYSTEM).ok
     build(first)
     yield first, second
