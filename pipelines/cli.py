@@ -137,6 +137,13 @@ class _HomeLog(logging.handlers.RotatingFileHandler):
     def handleError(self, record: logging.LogRecord) -> None:
         """A log that cannot be written (a full disk) is dropped: the user's message still goes out."""
         self.failed = True
+        self.written = False
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:  # what could not be flushed to a full disk is lost; the message was shown
+            self.written = False
 
 
 def _parser() -> argparse.ArgumentParser:

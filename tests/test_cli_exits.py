@@ -201,3 +201,28 @@ def test_init_refuses_a_demo_ending_after_today_and_makes_no_home(tmp_path, caps
     assert not home.root.exists()
     assert run(capsys, home, "init", "--demo", "--end", "2026-13-01")[0] == 2
     assert run(capsys, home, "init", "--demo", "--end", str(DEMO_END), "--publish-days", "61")[0] == 1
+
+
+def test_a_log_that_cannot_be_flushed_to_a_full_disk_is_dropped_without_a_traceback(city):
+    """On a full disk the log's last write fails when it is closed (seen on a 2 MB tmpfs)."""
+    import logging
+
+    from pipelines.cli import _HomeLog
+
+    class FullDisk:
+        def write(self, text):
+            pass
+
+        def flush(self):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        close = flush
+
+    logged = _HomeLog(city)
+    logged.emit(logging.LogRecord("sanse", logging.ERROR, __file__, 1, "failed", None, None))
+    assert logged.written and (city.root / "logs" / "sanse.log").exists()
+    logged.stream.close()
+    logged.stream = FullDisk()
+    logged.emit(logging.LogRecord("sanse", logging.ERROR, __file__, 1, "failed again", None, None))
+    assert not logged.written
+    logged.close()  # does not raise
