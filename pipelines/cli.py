@@ -486,7 +486,7 @@ def cmd_rank(home: Home, args) -> int:
         raise BadInput(str(exc)) from exc
     settings = settings_in_force(home)
     try:
-        _within_campaign(settings, args.period or args.date, "没有排名")
+        _within_campaign(settings, args.period or args.date, "没有数据" if args.period else "没有排名")
         if args.period is not None:
             table = _period_table(warehouse, args.period, settings)
         else:

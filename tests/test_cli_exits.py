@@ -54,8 +54,8 @@ def test_a_day_or_period_outside_the_campaign_is_refused_and_nothing_is_publishe
     time_machine.move_to(datetime(2023, 6, 10, 9, 0, tzinfo=BEIJING))
     before = stored(city)
     for argv, what in [
-        (["rank", "--period", "9999-W01"], "9999年第1周（9999年1月4日至1月10日） 没有排名"),
-        (["rank", "--period", "2023-05"], "2023年5月（2023年5月1日至5月31日） 没有排名"),
+        (["rank", "--period", "9999-W01"], "9999年第1周（9999年1月4日至1月10日） 没有数据"),
+        (["rank", "--period", "2023-05"], "2023年5月（2023年5月1日至5月31日） 没有数据"),
         (["rank", "--date", "2023-06-11"], "2023-06-11 没有排名"),
         (["publish", "--period", "2023-W24"], "2023年第24周（2023年6月12日至6月18日） 不能发布"),
         (["publish", "--date", "2023-05-31"], "2023-05-31 不能发布"),
