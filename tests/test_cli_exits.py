@@ -226,3 +226,21 @@ def test_a_log_that_cannot_be_flushed_to_a_full_disk_is_dropped_without_a_traceb
     logged.emit(logging.LogRecord("sanse", logging.ERROR, __file__, 1, "failed again", None, None))
     assert not logged.written
     logged.close()  # does not raise
+
+
+def test_the_dashboard_on_a_store_from_a_newer_release_says_to_upgrade(demo_home, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    with demo_home.store.engine.begin() as conn:
+        conn.execute(sa.text("update alembic_version set version_num = '0099'"))
+    close_all()
+    monkeypatch.setenv("SANSE_HOME", str(demo_home.root))
+    at = AppTest.from_file(str(Path(__file__).parents[1] / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        f"数据库由更新版本的 Sanse 建立（数据库版本 0099，本版本只到 {SCHEMA_REVISION}）：请升级 Sanse 后再使用。数据库未作任何改动"
+    ]
+    close_all()
+    engine = sa.create_engine(database_url(demo_home.root))
+    assert current_revision(engine) == "0099"
+    engine.dispose()
