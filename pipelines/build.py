@@ -21,7 +21,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.grid import LEAD_DAYS, DailyGrid, daily_grid, day_end_sums, in_millionths, window_frame
+from sanse import clock
 from sanse.config import COUNT_COLUMNS, Settings, Town, read_towns
 from sanse.durable import fsync_and_rename, fsync_directory, write_text_atomically
 from sanse.home import Home
@@ -244,7 +245,7 @@ def _build_plan(
             towns=towns_file,
             segments=kept | segments,
             kind="incremental" if plan.previous else "full",
-            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            built_at=clock.now_utc().isoformat(timespec="seconds"),
         )
         write_text_atomically(home.warehouse, new.to_json())
     except BaseException:

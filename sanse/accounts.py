@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
-from sanse import audit
+from sanse import audit, clock
 from sanse.access import ROLES, SYSTEM, Role, User, access_settings, account_key, require
 from sanse.config import Settings, Town, normalize_spelling, read_towns, town_lookup
 from sanse.home import Home
@@ -91,7 +91,7 @@ def add_user(home: Home, name: str, *, role: Role, town: str | None = None, pass
     town_code = _town_code(home, role, town)
     check_password(password, name)
     digest = _hasher.hash(password)
-    now = datetime.now(UTC)
+    now = clock.now_utc()
     with home.store.writing("accounts") as conn:
         require_in(conn, by, "manage_accounts")
         existing = _entry(conn, name)
@@ -207,7 +207,7 @@ def authenticate(
     already signed in never meets this: its session skips the form (`sanse.sessions`).
     `client` is the address the attempt came from, when known; `now` (UTC) is for tests.
     """
-    now = now or datetime.now(UTC)
+    now = now or clock.now_utc()
     keys = _throttle_keys(name, client)
     try:
         with home.store.writing("signin") as conn:
@@ -448,7 +448,7 @@ def _end_sessions(conn: Connection, name: str) -> None:
 
 def _update(conn: Connection, name: str, *, changed: bool = True, **values) -> None:
     if changed:
-        values["changed_at"] = datetime.now(UTC)
+        values["changed_at"] = clock.now_utc()
     conn.execute(sa.update(schema.accounts).where(schema.accounts.c.key == account_key(name)).values(**values))
 
 

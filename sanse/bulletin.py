@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import sqlalchemy as sa
 
-from sanse import audit
+from sanse import audit, clock
 from sanse.access import User, require
 from sanse.clock import BEIJING
 from sanse.config import (
@@ -211,7 +211,7 @@ def publish_bulletin(home: Home, day: date | Period, *, by: User, draft: Draft =
     # unique (day, version) is the database's own guard should anything else write.
     with home.store.writing("publish") as conn:
         require_in(conn, by, "publish")
-        issue = _numbered(conn, frozen, settings, by=by.name, at=datetime.now(UTC))
+        issue = _numbered(conn, frozen, settings, by=by.name, at=clock.now_utc())
         if issue.correction:
             _check_correction(conn, issue)
         seq = conn.execute(
@@ -338,7 +338,7 @@ def _freeze(home: Home, period: Period, settings: Settings) -> Issue:
         version=0,
         correction=False,
         published_by="",
-        published_at=datetime.now(UTC),
+        published_at=clock.now_utc(),
         rules=settings_to_toml(Settings(settings.campaign, (rules,))),
         totals={span: _with_rectification_rate(values) for span, values in totals.items()},
         ranking=ranking,

@@ -3,7 +3,7 @@ daylight saving), whatever the server's own zone."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 BEIJING = timezone(timedelta(hours=8), "北京时间")
 
@@ -16,6 +16,11 @@ def today() -> date:
 def now() -> datetime:
     """This moment, in Beijing time."""
     return datetime.now(BEIJING)
+
+
+def now_utc() -> datetime:
+    """This moment in UTC, as the store keeps moments."""
+    return datetime.now(UTC)
 
 
 def beijing(moment: datetime) -> datetime:

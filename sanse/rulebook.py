@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sanse import audit
+from sanse import audit, clock
 from sanse.access import User, require
 from sanse.config import ConfigError, Rules, Settings, settings_from_text, settings_to_toml
 from sanse.durable import write_text_atomically
@@ -62,7 +62,7 @@ def keep_rules(conn: Connection, text: str, *, source: str, by: str, at: datetim
             sha256=_sha(text),
             source=source,
             changed_by=by,
-            changed_at=at or datetime.now(UTC),
+            changed_at=at or clock.now_utc(),
         )
     )
 

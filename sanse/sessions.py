@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sanse import clock
 from sanse.access import DEFAULT_SESSION_HOURS, Action, SessionEnded, User, account_key, require
 from sanse.home import Home
 from sanse.store import schema
@@ -40,7 +41,7 @@ def start_session(
 ) -> Session:
     """A new session for `user`, who has just proved who they are. Sessions that have
     expired, anyone's, are cleared out at the same time."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now_utc()
     token = secrets.token_urlsafe(32)
     expires_at = now + timedelta(hours=hours)
     table = schema.sessions
@@ -65,7 +66,7 @@ def session_user(home: Home, token: str | None, *, now: datetime | None = None) 
     after the session began."""
     if not token or len(token) > 256:
         return None
-    now = now or datetime.now(UTC)
+    now = now or clock.now_utc()
     with home.store.reading() as conn:
         row = conn.execute(_lookup(token)).mappings().first()
     if not _valid(row, now):
@@ -90,7 +91,7 @@ def require_in(conn: Connection, user: User, action: Action, *town_codes: str | 
     """
     if user.session is not None:
         row = conn.execute(_lookup(user.session).with_for_update(read=True)).mappings().first()
-        if not _valid(row, datetime.now(UTC)):
+        if not _valid(row, clock.now_utc()):
             raise SessionEnded()
         user = User(row["name"], row["role"], row["town_code"])
     for town_code in town_codes or (None,):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -225,7 +225,7 @@ def _build_marker(warehouse: Warehouse, versions: tuple[Consequences, ...]) -> s
 
 def _apply(home: Home, found: list[Occurrence], marker: str, by: str) -> CheckResult:
     items = schema.supervision_items
-    now = datetime.now(UTC)
+    now = clock.now_utc()
     created = withdrawn = reinstated = 0
     made: list[int] = []
     keys = {o.key for o in found}
@@ -430,7 +430,7 @@ def add_item(
             occurred_on or today,
             deadline,
             by=by.name,
-            at=datetime.now(UTC),
+            at=clock.now_utc(),
         )
         _announce(conn, home, [item_id], f"item:{item_id}")
     return get_item(home, item_id)
@@ -452,7 +452,7 @@ def answer(home: Home, item_id: int, report: str, *, by: User, files: list[tuple
         require_in(conn, by, "answer", item.town_code)
         for entry, (name, content) in zip(kept, files):
             keep_file(conn, entry["sha256"], name, content)
-        _step(conn, item_id, "answered", "answered", by=by.name, at=datetime.now(UTC), text=report, files=kept)
+        _step(conn, item_id, "answered", "answered", by=by.name, at=clock.now_utc(), text=report, files=kept)
         audit.record_in(
             conn,
             by.name,
@@ -474,7 +474,7 @@ def close(home: Home, item_id: int, *, by: User, note: str = "") -> Item:
         item = _locked(conn, item_id, ("open", "answered", "returned"), "销号")
         if item.status != "answered":
             raise SupervisionError(_NOT_ANSWERED[item.status].format(id=item_id))
-        _step(conn, item_id, "closed", "closed", by=by.name, at=datetime.now(UTC), text=note)
+        _step(conn, item_id, "closed", "closed", by=by.name, at=clock.now_utc(), text=note)
         audit.record_in(conn, by.name, "supervision_closed", item=item_id, town=item.town_code, note=note or None)
     return get_item(home, item_id)
 
@@ -486,7 +486,7 @@ def return_item(home: Home, item_id: int, comment: str, *, by: User) -> Item:
     with home.store.writing("supervision") as conn:
         require_in(conn, by, "supervise")
         item = _locked(conn, item_id, ("answered",), "退回")
-        _step(conn, item_id, "returned", "returned", by=by.name, at=datetime.now(UTC), text=comment)
+        _step(conn, item_id, "returned", "returned", by=by.name, at=clock.now_utc(), text=comment)
         audit.record_in(conn, by.name, "supervision_returned", item=item_id, town=item.town_code, comment=comment)
     return get_item(home, item_id)
 
@@ -498,7 +498,7 @@ def withdraw(home: Home, item_id: int, *, by: User, note: str) -> Item:
     with home.store.writing("supervision") as conn:
         require_in(conn, by, "supervise")
         item = _locked(conn, item_id, ("open", "answered", "returned"), "撤销")
-        _step(conn, item_id, "withdrawn", "withdrawn", by=by.name, at=datetime.now(UTC), text=note)
+        _step(conn, item_id, "withdrawn", "withdrawn", by=by.name, at=clock.now_utc(), text=note)
         audit.record_in(conn, by.name, "supervision_withdrawn", item=item_id, town=item.town_code, note=note)
     return get_item(home, item_id)
 

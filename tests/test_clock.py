@@ -31,6 +31,7 @@ def beijing_morning(time_machine):
 
 def test_the_towns_today_is_beijings(beijing_morning):
     assert (clock.today(), f"{clock.now():%H:%M}") == (date(2026, 12, 6), "07:30")
+    assert clock.now_utc() == clock.now() == UTC_EVENING  # one moment, shown in two zones
 
 
 def test_records_dated_today_are_not_the_future_at_0730_beijing(beijing_morning, tmp_path):

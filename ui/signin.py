@@ -10,11 +10,10 @@ but has no call that sets one, so a one-line script in the page writes it.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import streamlit as st
 
-from sanse import accounts, sessions
+from sanse import accounts, clock, sessions
 from sanse.access import ANONYMOUS, User, access_settings
 from sanse.config import ConfigError
 from sanse.forwarded import client_address as forwarded_client
@@ -156,7 +155,7 @@ def _keep_cookie() -> None:
     token, sent = st.session_state.get(TOKEN), browser_token()
     if token and token != sent:
         expires = st.session_state.get(EXPIRES)
-        seconds = int((expires - datetime.now(UTC)).total_seconds()) if expires else 0
+        seconds = int((expires - clock.now_utc()).total_seconds()) if expires else 0
         if seconds > 0:
             _write_cookie(token, seconds)
             st.session_state[COOKIE_WRITTEN] = True

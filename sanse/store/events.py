@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sanse import clock
 from sanse.store import schema
 
 
@@ -15,7 +16,7 @@ def record_event(conn: Connection, who: str, action: str, *, at: datetime | None
     """Store one event inside the caller's transaction: it commits with the write it tells of."""
     conn.execute(
         sa.insert(schema.audit_events).values(
-            at=at or datetime.now(UTC),
+            at=at or clock.now_utc(),
             who=who,
             action=action,
             detail=json.dumps(detail, ensure_ascii=False, default=str),

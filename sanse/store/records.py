@@ -14,12 +14,13 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from sanse import clock
 from sanse.store import schema
 from sanse.store.database import Store, StoreError
 
@@ -75,7 +76,7 @@ def write_batch(
     """Store one batch and its objects (each from the file holding its bytes as kept) inside the
     caller's transaction, which holds the turn TURN. An object the store holds already (the same
     file received again after others changed its records) is listed, not stored again."""
-    now = datetime.now(UTC)
+    now = clock.now_utc()
     seq = conn.execute(
         sa.insert(schema.record_batches).values(
             received_at=now,

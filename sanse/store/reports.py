@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import NamedTuple
 
 import numpy as np
@@ -21,6 +21,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sanse import clock
 from sanse.config import COUNT_COLUMNS
 from sanse.store import schema
 from sanse.store.database import Store
@@ -57,7 +58,7 @@ def keep_file(conn: Connection, sha: str, name: str, content: bytes) -> None:
                 name=name,
                 size=len(content),
                 content=content,
-                received_at=datetime.now(UTC),
+                received_at=clock.now_utc(),
             )
         )
 
@@ -121,7 +122,7 @@ def write_submission(
             corrected.append(now_figures is not None)
     if not fresh:
         return Submission(None, 0, len(incoming))
-    now = at or datetime.now(UTC)
+    now = at or clock.now_utc()
     submission_id = f"{now:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
     corrected_keys = tuple(sorted((r.town_code, r.date) for r, c in zip(fresh, corrected) if c))
     seq = conn.execute(
