@@ -356,19 +356,19 @@ def cmd_init(home: Home, args) -> int:
 
 
 def _publish_demo(home: Home, days: int) -> None:
-    """The bulletins of the demo's last `days` days that are not published yet: readers see
-    published days only."""
+    """The bulletins of the demo's last `days` days after the last one published: readers see
+    published days only, and a demo loaded again on a later day publishes its new days."""
     from sanse.bulletin import list_issues, publish_bulletin
     from sanse.warehouse import Warehouse
 
-    published = {issue.day for issue in list_issues(home) if issue.period_kind == "day"}
+    published = [issue.day for issue in list_issues(home) if issue.period_kind == "day"]
     warehouse = Warehouse.open(home)
     try:
         last_days = warehouse.dates()[-days:]
     finally:
         warehouse.close()
     for day in last_days:
-        if day not in published:
+        if not published or day > max(published):
             issue = publish_bulletin(home, day, by=User("demo", "admin"))
             _noted(f"已发布《{issue.title}》{issue.number_label}（{day}）")
 

@@ -16,7 +16,7 @@ from sanse.bulletin import list_issues
 from sanse.config import Campaign, Rules, Settings, Town, read_settings, write_settings, write_towns
 from sanse.demo import demo_reports, demo_towns
 from sanse.home import Home
-from sanse.store.reports import current_reports
+from sanse.store.reports import current_reports, history
 from sanse.supervision import list_items
 from sanse.warehouse import Warehouse
 
@@ -95,3 +95,17 @@ def test_the_demo_is_the_same_for_its_seed_whatever_the_machine_date(time_machin
     time_machine.move_to(datetime(2030, 1, 1, tzinfo=UTC))
     assert demo_reports(demo_towns(), end=date(2026, 10, 30)).equals(pinned)
     assert (pinned["date"].min(), pinned["date"].max(), len(pinned)) == (date(2026, 9, 1), date(2026, 10, 30), 1364)
+
+
+def test_the_demo_loaded_again_the_next_morning_adds_and_publishes_that_day(beijing_morning, tmp_path, time_machine):
+    home = Home(tmp_path / "home")
+    assert main(["--home", str(home.root), "init", "--demo", "--publish-days", "1"]) == 0
+    time_machine.move_to(datetime(2026, 12, 6, 23, 30, tzinfo=UTC), tick=False)  # 07:30 on the 7th
+    assert main(["--home", str(home.root), "init", "--demo", "--publish-days", "1"]) == 0
+    assert [(i.number, str(i.day)) for i in sorted(list_issues(home), key=lambda i: i.number)] == [
+        (1, "2026-12-05"),
+        (2, "2026-12-06"),
+    ]
+    kept = history(home.store)
+    assert len(kept) == len(current_reports(home.store))  # one version each: nothing corrected
+    assert (min(kept["date"]), max(kept["date"])) == (date(2026, 10, 7), date(2026, 12, 6))
