@@ -103,7 +103,7 @@ def _measure_csv(content: bytes, measured: Measured) -> None:
     reader = csv.reader(_narrow_lines(text))
     try:
         for record in reader:
-            if not any(value.strip() for value in record):
+            if not "".join(record).strip():  # (one call in C: a million blank rows take a moment)
                 continue  # blank rows (Excel saves a formatted range's empty rows as ",,,,") are not read
             rows += 1
             cells += len(record)

@@ -48,7 +48,7 @@ def read_sheets(content: bytes, measured: Measured) -> list[Sheet]:
     """Every sheet of a measured file; a CSV is one sheet with no name."""
     if measured.kind == "csv":
         records = enumerate(csv.reader(io.StringIO(measured.text)), start=1)
-        return [Sheet("", False, [(n, record) for n, record in records if any(v.strip() for v in record)], [])]
+        return [Sheet("", False, [(n, record) for n, record in records if "".join(record).strip()], [])]
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True, keep_links=False)
     except Exception as error:  # openpyxl raises many types for a damaged file
