@@ -545,7 +545,8 @@ def test_cli_refuses_to_close_an_unanswered_item_and_writes_nothing(city, capsys
     assert stored(city) == before
 
 
-def test_a_card_is_named_once_by_the_colour_it_was_given(city, capsys):
+def test_a_card_is_named_once_by_the_colour_it_was_given(city, capsys, time_machine):
+    time_machine.move_to(datetime(2026, 10, 2, 10, 0, tzinfo=clock.BEIJING))  # the deadline is ahead
     yellow = add_item(city, "T1", measure="黄牌", reason="台账不实", deadline=date(2026, 10, 15), by=ADMIN)
     assert yellow.measure_label == "黄牌"
     assert measure_label("亮牌", "red") == "红牌"  # the ladder's card, by its colour
