@@ -17,12 +17,13 @@ import os
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sanse import clock
 from sanse.home import Home
 from sanse.store import database_url, open_store, schema
 from sanse.store.identity import ID_FILE, write_home_id
@@ -55,7 +56,7 @@ def write_backup(home: Home, out: Path) -> dict[str, int]:
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             with store.snapshot() as conn:
                 for table in _tables():
-                    entry = zipfile.ZipInfo(f"store/{table.name}.jsonl", datetime.now().timetuple()[:6])
+                    entry = zipfile.ZipInfo(f"store/{table.name}.jsonl", clock.now().timetuple()[:6])
                     entry.compress_type = zipfile.ZIP_DEFLATED
                     with archive.open(entry, "w") as file:
                         counts[table.name] = 0
@@ -68,7 +69,7 @@ def write_backup(home: Home, out: Path) -> dict[str, int]:
             manifest = {
                 "format": FORMAT,
                 "revision": SCHEMA_REVISION,
-                "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "written_at": clock.now_utc().isoformat(timespec="seconds"),
                 "rows": counts,
             }
             archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))

@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from sanse import clock
 from sanse.store import schema
 from sanse.store.database import Store, StoreError
 
@@ -76,7 +76,7 @@ def _name_store(store: Store) -> str:
         found = conn.execute(sa.select(schema.store_identity.c.id)).scalar()
         if found is None:  # the first of processes opening a new store at once
             found = str(uuid.uuid4())
-            conn.execute(sa.insert(schema.store_identity).values(id=found, made_at=datetime.now(UTC)))
+            conn.execute(sa.insert(schema.store_identity).values(id=found, made_at=clock.now_utc()))
         return found
 
 
