@@ -4,7 +4,7 @@ it takes place and who of the town attends; kept beside the item, every change a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -41,7 +41,7 @@ def set_interview(home: Home, item_id: int, *, meets_at: datetime, place: str, a
         raise ValueError("the time of a 约谈 needs its time zone")
     place, attendees = _field(place, "约谈地点"), _field(attendees, "参加人员")
     items, table = schema.supervision_items, schema.supervision_interviews
-    now = datetime.now(UTC)
+    now = clock.now_utc()
     with home.store.writing("supervision") as conn:
         item = conn.execute(
             sa.select(items.c.measure, items.c.status, items.c.town_code).where(items.c.id == item_id)
