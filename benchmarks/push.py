@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from pipelines.build import build  # noqa: E402
 from pipelines.ingest import ingest_file  # noqa: E402
 from pipelines.reports import HEADERS  # noqa: E402
-from sanse import bulletin  # noqa: E402
+from sanse import bulletin, clock  # noqa: E402
 from sanse.access import User  # noqa: E402
 from sanse.bulletin import publish_bulletin  # noqa: E402
 from sanse.config import Campaign, Settings, write_settings, write_towns  # noqa: E402
@@ -85,7 +85,7 @@ def city(root: Path, towns: int) -> tuple[Home, date]:
     home = Home(root).ensure()
     listed = demo_towns(towns)
     write_towns(listed, home.towns_csv)
-    start = date.today() - timedelta(days=DAYS + 1)
+    start = clock.today() - timedelta(days=DAYS + 1)
     settings = demo_settings()
     write_settings(
         Settings(Campaign(**{**settings.campaign.__dict__, "start": start}), settings.versions), home.rules_toml

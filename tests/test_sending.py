@@ -37,6 +37,7 @@ ADMIN = User("office", "admin")
 DING_SECRET = "SECding-7f3a9c"
 HOOK_SECRET = "hook-secret-51b2"
 FIRST = date(2026, 9, 28)
+OCT_2 = date(2026, 10, 2)  # the day items are made by hand: their deadlines fall after it
 # Three towns on the major hazard rate, daily window, 1 blue and 1 red; red 2 days → 约谈 in 7 days.
 # | major | 09-28 | 09-29 |
 # | 甲 T1 |   3   |   3   |  blue
@@ -250,7 +251,7 @@ def test_a_build_that_makes_items_queues_them_once_and_the_office_gets_one_diges
     digest = next(r for r in items if r.channel == "市安委办工作群")
     assert digest.title == "【督办】新增督办事项1项"
     assert main(["--home", str(city.root), "supervise", "check"]) == 0  # nothing new: nothing queued
-    add_item(city, "T2", measure="通报批评", reason="连续迟报", deadline=date(2026, 10, 9), by=ADMIN)
+    add_item(city, "T2", measure="通报批评", reason="连续迟报", deadline=date(2026, 10, 9), by=ADMIN, occurred_on=OCT_2)
     assert len(outbox(city, kind="items")) == 5  # 乙's channel: none; office and OA one each
 
 
@@ -280,7 +281,7 @@ def test_two_senders_at_once_deliver_each_message_once(city, robots):
     for robot in robots:
         robot.delay = 0.05
     publish_bulletin(city, date(2026, 9, 29), by=ADMIN)
-    add_item(city, "T3", measure="挂牌督办", reason="整改不力", deadline=date(2026, 10, 9), by=ADMIN)
+    add_item(city, "T3", measure="挂牌督办", reason="整改不力", deadline=date(2026, 10, 9), by=ADMIN, occurred_on=OCT_2)
     senders = [Sender(city, load_channels(city), workers=2) for _ in range(2)]
     threads = [threading.Thread(target=s.run_once) for s in senders]
     for thread in threads:
@@ -330,7 +331,15 @@ def test_a_message_not_delivered_in_24_hours_expires_logged_and_an_admin_may_ret
 def test_pacing_keeps_each_robot_under_its_rate_per_minute(sqlite_city, robots):
     ding, wecom, hook = robots
     for n in range(4):
-        add_item(sqlite_city, "T1", measure="通报批评", reason=f"第{n}次", deadline=date(2026, 10, 9), by=ADMIN)
+        add_item(
+            sqlite_city,
+            "T1",
+            measure="通报批评",
+            reason=f"第{n}次",
+            deadline=date(2026, 10, 9),
+            by=ADMIN,
+            occurred_on=OCT_2,
+        )
     # the office robot has 5 messages (the build's digest and four by hand); 2 a minute allowed
     clock = [datetime.now(UTC)]
     waits = []
@@ -356,7 +365,15 @@ def test_pacing_keeps_each_robot_under_its_rate_per_minute(sqlite_city, robots):
 def test_a_sender_killed_mid_batch_repeats_at_most_the_message_in_flight(sqlite_city, robots):
     ding, wecom, hook = robots
     for n in range(5):
-        add_item(sqlite_city, "T1", measure="通报批评", reason=f"第{n}次", deadline=date(2026, 10, 9), by=ADMIN)
+        add_item(
+            sqlite_city,
+            "T1",
+            measure="通报批评",
+            reason=f"第{n}次",
+            deadline=date(2026, 10, 9),
+            by=ADMIN,
+            occurred_on=OCT_2,
+        )
     ding.delay = 0.3  # the office robot: 6 messages, one after another
     env = {**os.environ, "SANSE_HOME": str(sqlite_city.root)}
     process = subprocess.Popen(
@@ -578,7 +595,9 @@ def test_an_items_email_attaches_the_items_notice_and_a_summons_not_yet_arranged
 
     mail = '\n[[channels]]\nname = "督查科邮箱"\nkind = "email"\nto = ["duban@example.gov.cn"]\nsends = ["items"]\n'
     home = make_city(tmp_path / "h", channels_toml(*robots, extra=mail))  # its build made 丙乡's 约谈
-    item = add_item(home, "T2", measure="通报批评", reason="连续迟报", deadline=date(2026, 10, 9), by=ADMIN)
+    item = add_item(
+        home, "T2", measure="通报批评", reason="连续迟报", deadline=date(2026, 10, 9), by=ADMIN, occurred_on=OCT_2
+    )
     assert main(["--home", str(home.root), "notify"]) == 0
     mails = [mail_parser.message_from_bytes(raw, policy=policy.default) for raw in smtp.mails]
     files = [[part.get_filename() for part in m.iter_attachments()] for m in mails]

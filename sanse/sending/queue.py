@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from sanse import clock
 from sanse.config import Town, read_towns
 from sanse.sending.channels import Channel, Channels, ChannelsError, read_channels
 from sanse.sending.kinds import KINDS
@@ -57,7 +58,7 @@ def queue(
 ) -> int:
     """Store each (channel, message) in the outbox, split to the channel's limit. Returns the
     number of rows offered (those already queued for their channel are left as they are)."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now_utc()
     expires_at = expires_at or now + LIFETIME
     rows, kinds = [], {}
     for channel, message in deliveries:

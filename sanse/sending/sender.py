@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from sanse import clock
 from sanse.clock import BEIJING
 from sanse.config import read_towns
 from sanse.home import Home
@@ -84,7 +85,7 @@ def robot_rate() -> int:
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.now_utc()
 
 
 class Sender:
