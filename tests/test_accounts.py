@@ -335,7 +335,7 @@ def test_account_changes_are_audited_with_who_when_and_what(home, quick_hashes):
     events = read_audit(home, action="account")
     assert list(events["who"]) == ["zhang"] * 3
     assert list(events["change"]) == ["disable", "password", "add"]
-    assert list(events["what"]) == ["停用账号 li", "修改账号 li 的密码", "新建账号 li（镇街 T01）"]
+    assert list(events["what"]) == ["停用账号 li", "修改账号 li 的密码", "新建账号 li（镇街 云岫街道）"]
     assert all(before <= at <= datetime.now(UTC) for at in events["at"])
 
 
