@@ -12,6 +12,7 @@ from ui import data
 from ui.navigation import run_navigation
 from ui.session import DAY, GROUP, LANG, format_day, lang, t
 from ui.signin import current_user, sidebar_block
+from ui.style import apply_style
 
 st.set_page_config(page_title="三色晾晒", page_icon="🚦", layout="wide", initial_sidebar_state="auto")
 log = logging.getLogger("sanse.app")
@@ -70,6 +71,7 @@ def frame() -> None:
                 st.session_state[GROUP] = None
         sidebar_block(user)
 
+    apply_style()  # in the language just chosen
     run_navigation(user)
 
 

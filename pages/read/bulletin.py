@@ -56,7 +56,11 @@ def show_issue(issue: Issue, key: str, *, draft: bool = False) -> None:
     rules = issue.rules_used()
     view = ranking_view(issue.ranking_frame(), rules, show_group=len(issue.groups()) > 1)
     st.dataframe(
-        style_tiers(view, t("col.tier")), column_config=column_config(rules), hide_index=True, width="stretch", key=key
+        style_tiers(view, t("col.tier")),
+        column_config=column_config(rules, view),
+        hide_index=True,
+        width="stretch",
+        key=key,
     )
     for field in ("report_to", "copy_to"):
         if getattr(issue, field):
@@ -146,7 +150,7 @@ def read_issues(kind: str, issues: list[Issue]) -> None:
         issue = issues[index]
         when = format_day(issue.day) if kind == "day" else issue.when
         text = t("bulletin.issue", number=issue.number_label, day=when)
-        return f"{text}（{t('bulletin.correction')} v{issue.version}）" if issue.correction else text
+        return text + t("bulletin.corrected_version", version=issue.version) if issue.correction else text
 
     pick = f"bulletin.pick.{kind}"
     if st.session_state.get(pick) not in range(len(issues)):

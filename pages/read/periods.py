@@ -37,7 +37,7 @@ st.caption(t("periods.caption", days=ranked.period.days, through=ranked.through,
 view = ranking_view(ranking, ranked.rules, show_group=group is None and ranking["group"].nunique() > 1)
 st.dataframe(
     style_tiers(view, t("col.tier")),
-    column_config=column_config(ranked.rules),
+    column_config=column_config(ranked.rules, view),
     hide_index=True,
     width="stretch",
     key="periods.table",

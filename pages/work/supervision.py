@@ -70,6 +70,7 @@ statuses = middle.multiselect(
     list(STATUS_LABELS),
     format_func=STATUS_LABELS.get,
     placeholder=t("supervision.status.all"),
+    select_all=False,  # Streamlit's bulk option says "Select all" in English; none picked means all
     key="supervision.status",
 )
 overdue_only = right.checkbox(t("supervision.overdue_only"), key="supervision.overdue_only")
