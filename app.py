@@ -58,12 +58,14 @@ def frame() -> None:
                     key="sanse.date.published",
                 )
             groups = data.groups()
-            if len(groups) > 1:
-                current = st.session_state.get(GROUP) if st.session_state.get(GROUP) in groups else groups[0]
+            if len(groups) > 1:  # one group, or all of them (None)
+                choices = [None, *groups]
+                current = st.session_state.get(GROUP, groups[0])
                 st.session_state[GROUP] = st.selectbox(
                     t("sidebar.group"),
-                    groups,
-                    index=groups.index(current),
+                    choices,
+                    index=choices.index(current) if current in choices else 1,
+                    format_func=lambda group: t("overview.all_groups") if group is None else group,
                     placeholder=t("common.choose"),
                     key="sanse.group.pick",
                 )

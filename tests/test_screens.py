@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import plotly.io
+import pytest
 import test_pages
 from test_pages import LAST_DAY, open_page
 
+from pipelines.build import build
 from sanse.access import SYSTEM
 from sanse.audit import read_audit
 from sanse.bulletin import Draft, publish_bulletin
+from sanse.config import read_towns
 from sanse.demo import demo_settings
 from sanse.funnel import funnel
+from sanse.supervision import list_items, overdue_at_end_of
 from sanse.warehouse import Warehouse
 from ui.tables import rate_column
 
@@ -84,3 +90,64 @@ def test_streamlit_words_are_replaced_in_the_chosen_language(home):
     assert "选择文件" in css and "单个文件不超过 20MB" in css and "菜单" in css
     english = " ".join(str(e.proto) for e in open_page("overview", **{"sanse.lang": "en"}).get("html"))
     assert "Choose files" in english and "选择文件" not in english
+
+
+def two_counties(home) -> None:
+    """The demo city as two county groups: T01–T12 东县, T13–T23 西县."""
+    lines = home.towns_csv.read_text(encoding="utf-8").splitlines()
+    rows = [lines[0]]
+    for line in lines[1:]:
+        fields = line.split(",")
+        fields[3] = "东县" if int(fields[0][1:]) <= 12 else "西县"
+        rows.append(",".join(fields))
+    home.towns_csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    build(home)
+
+
+def test_group_view_ranks_the_counties_on_their_towns_summed_counts(home):
+    two_counties(home)
+    at = open_page("overview")
+    at.switch_page("pages/read/groups.py").run()
+    assert not at.exception
+    shown = at.dataframe(key="groups.table").value
+    ranking = Warehouse.open(home).ranking(LAST_DAY)
+    east = ranking[ranking["group"] == "东县"]
+    row = shown.set_index("分组").loc["东县"]
+    assert row["镇街数"] == 12 and row["蓝"] + row["黄"] + row["红"] == 12
+    assert row["重大隐患发现率"] == pytest.approx(100 * east["major_hazards"].sum() / east["inspections"].sum())
+    assert sorted(shown["排名"]) == [1, 2] and "逾期督办事项" in shown.columns
+    overdue = overdue_at_end_of(list_items(home), LAST_DAY)
+    assert shown["逾期督办事项"].sum() == len(overdue)
+
+
+def test_overview_of_one_county_counts_that_county_and_says_so(home):
+    two_counties(home)
+    at = open_page("overview", **{"sanse.group": "东县"})
+    assert "东县" in at.title[0].value
+    assert any("已报送 12/12 个镇街" in c.value for c in at.caption)
+    every = open_page("overview", **{"sanse.group": None})
+    assert "全部分组" in every.title[0].value
+    assert any("已报送 23/23 个镇街" in c.value for c in every.caption)
+    alert = next(w.value for w in every.warning if "逾期未销号" in w.value)
+    assert "按分组" in alert
+
+
+def test_overdue_items_are_counted_as_of_the_overviews_day_as_its_issue_counts_them(home):
+    issue = publish_bulletin(home, date(2026, 10, 20), by=SYSTEM)
+    at = open_page("overview", **{"sanse.date": date(2026, 10, 20)})
+    alert = next(w.value for w in at.warning if "逾期未销号" in w.value)
+    assert f"截至2026年10月20日，逾期未销号 {len(issue.overdue_items)} 项" in alert
+    assert len(overdue_at_end_of(list_items(home), date(2026, 10, 20))) < len(
+        overdue_at_end_of(list_items(home), LAST_DAY)
+    )
+
+
+def test_overdue_alert_names_the_worst_ten_towns_and_links_to_the_ledger(home, monkeypatch):
+    towns = [town for town in read_towns(home.towns_csv)][:15]
+    items = [SimpleNamespace(town_code=town.code, card=None) for i, town in enumerate(towns) for _ in range(i + 1)]
+    monkeypatch.setattr("ui.data.supervision_summary", lambda day, group=None: (items, []))
+    at = open_page("overview")
+    alert = next(w.value for w in at.warning if "逾期未销号" in w.value)
+    assert f"逾期未销号 {len(items)} 项" in alert and "等，共 15 个镇街" in alert
+    assert towns[-1].name in alert and towns[4].name not in alert  # the ten with most, not the rest
+    assert alert.count(" 项、") == 9

@@ -9,16 +9,21 @@ from ui.session import chosen_group, format_day, ranking_day_or_stop, t, viewer
 
 day, group = ranking_day_or_stop(), chosen_group()
 
-st.title(t("overview.title", day=format_day(day)))
+scope = group if group is not None else t("overview.all_groups") if len(data.groups()) > 1 else None
+st.title(
+    t("overview.title", day=format_day(day))
+    if scope is None
+    else t("overview.title.scoped", scope=scope, day=format_day(day))
+)
 data.stop_without_ranking(day, group)
 published = data.issue_differing(day, group) if not data.reads_issues() else None
 if published is not None:
     st.warning(t("live.differs", label=published.label))
 if viewer() != ANONYMOUS:  # the ledger is for signed-in users
-    supervision_alert(day)
+    supervision_alert(day, group)
 overview(day, group)
 if viewer().submits:
-    count = data.reporting_count(day)
+    count = data.reporting_count(day, group)
     st.caption(
         t("overview.reporting", reported=count.reported, total=count.total, late=count.late, overdue=count.overdue)
     )
