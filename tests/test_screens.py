@@ -13,7 +13,8 @@ import pandas as pd
 import plotly.io
 import pytest
 import test_pages
-from test_pages import LAST_DAY, open_page
+from streamlit.testing.v1 import AppTest
+from test_pages import LAST_DAY, members_only, open_page, sign_in_with_the_form
 
 from pipelines.build import build
 from sanse.access import SYSTEM
@@ -151,3 +152,25 @@ def test_overdue_alert_names_the_worst_ten_towns_and_links_to_the_ledger(home, m
     assert f"逾期未销号 {len(items)} 项" in alert and "等，共 15 个镇街" in alert
     assert towns[-1].name in alert and towns[4].name not in alert  # the ten with most, not the rest
     assert alert.count(" 项、") == 9
+
+
+def test_a_wrong_password_keeps_the_account_name_and_says_account_not_user_name(home):
+    members_only(home)
+    at = open_page("overview", None)
+    sign_in_with_the_form(at, "office", "not the password")
+    assert any(e.value == "账号或密码错误" for e in at.error)
+    assert at.text_input(key="sanse.signin.page.name").value == "office"
+    assert at.text_input(key="sanse.signin.page.password").value == ""
+    sign_in_with_the_form(at, "office", "office password 1")
+    assert at.session_state["sanse.user"].name == "office"
+
+
+def test_the_sign_in_page_names_the_page_asked_for(home):
+    # (that a link to 数据报送 opens this page is checked in Chromium, test_browser.py)
+    def script():
+        from ui.signin import signin_page
+
+        signin_page("数据报送")
+
+    at = AppTest.from_function(script, default_timeout=60).run()
+    assert [i.value for i in at.info] == ["请先登录后使用“数据报送”。"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import streamlit as st
 
@@ -71,7 +72,7 @@ def run_navigation(user: User | None) -> None:
             continue
         # A page this visitor may not open keeps its address, out of the menu; with nothing
         # to read before signing in, the menu is the one sign-in entry.
-        stand_in = signin_page if signed_out else _not_allowed
+        stand_in = partial(signin_page, None if default else t(f"nav.{entry.key}")) if signed_out else _not_allowed
         title = t("nav.signin") if signed_out else t(f"nav.{entry.key}")
         visible = user is None and default
         page = st.Page(
