@@ -4,6 +4,7 @@ UI, a funnel plot a person can read, lists that summarise, and the small frictio
 from __future__ import annotations
 
 import base64
+import io
 import json
 from datetime import date
 from types import SimpleNamespace
@@ -13,6 +14,7 @@ import pandas as pd
 import plotly.io
 import pytest
 import test_pages
+from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 from test_pages import LAST_DAY, members_only, open_page, sign_in_with_the_form
 
@@ -23,8 +25,10 @@ from sanse.bulletin import Draft, publish_bulletin
 from sanse.config import read_towns
 from sanse.demo import demo_settings
 from sanse.funnel import funnel
+from sanse.periods import parse_period
 from sanse.supervision import list_items, overdue_at_end_of
 from sanse.warehouse import Warehouse
+from ui import data as ui_data
 from ui.tables import rate_column
 
 home_with_accounts, home = test_pages.home_with_accounts, test_pages.home  # the pages' demo city and accounts
@@ -174,3 +178,18 @@ def test_the_sign_in_page_names_the_page_asked_for(home):
 
     at = AppTest.from_function(script, default_timeout=60).run()
     assert [i.value for i in at.info] == ["请先登录后使用“数据报送”。"]
+
+
+def test_the_period_ranking_downloads_as_xlsx_and_csv_in_the_bulletin_columns(home):
+    at = open_page("periods")
+    buttons = {b.proto.id: b for b in at.get("download_button")}
+    assert len(buttons) == 2
+    labels = sorted(b.proto.label for b in at.get("download_button"))
+    assert labels == ["CSV", "Excel（XLSX）"]
+    october = parse_period("2026-10")
+    table = at.dataframe[0].value
+    workbook = load_workbook(io.BytesIO(ui_data._period_download(str(home.root), october, "xlsx", None, 0)))
+    rows = list(workbook["排名"].iter_rows(min_row=3, values_only=True))
+    assert [row[1] for row in rows] == list(table["镇街"])  # the towns in the page's order
+    text = ui_data._period_download(str(home.root), october, "csv", None, 0).decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("排名,镇街,检查企业数")

@@ -6,7 +6,10 @@ swapped in by `sanse build` or an upload is picked up on the next rerun without 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -324,17 +327,38 @@ def _published_issue(root: str, generation: int, period: Period, version: int | 
     return load_issue(Home(root), period, version)
 
 
-def issue_download(period: Period, version: int, fmt: str) -> bytes:
-    """One published issue as a file; an issue never changes, so its files never expire."""
-    return _issue_download(str(home().root), period, version, fmt)
+# A download button's file is made when it is clicked, outside the page's run, where Streamlit's
+# caches have no session to report to ("missing ScriptRunContext"): these take everything they
+# need as arguments and keep their files in a plain cache.
 
 
-@st.cache_data(max_entries=64)
+def issue_download(period: Period, version: int, fmt: str) -> Callable[[], bytes]:
+    """One published issue as a file, made when asked for; an issue never changes, so its
+    files never expire."""
+    return partial(_issue_download, str(home().root), period, version, fmt)
+
+
+@functools.lru_cache(maxsize=64)
 def _issue_download(root: str, period: Period, version: int, fmt: str) -> bytes:
     from sanse.exports import export_issue, print_html
 
     issue = load_issue(Home(root), period, version)
     return print_html(issue).encode("utf-8") if fmt == "html" else export_issue(issue, fmt)
+
+
+def period_download(period: Period, fmt: str) -> Callable[[], bytes]:
+    """A period's ranking as a file in a 通报's columns (as publishing it now would issue it),
+    made when asked for; a new build, rules or issue make it again."""
+    root = home()
+    return partial(_period_download, str(root.root), period, fmt, warehouse().identity, rules_generation(root))
+
+
+@functools.lru_cache(maxsize=16)
+def _period_download(root: str, period: Period, fmt: str, identity, rules: int) -> bytes:
+    from sanse.bulletin import draft_issue
+    from sanse.exports import export_issue
+
+    return export_issue(draft_issue(Home(root), period, running=True), fmt)
 
 
 def draft(period: Period, fields):

@@ -3,8 +3,6 @@
 (草稿) exactly as it will be issued, add 编者按/工作要求, 签发人, 报送 and 抄送 (and a 更正说明
 for one already published), then publish it."""
 
-from functools import partial
-
 import streamlit as st
 
 from sanse.access import Forbidden
@@ -175,7 +173,7 @@ def read_issues(kind: str, issues: list[Issue]) -> None:
         col.download_button(
             t(export.label),
             # made when clicked, not on every visit: a PDF takes a second to set
-            data=partial(data.issue_download, issue.period, issue.version, fmt),
+            data=data.issue_download(issue.period, issue.version, fmt),
             file_name=file_name(issue, fmt),
             mime=export.mime,
             on_click="ignore",
