@@ -114,10 +114,11 @@ def lift_text(lift, *, has_inspections: bool) -> str:
 
 
 def problems_frame(problems) -> pd.DataFrame:
-    """Validation errors or warnings as a table: row, column, plain-language explanation."""
+    """Validation errors or warnings as a table: row, its town, column, plain-language explanation."""
     return pd.DataFrame(
         {
             t("submit.col.row"): [p.row for p in problems],
+            t("col.town"): [p.town for p in problems],
             t("submit.col.column"): [p.column for p in problems],
             t("submit.col.message"): [p.message for p in problems],
         }

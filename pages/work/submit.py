@@ -125,17 +125,17 @@ if not log.empty:
     log = log.assign(town=log["town_code"].map(names), submitted_at=log["submitted_at"].map(clock.stamp), **written)
     st.dataframe(
         log[
-            [
-                "submitted_at",
-                "submitted_by",
-                "source_name",
-                "reason",
+            [  # the day and its figures first: on a phone, who sent it and from where come after
                 "date",
                 "town",
                 "inspections",
                 "major_hazards",
                 "halted",
                 "cases",
+                "submitted_at",
+                "submitted_by",
+                "source_name",
+                "reason",
             ]
         ].rename(
             columns={
