@@ -10,7 +10,7 @@ from sanse.store import StoreError
 from sanse.supervision import check_if_behind
 from ui import data
 from ui.navigation import run_navigation
-from ui.session import DAY, GROUP, LANG, format_day, lang, t
+from ui.session import DAY, DAY_PICK, GROUP, LANG, format_day, lang, t
 from ui.signin import current_user, sidebar_block
 from ui.style import apply_style
 
@@ -39,13 +39,16 @@ def frame() -> None:
         if days:
             current = st.session_state.get(DAY) if st.session_state.get(DAY) in days else days[-1]
             if user.may("submit", user.town_code):  # staff: every day of the campaign
+                # The picker's value lives in its key alone: a page may move it (ui.session.move_day),
+                # and Streamlit warns about a widget given both a value and its key's state.
+                if st.session_state.get(DAY_PICK) not in days:
+                    st.session_state[DAY_PICK] = current
                 st.session_state[DAY] = st.date_input(
                     t("sidebar.date"),
-                    value=current,
                     min_value=days[0],
                     max_value=days[-1],
                     format="YYYY/MM/DD",
-                    key="sanse.date.pick",
+                    key=DAY_PICK,
                 )
             else:  # readers: the published days only, newest first
                 newest_first = days[::-1]
