@@ -36,6 +36,7 @@ def stylesheet() -> str:
         f"[data-testid='stNumberInputStepDown'],[data-testid='stNumberInputStepUp']{{min-width:{TOUCH};min-height:{TOUCH}}}",
         f"[data-baseweb='input'],[data-baseweb='select']>div,[data-baseweb='textarea']{{min-height:{TOUCH}}}",
         f"[data-baseweb='input'] input{{min-height:{TOUCH};box-sizing:border-box}}",
+        f"[data-testid='stNumberInputContainer'],[data-testid='stNumberInputField']{{min-height:{TOUCH}}}",
         f"[data-testid^='stBaseButton-']:not([data-testid='stBaseButton-elementToolbar']){{min-height:{TOUCH}}}",
         # The table toolbar, always shown on a touch screen, gets a row of its own above the
         # table instead of covering the search box or standing beside the figures.
