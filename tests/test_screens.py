@@ -193,3 +193,17 @@ def test_the_period_ranking_downloads_as_xlsx_and_csv_in_the_bulletin_columns(ho
     assert [row[1] for row in rows] == list(table["镇街"])  # the towns in the page's order
     text = ui_data._period_download(str(home.root), october, "csv", None, 0).decode("utf-8-sig")
     assert text.splitlines()[0].startswith("排名,镇街,检查企业数")
+
+
+def test_the_import_preview_gives_every_column_room_and_the_rules_the_window_words(home):
+    at = open_page("submit")
+    rows = ["日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）"]
+    rows.append("2026-10-30,云岫街道,41,10,2,5,1,1,0,12.5")
+    at.file_uploader(key="submit.file.0").upload("日报.csv", "\n".join(rows).encode(), "text/csv").run()
+    preview = next(frame for frame in at.dataframe if "罚款金额（万元）" in frame.value.columns)
+    widths = {name: column["width"] for name, column in json.loads(preview.proto.columns).items() if name != "_index"}
+    assert widths["罚款金额（万元）"] >= 110 and sum(widths.values()) <= 900  # all inside the page at 1366 px
+    assert preview.value["罚款金额（万元）"].iloc[0] == 12.5
+    rules = open_page("rules")
+    assert rules.metric[0].value == "活动开始至当日累计"
+    assert rules.columns[0].proto.weight > rules.columns[1].proto.weight  # wide enough for it whole
