@@ -22,6 +22,7 @@ from test_browser import (
     settled,
 )
 
+from pipelines.build import build
 from sanse.access import SYSTEM
 from sanse.accounts import add_user
 from sanse.bulletin import publish_bulletin
@@ -217,4 +218,36 @@ def test_a_rectification_report_shows_in_the_item_picker_at_once(browser, server
     page.get_by_role("button", name="提交整改报告").click()
     page.get_by_text("已保存", exact=False).first.wait_for(timeout=30_000)
     playwright.expect(pick).to_have_value(re.compile("已报告$"), timeout=10_000)
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def county_server(demo_home_readonly, tmp_path_factory):
+    """The demo city as two county groups (T01–T12 东县, T13–T23 西县), with the office account."""
+    home = browser_demo(demo_home_readonly, tmp_path_factory, "counties")
+    lines = home.towns_csv.read_text(encoding="utf-8").splitlines()
+    rows = [lines[0]] + [
+        ",".join([*line.split(",")[:3], "东县" if int(line[1:3]) <= 12 else "西县", *line.split(",")[4:]])
+        for line in lines[1:]
+    ]
+    home.towns_csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    build(home)
+    add_user(home, "office", role="admin", password=PASSWORD)
+    yield from serving(home.root, [sys.executable, "-m", "streamlit", "run", "app.py"])
+
+
+def test_choosing_a_county_in_the_group_view_opens_its_towns(browser, county_server):
+    context, page = office(browser, county_server, DESKTOP)
+    page.goto(f"{county_server}/groups")
+    page.get_by_text("分组排名", exact=False).first.wait_for(timeout=60_000)
+    settled(page)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "screens-groups-1366.png"))
+    table = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+    page.mouse.click(table["x"] + 14, table["y"] + 35 + 35 + 17)  # the second county's selection box
+    page.wait_for_url(f"{county_server}/ranking", timeout=30_000)
+    page.get_by_text("综合得分").first.wait_for(timeout=30_000)
+    settled(page)
+    group = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").last.locator("input")
+    assert group.input_value() == "西县"  # the second of the two (东县 scores 100, 西县 72.8), not the default 东县
     context.close()
