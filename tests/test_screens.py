@@ -16,7 +16,7 @@ import pytest
 import test_pages
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
-from test_pages import LAST_DAY, members_only, open_page, sign_in_with_the_form
+from test_pages import LAST_DAY, LEADER, members_only, open_page, sign_in_with_the_form
 
 from pipelines.build import build
 from sanse.access import SYSTEM
@@ -207,3 +207,19 @@ def test_the_import_preview_gives_every_column_room_and_the_rules_the_window_wor
     rules = open_page("rules")
     assert rules.metric[0].value == "活动开始至当日累计"
     assert rules.columns[0].proto.weight > rules.columns[1].proto.weight  # wide enough for it whole
+
+
+def test_readers_see_the_group_view_of_published_days_only(home):
+    two_counties(home)
+    issue = publish_bulletin(home, date(2026, 10, 29), by=SYSTEM)
+    at = open_page("overview", LEADER)
+    at.switch_page("pages/read/groups.py").run()
+    assert not at.exception
+    assert "2026年10月29日" in at.title[0].value  # the one published day, not the latest data
+    shown = at.dataframe[0].value.set_index("分组")
+    frozen = pd.DataFrame(issue.ranking)
+    east = frozen[frozen["group"] == "东县"]
+    assert shown.at["东县", "检查企业数"] == east["inspections"].sum()
+    anonymous = open_page("overview", None)
+    anonymous.switch_page("pages/read/groups.py").run()
+    assert "逾期督办事项" not in anonymous.dataframe[0].value.columns  # the ledger is for signed-in users
