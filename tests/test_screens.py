@@ -128,7 +128,9 @@ def test_group_view_ranks_the_counties_on_their_towns_summed_counts(home):
 def test_overview_of_one_county_counts_that_county_and_says_so(home):
     two_counties(home)
     at = open_page("overview", **{"sanse.group": "东县"})
-    assert "东县" in at.title[0].value
+    assert at.title[0].value == "总览 · 东县 · 2026年10月30日"
+    for page in ("ranking", "confidence"):
+        assert " · 东县 · " in open_page(page, **{"sanse.group": "东县"}).title[0].value, page
     assert any("已报送 12/12 个镇街" in c.value for c in at.caption)
     every = open_page("overview", **{"sanse.group": None})
     assert "全部分组" in every.title[0].value

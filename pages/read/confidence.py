@@ -8,7 +8,7 @@ from sanse.confidence import ADJUSTMENTS, confidence_settings, provisional_count
 from sanse.funnel import funnel
 from ui import data
 from ui.charts import funnel_chart
-from ui.session import chosen_group, format_day, lang, plain, ranking_day_or_stop, t, tier_label
+from ui.session import chosen_group, format_day, lang, plain, ranking_day_or_stop, scoped, t, tier_label
 from ui.tables import indicator_label
 from ui.tiers import style_tiers
 
@@ -17,7 +17,7 @@ day, group = ranking_day_or_stop(), chosen_group()
 settings = data.settings()
 rules = settings.rules_on(day)
 chosen = confidence_settings(settings)
-st.title(t("confidence.title", day=format_day(day)))
+st.title(scoped(t("confidence.title", day=format_day(day))))
 st.caption(t("confidence.caption", draws=chosen.draws, threshold=f"{chosen.provisional_below:.0%}"))
 
 block = data.window_sums(day, rules.window, group)

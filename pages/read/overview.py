@@ -5,16 +5,11 @@ import streamlit as st
 from sanse.access import ANONYMOUS
 from ui import data
 from ui.overview import overview, supervision_alert
-from ui.session import chosen_group, format_day, ranking_day_or_stop, t, viewer
+from ui.session import chosen_group, format_day, ranking_day_or_stop, scoped, t, viewer
 
 day, group = ranking_day_or_stop(), chosen_group()
 
-scope = group if group is not None else t("overview.all_groups") if len(data.groups()) > 1 else None
-st.title(
-    t("overview.title", day=format_day(day))
-    if scope is None
-    else t("overview.title.scoped", scope=scope, day=format_day(day))
-)
+st.title(scoped(t("overview.title", day=format_day(day))))
 data.stop_without_ranking(day, group)
 published = data.issue_differing(day, group) if not data.reads_issues() else None
 if published is not None:
