@@ -94,7 +94,8 @@ def plain_server(browser_home):
     yield from serving(browser_home, [sys.executable, "-m", "streamlit", "run", "app.py"])
 
 
-def serving(root: Path, command: list[str]):
+def serving(root: Path, command: list[str], log=subprocess.DEVNULL):
+    """Start the dashboard on `root` (its output to `log`, an open file, if given)."""
     port = free_port()
     env = {**os.environ, "SANSE_HOME": str(root)}
     process = subprocess.Popen(
@@ -111,8 +112,8 @@ def serving(root: Path, command: list[str]):
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120

@@ -251,3 +251,41 @@ def test_choosing_a_county_in_the_group_view_opens_its_towns(browser, county_ser
     group = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").last.locator("input")
     assert group.input_value() == "西县"  # the second of the two (东县 scores 100, 西县 72.8), not the default 东县
     context.close()
+
+
+@pytest.fixture(scope="module")
+def logged_server(demo_home_readonly, tmp_path_factory):
+    """A server of its own whose log the test reads."""
+    home = browser_demo(demo_home_readonly, tmp_path_factory, "logged")
+    publish_bulletin(home, date(2026, 10, 30), by=SYSTEM)
+    add_user(home, "office", role="admin", password=PASSWORD)
+    log_path = home.root.parent / "server.log"
+    with log_path.open("w") as log:
+        for url in serving(home.root, [sys.executable, "-m", "streamlit", "run", "app.py"], log):
+            yield url, log_path
+
+
+def test_an_import_and_downloads_leave_no_warning_in_the_server_log(browser, logged_server, tmp_path):
+    server, log_path = logged_server
+    context, page = office(browser, server, DESKTOP)
+    page.get_by_role("tab", name="上传文件").click()
+    report = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）\n"
+    report += "2026-10-30,云岫街道,41,10,2,5,1,1,0,12.5\n"
+    (tmp_path / "日报.csv").write_text(report, encoding="utf-8")
+    page.locator("input[type='file']").set_input_files(str(tmp_path / "日报.csv"))
+    page.get_by_role("button", name="确认导入").click()
+    page.get_by_text("已导入", exact=False).first.wait_for(timeout=60_000)
+    settled(page)
+    for path, tab in (("bulletin", "已发布各期"), ("periods", None)):  # a published issue, a period
+        page.goto(f"{server}/{path}")
+        page.get_by_text("Excel（XLSX）" if tab is None else tab).first.wait_for(timeout=60_000)
+        settled(page)
+        if tab:
+            page.get_by_role("tab", name=tab).click()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Excel（XLSX）").click()
+        assert download.value.path().stat().st_size > 0
+    context.close()
+    log = log_path.read_text(encoding="utf-8", errors="replace")
+    assert "created with a default value but also had its value set" not in log
+    assert "missing ScriptRunContext" not in log
