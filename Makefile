@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-HOME_DIR ?= data
+HOME_DIR ?= $(or $(SANSE_HOME),data)  # where `make run` serves from too
 
 .PHONY: install run demo test system haproxy bench clean
 

@@ -10,8 +10,9 @@ from sanse.store import StoreError
 from sanse.supervision import check_if_behind
 from ui import data
 from ui.navigation import run_navigation
-from ui.session import DAY, GROUP, LANG, format_day, lang, t
+from ui.session import DAY, DAY_PICK, GROUP, LANG, format_day, lang, t
 from ui.signin import current_user, sidebar_block
+from ui.style import apply_style
 
 st.set_page_config(page_title="三色晾晒", page_icon="🚦", layout="wide", initial_sidebar_state="auto")
 log = logging.getLogger("sanse.app")
@@ -38,13 +39,16 @@ def frame() -> None:
         if days:
             current = st.session_state.get(DAY) if st.session_state.get(DAY) in days else days[-1]
             if user.may("submit", user.town_code):  # staff: every day of the campaign
+                # The picker's value lives in its key alone: a page may move it (ui.session.move_day),
+                # and Streamlit warns about a widget given both a value and its key's state.
+                if st.session_state.get(DAY_PICK) not in days:
+                    st.session_state[DAY_PICK] = current
                 st.session_state[DAY] = st.date_input(
                     t("sidebar.date"),
-                    value=current,
                     min_value=days[0],
                     max_value=days[-1],
                     format="YYYY/MM/DD",
-                    key="sanse.date.pick",
+                    key=DAY_PICK,
                 )
             else:  # readers: the published days only, newest first
                 newest_first = days[::-1]
@@ -57,12 +61,14 @@ def frame() -> None:
                     key="sanse.date.published",
                 )
             groups = data.groups()
-            if len(groups) > 1:
-                current = st.session_state.get(GROUP) if st.session_state.get(GROUP) in groups else groups[0]
+            if len(groups) > 1:  # one group, or all of them (None)
+                choices = [None, *groups]
+                current = st.session_state.get(GROUP, groups[0])
                 st.session_state[GROUP] = st.selectbox(
                     t("sidebar.group"),
-                    groups,
-                    index=groups.index(current),
+                    choices,
+                    index=choices.index(current) if current in choices else 1,
+                    format_func=lambda group: t("overview.all_groups") if group is None else group,
                     placeholder=t("common.choose"),
                     key="sanse.group.pick",
                 )
@@ -70,6 +76,7 @@ def frame() -> None:
                 st.session_state[GROUP] = None
         sidebar_block(user)
 
+    apply_style()  # in the language just chosen
     run_navigation(user)
 
 

@@ -9,7 +9,8 @@ from typing import Literal
 @dataclass(frozen=True)
 class Problem:
     """`row` is the spreadsheet row; `cell` (e.g. "F5") names the cell when there is one;
-    `sheet` is set when the report spans several sheets, so the row number alone is ambiguous."""
+    `sheet` is set when the report spans several sheets, so the row number alone is ambiguous;
+    `town` is the row's 镇街 as the file writes it, so a clerk finds the row by its town."""
 
     row: int | None
     column: str
@@ -17,6 +18,7 @@ class Problem:
     severity: Literal["error", "warning"] = "error"
     cell: str = ""
     sheet: str = ""
+    town: str = ""
 
     def __str__(self) -> str:
         sheet = f"“{self.sheet}”表" if self.sheet else ""

@@ -36,11 +36,12 @@ class TableRow:
     header: Header
     sheet: str  # set when the report spans several sheets
     record: dict[str, Any] = field(default_factory=dict)
+    town: str = ""  # the row's 镇街 cell as written
 
     def problem(self, key: str, message: str, severity: Literal["error", "warning"] = "error") -> Problem:
         column = self.header.columns[key]
         cell = f"{get_column_letter(column + 1)}{self.number}"
-        return Problem(self.number, self.header.labels[key], message, severity, cell, self.sheet)
+        return Problem(self.number, self.header.labels[key], message, severity, cell, self.sheet, self.town)
 
 
 def read_rows(
@@ -63,7 +64,8 @@ def read_rows(
             filled = [key for key, value in cells.items() if not _blank(value)]
             if not filled:
                 continue
-            row = TableRow(number, header, sheet, {"row_number": number})
+            town = "" if _blank(cells.get("town")) else cell_text(cells["town"])
+            row = TableRow(number, header, sheet, {"row_number": number}, town)
             total = next((key for key in LABEL_KEYS if total_label(cells[key])), None)
             if total:
                 problems.append(row.problem(total, f"“{cells[total].strip()}”行不是镇街，未导入", "warning"))

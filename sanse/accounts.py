@@ -234,7 +234,7 @@ def authenticate(
     except StoreError:
         log.exception("sign-in outcome of %r not recorded", name)
     if not right:
-        raise SignInFailed("用户名或密码错误")
+        raise SignInFailed("账号或密码错误")
     return User(entry["name"], entry["role"], entry["town_code"])
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from sanse.access import ROLE_LABELS
 from sanse.clock import BEIJING
+from sanse.config import ConfigError, read_towns
 from sanse.consequences import CARD_WORDS, measure_label
 from sanse.home import Home
 from sanse.store import schema
@@ -69,6 +70,7 @@ def read_audit(
         query = query.where(table.c.at < datetime.combine(until + timedelta(days=1), datetime.min.time(), BEIJING))
     with home.store.reading() as conn:
         rows = conn.execute(query).all()
+    names = _town_names(home)
     events = []
     for at, who_, action_, detail in rows:
         event = {"at": at, "who": who_, "action": action_, **json.loads(detail)}
@@ -78,7 +80,7 @@ def read_audit(
                 "who": who_,
                 "action": action_,
                 "action_label": ACTION_LABELS.get(action_, action_),
-                "what": describe(event),
+                "what": describe(event, names),
                 **event,
             }
         )
@@ -87,16 +89,26 @@ def read_audit(
     return frame
 
 
-def describe(event: dict) -> str:
-    """What an event wrote, in one line of plain Chinese (plain text: never render as HTML)."""
+def _town_names(home: Home) -> dict[str, str]:
+    try:
+        return {town.code: town.name for town in read_towns(home.towns_csv)}
+    except (FileNotFoundError, ConfigError):
+        return {}
+
+
+def describe(event: dict, names: dict[str, str] | None = None) -> str:
+    """What an event wrote, in one line of plain Chinese (plain text: never render as HTML);
+    towns by their names in `names` (code -> name), a code only for a town no longer listed."""
     action = event.get("action")
+    names = names or {}
+    event = {**event, "town": names.get(event.get("town"), event.get("town"))}
     get = event.get
     if action in ("submission", "correction"):
         text = f"{get('file') or ''}：新增或更正 {get('rows') or 0} 行"
         if get("corrected"):
             text += f"，其中更正 {get('corrected')} 行"
             if get("corrections"):
-                text += f"（{'、'.join(get('corrections'))}）"
+                text += f"（{'、'.join(_named(c, names) for c in get('corrections'))}）"
         return text
     if action == "publication":
         version = f"（第{get('version')}版）" if (get("version") or 1) > 1 else ""
@@ -126,6 +138,12 @@ def describe(event: dict) -> str:
         return _describe_supervision(event)
     skip = {"at", "who", "action", "action_label", "what"}
     return "，".join(f"{k}：{_plain(v)}" for k, v in event.items() if k not in skip and v is not None)
+
+
+def _named(correction: str, names: dict[str, str]) -> str:
+    """ "T01 2026-10-30" (a town's code and a day) with the town's name."""
+    code, _, day = correction.partition(" ")
+    return f"{names.get(code, code)} {day}".strip()
 
 
 def _plain(value) -> str:

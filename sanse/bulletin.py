@@ -184,10 +184,11 @@ class Draft:
         return replace(self, editor_note=self.editor_note.strip(), **one_line)
 
 
-def draft_issue(home: Home, day: date | Period, draft: Draft = Draft()) -> Issue:
-    """The issue exactly as publishing `day` (or a period) now would issue it, numbered as it would be."""
+def draft_issue(home: Home, day: date | Period, draft: Draft = Draft(), *, running: bool = False) -> Issue:
+    """The issue exactly as publishing `day` (or a period) now would issue it, numbered as it would be;
+    with `running`, also of a period not yet over (for its table to download, never to publish)."""
     settings = settings_in_force(home)
-    frozen = replace(_freeze(home, _as_period(day), settings), **draft.cleaned().__dict__)
+    frozen = replace(_freeze(home, _as_period(day), settings, running=running), **draft.cleaned().__dict__)
     with home.store.reading() as conn:
         return _numbered(conn, frozen, settings, by="", at=frozen.published_at)
 
@@ -303,7 +304,7 @@ def _content(issue: Issue) -> str:
     )
 
 
-def _freeze(home: Home, period: Period, settings: Settings) -> Issue:
+def _freeze(home: Home, period: Period, settings: Settings, *, running: bool = False) -> Issue:
     """Everything the issue shows, read from the warehouse; number and version come later.
 
     A day's issue shows that day's ranking over the window of its rules; a period's, the
@@ -323,7 +324,7 @@ def _freeze(home: Home, period: Period, settings: Settings) -> Issue:
         if period.kind == "day":
             shown = _day_shown(warehouse, period.last, settings)
         else:
-            shown = _period_shown(warehouse, period, settings)
+            shown = _period_shown(warehouse, period, settings, running=running)
     finally:
         warehouse.close()
     rules, frame, previous, previous_day, totals, window_sums = shown
@@ -370,13 +371,14 @@ def _day_shown(warehouse: Warehouse, day: date, settings: Settings) -> tuple:
     return rules, frame, previous, previous_day, warehouse.totals(day), warehouse.window_sums(day, rules.window)
 
 
-def _period_shown(warehouse: Warehouse, period: Period, settings: Settings) -> tuple:
-    """The same of a period: a whole one only (a period still running is not published)."""
+def _period_shown(warehouse: Warehouse, period: Period, settings: Settings, *, running: bool = False) -> tuple:
+    """The same of a period: a whole one only (a period still running is not published), unless
+    `running`."""
     try:
         ranked = rank_period(warehouse, period, settings)
     except PeriodError as exc:
         raise BulletinError(f"{exc}，不能发布") from exc
-    if not ranked.complete:
+    if not ranked.complete and not running:
         raise BulletinError(f"{period.label}尚未结束（数据截至{ranked.through}），不能发布{period.label}的通报")
     daily = warehouse.daily_counts(warehouse.manifest.first_day, period.last)
     inside = pd.to_datetime(daily["date"]).dt.date.between(period.first, period.last)

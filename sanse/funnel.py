@@ -52,6 +52,21 @@ class Funnel:
         wanted = {s + b for s in sides for b in bands}
         return list(self.points.loc[self.points["band"].isin(wanted), "town"])
 
+    def rate_axis(self, margin: float = 0.15) -> tuple[float, float]:
+        """The span of rates a plot of this funnel shows: from 0 to `margin` past the highest of
+        the towns' rates, the target and the 99.8% limit at the median town's denominator —
+        fitted to the data, not 0–100% when every town is under 10%. The limits of the smallest
+        towns may leave it at the top; every town stays inside."""
+        defined = self.points.dropna(subset=["rate"])
+        if defined.empty or np.isnan(self.target):
+            return 0.0, 1.0
+        median = np.array([float(defined["denominator"].median())])
+        _, upper = control_limits(median, self.target, LEVELS["998"], self.model)
+        top = max(float(defined["rate"].max()), self.target, float(upper[0])) * (1 + margin)
+        if top <= 0:
+            return 0.0, 1.0
+        return 0.0, min(top, 1.0) if self.model == "binomial" else top
+
 
 def funnel(
     block: pd.DataFrame, indicator: str | Indicator, rules: Rules, adjust: Adjust = "none", *, group: str | None = None

@@ -206,15 +206,19 @@ def day_reporting(
     return DayReporting(day, due, now, tuple(rows))
 
 
-def home_reporting(home: Home, day: date, *, now: datetime | None = None, user: User | None = None) -> DayReporting:
-    """`day_reporting` for a deployment: its towns and the deadline in force."""
+def home_reporting(
+    home: Home, day: date, *, now: datetime | None = None, user: User | None = None, group: str | None = None
+) -> DayReporting:
+    """`day_reporting` for a deployment: its towns (of `group`, or all) and the deadline in force."""
     rules = reporting_settings(settings_in_force(home))
-    return day_reporting(home.store, read_towns(home.towns_csv), day, rules=rules, now=now, user=user)
+    towns = [town for town in read_towns(home.towns_csv) if group is None or town.group == group]
+    return day_reporting(home.store, towns, day, rules=rules, now=now, user=user)
 
 
-def reporting_count(home: Home, day: date, *, now: datetime | None = None) -> ReportingCount:
-    """How many active towns have reported `day`, of how many, how many late and overdue."""
-    return home_reporting(home, day, now=now).count
+def reporting_count(home: Home, day: date, *, now: datetime | None = None, group: str | None = None) -> ReportingCount:
+    """How many active towns (of `group`, or all) have reported `day`, of how many, how many
+    late and overdue."""
+    return home_reporting(home, day, now=now, group=group).count
 
 
 def office_name(settings: Settings) -> str:

@@ -621,22 +621,28 @@ def standing_cards(home: Home, day: date, settings: Settings | None = None) -> d
     return cards
 
 
+def overdue_at_end_of(items: list[Item], day: date) -> list[Item]:
+    """The items overdue at the end of `day`: past their deadline by then and not closed (nor
+    withdrawn) before it ended. A day's bulletin and 总览 for that day count these, so both say
+    the same whenever they are read."""
+    end = datetime.combine(day + timedelta(days=1), time(), clock.BEIJING)
+    return [
+        item
+        for item in items
+        if item.status != "withdrawn"
+        and item.deadline <= day
+        and not (item.status == "closed" and item.changed_at < end)
+    ]
+
+
 def bulletin_items(home: Home, first: date, last: date) -> tuple[tuple[dict, ...], tuple[dict, ...]]:
     """What a bulletin about the days `first` to `last` lists (SPEC 11): the measures those
     days brought, and the items overdue at the end of the last day (past their deadline and
     not closed by then). Withdrawn items are in neither: corrected data took them back."""
-    end_of_last = datetime.combine(last + timedelta(days=1), time(), clock.BEIJING)
     names = {town.code: town.name for town in read_towns(home.towns_csv)}
     standing = [item for item in list_items(home) if item.status != "withdrawn"]
     new = sorted((item for item in standing if first <= item.occurred_on <= last), key=lambda i: (i.occurred_on, i.id))
-    overdue = sorted(
-        (
-            item
-            for item in standing
-            if item.deadline <= last and not (item.status == "closed" and item.changed_at < end_of_last)
-        ),
-        key=lambda i: (i.deadline, i.id),
-    )
+    overdue = sorted(overdue_at_end_of(standing, last), key=lambda i: (i.deadline, i.id))
     return tuple(_listed(item, names) for item in new), tuple(_listed(item, names) for item in overdue)
 
 

@@ -154,7 +154,7 @@ def test_submission_and_correction_are_audited_with_who_when_and_what(demo_home)
     events = read_audit(demo_home, who="li")
     assert list(events["action"]) == ["correction", "correction"]  # the demo already had T01 on 10-30
     assert list(events["file"]) == ["fixed.csv", "first.csv"]
-    assert events["what"].iloc[0] == "fixed.csv：新增或更正 1 行，其中更正 1 行（T01 2026-10-30）"
+    assert events["what"].iloc[0] == "fixed.csv：新增或更正 1 行，其中更正 1 行（云岫街道 2026-10-30）"
     assert events["at"].iloc[0] > events["at"].iloc[1]
 
 

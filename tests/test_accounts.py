@@ -67,7 +67,7 @@ def wrong_attempts(home: Home, name: str, count: int, at: datetime) -> None:
 def test_account_signs_in_with_its_password_only(home, quick_hashes):
     add_user(home, "li", role="town", town="T01", password="yunxiu-2026")
     assert authenticate(home, "li", "yunxiu-2026", now=T0) == User("li", "town", "T01")
-    with pytest.raises(SignInFailed, match="用户名或密码错误"):
+    with pytest.raises(SignInFailed, match="账号或密码错误"):
         authenticate(home, "li", "yunxiu-2025", now=T0)
 
 
@@ -159,7 +159,7 @@ def test_disabled_account_cannot_sign_in_until_enabled(home, quick_hashes):
     disable_user(home, "li", by=ADMIN)
     assert get_user(home, "li") is None
     assert [a.active for a in list_users(home)] == [False]
-    with pytest.raises(SignInFailed, match="用户名或密码错误"):
+    with pytest.raises(SignInFailed, match="账号或密码错误"):
         authenticate(home, "li", "yunxiu-2026", now=T0)
     enable_user(home, "li", by=ADMIN)
     assert authenticate(home, "li", "yunxiu-2026", now=T0).name == "li"
@@ -243,7 +243,7 @@ def test_one_address_trying_many_names_is_locked_out(home, quick_hashes):
     add_user(home, "li", role="town", town="T01", password="yunxiu-2026")
     for n in range(accounts.MAX_ADDRESS_FAILURES // 4):  # four guesses a name: no name locks
         for _ in range(4):
-            with pytest.raises(SignInFailed, match="用户名或密码错误"):
+            with pytest.raises(SignInFailed, match="账号或密码错误"):
                 authenticate(home, f"guess{n}", "not-the-password", client="203.0.113.9", now=T0)
     with pytest.raises(SignInFailed, match="网络地址已暂时锁定"):
         authenticate(home, "li", "yunxiu-2026", client="203.0.113.9", now=T0 + timedelta(minutes=1))
@@ -267,7 +267,7 @@ def test_a_right_password_does_not_clear_its_addresss_failures(home, quick_hashe
 
 
 def test_a_name_no_account_can_have_is_counted_on_the_address_only(home, quick_hashes):
-    with pytest.raises(SignInFailed, match="用户名或密码错误"):
+    with pytest.raises(SignInFailed, match="账号或密码错误"):
         authenticate(home, "address 203.0.113.9", "x" * 12, client="198.51.100.7", now=T0)
     with home.store.reading() as conn:
         keys = [r.key for r in conn.execute(sa.select(schema.signin_throttle.c.key))]
@@ -335,7 +335,7 @@ def test_account_changes_are_audited_with_who_when_and_what(home, quick_hashes):
     events = read_audit(home, action="account")
     assert list(events["who"]) == ["zhang"] * 3
     assert list(events["change"]) == ["disable", "password", "add"]
-    assert list(events["what"]) == ["停用账号 li", "修改账号 li 的密码", "新建账号 li（镇街 T01）"]
+    assert list(events["what"]) == ["停用账号 li", "修改账号 li 的密码", "新建账号 li（镇街 云岫街道）"]
     assert all(before <= at <= datetime.now(UTC) for at in events["at"])
 
 
@@ -424,7 +424,7 @@ def test_with_the_store_full_a_right_password_still_signs_in(home, quick_hashes,
 
     monkeypatch.setattr("sanse.accounts._save_throttle", disk_full)
     assert authenticate(home, "wang", "Qingshui#2026").name == "wang"
-    with pytest.raises(SignInFailed, match="用户名或密码错误"):
+    with pytest.raises(SignInFailed, match="账号或密码错误"):
         authenticate(home, "wang", "wrong password")
 
 
@@ -449,7 +449,7 @@ def test_password_checks_at_once_are_bounded(home, quick_hashes, monkeypatch):
     with ThreadPoolExecutor(max_workers=12) as pool:
         outcomes = list(pool.map(lambda k: _attempt(home, f"name{k}", f"guess {k}", f"10.0.0.{k}"), range(12)))
     assert most == accounts.PASSWORD_CHECKS  # twelve at once, never more than the bound
-    assert all(o == "用户名或密码错误" for o in outcomes)
+    assert all(o == "账号或密码错误" for o in outcomes)
 
 
 class CountingHasher:

@@ -94,7 +94,8 @@ def plain_server(browser_home):
     yield from serving(browser_home, [sys.executable, "-m", "streamlit", "run", "app.py"])
 
 
-def serving(root: Path, command: list[str]):
+def serving(root: Path, command: list[str], log=subprocess.DEVNULL):
+    """Start the dashboard on `root` (its output to `log`, an open file, if given)."""
     port = free_port()
     env = {**os.environ, "SANSE_HOME": str(root)}
     process = subprocess.Popen(
@@ -111,8 +112,8 @@ def serving(root: Path, command: list[str]):
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -257,7 +258,7 @@ def test_signing_in_lasts_across_a_reload_and_a_new_tab(browser, server):
 
 def test_a_link_to_a_page_asks_for_sign_in_then_opens_that_page(browser, plain_server):
     context = browser.new_context(viewport=DESKTOP)  # a browser that has never been here, the server's first
-    page = open_page(browser, plain_server, "submit", DESKTOP, "请先登录", context=context)
+    page = open_page(browser, plain_server, "submit", DESKTOP, "请先登录后使用“数据报送”", context=context)
     assert page.get_by_text("Page not found").count() == 0
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "signin-deep-link-1366.png"), full_page=True)

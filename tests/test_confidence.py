@@ -160,6 +160,23 @@ def test_funnel_targets_the_group_rate_and_names_towns_beyond_the_limits():
     assert (picture.limits["upper_95"] <= picture.limits["upper_998"]).all()
 
 
+def test_funnel_axis_is_fitted_to_the_towns_not_zero_to_one_hundred_per_cent():
+    # Rates 2%, 4%, 8% of a million inspections each: the 99.8% limit at the median town lies
+    # 3.09 × sqrt(0.0467 × 0.9533 / 10⁶) ≈ 0.07 points above the target 14/300, under 8%;
+    # so the axis runs from 0 to 8% and 15% more: 9.2%.
+    picture = funnel(
+        block(("A", 1_000_000, 20_000), ("B", 1_000_000, 40_000), ("C", 1_000_000, 80_000)),
+        "major_hazard_rate",
+        MAJOR_ONLY,
+    )
+    assert picture.rate_axis() == pytest.approx((0.0, 0.092))
+    # 10 inspections at 50%: the 99.8% limit at 10 (0.9 and more) is the top, capped at 100%.
+    small = funnel(block(("A", 10, 5), ("B", 10, 5)), "major_hazard_rate", MAJOR_ONLY)
+    assert small.rate_axis() == (0.0, 1.0)
+    nothing = funnel(block(("A", 0, 0), ("B", 0, 0)), "major_hazard_rate", MAJOR_ONLY)
+    assert nothing.rate_axis() == (0.0, 1.0)
+
+
 def test_overdispersion_is_estimated_from_winsorised_z_scores():
     # z = ±3.4641, ±1.1547; the 10%/90% quantiles of 4 values sit 30% of the way in: ±2.7713.
     # phi = (2·7.68 + 2·4/3)/4 = 4.5067; tau2 = (4·phi - 3)/(4w - w) with w = 100/0.1875.

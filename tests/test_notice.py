@@ -112,7 +112,7 @@ def test_changing_the_arrangements_keeps_one_and_audits_each(home):
     assert (interview.when, interview.place, interview.attendees) == ("2026年11月4日 14:00", "乙会议室", "镇长、站长")
     events = read_audit(home, action="supervision_interview")
     assert len(events) == 2
-    assert f"督办事项 {item}（T1）约谈安排：2026-11-04 14:00，乙会议室，参加人员 镇长、站长" in list(events["what"])
+    assert f"督办事项 {item}（渔歌镇）约谈安排：2026-11-04 14:00，乙会议室，参加人员 镇长、站长" in list(events["what"])
 
 
 def test_arrangements_are_refused_where_they_do_not_belong(home):

@@ -55,14 +55,15 @@ def test_rejected_file_offers_the_file_back_with_its_errors_marked(home):
     rows = [",".join(HEADERS.values()), "2026-10-30,无名镇,5,1,0,1,0,0,0,0"]
     at = upload("日报.csv", "\n".join(rows).encode(), "text/csv")
     assert at.error and "未导入任何数据" in at.error[0].value
-    assert "未知镇街“无名镇”" in at.dataframe[0].value.iloc[0, 2]
+    assert "未知镇街“无名镇”" in at.dataframe[0].value["说明"].iloc[0]
+    assert at.dataframe[0].value["镇街"].iloc[0] == "无名镇"  # the row's town, as the file writes it
     [button] = error_file_buttons(at)
     assert button.label == "下载标注了错误的原文件（XLSX）"
 
 
 def test_a_pdf_gets_the_error_list_but_no_marked_file(home):
     at = upload("日报.csv", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "text/csv")
-    assert "PDF" in at.dataframe[0].value.iloc[0, 2]
+    assert "PDF" in at.dataframe[0].value["说明"].iloc[0]
     assert error_file_buttons(at) == []
 
 
@@ -225,5 +226,6 @@ def test_the_history_neutralises_file_names_a_spreadsheet_would_run(home):
     at.run()
     at.switch_page("pages/work/submit.py").run()
     shown = at.dataframe[-1].value
-    names = list(shown.iloc[:, 2])
+    names = list(shown["文件"])
+    assert list(shown.columns[:2]) == ["日期", "镇街"]  # the day and its figures first, who and whence after
     assert "'=HYPERLINK(x).csv" in names and "=HYPERLINK(x).csv" not in names

@@ -6,12 +6,14 @@ swapped in by `sanse build` or an upload is picked up on the next rerun without 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from sanse import clock
 from sanse.access import User
 from sanse.bulletin import issues_generation, list_issues, load_issue
 from sanse.config import COUNT_COLUMNS, Settings, Town, read_towns
@@ -19,7 +21,7 @@ from sanse.home import Home
 from sanse.periods import Period
 from sanse.reporting import reporting_count as count_reports
 from sanse.rulebook import rules_generation, settings_in_force
-from sanse.supervision import list_items
+from sanse.supervision import list_items, overdue_at_end_of
 from sanse.warehouse import NotBuilt, Warehouse
 from ui.session import viewer
 
@@ -118,27 +120,33 @@ def ranking(day: date, group: str | None = None) -> pd.DataFrame:
     return _ranking(warehouse().identity, day, group)
 
 
-def reporting_count(day: date):
-    """How many towns have reported `day` (a minute behind at most: the board is exact)."""
-    return _reporting_count(str(home().root), day)
+def reporting_count(day: date, group: str | None = None):
+    """How many towns (of `group`, or all) have reported `day` (a minute behind at most: the
+    board is exact)."""
+    return _reporting_count(str(home().root), day, group)
 
 
 @st.cache_data(ttl=60, max_entries=16)
-def _reporting_count(root: str, day: date):
-    return count_reports(Home(root), day)
+def _reporting_count(root: str, day: date, group: str | None):
+    return count_reports(Home(root), day, group=group)
 
 
-def supervision_summary(day: date) -> tuple[list, list]:
-    """(items overdue and not closed, cards given for `day`) that this visitor may see."""
+def supervision_summary(day: date, group: str | None = None) -> tuple[list, list]:
+    """(items overdue at the end of `day`, cards given for `day`) that this visitor may see,
+    of the towns of `group` (or all)."""
     me = viewer()
-    return _supervision_summary(str(home().root), me.role, me.town_code, day)
+    return _supervision_summary(str(home().root), me.role, me.town_code, day, group)
 
 
 @st.cache_data(ttl=60, max_entries=64)  # a minute behind at most: the ledger page is exact
-def _supervision_summary(root: str, role: str, town_code: str | None, day: date) -> tuple[list, list]:
+def _supervision_summary(
+    root: str, role: str, town_code: str | None, day: date, group: str | None
+) -> tuple[list, list]:
     items = list_items(Home(root), viewer=User("", role, town_code))
-    overdue = [item for item in items if item.overdue(clock.today())]
-    return overdue, [item for item in items if item.card is not None and item.occurred_on == day]
+    if group is not None:
+        inside = {town.code for town in read_towns(Home(root).towns_csv) if town.group == group}
+        items = [item for item in items if item.town_code in inside]
+    return overdue_at_end_of(items, day), [item for item in items if item.card is not None and item.occurred_on == day]
 
 
 def issue_differing(day: date, group: str | None = None):
@@ -319,17 +327,38 @@ def _published_issue(root: str, generation: int, period: Period, version: int | 
     return load_issue(Home(root), period, version)
 
 
-def issue_download(period: Period, version: int, fmt: str) -> bytes:
-    """One published issue as a file; an issue never changes, so its files never expire."""
-    return _issue_download(str(home().root), period, version, fmt)
+# A download button's file is made when it is clicked, outside the page's run, where Streamlit's
+# caches have no session to report to ("missing ScriptRunContext"): these take everything they
+# need as arguments and keep their files in a plain cache.
 
 
-@st.cache_data(max_entries=64)
+def issue_download(period: Period, version: int, fmt: str) -> Callable[[], bytes]:
+    """One published issue as a file, made when asked for; an issue never changes, so its
+    files never expire."""
+    return partial(_issue_download, str(home().root), period, version, fmt)
+
+
+@functools.lru_cache(maxsize=64)
 def _issue_download(root: str, period: Period, version: int, fmt: str) -> bytes:
     from sanse.exports import export_issue, print_html
 
     issue = load_issue(Home(root), period, version)
     return print_html(issue).encode("utf-8") if fmt == "html" else export_issue(issue, fmt)
+
+
+def period_download(period: Period, fmt: str) -> Callable[[], bytes]:
+    """A period's ranking as a file in a 通报's columns (as publishing it now would issue it),
+    made when asked for; a new build, rules or issue make it again."""
+    root = home()
+    return partial(_period_download, str(root.root), period, fmt, warehouse().identity, rules_generation(root))
+
+
+@functools.lru_cache(maxsize=16)
+def _period_download(root: str, period: Period, fmt: str, identity, rules: int) -> bytes:
+    from sanse.bulletin import draft_issue
+    from sanse.exports import export_issue
+
+    return export_issue(draft_issue(Home(root), period, running=True), fmt)
 
 
 def draft(period: Period, fields):

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import streamlit as st
 
 from sanse.access import ANONYMOUS, User
+from ui import data
 from ui.session import LANDED, t
 from ui.signin import ended_notice, signin_page
 
@@ -26,11 +28,13 @@ class PageEntry:
     section: str  # read | work
     may_open: Callable[[User], bool]
     in_menu: bool = True  # False: reached by a link only (the print page)
+    needs_groups: bool = False  # only where towns rank in more than one peer group
 
 
 PAGES = (
     PageEntry("read/overview.py", "overview", ":material/dashboard:", "read", lambda u: True),
     PageEntry("read/ranking.py", "ranking", ":material/leaderboard:", "read", lambda u: True),
+    PageEntry("read/groups.py", "groups", ":material/account_tree:", "read", lambda u: True, needs_groups=True),
     PageEntry("read/periods.py", "periods", ":material/date_range:", "read", lambda u: u.submits),
     PageEntry("read/town.py", "town", ":material/location_city:", "read", lambda u: True),
     PageEntry("read/bulletin.py", "bulletin", ":material/article:", "read", lambda u: True),
@@ -50,7 +54,10 @@ def run_navigation(user: User | None) -> None:
     a page is chosen), then the page asked for."""
     sections: dict[str, list[st.Page]] = {}
     signed_out = user is None or user == ANONYMOUS
+    grouped = len(data.groups()) > 1
     for entry in PAGES:
+        if entry.needs_groups and not grouped:
+            continue
         default = entry.key == DEFAULT
         if user is not None and entry.may_open(user):
             page = st.Page(
@@ -65,7 +72,7 @@ def run_navigation(user: User | None) -> None:
             continue
         # A page this visitor may not open keeps its address, out of the menu; with nothing
         # to read before signing in, the menu is the one sign-in entry.
-        stand_in = signin_page if signed_out else _not_allowed
+        stand_in = partial(signin_page, None if default else t(f"nav.{entry.key}")) if signed_out else _not_allowed
         title = t("nav.signin") if signed_out else t(f"nav.{entry.key}")
         visible = user is None and default
         page = st.Page(

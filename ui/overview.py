@@ -9,9 +9,10 @@ from datetime import date
 import streamlit as st
 
 from sanse.consequences import CARD_WORDS
+from sanse.groups import overdue_by_group
 from sanse.ranking import biggest_movers
 from ui import data
-from ui.session import lang, plain, t, tier_label
+from ui.session import format_day, lang, plain, t, tier_label
 from ui.tables import names_of, share
 from ui.tiers import colour_board, tier_counts
 
@@ -75,19 +76,37 @@ def _overview(identity, day: date, group: str | None, language: str) -> None:
         st.error(t("overview.red_alerts", names="、".join(map(plain, alerts))))
 
 
-def supervision_alert(day: date) -> None:
-    """The towns with overdue 督办事项 and the cards given for `day`, with the way to the ledger."""
-    overdue, cards = data.supervision_summary(day)
+WORST = 10  # towns (and groups) named in the alert; the ledger lists every item
+
+
+def supervision_alert(day: date, group: str | None) -> None:
+    """The 督办事项 overdue at the end of `day` and the cards given that day, for the towns of
+    `group` (or all): counted by group when the page covers several, the ten towns with most
+    named, and the way to the full list on the ledger."""
+    overdue, cards = data.supervision_summary(day, group)
     if not overdue and not cards:
         return
-    names = {town.code: town.name for town in data.towns()}
+    towns = data.towns()
+    names = {town.code: town.name for town in towns}
     parts = []
     if overdue:
-        late = Counter(names.get(item.town_code, item.town_code) for item in overdue)
-        towns = "、".join(t("overview.per_town", town=town, count=count) for town, count in late.most_common())
-        parts.append(t("overview.overdue", count=len(overdue), towns=towns))
+        per_town = Counter(names.get(item.town_code, item.town_code) for item in overdue).most_common()
+        listed = "、".join(t("overview.per_town", town=plain(town), count=count) for town, count in per_town[:WORST])
+        if len(per_town) > WORST:
+            listed += t("overview.and_more", count=len(per_town))
+        text = t("overview.overdue", day=format_day(day), count=len(overdue), towns=listed)
+        by_group = sorted(overdue_by_group(overdue, towns).items(), key=lambda pair: (-pair[1], pair[0]))
+        if group is None and len(by_group) > 1:
+            groups = "、".join(
+                t("overview.per_town", town=plain(name), count=count) for name, count in by_group[:WORST]
+            )
+            if len(by_group) > WORST:
+                groups += t("overview.and_more_groups", count=len(by_group))
+            text += t("overview.by_group", groups=groups)
+        parts.append(text)
     if cards:
-        carded = "、".join(f"{names.get(i.town_code, i.town_code)}（{CARD_WORDS[i.card]}）" for i in cards)
-        parts.append(t("overview.cards", count=len(cards), towns=carded))
-    st.warning(plain(t("overview.supervision", parts="；".join(parts))))
-    st.page_link("pages/work/supervision.py", label=t("nav.supervision"), icon=":material/assignment_late:")
+        carded = [f"{plain(names.get(i.town_code, i.town_code))}（{CARD_WORDS[i.card]}）" for i in cards]
+        more = t("overview.and_more", count=len(carded)) if len(carded) > WORST else ""
+        parts.append(t("overview.cards", count=len(cards), towns="、".join(carded[:WORST]) + more))
+    st.warning(t("overview.supervision", parts="；".join(parts)))
+    st.page_link("pages/work/supervision.py", label=t("overview.ledger"), icon=":material/assignment_late:")

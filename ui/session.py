@@ -69,6 +69,18 @@ def chosen_group() -> str | None:
     return st.session_state.get(GROUP)
 
 
+def scoped(title: str) -> str:
+    """A page's heading with the towns its figures cover, where towns rank in several groups:
+    "总览 · 东县 · …" or "总览 · 全部分组 · …"; unchanged in a city of one group."""
+    from ui import data
+
+    if len(data.groups()) <= 1:
+        return title
+    head, _, rest = title.partition(" · ")
+    scope = chosen_group() if chosen_group() is not None else t("overview.all_groups")
+    return f"{head} · {scope} · {rest}" if rest else f"{head} · {scope}"
+
+
 def user() -> User | None:
     """The signed-in user; the anonymous reader when anonymous reading is on; else None."""
     return st.session_state.get(USER)

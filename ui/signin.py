@@ -105,12 +105,13 @@ def ended_notice() -> None:
         st.warning(t("signin.ended"))
 
 
-def signin_page() -> None:
-    """What every page shows to a visitor who must sign in first. The address stays the page
-    asked for, so signing in opens it."""
+def signin_page(page: str | None = None) -> None:
+    """What every page shows to a visitor who must sign in first, naming the page asked for
+    (`page`, a page title; None for the overview). The address stays that page's, so signing
+    in opens it."""
     st.title(t("app.title"))
     st.caption(t("app.subtitle"))
-    st.info(t("signin.required"))
+    st.info(t("signin.required.page", page=page) if page else t("signin.required"))
     signin_form(key="sanse.signin.page")
 
 
@@ -119,20 +120,26 @@ def signin_form(key: str = "sanse.signin") -> None:
         if st.button(t("signin.sso"), key=f"{key}.sso"):
             st.login()
         return
-    with st.form(key, clear_on_submit=True):
-        name = st.text_input(t("signin.name"), key=f"{key}.name")
-        password = st.text_input(t("signin.password"), type="password", key=f"{key}.password")
-        if st.form_submit_button(t("signin.submit"), key=f"{key}.submit"):
-            try:
-                _sign_in(name.strip(), password)
-            except accounts.SignInFailed as exc:
-                st.error(str(exc))
-            except ConfigError as exc:
-                st.error(str(exc))
-            else:
-                st.rerun()
+    with st.form(key):
+        st.text_input(t("signin.name"), key=f"{key}.name")
+        st.text_input(t("signin.password"), type="password", key=f"{key}.password")
+        st.form_submit_button(t("signin.submit"), key=f"{key}.submit", on_click=_submit, args=(key,))
+        if failure := st.session_state.pop(f"{key}.failed", None):
+            st.error(failure)
     if not accounts.list_users(data.home()):
         st.caption(t("signin.no_accounts"))
+
+
+def _submit(key: str) -> None:
+    """The form's callback (run before the page is drawn again): sign in, or keep the account
+    name, clear the password and say why."""
+    try:
+        _sign_in(st.session_state[f"{key}.name"].strip(), st.session_state[f"{key}.password"])
+    except (accounts.SignInFailed, ConfigError) as exc:
+        st.session_state[f"{key}.failed"] = str(exc)
+    else:
+        st.session_state[f"{key}.name"] = ""
+    st.session_state[f"{key}.password"] = ""
 
 
 def _sign_in(name: str, password: str) -> None:

@@ -39,7 +39,7 @@ def ranking_view(ranking: pd.DataFrame, rules: Rules, *, show_group: bool = Fals
     for counts in dict.fromkeys(["inspections"] + [i.numerator for i in rules.indicators]):
         view[t(f"col.{counts}")] = ranking[counts].astype(int)
     for indicator in rules.indicators:
-        view[indicator_label(indicator)] = ranking[indicator.key] * 100
+        view[indicator_label(indicator)] = rate_column(ranking, indicator.key)
         view[t("col.rank_of", label=indicator_label(indicator))] = ranking[f"{indicator.key}_rank"].astype(int)
     view[t("col.rank_change")] = ranking["rank_change"]
     view[t("col.tier_streak")] = ranking["tier_streak"].astype(int)
@@ -48,6 +48,19 @@ def ranking_view(ranking: pd.DataFrame, rules: Rules, *, show_group: bool = Fals
         for row in ranking[["not_reported", "no_inspections", "red_alert"]].to_dict("records")
     ]
     return view
+
+
+def rate_column(ranking: pd.DataFrame, key: str) -> pd.Series:
+    """A rate in per cent. Streamlit's tables write an empty number as "None", so a column with an
+    undefined rate (denominator 0) is shown as text: "12.34%", or why there is no rate."""
+    rate = ranking[key] * 100
+    if rate.notna().all():
+        return rate
+    why = [
+        t("rate.not_reported") if not_reported else t("rate.no_inspections") if no_inspections else "—"
+        for not_reported, no_inspections in zip(ranking["not_reported"], ranking["no_inspections"])
+    ]
+    return pd.Series([f"{r:.2f}%" if r == r else w for r, w in zip(rate, why)], index=ranking.index, dtype=object)
 
 
 def matching(ranking: pd.DataFrame, query: str) -> pd.DataFrame:
@@ -71,20 +84,22 @@ def _ranking_table(identity, day: date, group: str | None, query: str, rules: Ru
     view = ranking_view(matching(ranking, query), rules, show_group=group is None and ranking["group"].nunique() > 1)
     st.dataframe(
         style_tiers(view, t("col.tier")) if len(view) <= 500 else view,
-        column_config=column_config(rules),
+        column_config=column_config(rules, view),
         hide_index=True,
         width="stretch",
         key="ranking.table",
     )
 
 
-def column_config(rules: Rules) -> dict:
+def column_config(rules: Rules, view: pd.DataFrame) -> dict:
     config = {
         t("col.score"): st.column_config.NumberColumn(format="%.2f"),
         t("col.rank_change"): st.column_config.NumberColumn(format="%+d"),
     }
     for indicator in rules.indicators:
-        config[indicator_label(indicator)] = st.column_config.NumberColumn(format="%.2f%%")
+        label = indicator_label(indicator)
+        if view[label].dtype.kind == "f":  # else text: a rate is undefined somewhere (rate_column)
+            config[label] = st.column_config.NumberColumn(format="%.2f%%")
     return config
 
 
@@ -99,10 +114,11 @@ def lift_text(lift, *, has_inspections: bool) -> str:
 
 
 def problems_frame(problems) -> pd.DataFrame:
-    """Validation errors or warnings as a table: row, column, plain-language explanation."""
+    """Validation errors or warnings as a table: row, its town, column, plain-language explanation."""
     return pd.DataFrame(
         {
             t("submit.col.row"): [p.row for p in problems],
+            t("col.town"): [p.town for p in problems],
             t("submit.col.column"): [p.column for p in problems],
             t("submit.col.message"): [p.message for p in problems],
         }

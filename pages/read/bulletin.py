@@ -3,8 +3,6 @@
 (草稿) exactly as it will be issued, add 编者按/工作要求, 签发人, 报送 and 抄送 (and a 更正说明
 for one already published), then publish it."""
 
-from functools import partial
-
 import streamlit as st
 
 from sanse.access import Forbidden
@@ -56,7 +54,11 @@ def show_issue(issue: Issue, key: str, *, draft: bool = False) -> None:
     rules = issue.rules_used()
     view = ranking_view(issue.ranking_frame(), rules, show_group=len(issue.groups()) > 1)
     st.dataframe(
-        style_tiers(view, t("col.tier")), column_config=column_config(rules), hide_index=True, width="stretch", key=key
+        style_tiers(view, t("col.tier")),
+        column_config=column_config(rules, view),
+        hide_index=True,
+        width="stretch",
+        key=key,
     )
     for field in ("report_to", "copy_to"):
         if getattr(issue, field):
@@ -146,7 +148,7 @@ def read_issues(kind: str, issues: list[Issue]) -> None:
         issue = issues[index]
         when = format_day(issue.day) if kind == "day" else issue.when
         text = t("bulletin.issue", number=issue.number_label, day=when)
-        return f"{text}（{t('bulletin.correction')} v{issue.version}）" if issue.correction else text
+        return text + t("bulletin.corrected_version", version=issue.version) if issue.correction else text
 
     pick = f"bulletin.pick.{kind}"
     if st.session_state.get(pick) not in range(len(issues)):
@@ -171,7 +173,7 @@ def read_issues(kind: str, issues: list[Issue]) -> None:
         col.download_button(
             t(export.label),
             # made when clicked, not on every visit: a PDF takes a second to set
-            data=partial(data.issue_download, issue.period, issue.version, fmt),
+            data=data.issue_download(issue.period, issue.version, fmt),
             file_name=file_name(issue, fmt),
             mime=export.mime,
             on_click="ignore",

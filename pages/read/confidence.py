@@ -1,17 +1,14 @@
 """统计可信度: which colours the data can support — rank intervals, tier chances, 待定 tiers,
 the day's rankability, and a funnel plot per indicator."""
 
-from html import escape
-
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from sanse.confidence import ADJUSTMENTS, confidence_settings, provisional_count, rankability
 from sanse.funnel import funnel
-from sanse.tiers import TIER_COLOURS
 from ui import data
-from ui.session import chosen_group, format_day, lang, plain, ranking_day_or_stop, t, tier_label
+from ui.charts import funnel_chart
+from ui.session import chosen_group, format_day, lang, plain, ranking_day_or_stop, scoped, t, tier_label
 from ui.tables import indicator_label
 from ui.tiers import style_tiers
 
@@ -20,7 +17,7 @@ day, group = ranking_day_or_stop(), chosen_group()
 settings = data.settings()
 rules = settings.rules_on(day)
 chosen = confidence_settings(settings)
-st.title(t("confidence.title", day=format_day(day)))
+st.title(scoped(t("confidence.title", day=format_day(day))))
 st.caption(t("confidence.caption", draws=chosen.draws, threshold=f"{chosen.provisional_below:.0%}"))
 
 block = data.window_sums(day, rules.window, group)
@@ -56,6 +53,7 @@ st.dataframe(
     width="stretch",
     key="confidence.table",
     column_config={
+        t("col.tier"): st.column_config.TextColumn(width=110),  # "蓝（待定）" whole
         t("confidence.p_blue"): st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100),
         t("confidence.p_red"): st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100),
     },
@@ -76,41 +74,7 @@ tier_of = dict(zip(tiers["code"], tiers["tier"]))
 for tab, indicator in zip(st.tabs([indicator_label(i) for i in rules.indicators]), rules.indicators):
     with tab:
         plot = funnel(group_block, indicator, rules, adjust, group=funnel_group)
-        limits, points = plot.limits, plot.points.dropna(subset=["rate"])
-        figure = go.Figure()
-        for level, dash in (("998", "solid"), ("95", "dash")):
-            for side in ("lower", "upper"):
-                figure.add_scatter(
-                    x=limits["denominator"],
-                    y=limits[f"{side}_{level}"] * 100,
-                    mode="lines",
-                    line=dict(color="#666", dash=dash, width=1),
-                    hoverinfo="skip",
-                    name=t(f"confidence.limit_{level}"),
-                    showlegend=side == "lower",
-                )
-        figure.add_hline(y=plot.target * 100, line=dict(color="#333", width=1), annotation_text=t("confidence.target"))
-        figure.add_scatter(
-            x=points["denominator"],
-            y=points["rate"] * 100,
-            mode="markers+text",
-            text=[escape(town) for town in points["town"]],
-            textposition="top center",
-            name=t("nav.town"),
-            marker=dict(
-                size=10,
-                color=[TIER_COLOURS[tier_of.get(c, "yellow")] for c in points["code"]],
-                line=dict(color="#222", width=1),
-            ),
-        )
-        figure.update_layout(
-            height=420,
-            margin=dict(l=0, r=0, t=10, b=0),
-            yaxis_ticksuffix="%",
-            xaxis_title=t(f"col.{indicator.denominator}"),
-            yaxis_title=indicator_label(indicator),
-            legend=dict(orientation="h", y=-0.2),
-        )
+        figure = funnel_chart(plot, tier_of)
         st.plotly_chart(figure, key=f"confidence.funnel.{indicator.key}", config={"displayModeBar": False})
         above, below = plot.outside("95", "above"), plot.outside("95", "below")
         st.caption(

@@ -5,20 +5,20 @@ import streamlit as st
 from sanse.access import ANONYMOUS
 from ui import data
 from ui.overview import overview, supervision_alert
-from ui.session import chosen_group, format_day, ranking_day_or_stop, t, viewer
+from ui.session import chosen_group, format_day, ranking_day_or_stop, scoped, t, viewer
 
 day, group = ranking_day_or_stop(), chosen_group()
 
-st.title(t("overview.title", day=format_day(day)))
+st.title(scoped(t("overview.title", day=format_day(day))))
 data.stop_without_ranking(day, group)
 published = data.issue_differing(day, group) if not data.reads_issues() else None
 if published is not None:
     st.warning(t("live.differs", label=published.label))
 if viewer() != ANONYMOUS:  # the ledger is for signed-in users
-    supervision_alert(day)
+    supervision_alert(day, group)
 overview(day, group)
 if viewer().submits:
-    count = data.reporting_count(day)
+    count = data.reporting_count(day, group)
     st.caption(
         t("overview.reporting", reported=count.reported, total=count.total, late=count.late, overdue=count.overdue)
     )

@@ -5,6 +5,7 @@ before. Staff only: a period holds days not yet published."""
 
 import streamlit as st
 
+from sanse.exports import EXPORTS
 from sanse.periods import KIND_LABELS, KINDS, PeriodError, rank_period
 from ui import data
 from ui.period_picker import pick_period
@@ -37,8 +38,18 @@ st.caption(t("periods.caption", days=ranked.period.days, through=ranked.through,
 view = ranking_view(ranking, ranked.rules, show_group=group is None and ranking["group"].nunique() > 1)
 st.dataframe(
     style_tiers(view, t("col.tier")),
-    column_config=column_config(ranked.rules),
+    column_config=column_config(ranked.rules, view),
     hide_index=True,
     width="stretch",
     key="periods.table",
 )
+for col, fmt in zip(st.columns(4)[:2], ("xlsx", "csv")):  # the 通报's table, as the daily issue's
+    col.download_button(
+        t(EXPORTS[fmt].label),
+        data=data.period_download(period, fmt),
+        file_name=f"{t('periods.title')}_{period.key.replace('..', '至')}.{fmt}",
+        mime=EXPORTS[fmt].mime,
+        on_click="ignore",
+        key=f"periods.download.{fmt}",
+        width="stretch",
+    )

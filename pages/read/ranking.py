@@ -4,12 +4,12 @@ import streamlit as st
 
 from ui import data
 from ui.charts import ranking_chart
-from ui.session import chosen_group, format_day, ranking_day_or_stop, t
+from ui.session import chosen_group, format_day, ranking_day_or_stop, scoped, t
 from ui.tables import ranking_table
 
 day, group = ranking_day_or_stop(), chosen_group()
 
-st.title(t("ranking.title", day=format_day(day)))
+st.title(scoped(t("ranking.title", day=format_day(day))))
 ranking = data.ranking_or_stop(day, group)
 published = data.issue_differing(day, group) if not data.reads_issues() else None
 if published is not None:

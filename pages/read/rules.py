@@ -47,7 +47,7 @@ def indicators_frame(rules) -> pd.DataFrame:
 if day is not None:
     rules = settings.rules_on(day)
     st.subheader(t("rules.in_force", day=format_day(day)))
-    left, middle, right = st.columns(3)
+    left, middle, right = st.columns([2, 1, 1])  # the window's words (活动开始至当日累计) whole
     left.metric(t("rules.window"), t(f"window.{rules.window}"))
     middle.metric(t("rules.blue") + " / " + t("rules.red"), f"{rules.blue:g} / {rules.red:g}")
     right.metric(t("rules.red_alert"), rules.red_alert_streak)

@@ -3,6 +3,7 @@ each with its Chinese action label and a one-line description, never raw keys.""
 
 import streamlit as st
 
+from sanse import clock
 from sanse.access import require
 from sanse.audit import ACTION_LABELS, read_audit
 from ui import data
@@ -26,7 +27,11 @@ action = middle.selectbox(
     placeholder=t("common.choose"),
     key="audit.action",
 )
-between = right.date_input(t("audit.between"), value=(), format="YYYY/MM/DD", key="audit.between")
+# The whole log's span to begin with: an empty range would show Streamlit's "yyyy/mm/dd".
+first = events["at"].min().date() if not events.empty else clock.today()
+between = right.date_input(
+    t("audit.between"), value=(first, max(first, clock.today())), format="YYYY/MM/DD", key="audit.between"
+)
 since, until = (between + (None, None))[:2] if isinstance(between, tuple) else (between, between)
 shown = read_audit(home, who=who or None, action=action or None, since=since, until=until)
 st.dataframe(

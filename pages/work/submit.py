@@ -23,6 +23,21 @@ HISTORY_ROWS = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# Pixel widths that fit every column of the preview, the 罚款金额 last, beside the menu at 1366 px.
+PREVIEW_WIDTHS = {
+    t("submit.col.row"): st.column_config.NumberColumn(width=40),
+    HEADERS["date"]: st.column_config.DateColumn(width=92, format="YYYY-MM-DD"),
+    HEADERS["town"]: st.column_config.TextColumn(width=84),
+    **{
+        HEADERS[key]: st.column_config.NumberColumn(
+            width=110 if key == "fines_wan" else 96 if key == "detentions" else 76
+        )
+        for key in HEADERS
+        if key not in ("date", "town")
+    },
+}
+
+
 def confirm_upload(content: bytes, name: str) -> None:
     """确认导入, run before the page is drawn again: the preview and the button go with the file."""
     try:
@@ -106,6 +121,7 @@ with file_tab:
                 hide_index=True,
                 width="stretch",
                 key="submit.preview",
+                column_config=PREVIEW_WIDTHS,
             )
             st.button(
                 t("submit.confirm"),
@@ -125,17 +141,17 @@ if not log.empty:
     log = log.assign(town=log["town_code"].map(names), submitted_at=log["submitted_at"].map(clock.stamp), **written)
     st.dataframe(
         log[
-            [
-                "submitted_at",
-                "submitted_by",
-                "source_name",
-                "reason",
+            [  # the day and its figures first: on a phone, who sent it and from where come after
                 "date",
                 "town",
                 "inspections",
                 "major_hazards",
                 "halted",
                 "cases",
+                "submitted_at",
+                "submitted_by",
+                "source_name",
+                "reason",
             ]
         ].rename(
             columns={

@@ -33,6 +33,7 @@ from ui.send_log import send_log_section
 from ui.session import plain, t, viewer
 
 RESULT = "supervision.result"
+REPICK = "supervision.repick"  # the item a step just changed
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 home = data.home()
@@ -70,6 +71,7 @@ statuses = middle.multiselect(
     list(STATUS_LABELS),
     format_func=STATUS_LABELS.get,
     placeholder=t("supervision.status.all"),
+    select_all=False,  # Streamlit's bulk option says "Select all" in English; none picked means all
     key="supervision.status",
 )
 overdue_only = right.checkbox(t("supervision.overdue_only"), key="supervision.overdue_only")
@@ -117,6 +119,7 @@ if not shown:
 
 def done(item) -> None:
     st.session_state[RESULT] = t("supervision.done", id=item.id, status=item.status_label)
+    st.session_state[REPICK] = item.id
     st.rerun()
 
 
@@ -133,6 +136,8 @@ if shown:
     by_id = {item.id: item for item in shown}
     if st.session_state.get("supervision.pick") not in by_id:
         st.session_state["supervision.pick"] = shown[0].id
+    if st.session_state.get(REPICK) in by_id:  # set again, so the browser shows the item's new status
+        st.session_state["supervision.pick"] = st.session_state.pop(REPICK)
     chosen = by_id[
         st.selectbox(
             t("supervision.pick"),
