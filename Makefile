@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-HOME_DIR ?= $(or $(SANSE_HOME),data)  # where `make run` serves from too
+# The home `make run` loads the demo into and serves: SANSE_HOME when set, else ./data.
+HOME_DIR ?= $(or $(SANSE_HOME),data)
 
 .PHONY: install run demo test system haproxy bench clean
 
