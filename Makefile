@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The home `make run` loads the demo into and serves: SANSE_HOME when set, else ./data.
 HOME_DIR ?= $(or $(SANSE_HOME),data)
 
-.PHONY: install run demo test system haproxy bench clean
+.PHONY: install run demo test test-fast system haproxy bench clean
 
 $(BIN)/sanse: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ test: install system
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
+
+# The inner loop: everything but the browser, load, deployment and PostgreSQL tests (a few
+# minutes). `make test` runs them all, as CI does.
+test-fast: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "not browser and not load and not deploy and not postgres"
 
 bench: install
 	$(BIN)/python benchmarks/province.py

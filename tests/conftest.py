@@ -101,3 +101,14 @@ def store_url(request, tmp_path) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(sa.text(f"drop database {database} with (force)"))
     admin.dispose()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the PostgreSQL server `postgres`, so `make test-fast` can leave
+    them out: those asking for `postgres_url`, the PostgreSQL side of `store_url`, and those that
+    start a cluster of their own (marked by hand)."""
+    for item in items:
+        params = getattr(item, "callspec", None)
+        on_postgresql = params is not None and params.params.get("store_url") == "postgresql"
+        if on_postgresql or "postgres_url" in item.fixturenames or "new_postgres_database" in item.fixturenames:
+            item.add_marker(pytest.mark.postgres)

@@ -75,6 +75,7 @@ def test_a_second_servers_new_home_joins_the_shared_store(tmp_path, monkeypatch,
     assert (second.root / ID_FILE).read_text() == (first.root / ID_FILE).read_text()
 
 
+@pytest.mark.postgres
 def test_pages_say_plainly_that_a_stopped_database_cannot_be_reached(tmp_path, monkeypatch):
     home = fixture_city(tmp_path)
     with throwaway_cluster() as url:
