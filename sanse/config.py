@@ -203,10 +203,20 @@ DEFAULT_SERIES_TITLES = {
 
 
 @dataclass(frozen=True)
+class GroupTiers:
+    """`[groups] tiers = true`: the peer groups themselves get 蓝/黄/红 by the towns' tier rule,
+    with their own `blue`/`red` sizes where given, else those of the rules in force."""
+
+    blue: float | None = None
+    red: float | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     campaign: Campaign
     versions: tuple[Rules, ...]
     extra: dict = field(default_factory=dict)
+    group_tiers: GroupTiers | None = None  # None: groups get no colour (the default)
 
     def rules_on(self, day: date) -> Rules:
         """The version in force on `day`: the latest whose effective date is not after it."""
@@ -264,8 +274,29 @@ def parse_settings(data: dict) -> Settings:
         raise ConfigError("rules.toml：只有一个 [[rules]] 可以不写 effective，其余每个都要写明生效日期")
     if len(set(dated)) < len(dated) or (versions[0].effective is not None and versions[0].effective in dated):
         raise ConfigError("rules.toml：两个 [[rules]] 的 effective 生效日期相同")
-    extra = {k: v for k, v in data.items() if k not in ("campaign", "rules")}
-    return Settings(campaign, versions, extra)
+    extra = {k: v for k, v in data.items() if k not in ("campaign", "rules")}  # [groups] is written back from here
+    return Settings(campaign, versions, extra, _group_tiers(data.get("groups", {})))
+
+
+def _group_tiers(raw) -> GroupTiers | None:
+    where = "rules.toml [groups]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} 应为一个表，例如 tiers = true")
+    for key in raw:
+        if key not in ("tiers", "blue", "red"):
+            raise ConfigError(f"{where}：“{key}”不是可用的设置，只能写 tiers、blue、red")
+    tiers = raw.get("tiers", False)
+    if not isinstance(tiers, bool):
+        raise ConfigError(f"{where}：tiers 应为 true 或 false（分组是否分蓝黄红）")
+    if not tiers:
+        if "blue" in raw or "red" in raw:
+            raise ConfigError(f"{where}：写了 blue/red 却没有 tiers = true，分组不会分颜色")
+        return None
+    blue = _tier_size(raw["blue"], "blue", where) if "blue" in raw else None
+    red = _tier_size(raw["red"], "red", where) if "red" in raw else None
+    if blue is not None and red is not None and blue < 1 and red < 1 and blue + red > 1:
+        raise ConfigError(f"{where}：blue 与 red 的比例之和不能超过 1")
+    return GroupTiers(blue, red)
 
 
 def _period_titles(raw) -> tuple[tuple[str, str], ...]:
@@ -378,7 +409,7 @@ def toml_date(value, where: str) -> date | None:
 def _tier_size(value, name: str, where: str) -> float:
     """A count of towns (a whole number) or a share of the group (between 0 and 1)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_NUMBER:
-        raise ConfigError(f"{where}：{name} 应为镇街个数或 0 到 1 之间的比例")
+        raise ConfigError(f"{where}：{name} 应为个数或 0 到 1 之间的比例")
     if value > 1 and not float(value).is_integer():
         raise ConfigError(f"{where}：{name} 为 {value}：个数应为整数，比例应在 0 到 1 之间")
     return float(value)

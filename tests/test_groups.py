@@ -3,12 +3,13 @@ the same scores and ranks, tier counts, reporting and overdue items per group.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
-from sanse.config import Indicator, Rules, Town
+from sanse.config import ConfigError, GroupTiers, Indicator, Rules, Town, settings_from_text, settings_to_toml
 from sanse.groups import overdue_by_group, rank_groups
 
 MAJOR = Indicator("major_hazard_rate", "重大隐患发现率", "major_hazards")
@@ -63,3 +64,58 @@ def test_overdue_items_are_counted_by_the_group_of_their_town():
     listed = [Town("E1", "甲镇", "镇", "东县"), Town("E2", "乙镇", "镇", "东县"), Town("W1", "丙镇", "镇", "西县")]
     items = [SimpleNamespace(town_code=code) for code in ("E1", "E2", "E2", "W1", "X9")]
     assert overdue_by_group(items, listed) == {"东县": 3, "西县": 1}
+
+
+def test_groups_get_no_tier_unless_rules_toml_asks_for_one():
+    assert settings_from_text("[campaign]\n").group_tiers is None
+    assert settings_from_text("[groups]\ntiers = false\n").group_tiers is None
+    assert settings_from_text("[groups]\ntiers = true\n").group_tiers == GroupTiers(None, None)
+    assert settings_from_text("[groups]\ntiers = true\nblue = 1\nred = 0.25\n").group_tiers == GroupTiers(1, 0.25)
+    written = settings_to_toml(settings_from_text("[groups]\ntiers = true\nred = 2\n"))
+    assert settings_from_text(written).group_tiers == GroupTiers(None, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[groups]\ntiers = "yes"\n', "tiers 应为 true 或 false"),
+        ("[groups]\ntiers = true\nblue = -1\n", "blue 应为个数或 0 到 1 之间的比例"),
+        ("[groups]\ntiers = true\nblue = 0.6\nred = 0.6\n", "比例之和不能超过 1"),
+        ("[groups]\nblue = 1\n", "没有 tiers = true"),
+        ("[groups]\ntiers = true\ngreen = 1\n", "“green”不是可用的设置"),
+    ],
+)
+def test_a_wrong_groups_setting_is_refused_in_plain_words(text, message):
+    with pytest.raises(ConfigError, match=message) as refused:
+        settings_from_text(text)
+    assert str(refused.value).startswith("rules.toml [groups]")
+
+
+def test_asked_for_tiers_groups_are_coloured_by_the_towns_tier_rule():
+    # 东县 83.33 rank 1, 西县 75 rank 2, 南县 0 rank 3 (as above): B = 1 blue, R = 1 red.
+    rules = Rules(indicators=(MAJOR, CASES))
+    ranked = rank_groups(RANKING, rules, tiers=GroupTiers(blue=1, red=1))
+    assert list(ranked["tier"]) == ["blue", "yellow", "red"]
+    # without sizes of their own, the groups take the rules' blue and red: 5 and 5 of 3 -> all blue
+    assert list(rank_groups(RANKING, rules, tiers=GroupTiers())["tier"]) == ["blue"] * 3
+    assert list(rank_groups(RANKING, replace(rules, blue=0, red=2), tiers=GroupTiers())["tier"]) == [
+        "yellow",
+        "red",
+        "red",
+    ]
+
+
+def rates(*rows: tuple[str, int]) -> pd.DataFrame:
+    """One town per group, (group, major hazards in 100 inspections)."""
+    return towns(*((group, group, 100, major, 0, "yellow", False) for group, major in rows))
+
+
+def test_tied_groups_take_the_better_tier():
+    rules = Rules(indicators=(MAJOR,))
+    # 甲 and 乙 tie at 10% for rank 1: both blue with B = 1; 丙 rank 3 and 丁 rank 4 > 4 − 2: red
+    ranked = rank_groups(rates(("甲", 10), ("乙", 10), ("丙", 5), ("丁", 0)), rules, tiers=GroupTiers(1, 2))
+    assert dict(zip(ranked["group"], ranked["rank"])) == {"甲": 1, "乙": 1, "丙": 3, "丁": 4}
+    assert dict(zip(ranked["group"], ranked["tier"])) == {"甲": "blue", "乙": "blue", "丙": "red", "丁": "red"}
+    # 乙 and 丙 tie at rank 2 on the red line (rank > 3 − 1): both stay yellow
+    ranked = rank_groups(rates(("甲", 10), ("乙", 5), ("丙", 5)), rules, tiers=GroupTiers(1, 1))
+    assert dict(zip(ranked["group"], ranked["tier"])) == {"甲": "blue", "乙": "yellow", "丙": "yellow"}

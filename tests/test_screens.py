@@ -125,6 +125,22 @@ def test_group_view_ranks_the_counties_on_their_towns_summed_counts(home):
     assert shown["逾期督办事项"].sum() == len(overdue)
 
 
+def test_group_view_colours_the_counties_only_when_rules_toml_asks(home):
+    two_counties(home)
+    at = open_page("overview")
+    at.switch_page("pages/read/groups.py").run()
+    assert "等级" not in at.dataframe(key="groups.table").value.columns
+    with home.rules_toml.open("a", encoding="utf-8") as rules:
+        rules.write("\n[groups]\ntiers = true\nblue = 1\nred = 1\n")
+    at = open_page("overview")
+    at.switch_page("pages/read/groups.py").run()
+    assert not at.exception
+    shown = at.dataframe(key="groups.table").value.set_index("排名")
+    assert shown.loc[1, "等级"] == "蓝" and shown.loc[2, "等级"] == "红"  # two counties: B = R = 1
+    assert "#0070C0" in str(at.dataframe(key="groups.table").proto).upper()  # the tier cell's colour
+    assert any("分蓝黄红" in c.value for c in at.caption)
+
+
 def test_overview_of_one_county_counts_that_county_and_says_so(home):
     two_counties(home)
     at = open_page("overview", **{"sanse.group": "东县"})

@@ -10,6 +10,7 @@ from sanse.groups import TIERS, overdue_by_group, rank_groups
 from ui import data
 from ui.session import GROUP, format_day, ranking_day_or_stop, t, tier_label, viewer
 from ui.tables import column_config, indicator_label, rate_column
+from ui.tiers import style_tiers
 
 OPEN = "groups.open"  # the group chosen in the table, opened on the next run
 
@@ -28,16 +29,20 @@ if st.session_state.pop(OPEN, False):
 day = ranking_day_or_stop()
 st.title(t("groups.title", day=format_day(day)))
 data.stop_without_ranking(day)
-rules = data.settings().rules_on(day)
+settings = data.settings()
+rules = settings.rules_on(day)
 signed_in = viewer() != ANONYMOUS  # the ledger is for signed-in users
 overdue = overdue_by_group(data.supervision_summary(day)[0], data.towns()) if signed_in else None
-ranked = rank_groups(data.ranking(day), rules, overdue)
-st.caption(t("groups.caption", normalization=t(f"norm.{rules.normalization}"), window=t(f"window.{rules.window}")))
+ranked = rank_groups(data.ranking(day), rules, overdue, settings.group_tiers)
+coloured = settings.group_tiers is not None  # rules.toml's [groups] tiers = true
+caption = "groups.caption.tiers" if coloured else "groups.caption"
+st.caption(t(caption, normalization=t(f"norm.{rules.normalization}"), window=t(f"window.{rules.window}")))
 
 view = pd.DataFrame(
     {
         t("col.rank"): ranked["rank"].astype(int),
         t("col.group"): ranked["group"],
+        **({t("col.tier"): ranked["tier"].map(tier_label)} if coloured else {}),
         t("groups.towns"): ranked["towns"],
         t("groups.reported"): ranked["reported"],
         **{tier_label(tier): ranked[tier] for tier in TIERS},
@@ -52,7 +57,7 @@ for indicator in rules.indicators:
     view[indicator_label(indicator)] = rate_column(why, indicator.key)
     view[t("col.rank_of", label=indicator_label(indicator))] = ranked[f"{indicator.key}_rank"].astype(int)
 st.dataframe(
-    view,
+    style_tiers(view, t("col.tier")) if coloured else view,
     column_config=column_config(rules, view),
     hide_index=True,
     width="stretch",
