@@ -155,6 +155,48 @@ def test_overview_of_one_county_counts_that_county_and_says_so(home):
     assert "按分组" in alert
 
 
+def county_names(home, county: str) -> set[str]:
+    return {town.name for town in read_towns(home.towns_csv) if town.group == county}
+
+
+def status_page(group: str | None) -> AppTest:
+    at = open_page("overview", **{"sanse.group": group})
+    at.switch_page("pages/work/status.py").run()
+    assert not at.exception
+    return at
+
+
+def test_reporting_status_of_one_county_counts_that_county_and_says_so(home):
+    two_counties(home)
+    at = status_page("东县")
+    assert at.title[0].value == "报送情况 · 东县"
+    assert at.metric[0].value.endswith("/12")
+    assert set(at.dataframe[0].value["镇街"]) == county_names(home, "东县")
+    every = status_page(None)
+    assert every.title[0].value == "报送情况 · 全部分组"
+    assert every.metric[0].value.endswith("/23") and len(every.dataframe[0].value) == 23
+
+
+def test_period_ranking_of_one_county_ranks_that_county_and_says_so(home):
+    two_counties(home)
+    at = open_page("periods", **{"sanse.group": "西县"})
+    assert at.title[0].value == "周期排名 · 西县"
+    shown = at.dataframe[0].value
+    assert set(shown["镇街"]) == county_names(home, "西县") and sorted(shown["排名"]) == list(range(1, 12))
+    assert open_page("periods", **{"sanse.group": None}).title[0].value == "周期排名 · 全部分组"
+
+
+def test_town_detail_compares_a_town_with_its_own_countys_median_whatever_the_sidebar_says(home):
+    # its figures are the town's and its group's, not the sidebar's group: the heading names that group
+    two_counties(home)
+    at = open_page("town", **{"sanse.group": "西县", "town.pick": "T01"})
+    assert at.title[0].value == "镇街详情"
+    assert any(s.value == "三项比率与东县中位数" for s in at.subheader)
+    east = Warehouse.open(home).ranking(LAST_DAY).query("group == '东县'")
+    median = numbers(json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]["y"])  # 重大隐患发现率's chart
+    assert median[-1] == pytest.approx(100 * east["major_hazard_rate"].median())
+
+
 def test_overdue_items_are_counted_as_of_the_overviews_day_as_its_issue_counts_them(home):
     issue = publish_bulletin(home, date(2026, 10, 20), by=SYSTEM)
     at = open_page("overview", **{"sanse.date": date(2026, 10, 20)})

@@ -1,7 +1,8 @@
 """周期排名: the towns ranked over a week, month, two months, quarter, half year, year or any
 date range — the
 sums of the period's days, the same scores, ties and tiers — with movement against the period
-before. Staff only: a period holds days not yet published."""
+before, for the sidebar's group (or all groups), said in the heading. Staff only: a period holds
+days not yet published."""
 
 import streamlit as st
 
@@ -9,12 +10,12 @@ from sanse.exports import EXPORTS
 from sanse.periods import KIND_LABELS, KINDS, PeriodError, rank_period
 from ui import data
 from ui.period_picker import pick_period
-from ui.session import chosen_group, plain, ranking_day_or_stop, t
+from ui.session import chosen_group, plain, ranking_day_or_stop, scoped, t
 from ui.tables import column_config, ranking_view
 from ui.tiers import style_tiers
 
 day = ranking_day_or_stop()
-st.title(t("periods.title"))
+st.title(scoped(t("periods.title")))
 longer = [k for k in KINDS if k != "day"]  # a day is the daily ranking's
 kind = (
     st.segmented_control(t("periods.kind"), longer, default="month", format_func=KIND_LABELS.get, key="periods.kind")

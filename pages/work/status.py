@@ -1,6 +1,6 @@
 """报送情况: for a day, which towns have reported, when (Beijing time) and by whom, which are late
-against the deadline in rules.toml, and a 催报 message naming those still missing. A town account
-sees its own town."""
+against the deadline in rules.toml, and a 催报 message naming those still missing: the towns of the
+sidebar's group (or all groups), said in the heading. A town account sees its own town."""
 
 import pandas as pd
 import streamlit as st
@@ -9,11 +9,13 @@ from sanse import clock
 from sanse.config import ConfigError
 from sanse.reporting import day_reporting, office_name, reminder, reporting_settings
 from ui import data
-from ui.session import plain, t, viewer
+from ui.session import chosen_group, plain, scoped, t, viewer
 
 me = viewer()
 settings = data.settings()
-st.title(t("status.title"))
+group = None if me.town_code else chosen_group()  # a town account's own town, whatever the group
+towns = [town for town in data.towns() if group is None or town.group == group]
+st.title(t("status.title") if me.town_code else scoped(t("status.title")))
 try:
     rules = reporting_settings(settings)
 except ConfigError as error:
@@ -29,7 +31,7 @@ day = st.date_input(
     max_value=today,
     key="status.day",
 )
-reporting = day_reporting(data.home().store, data.towns(), day, rules=rules, user=me)
+reporting = day_reporting(data.home().store, towns, day, rules=rules, user=me)
 count = reporting.count
 due = reporting.due
 st.caption(t("status.deadline", due=f"{due:%Y-%m-%d %H:%M}"))
