@@ -38,7 +38,7 @@ from sanse.sessions import require_in
 from sanse.store import schema
 from sanse.supervision import bulletin_items, check_if_behind
 from sanse.tiers import TIER_WORDS
-from sanse.warehouse import NotBuilt, Warehouse, ranking_inputs
+from sanse.warehouse import Manifest, NotBuilt, Warehouse, ranking_inputs
 
 INTEGER_COUNTS = tuple(c for c in COUNT_COLUMNS if c != "fines_wan")
 _WINDOW_PHRASES = {
@@ -609,14 +609,26 @@ def list_issues(home: Home, kind: str | None = "day") -> list[Issue]:
 
 def load_issue(home: Home, day: date | Period, version: int | None = None) -> Issue | None:
     """The issue of `day` (or of a period): its latest version, or the version asked for;
-    None if not published."""
+    None if not published. A date range that began before the campaign is found as it was
+    published: from the campaign's first day."""
+    period = _as_period(day)
+    if period.kind == "range":  # the one kind whose key names its first day
+        period = clipped(period, _campaign_start(home))
     table = schema.issues
-    query = sa.select(table.c.content).where(_same_period(_as_period(day))).order_by(table.c.version.desc()).limit(1)
+    query = sa.select(table.c.content).where(_same_period(period)).order_by(table.c.version.desc()).limit(1)
     if version is not None:
         query = query.where(table.c.version == version)
     with home.store.reading() as conn:
         text = conn.execute(query).scalar_one_or_none()
     return None if text is None else issue_from_json(text)
+
+
+def _campaign_start(home: Home) -> date | None:
+    """The campaign's first day as the last build ranked it; None before any build."""
+    try:
+        return Manifest.read(home.warehouse).first_day
+    except (FileNotFoundError, ValueError, TypeError, KeyError):
+        return None
 
 
 def issues_generation(home: Home) -> int:

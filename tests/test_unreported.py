@@ -254,6 +254,16 @@ def test_a_period_begun_before_the_campaign_is_named_and_spanned_from_its_start(
     assert code == 0
 
 
+def test_a_date_range_begun_before_the_campaign_is_published_and_found_from_its_start(city, capsys):
+    code, out, _ = run(capsys, city, "publish", "--period", "2023-05-20..2023-06-05")
+    assert code == 0 and "2023-06-01至2023-06-05" in out
+    for asked in ("2023-05-20..2023-06-05", "2023-06-01..2023-06-05"):
+        code, _, _ = run(
+            capsys, city, "export", "--period", asked, "--format", "xlsx", "--out", str(city.root / "r.xlsx")
+        )
+        assert code == 0
+
+
 def test_a_two_month_period_begun_in_its_second_month_is_named_for_that_month():
     from sanse.periods import clipped
 
