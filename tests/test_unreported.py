@@ -327,8 +327,8 @@ def test_the_day_after_days_nobody_reported_shows_no_movement(app_city):
 
 def test_the_draft_of_a_day_nobody_reported_is_refused_and_cannot_be_published(app_city):
     at = open_page("read/bulletin.py", **{"sanse.date": date(2023, 7, 15)})
-    assert any("没有任何镇街报送数据" in e.value and "不能发布" in e.value for e in at.error)
-    assert not [b for b in at.button if b.key == "bulletin.publish"]
+    assert any("2023年7月15日 没有任何镇街报送数据：当日不排名" in w.value for w in at.warning)
+    assert not [b for b in at.button if b.key == "bulletin.publish"] and not at.text_area
 
 
 def test_the_period_pages_refuse_a_month_nobody_reported_and_show_未报送(app_city):

@@ -88,6 +88,9 @@ def draft_and_publish(kind: str, issues: list[Issue]) -> None:
     subject = subject_of(kind)
     if subject is None:
         return
+    if kind == "day" and data.nobody_reported(subject.last):  # nothing to draft: say so before any field
+        st.warning(t("empty.nobody_reported", day=format_day(subject.last)))
+        return
     # newest version first; the same period as the store counts it (its kind, key and last day)
     published = next((issue for issue in issues if same_period(issue.period, subject)), None)
     if st.session_state.get(FIELDS_FOR) != subject:
