@@ -177,10 +177,10 @@ def test_a_day_nobody_reported_is_not_ranked_and_the_next_day_has_no_movement(ni
 
 def test_a_ranking_on_a_day_nobody_reported_breaks_one_row_per_town_and_day(nine_days):
     con = models(figures(nine_days))
-    forged = con.execute(
-        "select * from rankings union all select * replace (?::date as date) from rankings where date = ?", [D[5], D[4]]
+    forged = con.sql(
+        f"select * from rankings union all select * replace (date '{D[5]}' as date) from rankings where date = '{D[4]}'"
     )
-    con.register("rankings", forged.to_arrow_table())
+    con.register("rankings", forged.to_arrow_table())  # day 4's rows again, as day 5's
     rows = check_rows(con, "one_row_per_town_day")
     assert [tuple(r) for r in rows.itertuples(index=False)] == [("rankings", 18, 18, 16)]
 
