@@ -211,10 +211,10 @@ def draft_issue(home: Home, day: date | Period, draft: Draft = Draft(), *, runni
         return _numbered(conn, frozen, settings, by="", at=frozen.published_at)
 
 
-def missing_reports(home: Home, day: date, *, now: datetime | None = None) -> MissingReports | None:
+def missing_reports(home: Home, day: date) -> MissingReports | None:
     """The active towns that have not reported `day` while its deadline ([reporting] in
     rules.toml) is still ahead; None once it has passed or every town has reported."""
-    reporting = home_reporting(home, day, now=now)
+    reporting = home_reporting(home, day)
     if reporting.now >= reporting.due or not reporting.missing:
         return None
     return MissingReports(day, reporting.due, tuple(town.name for town in reporting.missing))
