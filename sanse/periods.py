@@ -351,16 +351,17 @@ def rank_periods(daily: pd.DataFrame, periods: list[Period], settings: Settings)
         moved = rank_blocks(reporting, settings.rules_on(periods[-1].last), by=("period", "group")).assign(
             rank_change=pd.array([], dtype="Int64"), tier_streak=0, red_alert=False
         )
-    unranked = _unranked(sums[silent], settings, periods)
-    out = pd.concat([moved, unranked], ignore_index=True) if len(unranked) else moved
+    out = moved  # by period, group, rank and code
+    if silent.any():  # those 未报送 last in their period and group
+        out = pd.concat([moved, _unranked(sums[silent], settings, periods)], ignore_index=True)
+        out["_step"] = out["period"].map(index_of)
+        out = out.sort_values(["_step", "group", "rank", "code"], na_position="last", kind="stable")
+        out = out.drop(columns="_step")
     for column in ("rank", "group_size", *(c for c in out.columns if c.endswith("_rank"))):
         out[column] = out[column].astype("Int64")
     out["tier_streak"] = out["tier_streak"].astype("int64")
-    last_of = {p.key: p.last for p in periods}
-    out["date"] = out["period"].map(last_of)
-    out["_step"] = out["period"].map(index_of)
-    out = out.sort_values(["_step", "group", "rank", "code"], na_position="last", kind="stable")
-    return out.drop(columns="_step").reset_index(drop=True)
+    out["date"] = out["period"].map({p.key: p.last for p in periods})
+    return out.reset_index(drop=True)
 
 
 def _unranked(silent: pd.DataFrame, settings: Settings, periods: list[Period]) -> pd.DataFrame:
