@@ -10,7 +10,7 @@ from sanse.store import StoreError
 from sanse.supervision import check_if_behind
 from ui import data
 from ui.navigation import run_navigation
-from ui.session import DAY, DAY_PICK, GROUP, LANG, format_day, lang, t
+from ui.session import DAY, DAY_PICK, GROUP, LANG, chosen_day, format_day, lang, t
 from ui.signin import current_user, sidebar_block
 from ui.style import apply_style
 
@@ -37,11 +37,12 @@ def frame() -> None:
         )
         days = data.visible_dates(user) if user else []
         if days:
-            current = st.session_state.get(DAY) if st.session_state.get(DAY) in days else days[-1]
+            current = chosen_day()  # staff may stay on a day nobody reported; the pages say so
             if user.may("submit", user.town_code):  # staff: every day of the campaign
                 # The picker's value lives in its key alone: a page may move it (ui.session.move_day),
                 # and Streamlit warns about a widget given both a value and its key's state.
-                if st.session_state.get(DAY_PICK) not in days:
+                picked = st.session_state.get(DAY_PICK)
+                if picked is None or not days[0] <= picked <= days[-1]:  # also a day nobody reported
                     st.session_state[DAY_PICK] = current
                 st.session_state[DAY] = st.date_input(
                     t("sidebar.date"),

@@ -113,9 +113,12 @@ def run_checks(con: duckdb.DuckDBPyConnection) -> None:
 
 def rank_grid(grid: DailyGrid, settings: Settings, after: date | None = None) -> pd.DataFrame:
     """Score, rank and tier every day of `grid` (those after `after`) under the rules
-    version in force that day, over that version's window; the rows in day order."""
+    version in force that day, over that version's window; the rows in day order.
+
+    A day on which no town reported is not ranked, whatever the window (SPEC 2): it has no
+    rows, so it shows no colours, and the day after it has no movement."""
     days = [day.item() for day in grid.days]
-    ranked = np.array([after is None or day > after for day in days], dtype=bool)
+    ranked = np.array([after is None or day > after for day in days], dtype=bool) & grid.reported.any(axis=1)
     version_of_day = np.array([settings.versions.index(settings.rules_on(day)) for day in days], dtype=np.int64)
     parts = []
     for index, version in enumerate(settings.versions):
@@ -150,7 +153,7 @@ def continue_movement(ranked: pd.DataFrame, previous: pd.DataFrame, after: date,
     runs_on = (streak == since + 1) & ~np.isnan(before.astype(float))
     streak = np.where(runs_on, streak + np.nan_to_num(before.astype(float)).astype(int) - 1, streak)
     out = ranked.copy()
-    out["rank_change"] = moved["rank_change"].to_numpy()
+    out["rank_change"] = moved["rank_change"].astype("Int64").array  # none after a day nobody reported
     out["tier_streak"] = streak
     threshold = _red_alert_streak(settings)
     if callable(threshold):

@@ -195,6 +195,11 @@ def _parser() -> argparse.ArgumentParser:
     when.add_argument("--date", type=_iso_date)
     when.add_argument("--period", type=_period, help="a whole week, month, ... or FROM..TO")
     p.add_argument("--by", default=None, help="the publishing account")
+    p.add_argument(
+        "--confirm-missing",
+        action="store_true",
+        help="publish a day before its reporting deadline although towns have not reported",
+    )
     for field, what in DRAFT_OPTIONS.items():
         p.add_argument(f"--{field.replace('_', '-')}", default="", help=what)
     p.set_defaults(run=cmd_publish)
@@ -492,9 +497,7 @@ def cmd_rank(home: Home, args) -> int:
         else:
             frame = warehouse.ranking(args.date)
             if frame.empty:
-                days = warehouse.dates()
-                span = f"{days[0]} 至 {days[-1]}" if days else "无"
-                raise BadInput(f"{args.date} 没有排名：有排名的日期为 {span}")
+                raise BadInput(warehouse.why_unranked(args.date))
             table = public_ranking(frame, settings.rules_on(args.date))
     finally:
         warehouse.close()
@@ -525,7 +528,7 @@ def _period_table(warehouse, period, settings) -> pd.DataFrame:
         ranked = rank_period(warehouse, period, settings)
     except PeriodError as exc:
         raise BadInput(str(exc)) from exc
-    print(f"{period.label}（{period.span}）排名", file=sys.stderr)
+    print(f"{ranked.period.label}（{ranked.period.span}）排名", file=sys.stderr)
     for note in ranked.notes:
         print(note, file=sys.stderr)
     return public_ranking(ranked.ranking, ranked.rules)
@@ -549,12 +552,20 @@ def cmd_ingest_records(home: Home, args) -> int:
 
 def cmd_publish(home: Home, args) -> int:
     from sanse.access import Forbidden
-    from sanse.bulletin import BulletinError, Draft, publish_bulletin
+    from sanse.bulletin import BulletinError, Draft, MissingReports, publish_bulletin
 
     _within_campaign(settings_in_force(home), args.period or args.date, "不能发布")
     try:
         draft = Draft(**{field: getattr(args, field) for field in DRAFT_OPTIONS})
-        issue = publish_bulletin(home, args.period or args.date, by=_publisher(home, args.by), draft=draft)
+        issue = publish_bulletin(
+            home,
+            args.period or args.date,
+            by=_publisher(home, args.by),
+            draft=draft,
+            confirm_missing=args.confirm_missing,
+        )
+    except MissingReports as exc:
+        raise BadInput(f"{exc}。等截止时间过后再发布，或确认现在发布：加 --confirm-missing") from exc
     except (Forbidden, BulletinError) as exc:
         raise BadInput(str(exc)) from exc
     when = issue.day if issue.period_kind == "day" else issue.when
@@ -874,7 +885,10 @@ def _plain_table(table: pd.DataFrame) -> str:
     for column in shown.columns:
         if column.endswith("_rate"):
             shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.2%}")
-    shown["score"] = shown["score"].map(lambda v: f"{v:.2f}")
+    shown["score"] = shown["score"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
+    shown["rank"] = shown["rank"].map(lambda v: "" if pd.isna(v) else str(v))
+    shown["tier"] = shown["tier"].map(lambda v: "未报送" if pd.isna(v) else v)  # in a period, no data at all
+    shown["rank_change"] = shown["rank_change"].map(lambda v: "" if pd.isna(v) else str(v))
     return shown.to_string(index=False)
 
 

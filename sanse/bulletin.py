@@ -29,15 +29,16 @@ from sanse.config import (
     settings_to_toml,
 )
 from sanse.home import Home
-from sanse.periods import PREVIOUS_PERIOD, THIS_PERIOD, Period, PeriodError, rank_period
+from sanse.periods import PREVIOUS_PERIOD, THIS_PERIOD, Period, PeriodError, clipped, rank_period
 from sanse.ranking import FLAGS
+from sanse.reporting import home_reporting
 from sanse.rulebook import settings_in_force
 from sanse.sending.publication import prepare_publication, queue_publication
 from sanse.sessions import require_in
 from sanse.store import schema
 from sanse.supervision import bulletin_items, check_if_behind
 from sanse.tiers import TIER_WORDS
-from sanse.warehouse import NotBuilt, Warehouse, ranking_inputs
+from sanse.warehouse import Manifest, NotBuilt, Warehouse, ranking_inputs
 
 INTEGER_COUNTS = tuple(c for c in COUNT_COLUMNS if c != "fines_wan")
 _WINDOW_PHRASES = {
@@ -62,6 +63,23 @@ _NORMALIZATION_PHRASES = {
 
 class BulletinError(ValueError):
     """A bulletin that cannot be published or read; the message is for the user."""
+
+
+class MissingReports(BulletinError):
+    """A day published before its reporting deadline while towns have not reported: it goes
+    out only when the publisher confirms it (`confirm_missing`)."""
+
+    def __init__(self, day: date, due: datetime, towns: tuple[str, ...]):
+        self.day, self.due, self.towns = day, due, towns
+        super().__init__(
+            f"{chinese_date(day)}的报送截止时间（{self.due_text}）还没到，{len(towns)}个镇街尚未报送：{'、'.join(towns)}"
+        )
+
+    @property
+    def due_text(self) -> str:
+        """17:00, or 10月2日17:00 when the figures are due on a later day (Beijing time)."""
+        due = self.due
+        return f"{due:%H:%M}" if due.date() == self.day else f"{due.month}月{due.day}日{due:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -193,20 +211,36 @@ def draft_issue(home: Home, day: date | Period, draft: Draft = Draft(), *, runni
         return _numbered(conn, frozen, settings, by="", at=frozen.published_at)
 
 
-def publish_bulletin(home: Home, day: date | Period, *, by: User, draft: Draft = Draft()) -> Issue:
+def missing_reports(home: Home, day: date) -> MissingReports | None:
+    """The active towns that have not reported `day` while its deadline ([reporting] in
+    rules.toml) is still ahead; None once it has passed or every town has reported."""
+    reporting = home_reporting(home, day)
+    if reporting.now >= reporting.due or not reporting.missing:
+        return None
+    return MissingReports(day, reporting.due, tuple(town.name for town in reporting.missing))
+
+
+def publish_bulletin(
+    home: Home, day: date | Period, *, by: User, draft: Draft = Draft(), confirm_missing: bool = False
+) -> Issue:
     """Freeze `day`'s ranking (or a period's) as the next issue of its series, or as a
     correction if it was published.
 
     A correction needs its 更正说明, and one that changes nothing is refused: so two offices
-    publishing the same new day at once make one issue, not an issue and a 更正.
+    publishing the same new day at once make one issue, not an issue and a 更正. A day whose
+    reporting deadline is still ahead while towns are missing is refused (MissingReports)
+    unless the publisher has seen their names and confirms (`confirm_missing`).
     """
     require(by, "publish")
+    period = _as_period(day)
     try:  # the measures the issue lists are those of the ranking it freezes
         check_if_behind(home)
     except ConfigError:  # the 督办台账 page names the fault; the day's issue still goes out, with the items stored
         pass
     settings = settings_in_force(home)
-    frozen = replace(_freeze(home, _as_period(day), settings), **draft.cleaned().__dict__)
+    frozen = replace(_freeze(home, period, settings), **draft.cleaned().__dict__)
+    if period.kind == "day" and not confirm_missing and (missing := missing_reports(home, period.last)):
+        raise missing
     messages = prepare_publication(home, frozen)  # the towns' messages' facts, outside the transaction
     # Publishers take turns, so two never take the same 第N期 or both make version 1; the
     # unique (day, version) is the database's own guard should anything else write.
@@ -249,6 +283,12 @@ def _as_period(day: date | Period) -> Period:
 def _series_key(period: Period) -> str:
     """How the issues table names a period: "" for a day (whose `day` says it all), else its key."""
     return "" if period.kind == "day" else period.key
+
+
+def same_period(one: Period, other: Period) -> bool:
+    """Two names of one issue's period: what the store tells issues apart by (an issue published
+    before periods were clipped to the campaign keeps the first day it was published with)."""
+    return (one.kind, _series_key(one), one.last) == (other.kind, _series_key(other), other.last)
 
 
 def _same_period(period: Period):
@@ -323,7 +363,8 @@ def _freeze(home: Home, period: Period, settings: Settings, *, running: bool = F
             )
         if period.kind == "day":
             shown = _day_shown(warehouse, period.last, settings)
-        else:
+        else:  # a period that began before the campaign is the campaign's part of it
+            period = clipped(period, warehouse.manifest.first_day)
             shown = _period_shown(warehouse, period, settings, running=running)
     finally:
         warehouse.close()
@@ -362,9 +403,7 @@ def _day_shown(warehouse: Warehouse, day: date, settings: Settings) -> tuple:
     rules = settings.rules_on(day)
     frame = warehouse.ranking(day)
     if frame.empty:
-        days = warehouse.dates()
-        span = f"{days[0]} 至 {days[-1]}" if days else "无"
-        raise BulletinError(f"{day} 没有排名，不能发布：有排名的日期为 {span}")
+        raise BulletinError(f"{warehouse.why_unranked(day)}，不能发布")
     earlier = [d for d in warehouse.dates() if d < day]
     previous_day = earlier[-1] if earlier else None
     previous = warehouse.ranking(previous_day) if previous_day else frame.iloc[0:0]
@@ -385,8 +424,10 @@ def _period_shown(warehouse: Warehouse, period: Period, settings: Settings, *, r
     totals = {"day": _sums(daily[inside]), "cumulative": _sums(daily)}
     totals["day"]["reporting"] = float(len(ranked.ranking) - int(ranked.ranking["not_reported"].sum()))
     totals["day"]["days"] = float(ranked.ranking["days"].max())
-    previous_day = ranked.previous.last if ranked.previous is not None and not ranked.before.empty else None
-    return ranked.rules, ranked.ranking, ranked.before, previous_day, totals, ranked.ranking
+    ranked_before = ranked.previous is not None and ranked.before["tier"].notna().any()
+    previous_day = ranked.previous.last if ranked_before else None
+    reporting = ranked.ranking[ranked.ranking["rank"].notna()]  # those 未报送 have no tier to judge
+    return ranked.rules, ranked.ranking, ranked.before, previous_day, totals, reporting
 
 
 def _sums(daily: pd.DataFrame) -> dict[str, float]:
@@ -507,8 +548,13 @@ def _tier_changes(ranking: tuple[dict, ...], previous: pd.DataFrame) -> Iterator
     before = {(r["group"], r["code"]): r["tier"] for r in previous.to_dict("records")}
     for row in ranking:
         old = before.get((row["group"], row["code"]))
-        if old is not None and old != row["tier"]:
+        if _tiered(old) and _tiered(row["tier"]) and old != row["tier"]:
             yield {"code": row["code"], "town": row["town"], "group": row["group"], "from": old, "to": row["tier"]}
+
+
+def _tiered(tier) -> bool:
+    """A tier was given (a town 未报送 in a period has none)."""
+    return tier in TIER_WORDS
 
 
 def _town_entry(row: dict) -> dict:
@@ -563,14 +609,26 @@ def list_issues(home: Home, kind: str | None = "day") -> list[Issue]:
 
 def load_issue(home: Home, day: date | Period, version: int | None = None) -> Issue | None:
     """The issue of `day` (or of a period): its latest version, or the version asked for;
-    None if not published."""
+    None if not published. A date range that began before the campaign is found as it was
+    published: from the campaign's first day."""
+    period = _as_period(day)
+    if period.kind == "range":  # the one kind whose key names its first day
+        period = clipped(period, _campaign_start(home))
     table = schema.issues
-    query = sa.select(table.c.content).where(_same_period(_as_period(day))).order_by(table.c.version.desc()).limit(1)
+    query = sa.select(table.c.content).where(_same_period(period)).order_by(table.c.version.desc()).limit(1)
     if version is not None:
         query = query.where(table.c.version == version)
     with home.store.reading() as conn:
         text = conn.execute(query).scalar_one_or_none()
     return None if text is None else issue_from_json(text)
+
+
+def _campaign_start(home: Home) -> date | None:
+    """The campaign's first day as the last build ranked it; None before any build."""
+    try:
+        return Manifest.read(home.warehouse).first_day
+    except (FileNotFoundError, ValueError, TypeError, KeyError):
+        return None
 
 
 def issues_generation(home: Home) -> int:
@@ -613,10 +671,12 @@ def bulletin_paragraphs(issue: Issue) -> list[str]:
     counts = issue.tier_counts()
     grouped = "各分组内分别排名，合计" if len(issue.groups()) > 1 else ""
     basis = _WINDOW_PHRASES.get(rules.window, rules.window) if kind == "day" else f"{this}数据合计"
+    unranked = [r for r in issue.ranking if not _tiered(r["tier"])]
+    silent = f"；{len(unranked)}个镇街{this}没有报送任何数据，不参加排名" if unranked else ""
     paragraphs.append(
         f"按{basis}，对{labels}"
         f"{len(rules.indicators)}项指标{_NORMALIZATION_PHRASES.get(rules.normalization, '赋分')}后综合排名，"
-        f"{grouped}蓝色{counts['blue']}个、黄色{counts['yellow']}个、红色{counts['red']}个。"
+        f"{grouped}蓝色{counts['blue']}个、黄色{counts['yellow']}个、红色{counts['red']}个{silent}。"
     )
     if issue.confidence:
         paragraphs.append(_confidence_sentence(issue, rules))
@@ -647,7 +707,10 @@ def bulletin_paragraphs(issue: Issue) -> list[str]:
         if kind == "day":
             names = "、".join(r["town"] for r in issue.not_reported)
         else:
-            names = "、".join(f"{r['town']}（{r.get('missed_days', 0)}天）" for r in issue.not_reported)
+            names = "、".join(
+                f"{r['town']}（{r.get('missed_days', 0)}天{'，未参加排名' if r.get('rank') is None else ''}）"
+                for r in issue.not_reported
+            )
         paragraphs.append(
             f"{this}{'' if kind == 'day' else '有'}未报送数据的镇街（{len(issue.not_reported)}个）：{names}。"
         )

@@ -355,13 +355,16 @@ def period_occurrences(ranked: pd.DataFrame, labels: dict[str, str], trigger: Tr
     """`bottom` and `red_periods` over `ranked`: the rankings of consecutive whole periods of
     `trigger.period` (period, date = its last day, group, code, town, rank, group_size, tier),
     oldest first; `labels` names each period (2026年10月). Every period counts on its own: a town
-    last `times` periods in a row is met then, and again after `times` more."""
+    last `times` periods in a row is met then, and again after `times` more. A period in which a
+    town sent nothing (未报送, no rank) is not one it was ranked in: it breaks a run."""
     order = list(dict.fromkeys(ranked["period"]))
+    ranked = ranked[ranked["rank"].notna()]
     column = ranked["period"].map({p: i for i, p in enumerate(order)}).to_numpy()
     row, codes = pd.factorize(ranked["code"], sort=True)
     shape = (len(codes), len(order))
     rank, size = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64)
-    rank[row, column], size[row, column] = ranked["rank"].to_numpy(), ranked["group_size"].to_numpy()
+    rank[row, column] = ranked["rank"].to_numpy(dtype=np.int64)
+    size[row, column] = ranked["group_size"].to_numpy(dtype=np.int64)
     ranked_there = np.zeros(shape, dtype=bool)
     ranked_there[row, column] = True
     if trigger.when == "bottom":

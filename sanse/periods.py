@@ -115,8 +115,9 @@ class Period:
             return f"{year}年第{week}周"
         if self.kind == "month":
             return f"{first.year}年{first.month}月"
-        if self.kind == "bimonth":
-            return f"{first.year}年{first.month}—{self.last.month}月"
+        if self.kind == "bimonth":  # one month when the campaign starts in the second
+            months = f"{first.month}—{self.last.month}" if first.month != self.last.month else f"{first.month}"
+            return f"{first.year}年{months}月"
         if self.kind == "quarter":
             return f"{first.year}年第{(first.month + 2) // 3}季度"
         if self.kind == "half":
@@ -145,6 +146,14 @@ class Period:
         if self.kind == "range":
             return Period(self.last + timedelta(days=1), self.last + timedelta(days=self.days), "range")
         return period_containing(self.kind, self.last + timedelta(days=1))
+
+
+def clipped(period: Period, start: date | None) -> Period:
+    """`period` from the campaign's `start` on, when it began before it: a 第3季度 of a campaign
+    that started on 1 September runs, is named and is spanned from 1 September."""
+    if start is None or not period.first < start <= period.last:
+        return period
+    return Period(start, period.last, period.kind)
 
 
 def period_containing(kind: str, day: date) -> Period:
@@ -245,6 +254,7 @@ def periods_back(kind: str, since: date, day: date) -> list[Period]:
     found = [period_containing(kind, day)]
     while found[-1].first > since:
         found.append(found[-1].previous())
+    found[-1] = clipped(found[-1], since)
     return found
 
 
@@ -269,25 +279,33 @@ class PeriodRanking:
 
 
 def rank_period(warehouse: Warehouse, period: Period, settings: Settings) -> PeriodRanking:
-    """Rank `period` from the warehouse's daily counts (see `rank_periods`)."""
+    """Rank `period` from the warehouse's daily counts (see `rank_periods`), from the campaign's
+    first day on. A period in which no town reported is not ranked (SPEC 2)."""
     first_day, last_day = warehouse.manifest.first_day, warehouse.manifest.last_day
     if first_day is None or last_day is None or period.last < first_day or period.first > last_day:
         span = f"{first_day} 至 {last_day}" if first_day and last_day else "无"
         raise PeriodError(f"{period.label}（{period.span}）没有数据：有数据的日期为 {span}")
+    period = clipped(period, first_day)
     chain = [period]
     while chain[-1].first > first_day:
         chain.append(chain[-1].previous())
+    chain[-1] = clipped(chain[-1], first_day)
     chain.reverse()
-    daily = warehouse.daily_counts(max(chain[0].first, first_day), min(period.last, last_day))
+    daily = warehouse.daily_counts(chain[0].first, min(period.last, last_day))
     ranked = rank_periods(daily, chain, settings)
     through = min(period.last, last_day)
     rules = settings.rules_on(period.last)
+    ranking = ranked[ranked["period"] == period.key].reset_index(drop=True)
+    if not ranking["rank"].notna().any():
+        raise PeriodError(
+            f"{period.label}（{period.span}）没有镇街报送数据，不排名：各镇街在此期间均未报送，不评定等级"
+        )
     previous = chain[-2] if len(chain) > 1 else None
     return PeriodRanking(
         period=period,
         rules=rules,
         through=through,
-        ranking=ranked[ranked["period"] == period.key].reset_index(drop=True),
+        ranking=ranking,
         previous=previous,
         notes=period_notes(period, settings, through),
         before=ranked[ranked["period"] == (previous.key if previous else None)].reset_index(drop=True),
@@ -302,34 +320,70 @@ def rank_periods(daily: pd.DataFrame, periods: list[Period], settings: Settings)
     A period is ranked under the rules in force on its last day. `date` is the period's last
     day; `period`, `first` and `last` name it; `days` counts the days with data in it and
     `missed_days` those the town did not report; `not_reported` is true when it missed any.
+    A town that reported on none of them is 未报送: no rank, score or tier (NA), not counted in
+    its group's size when the blue and red places are counted, and no movement or streak.
     `tier_streak` counts periods; `red_alert` is a red streak of at least the rules'
     `red_alert_streak` periods (for one-day periods, exactly the daily rule).
     """
     sums = period_sums(daily, periods)
+    silent = sums["missed_days"].to_numpy() >= sums["days"].to_numpy()
+    reporting = sums[~silent]
     parts = []
     index_of = {p.key: i for i, p in enumerate(periods)}
     for version in dict.fromkeys(settings.rules_on(p.last) for p in periods):
         chosen = [p.key for p in periods if settings.rules_on(p.last) == version]
-        part = sums[sums["period"].isin(chosen)]
+        part = reporting[reporting["period"].isin(chosen)]
         if len(part):
             parts.append(rank_blocks(part, version, by=("period", "group")).assign(rules_effective=version.effective))
-    if not parts:
-        return rank_blocks(sums, settings.rules_on(periods[-1].last), by=("period", "group")).assign(
+    if parts:
+        ranked = pd.concat(parts, ignore_index=True)
+        # add_movement follows consecutive days: period n stands in as day n, so consecutive
+        # periods are consecutive "days", and each is judged by its own rules' red alert streak.
+        # A period in which a town went unranked breaks its run, as a day does.
+        step = ranked["period"].map(index_of).to_numpy()
+        as_days = ranked.assign(date=pd.Timestamp("2000-01-01") + pd.to_timedelta(step, unit="D"))
+        streaks = {
+            pd.Timestamp("2000-01-01") + pd.Timedelta(days=i): settings.rules_on(p.last).red_alert_streak
+            for i, p in enumerate(periods)
+        }
+        moved = add_movement(as_days, lambda day: streaks[pd.Timestamp(day)])
+    else:
+        moved = rank_blocks(reporting, settings.rules_on(periods[-1].last), by=("period", "group")).assign(
             rank_change=pd.array([], dtype="Int64"), tier_streak=0, red_alert=False
         )
-    ranked = pd.concat(parts, ignore_index=True)
-    # add_movement follows consecutive days: period n stands in as day n, so consecutive
-    # periods are consecutive "days", and each is judged by its own rules' red alert streak.
-    step = ranked["period"].map(index_of).to_numpy()
-    as_days = ranked.assign(date=pd.Timestamp("2000-01-01") + pd.to_timedelta(step, unit="D"))
-    streaks = {
-        pd.Timestamp("2000-01-01") + pd.Timedelta(days=i): settings.rules_on(p.last).red_alert_streak
-        for i, p in enumerate(periods)
-    }
-    moved = add_movement(as_days, lambda day: streaks[pd.Timestamp(day)])
-    last_of = {p.key: p.last for p in periods}
-    moved["date"] = moved["period"].map(last_of)
-    return moved.reset_index(drop=True)
+    out = moved  # by period, group, rank and code
+    if silent.any():  # those 未报送 last in their period and group
+        out = pd.concat([moved, _unranked(sums[silent], settings, periods)], ignore_index=True)
+        out["_step"] = out["period"].map(index_of)
+        out = out.sort_values(["_step", "group", "rank", "code"], na_position="last", kind="stable")
+        out = out.drop(columns="_step")
+    for column in ("rank", "group_size", *(c for c in out.columns if c.endswith("_rank"))):
+        out[column] = out[column].astype("Int64")
+    out["tier_streak"] = out["tier_streak"].astype("int64")
+    out["date"] = out["period"].map({p.key: p.last for p in periods})
+    return out.reset_index(drop=True)
+
+
+def _unranked(silent: pd.DataFrame, settings: Settings, periods: list[Period]) -> pd.DataFrame:
+    """The rows of towns that reported on no day of a period (未报送): the ranking's columns,
+    with no rate, score, rank or tier."""
+    rules_of = {p.key: settings.rules_on(p.last) for p in periods}
+    keys = dict.fromkeys(i.key for rules in rules_of.values() for i in rules.indicators)
+    nothing = np.full(len(silent), np.nan)
+    return silent.assign(
+        **{key: nothing for key in keys},
+        **{f"{key}_score": nothing for key in keys},
+        **{f"{key}_rank": pd.array([None] * len(silent), dtype="Int64") for key in keys},
+        score=nothing,
+        rank=pd.array([None] * len(silent), dtype="Int64"),
+        group_size=pd.array([None] * len(silent), dtype="Int64"),
+        tier=pd.array([None] * len(silent), dtype="str"),
+        no_inspections=silent["inspections"].to_numpy() == 0,
+        rules_effective=[rules_of[key].effective for key in silent["period"]],
+        rank_change=pd.array([None] * len(silent), dtype="Int64"),
+        tier_streak=0,
+        red_alert=False,
+    )
 
 
 def period_sums(daily: pd.DataFrame, periods: list[Period]) -> pd.DataFrame:

@@ -425,8 +425,9 @@ def public_ranking(ranked: pd.DataFrame, rules: Rules) -> pd.DataFrame:
         *FLAGS,
     ]
     out = ranked[columns].copy()
-    for column in counts + ["rank", "tier_streak"]:
+    for column in counts + ["tier_streak"]:
         out[column] = out[column].astype("int64")
+    out["rank"] = out["rank"].astype("Int64")  # empty for a town 未报送 in a period (SPEC 2)
     for column in FLAGS:
         out[column] = out[column].astype(bool)
     return out.reset_index(drop=True)

@@ -102,6 +102,20 @@ class Warehouse:
     def dates(self) -> list[date]:
         return list(self.query("select distinct date from rankings order by date")["date"])
 
+    def spans(self, day: date) -> bool:
+        """`day` lies between the campaign's first day and the last day with data."""
+        first, last = self.manifest.first_day, self.manifest.last_day
+        return first is not None and last is not None and first <= day <= last
+
+    def why_unranked(self, day: date) -> str:
+        """Why `day` has no ranking, in plain Chinese: no town reported that day (SPEC 2), or
+        it lies outside the days with data."""
+        if self.spans(day):
+            return f"{day} 没有任何镇街报送数据，当日不排名、不评定等级"
+        days = self.dates()
+        span = f"{days[0]} 至 {days[-1]}" if days else "无"
+        return f"{day} 没有排名：有排名的日期为 {span}"
+
     def groups(self) -> list[str]:
         return list(self.query('select distinct "group" from rankings order by "group"')["group"])
 

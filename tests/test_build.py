@@ -124,6 +124,9 @@ def test_a_gap_of_a_day_without_reports_is_filled_incrementally(tmp_path, report
     extended = tables(home)
     gap = extended["daily_counts"][extended["daily_counts"]["date"] == pd.Timestamp(LAST - timedelta(days=1))]
     assert gap["not_reported"].all() and len(gap) == 23
+    rankings = extended["rankings"]
+    assert pd.Timestamp(LAST - timedelta(days=1)) not in set(rankings["date"])  # a day nobody reported: no ranking
+    assert rankings.loc[rankings["date"] == pd.Timestamp(LAST), "rank_change"].isna().all()  # nor movement across it
     assert_same_tables(extended, full_build_of(home, tmp_path / "full"))
 
 

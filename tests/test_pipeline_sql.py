@@ -50,7 +50,8 @@ def table(con, sql: str, params: list | None = None) -> list[tuple]:
 
 @pytest.fixture
 def nine_days() -> list[tuple]:
-    """A inspects k firms on day k (1..9) with 1 major hazard a day, but skips day 5; B reports only day 9."""
+    """A inspects k firms on day k (1..9) with 1 major hazard a day, but skips day 5; B reports
+    only day 9. So nobody reports day 5."""
     return [("A", D[k], k, 2, 1, 0, 0) for k in range(1, 10) if k != 5] + [("B", D[9], 3, 1, 0, 1, 1)]
 
 
@@ -161,8 +162,27 @@ def test_fines_are_summed_exactly():
 
 def test_the_window_sums_view_holds_each_days_ranking_window(nine_days):
     con = models(figures(nine_days))
-    assert table(con, 'select "window", count(*) from window_sums group by 1') == [("cumulative", 18)]
+    assert table(con, 'select "window", count(*) from window_sums group by 1') == [("cumulative", 16)]  # not day 5
     assert table(con, "select inspections from window_sums where town_code = 'A' and date = ?", [D[9]]) == [(40,)]
+
+
+def test_a_day_nobody_reported_is_not_ranked_and_the_next_day_has_no_movement(nine_days):
+    con = models(figures(nine_days))
+    ranked_days = [r[0] for r in table(con, "select distinct date from rankings order by date")]
+    assert ranked_days == D[1:5] + D[6:10]
+    assert table(con, "select count(*) from daily_counts where date = ?", [D[5]]) == [(2,)]  # still counted
+    after = table(con, "select code, rank_change, tier_streak from rankings where date = ? order by code", [D[6]])
+    assert after == [("A", None, 1), ("B", None, 1)]
+
+
+def test_a_ranking_on_a_day_nobody_reported_breaks_one_row_per_town_and_day(nine_days):
+    con = models(figures(nine_days))
+    forged = con.sql(
+        f"select * from rankings union all select * replace (date '{D[5]}' as date) from rankings where date = '{D[4]}'"
+    )
+    con.register("rankings", forged.to_arrow_table())  # day 4's rows again, as day 5's
+    rows = check_rows(con, "one_row_per_town_day")
+    assert [tuple(r) for r in rows.itertuples(index=False)] == [("rankings", 18, 18, 16)]
 
 
 def test_no_figures_build_empty_tables():
@@ -218,15 +238,15 @@ def test_report_for_a_town_not_in_towns_csv_is_caught(nine_days):
 def test_a_town_listed_twice_breaks_one_row_per_town_and_day(nine_days):
     twice = TOWNS + [Town("A", "甲镇", "镇", "东片")]
     rows = check_rows(models(figures(nine_days), towns=twice), "one_row_per_town_day")
-    assert sorted(rows["table"]) == ["daily_counts", "rankings"]
-    assert set(rows["n"]) == {27} and set(rows["distinct_n"]) == {18} and set(rows["expected_n"]) == {27}
+    by_table = {r.table: (r.n, r.distinct_n, r.expected_n) for r in rows.itertuples(index=False)}
+    assert by_table == {"daily_counts": (27, 18, 27), "rankings": (24, 16, 24)}  # 9 days, 8 of them ranked
 
 
 def test_a_negative_window_sum_breaks_the_rankings_check(nine_days):
     con = models(figures(nine_days))
     con.register("rankings", con.sql("select * replace (-1 as inspections) from rankings").to_arrow_table())
     rows = check_rows(con, "rankings_add_up")
-    assert len(rows) == 9 and set(rows["smallest_sum"]) == {-1}
+    assert len(rows) == 8 and set(rows["smallest_sum"]) == {-1}  # every ranking day
 
 
 def test_a_town_ranked_twice_in_a_day_breaks_the_rankings_check(nine_days):

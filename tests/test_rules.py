@@ -263,14 +263,12 @@ def cli_ranking(root: Path, day: date, capsys) -> list[dict]:
 def ingest_and_rank(
     tmp_path: Path, towns: list[dict], reports: dict, rules: str, capsys, start: date | None = None
 ) -> dict[date, list[dict]]:
-    """Write a home, ingest the reports through the CLI, return every day's CLI ranking."""
+    """Write a home, ingest the reports through the CLI, return the CLI ranking of every day
+    some town reported (the others are not ranked)."""
     root = tmp_path / "home"
     write_home(root, towns, rules, start)
     assert main(["--home", str(root), "ingest", str(write_reports(tmp_path / "reports.csv", towns, reports))]) == 0
-    first = start or min(day for _, day in reports)
-    last = max(day for _, day in reports)
-    days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
-    return {day: cli_ranking(root, day, capsys) for day in days}
+    return {day: cli_ranking(root, day, capsys) for day in sorted({day for _, day in reports})}
 
 
 def assert_same_ranking(actual: list[dict], expected: list[dict]) -> None:
@@ -501,13 +499,13 @@ def test_campaign_start_defaults_to_the_earliest_data_date(tmp_path, capsys):
     assert "没有排名" in capsys.readouterr().err
 
 
-def test_campaign_start_in_rules_opens_the_ranking_days(tmp_path, capsys):
+def test_days_of_the_campaign_before_the_first_report_are_not_ranked(tmp_path, capsys):
     reports = {("A", D3): report(10, 1), ("B", D3): report(10, 2)}
     ranked = ingest_and_rank(tmp_path, TOWNS3[:2], reports, "", capsys, start=D1)
-    assert list(ranked) == [D1, D2, D3]
-    assert [r["score"] for r in ranked[D1]] == [0, 0]
-    assert all(r["not_reported"] and r["no_inspections"] for r in ranked[D2])
-    assert by_code(ranked[D3])["B"]["tier_streak"] == 3  # blue since the (all-tied) first day
+    for day in (D1, D2):  # before, every town tied at 0 and was "blue"
+        assert main(["--home", str(tmp_path / "home"), "rank", "--date", day.isoformat()]) == 1
+        assert f"{day} 没有任何镇街报送数据" in capsys.readouterr().err
+    assert by_code(ranked[D3])["B"]["tier_streak"] == 1 and by_code(ranked[D3])["B"]["rank_change"] is None
 
 
 def test_a_correction_changes_the_ranking(tmp_path, capsys):

@@ -184,8 +184,14 @@ def stop_without_ranking(day: date, group: str | None = None) -> None:
     from ui.session import format_day, t
 
     if not _ranked_towns(warehouse().identity, day, group):
-        st.warning(t("empty.no_ranking", day=format_day(day)))
+        st.warning(t("empty.nobody_reported" if nobody_reported(day) else "empty.no_ranking", day=format_day(day)))
         st.stop()
+
+
+def nobody_reported(day: date) -> bool:
+    """A day of the campaign on which no town reported: not ranked (SPEC 2)."""
+    wh = warehouse()
+    return wh is not None and wh.spans(day) and not _ranked_towns(wh.identity, day, None)
 
 
 def rankings_between(first: date, last: date, group: str | None = None) -> pd.DataFrame:
@@ -359,6 +365,14 @@ def _period_download(root: str, period: Period, fmt: str, identity, rules: int) 
     from sanse.exports import export_issue
 
     return export_issue(draft_issue(Home(root), period, running=True), fmt)
+
+
+def missing_reports(day: date):
+    """The towns that have not reported `day` while its deadline is ahead (a
+    `sanse.bulletin.MissingReports`), or None: asked afresh, as publishing asks."""
+    from sanse.bulletin import missing_reports as missing
+
+    return missing(home(), day)
 
 
 def draft(period: Period, fields):

@@ -50,7 +50,9 @@ def _overview(identity, day: date, group: str | None, language: str) -> None:
 
     st.subheader(t("overview.movers"))
     up, down = biggest_movers(ranking)
-    if up.empty and down.empty:
+    if ranking["rank_change"].isna().all():  # after a day nobody reported there is nothing to move from
+        st.caption(t("overview.no_previous"))
+    elif up.empty and down.empty:
         st.caption(t("overview.none_moved"))
     left, right = st.columns(2)
     for col, moved, heading in ((left, up, "overview.up"), (right, down, "overview.down")):

@@ -44,12 +44,16 @@ def tier_label(tier: str) -> str:
 
 
 def chosen_day() -> date | None:
-    """The sidebar's date; the latest day this user may see when none was chosen yet."""
+    """The sidebar's date; the latest day this user may see when none was chosen yet. Staff
+    may pick any day of the campaign, also one that nobody reported (the pages say so)."""
     from ui import data
 
-    days = data.visible_dates(viewer())
+    me = viewer()
+    days = data.visible_dates(me)
     day = st.session_state.get(DAY)
-    return day if day in days else (days[-1] if days else None)
+    if day in days or (day is not None and days and me.may("submit", me.town_code) and days[0] <= day <= days[-1]):
+        return day
+    return days[-1] if days else None
 
 
 def move_day(day: date) -> bool:

@@ -8,9 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from sanse.config import Rules
+from sanse.tiers import TIER_COLOURS
 from ui import data
 from ui.session import lang, t, tier_label
 from ui.tiers import style_tiers
+
+EMPTY = "—"  # what a table shows for a value there is none of (an undefined rate, no movement)
 
 
 def names_of(ranking: pd.DataFrame, flag: str) -> list[str]:
@@ -26,12 +29,16 @@ def indicator_label(indicator) -> str:
 
 
 def ranking_view(ranking: pd.DataFrame, rules: Rules, *, show_group: bool = False) -> pd.DataFrame:
-    """The full ranking table: window counts, rates, per-indicator ranks, composite, tier, movement, flags."""
-    view = pd.DataFrame({t("col.rank"): ranking["rank"].astype(int)})
+    """The full ranking table: window counts, rates, per-indicator ranks, composite, tier, movement, flags.
+    A town 未报送 in a period has no rank or tier: its tier cell says so and the others stay empty."""
+    tiered = ranking["tier"].isin(list(TIER_COLOURS)).to_numpy()
+    view = pd.DataFrame({t("col.rank"): ranking["rank"].astype("Int64")})
     if show_group:
         view[t("col.group")] = ranking["group"]
     view[t("col.town")] = ranking["town"]
-    view[t("col.tier")] = ranking["tier"].map(tier_label)
+    view[t("col.tier")] = [
+        tier_label(tier) if ok else t("flag.not_reported") for tier, ok in zip(ranking["tier"], tiered)
+    ]
     if "provisional" in ranking:  # a published issue knows which tiers the data cannot support
         pending = ranking["provisional"].fillna(False).astype(bool)
         view.loc[pending.to_numpy(), t("col.tier")] += f"（{t('confidence.pending')}）"
@@ -40,9 +47,9 @@ def ranking_view(ranking: pd.DataFrame, rules: Rules, *, show_group: bool = Fals
         view[t(f"col.{counts}")] = ranking[counts].astype(int)
     for indicator in rules.indicators:
         view[indicator_label(indicator)] = rate_column(ranking, indicator.key)
-        view[t("col.rank_of", label=indicator_label(indicator))] = ranking[f"{indicator.key}_rank"].astype(int)
+        view[t("col.rank_of", label=indicator_label(indicator))] = ranking[f"{indicator.key}_rank"].astype("Int64")
     view[t("col.rank_change")] = ranking["rank_change"]
-    view[t("col.tier_streak")] = ranking["tier_streak"].astype(int)
+    view[t("col.tier_streak")] = ranking["tier_streak"].astype("Int64").where(tiered)
     view[t("col.flags")] = [
         "、".join(t(f"flag.{flag}") for flag in ("not_reported", "no_inspections", "red_alert") if row[flag])
         for row in ranking[["not_reported", "no_inspections", "red_alert"]].to_dict("records")
@@ -88,6 +95,7 @@ def _ranking_table(identity, day: date, group: str | None, query: str, rules: Ru
         hide_index=True,
         width="stretch",
         key="ranking.table",
+        placeholder=EMPTY,
     )
 
 

@@ -14,14 +14,16 @@ from sanse.bulletin import (
     correction_statement,
     publication_note,
     publish_bulletin,
+    same_period,
 )
+from sanse.config import ConfigError
 from sanse.exports import EXPORTS, file_name, unavailable
 from sanse.periods import KINDS, Period
 from ui import data
 from ui.period_picker import pick_period
 from ui.send_log import send_log_section
 from ui.session import chosen_day, format_day, plain, t, viewer
-from ui.tables import column_config, ranking_view
+from ui.tables import EMPTY, column_config, ranking_view
 from ui.tiers import style_tiers
 
 RESULT = "bulletin.result"
@@ -59,6 +61,7 @@ def show_issue(issue: Issue, key: str, *, draft: bool = False) -> None:
         hide_index=True,
         width="stretch",
         key=key,
+        placeholder=EMPTY,
     )
     for field in ("report_to", "copy_to"):
         if getattr(issue, field):
@@ -85,7 +88,11 @@ def draft_and_publish(kind: str, issues: list[Issue]) -> None:
     subject = subject_of(kind)
     if subject is None:
         return
-    published = next((issue for issue in issues if issue.period == subject), None)  # newest version first
+    if kind == "day" and data.nobody_reported(subject.last):  # nothing to draft: say so before any field
+        st.warning(t("empty.nobody_reported", day=format_day(subject.last)))
+        return
+    # newest version first; the same period as the store counts it (its kind, key and last day)
+    published = next((issue for issue in issues if same_period(issue.period, subject)), None)
     if st.session_state.get(FIELDS_FOR) != subject:
         # A new day starts blank, never with another issue's lines; a correction starts from
         # the version it corrects, so it changes only what the office changes.
@@ -121,19 +128,32 @@ def draft_and_publish(kind: str, issues: list[Issue]) -> None:
         return
     with st.container(border=True):
         show_issue(draft, "bulletin.draft.table", draft=True)
+    # Before the day's deadline, publishing with towns still missing is confirmed by name.
+    try:
+        missing = data.missing_reports(subject.last) if kind == "day" else None
+    except ConfigError as exc:  # a [reporting] deadline rules.toml cannot give
+        st.error(plain(exc))
+        return
+    if missing is not None:
+        names = "、".join(map(plain, missing.towns))
+        st.warning(t("bulletin.missing", day=what, due=missing.due_text, count=len(missing.towns), towns=names))
     confirmed = st.checkbox(t("bulletin.publish.confirm"), key="bulletin.confirm")
+    if missing is not None:
+        confirmed &= st.checkbox(
+            t("bulletin.missing.confirm", count=len(missing.towns)), key="bulletin.confirm_missing"
+        )
     button = "bulletin.republish.button" if published else "bulletin.publish.button"
     if st.button(
         t(button, day=what, series=series_label(kind)), type="primary", disabled=not confirmed, key="bulletin.publish"
     ):
         try:
-            issue = publish_bulletin(home, subject, by=me, draft=fields)
+            issue = publish_bulletin(home, subject, by=me, draft=fields, confirm_missing=missing is not None)
         except (BulletinError, Forbidden) as exc:
             st.error(plain(exc))
         else:
             st.session_state[RESULT] = t("bulletin.published", number=issue.label, series=series_label(kind))
             st.session_state[f"bulletin.pick.{kind}"] = 0
-            for key in (FIELDS_FOR, "bulletin.confirm"):
+            for key in (FIELDS_FOR, "bulletin.confirm", "bulletin.confirm_missing"):
                 st.session_state.pop(key, None)
             st.rerun()
 

@@ -20,10 +20,8 @@ chosen = confidence_settings(settings)
 st.title(scoped(t("confidence.title", day=format_day(day))))
 st.caption(t("confidence.caption", draws=chosen.draws, threshold=f"{chosen.provisional_below:.0%}"))
 
+data.stop_without_ranking(day, group)
 block = data.window_sums(day, rules.window, group)
-if block.empty:
-    st.warning(t("empty.no_ranking", day=format_day(day)))
-    st.stop()
 
 tiers = data.tier_confidence(day, group)
 score = rankability(block, rules)

@@ -11,7 +11,7 @@ from sanse.periods import KIND_LABELS, KINDS, PeriodError, rank_period
 from ui import data
 from ui.period_picker import pick_period
 from ui.session import chosen_group, plain, ranking_day_or_stop, scoped, t
-from ui.tables import column_config, ranking_view
+from ui.tables import EMPTY, column_config, ranking_view
 from ui.tiers import style_tiers
 
 day = ranking_day_or_stop()
@@ -34,7 +34,12 @@ for note in ranked.notes:
     st.caption(plain(note))
 group = chosen_group()
 ranking = ranked.ranking if group is None else ranked.ranking[ranked.ranking["group"] == group]
-before = t("periods.against", previous=ranked.previous.label) if ranked.previous else t("periods.first")
+if ranked.previous is None:
+    before = t("periods.first")
+elif ranked.before["tier"].notna().any():
+    before = t("periods.against", previous=ranked.previous.label)
+else:
+    before = t("periods.previous_unranked", previous=ranked.previous.label)
 st.caption(t("periods.caption", days=ranked.period.days, through=ranked.through, against=before))
 view = ranking_view(ranking, ranked.rules, show_group=group is None and ranking["group"].nunique() > 1)
 st.dataframe(
@@ -43,6 +48,7 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     key="periods.table",
+    placeholder=EMPTY,
 )
 for col, fmt in zip(st.columns(4)[:2], ("xlsx", "csv")):  # the 通报's table, as the daily issue's
     col.download_button(

@@ -25,6 +25,7 @@ def day_axis(days) -> dict:
 day = ranking_day_or_stop()
 
 st.title(t("town.title"))
+data.stop_without_ranking(day)
 towns = [town for town in data.towns() if town.active]
 codes = [town.code for town in towns]
 names = {town.code: town.name for town in towns}

@@ -44,11 +44,12 @@ HEADER = tuple(column.header for column in SHEET_COLUMNS)
 # Excel, Word and the CSV readers treat these leading characters as the start of a formula.
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 YES, NO = "是", "否"
+UNREPORTED = "未报送"  # the 等级 cell of a town that sent nothing in a period
 
 
 def ranking_rows(issue: Issue) -> list[dict]:
-    """The towns in print order: group by group, best rank first."""
-    return sorted(issue.ranking, key=lambda r: (r["group"], r["rank"], r["code"]))
+    """The towns in print order: group by group, best rank first, those 未报送 in a period last."""
+    return sorted(issue.ranking, key=lambda r: (r["group"], r["rank"] is None, r["rank"] or 0, r["code"]))
 
 
 def window_heading(issue: Issue) -> str:
@@ -78,8 +79,8 @@ def flag_value(row: dict, key: str) -> str | None:
 def cell_value(row: dict, column: Column):
     """A cell's typed value: numbers stay numbers, rates fractions, the tier its word."""
     value = row.get(column.key)
-    if column.kind == "tier":
-        return TIER_WORDS.get(value, "")
+    if column.kind == "tier":  # a town without any data in a period has no tier (SPEC 2)
+        return TIER_WORDS.get(value, UNREPORTED)
     if column.kind == "flag":
         return flag_value(row, column.key)
     if column.kind in ("integer", "change"):
