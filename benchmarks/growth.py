@@ -1,4 +1,4 @@
-"""How the daily cost grows with the campaign (SPEC 10): every town uploads its own one-row
+"""How the daily cost grows with the campaign (design §10): every town uploads its own one-row
 report every day, and each upload is followed by a build.
 
 For 23 and for 1,400 towns it times, at day 2, 30 and 365 of the campaign, one town's upload

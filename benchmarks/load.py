@@ -1,4 +1,4 @@
-"""The morning rush (SPEC 10 and 13: 60 people opening the dashboard at once on a 2-core
+"""The morning rush (design §10 and 13: 60 people opening the dashboard at once on a 2-core
 machine). Starts the dashboard against a fresh demo city on free loopback ports — as `make run`
 does (deploy/: supervisord, two server processes, HAProxy), or as one `streamlit run app.py`
 process with `--single` — then opens N sessions at once over Streamlit's websocket, as browsers

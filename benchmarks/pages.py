@@ -1,4 +1,4 @@
-"""How long each dashboard page takes to run on the server (SPEC 10: under 300 ms on the demo
+"""How long each dashboard page takes to run on the server (design §10: under 300 ms on the demo
 city, under 1 s for a province day). Not a pass/fail test: prints medians and each page's
 ratio to the overview measured in the same run.
 

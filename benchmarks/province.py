@@ -1,4 +1,4 @@
-"""Province-scale benchmark (SPEC 10): record-level data for many towns in peer groups.
+"""Province-scale benchmark (design §10): record-level data for many towns in peer groups.
 
 Generates the records once into benchmarks/out/ (reused afterwards), then times each stage
 in its own process (median of several runs, peak memory of that process) next to two
@@ -585,7 +585,7 @@ def report(towns: int, days: int, summary: dict, *, targets: bool = True) -> Non
             else ""
         )
     )
-    if not targets:  # SPEC 10's targets are for the province
+    if not targets:  # design §10's targets are for the province
         return
     peak = max(summary[s]["peak_mb"] for s in ("ingest", "build", "ingest_build", "incremental", "day_last"))
     checks = [

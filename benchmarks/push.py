@@ -1,4 +1,4 @@
-"""How long a publication takes to reach every channel (SPEC 10, 12): the office publishes a
+"""How long a publication takes to reach every channel (design §10, 12): the office publishes a
 day, and the sender delivers the bulletin to 3 office channels (a signed DingTalk robot, a WeCom
 robot, a webhook) and each town's own message to its town's robot.
 

@@ -115,7 +115,7 @@ def rank_grid(grid: DailyGrid, settings: Settings, after: date | None = None) ->
     """Score, rank and tier every day of `grid` (those after `after`) under the rules
     version in force that day, over that version's window; the rows in day order.
 
-    A day on which no town reported is not ranked, whatever the window (SPEC 2): it has no
+    A day on which no town reported is not ranked, whatever the window (design §2): it has no
     rows, so it shows no colours, and the day after it has no movement."""
     days = [day.item() for day in grid.days]
     ranked = np.array([after is None or day > after for day in days], dtype=bool) & grid.reported.any(axis=1)

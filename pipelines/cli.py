@@ -1,4 +1,4 @@
-"""The `sanse` command line (SPEC section 7). Exit codes: 0 ok; 1 bad input or a refusal,
+"""The `sanse` command line (design §7). Exit codes: 0 ok; 1 bad input or a refusal,
 nothing written; 2 a malformed argument or configuration file; 3 a failure after something was
 committed (the message says what). No traceback reaches the terminal: an unexpected failure is
 one plain line, its detail in the home's log."""
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "makes_home", False) and not home.root.is_dir():
             raise BadInput(f"没有 home 目录 {home.root}：请检查 --home 或 SANSE_HOME（新建请用 sanse init）")
         return args.run(home, args) or OK
-    except ConfigError as exc:  # SPEC 7: towns.csv or rules.toml (MalformedConfig among them) is a usage error
+    except ConfigError as exc:  # design §7: towns.csv or rules.toml (MalformedConfig among them) is a usage error
         return _failed(str(exc), USAGE)
     except (BadInput, Forbidden, StoreError) as exc:
         return _failed(str(exc), BAD_INPUT, detail=getattr(exc, "detail", None))

@@ -1,4 +1,4 @@
-"""Synthetic record-level data (SPEC 3.2) for the demo and the province benchmark.
+"""Synthetic record-level data (design §3.2) for the demo and the province benchmark.
 
 Towns differ in size (lognormal, about 40 inspections a town-day) and habits (the demo
 city's town profiles); every count is drawn with numpy for a whole day at once and written

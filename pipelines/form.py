@@ -1,5 +1,5 @@
 """The on-screen report form: one town's day as its clerk types it, turned into the one-row report
-an upload would be, then checked, stored and audited by exactly the upload's path (SPEC 3.3, 3.4, 6).
+an upload would be, then checked, stored and audited by exactly the upload's path (design §3.3, 3.4, 6).
 A second report of a day is a correction and says why."""
 
 from __future__ import annotations

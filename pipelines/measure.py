@@ -1,4 +1,4 @@
-"""Measuring an upload before it is parsed (SPEC 9): the file, its zip directory and every sheet's
+"""Measuring an upload before it is parsed (design §9): the file, its zip directory and every sheet's
 rows and width are held to fixed limits, so no file can stall the server or exhaust its memory.
 
 The limits are the same for CSV and XLSX. A province's daily file is ~1,400 rows of 10 columns;

@@ -1,4 +1,4 @@
-"""The three record tables of SPEC 3.2, declared once: their columns in an export, and the
+"""The three record tables of design §3.2, declared once: their columns in an export, and the
 canonical form in which a record is kept, compared and counted."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Record-level data (SPEC 3.2): inspections, hazards and enforcement actions from an
+"""Record-level data (design §3.2): inspections, hazards and enforcement actions from an
 inspection system, validated by DuckDB, kept in the store as received, and counted into daily
 town reports of the 3.1 form.
 

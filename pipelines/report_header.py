@@ -1,4 +1,4 @@
-"""The daily report's header (SPEC 3.1): which column holds which figure and in what unit, however
+"""The daily report's header (design §3.1): which column holds which figure and in what unit, however
 the clerk's form is laid out: title rows above, a two-level header, units in brackets, line breaks
 and spaces inside a cell, Chinese or English names."""
 
@@ -20,7 +20,7 @@ OTHER_NAMES = {"罚款": "fines_wan"}  # as forms also head the money column
 LABEL_KEYS = ("date", "town")  # a note in brackets after these explains, it is not a unit
 COUNT_UNITS = frozenset({"家次", "家", "户", "个", "处", "项", "起", "件", "宗", "条", "人", "人次", "次"})
 FINES_UNITS = {"万元": Decimal(1), "元": Decimal("0.0001")}  # 万元 per unit of the column
-FINES_WITHOUT_UNIT = "万元"  # SPEC 3.1
+FINES_WITHOUT_UNIT = "万元"  # design §3.1
 MAX_HEADER_SEARCH = 20  # rows with content searched for the header
 MAX_GROUP_ROWS = 2  # rows above the header row whose labels head its blank cells
 UNIT_CELL = re.compile(r"\(([^()]*)\)|(" + "|".join(sorted([*COUNT_UNITS, *FINES_UNITS], key=len, reverse=True)) + ")")

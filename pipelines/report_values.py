@@ -1,5 +1,5 @@
 """Reading one cell of a daily report: a date, a count or an amount of money, exactly as written,
-every number finite and within its column's range before anything is stored (SPEC 3.3, 9)."""
+every number finite and within its column's range before anything is stored (design §3.3, 9)."""
 
 from __future__ import annotations
 

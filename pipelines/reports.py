@@ -1,4 +1,4 @@
-"""Reading and validating daily town reports (SPEC 3.1, 3.3) from CSV or XLSX files.
+"""Reading and validating daily town reports (design §3.1, 3.3) from CSV or XLSX files.
 
 A file is measured, then read whole, and every problem is collected before anything is written:
 errors carry the spreadsheet row number, the column and a plain Chinese explanation.
@@ -72,7 +72,7 @@ def parse_report(
     name, sha = display_name(source_name), hashlib.sha256(content).hexdigest()
     try:
         return _parse(content, name, sha, towns, campaign_start, today or clock.today(), history)
-    except Exception:  # SPEC 9: no traceback reaches a user; the log keeps it for us
+    except Exception:  # design §9: no traceback reaches a user; the log keeps it for us
         log.exception("parse_report failed on %s (sha256 %s)", name, sha)
         return Report(name, sha, _empty(), [file_error(UNREADABLE)])
 

@@ -1,4 +1,4 @@
-"""The daily report template (SPEC 3.1): one row per active town with its date and name filled
+"""The daily report template (design §3.1): one row per active town with its date and name filled
 in, each figure's rule built in as data validation, and a 填表说明 sheet; the template itself
 imports."""
 

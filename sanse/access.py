@@ -1,4 +1,4 @@
-"""Who may do what (SPEC 8), enforced by the domain functions themselves, not by the pages;
+"""Who may do what (design §8), enforced by the domain functions themselves, not by the pages;
 and the `[access]` settings that give single-sign-on identities their role."""
 
 from __future__ import annotations

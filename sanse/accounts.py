@@ -1,4 +1,4 @@
-"""Local accounts (SPEC 8): argon2id password hashes, throttled sign-in, and the mapping of
+"""Local accounts (design §8): argon2id password hashes, throttled sign-in, and the mapping of
 single-sign-on identities to roles. Accounts and recent failed sign-ins live in the store,
 never a password, so every app process and server and the CLI share them.
 """

@@ -1,4 +1,4 @@
-"""The audit log (SPEC 8): one event per write (submission, correction, publication, rule or
+"""The audit log (design §8): one event per write (submission, correction, publication, rule or
 account change), kept in the store, in the same transaction as the write where there is one."""
 
 from __future__ import annotations

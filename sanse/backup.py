@@ -1,4 +1,4 @@
-"""Backups of a deployment (SPEC 13): `sanse backup` writes one portable archive of everything
+"""Backups of a deployment (design §13): `sanse backup` writes one portable archive of everything
 that cannot be rebuilt — every table of the store as one consistent snapshot (record objects and
 uploaded files included), towns.csv, rules.toml, channels.toml and the schema revision — while
 the dashboard serves; `sanse restore` fills an empty home from it on SQLite or PostgreSQL, which

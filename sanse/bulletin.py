@@ -1,4 +1,4 @@
-"""The bulletins (SPEC 5, 11): 《每日工作动态》 for a day and each period's 通报 series (a week,
+"""The bulletins (design §5, 11): 《每日工作动态》 for a day and each period's 通报 series (a week,
 month, ... or a date range). Publishing freezes the ranking, totals and rules as a numbered
 issue (第N期; 2026年第N期 in a period series) that never changes; publishing it again adds a 更正.
 A day is a period of one day: one Issue, one way to publish, store, read and download both."""
@@ -105,7 +105,7 @@ class Issue:
     # The [confidence] settings and seed behind the rows' 待定 flags; {} in issues published
     # before tiers were judged, whose rows carry no flags and read as not provisional.
     confidence: dict = field(default_factory=dict)
-    # What the office adds to the draft before publishing (SPEC 5); "" in issues published
+    # What the office adds to the draft before publishing (design §5); "" in issues published
     # before the draft had them, which render without those lines.
     editor_note: str = ""  # 编者按/工作要求
     signer: str = ""  # 签发人
@@ -116,7 +116,7 @@ class Issue:
     # or a week, month, ... whose last day is `day`.
     period_kind: str = "day"
     first: date | None = None  # the period's first day; None for a day
-    # 督办事项 (SPEC 11): the measures the period brought and the items overdue at its end,
+    # 督办事项 (design §11): the measures the period brought and the items overdue at its end,
     # {id, code, town, measure, reason, occurred_on, deadline}; None in issues published
     # before bulletins listed them, which render without those lines.
     new_measures: tuple[dict, ...] | None = None
@@ -186,7 +186,7 @@ _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class Draft:
-    """What the office adds to a day's bulletin before publishing it (SPEC 5)."""
+    """What the office adds to a day's bulletin before publishing it (design §5)."""
 
     editor_note: str = ""  # 编者按/工作要求
     signer: str = ""  # 签发人
@@ -261,7 +261,7 @@ def publish_bulletin(
                 period=_series_key(issue.period),
             )
         ).inserted_primary_key[0]
-        queue_publication(conn, messages, issue, seq)  # SPEC 12: sent with the publication, or not at all
+        queue_publication(conn, messages, issue, seq)  # design §12: sent with the publication, or not at all
         detail = {} if issue.period_kind == "day" else {"period": issue.period.key, "title": issue.title}
         audit.record_in(
             conn,
@@ -720,7 +720,7 @@ def bulletin_paragraphs(issue: Issue) -> list[str]:
 
 
 def supervision_paragraphs(issue: Issue) -> list[str]:
-    """The measures the issue's period brought and the items overdue at its end (SPEC 11),
+    """The measures the issue's period brought and the items overdue at its end (design §11),
     each a heading sentence and then an item a line; nothing for an issue published before
     bulletins listed them."""
     paragraphs = []

@@ -1,4 +1,4 @@
-"""统计可信度: how far a day's tiers are supported by the counts behind them (SPEC 6).
+"""统计可信度: how far a day's tiers are supported by the counts behind them (design §6).
 
 The entry point for pages and reports: rate intervals, funnel plots, rank intervals and tier
 probabilities, 待定 (provisional) and 样本不足 (small sample) flags, and one number for how

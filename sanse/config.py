@@ -14,7 +14,7 @@ from typing import Literal
 
 import tomli_w
 
-# The daily report's columns (SPEC 3.1), each with the heading the report form gives it:
+# The daily report's columns (design §3.1), each with the heading the report form gives it:
 # the day, the town, then the counts (fines in 万元) that every table of figures carries.
 REPORT_COLUMNS = {
     "date": "日期",

@@ -1,4 +1,4 @@
-"""Consequence rules (SPEC 11): what a town's ranking or reporting brings upon it — 约谈,
+"""Consequence rules (design §11): what a town's ranking or reporting brings upon it — 约谈,
 挂牌督办, 通报批评 or a card on the white → yellow → red ladder — with a deadline.
 
 Read from `[[consequences]]` in rules.toml, versioned by `effective` like the ranking rules
@@ -40,7 +40,7 @@ CARDS = ("white", "yellow", "red")
 CARD_WORDS = {"white": "白牌", "yellow": "黄牌", "red": "红牌"}
 PERIOD_WORDS = {"week": "周", "month": "月", "bimonth": "双月", "quarter": "季度", "half": "半年", "year": "年"}
 SUMMON = "summon"  # the key of the occurrence a run of red cards brings
-MAX_DEADLINE_DAYS = 365  # a deadline falls after its item's day and within a year of it (SPEC 7)
+MAX_DEADLINE_DAYS = 365  # a deadline falls after its item's day and within a year of it (design §7)
 MAX_COUNT = 10_000  # days, places or periods: any more is a slip of the keyboard, and past date arithmetic
 
 

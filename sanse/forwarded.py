@@ -1,4 +1,4 @@
-"""Who a client is when a balancer stands between it and the dashboard (SPEC 13): the address
+"""Who a client is when a balancer stands between it and the dashboard (design §13): the address
 a trusted proxy forwarded, and never one a client wrote itself."""
 
 from __future__ import annotations

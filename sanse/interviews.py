@@ -1,4 +1,4 @@
-"""约谈 arrangements (SPEC 12): before a 约谈's 通知书 is issued the office sets when and where
+"""约谈 arrangements (design §12): before a 约谈's 通知书 is issued the office sets when and where
 it takes place and who of the town attends; kept beside the item, every change audited."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Periods (SPEC 11): a week, month, two months, quarter, half year, year or any date range,
+"""Periods (design §11): a week, month, two months, quarter, half year, year or any date range,
 ranked like a day over the sums of its days; a day is a period of one day.
 
 A period's ranking is Σ numerator / Σ denominator over its days of each town's own daily
@@ -280,7 +280,7 @@ class PeriodRanking:
 
 def rank_period(warehouse: Warehouse, period: Period, settings: Settings) -> PeriodRanking:
     """Rank `period` from the warehouse's daily counts (see `rank_periods`), from the campaign's
-    first day on. A period in which no town reported is not ranked (SPEC 2)."""
+    first day on. A period in which no town reported is not ranked (design §2)."""
     first_day, last_day = warehouse.manifest.first_day, warehouse.manifest.last_day
     if first_day is None or last_day is None or period.last < first_day or period.first > last_day:
         span = f"{first_day} 至 {last_day}" if first_day and last_day else "无"

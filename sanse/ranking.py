@@ -1,4 +1,4 @@
-"""The ranking rules of SPEC section 4: rates, scores, composite, rank, tier, movement, flags.
+"""The ranking rules of design §4: rates, scores, composite, rank, tier, movement, flags.
 
 One implementation serves the build, the CLI, the pages, the bulletin, "what it would take"
 and the confidence simulation. It works on a frame of window sums, one row per town and
@@ -406,7 +406,7 @@ def _trial_tiers(
 
 
 def public_ranking(ranked: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """The columns of `sanse rank --format csv|json` (SPEC 7), rates as fractions."""
+    """The columns of `sanse rank --format csv|json` (design §7), rates as fractions."""
     rates = [i.key for i in rules.indicators]
     counts = ["inspections"] + [i.numerator for i in rules.indicators if i.numerator != "inspections"]
     counts = list(dict.fromkeys(counts))
@@ -427,7 +427,7 @@ def public_ranking(ranked: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     out = ranked[columns].copy()
     for column in counts + ["tier_streak"]:
         out[column] = out[column].astype("int64")
-    out["rank"] = out["rank"].astype("Int64")  # empty for a town 未报送 in a period (SPEC 2)
+    out["rank"] = out["rank"].astype("Int64")  # empty for a town 未报送 in a period (design §2)
     for column in FLAGS:
         out[column] = out[column].astype(bool)
     return out.reset_index(drop=True)

@@ -1,11 +1,11 @@
-"""报送情况 (SPEC 6): for one day, which towns have reported, when and by whom, which are late
+"""报送情况 (design §6): for one day, which towns have reported, when and by whom, which are late
 against the deadline in rules.toml, and the 催报 message naming the towns still missing.
 
 ```toml
 [reporting]
 deadline = "17:00"   # Beijing time; default 17:00
 days_after = 0       # 0: the day's figures are due that day; 1: by the deadline the next day
-remind_before = 60   # minutes before the deadline: 催报 to each town still missing (SPEC 12)
+remind_before = 60   # minutes before the deadline: 催报 to each town still missing (design §12)
 quiet_hours = ["22:00", "07:00"]   # no 催报 between these (Beijing time); default: none
 ```
 """

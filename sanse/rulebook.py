@@ -1,4 +1,4 @@
-"""The rules in force (SPEC 2, 4): every version of rules.toml is kept in the store, so every
+"""The rules in force (design §2, 4): every version of rules.toml is kept in the store, so every
 server ranks by the same rules; admins change them from a date, audited, earlier days untouched.
 
 rules.toml stays the file an operator edits: a content of it the store has never seen becomes

@@ -1,4 +1,4 @@
-"""Signed-in sessions (SPEC 8): signing in lasts across reloads, tabs and bookmarks for a set
+"""Signed-in sessions (design §8): signing in lasts across reloads, tabs and bookmarks for a set
 time. The browser keeps a random token in a cookie; the store keeps only its SHA-256, so a
 copy of the database signs no one in. A session ends when its user signs out, when it
 expires, and when its account is disabled or its password changes; a write made through it

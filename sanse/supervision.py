@@ -1,4 +1,4 @@
-"""督办事项 (SPEC 11): supervision items in the store, made once by a consequence trigger or
+"""督办事项 (design §11): supervision items in the store, made once by a consequence trigger or
 by an admin, answered by their town with a 整改报告, accepted (销号) or returned by the office,
 withdrawn (never deleted) when corrected data takes their trigger away; every step audited.
 """
@@ -282,7 +282,7 @@ def _apply(home: Home, found: list[Occurrence], marker: str, by: str) -> CheckRe
 
 
 def _announce(conn: Connection, home: Home, item_ids: list[int], digest_key: str) -> None:
-    """Queue the new items' 督办 messages in the transaction that made them (SPEC 12)."""
+    """Queue the new items' 督办 messages in the transaction that made them (design §12)."""
     if not item_ids:
         return
     names = {town.code: town.name for town in read_towns(home.towns_csv)}
@@ -636,7 +636,7 @@ def overdue_at_end_of(items: list[Item], day: date) -> list[Item]:
 
 
 def bulletin_items(home: Home, first: date, last: date) -> tuple[tuple[dict, ...], tuple[dict, ...]]:
-    """What a bulletin about the days `first` to `last` lists (SPEC 11): the measures those
+    """What a bulletin about the days `first` to `last` lists (design §11): the measures those
     days brought, and the items overdue at the end of the last day (past their deadline and
     not closed by then). Withdrawn items are in neither: corrected data took them back."""
     names = {town.code: town.name for town in read_towns(home.towns_csv)}

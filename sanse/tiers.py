@@ -1,5 +1,5 @@
 """The three tiers as people see them: one colour and one word each, the same on screen,
-in Excel and in Word (SPEC 4: always the word with the colour, never colour alone)."""
+in Excel and in Word (design §4: always the word with the colour, never colour alone)."""
 
 from __future__ import annotations
 

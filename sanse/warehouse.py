@@ -108,7 +108,7 @@ class Warehouse:
         return first is not None and last is not None and first <= day <= last
 
     def why_unranked(self, day: date) -> str:
-        """Why `day` has no ranking, in plain Chinese: no town reported that day (SPEC 2), or
+        """Why `day` has no ranking, in plain Chinese: no town reported that day (design §2), or
         it lies outside the days with data."""
         if self.spans(day):
             return f"{day} 没有任何镇街报送数据，当日不排名、不评定等级"

@@ -1,4 +1,4 @@
-"""Backups (SPEC 13): `sanse backup` while reports arrive writes one consistent state of the
+"""Backups (design §13): `sanse backup` while reports arrive writes one consistent state of the
 store; `sanse restore` fills an empty home on the other database with the same ranking,
 bulletins, 督办事项 and accounts; sessions are not carried; a home or store that is not empty
 is refused."""

@@ -1,4 +1,4 @@
-"""Publishing 《每日工作动态》 (SPEC 5): numbering, 更正 versions, what an issue freezes,
+"""Publishing 《每日工作动态》 (design §5): numbering, 更正 versions, what an issue freezes,
 who may publish, and the CLI's answers."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The `sanse` command line (SPEC 7): home resolution, init, ingest, rank output, exit codes."""
+"""The `sanse` command line (design §7): home resolution, init, ingest, rank output, exit codes."""
 
 from __future__ import annotations
 

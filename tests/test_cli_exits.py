@@ -1,5 +1,5 @@
 """What the `sanse` command says and returns when an argument is out of range or a step fails
-(SPEC 7): 0 ok; 1 bad input or a refusal, nothing written; 2 a malformed argument or
+(design §7): 0 ok; 1 bad input or a refusal, nothing written; 2 a malformed argument or
 configuration file; 3 a failure after something was committed, saying what was. No traceback."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The address sign-in throttling counts is the client's (SPEC 13), against the attacks on the
+"""The address sign-in throttling counts is the client's (design §13), against the attacks on the
 hand-written front it replaces: a header forged straight at a server process, and a second
 request smuggled on a connection that asked for a websocket, through HAProxy."""
 

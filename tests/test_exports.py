@@ -1,4 +1,4 @@
-"""Downloads of a published issue (SPEC 5), opened from real files the way Excel, Word and PDF
+"""Downloads of a published issue (design §5), opened from real files the way Excel, Word and PDF
 users get them: XLSX sheet 排名, CSV with BOM, DOCX and PDF in the GB/T 9704 公文 format, the
 A4 print view, and the daily report template."""
 

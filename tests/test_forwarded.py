@@ -1,4 +1,4 @@
-"""Whose address sign-in throttling counts (SPEC 13): a forwarded address only from a trusted
+"""Whose address sign-in throttling counts (design §13): a forwarded address only from a trusted
 balancer, read from the right; never a header a client wrote itself."""
 
 from __future__ import annotations

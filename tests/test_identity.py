@@ -1,4 +1,4 @@
-"""One store per home (SPEC 13): the home and its store share an id from the moment the home
+"""One store per home (design §13): the home and its store share an id from the moment the home
 is made; a home never makes a new store beside the one it has, nor opens another deployment's;
 and a store that cannot be reached is a plain message, its address and the driver's words kept
 for the log."""

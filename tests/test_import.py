@@ -1,4 +1,4 @@
-"""Importing daily reports (SPEC 3.1, 3.3, 3.4) from real CSV and XLSX files on disk."""
+"""Importing daily reports (design §3.1, 3.3, 3.4) from real CSV and XLSX files on disk."""
 
 from __future__ import annotations
 

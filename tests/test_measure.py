@@ -1,4 +1,4 @@
-"""An upload is measured before it is parsed (SPEC 9): the same row limit for CSV and XLSX, sizes
+"""An upload is measured before it is parsed (design §9): the same row limit for CSV and XLSX, sizes
 read from the zip directory, and no file can make the server inflate or hold more than a report."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The notice each 督办事项 is issued with (SPEC 12): a 督办通知单, or for a 约谈 a 约谈通知书
+"""The notice each 督办事项 is issued with (design §12): a 督办通知单, or for a 约谈 a 约谈通知书
 that waits for the office to set its time, place and attendees; DOCX and PDF in the bulletin's
 公文 layout and faces, on SQLite and PostgreSQL."""
 

@@ -1,4 +1,4 @@
-"""Periods (SPEC 11): reading and naming them, the period before, and a period's ranking as
+"""Periods (design §11): reading and naming them, the period before, and a period's ranking as
 Σ numerator / Σ denominator of its days under the same scores, ties and tiers as a day."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""No text a user or the configuration wrote is rendered as Markdown or HTML (SPEC 8): every
+"""No text a user or the configuration wrote is rendered as Markdown or HTML (design §8): every
 page is walked under AppTest with a town (towns.csv), an account, a 督办事由, a 整改报告 and an
 attachment whose names are Markdown images, links and tags. Where the page draws Markdown (a
 label, a caption, a heading, a message), the text is there escaped; nowhere is an image

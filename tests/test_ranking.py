@@ -1,4 +1,4 @@
-"""Each ranking rule of SPEC section 4 on frames small enough to check by hand."""
+"""Each ranking rule of design §4 on frames small enough to check by hand."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Record-level data (SPEC 3.2): the demo generator, validation, and aggregation to daily counts."""
+"""Record-level data (design §3.2): the demo generator, validation, and aggregation to daily counts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC 9 with real processes: parallel imports both land, a killed import or build leaves the
+"""design §9 with real processes: parallel imports both land, a killed import or build leaves the
 last good state, and the ranking is answered while an import and a build run."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""SPEC section 4 end to end: report files -> `sanse ingest` -> `sanse rank --format json`.
+"""design §4 end to end: report files -> `sanse ingest` -> `sanse rank --format json`.
 
-The expected rankings come from a reference written here from the SPEC alone, with plain
+The expected rankings come from a reference written here from the design alone (docs/design.md §4), with plain
 loops and no code shared with `sanse.ranking`, and from figures small enough to check by hand.
 """
 
@@ -55,13 +55,13 @@ DEFAULT_INDICATORS = [
 ]
 
 
-# ---------------------------------------------------------------- the reference, from SPEC 4
+# ---------------------------------------------------------------- the reference, from design §4
 
 
 def reference_rankings(
     towns: list[dict], reports: dict[tuple[str, date], dict], config: dict
 ) -> dict[date, list[dict]]:
-    """Every ranking day's rows, keyed as `sanse rank --format json`, computed from SPEC 4.
+    """Every ranking day's rows, keyed as `sanse rank --format json`, computed from design §4.
 
     `towns`: dicts with code, name, group, active. `reports`: (code, day) -> counts (current
     figures). `config`: rules.toml as parsed by tomllib.

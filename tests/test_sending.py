@@ -1,4 +1,4 @@
-"""推送 (SPEC 12): channels.toml, each message kind, each channel kind against fake robots on
+"""推送 (design §12): channels.toml, each message kind, each channel kind against fake robots on
 127.0.0.1 and a real SMTP server, queuing in the transaction of the cause, and delivery
 exactly once (two senders, two runs, a killed sender), retries, expiry and pacing."""
 

@@ -1,4 +1,4 @@
-"""The 发送记录 section (SPEC 12) under Streamlit's AppTest, on 每日工作动态 and 督办台账: admins
+"""The 发送记录 section (design §12) under Streamlit's AppTest, on 每日工作动态 and 督办台账: admins
 see deliveries and failures, a warning while no sender runs, send a test message to a fake
 robot and send a failure again; no secret or robot token reaches the page; others see none of it."""
 

@@ -1,4 +1,4 @@
-"""Consequences and 督办事项 (SPEC 11): each trigger on numbers small enough to check by hand,
+"""Consequences and 督办事项 (design §11): each trigger on numbers small enough to check by hand,
 the card ladder up and down, deadlines across month and year ends, and the items in the store:
 made once, withdrawn (never deleted) by corrected data, answered by their own town only,
 accepted or returned by the office, overdue by themselves, every step audited."""

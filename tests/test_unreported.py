@@ -1,4 +1,4 @@
-"""Colours only where data stands behind them (SPEC 2): a day or a period on which no town
+"""Colours only where data stands behind them (design §2): a day or a period on which no town
 reported is not ranked or published; in a period a town without any data is 未报送, outside
 the tiers; a day published before its deadline names the towns still missing; a period is
 named and spanned from the campaign's start.

@@ -1,5 +1,5 @@
 """Every write made through a browser session checks that session again in the write's own
-transaction (SPEC 8): after the account is disabled, given a new password or signed out
+transaction (design §8): after the account is disabled, given a new password or signed out
 elsewhere, a tab that is still open writes nothing — a submission, an import, a publication,
 a rule change, an account change, any step of a 督办事项 — on SQLite and on PostgreSQL; and
 under AppTest the tab says 请重新登录."""

@@ -189,7 +189,7 @@ def stop_without_ranking(day: date, group: str | None = None) -> None:
 
 
 def nobody_reported(day: date) -> bool:
-    """A day of the campaign on which no town reported: not ranked (SPEC 2)."""
+    """A day of the campaign on which no town reported: not ranked (design §2)."""
     wh = warehouse()
     return wh is not None and wh.spans(day) and not _ranked_towns(wh.identity, day, None)
 

@@ -1,4 +1,4 @@
-"""The notice block of 督办台账 (SPEC 12): the chosen item's 约谈通知书 or 督办通知单 as DOCX and
+"""The notice block of 督办台账 (design §12): the chosen item's 约谈通知书 or 督办通知单 as DOCX and
 PDF, and, for a 约谈, the office's form for its time, place and attendees, without which its
 通知书 is not issued."""
 

@@ -1,4 +1,4 @@
-"""发送记录 (SPEC 12), for admins on 每日工作动态 and 督办台账: deliveries and failures, a
+"""发送记录 (design §12), for admins on 每日工作动态 and 督办台账: deliveries and failures, a
 warning when the sender is not running, a test message to a channel, a failure sent again.
 Channel secrets and robot URLs are never shown: only the channels' names."""
 

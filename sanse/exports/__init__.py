@@ -1,4 +1,4 @@
-"""Downloads of a published issue (SPEC 5), one registry of formats that the command line,
+"""Downloads of a published issue (design §5), one registry of formats that the command line,
 the bulletin page and its cache all read; and the blank daily report template."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The notice each 督办事项 is issued with (SPEC 12): a 约谈通知书 for a 约谈, a 督办通知单 for any
+"""The notice each 督办事项 is issued with (design §12): a 约谈通知书 for a 约谈, a 督办通知单 for any
 other measure, in the bulletin's 公文 layout (GB/T 9704) and fonts, as DOCX or PDF: the office
 as 发文机关, the town as 主送, the reason, the measure, the deadline and what to submit.
 

@@ -17,7 +17,7 @@ class Column(NamedTuple):
     kind: str  # integer, text, rate, score, tier, change or flag
 
 
-# The pinned columns of SPEC 5, in order; XLSX and CSV carry them exactly.
+# The pinned columns of design §5, in order; XLSX and CSV carry them exactly.
 COLUMNS = (
     Column("排名", "rank", "integer"),
     Column("镇街", "town", "text"),
@@ -33,7 +33,7 @@ COLUMNS = (
     Column("名次变化", "rank_change", "change"),
 )
 PROVISIONAL, SMALL_SAMPLE = "待定", "样本不足"  # the words of sanse.confidence, without loading scipy
-# Every output carries these after the pinned columns (SPEC 5), as the screen does.
+# Every output carries these after the pinned columns (design §5), as the screen does.
 FLAG_COLUMNS = (
     Column(PROVISIONAL, "provisional", "flag"),
     Column("约谈", "red_alert", "flag"),
@@ -79,7 +79,7 @@ def flag_value(row: dict, key: str) -> str | None:
 def cell_value(row: dict, column: Column):
     """A cell's typed value: numbers stay numbers, rates fractions, the tier its word."""
     value = row.get(column.key)
-    if column.kind == "tier":  # a town without any data in a period has no tier (SPEC 2)
+    if column.kind == "tier":  # a town without any data in a period has no tier (design §2)
         return TIER_WORDS.get(value, UNREPORTED)
     if column.kind == "flag":
         return flag_value(row, column.key)

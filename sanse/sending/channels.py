@@ -1,4 +1,4 @@
-"""`HOME/channels.toml` (SPEC 12): where messages go. Each channel has a unique name (its
+"""`HOME/channels.toml` (design §12): where messages go. Each channel has a unique name (its
 identity in the store), a kind, what it is sent, and for a town's or a group's work group
 which towns it speaks for. Secrets and robot URLs may come from environment variables
 (`secret_env`, `url_env`); they are read when a message is sent and never shown."""

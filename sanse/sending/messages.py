@@ -1,4 +1,4 @@
-"""What is sent (SPEC 12), as plain Chinese text rendered from the frozen issue or item:
+"""What is sent (design §12), as plain Chinese text rendered from the frozen issue or item:
 the bulletin, each town's own message, 催报, new 督办 items and overdue notices. Each title
 starts with its kind in brackets; names are escaped for the robots' Markdown; a text longer
 than a service takes is split into numbered parts, each under the limit."""

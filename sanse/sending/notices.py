@@ -1,4 +1,4 @@
-"""The messages the sender queues when they fall due (SPEC 12): 催报 `remind_before` minutes
+"""The messages the sender queues when they fall due (design §12): 催报 `remind_before` minutes
 before the reporting deadline (never in quiet hours, never after the deadline) to each town
 still missing and the list to the office; and an 逾期 notice once for each item that has just
 passed its deadline."""

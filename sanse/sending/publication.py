@@ -1,4 +1,4 @@
-"""What a publication queues (SPEC 12): the bulletin for the channels that take it, and each
+"""What a publication queues (design §12): the bulletin for the channels that take it, and each
 town's own message for its town's or group's channels. What takes time (what it would take to
 move up a tier, the open items) is worked out from the frozen issue before the publication's
 transaction; inside it the messages are only formatted and stored."""

@@ -1,4 +1,4 @@
-"""One store per home (SPEC 13): the home and its store share an id, written in both when the
+"""One store per home (design §13): the home and its store share an id, written in both when the
 home is made (the file store.id, the table store_identity). A home whose store is elsewhere
 (PostgreSQL) run without SANSE_DATABASE_URL would otherwise make a new SQLite store beside it
 and write there, out of step with the shared one; a URL naming another deployment's store

@@ -1,4 +1,4 @@
-"""Record-level data as received (SPEC 3.2), in the store: each import that brings new or
+"""Record-level data as received (design §3.2), in the store: each import that brings new or
 changed records is one batch, holding each file of the import as one object; never changed.
 
 An object is a file as received, addressed by the SHA-256 of the bytes received, kept as zstd

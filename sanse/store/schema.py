@@ -1,4 +1,4 @@
-"""The store's tables: everything a deployment owns and cannot rebuild (SPEC 2, 9).
+"""The store's tables: everything a deployment owns and cannot rebuild (design §2, 9).
 
 Changed only through an Alembic revision in `migrations/versions/`, so a live deployment is
 upgraded in place; `tests/test_store.py` checks that the revisions build exactly these tables.
@@ -123,7 +123,7 @@ signin_throttle = sa.Table(
     sa.Column("locked_until", sa.Float),
 )
 
-# Signed-in browsers (SPEC 8): only the SHA-256 of each session's random token, never the token.
+# Signed-in browsers (design §8): only the SHA-256 of each session's random token, never the token.
 sessions = sa.Table(
     "sessions",
     metadata,
@@ -161,7 +161,7 @@ issues = sa.Table(
     sa.UniqueConstraint("period_kind", "period", "day", "version", name="issues_one_version_per_period"),
 )
 
-# Record-level data (SPEC 3.2) as received: each import that brings new or changed records is
+# Record-level data (design §3.2) as received: each import that brings new or changed records is
 # one batch, keeping every file of it as one object. The newest version of a record is the one
 # in the batch with the highest seq; batches are written by one importer at a time, so their
 # seq is also the order they were committed in.
@@ -229,7 +229,7 @@ rules_versions = sa.Table(
 )
 
 
-# 督办事项 (SPEC 11): one row per item, made once by a trigger occurrence (its `trigger_key`)
+# 督办事项 (design §11): one row per item, made once by a trigger occurrence (its `trigger_key`)
 # or by an admin; its history, never changed, in supervision_events.
 supervision_items = sa.Table(
     "supervision_items",
@@ -260,7 +260,7 @@ supervision_events = sa.Table(
     sa.Column("files", sa.Text, nullable=False, server_default="[]"),  # JSON [{sha256, name, size}] in `files`
 )
 
-# A 约谈's time, place and who attends (SPEC 12): set by the office before its 约谈通知书 is issued.
+# A 约谈's time, place and who attends (design §12): set by the office before its 约谈通知书 is issued.
 supervision_interviews = sa.Table(
     "supervision_interviews",
     metadata,
@@ -280,7 +280,7 @@ supervision_checks = sa.Table(
     sa.Column("checked_at", UtcDateTime, nullable=False),
 )
 
-# The deployment this store belongs to (SPEC 13): one row, its id written in the home's
+# The deployment this store belongs to (design §13): one row, its id written in the home's
 # store.id as well when the home is made, so that a home never opens a store of another.
 store_identity = sa.Table(
     "store_identity",
@@ -290,7 +290,7 @@ store_identity = sa.Table(
 )
 
 
-# 推送 (SPEC 12): each message for one channel (a long text is one row per part), queued in the
+# 推送 (design §12): each message for one channel (a long text is one row per part), queued in the
 # transaction of what caused it and delivered once; `claim` names the sender holding it, until
 # `lease_until` (a sender killed while sending lets another take it after that).
 outbox = sa.Table(

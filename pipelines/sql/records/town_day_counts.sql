@@ -1,4 +1,4 @@
--- Daily town counts of the daily-report form (SPEC 3.1) from records (SPEC 3.2): one row per
+-- Daily town counts of the daily-report form (design §3.1) from records (design §3.2): one row per
 -- town and day that any record of current_inspections, current_hazards or current_enforcement
 -- counts on (the records being counted, with their town codes). A hazard counts on the day it
 -- was found and, once rectified, on the day it was rectified.
