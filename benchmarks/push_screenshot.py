@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from robots import Robot, start  # noqa: E402 - the sending tests' fake robots, found through ROOT
 
 from sanse.demo import demo_towns  # noqa: E402
 
@@ -33,38 +32,12 @@ OFFICE_GROUP = "市安委办工作群"
 TOWN = "槐影镇"  # red that day, with an open 约谈: every part of a town's message
 
 
-class Robot:
-    """One loopback server playing every robot: it keeps each message's JSON by path, answers errcode 0."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, dict]] = []
-        robot = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                robot.received.append((self.path.split("?")[0], body))
-                reply = b'{"errcode": 0, "errmsg": "ok"}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def markdown(self, path: str, title_start: str) -> str:
-        for where, body in self.received:
-            if where == path:
-                text = body["markdown"].get("text") or body["markdown"].get("content", "")
-                if text.lstrip("#* ").startswith(title_start):
-                    return text
-        raise SystemExit(f"no {title_start} message reached {path}: {[w for w, _ in self.received]}")
+def first_message(robot: Robot, title_start: str) -> str:
+    """The text of the first message `robot` received whose title starts so."""
+    for text in robot.texts():
+        if text.lstrip("#* ").startswith(title_start):
+            return text
+    raise SystemExit(f"no {title_start} message reached the {robot.kind} robot: {robot.problems}")
 
 
 def sanse(home: Path, *args: str) -> None:
@@ -183,7 +156,8 @@ def main() -> None:
     town = next((t for t in towns if args.town in (t.name, t.code)), None)
     if town is None:
         raise SystemExit(f"no demo town {args.town}")
-    robot = Robot()
+    office_robot = start(Robot("dingtalk", secret="SEC-picture"))
+    town_robot = start(Robot("wecom"))
     os.environ["SANSE_SHOT_DING_SECRET"] = "SEC-picture"
     with tempfile.TemporaryDirectory(prefix="sanse-push-shot-") as folder:
         home = Path(folder) / "home"
@@ -191,16 +165,17 @@ def main() -> None:
         (home / "channels.toml").write_text(
             '[server]\npublic_url = "https://sanse.example.gov.cn"\n\n'
             f'[[channels]]\nname = "{OFFICE_GROUP}"\nkind = "dingtalk"\n'
-            f'url = "{robot.base}/office?access_token=t"\nsecret_env = "SANSE_SHOT_DING_SECRET"\n\n'
+            f'url = "{office_robot.url}"\nsecret_env = "SANSE_SHOT_DING_SECRET"\n\n'
             f'[[channels]]\nname = "{town.name}安监群"\nkind = "wecom"\n'
-            f'url = "{robot.base}/town?key=k"\ntown = "{town.code}"\n',
+            f'url = "{town_robot.url}"\ntown = "{town.code}"\n',
             encoding="utf-8",
         )
         sanse(home, "publish", "--date", END)
         sanse(home, "notify")
-    office = robot.markdown("/office", "【每日工作动态】")
-    own = robot.markdown("/town", "【本镇街】")
-    robot.server.shutdown()
+    office = first_message(office_robot, "【每日工作动态】")
+    own = first_message(town_robot, "【本镇街】")
+    office_robot.server.shutdown()
+    town_robot.server.shutdown()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     photograph(
         page([(OFFICE_GROUP, "钉钉", "#1677ff", office), (f"{town.name}安监群", "企业微信", "#2ba245", own)]),
