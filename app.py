@@ -4,15 +4,15 @@ import logging
 
 import streamlit as st
 
-from pipelines.build import build_if_behind
 from sanse.i18n import LANGUAGES
+from sanse.pipelines.build.warehouse import build_if_behind
 from sanse.store import StoreError
-from sanse.supervision import check_if_behind
-from ui import data
-from ui.navigation import run_navigation
-from ui.session import DAY, DAY_PICK, GROUP, LANG, chosen_day, format_day, lang, t
-from ui.signin import current_user, sidebar_block
-from ui.style import apply_style
+from sanse.supervision.items import check_if_behind
+from sanse.ui import data
+from sanse.ui.navigation import run_navigation
+from sanse.ui.session import DAY, DAY_PICK, GROUP, LANG, chosen_day, format_day, lang, t
+from sanse.ui.signin import current_user, sidebar_block
+from sanse.ui.style import apply_style
 
 st.set_page_config(page_title="三色晾晒", page_icon="🚦", layout="wide", initial_sidebar_state="auto")
 log = logging.getLogger("sanse.app")
@@ -39,7 +39,7 @@ def frame() -> None:
         if days:
             current = chosen_day()  # staff may stay on a day nobody reported; the pages say so
             if user.may("submit", user.town_code):  # staff: every day of the campaign
-                # The picker's value lives in its key alone: a page may move it (ui.session.move_day),
+                # The picker's value lives in its key alone: a page may move it (sanse.ui.session.move_day),
                 # and Streamlit warns about a widget given both a value and its key's state.
                 picked = st.session_state.get(DAY_PICK)
                 if picked is None or not days[0] <= picked <= days[-1]:  # also a day nobody reported

@@ -2,7 +2,7 @@
 report every day, and each upload is followed by a build.
 
 For 23 and for 1,400 towns it times, at day 2, 30 and 365 of the campaign, one town's upload
-(pipelines.ingest.ingest_file: the code path of the upload page and `sanse ingest`) and the
+(sanse.pipelines.reports.ingest.ingest_file: the code path of the upload page and `sanse ingest`) and the
 build after it, with the ratio to day 2 measured in the same run; then 50 uploads from
 separate processes at the same moment. The history before each measured day is stored a day
 at a time (one submission per day holds every town's row, as many versions as the towns'
@@ -26,14 +26,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipelines.build import build  # noqa: E402
-from pipelines.ingest import ingest_file  # noqa: E402
-from pipelines.reports import HEADERS  # noqa: E402
 from sanse import clock  # noqa: E402
-from sanse.access import User  # noqa: E402
-from sanse.config import Campaign, Settings, write_settings, write_towns  # noqa: E402
-from sanse.demo import demo_reports, demo_settings, demo_towns  # noqa: E402
-from sanse.home import Home  # noqa: E402
+from sanse.access.roles import User  # noqa: E402
+from sanse.deployment.config import Campaign, Settings, write_settings, write_towns  # noqa: E402
+from sanse.deployment.demo import demo_reports, demo_settings, demo_towns  # noqa: E402
+from sanse.deployment.home import Home  # noqa: E402
+from sanse.pipelines.build.warehouse import build  # noqa: E402
+from sanse.pipelines.reports.ingest import ingest_file  # noqa: E402
+from sanse.pipelines.reports.read import HEADERS  # noqa: E402
 from sanse.store import close_all  # noqa: E402
 from sanse.store.reports import append_submission  # noqa: E402
 

@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
 
-    from pipelines.cli import main as sanse
+    from sanse.cli.main import main as sanse
 
     if args.home is None:
         args.home = Path(tempfile.mkdtemp()) / "home"
@@ -48,12 +48,12 @@ def main() -> None:
 
     from streamlit.testing.v1 import AppTest
 
-    from sanse.access import User
+    from sanse.access.roles import User
 
     admin = User("bench", "admin")
-    from sanse.accounts import add_user, get_user
-    from sanse.home import Home
-    from sanse.sessions import start_session
+    from sanse.access.accounts import add_user, get_user
+    from sanse.access.sessions import start_session
+    from sanse.deployment.home import Home
 
     if get_user(Home(args.home), admin.name) is None:
         add_user(Home(args.home), admin.name, role="admin", password="benchmark only 1")

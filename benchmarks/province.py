@@ -89,9 +89,9 @@ def prepare(towns: int, days: int, seed: int) -> Path:
     """benchmarks/out/records-<towns>x<days>-s<seed>-<start>/ with base/ (days) and next/ (days + 1),
     day-1/ and day-30/ (the first days), and the records one day adds: day-2-only/ after day-1/,
     day-31-only/ after day-30/ and next-only/ after base/."""
-    from pipelines.records import write_demo_records
-    from sanse.config import read_settings, read_towns, write_settings, write_towns
-    from sanse.demo import demo_settings, demo_towns
+    from sanse.deployment.config import read_settings, read_towns, write_settings, write_towns
+    from sanse.deployment.demo import demo_settings, demo_towns
+    from sanse.pipelines.records.ingest import write_demo_records
 
     folder = OUT / f"records-{towns}x{days}-s{seed}-{records_start(days):%Y%m%d}-zstd"
     if (folder / "ready").exists():
@@ -124,7 +124,7 @@ def prepare(towns: int, days: int, seed: int) -> Path:
 
 def one_more_day(folder: Path, town_list: list, seed: int, start: date) -> None:
     """day-1/ and day-30/, and the records of one more day after them and after base/."""
-    from pipelines.records import write_demo_records
+    from sanse.pipelines.records.ingest import write_demo_records
 
     one_day(folder / "base", folder / "next", folder / "next-only")
     for days in (1, 30):  # day-31-only/, made last, says that all are there
@@ -178,7 +178,7 @@ def one_day(before: Path, after: Path, out: Path) -> None:
     new records and the hazards rectified that day."""
     import duckdb
 
-    from pipelines.record_tables import TABLES, id_column
+    from sanse.pipelines.records.tables import TABLES, id_column
 
     tmp = out.with_name(out.name + ".tmp")
     for path in (tmp, out):
@@ -230,11 +230,11 @@ def child(stage: str, args: dict) -> None:
     import duckdb  # noqa: F401
     import pandas  # noqa: F401
 
-    from pipelines.build import build
-    from pipelines.records import ingest_records
-    from sanse.home import Home
+    from sanse.deployment.home import Home
+    from sanse.pipelines.build.warehouse import build
+    from sanse.pipelines.records.ingest import ingest_records
+    from sanse.ranking.warehouse import Warehouse
     from sanse.store import DATABASE_URL_ENV
-    from sanse.warehouse import Warehouse
 
     result: dict = {}
     if "database_url" in args:  # the store on PostgreSQL

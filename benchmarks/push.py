@@ -31,15 +31,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipelines.build import build  # noqa: E402
-from pipelines.ingest import ingest_file  # noqa: E402
-from pipelines.reports import HEADERS  # noqa: E402
 from sanse import bulletin, clock  # noqa: E402
-from sanse.access import User  # noqa: E402
-from sanse.bulletin import publish_bulletin  # noqa: E402
-from sanse.config import Campaign, Settings, write_settings, write_towns  # noqa: E402
-from sanse.demo import demo_reports, demo_settings, demo_towns  # noqa: E402
-from sanse.home import Home  # noqa: E402
+from sanse.access.roles import User  # noqa: E402
+from sanse.deployment.config import Campaign, Settings, write_settings, write_towns  # noqa: E402
+from sanse.deployment.demo import demo_reports, demo_settings, demo_towns  # noqa: E402
+from sanse.deployment.home import Home  # noqa: E402
+from sanse.pipelines.build.warehouse import build  # noqa: E402
+from sanse.pipelines.reports.ingest import ingest_file  # noqa: E402
+from sanse.pipelines.reports.read import HEADERS  # noqa: E402
+from sanse.publishing.bulletin import publish_bulletin  # noqa: E402
 from sanse.sending import publication  # noqa: E402
 from sanse.sending.sender import Sender, load_channels  # noqa: E402
 

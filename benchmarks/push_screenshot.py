@@ -25,7 +25,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from robots import Robot, start  # noqa: E402 - the sending tests' fake robots, found through ROOT
 
-from sanse.demo import demo_towns  # noqa: E402
+from sanse.deployment.demo import demo_towns  # noqa: E402
 
 END = "2026-10-30"  # the demo's last day, the day published
 OFFICE_GROUP = "市安委办工作群"

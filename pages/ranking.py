@@ -1,5 +1,5 @@
 """/ranking on a freshly started server: hands over to app.py (see ui/entry.py)."""
 
-from ui.entry import run_app
+from sanse.ui.entry import run_app
 
 run_app()

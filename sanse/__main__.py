@@ -1,5 +1,5 @@
-"""`python -m sanse`: the `sanse` command, which lives with the pipelines it drives (pipelines/cli.py)."""
+"""`python -m sanse`: the `sanse` command, which lives with the pipelines it drives (sanse/cli/main.py)."""
 
-from pipelines.cli import main
+from sanse.cli.main import main
 
 raise SystemExit(main())

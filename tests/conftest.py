@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 from postgres import throwaway_cluster
 
-from pipelines.cli import main
-from sanse.home import Home
+from sanse.cli.main import main
+from sanse.deployment.home import Home
 from sanse.store import close_all, database_url, schema
 from sanse.store.database import with_driver
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from openpyxl import Workbook
 
-from pipelines.reports import HEADERS
+from sanse.pipelines.reports.read import HEADERS
 
 TITLES = ["2023年6月安全生产隐患大排查大整治日报", "填报单位：（盖章）        填报时间："]
 

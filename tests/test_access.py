@@ -11,16 +11,16 @@ import pytest
 from argon2 import PasswordHasher
 from conftest import stored
 
-from pipelines.cli import main
-from pipelines.ingest import check_report, ingest_file
-from pipelines.measure import MAX_FILE_BYTES
-from sanse import accounts
-from sanse.access import ANONYMOUS, SYSTEM, Forbidden, User, require
-from sanse.accounts import add_user
-from sanse.audit import read_audit
-from sanse.home import Home
+from sanse.access import accounts
+from sanse.access.accounts import add_user
+from sanse.access.audit import read_audit
+from sanse.access.roles import ANONYMOUS, SYSTEM, Forbidden, User, require
+from sanse.cli.main import main
+from sanse.deployment.home import Home
+from sanse.pipelines.reports.ingest import check_report, ingest_file
+from sanse.pipelines.reports.measure import MAX_FILE_BYTES
+from sanse.ranking.warehouse import Warehouse
 from sanse.store.reports import history
-from sanse.warehouse import Warehouse
 
 REPO = Path(__file__).resolve().parents[1]
 HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）\n"
@@ -214,7 +214,7 @@ def test_oversized_upload_is_refused_in_chinese_and_writes_nothing(demo_home):
 
 def test_upload_of_exactly_the_limit_is_read(demo_home, monkeypatch):
     content = report("2026-10-30,云岫,40,10,2,5,1,1,0,0")
-    monkeypatch.setattr("pipelines.measure.MAX_FILE_BYTES", len(content))
+    monkeypatch.setattr("sanse.pipelines.reports.measure.MAX_FILE_BYTES", len(content))
     assert check_report(demo_home, content, "full.csv", by=SYSTEM).ok
     assert not check_report(demo_home, content + b"\n", "full.csv", by=SYSTEM).ok
 

@@ -14,10 +14,8 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
-from pipelines.cli import main
-from sanse import accounts
-from sanse.access import SYSTEM, Forbidden, User
-from sanse.accounts import (
+from sanse.access import accounts
+from sanse.access.accounts import (
     AccountError,
     SignInFailed,
     add_user,
@@ -30,10 +28,12 @@ from sanse.accounts import (
     set_password,
     user_from_oidc,
 )
-from sanse.audit import BEIJING, read_audit
-from sanse.config import Campaign, ConfigError, Rules, Settings, write_settings, write_towns
-from sanse.demo import demo_settings, demo_towns
-from sanse.home import Home
+from sanse.access.audit import BEIJING, read_audit
+from sanse.access.roles import SYSTEM, Forbidden, User
+from sanse.cli.main import main
+from sanse.deployment.config import Campaign, ConfigError, Rules, Settings, write_settings, write_towns
+from sanse.deployment.demo import demo_settings, demo_towns
+from sanse.deployment.home import Home
 from sanse.store import StoreError, close_all, schema
 
 T0 = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
@@ -221,8 +221,8 @@ def test_lockout_is_seen_by_another_process(home, quick_hashes):
     wrong_attempts(home, "li", 5, datetime.now(UTC))
     code = (
         "import sys\n"
-        "from sanse.accounts import SignInFailed, authenticate\n"
-        "from sanse.home import Home\n"
+        "from sanse.access.accounts import SignInFailed, authenticate\n"
+        "from sanse.deployment.home import Home\n"
         "try:\n"
         "    authenticate(Home(sys.argv[1]), 'li', 'yunxiu-2026')\n"
         "except SignInFailed as exc:\n"
@@ -401,7 +401,7 @@ def test_oidc_star_among_admins_is_a_config_error():
 
 
 def test_anonymous_read_comes_from_the_campaign():
-    from sanse.access import access_settings
+    from sanse.access.roles import access_settings
 
     assert access_settings(demo_settings()).anonymous_read is True
     assert access_settings(oidc_settings()).anonymous_read is False
@@ -422,7 +422,7 @@ def test_with_the_store_full_a_right_password_still_signs_in(home, quick_hashes,
     def disk_full(*args, **kwargs):
         raise StoreError("无法读写数据库（sanse.db）：database or disk is full。")
 
-    monkeypatch.setattr("sanse.accounts._save_throttle", disk_full)
+    monkeypatch.setattr("sanse.access.accounts._save_throttle", disk_full)
     assert authenticate(home, "wang", "Qingshui#2026").name == "wang"
     with pytest.raises(SignInFailed, match="账号或密码错误"):
         authenticate(home, "wang", "wrong password")

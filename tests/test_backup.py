@@ -15,15 +15,15 @@ import sqlalchemy as sa
 from conftest import copy_home, stored
 from test_two_servers import HEADER, last_day
 
-from pipelines.cli import main
-from pipelines.ingest import ingest_file
-from sanse.access import SYSTEM
-from sanse.accounts import add_user, authenticate, list_users
-from sanse.bulletin import list_issues, publish_bulletin
-from sanse.home import Home
-from sanse.sessions import start_session
+from sanse.access.accounts import add_user, authenticate, list_users
+from sanse.access.roles import SYSTEM
+from sanse.access.sessions import start_session
+from sanse.cli.main import main
+from sanse.deployment.home import Home
+from sanse.pipelines.reports.ingest import ingest_file
+from sanse.publishing.bulletin import list_issues, publish_bulletin
 from sanse.store import DATABASE_URL_ENV, schema
-from sanse.supervision import list_items
+from sanse.supervision.items import list_items
 
 PASSWORD = "correct horse battery"
 

@@ -18,11 +18,11 @@ import pytest
 from deployment import deployment
 from openpyxl import load_workbook
 
-from sanse.access import SYSTEM
-from sanse.accounts import add_user
-from sanse.bulletin import publish_bulletin
-from sanse.home import Home
-from sanse.tiers import TIER_COLOURS, TIER_WORDS
+from sanse.access.accounts import add_user
+from sanse.access.roles import SYSTEM
+from sanse.deployment.home import Home
+from sanse.facts.tiers import TIER_COLOURS, TIER_WORDS
+from sanse.publishing.bulletin import publish_bulletin
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")

@@ -12,9 +12,9 @@ import pytest
 from deployment import COOKIE, deployment
 from test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PASSWORD, ROOT, open_page, settled, sign_in
 
-from pipelines.cli import main
-from sanse.accounts import add_user
-from sanse.home import Home
+from sanse.access.accounts import add_user
+from sanse.cli.main import main
+from sanse.deployment.home import Home
 from sanse.store import DATABASE_URL_ENV, close_all
 
 pytestmark = [pytest.mark.browser, pytest.mark.deploy]

@@ -10,10 +10,10 @@ from datetime import date
 import pytest
 from test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, PHONE, PHONE_AGENT, SHOTS, browser_demo, open_page, serving
 
-from pipelines.reports import HEADERS
-from sanse.accounts import add_user
-from sanse.config import read_towns
-from sanse.home import Home
+from sanse.access.accounts import add_user
+from sanse.deployment.config import read_towns
+from sanse.deployment.home import Home
+from sanse.pipelines.reports.read import HEADERS
 from sanse.store.reports import history
 
 pytestmark = pytest.mark.browser

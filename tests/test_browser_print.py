@@ -14,9 +14,9 @@ import pytest
 from pypdf import PdfReader
 from test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, SHOTS, browser_demo, serving, settled
 
-from sanse.access import SYSTEM
-from sanse.bulletin import publish_bulletin
-from sanse.home import Home
+from sanse.access.roles import SYSTEM
+from sanse.deployment.home import Home
+from sanse.publishing.bulletin import publish_bulletin
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")

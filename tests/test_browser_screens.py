@@ -22,10 +22,10 @@ from test_browser import (
     settled,
 )
 
-from pipelines.build import build
-from sanse.access import SYSTEM
-from sanse.accounts import add_user
-from sanse.bulletin import publish_bulletin
+from sanse.access.accounts import add_user
+from sanse.access.roles import SYSTEM
+from sanse.pipelines.build.warehouse import build
+from sanse.publishing.bulletin import publish_bulletin
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")

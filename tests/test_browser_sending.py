@@ -11,9 +11,9 @@ import pytest
 from robots import Robot, start
 from test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PASSWORD, browser_demo, open_page, serving, settled, sign_in
 
-from sanse.accounts import add_user
-from sanse.bulletin import list_issues
-from sanse.home import Home
+from sanse.access.accounts import add_user
+from sanse.deployment.home import Home
+from sanse.publishing.bulletin import list_issues
 from sanse.sending.sender import Sender, load_channels
 
 pytestmark = pytest.mark.browser

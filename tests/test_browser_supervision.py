@@ -12,11 +12,11 @@ import pytest
 from test_browser import DESKTOP, PASSWORD, PHONE, SHOTS, browser_demo, open_page, serving, sign_in
 from test_browser_form import phone, settle  # noqa: F401  (the phone is a fixture)
 
-from sanse.access import SYSTEM, User
-from sanse.accounts import add_user
-from sanse.config import read_settings
-from sanse.home import Home
-from sanse.supervision import add_item, answer, history, list_items, withdraw
+from sanse.access.accounts import add_user
+from sanse.access.roles import SYSTEM, User
+from sanse.deployment.config import read_settings
+from sanse.deployment.home import Home
+from sanse.supervision.items import add_item, answer, history, list_items, withdraw
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")

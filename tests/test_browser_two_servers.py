@@ -10,10 +10,10 @@ import pytest
 from test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PASSWORD, open_page, serving, settled
 from test_two_servers import HEADER, last_day, servers  # noqa: F401  (servers is a fixture)
 
-from pipelines.ingest import ingest_file
-from sanse.access import SYSTEM
-from sanse.accounts import add_user
-from sanse.warehouse import Warehouse
+from sanse.access.accounts import add_user
+from sanse.access.roles import SYSTEM
+from sanse.pipelines.reports.ingest import ingest_file
+from sanse.ranking.warehouse import Warehouse
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")

@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 from conftest import DEMO_FIRST
 
-from pipelines.build import build, build_if_behind, continue_movement
-from pipelines.cli import main
-from sanse.config import Rules, Settings, read_settings, read_towns, write_settings, write_towns
-from sanse.demo import demo_reports, demo_settings, demo_towns
-from sanse.home import Home
+from sanse.cli.main import main
+from sanse.deployment.config import Rules, Settings, read_settings, read_towns, write_settings, write_towns
+from sanse.deployment.demo import demo_reports, demo_settings, demo_towns
+from sanse.deployment.home import Home
+from sanse.pipelines.build.warehouse import build, build_if_behind, continue_movement
+from sanse.ranking.warehouse import Manifest, Warehouse
 from sanse.store import close_all
 from sanse.store.reports import append_submission
-from sanse.warehouse import Manifest, Warehouse
 
 TABLES = ("towns", "calendar", "daily_counts", "window_sums", "rankings")
 DAYS = 12
@@ -354,7 +354,7 @@ def test_a_full_disk_while_writing_a_segment_leaves_the_last_build_and_no_files_
         Path(where).write_bytes(b"PAR1" + b"\0" * 10)  # as far as it got
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("pipelines.build.pq.write_table", full_disk)
+    monkeypatch.setattr("sanse.pipelines.build.warehouse.pq.write_table", full_disk)
     with pytest.raises(OSError, match="No space left"):
         build(home)
     assert home.warehouse.read_text() == manifest

@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from pipelines.build import build
-from pipelines.cli import main
-from sanse.access import SYSTEM, Forbidden, User
-from sanse.audit import read_audit
-from sanse.bulletin import (
+from sanse.access.audit import read_audit
+from sanse.access.roles import SYSTEM, Forbidden, User
+from sanse.cli.main import main
+from sanse.deployment.config import read_settings, write_settings
+from sanse.deployment.home import Home
+from sanse.pipelines.build.warehouse import build
+from sanse.publishing.bulletin import (
     CONFIDENCE_KEYS,
     BulletinError,
     Draft,
@@ -28,11 +30,9 @@ from sanse.bulletin import (
     load_issue,
     publish_bulletin,
 )
-from sanse.confidence import confidence_settings, provisional_count, tier_confidence
-from sanse.config import read_settings, write_settings
-from sanse.home import Home
+from sanse.ranking.warehouse import Warehouse
+from sanse.statistics.confidence import confidence_settings, provisional_count, tier_confidence
 from sanse.store import schema
-from sanse.warehouse import Warehouse
 
 DAY_1, DAY_2 = date(2026, 9, 1), date(2026, 9, 2)
 HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）"

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from conftest import stored
 
-from pipelines.cli import main
-from sanse import clock
-from sanse.clock import BEIJING
-from sanse.config import read_settings, read_towns
-from sanse.home import Home
+from sanse.cli.main import main
+from sanse.deployment.config import read_settings, read_towns
+from sanse.deployment.home import Home
+from sanse.facts import clock
+from sanse.facts.clock import BEIJING
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VENV_SANSE = Path(sys.executable).parent / "sanse"

@@ -15,9 +15,9 @@ import pytest
 import sqlalchemy as sa
 from conftest import DEMO_END, fixture_city, stored
 
-from pipelines.cli import main
-from sanse.clock import BEIJING
-from sanse.home import Home
+from sanse.cli.main import main
+from sanse.deployment.home import Home
+from sanse.facts.clock import BEIJING
 from sanse.store import StoreError, close_all, database_url, open_store
 from sanse.store.migrate import SCHEMA_REVISION, current_revision
 
@@ -88,12 +88,12 @@ def test_a_deadline_before_its_day_is_refused_and_nothing_is_written(demo_home, 
 
 
 def test_ingest_that_fails_after_its_commit_exits_3_and_says_what_was_kept(city, capsys, monkeypatch):
-    import pipelines.build
+    import sanse.pipelines.build.warehouse
 
     def disk_full(home):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(pipelines.build, "build", disk_full)
+    monkeypatch.setattr(sanse.pipelines.build.warehouse, "build", disk_full)
     monthly = city.root.parent / "june-3.csv"
     monthly.write_text(
         DAILY.read_text(encoding="utf-8").splitlines()[0] + "\n2023-06-03,东湖街道,12,5,1,4,0,1,0,0.5\n",
@@ -108,12 +108,12 @@ def test_ingest_that_fails_after_its_commit_exits_3_and_says_what_was_kept(city,
 
 
 def test_a_refusal_after_a_commit_is_exit_3_not_1(city, capsys, monkeypatch):
-    from pipelines.build import CheckFailed
+    from sanse.pipelines.build.warehouse import CheckFailed
 
     def failing_check(home):
         raise CheckFailed("数据检查未通过：示例")
 
-    monkeypatch.setattr("pipelines.build.build", failing_check)
+    monkeypatch.setattr("sanse.pipelines.build.warehouse.build", failing_check)
     code, _, err = run(capsys, city, "ingest", str(FIXTURES / "daily_english.csv"))
     assert code == 3 and "数据检查未通过：示例" in err and "daily_english.csv: 新增或更正" in err
 
@@ -122,7 +122,7 @@ def test_an_unexpected_failure_is_one_plain_line_and_its_detail_is_logged_in_the
     def broken(*args, **kwargs):
         raise RuntimeError("something inside broke")
 
-    monkeypatch.setattr("sanse.ranking.public_ranking", broken)
+    monkeypatch.setattr("sanse.ranking.rank.public_ranking", broken)
     code, out, err = run(capsys, city, "rank", "--date", "2023-06-02")
     assert code == 1 and out == ""
     assert err == "错误：出现未预料的错误（RuntimeError），未能完成。详情已记入 home 目录下的 logs/sanse.log\n"
@@ -133,10 +133,10 @@ def test_an_unexpected_failure_is_one_plain_line_and_its_detail_is_logged_in_the
 def test_the_installed_command_prints_no_traceback_when_the_disk_fills_after_a_commit(city):
     """A real process, where no test harness catches what logging would print."""
     script = (
-        "import errno, sys, pipelines.build as b\n"
+        "import errno, sys, sanse.pipelines.build.warehouse as b\n"
         "def full(home): raise OSError(errno.ENOSPC, 'No space left on device')\n"
         "b.build = full\n"
-        "from pipelines.cli import main\n"
+        "from sanse.cli.main import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
     monthly = city.root.parent / "june-4.csv"
@@ -207,7 +207,7 @@ def test_a_log_that_cannot_be_flushed_to_a_full_disk_is_dropped_without_a_traceb
     """On a full disk the log's last write fails when it is closed (seen on a 2 MB tmpfs)."""
     import logging
 
-    from pipelines.cli import _HomeLog
+    from sanse.cli.main import _HomeLog
 
     class FullDisk:
         def write(self, text):

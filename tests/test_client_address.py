@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from conftest import copy_home
 from deployment import deployment, free_port, try_signing_in, wait_until_healthy
 
-from sanse.accounts import add_user
-from sanse.home import Home
+from sanse.access.accounts import add_user
+from sanse.deployment.home import Home
 from sanse.store import close_all, schema
 
 pytestmark = pytest.mark.deploy

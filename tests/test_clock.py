@@ -1,4 +1,4 @@
-"""Beijing's date everywhere, from one clock (sanse.clock): at 23:30 UTC on 5 December it is 07:30
+"""Beijing's date everywhere, from one clock (sanse.facts.clock): at 23:30 UTC on 5 December it is 07:30
 on the 6th in Beijing, and the towns' today is the 6th on a server whose clock is UTC."""
 
 from __future__ import annotations
@@ -8,17 +8,17 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pipelines.cli import main
-from pipelines.records import ingest_records
-from pipelines.reports import HEADERS, parse_report
-from sanse import clock
-from sanse.bulletin import list_issues
-from sanse.config import Campaign, Rules, Settings, Town, read_settings, write_settings, write_towns
-from sanse.demo import demo_reports, demo_towns
-from sanse.home import Home
+from sanse.cli.main import main
+from sanse.deployment.config import Campaign, Rules, Settings, Town, read_settings, write_settings, write_towns
+from sanse.deployment.demo import demo_reports, demo_towns
+from sanse.deployment.home import Home
+from sanse.facts import clock
+from sanse.pipelines.records.ingest import ingest_records
+from sanse.pipelines.reports.read import HEADERS, parse_report
+from sanse.publishing.bulletin import list_issues
+from sanse.ranking.warehouse import Warehouse
 from sanse.store.reports import current_reports, history
-from sanse.supervision import list_items
-from sanse.warehouse import Warehouse
+from sanse.supervision.items import list_items
 
 UTC_EVENING = datetime(2026, 12, 5, 23, 30, tzinfo=UTC)  # 07:30 on 6 December in Beijing
 TOWNS = [Town("A", "甲镇", "镇"), Town("B", "乙镇", "镇")]

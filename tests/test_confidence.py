@@ -9,7 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sanse.confidence import (
+from sanse.deployment.config import ConfigError, Indicator, Rules, Settings, read_settings
+from sanse.deployment.demo import demo_settings
+from sanse.ranking.rank import rank_blocks
+from sanse.ranking.warehouse import Warehouse
+from sanse.statistics.confidence import (
     ConfidenceInputError,
     ConfidenceSettings,
     clopper_pearson_interval,
@@ -27,10 +31,6 @@ from sanse.confidence import (
     wilson_interval,
     winsorize,
 )
-from sanse.config import ConfigError, Indicator, Rules, Settings, read_settings
-from sanse.demo import demo_settings
-from sanse.ranking import rank_blocks
-from sanse.warehouse import Warehouse
 
 DAY = date(2026, 10, 1)
 MAJOR_ONLY = Rules(indicators=(Indicator("major_hazard_rate", "重大隐患发现率", "major_hazards"),), blue=1, red=1)

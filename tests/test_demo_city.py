@@ -4,9 +4,9 @@ from collections import Counter
 
 from conftest import DEMO_END
 
-from sanse.config import read_settings, read_towns
-from sanse.demo import demo_reports, demo_towns
-from sanse.warehouse import Warehouse
+from sanse.deployment.config import read_settings, read_towns
+from sanse.deployment.demo import demo_reports, demo_towns
+from sanse.ranking.warehouse import Warehouse
 
 
 def test_demo_city_has_5_streets_17_towns_1_township():
@@ -40,9 +40,9 @@ def test_demo_home_ranks_23_towns_5_blue_and_5_red_on_the_last_day(demo_home_rea
 
 
 def test_demo_can_publish_its_last_days_once(tmp_path):
-    from pipelines.cli import main
-    from sanse.bulletin import list_issues
-    from sanse.home import Home
+    from sanse.cli.main import main
+    from sanse.deployment.home import Home
+    from sanse.publishing.bulletin import list_issues
 
     home = Home(tmp_path / "home")
     pinned = ["--end", str(DEMO_END)]

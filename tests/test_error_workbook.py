@@ -11,10 +11,10 @@ import pytest
 from office_files import TITLES, csv_bytes, report_sheet, saved
 from openpyxl import Workbook, load_workbook
 
-from pipelines.error_workbook import ERROR_FILL, error_file_name, error_workbook
-from pipelines.problems import Problem
-from pipelines.reports import parse_report
-from sanse.config import read_towns
+from sanse.deployment.config import read_towns
+from sanse.pipelines.reports.error_workbook import ERROR_FILL, error_file_name, error_workbook
+from sanse.pipelines.reports.problems import Problem
+from sanse.pipelines.reports.read import parse_report
 
 TOWNS = read_towns(Path(__file__).parent / "fixtures" / "towns.csv")
 LIGHT_RED = "00" + ERROR_FILL.fgColor.rgb[-6:]

@@ -22,16 +22,24 @@ from docx.shared import Mm, Pt
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from pipelines.cli import main
-from pipelines.reports import HEADERS, parse_report
-from pipelines.template import template_xlsx
-from sanse.access import SYSTEM
-from sanse.bulletin import CONFIDENCE_KEYS, Draft, Issue, issue_from_json, issue_to_json, load_issue, publish_bulletin
-from sanse.config import ConfigError, Town, read_towns
-from sanse.exports import EXPORTS, export_issue, file_name, print_html
-from sanse.exports.fonts import FontMissing
-from sanse.exports.table import neutralise
-from sanse.home import Home
+from sanse.access.roles import SYSTEM
+from sanse.cli.main import main
+from sanse.deployment.config import ConfigError, Town, read_towns
+from sanse.deployment.home import Home
+from sanse.pipelines.reports.read import HEADERS, parse_report
+from sanse.pipelines.reports.template import template_xlsx
+from sanse.publishing.bulletin import (
+    CONFIDENCE_KEYS,
+    Draft,
+    Issue,
+    issue_from_json,
+    issue_to_json,
+    load_issue,
+    publish_bulletin,
+)
+from sanse.publishing.exports import EXPORTS, export_issue, file_name, print_html
+from sanse.publishing.exports.fonts import FontMissing
+from sanse.publishing.exports.table import neutralise
 
 SPEC_HEADER = [
     "排名",

@@ -11,9 +11,9 @@ import docx
 import pytest
 from office_files import csv_bytes, report_xlsx
 
-from pipelines.file_kind import display_name
-from pipelines.reports import parse_report
-from sanse.config import read_towns
+from sanse.deployment.config import read_towns
+from sanse.pipelines.reports.file_kind import display_name
+from sanse.pipelines.reports.read import parse_report
 
 TOWNS = read_towns(Path(__file__).parent / "fixtures" / "towns.csv")
 ROW = "2023-06-01,东湖街道,12,5,1,4,0,1,0,0.5"

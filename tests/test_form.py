@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from conftest import fixture_city, stored
 
-from pipelines.file_kind import display_name
-from pipelines.form import check_form, form_file, submit_form
-from pipelines.reports import parse_report
-from sanse.access import User
-from sanse.audit import read_audit
-from sanse.config import read_towns
-from sanse.home import Home
+from sanse.access.audit import read_audit
+from sanse.access.roles import User
+from sanse.deployment.config import read_towns
+from sanse.deployment.home import Home
+from sanse.pipelines.reports.file_kind import display_name
+from sanse.pipelines.reports.form import check_form, form_file, submit_form
+from sanse.pipelines.reports.read import parse_report
 from sanse.store.reports import current_reports, history
 
 FIXTURES = Path(__file__).parent / "fixtures"

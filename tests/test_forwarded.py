@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from sanse.access import access_settings
-from sanse.config import ConfigError, Settings
-from sanse.demo import demo_settings
-from sanse.forwarded import LOOPBACK, client_address, networks
+from sanse.access.forwarded import LOOPBACK, client_address, networks
+from sanse.access.roles import access_settings
+from sanse.deployment.config import ConfigError, Settings
+from sanse.deployment.demo import demo_settings
 
 DEFAULT = networks(LOOPBACK)
 

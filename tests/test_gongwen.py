@@ -14,14 +14,14 @@ from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from pipelines.cli import main
-from sanse.access import SYSTEM
-from sanse.bulletin import Draft, Issue, load_issue, publish_bulletin
-from sanse.config import ConfigError, settings_from_text
-from sanse.exports import export_issue, print_html
-from sanse.exports.fonts import covers, font_files
-from sanse.exports.gongwen import signature_indents
-from sanse.home import Home
+from sanse.access.roles import SYSTEM
+from sanse.cli.main import main
+from sanse.deployment.config import ConfigError, settings_from_text
+from sanse.deployment.home import Home
+from sanse.publishing.bulletin import Draft, Issue, load_issue, publish_bulletin
+from sanse.publishing.exports import export_issue, print_html
+from sanse.publishing.exports.fonts import covers, font_files
+from sanse.publishing.exports.gongwen import signature_indents
 
 DAY = date(2026, 10, 12)
 DOC_NUMBER = '[campaign]\ndoc_number = "示安办〔{year}〕{number}号"\n'
@@ -222,7 +222,7 @@ def test_a_published_issue_keeps_the_发文字号_of_its_day(tmp_path, home):
 
 
 def test_pdf_without_the_公文_faces_says_which_package_to_install(issue, monkeypatch, tmp_path):
-    from sanse.exports import fonts, unavailable
+    from sanse.publishing.exports import fonts, unavailable
 
     monkeypatch.setattr(fonts, "FANDOL_DIRS", (tmp_path,))
     with pytest.raises(fonts.FontMissing, match="apt-get install texlive-lang-chinese"):

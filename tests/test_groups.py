@@ -9,8 +9,16 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from sanse.config import ConfigError, GroupTiers, Indicator, Rules, Town, settings_from_text, settings_to_toml
-from sanse.groups import overdue_by_group, rank_groups
+from sanse.deployment.config import (
+    ConfigError,
+    GroupTiers,
+    Indicator,
+    Rules,
+    Town,
+    settings_from_text,
+    settings_to_toml,
+)
+from sanse.ranking.groups import overdue_by_group, rank_groups
 
 MAJOR = Indicator("major_hazard_rate", "重大隐患发现率", "major_hazards")
 CASES = Indicator("case_rate", "立案查处率", "cases")

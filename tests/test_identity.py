@@ -13,7 +13,7 @@ from conftest import fixture_city, stored
 from postgres import throwaway_cluster
 from streamlit.testing.v1 import AppTest
 
-from pipelines.cli import main
+from sanse.cli.main import main
 from sanse.store import DATABASE_URL_ENV, close_all, open_store, schema
 from sanse.store.database import with_driver
 from sanse.store.identity import ID_FILE, NO_URL, OTHER_STORE, OtherStore

@@ -14,13 +14,13 @@ from conftest import fixture_city, stored
 from office_files import as_saved_by_excel, report_sheet, report_xlsx, rewrite_parts, saved
 from openpyxl import Workbook
 
-from pipelines.cli import main
-from pipelines.ingest import check_report, ingest_file
-from pipelines.report_values import MAX_COUNT
-from pipelines.reports import HEADERS, UNREADABLE, Problem, parse_date, parse_report, template_rows
-from sanse.access import SYSTEM
-from sanse.config import read_towns
-from sanse.home import Home
+from sanse.access.roles import SYSTEM
+from sanse.cli.main import main
+from sanse.deployment.config import read_towns
+from sanse.deployment.home import Home
+from sanse.pipelines.reports.ingest import check_report, ingest_file
+from sanse.pipelines.reports.read import HEADERS, UNREADABLE, Problem, parse_date, parse_report, template_rows
+from sanse.pipelines.reports.values import MAX_COUNT
 from sanse.store import schema
 from sanse.store.reports import current_reports, history
 

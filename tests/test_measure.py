@@ -14,8 +14,9 @@ from office_files import csv_bytes, report_xlsx, rewrite_parts, saved
 from openpyxl import Workbook
 from openpyxl.styles import Border, Side
 
-from pipelines.file_kind import DAMAGED
-from pipelines.measure import (
+from sanse.deployment.config import read_towns
+from sanse.pipelines.reports.file_kind import DAMAGED
+from sanse.pipelines.reports.measure import (
     CSV_FIELD_LIMIT,
     MAX_CELLS,
     MAX_FILE_BYTES,
@@ -24,8 +25,7 @@ from pipelines.measure import (
     TOO_MANY_ROWS,
     measure_upload,
 )
-from pipelines.reports import HEADERS, parse_report
-from sanse.config import read_towns
+from sanse.pipelines.reports.read import HEADERS, parse_report
 
 TOWNS = read_towns(Path(__file__).parent / "fixtures" / "towns.csv")
 ROW = "2023-06-01,东湖街道,12,5,1,4,0,1,0,0.5"

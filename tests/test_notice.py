@@ -12,14 +12,14 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from sanse.access import SYSTEM, Forbidden, User
-from sanse.audit import read_audit
-from sanse.clock import BEIJING
-from sanse.exports.notice import NoticeNotReady, notice_name, render_notice
-from sanse.home import Home
-from sanse.interviews import get_interview, set_interview
+from sanse.access.audit import read_audit
+from sanse.access.roles import SYSTEM, Forbidden, User
+from sanse.deployment.home import Home
+from sanse.facts.clock import BEIJING
+from sanse.publishing.exports.notice import NoticeNotReady, notice_name, render_notice
 from sanse.store import DATABASE_URL_ENV
-from sanse.supervision import SupervisionError, add_item, answer, close
+from sanse.supervision.interviews import get_interview, set_interview
+from sanse.supervision.items import SupervisionError, add_item, answer, close
 
 MEETS_AT = datetime(2026, 11, 3, 9, 30, tzinfo=BEIJING)
 CLERK = User("clerk", "town", "T1")

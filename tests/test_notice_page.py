@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sanse import clock
-from sanse.access import SYSTEM, User
-from sanse.home import Home
-from sanse.interviews import get_interview
-from sanse.supervision import add_item, list_items
+from sanse.access.roles import SYSTEM, User
+from sanse.deployment.home import Home
+from sanse.facts import clock
+from sanse.supervision.interviews import get_interview
+from sanse.supervision.items import add_item, list_items
 
 PAGE = str(Path(__file__).parents[1] / "pages" / "work" / "supervision.py")
 ADMIN = User("office", "admin")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from deployment import free_port, wait_until_healthy
 
-from sanse.exports import EXPORTS
+from sanse.publishing.exports import EXPORTS
 
 pytestmark = pytest.mark.deploy
 ROOT = Path(__file__).parents[1]
@@ -86,7 +86,9 @@ def run(bin_folder: Path, cwd: Path, *args: str) -> str:
 
 
 def test_the_installed_package_runs_from_its_own_files(installed, tmp_path):
-    where = run(installed, tmp_path, "python", "-c", "import sanse, ui.entry; print(sanse.__file__, ui.entry.APP)")
+    where = run(
+        installed, tmp_path, "python", "-c", "import sanse, sanse.ui.entry; print(sanse.__file__, sanse.ui.entry.APP)"
+    )
     assert all(str(installed.parent) in path for path in where.split())
     assert "frame" in where  # the dashboard's app.py from the package, not a checkout's
 
@@ -99,7 +101,7 @@ def test_the_installed_sanse_makes_the_demo_ranks_it_and_writes_every_export(ins
         tmp_path,
         "python",
         "-c",
-        f"from sanse.bulletin import list_issues; from sanse.home import Home; print(list_issues(Home({str(home)!r}))[-1].day)",
+        f"from sanse.publishing.bulletin import list_issues; from sanse.deployment.home import Home; print(list_issues(Home({str(home)!r}))[-1].day)",
     ).strip()
 
     ranking = run(installed, tmp_path, "sanse", "--home", str(home), "rank", "--date", last_day, "--format", "csv")

@@ -15,22 +15,22 @@ from argon2 import PasswordHasher
 from conftest import DEMO_FIRST
 from streamlit.testing.v1 import AppTest
 
-from pipelines.build import build
-from pipelines.cli import main
-from sanse import accounts
-from sanse.access import ANONYMOUS, SYSTEM, User
-from sanse.accounts import add_user, disable_user, set_password
-from sanse.bulletin import Draft, bulletin_paragraphs, draft_issue, list_issues, load_issue, publish_bulletin
-from sanse.config import Rules, read_settings, write_settings
-from sanse.exports import EXPORTS
-from sanse.home import Home
+from sanse.access import accounts
+from sanse.access.accounts import add_user, disable_user, set_password
+from sanse.access.roles import ANONYMOUS, SYSTEM, User
+from sanse.access.sessions import end_session, session_user, start_session
+from sanse.cli.main import main
+from sanse.deployment.config import Rules, read_settings, write_settings
+from sanse.deployment.home import Home
 from sanse.i18n import translate
-from sanse.periods import parse_period
-from sanse.sessions import end_session, session_user, start_session
+from sanse.pipelines.build.warehouse import build
+from sanse.publishing.bulletin import Draft, bulletin_paragraphs, draft_issue, list_issues, load_issue, publish_bulletin
+from sanse.publishing.exports import EXPORTS
+from sanse.ranking.periods import parse_period
+from sanse.ranking.warehouse import Warehouse
 from sanse.store import StoreError
-from sanse.warehouse import Warehouse
-from ui import signin
-from ui.navigation import PAGES
+from sanse.ui import signin
+from sanse.ui.navigation import PAGES
 
 APP = str(Path(__file__).parents[1] / "app.py")
 LAST_DAY = date(2026, 10, 30)
@@ -366,7 +366,7 @@ def test_a_town_account_lands_on_its_own_towns_page(home):
 
 
 def test_every_page_address_has_its_door_in_pages_for_a_freshly_started_server():
-    from ui.navigation import DEFAULT, PAGES
+    from sanse.ui.navigation import DEFAULT, PAGES
 
     pages = Path(APP).parent / "pages"
     doors = {p.stem for p in pages.glob("*.py")}
@@ -502,7 +502,7 @@ def test_a_link_naming_a_series_opens_it(home):
 
 
 def test_audit_page_shows_chinese_labels_and_descriptions_never_raw_keys(home):
-    from sanse.audit import describe, record
+    from sanse.access.audit import describe, record
 
     record(home, "office", "supervision", item={"town": "云岫街道", "days": 3}, towns=["T01", "T02"])
     at = open_page("rules", ADMIN, **{"sanse.date": date(2026, 10, 20)})
@@ -558,7 +558,7 @@ def test_a_failure_in_a_page_run_is_a_plain_chinese_message_not_a_traceback(home
     def broken(*args, **kwargs):
         raise RuntimeError("an internal detail no clerk should read")
 
-    monkeypatch.setattr("ui.data.visible_dates", broken)
+    monkeypatch.setattr("sanse.ui.data.visible_dates", broken)
     at = open_page("overview")
     assert [e.value for e in at.error] == [translate("zh", "error.unexpected")]
     assert "internal detail" not in text_of(at)
@@ -570,7 +570,7 @@ def test_an_unreachable_store_is_its_plain_message(home, monkeypatch):
             "无法读写数据库（postgresql://db/sanse）：connection refused。已写入的数据不受影响，请稍后再试或联系管理员"
         )
 
-    monkeypatch.setattr("ui.data.visible_dates", unreachable)
+    monkeypatch.setattr("sanse.ui.data.visible_dates", unreachable)
     at = open_page("overview")
     assert at.error[0].value.startswith("无法读写数据库")
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.cli import main
-from sanse.config import read_settings
-from sanse.home import Home
-from sanse.periods import Period, PeriodError, parse_period, period_containing, periods_between, rank_period
-from sanse.ranking import public_ranking
-from sanse.warehouse import Warehouse
+from sanse.cli.main import main
+from sanse.deployment.config import read_settings
+from sanse.deployment.home import Home
+from sanse.ranking.periods import Period, PeriodError, parse_period, period_containing, periods_between, rank_period
+from sanse.ranking.rank import public_ranking
+from sanse.ranking.warehouse import Warehouse
 
 HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）"
 MAJOR_ONLY = '[[rules.indicators]]\nkey = "major_hazard_rate"\nlabel = "重大隐患发现率"\nnumerator = "major_hazards"\n'
@@ -267,8 +267,8 @@ def test_cli_refuses_a_period_it_cannot_read_or_rank(tmp_path, capsys):
 
 
 def test_a_month_is_published_as_its_own_series_numbered_within_its_year(tmp_path):
-    from sanse.access import SYSTEM
-    from sanse.bulletin import list_issues, load_issue, publish_bulletin
+    from sanse.access.roles import SYSTEM
+    from sanse.publishing.bulletin import list_issues, load_issue, publish_bulletin
 
     home = three_towns(tmp_path / "h")
     daily = publish_bulletin(home, date(2026, 9, 30), by=SYSTEM)
@@ -294,8 +294,8 @@ def test_a_month_is_published_as_its_own_series_numbered_within_its_year(tmp_pat
 
 
 def test_a_period_bulletin_reads_as_its_period(tmp_path):
-    from sanse.access import SYSTEM
-    from sanse.bulletin import bulletin_paragraphs, publish_bulletin
+    from sanse.access.roles import SYSTEM
+    from sanse.publishing.bulletin import bulletin_paragraphs, publish_bulletin
 
     home = three_towns(tmp_path / "h")
     publish_bulletin(home, parse_period("2026-09-29..2026-09-30"), by=SYSTEM)
@@ -311,8 +311,8 @@ def test_a_period_bulletin_reads_as_its_period(tmp_path):
 
 
 def test_a_period_bulletin_is_corrected_like_a_day_and_a_running_period_is_not_published(tmp_path):
-    from sanse.access import SYSTEM
-    from sanse.bulletin import BulletinError, Draft, load_issue, publish_bulletin
+    from sanse.access.roles import SYSTEM
+    from sanse.publishing.bulletin import BulletinError, Draft, load_issue, publish_bulletin
 
     home = three_towns(tmp_path / "h")
     week = parse_period("2026-09-29..2026-10-02")
@@ -336,10 +336,10 @@ def test_a_period_bulletin_downloads_in_every_format_of_the_daily_one(tmp_path):
 
     from openpyxl import load_workbook
 
-    from sanse.access import SYSTEM
-    from sanse.bulletin import publish_bulletin
-    from sanse.exports import EXPORTS, export_issue, file_name, unavailable
-    from sanse.exports.table import HEADER as SHEET_HEADER
+    from sanse.access.roles import SYSTEM
+    from sanse.publishing.bulletin import publish_bulletin
+    from sanse.publishing.exports import EXPORTS, export_issue, file_name, unavailable
+    from sanse.publishing.exports.table import HEADER as SHEET_HEADER
 
     home = three_towns(tmp_path / "h")
     issue = publish_bulletin(home, parse_period("2026-09"), by=SYSTEM)
@@ -369,7 +369,7 @@ def test_cli_publishes_and_exports_a_period(tmp_path, capsys):
 
 
 def test_the_office_names_its_period_series_in_rules_toml():
-    from sanse.config import ConfigError, settings_from_text, settings_to_toml
+    from sanse.deployment.config import ConfigError, settings_from_text, settings_to_toml
 
     settings = settings_from_text('[campaign]\n[campaign.period_titles]\nmonth = "隐患排查整治月度晾晒通报"\n')
     assert settings.campaign.series_title("month") == "隐患排查整治月度晾晒通报"
@@ -381,9 +381,9 @@ def test_the_office_names_its_period_series_in_rules_toml():
 
 
 def test_publishing_a_period_is_in_the_audit_log(tmp_path):
-    from sanse.access import SYSTEM
-    from sanse.audit import read_audit
-    from sanse.bulletin import publish_bulletin
+    from sanse.access.audit import read_audit
+    from sanse.access.roles import SYSTEM
+    from sanse.publishing.bulletin import publish_bulletin
 
     home = three_towns(tmp_path / "h")
     publish_bulletin(home, parse_period("2026-09"), by=SYSTEM)

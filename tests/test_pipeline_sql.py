@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.build import SQL, CheckFailed, build_tables, run_checks
-from pipelines.grid import daily_grid, window_frame
-from sanse.config import COUNT_COLUMNS, Campaign, Rules, Settings, Town
+from sanse.deployment.config import COUNT_COLUMNS, Campaign, Rules, Settings, Town
+from sanse.pipelines.build.grid import daily_grid, window_frame
+from sanse.pipelines.build.warehouse import SQL, CheckFailed, build_tables, run_checks
 
 D = [date(2026, 3, 1) + timedelta(days=k) for k in range(10)]  # D[1] is the first day
 TOWNS = [Town("A", "甲镇", "镇", "东片"), Town("B", "乙镇", "镇", "东片"), Town("C", "丙镇", "镇", "", active=False)]

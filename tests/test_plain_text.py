@@ -15,18 +15,19 @@ import pytest
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
-from pipelines.build import build
-from sanse import accounts, clock
-from sanse.access import SYSTEM, User
-from sanse.accounts import add_user
-from sanse.bulletin import publish_bulletin
-from sanse.config import read_towns, write_towns
-from sanse.home import Home
-from sanse.sessions import start_session
-from sanse.supervision import add_item, answer
-from sanse.warehouse import Warehouse
-from ui.navigation import PAGES
-from ui.session import plain
+from sanse.access import accounts
+from sanse.access.accounts import add_user
+from sanse.access.roles import SYSTEM, User
+from sanse.access.sessions import start_session
+from sanse.deployment.config import read_towns, write_towns
+from sanse.deployment.home import Home
+from sanse.facts import clock
+from sanse.pipelines.build.warehouse import build
+from sanse.publishing.bulletin import publish_bulletin
+from sanse.ranking.warehouse import Warehouse
+from sanse.supervision.items import add_item, answer
+from sanse.ui.navigation import PAGES
+from sanse.ui.session import plain
 
 APP = str(Path(__file__).parents[1] / "app.py")
 HOST = "https:127.0.0.1:9"  # never fetched: nothing on the page may point there

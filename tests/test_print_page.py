@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sanse.access import SYSTEM
-from sanse.bulletin import Draft, publish_bulletin
-from sanse.home import Home
+from sanse.access.roles import SYSTEM
+from sanse.deployment.home import Home
+from sanse.publishing.bulletin import Draft, publish_bulletin
 
 APP = str(Path(__file__).parents[1] / "app.py")
 DAY = date(2026, 10, 30)

@@ -19,20 +19,20 @@ import pytest
 import sqlalchemy as sa
 from conftest import stored
 
-import pipelines.record_objects
-import pipelines.records
-from pipelines.cli import main
-from pipelines.record_objects import Received, catch_up
-from pipelines.record_tables import RECORD_TABLES, TABLES
-from pipelines.records import LISTED_PER_RULE, ingest_records, write_demo_records
-from sanse.audit import read_audit
-from sanse.config import Campaign, Rules, Settings, Town, write_settings, write_towns
-from sanse.demo import demo_towns
-from sanse.home import Home
+import sanse.pipelines.records.ingest
+import sanse.pipelines.records.objects
+from sanse.access.audit import read_audit
+from sanse.cli.main import main
+from sanse.deployment.config import Campaign, Rules, Settings, Town, write_settings, write_towns
+from sanse.deployment.demo import demo_towns
+from sanse.deployment.home import Home
+from sanse.pipelines.records.ingest import LISTED_PER_RULE, ingest_records, write_demo_records
+from sanse.pipelines.records.objects import Received, catch_up
+from sanse.pipelines.records.tables import RECORD_TABLES, TABLES
+from sanse.ranking.warehouse import Warehouse
 from sanse.store import DATABASE_URL_ENV, StoreError, close_all, schema
 from sanse.store.records import batches, kept_objects, read_object, restore_object
 from sanse.store.reports import append_submission, current_reports
-from sanse.warehouse import Warehouse
 
 START = date(2026, 3, 1)
 TODAY = date(2026, 3, 20)
@@ -522,18 +522,18 @@ def test_a_town_spelled_another_way_is_the_same_record(home, tmp_path):
 
 def test_a_batch_its_objects_and_its_submission_land_together_or_not_at_all(any_home, tmp_path, monkeypatch):
     home = any_home
-    real = pipelines.records.write_batch
+    real = sanse.pipelines.records.ingest.write_batch
 
     def fails_after_writing(conn, parts, **kwargs):
         real(conn, parts, **kwargs)  # the objects and the manifest are written, not committed
         raise RuntimeError("the server went away")
 
-    monkeypatch.setattr(pipelines.records, "write_batch", fails_after_writing)
+    monkeypatch.setattr(sanse.pipelines.records.ingest, "write_batch", fails_after_writing)
     with pytest.raises(RuntimeError):
         ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
     assert nothing_written(home)  # no object, no chunk, no batch, no submission
     assert indexed(home) == {} and not list(home.record_objects.iterdir())  # and no copy on this server
-    monkeypatch.setattr(pipelines.records, "write_batch", real)
+    monkeypatch.setattr(sanse.pipelines.records.ingest, "write_batch", real)
     result = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
     assert result.new.total == 18 and len(daily(home)) == 5
 
@@ -556,7 +556,7 @@ def test_a_server_without_its_copies_reads_the_objects_from_the_store(any_home, 
         ],
     )
     with monkeypatch.context() as patched, pytest.raises(KeyboardInterrupt):
-        patched.setattr(pipelines.records, "_hold_copies", killed)
+        patched.setattr(sanse.pipelines.records.ingest, "_hold_copies", killed)
         ingest_records(home, later, by="tester", today=TODAY)
     assert stored(home)["record_batches"] == 2
     assert not list(home.record_objects.glob(".*.tmp"))  # nothing left aside

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.build import build
-from pipelines.ingest import ingest_file
-from sanse import audit
-from sanse.access import SYSTEM
-from sanse.bulletin import list_issues, publish_bulletin
-from sanse.config import read_towns
-from sanse.home import Home
+from sanse.access import audit
+from sanse.access.roles import SYSTEM
+from sanse.deployment.config import read_towns
+from sanse.deployment.home import Home
+from sanse.pipelines.build.warehouse import build
+from sanse.pipelines.reports.ingest import ingest_file
+from sanse.publishing.bulletin import list_issues, publish_bulletin
+from sanse.ranking.warehouse import Manifest, Warehouse
 from sanse.store.reports import current_reports, history
-from sanse.warehouse import Manifest, Warehouse
 
 SANSE = Path(sys.executable).with_name("sanse")
 HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）\n"
@@ -46,8 +46,8 @@ def stop(moment):
         print(moment, flush=True)
         sys.stdin.readline()
 
-import pipelines.build
-import pipelines.ingest
+import sanse.pipelines.build.warehouse
+import sanse.pipelines.reports.ingest
 import sanse.store.reports
 
 real_write_versions = sanse.store.reports.write_versions
@@ -56,34 +56,34 @@ def write_versions(*args, **kwargs):
     stop("store-write")  # every row written, the transaction not yet committed
 sanse.store.reports.write_versions = write_versions
 
-real_ingest_file = pipelines.ingest.ingest_file
+real_ingest_file = sanse.pipelines.reports.ingest.ingest_file
 def ingest_file(*args, **kwargs):
     ingested = real_ingest_file(*args, **kwargs)  # returns right after its transaction commits
     stop("committed")
     return ingested
-pipelines.ingest.ingest_file = ingest_file
+sanse.pipelines.reports.ingest.ingest_file = ingest_file
 
-import sanse.audit
-real_record_in = sanse.audit.record_in
+import sanse.access.audit
+real_record_in = sanse.access.audit.record_in
 def record_in(conn, who, action, **detail):
     real_record_in(conn, who, action, **detail)
     if action == "publication":
         stop("publish-write")  # the issue and its event written, the transaction not yet committed
-sanse.audit.record_in = record_in
+sanse.access.audit.record_in = record_in
 
-real_install = pipelines.build.write_text_atomically
+real_install = sanse.pipelines.build.warehouse.write_text_atomically
 def install(*args, **kwargs):
     stop("build-install")  # every segment written, the manifest not yet replaced
     return real_install(*args, **kwargs)
-pipelines.build.write_text_atomically = install
+sanse.pipelines.build.warehouse.write_text_atomically = install
 
 from datetime import date
 
-from pipelines.build import build
-from pipelines.ingest import ingest_file
-from sanse.access import SYSTEM
-from sanse.bulletin import publish_bulletin
-from sanse.home import Home
+from sanse.pipelines.build.warehouse import build
+from sanse.pipelines.reports.ingest import ingest_file
+from sanse.access.roles import SYSTEM
+from sanse.publishing.bulletin import publish_bulletin
+from sanse.deployment.home import Home
 
 home = Home(home_root)
 if "ingest" in action:

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from conftest import fixture_city
 
-from sanse.access import User
-from sanse.clock import BEIJING
-from sanse.config import COUNT_COLUMNS, ConfigError, read_towns, settings_from_text
-from sanse.home import Home
-from sanse.reporting import (
+from sanse.access.roles import User
+from sanse.deployment.config import COUNT_COLUMNS, ConfigError, read_towns, settings_from_text
+from sanse.deployment.home import Home
+from sanse.facts.clock import BEIJING
+from sanse.reporting.status import (
     DEFAULT_DEADLINE,
     ReportingCount,
     ReportingSettings,
@@ -104,7 +104,7 @@ def test_a_deadline_that_cannot_be_used_is_a_chinese_config_error(written, words
 
 
 def test_the_reporting_table_survives_a_rules_change_written_back():
-    from sanse.config import settings_to_toml
+    from sanse.deployment.config import settings_to_toml
 
     text = settings_to_toml(settings_from_text('[reporting]\ndeadline = "16:00"\n'))
     assert settings(text).deadline == time(16, 0)

@@ -5,12 +5,12 @@ from datetime import date
 
 import pytest
 
-from pipelines.build import build
-from sanse.access import SYSTEM, Forbidden, User
-from sanse.audit import read_audit
-from sanse.config import ConfigError, Rules, read_settings
-from sanse.rulebook import change_rules
-from sanse.warehouse import Warehouse
+from sanse.access.audit import read_audit
+from sanse.access.roles import SYSTEM, Forbidden, User
+from sanse.deployment.config import ConfigError, Rules, read_settings
+from sanse.pipelines.build.warehouse import build
+from sanse.ranking.rulebook import change_rules
+from sanse.ranking.warehouse import Warehouse
 
 
 def test_a_viewer_cannot_change_the_rules(demo_home):

@@ -1,7 +1,7 @@
 """design §4 end to end: report files -> `sanse ingest` -> `sanse rank --format json`.
 
 The expected rankings come from a reference written here from the design alone (docs/design.md §4), with plain
-loops and no code shared with `sanse.ranking`, and from figures small enough to check by hand.
+loops and no code shared with `sanse.ranking.rank`, and from figures small enough to check by hand.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import DEMO_END
 
-from pipelines.cli import main
-from sanse.config import ConfigError, parse_settings, settings_to_toml
-from sanse.demo import demo_reports, demo_towns
+from sanse.cli.main import main
+from sanse.deployment.config import ConfigError, parse_settings, settings_to_toml
+from sanse.deployment.demo import demo_reports, demo_towns
 
 KEYS = [
     "date",

@@ -18,18 +18,18 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 from test_pages import LAST_DAY, LEADER, members_only, open_page, sign_in_with_the_form
 
-from pipelines.build import build
-from sanse.access import SYSTEM
-from sanse.audit import read_audit
-from sanse.bulletin import Draft, publish_bulletin
-from sanse.config import read_towns
-from sanse.demo import demo_settings
-from sanse.funnel import funnel
-from sanse.periods import parse_period
-from sanse.supervision import list_items, overdue_at_end_of
-from sanse.warehouse import Warehouse
-from ui import data as ui_data
-from ui.tables import rate_column
+from sanse.access.audit import read_audit
+from sanse.access.roles import SYSTEM
+from sanse.deployment.config import read_towns
+from sanse.deployment.demo import demo_settings
+from sanse.pipelines.build.warehouse import build
+from sanse.publishing.bulletin import Draft, publish_bulletin
+from sanse.ranking.periods import parse_period
+from sanse.ranking.warehouse import Warehouse
+from sanse.statistics.funnel import funnel
+from sanse.supervision.items import list_items, overdue_at_end_of
+from sanse.ui import data as ui_data
+from sanse.ui.tables import rate_column
 
 home_with_accounts, home = test_pages.home_with_accounts, test_pages.home  # the pages' demo city and accounts
 
@@ -210,7 +210,7 @@ def test_overdue_items_are_counted_as_of_the_overviews_day_as_its_issue_counts_t
 def test_overdue_alert_names_the_worst_ten_towns_and_links_to_the_ledger(home, monkeypatch):
     towns = [town for town in read_towns(home.towns_csv)][:15]
     items = [SimpleNamespace(town_code=town.code, card=None) for i, town in enumerate(towns) for _ in range(i + 1)]
-    monkeypatch.setattr("ui.data.supervision_summary", lambda day, group=None: (items, []))
+    monkeypatch.setattr("sanse.ui.data.supervision_summary", lambda day, group=None: (items, []))
     at = open_page("overview")
     alert = next(w.value for w in at.warning if "逾期未销号" in w.value)
     assert f"逾期未销号 {len(items)} 项" in alert and "等，共 15 个镇街" in alert
@@ -232,7 +232,7 @@ def test_a_wrong_password_keeps_the_account_name_and_says_account_not_user_name(
 def test_the_sign_in_page_names_the_page_asked_for(home):
     # (that a link to 数据报送 opens this page is checked in Chromium, test_browser.py)
     def script():
-        from ui.signin import signin_page
+        from sanse.ui.signin import signin_page
 
         signin_page("数据报送")
 

@@ -19,18 +19,18 @@ import pytest
 import sqlalchemy as sa
 from robots import Robot, start
 
-from pipelines.cli import main
-from sanse.access import User
-from sanse.bulletin import BulletinError, Draft, publish_bulletin
-from sanse.clock import BEIJING
-from sanse.home import Home
+from sanse.access.roles import User
+from sanse.cli.main import main
+from sanse.deployment.home import Home
+from sanse.facts.clock import BEIJING
+from sanse.publishing.bulletin import BulletinError, Draft, publish_bulletin
 from sanse.sending.channels import CHANNEL_KINDS, ChannelsError, parse_channels
 from sanse.sending.kinds import KINDS
 from sanse.sending.log import delivery_log, retry
 from sanse.sending.messages import Message, listed, markdown_escape, split
 from sanse.sending.sender import Sender, load_channels, sender_running
 from sanse.store import DATABASE_URL_ENV, schema
-from sanse.supervision import add_item
+from sanse.supervision.items import add_item
 
 HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）"
 ADMIN = User("office", "admin")
@@ -143,7 +143,7 @@ def run(home: Home, **options) -> Sender:
 
 
 def towns():
-    from sanse.config import parse_towns
+    from sanse.deployment.config import parse_towns
 
     return parse_towns(
         "code,name,kind,group,aliases,active\nT1,甲镇,镇,东片,甲,1\nT2,乙镇,镇,东片,,1\nT3,丙乡,乡,西片,,1\n"
@@ -377,7 +377,7 @@ def test_a_sender_killed_mid_batch_repeats_at_most_the_message_in_flight(sqlite_
     ding.delay = 0.3  # the office robot: 6 messages, one after another
     env = {**os.environ, "SANSE_HOME": str(sqlite_city.root)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "notify"], env=env, cwd=Path(__file__).parent.parent
+        [sys.executable, "-m", "sanse.cli.main", "notify"], env=env, cwd=Path(__file__).parent.parent
     )
     deadline = time.monotonic() + 60
     while len(ding.received) < 2 and time.monotonic() < deadline:

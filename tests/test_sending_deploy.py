@@ -10,9 +10,9 @@ from conftest import copy_home
 from deployment import deployment
 from robots import Robot, start
 
-from sanse.access import SYSTEM
-from sanse.bulletin import publish_bulletin
-from sanse.warehouse import Warehouse
+from sanse.access.roles import SYSTEM
+from sanse.publishing.bulletin import publish_bulletin
+from sanse.ranking.warehouse import Warehouse
 
 pytestmark = pytest.mark.deploy
 

@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_sending import ADMIN, channels_toml, fake_robots, make_city, outbox, run  # noqa: F401 (the robots fixture)
 
-from sanse.access import User
-from sanse.home import Home
+from sanse.access.roles import User
+from sanse.deployment.home import Home
 
 PAGES = {
     name: str(Path(__file__).parents[1] / "pages" / path)

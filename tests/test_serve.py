@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamlit import config
 
-from ui import serve
+from sanse.cli import serve
 
 
 def test_the_project_settings_go_to_streamlit_as_options():

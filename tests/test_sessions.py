@@ -12,13 +12,13 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
-from sanse import accounts
-from sanse.access import access_settings
-from sanse.accounts import add_user, disable_user, enable_user, set_password
-from sanse.config import ConfigError, settings_from_text, write_settings, write_towns
-from sanse.demo import demo_settings, demo_towns
-from sanse.home import Home
-from sanse.sessions import end_session, session_user, start_session
+from sanse.access import accounts
+from sanse.access.accounts import add_user, disable_user, enable_user, set_password
+from sanse.access.roles import access_settings
+from sanse.access.sessions import end_session, session_user, start_session
+from sanse.deployment.config import ConfigError, settings_from_text, write_settings, write_towns
+from sanse.deployment.demo import demo_settings, demo_towns
+from sanse.deployment.home import Home
 from sanse.store import schema
 
 PASSWORD = "office password 1"

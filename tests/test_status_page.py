@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sanse.access import User
-from sanse.accounts import add_user
-from sanse.clock import BEIJING
-from sanse.config import COUNT_COLUMNS, read_towns
-from sanse.home import Home
-from sanse.sessions import start_session
+from sanse.access.accounts import add_user
+from sanse.access.roles import User
+from sanse.access.sessions import start_session
+from sanse.deployment.config import COUNT_COLUMNS, read_towns
+from sanse.deployment.home import Home
+from sanse.facts.clock import BEIJING
 from sanse.store.reports import append_submission
 
 APP = str(Path(__file__).parents[1] / "app.py")

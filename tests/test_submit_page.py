@@ -11,18 +11,18 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines.form import submit_form
-from pipelines.ingest import ingest_file
-from pipelines.reports import HEADERS
-from sanse.access import User
-from sanse.accounts import add_user
-from sanse.clock import BEIJING
-from sanse.config import read_towns
-from sanse.home import Home
-from sanse.sessions import start_session
+from sanse.access.accounts import add_user
+from sanse.access.roles import User
+from sanse.access.sessions import start_session
+from sanse.deployment.config import read_towns
+from sanse.deployment.home import Home
+from sanse.facts.clock import BEIJING
+from sanse.pipelines.reports.form import submit_form
+from sanse.pipelines.reports.ingest import ingest_file
+from sanse.pipelines.reports.read import HEADERS
+from sanse.ranking.warehouse import Warehouse
 from sanse.store.reports import current_reports, history
-from sanse.warehouse import Warehouse
-from ui.report_form import field_key, reason_key
+from sanse.ui.report_form import field_key, reason_key
 
 APP = str(Path(__file__).parents[1] / "app.py")
 ADMIN = User("office", "admin")

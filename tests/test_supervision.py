@@ -16,11 +16,13 @@ import sqlalchemy as sa
 from conftest import stored
 from openpyxl import load_workbook
 
-from pipelines.cli import main
-from sanse import clock
-from sanse.access import Forbidden, User
-from sanse.audit import read_audit
-from sanse.bulletin import (
+from sanse.access.audit import read_audit
+from sanse.access.roles import Forbidden, User
+from sanse.cli.main import main
+from sanse.deployment.config import ConfigError, settings_from_text
+from sanse.deployment.home import Home
+from sanse.facts import clock
+from sanse.publishing.bulletin import (
     bulletin_paragraphs,
     issue_from_json,
     issue_to_json,
@@ -28,8 +30,11 @@ from sanse.bulletin import (
     publish_bulletin,
     supervision_paragraphs,
 )
-from sanse.config import ConfigError, settings_from_text
-from sanse.consequences import (
+from sanse.publishing.exports import export_issue
+from sanse.ranking.periods import parse_period
+from sanse.store import DATABASE_URL_ENV, open_store, schema
+from sanse.store.migrate import current_revision
+from sanse.supervision.consequences import (
     DEFAULT_TRIGGERS,
     CardLadder,
     Occurrence,
@@ -44,12 +49,7 @@ from sanse.consequences import (
     standing_card,
     with_cards,
 )
-from sanse.exports import export_issue
-from sanse.home import Home
-from sanse.periods import parse_period
-from sanse.store import DATABASE_URL_ENV, open_store, schema
-from sanse.store.migrate import current_revision
-from sanse.supervision import (
+from sanse.supervision.items import (
     AUTOMATIC,
     CheckResult,
     SupervisionError,
@@ -127,7 +127,7 @@ def test_consequences_are_versioned_by_their_effective_date_and_round_trip():
     versions = (first, second)
     assert consequences_on(versions, date(2026, 10, 31)) is first
     assert consequences_on(versions, date(2026, 11, 1)) is second
-    from sanse.config import settings_to_toml
+    from sanse.deployment.config import settings_to_toml
 
     assert consequence_versions(settings_from_text(settings_to_toml(settings))) == versions
 
@@ -667,7 +667,7 @@ def run(capsys, home: Home, *argv: str) -> tuple[int, str, str]:
 
 
 def test_cli_lists_closes_and_returns_items(city, capsys, monkeypatch):
-    from sanse.accounts import add_user
+    from sanse.access.accounts import add_user
 
     add_user(city, "clerk3", role="town", town="T3", password="clerk password 3")
     monkeypatch.setattr(clock, "today", lambda: date(2026, 10, 5))

@@ -14,14 +14,14 @@ import pytest
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from sanse import clock
-from sanse.access import User
-from sanse.accounts import add_user
-from sanse.config import read_towns
-from sanse.exports.ledger import ledger_xlsx
-from sanse.home import Home
-from sanse.sessions import start_session
-from sanse.supervision import add_item, history, items_frame, list_items
+from sanse.access.accounts import add_user
+from sanse.access.roles import User
+from sanse.access.sessions import start_session
+from sanse.deployment.config import read_towns
+from sanse.deployment.home import Home
+from sanse.facts import clock
+from sanse.publishing.exports.ledger import ledger_xlsx
+from sanse.supervision.items import add_item, history, items_frame, list_items
 
 PAGE = str(Path(__file__).parents[1] / "pages" / "work" / "supervision.py")
 APP = str(Path(__file__).parents[1] / "app.py")
@@ -76,7 +76,7 @@ def test_a_town_sees_only_its_own_items_and_answers_with_text(home):
 
 
 def test_the_office_returns_a_report_with_a_comment_then_closes_the_item(home):
-    from sanse.supervision import answer
+    from sanse.supervision.items import answer
 
     item = list_items(home)[0]
     answer(home, item.id, "已整改", by=User("clerk", "town", item.town_code))
@@ -94,7 +94,7 @@ def test_the_office_returns_a_report_with_a_comment_then_closes_the_item(home):
 
 
 def test_the_same_photo_sent_again_after_a_return_keeps_the_offices_buttons(home):
-    from sanse.supervision import answer, return_item
+    from sanse.supervision.items import answer, return_item
 
     item = list_items(home)[0]
     clerk = User("clerk", "town", item.town_code)
@@ -130,7 +130,7 @@ def test_the_ledger_download_neutralises_formulas(home):
 
 
 def test_an_anonymous_reader_is_asked_to_sign_in(home):
-    from sanse.access import ANONYMOUS
+    from sanse.access.roles import ANONYMOUS
 
     at = open_page(ANONYMOUS)
     assert not at.dataframe and "登录" in at.info[0].value

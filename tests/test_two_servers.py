@@ -13,16 +13,16 @@ import sqlalchemy as sa
 from conftest import DEMO_FIRST
 from streamlit.testing.v1 import AppTest
 
-from pipelines.build import build, build_if_behind
-from pipelines.ingest import ingest_file
-from sanse.access import SYSTEM
-from sanse.bulletin import BulletinError, list_issues, publish_bulletin
-from sanse.config import write_settings, write_towns
-from sanse.demo import demo_reports, demo_settings, demo_towns
-from sanse.home import Home
+from sanse.access.roles import SYSTEM
+from sanse.deployment.config import write_settings, write_towns
+from sanse.deployment.demo import demo_reports, demo_settings, demo_towns
+from sanse.deployment.home import Home
+from sanse.pipelines.build.warehouse import build, build_if_behind
+from sanse.pipelines.reports.ingest import ingest_file
+from sanse.publishing.bulletin import BulletinError, list_issues, publish_bulletin
+from sanse.ranking.warehouse import Warehouse
 from sanse.store import DATABASE_URL_ENV, close_all
 from sanse.store.database import with_driver
-from sanse.warehouse import Warehouse
 
 APP = str(Path(__file__).parents[1] / "app.py")
 DAYS = 5

@@ -20,15 +20,15 @@ from pathlib import Path
 import pytest
 from conftest import stored
 
-from pipelines.cli import main
-from sanse import clock
-from sanse.access import SYSTEM, User
-from sanse.accounts import add_user
-from sanse.bulletin import BulletinError, MissingReports, bulletin_paragraphs, list_issues, publish_bulletin
-from sanse.config import write_settings, write_towns
-from sanse.demo import demo_settings, demo_towns
-from sanse.home import Home
-from sanse.periods import Period, parse_period
+from sanse.access.accounts import add_user
+from sanse.access.roles import SYSTEM, User
+from sanse.cli.main import main
+from sanse.deployment.config import write_settings, write_towns
+from sanse.deployment.demo import demo_settings, demo_towns
+from sanse.deployment.home import Home
+from sanse.facts import clock
+from sanse.publishing.bulletin import BulletinError, MissingReports, bulletin_paragraphs, list_issues, publish_bulletin
+from sanse.ranking.periods import Period, parse_period
 from sanse.store import DATABASE_URL_ENV
 
 HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）"
@@ -168,7 +168,7 @@ def test_a_town_without_data_in_a_period_is_not_counted_in_its_groups_size(tmp_p
 def test_a_period_issue_lists_towns_without_data_as_未报送_in_its_text_and_every_export(city):
     from openpyxl import load_workbook
 
-    from sanse.exports import export_issue, unavailable
+    from sanse.publishing.exports import export_issue, unavailable
 
     issue = publish_bulletin(city, parse_period("2023-08-01..2023-08-05"), by=SYSTEM)
     assert issue.tier_counts() == {"blue": 1, "yellow": 0, "red": 0}
@@ -245,7 +245,7 @@ def test_a_period_begun_before_the_campaign_is_named_and_spanned_from_its_start(
     text = "\n".join(bulletin_paragraphs(issue))
     assert "2023年第2季度（2023年6月1日至6月30日）" in text and "4月" not in text and "5月" not in text
     assert issue.totals["day"]["days"] == 30
-    from sanse.exports import export_issue
+    from sanse.publishing.exports import export_issue
 
     assert "4月" not in export_issue(issue, "html").decode("utf-8")
     code, _, _ = run(
@@ -265,7 +265,7 @@ def test_a_date_range_begun_before_the_campaign_is_published_and_found_from_its_
 
 
 def test_a_two_month_period_begun_in_its_second_month_is_named_for_that_month():
-    from sanse.periods import clipped
+    from sanse.ranking.periods import clipped
 
     assert clipped(parse_period("2023-B3"), START).label == "2023年6月"  # May-June, from 1 June
     assert clipped(parse_period("2023-B3"), START).key == "2023-B3"
@@ -291,7 +291,7 @@ def app_city(sqlite_city, tmp_path, monkeypatch) -> Home:
 def open_page(page: str | None, **state):
     from streamlit.testing.v1 import AppTest
 
-    from sanse.sessions import start_session
+    from sanse.access.sessions import start_session
 
     at = AppTest.from_file(str(Path(__file__).parents[1] / "app.py"), default_timeout=60)
     at.session_state["sanse.session"] = start_session(Home.resolve(), User("office", "admin")).token

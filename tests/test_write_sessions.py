@@ -16,19 +16,22 @@ from conftest import stored
 from streamlit.testing.v1 import AppTest
 from test_supervision import HEADER, silent_city
 
-from pipelines.ingest import ingest_file
-from sanse import accounts, bulletin, clock, supervision
-from sanse.access import Forbidden, SessionEnded, User
-from sanse.accounts import add_user, disable_user, get_user, set_password
-from sanse.audit import read_audit
-from sanse.bulletin import list_issues, publish_bulletin
-from sanse.config import Rules
-from sanse.home import Home
-from sanse.rulebook import change_rules
-from sanse.sessions import end_session, require_in, start_session
+from sanse.access import accounts
+from sanse.access.accounts import add_user, disable_user, get_user, set_password
+from sanse.access.audit import read_audit
+from sanse.access.roles import Forbidden, SessionEnded, User
+from sanse.access.sessions import end_session, require_in, start_session
+from sanse.deployment.config import Rules
+from sanse.deployment.home import Home
+from sanse.facts import clock
+from sanse.pipelines.reports.ingest import ingest_file
+from sanse.publishing import bulletin
+from sanse.publishing.bulletin import list_issues, publish_bulletin
+from sanse.ranking.rulebook import change_rules
 from sanse.store import DATABASE_URL_ENV, schema
-from sanse.supervision import add_item, answer, check, close, history, list_items, return_item, withdraw
-from ui.report_form import field_key
+from sanse.supervision import items as supervision
+from sanse.supervision.items import add_item, answer, check, close, history, list_items, return_item, withdraw
+from sanse.ui.report_form import field_key
 
 APP = str(Path(__file__).parents[1] / "app.py")
 TODAY = date(2026, 10, 2)

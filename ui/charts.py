@@ -9,11 +9,11 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from sanse.funnel import Funnel
-from sanse.tiers import TIER_COLOURS
-from ui import data
-from ui.session import lang, t, tier_label
-from ui.tables import indicator_label, matching
+from sanse.facts.tiers import TIER_COLOURS
+from sanse.statistics.funnel import Funnel
+from sanse.ui import data
+from sanse.ui.session import lang, t, tier_label
+from sanse.ui.tables import indicator_label, matching
 
 
 def ranking_chart(day: date, group: str | None, query: str) -> None:

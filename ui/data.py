@@ -14,16 +14,16 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from sanse.access import User
-from sanse.bulletin import issues_generation, list_issues, load_issue
-from sanse.config import COUNT_COLUMNS, Settings, Town, read_towns
-from sanse.home import Home
-from sanse.periods import Period
-from sanse.reporting import reporting_count as count_reports
-from sanse.rulebook import rules_generation, settings_in_force
-from sanse.supervision import list_items, overdue_at_end_of
-from sanse.warehouse import NotBuilt, Warehouse
-from ui.session import viewer
+from sanse.access.roles import User
+from sanse.deployment.config import COUNT_COLUMNS, Settings, Town, read_towns
+from sanse.deployment.home import Home
+from sanse.publishing.bulletin import issues_generation, list_issues, load_issue
+from sanse.ranking.periods import Period
+from sanse.ranking.rulebook import rules_generation, settings_in_force
+from sanse.ranking.warehouse import NotBuilt, Warehouse
+from sanse.reporting.status import reporting_count as count_reports
+from sanse.supervision.items import list_items, overdue_at_end_of
+from sanse.ui.session import viewer
 
 
 @st.cache_resource(max_entries=4)
@@ -181,7 +181,7 @@ def ranking_or_stop(day: date, group: str | None = None) -> pd.DataFrame:
 
 def stop_without_ranking(day: date, group: str | None = None) -> None:
     """A warning and the end of the page when the day has no ranking (without reading it)."""
-    from ui.session import format_day, t
+    from sanse.ui.session import format_day, t
 
     if not _ranked_towns(warehouse().identity, day, group):
         st.warning(t("empty.nobody_reported" if nobody_reported(day) else "empty.no_ranking", day=format_day(day)))
@@ -285,7 +285,7 @@ def clear() -> None:
 
 def tier_confidence(day: date, group: str | None):
     """The day's tiers with rank intervals, tier chances and 待定 flags (simulated once per build)."""
-    from sanse.confidence import confidence_settings
+    from sanse.statistics.confidence import confidence_settings
 
     rules = settings().rules_on(day)
     block = window_sums(day, rules.window, group)
@@ -297,7 +297,7 @@ def tier_confidence(day: date, group: str | None):
 # The block is named by the source, day and group.
 @st.cache_data(ttl=3600, max_entries=32)
 def _tier_confidence(source, day: date, group: str | None, rules, confidence, _block: pd.DataFrame) -> pd.DataFrame:
-    from sanse.confidence import tier_confidence as simulate
+    from sanse.statistics.confidence import tier_confidence as simulate
 
     return simulate(_block, rules, confidence)
 
@@ -346,7 +346,7 @@ def issue_download(period: Period, version: int, fmt: str) -> Callable[[], bytes
 
 @functools.lru_cache(maxsize=64)
 def _issue_download(root: str, period: Period, version: int, fmt: str) -> bytes:
-    from sanse.exports import export_issue, print_html
+    from sanse.publishing.exports import export_issue, print_html
 
     issue = load_issue(Home(root), period, version)
     return print_html(issue).encode("utf-8") if fmt == "html" else export_issue(issue, fmt)
@@ -361,23 +361,23 @@ def period_download(period: Period, fmt: str) -> Callable[[], bytes]:
 
 @functools.lru_cache(maxsize=16)
 def _period_download(root: str, period: Period, fmt: str, identity, rules: int) -> bytes:
-    from sanse.bulletin import draft_issue
-    from sanse.exports import export_issue
+    from sanse.publishing.bulletin import draft_issue
+    from sanse.publishing.exports import export_issue
 
     return export_issue(draft_issue(Home(root), period, running=True), fmt)
 
 
 def missing_reports(day: date):
     """The towns that have not reported `day` while its deadline is ahead (a
-    `sanse.bulletin.MissingReports`), or None: asked afresh, as publishing asks."""
-    from sanse.bulletin import missing_reports as missing
+    `sanse.publishing.bulletin.MissingReports`), or None: asked afresh, as publishing asks."""
+    from sanse.publishing.bulletin import missing_reports as missing
 
     return missing(home(), day)
 
 
 def draft(period: Period, fields):
     """The bulletin of a day or a period exactly as publishing it now would issue it, with
-    the office's `fields` (a `sanse.bulletin.Draft`); made again when data, rules, issues or
+    the office's `fields` (a `sanse.publishing.bulletin.Draft`); made again when data, rules, issues or
     督办事项 change (those at most a minute behind)."""
     return _draft(
         str(home().root), period, fields, warehouse().identity, rules_generation(home()), issues_generation(home())
@@ -386,6 +386,6 @@ def draft(period: Period, fields):
 
 @st.cache_data(ttl=60, max_entries=16)
 def _draft(root: str, period: Period, fields, identity, rules: int, issues: int):
-    from sanse.bulletin import draft_issue
+    from sanse.publishing.bulletin import draft_issue
 
     return draft_issue(Home(root), period, fields)

@@ -14,10 +14,10 @@ from functools import partial
 
 import streamlit as st
 
-from sanse.access import ANONYMOUS, User
-from ui import data
-from ui.session import LANDED, t
-from ui.signin import ended_notice, signin_page
+from sanse.access.roles import ANONYMOUS, User
+from sanse.ui import data
+from sanse.ui.session import LANDED, t
+from sanse.ui.signin import ended_notice, signin_page
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ from functools import partial
 
 import streamlit as st
 
-from sanse import clock
-from sanse.access import Forbidden, User
-from sanse.exports import unavailable
-from sanse.exports.notice import FORMATS, notice_name, notice_title, render_notice
-from sanse.home import Home
-from sanse.interviews import INTERVIEW, get_interview, set_interview
-from sanse.supervision import DONE, Item, SupervisionError
-from ui.session import t
+from sanse.access.roles import Forbidden, User
+from sanse.deployment.home import Home
+from sanse.facts import clock
+from sanse.publishing.exports import unavailable
+from sanse.publishing.exports.notice import FORMATS, notice_name, notice_title, render_notice
+from sanse.supervision.interviews import INTERVIEW, get_interview, set_interview
+from sanse.supervision.items import DONE, Item, SupervisionError
+from sanse.ui.session import t
 
 SAVED = "notice.saved"  # a message carried over the rerun after saving
 

@@ -8,13 +8,13 @@ from datetime import date
 
 import streamlit as st
 
-from sanse.consequences import CARD_WORDS
-from sanse.groups import overdue_by_group
-from sanse.ranking import biggest_movers
-from ui import data
-from ui.session import format_day, lang, plain, t, tier_label
-from ui.tables import names_of, share
-from ui.tiers import colour_board, tier_counts
+from sanse.ranking.groups import overdue_by_group
+from sanse.ranking.rank import biggest_movers
+from sanse.supervision.consequences import CARD_WORDS
+from sanse.ui import data
+from sanse.ui.session import format_day, lang, plain, t, tier_label
+from sanse.ui.tables import names_of, share
+from sanse.ui.tiers import colour_board, tier_counts
 
 
 def overview(day: date, group: str | None) -> None:

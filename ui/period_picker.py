@@ -7,8 +7,8 @@ from datetime import date
 
 import streamlit as st
 
-from sanse.periods import Period, periods_back
-from ui.session import t
+from sanse.ranking.periods import Period, periods_back
+from sanse.ui.session import t
 
 
 def pick_period(kind: str, since: date, day: date, *, label: str, key: str, ended: bool = False) -> Period | None:

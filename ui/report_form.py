@@ -1,5 +1,5 @@
 """在线填报 on the 数据报送 page, phone first: a town's day as number inputs with the day before
-beside each, checked as the clerk types by the upload's own rules (pipelines.form) and sent by the
+beside each, checked as the clerk types by the upload's own rules (sanse.pipelines.reports.form) and sent by the
 upload's own path. A second report of a day is a correction and asks why."""
 
 from __future__ import annotations
@@ -8,15 +8,15 @@ from datetime import date
 
 import streamlit as st
 
-from pipelines.form import MAX_REASON, check_form, figures_around, submit_form
-from pipelines.report_rows import OPTIONAL_COLUMNS
-from sanse import clock
-from sanse.access import Forbidden, User
-from sanse.config import COUNT_COLUMNS, ConfigError, Town
-from sanse.reporting import day_reporting, reporting_settings
-from ui import data
-from ui.session import format_day, plain, t, viewer
-from ui.submission import finish, refused, show_result
+from sanse.access.roles import Forbidden, User
+from sanse.deployment.config import COUNT_COLUMNS, ConfigError, Town
+from sanse.facts import clock
+from sanse.pipelines.reports.form import MAX_REASON, check_form, figures_around, submit_form
+from sanse.pipelines.reports.rows import OPTIONAL_COLUMNS
+from sanse.reporting.status import day_reporting, reporting_settings
+from sanse.ui import data
+from sanse.ui.session import format_day, plain, t, viewer
+from sanse.ui.submission import finish, refused, show_result
 
 TOWN, DAY, SEND = "form.town", "form.day", "form.submit"
 FINES_STEP = 0.1  # 万元: a thousand yuan a click; any amount may be typed

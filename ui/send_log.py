@@ -7,13 +7,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sanse import clock
-from sanse.home import Home
+from sanse.deployment.home import Home
+from sanse.facts import clock
 from sanse.sending.channels import Channels, ChannelsError, read_channels
 from sanse.sending.log import entries, retry
 from sanse.sending.sender import send_test, sender_running
-from ui import data
-from ui.session import plain, t, viewer
+from sanse.ui import data
+from sanse.ui.session import plain, t, viewer
 
 SHOWN = 50
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import streamlit as st
 
-from sanse.access import ANONYMOUS, User
+from sanse.access.roles import ANONYMOUS, User
 from sanse.i18n import translate
 
 LANG = "sanse.lang"
@@ -46,7 +46,7 @@ def tier_label(tier: str) -> str:
 def chosen_day() -> date | None:
     """The sidebar's date; the latest day this user may see when none was chosen yet. Staff
     may pick any day of the campaign, also one that nobody reported (the pages say so)."""
-    from ui import data
+    from sanse.ui import data
 
     me = viewer()
     days = data.visible_dates(me)
@@ -59,7 +59,7 @@ def chosen_day() -> date | None:
 def move_day(day: date) -> bool:
     """Point the sidebar at `day`, if it is a day with data. Only before the sidebar is drawn, as
     in a button's callback: a widget's value cannot change once it is on the page."""
-    from ui import data
+    from sanse.ui import data
 
     if day not in data.visible_dates(viewer()):
         return False
@@ -76,7 +76,7 @@ def chosen_group() -> str | None:
 def scoped(title: str) -> str:
     """A page's heading with the towns its figures cover, where towns rank in several groups:
     "总览 · 东县 · …" or "总览 · 全部分组 · …"; unchanged in a city of one group."""
-    from ui import data
+    from sanse.ui import data
 
     if len(data.groups()) <= 1:
         return title

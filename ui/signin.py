@@ -2,7 +2,7 @@
 or Streamlit's OIDC login when configured.
 
 Signing in starts a session in the store and gives the browser its token in a cookie, so a
-reload, a new tab or a bookmark is still signed in until the session ends (`sanse.sessions`).
+reload, a new tab or a bookmark is still signed in until the session ends (`sanse.access.sessions`).
 Streamlit reads cookies (`st.context.cookies`, as the browser sent them when the tab opened)
 but has no call that sets one, so a one-line script in the page writes it.
 """
@@ -13,12 +13,13 @@ import json
 
 import streamlit as st
 
-from sanse import accounts, clock, sessions
-from sanse.access import ANONYMOUS, User, access_settings
-from sanse.config import ConfigError
-from sanse.forwarded import client_address as forwarded_client
-from ui import data
-from ui.session import LANDED, USER, plain, t
+from sanse.access import accounts, sessions
+from sanse.access.forwarded import client_address as forwarded_client
+from sanse.access.roles import ANONYMOUS, User, access_settings
+from sanse.deployment.config import ConfigError
+from sanse.facts import clock
+from sanse.ui import data
+from sanse.ui.session import LANDED, USER, plain, t
 
 TOKEN = "sanse.session"  # this tab's session token
 EXPIRES = "sanse.session.expires"  # when it ends (UTC)
@@ -58,7 +59,7 @@ def current_user() -> User | None:
     The session and its account are looked up again on every run, so signing out elsewhere,
     a disabled account, a new password or a changed role take effect at once. A button's
     callback runs before this, for the user of the run before: the user carries the session's
-    token, and the write checks it again in its own transaction (`sanse.sessions.require_in`).
+    token, and the write checks it again in its own transaction (`sanse.access.sessions.require_in`).
     """
     if oidc_configured() and st.user.is_logged_in:
         signed = accounts.user_from_oidc(dict(st.user), data.settings(), data.towns())

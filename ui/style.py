@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.session import t
+from sanse.ui.session import t
 
 # A finger's width (Apple's and Google's guidance: 44 pt / 48 dp); phones are narrower than
 # 640 px, Streamlit's own breakpoint, or have no hover.

@@ -8,14 +8,14 @@ from datetime import date
 
 import streamlit as st
 
-from pipelines.build import build
-from pipelines.ingest import Ingested
-from pipelines.template import template_xlsx
-from sanse.access import Forbidden
-from sanse.config import Town
-from sanse.supervision import check_if_behind
-from ui import data
-from ui.session import format_day, move_day, plain, t
+from sanse.access.roles import Forbidden
+from sanse.deployment.config import Town
+from sanse.pipelines.build.warehouse import build
+from sanse.pipelines.reports.ingest import Ingested
+from sanse.pipelines.reports.template import template_xlsx
+from sanse.supervision.items import check_if_behind
+from sanse.ui import data
+from sanse.ui.session import format_day, move_day, plain, t
 
 RESULT = "submit.result"  # (where, kind, message): shown once, where the clerk pressed the button
 

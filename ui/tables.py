@@ -7,11 +7,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from sanse.config import Rules
-from sanse.tiers import TIER_COLOURS
-from ui import data
-from ui.session import lang, t, tier_label
-from ui.tiers import style_tiers
+from sanse.deployment.config import Rules
+from sanse.facts.tiers import TIER_COLOURS
+from sanse.ui import data
+from sanse.ui.session import lang, t, tier_label
+from sanse.ui.tiers import style_tiers
 
 EMPTY = "—"  # what a table shows for a value there is none of (an undefined rate, no movement)
 

@@ -11,8 +11,8 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
-from sanse.tiers import TIER_COLOURS, TIER_TEXT_COLOURS
-from ui.session import t, tier_label
+from sanse.facts.tiers import TIER_COLOURS, TIER_TEXT_COLOURS
+from sanse.ui.session import t, tier_label
 
 _BOARD_STYLE = """
 <style>

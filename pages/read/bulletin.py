@@ -5,8 +5,9 @@ for one already published), then publish it."""
 
 import streamlit as st
 
-from sanse.access import Forbidden
-from sanse.bulletin import (
+from sanse.access.roles import Forbidden
+from sanse.deployment.config import ConfigError
+from sanse.publishing.bulletin import (
     BulletinError,
     Draft,
     Issue,
@@ -16,15 +17,14 @@ from sanse.bulletin import (
     publish_bulletin,
     same_period,
 )
-from sanse.config import ConfigError
-from sanse.exports import EXPORTS, file_name, unavailable
-from sanse.periods import KINDS, Period
-from ui import data
-from ui.period_picker import pick_period
-from ui.send_log import send_log_section
-from ui.session import chosen_day, format_day, plain, t, viewer
-from ui.tables import EMPTY, column_config, ranking_view
-from ui.tiers import style_tiers
+from sanse.publishing.exports import EXPORTS, file_name, unavailable
+from sanse.ranking.periods import KINDS, Period
+from sanse.ui import data
+from sanse.ui.period_picker import pick_period
+from sanse.ui.send_log import send_log_section
+from sanse.ui.session import chosen_day, format_day, plain, t, viewer
+from sanse.ui.tables import EMPTY, column_config, ranking_view
+from sanse.ui.tiers import style_tiers
 
 RESULT = "bulletin.result"
 FIELDS = ("editor_note", "signer", "report_to", "copy_to")

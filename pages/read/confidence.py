@@ -4,13 +4,13 @@ the day's rankability, and a funnel plot per indicator."""
 import pandas as pd
 import streamlit as st
 
-from sanse.confidence import ADJUSTMENTS, confidence_settings, provisional_count, rankability
-from sanse.funnel import funnel
-from ui import data
-from ui.charts import funnel_chart
-from ui.session import chosen_group, format_day, lang, plain, ranking_day_or_stop, scoped, t, tier_label
-from ui.tables import indicator_label
-from ui.tiers import style_tiers
+from sanse.statistics.confidence import ADJUSTMENTS, confidence_settings, provisional_count, rankability
+from sanse.statistics.funnel import funnel
+from sanse.ui import data
+from sanse.ui.charts import funnel_chart
+from sanse.ui.session import chosen_group, format_day, lang, plain, ranking_day_or_stop, scoped, t, tier_label
+from sanse.ui.tables import indicator_label
+from sanse.ui.tiers import style_tiers
 
 day, group = ranking_day_or_stop(), chosen_group()
 

@@ -5,12 +5,12 @@ themselves ranked on their towns' summed counts, with their towns' tiers, report
 import pandas as pd
 import streamlit as st
 
-from sanse.access import ANONYMOUS
-from sanse.groups import TIERS, overdue_by_group, rank_groups
-from ui import data
-from ui.session import GROUP, format_day, ranking_day_or_stop, t, tier_label, viewer
-from ui.tables import column_config, indicator_label, rate_column
-from ui.tiers import style_tiers
+from sanse.access.roles import ANONYMOUS
+from sanse.ranking.groups import TIERS, overdue_by_group, rank_groups
+from sanse.ui import data
+from sanse.ui.session import GROUP, format_day, ranking_day_or_stop, t, tier_label, viewer
+from sanse.ui.tables import column_config, indicator_label, rate_column
+from sanse.ui.tiers import style_tiers
 
 OPEN = "groups.open"  # the group chosen in the table, opened on the next run
 

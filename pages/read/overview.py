@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from sanse.access import ANONYMOUS
-from ui import data
-from ui.overview import overview, supervision_alert
-from ui.session import chosen_group, format_day, ranking_day_or_stop, scoped, t, viewer
+from sanse.access.roles import ANONYMOUS
+from sanse.ui import data
+from sanse.ui.overview import overview, supervision_alert
+from sanse.ui.session import chosen_group, format_day, ranking_day_or_stop, scoped, t, viewer
 
 day, group = ranking_day_or_stop(), chosen_group()
 

@@ -6,13 +6,13 @@ days not yet published."""
 
 import streamlit as st
 
-from sanse.exports import EXPORTS
-from sanse.periods import KIND_LABELS, KINDS, PeriodError, rank_period
-from ui import data
-from ui.period_picker import pick_period
-from ui.session import chosen_group, plain, ranking_day_or_stop, scoped, t
-from ui.tables import EMPTY, column_config, ranking_view
-from ui.tiers import style_tiers
+from sanse.publishing.exports import EXPORTS
+from sanse.ranking.periods import KIND_LABELS, KINDS, PeriodError, rank_period
+from sanse.ui import data
+from sanse.ui.period_picker import pick_period
+from sanse.ui.session import chosen_group, plain, ranking_day_or_stop, scoped, t
+from sanse.ui.tables import EMPTY, column_config, ranking_view
+from sanse.ui.tiers import style_tiers
 
 day = ranking_day_or_stop()
 st.title(scoped(t("periods.title")))

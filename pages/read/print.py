@@ -4,11 +4,11 @@ Readers reach it from the bulletin page; whoever may read the bulletin may print
 
 import streamlit as st
 
-from sanse.exports.print_view import STYLE, print_body
-from sanse.periods import PeriodError, parse_period
-from ui import data
-from ui.printing import CONTROLS, page_style, print_button
-from ui.session import t
+from sanse.publishing.exports.print_view import STYLE, print_body
+from sanse.ranking.periods import PeriodError, parse_period
+from sanse.ui import data
+from sanse.ui.printing import CONTROLS, page_style, print_button
+from sanse.ui.session import t
 
 
 def asked_issue():

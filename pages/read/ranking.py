@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from ui import data
-from ui.charts import ranking_chart
-from ui.session import chosen_group, format_day, ranking_day_or_stop, scoped, t
-from ui.tables import ranking_table
+from sanse.ui import data
+from sanse.ui.charts import ranking_chart
+from sanse.ui.session import chosen_group, format_day, ranking_day_or_stop, scoped, t
+from sanse.ui.tables import ranking_table
 
 day, group = ranking_day_or_stop(), chosen_group()
 

@@ -5,13 +5,13 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from pipelines.build import build
-from sanse.access import Forbidden
-from sanse.config import NORMALIZATIONS, WINDOWS
-from sanse.rulebook import change_rules
-from ui import data
-from ui.session import chosen_day, format_day, plain, t, viewer
-from ui.tables import indicator_label
+from sanse.access.roles import Forbidden
+from sanse.deployment.config import NORMALIZATIONS, WINDOWS
+from sanse.pipelines.build.warehouse import build
+from sanse.ranking.rulebook import change_rules
+from sanse.ui import data
+from sanse.ui.session import chosen_day, format_day, plain, t, viewer
+from sanse.ui.tables import indicator_label
 
 RESULT = "rules.result"
 

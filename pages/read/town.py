@@ -5,15 +5,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from sanse import clock
-from sanse.access import ANONYMOUS
-from sanse.ranking import what_it_takes
-from sanse.supervision import DONE, list_items
-from sanse.tiers import TIER_COLOURS
-from ui import data
-from ui.session import format_day, plain, ranking_day_or_stop, t, tier_label, viewer
-from ui.tables import indicator_label, lift_text
-from ui.tiers import tier_badge
+from sanse.access.roles import ANONYMOUS
+from sanse.facts import clock
+from sanse.facts.tiers import TIER_COLOURS
+from sanse.ranking.rank import what_it_takes
+from sanse.supervision.items import DONE, list_items
+from sanse.ui import data
+from sanse.ui.session import format_day, plain, ranking_day_or_stop, t, tier_label, viewer
+from sanse.ui.tables import indicator_label, lift_text
+from sanse.ui.tiers import tier_badge
 
 
 def day_axis(days) -> dict:

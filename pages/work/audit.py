@@ -3,11 +3,11 @@ each with its Chinese action label and a one-line description, never raw keys.""
 
 import streamlit as st
 
-from sanse import clock
-from sanse.access import require
-from sanse.audit import ACTION_LABELS, read_audit
-from ui import data
-from ui.session import t, viewer
+from sanse.access.audit import ACTION_LABELS, read_audit
+from sanse.access.roles import require
+from sanse.facts import clock
+from sanse.ui import data
+from sanse.ui.session import t, viewer
 
 require(viewer(), "read_audit")
 home = data.home()

@@ -5,11 +5,11 @@ sidebar's group (or all groups), said in the heading. A town account sees its ow
 import pandas as pd
 import streamlit as st
 
-from sanse import clock
-from sanse.config import ConfigError
-from sanse.reporting import day_reporting, office_name, reminder, reporting_settings
-from ui import data
-from ui.session import chosen_group, plain, scoped, t, viewer
+from sanse.deployment.config import ConfigError
+from sanse.facts import clock
+from sanse.reporting.status import day_reporting, office_name, reminder, reporting_settings
+from sanse.ui import data
+from sanse.ui.session import chosen_group, plain, scoped, t, viewer
 
 me = viewer()
 settings = data.settings()

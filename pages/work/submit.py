@@ -4,19 +4,19 @@ A form or a file with any error writes nothing."""
 
 import streamlit as st
 
-from pipelines.error_workbook import error_file_name, error_workbook
-from pipelines.ingest import check_report, ingest_file
-from pipelines.measure import measure_upload
-from pipelines.reports import HEADERS
-from sanse import clock
-from sanse.access import Forbidden
-from sanse.exports.table import neutralise
+from sanse.access.roles import Forbidden
+from sanse.facts import clock
+from sanse.pipelines.reports.error_workbook import error_file_name, error_workbook
+from sanse.pipelines.reports.ingest import check_report, ingest_file
+from sanse.pipelines.reports.measure import measure_upload
+from sanse.pipelines.reports.read import HEADERS
+from sanse.publishing.exports.table import neutralise
 from sanse.store.reports import history
-from ui import data
-from ui.report_form import report_form
-from ui.session import t, viewer
-from ui.submission import finish, refused, show_result, template
-from ui.tables import problems_frame
+from sanse.ui import data
+from sanse.ui.report_form import report_form
+from sanse.ui.session import t, viewer
+from sanse.ui.submission import finish, refused, show_result, template
+from sanse.ui.tables import problems_frame
 
 UPLOADS = "submit.uploads"  # how many files were imported: each import gets a fresh, empty uploader
 HISTORY_ROWS = 500

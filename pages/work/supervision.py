@@ -6,12 +6,12 @@ from functools import partial
 
 import streamlit as st
 
-from sanse import clock
-from sanse.access import ANONYMOUS, Forbidden
-from sanse.config import ConfigError
-from sanse.consequences import CARD_WORDS, LADDER_CARD, MEASURES
-from sanse.exports.ledger import ledger_xlsx
-from sanse.supervision import (
+from sanse.access.roles import ANONYMOUS, Forbidden
+from sanse.deployment.config import ConfigError
+from sanse.facts import clock
+from sanse.publishing.exports.ledger import ledger_xlsx
+from sanse.supervision.consequences import CARD_WORDS, LADDER_CARD, MEASURES
+from sanse.supervision.items import (
     DONE,
     STATUS_LABELS,
     SupervisionError,
@@ -27,10 +27,10 @@ from sanse.supervision import (
     standing_cards,
     withdraw,
 )
-from ui import data
-from ui.notices import notice_block
-from ui.send_log import send_log_section
-from ui.session import plain, t, viewer
+from sanse.ui import data
+from sanse.ui.notices import notice_block
+from sanse.ui.send_log import send_log_section
+from sanse.ui.session import plain, t, viewer
 
 RESULT = "supervision.result"
 REPICK = "supervision.repick"  # the item a step just changed

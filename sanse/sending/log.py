@@ -8,8 +8,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from sanse import clock
-from sanse.home import Home
+from sanse.deployment.home import Home
+from sanse.facts import clock
 from sanse.sending.queue import LIFETIME
 from sanse.store import schema
 

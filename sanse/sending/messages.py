@@ -11,12 +11,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from sanse.facts.tiers import TIER_WORDS
 from sanse.i18n import translate
-from sanse.periods import THIS_PERIOD, Period
-from sanse.tiers import TIER_WORDS
+from sanse.ranking.periods import THIS_PERIOD, Period
 
 if TYPE_CHECKING:  # the bulletin queues these messages as it publishes: no import of it at run time
-    from sanse.bulletin import Issue
+    from sanse.publishing.bulletin import Issue
 
 BRACKETS = {
     "day": "【每日工作动态】",

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sanse import clock
-from sanse.config import read_towns
-from sanse.home import Home
-from sanse.reporting import day_reporting, reporting_settings
-from sanse.rulebook import settings_in_force
+from sanse.deployment.config import read_towns
+from sanse.deployment.home import Home
+from sanse.facts import clock
+from sanse.ranking.rulebook import settings_in_force
+from sanse.reporting.status import day_reporting, reporting_settings
 from sanse.sending.channels import Channels
 from sanse.sending.messages import office_reminder, overdue_digest, overdue_message, town_reminder
 from sanse.sending.queue import escape_for, queue, rendered
-from sanse.supervision import DONE, STATUSES, list_items
+from sanse.supervision.items import DONE, STATUSES, list_items
 
 OVERDUE_NOTICE_DAYS = 2  # an item that passed its deadline longer ago than this is not announced
 

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from sanse.home import Home
-from sanse.ranking import what_it_takes_each
+from sanse.deployment.home import Home
+from sanse.ranking.rank import what_it_takes_each
 from sanse.sending.channels import Channels
 from sanse.sending.messages import TownFacts, bulletin_message, lift_sentence, town_message
 from sanse.sending.queue import configured, queue, rendered
-from sanse.supervision import DONE, STATUSES, list_items
+from sanse.supervision.items import DONE, STATUSES, list_items
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from sanse import clock
-from sanse.config import Town, read_towns
+from sanse.deployment.config import Town, read_towns
+from sanse.facts import clock
 from sanse.sending.channels import Channel, Channels, ChannelsError, read_channels
 from sanse.sending.kinds import KINDS
 from sanse.sending.messages import Escape, Message, as_written, item_message, items_digest, markdown_escape, split

@@ -24,12 +24,12 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from sanse import clock
-from sanse.clock import BEIJING
-from sanse.config import read_towns
-from sanse.home import Home
-from sanse.reporting import reporting_settings
-from sanse.rulebook import settings_in_force
+from sanse.deployment.config import read_towns
+from sanse.deployment.home import Home
+from sanse.facts import clock
+from sanse.facts.clock import BEIJING
+from sanse.ranking.rulebook import settings_in_force
+from sanse.reporting.status import reporting_settings
 from sanse.sending.attachments import attachments_of
 from sanse.sending.channels import Channels, ChannelsError, check_environment, read_channels, redact
 from sanse.sending.delivery import DeliveryFailed, Outgoing

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sanse import clock
+from sanse.facts import clock
 from sanse.store import schema
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from sanse import clock
+from sanse.facts import clock
 from sanse.store import schema
 from sanse.store.database import Store, StoreError
 

@@ -5,7 +5,7 @@ An object is a file as received, addressed by the SHA-256 of the bytes received,
 Parquet in chunks of the store. It counts only once a batch lists it, and a batch is written in
 the import's transaction: a killed import leaves nothing that counts. The newest version of a
 record is the one in the latest batch whose objects hold its id; which ids exist and the
-records of a town-day are read from the objects themselves (pipelines/record_objects.py).
+records of a town-day are read from the objects themselves (pipelines/records/objects.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from sanse import clock
+from sanse.facts import clock
 from sanse.store import schema
 from sanse.store.database import Store, StoreError
 

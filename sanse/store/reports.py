@@ -21,8 +21,8 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sanse import clock
-from sanse.config import COUNT_COLUMNS
+from sanse.deployment.config import COUNT_COLUMNS
+from sanse.facts import clock
 from sanse.store import schema
 from sanse.store.database import Store
 from sanse.store.events import record_event

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from sanse.config import COUNT_COLUMNS
+from sanse.deployment.config import COUNT_COLUMNS
 
 metadata = sa.MetaData()
 MAX_INTEGER = 2**31 - 1  # an Integer column's largest value on PostgreSQL (SQLite's hold 64 bits)

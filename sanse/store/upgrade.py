@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sanse import clock
+from sanse.facts import clock
 from sanse.store import schema
 from sanse.store.database import Store
 from sanse.store.reports import version_rows, write_versions

@@ -1,0 +1,254 @@
+"""What one import of records changes: which records are new or changed against the records
+received before (the kept objects), which town-days they count differently on, and those
+town-days counted again from every record of them. Everything is a relation in the import's
+DuckDB connection, where the validated tables are the views `<table>_rows` and the towns
+`town_codes`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from sanse.deployment.config import COUNT_COLUMNS
+from sanse.pipelines.records.objects import Received
+from sanse.pipelines.records.tables import RECORD_TABLES, TABLES, RecordCounts
+
+SQL = Path(__file__).parent / "sql"
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The records of an import that were not received before as they are, per table: the
+    relations `diff_<table>` (with `old_batch`, the batch of the version they replace, null for
+    a new record), and the versions they replace, `replaced_<table>`."""
+
+    new: RecordCounts
+    changed: RecordCounts
+    first: bool  # nothing was received before: every town-day counted is the import's alone
+    keys: dict[str, str]  # per table, the type its ids are compared as: BIGINT, or VARCHAR for text ids
+
+    @property
+    def records(self) -> int:
+        return self.new.total + self.changed.total
+
+    def rows(self, table: str) -> int:
+        return getattr(self.new, table) + getattr(self.changed, table)
+
+
+def compare(con: duckdb.DuckDBPyConnection, received: Received, counts: RecordCounts) -> Changes:
+    """Find the new and changed records of each table: an id never received, or received last
+    with another content (town, days, level or kind, persons, amount, unit). Only the objects, and in them the row groups, whose ids can match
+    are read."""
+    first = not any(received.objects[table] for table in TABLES)
+    new, changed, keys = {}, {}, {}
+    for table in TABLES:
+        spec = RECORD_TABLES[table]
+        keys[table] = key = _key(con, received, table)
+        # read once, where it is compared with what was received before (a month or a day, not a first year)
+        _incoming(con, table, key, materialized=bool(received.objects[table]))
+        old = ", ".join(f"cast(null as {_type(table, c)}) as old_{c}" for c in spec.counted)
+        holding = []
+        if received.objects[table] and getattr(counts, table):
+            low, high = _range(con, table, key)
+            holding = received.holding_ids(table, low, high)
+        if not holding:
+            con.execute(
+                f"create or replace temp view diff_{table} as "
+                f"select *, cast(null as integer) as old_batch, {old} from incoming_{table}"
+            )
+            new[table], changed[table] = getattr(counts, table), 0
+        else:
+            within = f"id in (select id from incoming_{table})"
+            if low is not None:
+                within = f"id between {int(low)} and {int(high)} and {within}"
+            held = " union all ".join(received.records(table, listed, key, within) for listed in holding)
+            newest = "qualify row_number() over (partition by id order by batch desc) = 1" if len(holding) > 1 else ""
+            counted = ", ".join(f"held.{c} as old_{c}" for c in spec.counted)
+            differs = _differs(con, table, f"select * from ({held}) {newest}")
+            con.execute(  # one pass over the objects: the version a changed record replaces comes along
+                f"""
+                create or replace temp table diff_{table} as
+                with held as (select * from ({held}) {newest})
+                select incoming.*, held.batch as old_batch, {counted}
+                from incoming_{table} as incoming
+                left join held on held.id = incoming.id
+                where held.id is null or {differs}
+                """
+            )
+            total, changed[table] = con.execute(f"select count(*), count(old_batch) from diff_{table}").fetchone()
+            new[table] = total - changed[table]
+        columns = ", ".join(f"old_{c} as {c}" for c in spec.counted)
+        con.execute(
+            f"create or replace temp view replaced_{table} as "
+            f"select id, {columns} from diff_{table} where old_batch is not null"
+        )
+    return Changes(RecordCounts(**new), RecordCounts(**changed), first, keys)
+
+
+def recount(con: duckdb.DuckDBPyConnection, received: Received, changes: Changes) -> pa.Table:
+    """The daily counts (the 3.1 form) of the town-days `changes` count differently on, from
+    every record of those town-days: the newest versions received before, less those replaced,
+    and the new ones."""
+    if changes.first:  # every town-day counted is in the import alone: counted by the towns as spelled,
+        for table in TABLES:  # then the few thousand spellings summed into their towns
+            counted = ", ".join("town as town_code" if c == "town_code" else c for c in RECORD_TABLES[table].counted)
+            con.execute(f"create or replace temp view current_{table} as select {counted} from {table}_rows")
+        by_town = ", ".join(
+            f"cast(sum(counted.{c}) as {'double' if c == 'fines_wan' else 'bigint'}) as {c}" for c in COUNT_COLUMNS
+        )
+        return con.sql(  # in the order of the store's keys: its indexes grow at their ends
+            f"""
+            select cast(null as integer) as row_number, counted.date, codes.town_code, {by_town}
+            from ({_sql("town_day_counts")}) as counted
+            join town_codes as codes on codes.town = counted.town_code
+            group by counted.date, codes.town_code
+            order by counted.date, codes.town_code
+            """
+        ).to_arrow_table()
+    con.execute(f"create or replace temp table affected as {_sql('affected_town_days')}")
+    con.execute("create or replace temp table affected_days as select distinct date as day from affected")
+    first, last = con.execute("select min(day), max(day) from affected_days").fetchone()
+    for table in TABLES:
+        counted = ", ".join(RECORD_TABLES[table].counted)
+        current = [f"select {counted} from diff_{table}"]
+        if first is not None:
+            current += _held_on_days(con, received, table, changes.keys[table], first, last)
+        con.execute(f"create or replace temp view current_{table} as {' union all '.join(current)}")
+    con.execute(f"create or replace temp view town_day_counts as {_sql('town_day_counts')}")
+    return con.sql(_sql("affected_counts")).to_arrow_table()
+
+
+def _held_on_days(con: duckdb.DuckDBPyConnection, received: Received, table: str, key: str, first, last) -> list[str]:
+    """SQL for the newest versions received before of the records of `table` that count on the
+    affected days, less those the import replaces: the records of the objects holding those days
+    whose id no later object holds."""
+    spec = RECORD_TABLES[table]
+    holding = received.holding_days(table, first, last)
+    if not holding:
+        return []
+    # One query per day column, each filtered on that column alone, so that DuckDB reads only the
+    # row groups whose statistics for it can hold the days; a record counting on affected days
+    # by two columns (a hazard found and rectified in them) comes from the first.
+    candidates = " union all ".join(
+        received.records(
+            table,
+            listed,
+            key,
+            " and ".join(
+                [
+                    f"{d} between date '{first}' and date '{last}' and {d} in (select day from affected_days)",
+                    *(f"{e} not in (select day from affected_days)" for e in spec.days[:n]),
+                ]
+            ),
+        )
+        for listed in holding
+        for n, d in enumerate(spec.days)
+    )
+    held = (
+        f"select batch, id, {', '.join(spec.counted)} from ({candidates}) where id not in (select id from diff_{table})"
+    )
+    if not any(listed.batch > min(h.batch for h in holding) for listed in received.objects[table]):
+        return [f"select {', '.join(spec.counted)} from ({held})"]  # no later batch can hold a newer version
+    con.execute(f"create or replace temp table held_{table} as {held}")
+    earliest, low, high = con.execute(f"select min(batch), min(id), max(id) from held_{table}").fetchone()
+    if earliest is None:
+        return []
+    if key != "BIGINT":
+        low = high = None
+    later = [listed for listed in received.holding_ids(table, low, high) if listed.batch > earliest]
+    counted = ", ".join(f"held.{c}" for c in spec.counted)
+    if not later:
+        return [f"select {counted} from held_{table} as held"]
+    within = f"id in (select id from held_{table})"
+    if low is not None:
+        within = f"id between {int(low)} and {int(high)} and {within}"
+    newer = " union all ".join(
+        f"select batch, id from ({received.records(table, listed, key, within)})" for listed in later
+    )
+    con.execute(f"create or replace temp table newer_{table} as {newer}")
+    return [
+        f"select {counted} from held_{table} as held where not exists "
+        f"(select 1 from newer_{table} as newer where newer.id = held.id and newer.batch > held.batch)"
+    ]
+
+
+def _differs(con: duckdb.DuckDBPyConnection, table: str, held: str) -> str:
+    """SQL that is true when the `held` version of a record says something else than the
+    `incoming` one, column by column (no hash to compute); a unit typed differently on the two
+    sides (a number in one file, text in another) is compared as text."""
+    spec = RECORD_TABLES[table]
+    held_types = dict(con.execute(f"select column_name, column_type from (describe {held})").fetchall())
+    incoming_types = dict(con.execute(f"select column_name, column_type from (describe incoming_{table})").fetchall())
+    compared = []
+    for column in spec.content:
+        if held_types[column] == incoming_types[column]:
+            compared.append(f"held.{column} is distinct from incoming.{column}")
+        else:
+            compared.append(f"cast(held.{column} as varchar) is distinct from cast(incoming.{column} as varchar)")
+    return "(" + " or ".join(compared) + ")"
+
+
+def _incoming(con: duckdb.DuckDBPyConnection, table: str, key: str, *, materialized: bool) -> None:
+    """`incoming_<table>`: the validated records in the kept form; a table when `materialized`,
+    else a view."""
+    spec = RECORD_TABLES[table]
+    fields = "".join(f", cast(r.{name} as {kind}) as {name}" for name, kind in spec.fields)
+    unit = ", r.unit_id" if spec.unit else ""
+    days = "".join(f", r.{d}" for d in spec.days)
+    for kind in ("view", "table"):  # what an earlier attempt of this import made (dropping the other kind fails)
+        try:
+            con.execute(f"drop {kind} if exists incoming_{table}")
+        except duckdb.CatalogException:
+            pass
+    con.execute(
+        f"""
+        create temp {"table" if materialized else "view"} incoming_{table} as
+        select cast(r.{spec.id} as {key}) as id, codes.town_code{days}{fields}{unit}
+        from {table}_rows as r
+        join town_codes as codes on codes.town = r.town
+        """
+    )
+
+
+def _key(con: duckdb.DuckDBPyConnection, received: Received, table: str) -> str:
+    """BIGINT when every id of the table, in the import and received before, is an integer;
+    else VARCHAR, as which the integers are their decimal text."""
+    if received.text_ids(table):
+        return "VARCHAR"
+    return integer_or_text(con, table, RECORD_TABLES[table].id)
+
+
+def _range(con: duckdb.DuckDBPyConnection, table: str, key: str) -> tuple[int | None, int | None]:
+    if key != "BIGINT":
+        return None, None
+    return con.execute(f"select min(id), max(id) from incoming_{table}").fetchone()
+
+
+def integer_or_text(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str:
+    """BIGINT when every value of `column` in the validated `table` is an integer (text
+    written the way an integer is, as a CSV gives it), else VARCHAR."""
+    kind = con.execute(f"select column_type from (describe {table}_rows) where column_name = ?", [column]).fetchone()[0]
+    if kind in _INTEGER_TYPES:
+        return "BIGINT"
+    if kind != "VARCHAR":
+        return "VARCHAR"
+    integers = con.execute(
+        f"select bool_and(cast(try_cast({column} as bigint) as varchar) is not distinct from {column}) from {table}_rows"
+    ).fetchone()[0]
+    return "VARCHAR" if integers is False else "BIGINT"
+
+
+def _type(table: str, column: str) -> str:
+    if column == "town_code":
+        return "varchar"
+    if column in RECORD_TABLES[table].days:
+        return "date"
+    return dict(RECORD_TABLES[table].fields)[column]
+
+
+def _sql(name: str) -> str:
+    return (SQL / f"{name}.sql").read_text(encoding="utf-8")
