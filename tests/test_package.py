@@ -21,6 +21,16 @@ pytestmark = pytest.mark.deploy
 ROOT = Path(__file__).parents[1]
 
 
+_LEFT_BEHIND = shutil.ignore_patterns(".*venv", ".git", "*.egg-info", "__pycache__")
+
+
+def _left_behind(folder: str, names: list[str]) -> set[str]:
+    """What a build must not see: environments, caches, and at the top the earlier build/ and the
+    home's data (pipelines/build/ is code)."""
+    top = {"build", "data", "screenshots"} if Path(folder) == ROOT else set()
+    return set(_LEFT_BEHIND(folder, names)) | (top & set(names))
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     """The bin folder of a fresh virtual environment with the built wheel installed."""
@@ -32,7 +42,7 @@ def installed(tmp_path_factory) -> Path:
         ROOT,
         source,
         symlinks=True,
-        ignore=shutil.ignore_patterns(".*venv", ".git", "build", "*.egg-info", "__pycache__", "data", "screenshots"),
+        ignore=_left_behind,
     )
     wheels = folder / "wheels"
     subprocess.run(
