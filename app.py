@@ -10,6 +10,7 @@ from sanse.store import StoreError
 from sanse.supervision.items import check_if_behind
 from sanse.ui import data
 from sanse.ui.navigation import run_navigation
+from sanse.ui.pagerun import one_run
 from sanse.ui.session import DAY, DAY_PICK, GROUP, LANG, chosen_day, format_day, lang, t
 from sanse.ui.signin import current_user, sidebar_block
 from sanse.ui.style import apply_style
@@ -82,7 +83,8 @@ def frame() -> None:
 
 
 try:
-    frame()
+    with one_run():  # the state of the data asked once in this run (sanse.ui.pagerun)
+        frame()
 except StoreError as failure:  # the database is unreachable or full: its own plain message
     log.exception("page run failed")
     st.error(str(failure))

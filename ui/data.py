@@ -2,6 +2,8 @@
 
 Every cached read takes the warehouse identity (inode, mtime) as an argument, so a build
 swapped in by `sanse build` or an upload is picked up on the next rerun without a restart.
+That identity, the newest publication and the rules' generation are asked once a page run
+(`sanse.ui.pagerun`), as are the days and groups every page and the sidebar look up.
 """
 
 from __future__ import annotations
@@ -17,13 +19,20 @@ import streamlit as st
 from sanse.access.roles import User
 from sanse.deployment.config import COUNT_COLUMNS, Settings, Town, read_towns
 from sanse.deployment.home import Home
-from sanse.publishing.bulletin import issues_generation, list_issues, load_issue
+from sanse.publishing import bulletin
+from sanse.publishing.bulletin import list_issues, load_issue
+from sanse.ranking import rulebook
 from sanse.ranking.periods import Period
-from sanse.ranking.rulebook import rules_generation, settings_in_force
+from sanse.ranking.rulebook import settings_in_force
 from sanse.ranking.warehouse import NotBuilt, Warehouse
 from sanse.reporting.status import reporting_count as count_reports
 from sanse.supervision.items import list_items, overdue_at_end_of
+from sanse.ui.pagerun import forget, per_run
 from sanse.ui.session import viewer
+
+# The state of the data that every cache below is keyed by: asked once a page run.
+issues_generation = per_run(bulletin.issues_generation)
+rules_generation = per_run(rulebook.rules_generation)
 
 
 @st.cache_resource(max_entries=4)
@@ -31,10 +40,12 @@ def _open(root: str, identity: tuple[int, int]) -> Warehouse:
     return Warehouse.open(Home(root))
 
 
+@per_run
 def home() -> Home:
     return Home.resolve()
 
 
+@per_run
 def warehouse() -> Warehouse | None:
     """The current build, or None when the home has never been built."""
     h = home()
@@ -48,6 +59,7 @@ def warehouse() -> Warehouse | None:
         return None
 
 
+@per_run
 def settings() -> Settings:
     """The rules in force (re-read when rules.toml or the store's rules change)."""
     return _settings(str(home().root), rules_generation(home()))
@@ -76,11 +88,13 @@ def _mtime(path) -> int:
         return 0
 
 
+@per_run
 def dates() -> list[date]:
     wh = warehouse()
     return _dates(wh.identity) if wh else []
 
 
+@per_run
 def visible_dates(user: User) -> list[date]:
     """The ranking days this user may see: every day for office and town staff, only the
     published days for readers (leaders, the public), who see no unreviewed ranking."""
@@ -92,9 +106,15 @@ def visible_dates(user: User) -> list[date]:
 
 
 def published_days() -> list[date]:
-    return sorted({issue.day for issue in issues()})
+    return _published_days(str(home().root), issues_generation(home()))
 
 
+@st.cache_data(max_entries=4)
+def _published_days(root: str, generation: int) -> list[date]:
+    return sorted({issue.day for issue in _issues(root, generation, "day")})
+
+
+@per_run
 def groups() -> list[str]:
     wh = warehouse()
     return _groups(wh.identity) if wh else []
@@ -281,6 +301,7 @@ def _totals(identity, day: date, group: str | None) -> dict[str, dict[str, float
 def clear() -> None:
     """After a write from this process (upload, publish, rule change)."""
     st.cache_data.clear()
+    forget()
 
 
 def tier_confidence(day: date, group: str | None):
