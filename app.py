@@ -9,6 +9,7 @@ from sanse.pipelines.build.warehouse import build_if_behind
 from sanse.store import StoreError
 from sanse.supervision.items import check_if_behind
 from sanse.ui import data
+from sanse.ui.memory import settle
 from sanse.ui.navigation import run_navigation
 from sanse.ui.pagerun import one_run
 from sanse.ui.session import DAY, DAY_PICK, GROUP, LANG, chosen_day, format_day, lang, t
@@ -91,3 +92,5 @@ except StoreError as failure:  # the database is unreachable or full: its own pl
 except Exception:  # never a traceback for a user (Streamlit's own stop and rerun are not Exceptions)
     log.exception("page run failed")
     st.error(t("error.unexpected"))
+finally:
+    settle()  # the garbage collector leaves alone what the run imported (sanse.ui.memory)
