@@ -23,7 +23,7 @@ log = logging.getLogger("sanse.app")
 def frame() -> None:
     # Another server or the CLI may have stored reports or rules since this server's last build;
     # a new build may meet (or withdraw) the triggers of 督办事项.
-    if build_if_behind(data.home()) is not None:
+    if build_if_behind(data.home(), data.settings()) is not None:
         check_if_behind(data.home())
     user = current_user()
 

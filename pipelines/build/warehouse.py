@@ -185,15 +185,17 @@ def build(home: Home) -> BuildResult:
         return _build(home)
 
 
-def build_if_behind(home: Home) -> BuildResult | None:
+def build_if_behind(home: Home, settings: Settings | None = None) -> BuildResult | None:
     """Bring this server's warehouse up to the store when it is behind it: reports stored (by
-    any server) since its build, or other towns, rules or code. None when it is current."""
+    any server) since its build, or other towns, rules or code. None when it is current.
+    `settings`: the rules in force, when the caller has them (the dashboard keeps them by the
+    rules' generation); else they are read."""
     manifest = _read_manifest(home)
     if (
         manifest is not None
         and manifest.code == code_hash()
         and manifest.built_seq >= last_version(home.store)
-        and manifest.inputs == ranking_inputs(settings_in_force(home), read_towns(home.towns_csv))
+        and manifest.inputs == ranking_inputs(settings or settings_in_force(home), read_towns(home.towns_csv))
     ):
         return None
     return build(home)
