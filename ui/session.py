@@ -8,6 +8,7 @@ from datetime import date
 import streamlit as st
 
 from sanse.access.roles import ANONYMOUS, User
+from sanse.facts.dates import chinese_date
 from sanse.i18n import translate
 
 LANG = "sanse.lang"
@@ -95,7 +96,7 @@ def viewer() -> User:
 
 
 def format_day(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if lang() == "zh" else day.isoformat()
+    return chinese_date(day) if lang() == "zh" else day.isoformat()
 
 
 def ranking_day_or_stop() -> date:

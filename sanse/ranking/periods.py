@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sanse.deployment.config import COUNT_COLUMNS, PERIOD_KINDS, Rules, Settings
+from sanse.facts.dates import chinese_date, date_span, month_day, year_month
 from sanse.ranking.rank import add_movement, rank_blocks
 from sanse.ranking.warehouse import Warehouse
 
@@ -109,12 +110,12 @@ class Period:
         2026-10-01至2026-10-15, 2026年10月1日."""
         first = self.first
         if self.kind == "day":
-            return f"{first.year}年{first.month}月{first.day}日"
+            return chinese_date(first)
         if self.kind == "week":
             year, week, _ = first.isocalendar()
             return f"{year}年第{week}周"
         if self.kind == "month":
-            return f"{first.year}年{first.month}月"
+            return year_month(first)
         if self.kind == "bimonth":  # one month when the campaign starts in the second
             months = f"{first.month}—{self.last.month}" if first.month != self.last.month else f"{first.month}"
             return f"{first.year}年{months}月"
@@ -130,11 +131,7 @@ class Period:
     def span(self) -> str:
         """The dates it covers, for a reader who wants them: 2026年10月1日至10月31日."""
         first, last = self.first, self.last
-        start = f"{first.year}年{first.month}月{first.day}日"
-        if first == last:
-            return start
-        end = f"{last.month}月{last.day}日" if last.year == first.year else f"{last.year}年{last.month}月{last.day}日"
-        return f"{start}至{end}"
+        return chinese_date(first) if first == last else date_span(first, last)
 
     def previous(self) -> Period:
         """The period of the same kind just before this one (a range: as long, ending the day before)."""
@@ -435,10 +432,10 @@ def period_notes(period: Period, settings: Settings, through: date) -> tuple[str
         if v.effective is not None and period.first < v.effective <= period.last
     ]
     if changes:
-        dates = "、".join(f"{d.month}月{d.day}日" for d in changes)
+        dates = "、".join(month_day(d) for d in changes)
         notes.append(
             f"{period.label}内排名规则有变更（{dates}起施行新规则），本期按期末（{period.last}）施行的规则排名。"
         )
     if through < period.last:
-        notes.append(f"{period.label}尚未结束：数据截至{through.month}月{through.day}日。")
+        notes.append(f"{period.label}尚未结束：数据截至{month_day(through)}。")
     return tuple(notes)

@@ -21,6 +21,7 @@ from sanse.access.roles import User
 from sanse.deployment.config import ConfigError, Settings, Town, read_towns
 from sanse.deployment.home import Home
 from sanse.facts import clock
+from sanse.facts.dates import month_day, month_day_time, time_on
 from sanse.ranking.rulebook import settings_in_force
 from sanse.store.database import Store
 from sanse.store.reports import versions_on
@@ -232,10 +233,10 @@ def reminder(reporting: DayReporting, *, office: str = "市安委办") -> str:
     if not missing:
         return ""
     day, due, now = reporting.day, reporting.due, reporting.now
-    due_text = f"{due:%H:%M}" if due.date() == now.date() else f"{due.month}月{due.day}日{due:%H:%M}"
+    due_text = time_on(due, now.date())
     ask = f"报送截止时间（{due_text}）已过，请立即报送。" if now > due else f"请于{due_text}前报送。"
     return (
-        f"【催报】截至{now.month}月{now.day}日{now:%H:%M}，以下{len(missing)}个镇街尚未报送"
-        f"{day.month}月{day.day}日的安全生产隐患排查整治日报：{'、'.join(t.name for t in missing)}。"
+        f"【催报】截至{month_day_time(now)}，以下{len(missing)}个镇街尚未报送"
+        f"{month_day(day)}的安全生产隐患排查整治日报：{'、'.join(t.name for t in missing)}。"
         f"{ask}可登录“三色晾晒”在“数据报送”页在线填报，或下载模板填好后上传。——{office}"
     )

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from sanse.deployment.config import PERIOD_KINDS, ConfigError, Settings, toml_date
+from sanse.facts.dates import date_span
 
 TRIGGER_KINDS = ("red_days", "bottom", "red_periods", "not_reporting")
 LADDER_CARD = "亮牌"  # a card whose colour the ladder decides
@@ -316,7 +317,7 @@ def red_day_runs(rankings: pd.DataFrame, trigger: Trigger) -> list[Occurrence]:
                 day,
                 trigger.measure,
                 deadline_after(day, trigger.deadline_days),
-                f"{_span(start, day)}连续{trigger.days}天红色",
+                f"{date_span(start, day)}连续{trigger.days}天红色",
             )
         )
     return found
@@ -345,7 +346,7 @@ def not_reporting_runs(daily: pd.DataFrame, trigger: Trigger) -> list[Occurrence
                 day,
                 trigger.measure,
                 deadline_after(day, trigger.deadline_days),
-                f"{_span(start, day)}连续{trigger.days}天未报送",
+                f"{date_span(start, day)}连续{trigger.days}天未报送",
             )
         )
     return found
@@ -488,8 +489,3 @@ def with_cards(occurrences: list[Occurrence], ladder_on: Callable[[date], CardLa
 
 def _day(value) -> date:
     return pd.Timestamp(value).date()
-
-
-def _span(first: date, last: date) -> str:
-    end = f"{last.month}月{last.day}日" if last.year == first.year else f"{last.year}年{last.month}月{last.day}日"
-    return f"{first.year}年{first.month}月{first.day}日至{end}"

@@ -12,6 +12,7 @@ from sanse.access import audit
 from sanse.access.roles import User, require
 from sanse.deployment.home import Home
 from sanse.facts import clock
+from sanse.facts.dates import chinese_date_time
 from sanse.store import schema
 from sanse.supervision.items import DONE, STATUS_LABELS, SupervisionError
 
@@ -32,7 +33,7 @@ class Interview:
     def when(self) -> str:
         """2026年11月3日 09:30 (Beijing time)."""
         at = clock.beijing(self.meets_at)
-        return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"
+        return chinese_date_time(at)
 
 
 def set_interview(home: Home, item_id: int, *, meets_at: datetime, place: str, attendees: str, by: User) -> Interview:
