@@ -31,15 +31,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sanse import bulletin, clock  # noqa: E402
 from sanse.access.roles import User  # noqa: E402
 from sanse.deployment.config import Campaign, Settings, write_settings, write_towns  # noqa: E402
 from sanse.deployment.demo import demo_reports, demo_settings, demo_towns  # noqa: E402
 from sanse.deployment.home import Home  # noqa: E402
+from sanse.facts import clock  # noqa: E402
 from sanse.pipelines.build.warehouse import build  # noqa: E402
 from sanse.pipelines.reports.ingest import ingest_file  # noqa: E402
 from sanse.pipelines.reports.read import HEADERS  # noqa: E402
-from sanse.publishing.bulletin import publish_bulletin  # noqa: E402
+from sanse.publishing.publish import publish_bulletin  # noqa: E402
 from sanse.sending import publication  # noqa: E402
 from sanse.sending.sender import Sender, load_channels  # noqa: E402
 
@@ -118,9 +118,13 @@ def measure(towns: int, delay: float, workers: int) -> dict:
         setup = time.perf_counter() - started
         robots = Robots(delay)
 
-        publish_bulletin(home, last_day - timedelta(days=2), by=OFFICE)  # warm: the build's 督办 check
+        publish_bulletin(
+            home, last_day - timedelta(days=2), by=OFFICE, then=publication.queue_messages
+        )  # warm: the build's 督办 check
         started = time.perf_counter()
-        publish_bulletin(home, last_day - timedelta(days=1), by=OFFICE)  # no channels.toml yet
+        publish_bulletin(
+            home, last_day - timedelta(days=1), by=OFFICE, then=publication.queue_messages
+        )  # no channels.toml yet
         bare = time.perf_counter() - started
 
         (home.root / "channels.toml").write_text(channels_toml(towns, robots.base), encoding="utf-8")
@@ -137,10 +141,10 @@ def measure(towns: int, delay: float, workers: int) -> dict:
 
             return run
 
-        bulletin.prepare_publication = timed("preparing", publication.prepare_publication)
-        bulletin.queue_publication = timed("queuing", publication.queue_publication)
+        publication.prepare_publication = timed("preparing", publication.prepare_publication)
+        publication.queue_publication = timed("queuing", publication.queue_publication)
         started = time.perf_counter()
-        publish_bulletin(home, last_day, by=OFFICE)
+        publish_bulletin(home, last_day, by=OFFICE, then=publication.queue_messages)
         committed = time.monotonic()
         with_channels = time.perf_counter() - started
 

@@ -21,7 +21,8 @@ from sanse.access.sessions import start_session
 from sanse.cli.main import main
 from sanse.deployment.home import Home
 from sanse.pipelines.reports.ingest import ingest_file
-from sanse.publishing.bulletin import list_issues, publish_bulletin
+from sanse.publishing.issue import list_issues
+from sanse.publishing.publish import publish_bulletin
 from sanse.store import DATABASE_URL_ENV, schema
 from sanse.supervision.items import list_items
 

@@ -22,7 +22,7 @@ from sanse.access.accounts import add_user
 from sanse.access.roles import SYSTEM
 from sanse.deployment.home import Home
 from sanse.facts.tiers import TIER_COLOURS, TIER_WORDS
-from sanse.publishing.bulletin import publish_bulletin
+from sanse.publishing.publish import publish_bulletin
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")

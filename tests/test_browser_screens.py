@@ -25,7 +25,7 @@ from test_browser import (
 from sanse.access.accounts import add_user
 from sanse.access.roles import SYSTEM
 from sanse.pipelines.build.warehouse import build
-from sanse.publishing.bulletin import publish_bulletin
+from sanse.publishing.publish import publish_bulletin
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")

@@ -13,7 +13,7 @@ from test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PASSWORD, browser_dem
 
 from sanse.access.accounts import add_user
 from sanse.deployment.home import Home
-from sanse.publishing.bulletin import list_issues
+from sanse.publishing.issue import list_issues
 from sanse.sending.sender import Sender, load_channels
 
 pytestmark = pytest.mark.browser

@@ -19,17 +19,10 @@ from sanse.cli.main import main
 from sanse.deployment.config import read_settings, write_settings
 from sanse.deployment.home import Home
 from sanse.pipelines.build.warehouse import build
-from sanse.publishing.bulletin import (
-    CONFIDENCE_KEYS,
-    BulletinError,
-    Draft,
-    Issue,
-    bulletin_paragraphs,
-    draft_issue,
-    list_issues,
-    load_issue,
-    publish_bulletin,
-)
+from sanse.publishing.freeze import CONFIDENCE_KEYS
+from sanse.publishing.issue import BulletinError, Issue, list_issues, load_issue
+from sanse.publishing.prose import bulletin_paragraphs
+from sanse.publishing.publish import Draft, draft_issue, publish_bulletin
 from sanse.ranking.warehouse import Warehouse
 from sanse.statistics.confidence import confidence_settings, provisional_count, tier_confidence
 from sanse.store import schema

@@ -15,7 +15,7 @@ from sanse.deployment.home import Home
 from sanse.facts import clock
 from sanse.pipelines.records.ingest import ingest_records
 from sanse.pipelines.reports.read import HEADERS, parse_report
-from sanse.publishing.bulletin import list_issues
+from sanse.publishing.issue import list_issues
 from sanse.ranking.warehouse import Warehouse
 from sanse.store.reports import current_reports, history
 from sanse.supervision.items import list_items

@@ -42,7 +42,7 @@ def test_demo_home_ranks_23_towns_5_blue_and_5_red_on_the_last_day(demo_home_rea
 def test_demo_can_publish_its_last_days_once(tmp_path):
     from sanse.cli.main import main
     from sanse.deployment.home import Home
-    from sanse.publishing.bulletin import list_issues
+    from sanse.publishing.issue import list_issues
 
     home = Home(tmp_path / "home")
     pinned = ["--end", str(DEMO_END)]

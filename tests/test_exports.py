@@ -28,18 +28,12 @@ from sanse.deployment.config import ConfigError, Town, read_towns
 from sanse.deployment.home import Home
 from sanse.pipelines.reports.read import HEADERS, parse_report
 from sanse.pipelines.reports.template import template_xlsx
-from sanse.publishing.bulletin import (
-    CONFIDENCE_KEYS,
-    Draft,
-    Issue,
-    issue_from_json,
-    issue_to_json,
-    load_issue,
-    publish_bulletin,
-)
 from sanse.publishing.exports import EXPORTS, export_issue, file_name, print_html
 from sanse.publishing.exports.fonts import FontMissing
 from sanse.publishing.exports.table import neutralise
+from sanse.publishing.freeze import CONFIDENCE_KEYS
+from sanse.publishing.issue import Issue, issue_from_json, issue_to_json, load_issue
+from sanse.publishing.publish import Draft, publish_bulletin
 
 SPEC_HEADER = [
     "排名",

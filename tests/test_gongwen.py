@@ -18,10 +18,11 @@ from sanse.access.roles import SYSTEM
 from sanse.cli.main import main
 from sanse.deployment.config import ConfigError, settings_from_text
 from sanse.deployment.home import Home
-from sanse.publishing.bulletin import Draft, Issue, load_issue, publish_bulletin
 from sanse.publishing.exports import export_issue, print_html
 from sanse.publishing.exports.fonts import covers, font_files
 from sanse.publishing.exports.gongwen import signature_indents
+from sanse.publishing.issue import Issue, load_issue
+from sanse.publishing.publish import Draft, publish_bulletin
 
 DAY = date(2026, 10, 12)
 DOC_NUMBER = '[campaign]\ndoc_number = "示安办〔{year}〕{number}号"\n'

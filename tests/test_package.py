@@ -111,7 +111,7 @@ def test_the_installed_sanse_makes_the_demo_ranks_it_and_writes_every_export(ins
         tmp_path,
         "python",
         "-c",
-        f"from sanse.publishing.bulletin import list_issues; from sanse.deployment.home import Home; print(list_issues(Home({str(home)!r}))[-1].day)",
+        f"from sanse.publishing.issue import list_issues; from sanse.deployment.home import Home; print(list_issues(Home({str(home)!r}))[-1].day)",
     ).strip()
 
     ranking = run(installed, tmp_path, "sanse", "--home", str(home), "rank", "--date", last_day, "--format", "csv")

@@ -24,8 +24,10 @@ from sanse.deployment.config import Rules, read_settings, write_settings
 from sanse.deployment.home import Home
 from sanse.i18n import translate
 from sanse.pipelines.build.warehouse import build
-from sanse.publishing.bulletin import Draft, bulletin_paragraphs, draft_issue, list_issues, load_issue, publish_bulletin
 from sanse.publishing.exports import EXPORTS
+from sanse.publishing.issue import list_issues, load_issue
+from sanse.publishing.prose import bulletin_paragraphs
+from sanse.publishing.publish import Draft, draft_issue, publish_bulletin
 from sanse.ranking.periods import parse_period
 from sanse.ranking.warehouse import Warehouse
 from sanse.store import StoreError

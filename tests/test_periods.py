@@ -268,7 +268,8 @@ def test_cli_refuses_a_period_it_cannot_read_or_rank(tmp_path, capsys):
 
 def test_a_month_is_published_as_its_own_series_numbered_within_its_year(tmp_path):
     from sanse.access.roles import SYSTEM
-    from sanse.publishing.bulletin import list_issues, load_issue, publish_bulletin
+    from sanse.publishing.issue import list_issues, load_issue
+    from sanse.publishing.publish import publish_bulletin
 
     home = three_towns(tmp_path / "h")
     daily = publish_bulletin(home, date(2026, 9, 30), by=SYSTEM)
@@ -295,7 +296,8 @@ def test_a_month_is_published_as_its_own_series_numbered_within_its_year(tmp_pat
 
 def test_a_period_bulletin_reads_as_its_period(tmp_path):
     from sanse.access.roles import SYSTEM
-    from sanse.publishing.bulletin import bulletin_paragraphs, publish_bulletin
+    from sanse.publishing.prose import bulletin_paragraphs
+    from sanse.publishing.publish import publish_bulletin
 
     home = three_towns(tmp_path / "h")
     publish_bulletin(home, parse_period("2026-09-29..2026-09-30"), by=SYSTEM)
@@ -312,7 +314,8 @@ def test_a_period_bulletin_reads_as_its_period(tmp_path):
 
 def test_a_period_bulletin_is_corrected_like_a_day_and_a_running_period_is_not_published(tmp_path):
     from sanse.access.roles import SYSTEM
-    from sanse.publishing.bulletin import BulletinError, Draft, load_issue, publish_bulletin
+    from sanse.publishing.issue import BulletinError, load_issue
+    from sanse.publishing.publish import Draft, publish_bulletin
 
     home = three_towns(tmp_path / "h")
     week = parse_period("2026-09-29..2026-10-02")
@@ -337,9 +340,9 @@ def test_a_period_bulletin_downloads_in_every_format_of_the_daily_one(tmp_path):
     from openpyxl import load_workbook
 
     from sanse.access.roles import SYSTEM
-    from sanse.publishing.bulletin import publish_bulletin
     from sanse.publishing.exports import EXPORTS, export_issue, file_name, unavailable
     from sanse.publishing.exports.table import HEADER as SHEET_HEADER
+    from sanse.publishing.publish import publish_bulletin
 
     home = three_towns(tmp_path / "h")
     issue = publish_bulletin(home, parse_period("2026-09"), by=SYSTEM)
@@ -383,7 +386,7 @@ def test_the_office_names_its_period_series_in_rules_toml():
 def test_publishing_a_period_is_in_the_audit_log(tmp_path):
     from sanse.access.audit import read_audit
     from sanse.access.roles import SYSTEM
-    from sanse.publishing.bulletin import publish_bulletin
+    from sanse.publishing.publish import publish_bulletin
 
     home = three_towns(tmp_path / "h")
     publish_bulletin(home, parse_period("2026-09"), by=SYSTEM)

@@ -23,7 +23,7 @@ from sanse.deployment.config import read_towns, write_towns
 from sanse.deployment.home import Home
 from sanse.facts import clock
 from sanse.pipelines.build.warehouse import build
-from sanse.publishing.bulletin import publish_bulletin
+from sanse.publishing.publish import publish_bulletin
 from sanse.ranking.warehouse import Warehouse
 from sanse.supervision.items import add_item, answer
 from sanse.ui.navigation import PAGES

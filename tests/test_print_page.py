@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from sanse.access.roles import SYSTEM
 from sanse.deployment.home import Home
-from sanse.publishing.bulletin import Draft, publish_bulletin
+from sanse.publishing.publish import Draft, publish_bulletin
 
 APP = str(Path(__file__).parents[1] / "app.py")
 DAY = date(2026, 10, 30)

@@ -21,7 +21,8 @@ from sanse.deployment.config import read_towns
 from sanse.deployment.home import Home
 from sanse.pipelines.build.warehouse import build
 from sanse.pipelines.reports.ingest import ingest_file
-from sanse.publishing.bulletin import list_issues, publish_bulletin
+from sanse.publishing.issue import list_issues
+from sanse.publishing.publish import publish_bulletin
 from sanse.ranking.warehouse import Manifest, Warehouse
 from sanse.store.reports import current_reports, history
 
@@ -82,7 +83,7 @@ from datetime import date
 from sanse.pipelines.build.warehouse import build
 from sanse.pipelines.reports.ingest import ingest_file
 from sanse.access.roles import SYSTEM
-from sanse.publishing.bulletin import publish_bulletin
+from sanse.publishing.publish import publish_bulletin
 from sanse.deployment.home import Home
 
 home = Home(home_root)

@@ -23,7 +23,7 @@ from sanse.access.roles import SYSTEM
 from sanse.deployment.config import read_towns
 from sanse.deployment.demo import demo_settings
 from sanse.pipelines.build.warehouse import build
-from sanse.publishing.bulletin import Draft, publish_bulletin
+from sanse.publishing.publish import Draft, publish_bulletin
 from sanse.ranking.periods import parse_period
 from sanse.ranking.warehouse import Warehouse
 from sanse.statistics.funnel import funnel

@@ -11,8 +11,9 @@ from deployment import deployment
 from robots import Robot, start
 
 from sanse.access.roles import SYSTEM
-from sanse.publishing.bulletin import publish_bulletin
+from sanse.publishing.publish import publish_bulletin
 from sanse.ranking.warehouse import Warehouse
+from sanse.sending.publication import queue_messages
 
 pytestmark = pytest.mark.deploy
 
@@ -30,7 +31,7 @@ def test_supervisord_keeps_a_sender_that_delivers_a_publication(demo_home_readon
     try:
         with deployment(home.root) as running:
             assert running.pid("sender") > 0
-            publish_bulletin(home, day, by=SYSTEM)
+            publish_bulletin(home, day, by=SYSTEM, then=queue_messages)
             arrived = threading.Event()
             for _ in range(600):  # the sender polls the outbox every second
                 if robot.received:

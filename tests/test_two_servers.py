@@ -19,7 +19,8 @@ from sanse.deployment.demo import demo_reports, demo_settings, demo_towns
 from sanse.deployment.home import Home
 from sanse.pipelines.build.warehouse import build, build_if_behind
 from sanse.pipelines.reports.ingest import ingest_file
-from sanse.publishing.bulletin import BulletinError, list_issues, publish_bulletin
+from sanse.publishing.issue import BulletinError, list_issues
+from sanse.publishing.publish import publish_bulletin
 from sanse.ranking.warehouse import Warehouse
 from sanse.store import DATABASE_URL_ENV, close_all
 from sanse.store.database import with_driver

@@ -27,7 +27,9 @@ from sanse.deployment.config import write_settings, write_towns
 from sanse.deployment.demo import demo_settings, demo_towns
 from sanse.deployment.home import Home
 from sanse.facts import clock
-from sanse.publishing.bulletin import BulletinError, MissingReports, bulletin_paragraphs, list_issues, publish_bulletin
+from sanse.publishing.issue import BulletinError, list_issues
+from sanse.publishing.prose import bulletin_paragraphs
+from sanse.publishing.publish import MissingReports, publish_bulletin
 from sanse.ranking.periods import Period, parse_period
 from sanse.store import DATABASE_URL_ENV
 

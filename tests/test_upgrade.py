@@ -19,7 +19,7 @@ from sanse.access.accounts import authenticate, list_users
 from sanse.access.audit import read_audit
 from sanse.cli.main import main
 from sanse.deployment.home import Home
-from sanse.publishing.bulletin import list_issues, load_issue
+from sanse.publishing.issue import list_issues, load_issue
 from sanse.store import close_all, database_url, open_store, schema
 from sanse.store.reports import current_reports, history
 from sanse.store.upgrade import carry_in

@@ -25,8 +25,9 @@ from sanse.deployment.config import Rules
 from sanse.deployment.home import Home
 from sanse.facts import clock
 from sanse.pipelines.reports.ingest import ingest_file
-from sanse.publishing import bulletin
-from sanse.publishing.bulletin import list_issues, publish_bulletin
+from sanse.publishing import publish
+from sanse.publishing.issue import list_issues
+from sanse.publishing.publish import publish_bulletin
 from sanse.ranking.rulebook import change_rules
 from sanse.store import DATABASE_URL_ENV, schema
 from sanse.supervision import items as supervision
@@ -218,7 +219,7 @@ def disabled_on_the_way(monkeypatch, module, name: str) -> None:
 def test_an_admin_disabled_while_publishing_publishes_nothing(city, monkeypatch):
     at = open_app(city, signed_in(city, "office"), "pages/read/bulletin.py")
     at.checkbox(key="bulletin.confirm").check().run()
-    disabled_on_the_way(monkeypatch, bulletin, "office")
+    disabled_on_the_way(monkeypatch, publish, "office")
     at.button(key="bulletin.publish").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert list_issues(city) == []

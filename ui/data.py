@@ -19,8 +19,8 @@ import streamlit as st
 from sanse.access.roles import User
 from sanse.deployment.config import COUNT_COLUMNS, Settings, Town, read_towns
 from sanse.deployment.home import Home
-from sanse.publishing import bulletin
-from sanse.publishing.bulletin import list_issues, load_issue
+from sanse.publishing.issue import issues_generation as newest_publication
+from sanse.publishing.issue import list_issues, load_issue
 from sanse.ranking import rulebook
 from sanse.ranking.periods import Period
 from sanse.ranking.rulebook import settings_in_force
@@ -31,7 +31,7 @@ from sanse.ui.pagerun import forget, per_run
 from sanse.ui.session import viewer
 
 # The state of the data that every cache below is keyed by: asked once a page run.
-issues_generation = per_run(bulletin.issues_generation)
+issues_generation = per_run(newest_publication)
 rules_generation = per_run(rulebook.rules_generation)
 
 
@@ -382,23 +382,23 @@ def period_download(period: Period, fmt: str) -> Callable[[], bytes]:
 
 @functools.lru_cache(maxsize=16)
 def _period_download(root: str, period: Period, fmt: str, identity, rules: int) -> bytes:
-    from sanse.publishing.bulletin import draft_issue
     from sanse.publishing.exports import export_issue
+    from sanse.publishing.publish import draft_issue
 
     return export_issue(draft_issue(Home(root), period, running=True), fmt)
 
 
 def missing_reports(day: date):
     """The towns that have not reported `day` while its deadline is ahead (a
-    `sanse.publishing.bulletin.MissingReports`), or None: asked afresh, as publishing asks."""
-    from sanse.publishing.bulletin import missing_reports as missing
+    `sanse.publishing.publish.MissingReports`), or None: asked afresh, as publishing asks."""
+    from sanse.publishing.publish import missing_reports as missing
 
     return missing(home(), day)
 
 
 def draft(period: Period, fields):
     """The bulletin of a day or a period exactly as publishing it now would issue it, with
-    the office's `fields` (a `sanse.publishing.bulletin.Draft`); made again when data, rules, issues or
+    the office's `fields` (a `sanse.publishing.publish.Draft`); made again when data, rules, issues or
     督办事项 change (those at most a minute behind)."""
     return _draft(
         str(home().root), period, fields, warehouse().identity, rules_generation(home()), issues_generation(home())
@@ -407,6 +407,6 @@ def draft(period: Period, fields):
 
 @st.cache_data(ttl=60, max_entries=16)
 def _draft(root: str, period: Period, fields, identity, rules: int, issues: int):
-    from sanse.publishing.bulletin import draft_issue
+    from sanse.publishing.publish import draft_issue
 
     return draft_issue(Home(root), period, fields)

@@ -7,18 +7,13 @@ import streamlit as st
 
 from sanse.access.roles import Forbidden
 from sanse.deployment.config import ConfigError
-from sanse.publishing.bulletin import (
-    BulletinError,
-    Draft,
-    Issue,
-    bulletin_paragraphs,
-    correction_statement,
-    publication_note,
-    publish_bulletin,
-    same_period,
-)
 from sanse.publishing.exports import EXPORTS, file_name, unavailable
+from sanse.publishing.issue import BulletinError, Issue
+from sanse.publishing.numbering import same_period
+from sanse.publishing.prose import bulletin_paragraphs, correction_statement, publication_note
+from sanse.publishing.publish import Draft, publish_bulletin
 from sanse.ranking.periods import KINDS, Period
+from sanse.sending.publication import queue_messages
 from sanse.ui import data
 from sanse.ui.period_picker import pick_period
 from sanse.ui.send_log import send_log_section
@@ -147,7 +142,9 @@ def draft_and_publish(kind: str, issues: list[Issue]) -> None:
         t(button, day=what, series=series_label(kind)), type="primary", disabled=not confirmed, key="bulletin.publish"
     ):
         try:
-            issue = publish_bulletin(home, subject, by=me, draft=fields, confirm_missing=missing is not None)
+            issue = publish_bulletin(
+                home, subject, by=me, draft=fields, confirm_missing=missing is not None, then=queue_messages
+            )
         except (BulletinError, Forbidden) as exc:
             st.error(plain(exc))
         else:

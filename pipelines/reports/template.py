@@ -12,9 +12,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from sanse.deployment.config import Town
+from sanse.facts.dates import chinese_date
 from sanse.pipelines.reports.read import HEADERS, INSTRUCTIONS_SHEET, template_rows
 from sanse.pipelines.reports.values import MAX_COUNT, MAX_FINES_WAN
-from sanse.publishing.bulletin import chinese_date
 from sanse.publishing.exports.spreadsheet import saved
 
 # What each figure of the template takes, said as 填表说明 says it (the checks themselves are the import's).

@@ -363,8 +363,10 @@ def cmd_init(home: Home, args) -> int:
 def _publish_demo(home: Home, days: int) -> None:
     """The bulletins of the demo's last `days` days after the last one published: readers see
     published days only, and a demo loaded again on a later day publishes its new days."""
-    from sanse.publishing.bulletin import list_issues, publish_bulletin
+    from sanse.publishing.issue import list_issues
+    from sanse.publishing.publish import publish_bulletin
     from sanse.ranking.warehouse import Warehouse
+    from sanse.sending.publication import queue_messages
 
     published = [issue.day for issue in list_issues(home) if issue.period_kind == "day"]
     warehouse = Warehouse.open(home)
@@ -374,7 +376,7 @@ def _publish_demo(home: Home, days: int) -> None:
         warehouse.close()
     for day in last_days:
         if not published or day > max(published):
-            issue = publish_bulletin(home, day, by=User("demo", "admin"))
+            issue = publish_bulletin(home, day, by=User("demo", "admin"), then=queue_messages)
             _noted(f"已发布《{issue.title}》{issue.number_label}（{day}）")
 
 
@@ -552,7 +554,9 @@ def cmd_ingest_records(home: Home, args) -> int:
 
 def cmd_publish(home: Home, args) -> int:
     from sanse.access.roles import Forbidden
-    from sanse.publishing.bulletin import BulletinError, Draft, MissingReports, publish_bulletin
+    from sanse.publishing.issue import BulletinError
+    from sanse.publishing.publish import Draft, MissingReports, publish_bulletin
+    from sanse.sending.publication import queue_messages
 
     _within_campaign(settings_in_force(home), args.period or args.date, "不能发布")
     try:
@@ -563,6 +567,7 @@ def cmd_publish(home: Home, args) -> int:
             by=_publisher(home, args.by),
             draft=draft,
             confirm_missing=args.confirm_missing,
+            then=queue_messages,
         )
     except MissingReports as exc:
         raise BadInput(f"{exc}。等截止时间过后再发布，或确认现在发布：加 --confirm-missing") from exc
@@ -589,8 +594,8 @@ def _publisher(home: Home, name: str | None):
 
 
 def cmd_export(home: Home, args) -> int:
-    from sanse.publishing.bulletin import load_issue
     from sanse.publishing.exports import export_issue
+    from sanse.publishing.issue import load_issue
 
     issue = load_issue(home, args.period or args.date)
     if issue is None and args.period is not None:

@@ -8,9 +8,9 @@ import logging
 import sqlalchemy as sa
 
 from sanse.deployment.home import Home
-from sanse.publishing.bulletin import issue_from_json
 from sanse.publishing.exports import EXPORTS, export_issue, unavailable
 from sanse.publishing.exports.notice import FORMATS, NoticeNotReady, notice_name, render_notice
+from sanse.publishing.issue import issue_from_json
 from sanse.store import schema
 
 BULLETIN_FORMATS = ("pdf", "xlsx")

@@ -9,14 +9,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
+from sanse.facts.dates import chinese_date, month_day
 from sanse.facts.tiers import TIER_WORDS
 from sanse.i18n import translate
-from sanse.ranking.periods import THIS_PERIOD, Period
-
-if TYPE_CHECKING:  # the bulletin queues these messages as it publishes: no import of it at run time
-    from sanse.publishing.bulletin import Issue
+from sanse.publishing.issue import Issue
+from sanse.ranking.periods import THIS_PERIOD
 
 BRACKETS = {
     "day": "【每日工作动态】",
@@ -256,7 +254,7 @@ def town_reminder(
         lines.append(f"在线填报：{public_url}/submit")
     if mobiles:
         lines.append(" ".join(f"@{m}" for m in mobiles))
-    title = f"{BRACKETS['remind']}{town['name']} {day.month}月{day.day}日日报"
+    title = f"{BRACKETS['remind']}{town['name']} {month_day(day)}日报"
     data = {"day": day.isoformat(), "due": due.isoformat(), "towns": [town]}
     return Message("remind", f"remind:{day}:{town['code']}", title, "\n\n".join(lines), data, town["code"])
 
@@ -266,7 +264,7 @@ def office_reminder(day: date, due: datetime, towns: list[dict], public_url: str
     lines = [f"截至目前，以下{len(towns)}个镇街尚未报送{chinese_date(day)}的日报（截止{due:%H:%M}）：{names}。"]
     if public_url:
         lines.append(f"报送情况：{public_url}/status")
-    title = f"{BRACKETS['remind']}{len(towns)}个镇街未报送 {day.month}月{day.day}日"
+    title = f"{BRACKETS['remind']}{len(towns)}个镇街未报送 {month_day(day)}"
     data = {"day": day.isoformat(), "due": due.isoformat(), "towns": towns}
     return Message("remind", f"remind:{day}:office", title, "\n\n".join(lines), data)
 
@@ -311,10 +309,6 @@ def _pieces(text: str, room: int):
             yield paragraph[:cut]
             paragraph = paragraph[cut:]
         yield paragraph
-
-
-def chinese_date(day: date) -> str:
-    return Period(day, day, "day").label
 
 
 def _day(text: str) -> str:

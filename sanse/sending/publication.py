@@ -1,21 +1,31 @@
 """What a publication queues (design §12): the bulletin for the channels that take it, and each
 town's own message for its town's or group's channels. What takes time (what it would take to
 move up a tier, the open items) is worked out from the frozen issue before the publication's
-transaction; inside it the messages are only formatted and stored."""
+transaction; inside it the messages are only formatted and stored. `queue_messages` is what
+the interfaces hand `publish_bulletin` as its `then`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy.engine import Connection
 
 from sanse.deployment.home import Home
+from sanse.publishing.issue import Issue
 from sanse.ranking.rank import what_it_takes_each
 from sanse.sending.channels import Channels
 from sanse.sending.messages import TownFacts, bulletin_message, lift_sentence, town_message
 from sanse.sending.queue import configured, queue, rendered
 from sanse.supervision.items import DONE, STATUSES, list_items
+
+
+def queue_messages(home: Home, frozen: Issue) -> Callable[[Connection, Issue, int], int]:
+    """The messages of a publication: their facts worked out now from the frozen issue, and
+    what queues them inside the publication's transaction once the issue is stored."""
+    prepared = prepare_publication(home, frozen)
+    return lambda conn, issue, seq: queue_publication(conn, prepared, issue, seq)
 
 
 @dataclass(frozen=True)
@@ -24,7 +34,7 @@ class Prepared:
     facts: dict[str, TownFacts] = field(default_factory=dict)  # by town code, for towns with a channel
 
 
-def prepare_publication(home: Home, issue) -> Prepared:
+def prepare_publication(home: Home, issue: Issue) -> Prepared:
     """The channels configured now, and the facts of each town that has a channel wanting its
     message, from the frozen issue (`issue`: number and version may still be unset)."""
     channels = configured(home.root)
@@ -41,7 +51,7 @@ def prepare_publication(home: Home, issue) -> Prepared:
     return Prepared(channels, facts)
 
 
-def _lifts(issue, towns: set[str]) -> dict[str, list[str]]:
+def _lifts(issue: Issue, towns: set[str]) -> dict[str, list[str]]:
     """What it would take each of `towns` (not blue) to move up a tier, from the issue's own
     window sums and rules: the sentence the town's page shows."""
     rows = [r for r in issue.ranking if r["code"] in towns and r["tier"] not in ("blue", None)]
@@ -65,7 +75,7 @@ def _lifts(issue, towns: set[str]) -> dict[str, list[str]]:
     return lifts
 
 
-def queue_publication(conn: Connection, prepared: Prepared, issue, seq: int) -> int:
+def queue_publication(conn: Connection, prepared: Prepared, issue: Issue, seq: int) -> int:
     """Queue, in the publication's transaction, the bulletin and every town's message of the
     issue stored as `seq`."""
     channels, public = prepared.channels, prepared.channels.public_url

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import NamedTuple
 
-from sanse.publishing.bulletin import Issue
 from sanse.publishing.exports.fonts import FontMissing, font_files
 from sanse.publishing.exports.print_view import print_html
 from sanse.publishing.exports.spreadsheet import issue_csv, issue_xlsx
+from sanse.publishing.issue import Issue
 
 __all__ = ["EXPORTS", "Export", "export_issue", "file_name", "print_html", "unavailable"]
 

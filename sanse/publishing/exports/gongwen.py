@@ -6,13 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sanse.publishing.bulletin import (
-    BEIJING,
-    Issue,
-    bulletin_paragraphs,
-    chinese_date,
-    correction_statement,
-)
+from sanse.facts.clock import BEIJING
+from sanse.facts.dates import chinese_date
 from sanse.publishing.exports.table import (
     COLUMNS,
     FLAG_COLUMNS,
@@ -22,6 +17,8 @@ from sanse.publishing.exports.table import (
     ranking_rows,
     window_heading,
 )
+from sanse.publishing.issue import Issue
+from sanse.publishing.prose import bulletin_paragraphs, correction_statement
 from sanse.ranking.periods import THIS_PERIOD
 
 # GB/T 9704-2012 5.2: A4 portrait, 版心 156 × 225 mm.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sanse.deployment.config import read_towns
 from sanse.deployment.home import Home
 from sanse.facts import clock
-from sanse.publishing.bulletin import chinese_date
+from sanse.facts.dates import chinese_date
 from sanse.ranking.rulebook import settings_in_force
 from sanse.supervision.interviews import INTERVIEW, Interview, get_interview
 from sanse.supervision.items import Item, SupervisionError, get_item

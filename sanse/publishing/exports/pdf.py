@@ -12,7 +12,6 @@ from fpdf.enums import TableCellFillMode, WrapMode
 from uniseg.linebreak import line_break_units
 
 from sanse.facts.tiers import TIER_COLOURS, TIER_TEXT_COLOURS
-from sanse.publishing.bulletin import Issue
 from sanse.publishing.exports.fonts import covers, font_files, truetype_subset
 from sanse.publishing.exports.gongwen import (
     ATTACHMENT,
@@ -48,6 +47,7 @@ from sanse.publishing.exports.gongwen import (
     signature_indents,
 )
 from sanse.publishing.exports.notice import Notice
+from sanse.publishing.issue import Issue
 
 # The faces by the role GB/T 9704 gives them (fonts.FACES); the last two stand behind them
 # for a character they lack.

@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 
 from sanse.facts.tiers import TIER_COLOURS, TIER_TEXT_COLOURS
-from sanse.publishing.bulletin import Issue
 from sanse.publishing.exports.gongwen import (
     ATTACHMENT,
     BOTTOM_MM,
@@ -37,6 +36,7 @@ from sanse.publishing.exports.gongwen import (
     Gongwen,
     gongwen,
 )
+from sanse.publishing.issue import Issue
 
 # The fonts the standard names first, then what Windows, macOS and Linux have in their place.
 TITLE_FONTS = '"方正小标宋简体", "方正小标宋_GBK", "华文中宋", "STZhongsong", "宋体", "SimSun", "Songti SC", "Noto Serif CJK SC", serif'

@@ -7,7 +7,6 @@ import csv
 import io
 
 from sanse.facts.tiers import TIER_COLOURS, TIER_TEXT_COLOURS, tier_hex
-from sanse.publishing.bulletin import Issue
 from sanse.publishing.exports.table import (
     HEADER,
     SHEET_COLUMNS,
@@ -17,6 +16,7 @@ from sanse.publishing.exports.table import (
     tier_comment,
     window_heading,
 )
+from sanse.publishing.issue import Issue
 from sanse.ranking.periods import THIS_PERIOD
 from sanse.supervision.items import LEDGER_COLUMNS
 

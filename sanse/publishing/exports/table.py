@@ -7,7 +7,8 @@ import math
 from typing import NamedTuple
 
 from sanse.facts.tiers import TIER_WORDS
-from sanse.publishing.bulletin import SINCE_PHRASES, Issue
+from sanse.publishing.issue import Issue
+from sanse.publishing.prose import SINCE_PHRASES
 from sanse.ranking.periods import THIS_PERIOD
 
 

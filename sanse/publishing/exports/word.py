@@ -14,7 +14,6 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from sanse.facts.tiers import TIER_TEXT_COLOURS, tier_hex
-from sanse.publishing.bulletin import Issue
 from sanse.publishing.exports.gongwen import (
     ATTACHMENT,
     BOTTOM_MM,
@@ -50,6 +49,7 @@ from sanse.publishing.exports.gongwen import (
     signature_indents,
 )
 from sanse.publishing.exports.notice import Notice
+from sanse.publishing.issue import Issue
 
 # The fonts the standard names, as Chinese Windows and WPS install them. A run holds one East
 # Asian font, so the fallbacks are the office's: where 方正小标宋简体 is missing, 方正小标宋_GBK,
