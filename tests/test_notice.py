@@ -16,7 +16,8 @@ from sanse.access.audit import read_audit
 from sanse.access.roles import SYSTEM, Forbidden, User
 from sanse.deployment.home import Home
 from sanse.facts.clock import BEIJING
-from sanse.publishing.exports.notice import NoticeNotReady, notice_name, render_notice
+from sanse.publishing.exports import render_notice
+from sanse.publishing.exports.notice import NoticeNotReady, notice_name
 from sanse.store import DATABASE_URL_ENV
 from sanse.supervision.interviews import get_interview, set_interview
 from sanse.supervision.items import SupervisionError, add_item, answer, close

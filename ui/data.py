@@ -367,10 +367,9 @@ def issue_download(period: Period, version: int, fmt: str) -> Callable[[], bytes
 
 @functools.lru_cache(maxsize=64)
 def _issue_download(root: str, period: Period, version: int, fmt: str) -> bytes:
-    from sanse.publishing.exports import export_issue, print_html
+    from sanse.publishing.exports import export_issue
 
-    issue = load_issue(Home(root), period, version)
-    return print_html(issue).encode("utf-8") if fmt == "html" else export_issue(issue, fmt)
+    return export_issue(load_issue(Home(root), period, version), fmt)
 
 
 def period_download(period: Period, fmt: str) -> Callable[[], bytes]:

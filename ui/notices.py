@@ -12,8 +12,8 @@ import streamlit as st
 from sanse.access.roles import Forbidden, User
 from sanse.deployment.home import Home
 from sanse.facts import clock
-from sanse.publishing.exports import unavailable
-from sanse.publishing.exports.notice import FORMATS, notice_name, notice_title, render_notice
+from sanse.publishing.exports import EXPORTS, NOTICE_FORMATS, render_notice, unavailable
+from sanse.publishing.exports.notice import notice_name, notice_title
 from sanse.supervision.interviews import INTERVIEW, get_interview, set_interview
 from sanse.supervision.items import DONE, Item, SupervisionError
 from sanse.ui.session import t
@@ -36,7 +36,7 @@ def notice_block(home: Home, item: Item, me: User) -> None:
     if item.measure == INTERVIEW and interview is None:
         st.info(t("notice.not_ready" if me.may("supervise") else "notice.not_ready.town"))
         return
-    for column, (fmt, mime) in zip(st.columns(len(FORMATS)), FORMATS.items()):
+    for column, fmt in zip(st.columns(len(NOTICE_FORMATS)), NOTICE_FORMATS):
         if reason := unavailable(fmt):
             column.caption(t("export.unavailable", format=fmt.upper(), reason=reason))
             continue
@@ -44,7 +44,7 @@ def notice_block(home: Home, item: Item, me: User) -> None:
             t("notice.download", title=title, format=fmt.upper()),
             data=partial(render_notice, home, item.id, fmt),
             file_name=notice_name(home, item.id, fmt),
-            mime=mime,
+            mime=EXPORTS[fmt].mime,
             on_click="ignore",
             key=f"supervision.notice.{item.id}.{fmt}",
             width="stretch",

@@ -174,7 +174,7 @@ def read_issues(kind: str, issues: list[Issue]) -> None:
     show_issue(issue, "bulletin.table")
 
     st.subheader(t("bulletin.download"))
-    files = {fmt: export for fmt, export in EXPORTS.items() if fmt != "html"}  # the print view is a page
+    files = {fmt: export for fmt, export in EXPORTS.items() if export.download}  # the print view is a page
     columns = st.columns(len(files) + 1)
     columns[-1].page_link(
         "pages/read/print.py",

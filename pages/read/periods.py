@@ -50,7 +50,8 @@ st.dataframe(
     key="periods.table",
     placeholder=EMPTY,
 )
-for col, fmt in zip(st.columns(4)[:2], ("xlsx", "csv")):  # the 通报's table, as the daily issue's
+tables = [fmt for fmt, export in EXPORTS.items() if export.table]  # the 通报's table, as the daily issue's
+for col, fmt in zip(st.columns(4), tables):
     col.download_button(
         t(EXPORTS[fmt].label),
         data=data.period_download(period, fmt),

@@ -1,5 +1,6 @@
-"""What an email carries: a bulletin its PDF and XLSX, named after the issue (…第N期.pdf);
-a 督办 item its 督办通知单, or its 约谈通知书 once the 约谈's arrangements are set."""
+"""What an email carries: a bulletin the formats the registry (sanse.publishing.exports.EXPORTS)
+mails, the document before its table (…第N期.pdf, …第N期.xlsx); a 督办 item its 督办通知单, or its
+约谈通知书 once the 约谈's arrangements are set, in those of them a notice comes in."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ import logging
 import sqlalchemy as sa
 
 from sanse.deployment.home import Home
-from sanse.publishing.exports import EXPORTS, export_issue, unavailable
-from sanse.publishing.exports.notice import FORMATS, NoticeNotReady, notice_name, render_notice
+from sanse.publishing.exports import EXPORTS, export_issue, render_notice, unavailable
+from sanse.publishing.exports.notice import NoticeNotReady, notice_name
 from sanse.publishing.issue import issue_from_json
 from sanse.store import schema
 
-BULLETIN_FORMATS = ("pdf", "xlsx")
-NOTICE_FORMATS = ("pdf",)
+BULLETIN_FORMATS = tuple(
+    sorted((fmt for fmt, export in EXPORTS.items() if export.mailed), key=lambda f: EXPORTS[f].table)
+)
+NOTICE_FORMATS = tuple(fmt for fmt in BULLETIN_FORMATS if EXPORTS[fmt].notice)
 log = logging.getLogger(__name__)
 
 
@@ -49,7 +52,7 @@ def notice_files(home: Home, item_ids: list[int]) -> tuple[tuple[str, str, bytes
             if unavailable(fmt):
                 continue
             try:
-                files.append((notice_name(home, item_id, fmt), FORMATS[fmt], render_notice(home, item_id, fmt)))
+                files.append((notice_name(home, item_id, fmt), EXPORTS[fmt].mime, render_notice(home, item_id, fmt)))
             except NoticeNotReady:
                 log.info("item %s mailed without its notice: the 约谈's arrangements are not set", item_id)
     return tuple(files)

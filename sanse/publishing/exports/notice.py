@@ -2,7 +2,9 @@
 other measure, in the bulletin's 公文 layout (GB/T 9704) and fonts, as DOCX or PDF: the office
 as 发文机关, the town as 主送, the reason, the measure, the deadline and what to submit.
 
-`render_notice(home, item_id, fmt)` is what the 督办台账 downloads and what a message attaches."""
+This is the notice's content; the Word and PDF modules lay it out, and
+`sanse.publishing.exports.render_notice(home, item_id, fmt)` is what the 督办台账 downloads and
+what a message attaches."""
 
 from __future__ import annotations
 
@@ -16,10 +18,6 @@ from sanse.ranking.rulebook import settings_in_force
 from sanse.supervision.interviews import INTERVIEW, Interview, get_interview
 from sanse.supervision.items import Item, SupervisionError, get_item
 
-FORMATS = {  # fmt -> mime
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-}
 INTERVIEW_TITLE, SUPERVISION_TITLE = "约谈通知书", "督办通知单"
 SUBMIT = "通过三色晾晒系统“督办台账”报送整改报告，写明问题原因、整改措施和完成情况，并附相关佐证材料"
 
@@ -47,21 +45,6 @@ class Notice:
         parts = [self.masthead, self.number, self.title, self.addressee, self.signed_by, self.signed_on]
         parts += [self.issued_by, self.issued_on, *(heading + text for heading, text in self.sections)]
         return "".join(parts) + "— 0123456789"  # and the page numbers
-
-
-def render_notice(home: Home, item_id: int, fmt: str) -> bytes:
-    """The item's notice as a DOCX or PDF file. SupervisionError when there is no such item;
-    NoticeNotReady for a 约谈 whose arrangements are not set."""
-    if fmt not in FORMATS:
-        raise ValueError(f"不支持的通知书格式“{fmt}”：可选 {'、'.join(FORMATS)}")
-    notice = item_notice(home, item_id)
-    if fmt == "docx":
-        from sanse.publishing.exports.word import notice_docx
-
-        return notice_docx(notice)
-    from sanse.publishing.exports.pdf import notice_pdf
-
-    return notice_pdf(notice)
 
 
 def notice_title(item: Item) -> str:
