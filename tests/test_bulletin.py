@@ -316,6 +316,26 @@ def test_a_correction_shows_figures_corrected_after_the_first_version(city):
     assert load_issue(city, DAY_2, version=1).ranking[0]["town"] == "乙镇"
 
 
+def test_what_goes_out_with_an_issue_is_done_in_its_transaction_or_not_at_all(city):
+    seen = []
+
+    def then(home, frozen):  # prepared from the frozen issue, before the transaction
+        assert (home, frozen.number, frozen.day) == (city, 0, DAY_1)
+
+        def inside(conn, issue, seq):
+            seen.append((issue.number, issue.version, seq, load_issue(city, DAY_1)))
+            if issue.version == 2:
+                raise RuntimeError("the outbox refused")
+
+        return inside
+
+    issue = publish_bulletin(city, DAY_1, by=SYSTEM, then=then)
+    assert seen == [(1, 1, 1, None)]  # stored as seq 1, not yet visible outside the transaction
+    with pytest.raises(RuntimeError, match="outbox"):
+        publish_bulletin(city, DAY_1, by=SYSTEM, then=then, draft=Draft(correction_note="补签发人", signer="甲"))
+    assert [i.version for i in list_issues(city)] == [1] and load_issue(city, DAY_1) == issue
+
+
 def test_the_store_refuses_a_second_issue_of_the_same_day_and_version(city):
     issue = publish_bulletin(city, DAY_1, by=SYSTEM)
     with pytest.raises(sa.exc.IntegrityError):

@@ -30,7 +30,7 @@ class BulletinError(ValueError):
 
 @dataclass(frozen=True)
 class Issue:
-    """One published version of one day's bulletin, exactly as it was frozen."""
+    """One published version of one issue, a day's or a period's, exactly as it was frozen."""
 
     title: str
     number: int
