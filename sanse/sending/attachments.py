@@ -14,10 +14,10 @@ from sanse.publishing.exports.notice import NoticeNotReady, notice_name
 from sanse.publishing.issue import issue_from_json
 from sanse.store import schema
 
-BULLETIN_FORMATS = tuple(
-    sorted((fmt for fmt, export in EXPORTS.items() if export.mailed), key=lambda f: EXPORTS[f].table)
+MAILED = tuple(  # the document before its table
+    sorted((fmt for fmt, export in EXPORTS.items() if export.mailed), key=lambda fmt: EXPORTS[fmt].table)
 )
-NOTICE_FORMATS = tuple(fmt for fmt in BULLETIN_FORMATS if EXPORTS[fmt].notice)
+MAILED_NOTICES = tuple(fmt for fmt in MAILED if EXPORTS[fmt].notice)
 log = logging.getLogger(__name__)
 
 
@@ -35,7 +35,7 @@ def bulletin_files(home: Home, seq: int) -> tuple[tuple[str, str, bytes], ...]:
     issue = issue_from_json(text)
     stem = f"{issue.title}{issue.number_label}{'（更正）' if issue.correction else ''}"
     files = []
-    for fmt in BULLETIN_FORMATS:
+    for fmt in MAILED:
         if unavailable(fmt):  # no font package for the PDF on this server: the XLSX still goes
             log.warning("bulletin %s mailed without its %s: %s", seq, fmt, unavailable(fmt))
             continue
@@ -48,7 +48,7 @@ def notice_files(home: Home, item_ids: list[int]) -> tuple[tuple[str, str, bytes
     attendees the office has not set yet has no 通知书: its mail goes without one."""
     files = []
     for item_id in item_ids:
-        for fmt in NOTICE_FORMATS:
+        for fmt in MAILED_NOTICES:
             if unavailable(fmt):
                 continue
             try:
