@@ -1,5 +1,4 @@
-"""Where the dashboard's frame is (app.py, pages/, .streamlit/config.toml), and the door from a
-top-level file in pages/ to app.py, for the first page a fresh server runs.
+"""The door from a top-level file in pages/ to app.py, for the first page a fresh server runs.
 
 Streamlit starts every server believing a folder named pages/ next to app.py is a legacy
 multipage app (one page per top-level pages/*.py file, addressed by its name) until app.py
@@ -15,8 +14,6 @@ from pathlib import Path
 # The top of the project in a checkout; the package's ui/frame in an installed `sanse`
 # (ui/frame/app.py links to the checkout's app.py, so both name the same file there).
 APP = (Path(__file__).parent / "frame" / "app.py").resolve()
-FRAME = APP.parent
-STREAMLIT_CONFIG = FRAME / ".streamlit" / "config.toml"
 
 
 def run_app() -> None:

@@ -14,8 +14,14 @@ import importlib
 import os
 import sys
 import tomllib
+from importlib.resources import files
+from pathlib import Path
 
-from sanse.ui.entry import APP, STREAMLIT_CONFIG
+# The dashboard's frame as the package carries it (sanse/ui/frame/__init__.py says why there);
+# found by its place in the package, not by importing the dashboard's code.
+FRAME = Path(str(files("sanse.ui.frame")))
+APP = (FRAME / "app.py").resolve()
+STREAMLIT_CONFIG = FRAME / ".streamlit" / "config.toml"
 
 # What the pages import, imported before the server answers: otherwise the first visitor after
 # a start waits a second or more for them, and every visitor behind that one waits too. (Not
