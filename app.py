@@ -9,10 +9,11 @@ from sanse.pipelines.build.warehouse import build_if_behind
 from sanse.store import StoreError
 from sanse.supervision.items import check_if_behind
 from sanse.ui import data
+from sanse.ui.choice import chosen_day
 from sanse.ui.memory import settle
 from sanse.ui.navigation import run_navigation
 from sanse.ui.pagerun import one_run
-from sanse.ui.session import DAY, DAY_PICK, GROUP, LANG, chosen_day, format_day, lang, t
+from sanse.ui.session import DAY, DAY_PICK, GROUP, LANG, format_day, lang, t
 from sanse.ui.signin import current_user, sidebar_block
 from sanse.ui.style import apply_style
 
@@ -41,7 +42,7 @@ def frame() -> None:
         if days:
             current = chosen_day()  # staff may stay on a day nobody reported; the pages say so
             if user.may("submit", user.town_code):  # staff: every day of the campaign
-                # The picker's value lives in its key alone: a page may move it (sanse.ui.session.move_day),
+                # The picker's value lives in its key alone: a page may move it (sanse.ui.choice.move_day),
                 # and Streamlit warns about a widget given both a value and its key's state.
                 picked = st.session_state.get(DAY_PICK)
                 if picked is None or not days[0] <= picked <= days[-1]:  # also a day nobody reported

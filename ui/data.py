@@ -28,7 +28,7 @@ from sanse.ranking.warehouse import NotBuilt, Warehouse
 from sanse.reporting.status import reporting_count as count_reports
 from sanse.supervision.items import list_items, overdue_at_end_of
 from sanse.ui.pagerun import forget, per_run
-from sanse.ui.session import viewer
+from sanse.ui.session import format_day, t, viewer
 
 # The state of the data that every cache below is keyed by: asked once a page run.
 issues_generation = per_run(newest_publication)
@@ -201,8 +201,6 @@ def ranking_or_stop(day: date, group: str | None = None) -> pd.DataFrame:
 
 def stop_without_ranking(day: date, group: str | None = None) -> None:
     """A warning and the end of the page when the day has no ranking (without reading it)."""
-    from sanse.ui.session import format_day, t
-
     if not _ranked_towns(warehouse().identity, day, group):
         st.warning(t("empty.nobody_reported" if nobody_reported(day) else "empty.no_ranking", day=format_day(day)))
         st.stop()

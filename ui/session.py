@@ -1,4 +1,5 @@
-"""Per-browser state shared by the pages: language, chosen date and group, the signed-in user."""
+"""Per-browser state shared by the pages: language, chosen group, the signed-in user (the chosen
+day, which depends on the days there are, is sanse.ui.choice)."""
 
 from __future__ import annotations
 
@@ -44,46 +45,9 @@ def tier_label(tier: str) -> str:
     return t(f"tier.{tier}")
 
 
-def chosen_day() -> date | None:
-    """The sidebar's date; the latest day this user may see when none was chosen yet. Staff
-    may pick any day of the campaign, also one that nobody reported (the pages say so)."""
-    from sanse.ui import data
-
-    me = viewer()
-    days = data.visible_dates(me)
-    day = st.session_state.get(DAY)
-    if day in days or (day is not None and days and me.may("submit", me.town_code) and days[0] <= day <= days[-1]):
-        return day
-    return days[-1] if days else None
-
-
-def move_day(day: date) -> bool:
-    """Point the sidebar at `day`, if it is a day with data. Only before the sidebar is drawn, as
-    in a button's callback: a widget's value cannot change once it is on the page."""
-    from sanse.ui import data
-
-    if day not in data.visible_dates(viewer()):
-        return False
-    st.session_state[DAY] = day
-    st.session_state[DAY_PICK] = day
-    return True
-
-
 def chosen_group() -> str | None:
     """None means every group (a city without peer groups has the one group '')."""
     return st.session_state.get(GROUP)
-
-
-def scoped(title: str) -> str:
-    """A page's heading with the towns its figures cover, where towns rank in several groups:
-    "总览 · 东县 · …" or "总览 · 全部分组 · …"; unchanged in a city of one group."""
-    from sanse.ui import data
-
-    if len(data.groups()) <= 1:
-        return title
-    head, _, rest = title.partition(" · ")
-    scope = chosen_group() if chosen_group() is not None else t("overview.all_groups")
-    return f"{head} · {scope} · {rest}" if rest else f"{head} · {scope}"
 
 
 def user() -> User | None:
@@ -97,13 +61,3 @@ def viewer() -> User:
 
 def format_day(day: date) -> str:
     return chinese_date(day) if lang() == "zh" else day.isoformat()
-
-
-def ranking_day_or_stop() -> date:
-    """The chosen day; with no data yet, say how to load some and stop the page."""
-    day = chosen_day()
-    if day is None:
-        drafts_visible = viewer().may("submit", viewer().town_code)
-        st.info(t("empty.no_data" if drafts_visible else "empty.not_published"))
-        st.stop()
-    return day

@@ -15,7 +15,8 @@ from sanse.pipelines.reports.ingest import Ingested
 from sanse.pipelines.reports.template import template_xlsx
 from sanse.supervision.items import check_if_behind
 from sanse.ui import data
-from sanse.ui.session import format_day, move_day, plain, t
+from sanse.ui.choice import move_day
+from sanse.ui.session import format_day, plain, t
 
 RESULT = "submit.result"  # (where, kind, message): shown once, where the clerk pressed the button
 

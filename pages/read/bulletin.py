@@ -15,9 +15,10 @@ from sanse.publishing.publish import Draft, publish_bulletin
 from sanse.ranking.periods import KINDS, Period
 from sanse.sending.publication import queue_messages
 from sanse.ui import data
+from sanse.ui.choice import chosen_day
 from sanse.ui.period_picker import pick_period
 from sanse.ui.send_log import send_log_section
-from sanse.ui.session import chosen_day, format_day, plain, t, viewer
+from sanse.ui.session import format_day, plain, t, viewer
 from sanse.ui.tables import EMPTY, column_config, ranking_view
 from sanse.ui.tiers import style_tiers
 

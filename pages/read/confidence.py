@@ -8,7 +8,8 @@ from sanse.statistics.confidence import ADJUSTMENTS, confidence_settings, provis
 from sanse.statistics.funnel import funnel
 from sanse.ui import data
 from sanse.ui.charts import funnel_chart
-from sanse.ui.session import chosen_group, format_day, lang, plain, ranking_day_or_stop, scoped, t, tier_label
+from sanse.ui.choice import ranking_day_or_stop, scoped
+from sanse.ui.session import chosen_group, format_day, lang, plain, t, tier_label
 from sanse.ui.tables import indicator_label
 from sanse.ui.tiers import style_tiers
 

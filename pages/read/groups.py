@@ -8,7 +8,8 @@ import streamlit as st
 from sanse.access.roles import ANONYMOUS
 from sanse.ranking.groups import TIERS, overdue_by_group, rank_groups
 from sanse.ui import data
-from sanse.ui.session import GROUP, format_day, ranking_day_or_stop, t, tier_label, viewer
+from sanse.ui.choice import ranking_day_or_stop
+from sanse.ui.session import GROUP, format_day, t, tier_label, viewer
 from sanse.ui.tables import column_config, indicator_label, rate_column
 from sanse.ui.tiers import style_tiers
 

@@ -4,8 +4,9 @@ import streamlit as st
 
 from sanse.access.roles import ANONYMOUS
 from sanse.ui import data
+from sanse.ui.choice import ranking_day_or_stop, scoped
 from sanse.ui.overview import overview, supervision_alert
-from sanse.ui.session import chosen_group, format_day, ranking_day_or_stop, scoped, t, viewer
+from sanse.ui.session import chosen_group, format_day, t, viewer
 
 day, group = ranking_day_or_stop(), chosen_group()
 

@@ -9,8 +9,9 @@ import streamlit as st
 from sanse.publishing.exports import EXPORTS
 from sanse.ranking.periods import KIND_LABELS, KINDS, PeriodError, rank_period
 from sanse.ui import data
+from sanse.ui.choice import ranking_day_or_stop, scoped
 from sanse.ui.period_picker import pick_period
-from sanse.ui.session import chosen_group, plain, ranking_day_or_stop, scoped, t
+from sanse.ui.session import chosen_group, plain, t
 from sanse.ui.tables import EMPTY, column_config, ranking_view
 from sanse.ui.tiers import style_tiers
 

@@ -4,7 +4,8 @@ import streamlit as st
 
 from sanse.ui import data
 from sanse.ui.charts import ranking_chart
-from sanse.ui.session import chosen_group, format_day, ranking_day_or_stop, scoped, t
+from sanse.ui.choice import ranking_day_or_stop, scoped
+from sanse.ui.session import chosen_group, format_day, t
 from sanse.ui.tables import ranking_table
 
 day, group = ranking_day_or_stop(), chosen_group()

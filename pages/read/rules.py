@@ -10,7 +10,8 @@ from sanse.deployment.config import NORMALIZATIONS, WINDOWS
 from sanse.pipelines.build.warehouse import build
 from sanse.ranking.rulebook import change_rules
 from sanse.ui import data
-from sanse.ui.session import chosen_day, format_day, plain, t, viewer
+from sanse.ui.choice import chosen_day
+from sanse.ui.session import format_day, plain, t, viewer
 from sanse.ui.tables import indicator_label
 
 RESULT = "rules.result"

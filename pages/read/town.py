@@ -11,7 +11,8 @@ from sanse.facts.tiers import TIER_COLOURS
 from sanse.ranking.rank import what_it_takes
 from sanse.supervision.items import DONE, list_items
 from sanse.ui import data
-from sanse.ui.session import format_day, plain, ranking_day_or_stop, t, tier_label, viewer
+from sanse.ui.choice import ranking_day_or_stop
+from sanse.ui.session import format_day, plain, t, tier_label, viewer
 from sanse.ui.tables import indicator_label, lift_text
 from sanse.ui.tiers import tier_badge
 

@@ -9,7 +9,8 @@ from sanse.deployment.config import ConfigError
 from sanse.facts import clock
 from sanse.reporting.status import day_reporting, office_name, reminder, reporting_settings
 from sanse.ui import data
-from sanse.ui.session import chosen_group, plain, scoped, t, viewer
+from sanse.ui.choice import scoped
+from sanse.ui.session import chosen_group, plain, t, viewer
 
 me = viewer()
 settings = data.settings()
