@@ -4,16 +4,11 @@ import logging
 
 import streamlit as st
 
-from sanse.i18n import LANGUAGES
-from sanse.pipelines.build.warehouse import build_if_behind
-from sanse.store import StoreError
-from sanse.supervision.items import check_if_behind
 from sanse.ui import data
 from sanse.ui.choice import chosen_day
-from sanse.ui.memory import settle
+from sanse.ui.guard import run_page
 from sanse.ui.navigation import run_navigation
-from sanse.ui.pagerun import one_run
-from sanse.ui.session import DAY, DAY_PICK, GROUP, LANG, format_day, lang, t
+from sanse.ui.session import DAY, DAY_PICK, GROUP, LANG, format_day, lang, languages, t
 from sanse.ui.signin import current_user, sidebar_block
 from sanse.ui.style import apply_style
 
@@ -22,19 +17,16 @@ log = logging.getLogger("sanse.app")
 
 
 def frame() -> None:
-    # Another server or the CLI may have stored reports or rules since this server's last build;
-    # a new build may meet (or withdraw) the triggers of 督办事项.
-    if build_if_behind(data.home(), data.settings()) is not None:
-        check_if_behind(data.home())
+    data.catch_up()
     user = current_user()
 
     with st.sidebar:
         # Widgets keep their own keys; the choice is copied to a plain key that the pages read.
         st.session_state[LANG] = st.radio(
             t("sidebar.language"),
-            list(LANGUAGES),
-            index=list(LANGUAGES).index(lang()),
-            format_func=LANGUAGES.get,
+            list(languages()),
+            index=list(languages()).index(lang()),
+            format_func=languages().get,
             horizontal=True,
             key="sanse.lang.pick",
         )
@@ -84,14 +76,4 @@ def frame() -> None:
     run_navigation(user)
 
 
-try:
-    with one_run():  # the state of the data asked once in this run (sanse.ui.pagerun)
-        frame()
-except StoreError as failure:  # the database is unreachable or full: its own plain message
-    log.exception("page run failed")
-    st.error(str(failure))
-except Exception:  # never a traceback for a user (Streamlit's own stop and rerun are not Exceptions)
-    log.exception("page run failed")
-    st.error(t("error.unexpected"))
-finally:
-    settle()  # the garbage collector leaves alone what the run imported (sanse.ui.memory)
+run_page(frame, log)

@@ -19,6 +19,7 @@ import streamlit as st
 from sanse.access.roles import User
 from sanse.deployment.config import COUNT_COLUMNS, Settings, Town, read_towns
 from sanse.deployment.home import Home
+from sanse.pipelines.build.warehouse import build_if_behind
 from sanse.publishing.issue import issues_generation as newest_publication
 from sanse.publishing.issue import list_issues, load_issue
 from sanse.ranking import rulebook
@@ -26,7 +27,7 @@ from sanse.ranking.periods import Period
 from sanse.ranking.rulebook import settings_in_force
 from sanse.ranking.warehouse import NotBuilt, Warehouse
 from sanse.reporting.status import reporting_count as count_reports
-from sanse.supervision.items import list_items, overdue_at_end_of
+from sanse.supervision.items import check_if_behind, list_items, overdue_at_end_of
 from sanse.ui.pagerun import forget, per_run
 from sanse.ui.session import format_day, t, viewer
 
@@ -43,6 +44,14 @@ def _open(root: str, identity: tuple[int, int]) -> Warehouse:
 @per_run
 def home() -> Home:
     return Home.resolve()
+
+
+def catch_up() -> None:
+    """Bring this server's warehouse up to the store: another server or the CLI may have stored
+    reports or rules since its last build. A new build may meet (or withdraw) the triggers of
+    督办事项, checked on it."""
+    if build_if_behind(home(), settings()) is not None:
+        check_if_behind(home())
 
 
 @per_run

@@ -9,8 +9,9 @@ from datetime import date
 import streamlit as st
 
 from sanse.access.roles import ANONYMOUS, User
+from sanse.facts import clock
 from sanse.facts.dates import chinese_date
-from sanse.i18n import translate
+from sanse.i18n import LANGUAGES, translate
 
 LANG = "sanse.lang"
 DAY = "sanse.date"
@@ -22,6 +23,11 @@ LANDED = "sanse.landed"  # the signed-in user has opened a first page in this ta
 
 def lang() -> str:
     return st.session_state.get(LANG, "zh")
+
+
+def languages() -> dict[str, str]:
+    """The languages the pages speak, each by its own name (中文, English)."""
+    return LANGUAGES
 
 
 def t(key: str, **values) -> str:
@@ -57,6 +63,16 @@ def user() -> User | None:
 
 def viewer() -> User:
     return user() or ANONYMOUS
+
+
+def today() -> date:
+    """Today in Beijing, the campaign's day."""
+    return clock.today()
+
+
+def signed_in() -> bool:
+    """Whether someone signed in (not the anonymous reader): the 督办 ledger is for them."""
+    return viewer() != ANONYMOUS
 
 
 def format_day(day: date) -> str:

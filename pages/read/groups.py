@@ -5,11 +5,10 @@ themselves ranked on their towns' summed counts, with their towns' tiers, report
 import pandas as pd
 import streamlit as st
 
-from sanse.access.roles import ANONYMOUS
 from sanse.ranking.groups import TIERS, overdue_by_group, rank_groups
 from sanse.ui import data
 from sanse.ui.choice import ranking_day_or_stop
-from sanse.ui.session import GROUP, format_day, t, tier_label, viewer
+from sanse.ui.session import GROUP, format_day, signed_in, t, tier_label
 from sanse.ui.tables import column_config, indicator_label, rate_column
 from sanse.ui.tiers import style_tiers
 
@@ -32,8 +31,7 @@ st.title(t("groups.title", day=format_day(day)))
 data.stop_without_ranking(day)
 settings = data.settings()
 rules = settings.rules_on(day)
-signed_in = viewer() != ANONYMOUS  # the ledger is for signed-in users
-overdue = overdue_by_group(data.supervision_summary(day)[0], data.towns()) if signed_in else None
+overdue = overdue_by_group(data.supervision_summary(day)[0], data.towns()) if signed_in() else None
 ranked = rank_groups(data.ranking(day), rules, overdue, settings.group_tiers)
 coloured = settings.group_tiers is not None  # rules.toml's [groups] tiers = true
 caption = "groups.caption.tiers" if coloured else "groups.caption"
@@ -49,7 +47,7 @@ view = pd.DataFrame(
         **{tier_label(tier): ranked[tier] for tier in TIERS},
     }
 )
-if signed_in:
+if signed_in():
     view[t("groups.overdue")] = ranked["overdue"]
 view[t("col.score")] = ranked["score"].round(2)
 view[t("col.inspections")] = ranked["inspections"].astype(int)

@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from sanse.access.roles import ANONYMOUS
 from sanse.ui import data
 from sanse.ui.choice import ranking_day_or_stop, scoped
 from sanse.ui.overview import overview, supervision_alert
-from sanse.ui.session import chosen_group, format_day, t, viewer
+from sanse.ui.session import chosen_group, format_day, signed_in, t, viewer
 
 day, group = ranking_day_or_stop(), chosen_group()
 
@@ -15,7 +14,7 @@ data.stop_without_ranking(day, group)
 published = data.issue_differing(day, group) if not data.reads_issues() else None
 if published is not None:
     st.warning(t("live.differs", label=published.label))
-if viewer() != ANONYMOUS:  # the ledger is for signed-in users
+if signed_in():  # the ledger is for signed-in users
     supervision_alert(day, group)
 overview(day, group)
 if viewer().submits:

@@ -5,14 +5,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from sanse.access.roles import ANONYMOUS
 from sanse.facts import clock
 from sanse.facts.tiers import TIER_COLOURS
 from sanse.ranking.rank import what_it_takes
 from sanse.supervision.items import DONE, list_items
 from sanse.ui import data
 from sanse.ui.choice import ranking_day_or_stop
-from sanse.ui.session import format_day, plain, t, tier_label, viewer
+from sanse.ui.session import format_day, plain, signed_in, t, tier_label, viewer
 from sanse.ui.tables import indicator_label, lift_text
 from sanse.ui.tiers import tier_badge
 
@@ -54,7 +53,7 @@ else:
 st.caption(t("town.streak", days=int(row["tier_streak"]), tier=tier_label(row["tier"])))
 if row["not_reported"]:
     st.warning(t("town.not_reported_today", day=format_day(day)))
-if me != ANONYMOUS:  # its 督办事项 still to do, with their deadlines (the ledger is for signed-in users)
+if signed_in():  # its 督办事项 still to do, with their deadlines (the ledger is for signed-in users)
     pending = [item for item in list_items(data.home(), viewer=me, town_code=code) if item.status not in DONE]
     if pending:
         st.subheader(t("town.items", count=len(pending)))

@@ -3,37 +3,32 @@ each with its Chinese action label and a one-line description, never raw keys.""
 
 import streamlit as st
 
-from sanse.access.audit import ACTION_LABELS, read_audit
-from sanse.access.roles import require
-from sanse.facts import clock
-from sanse.ui import data
-from sanse.ui.session import t, viewer
+from sanse.ui.audit_log import action_label, audit_events
+from sanse.ui.session import t, today
 
-require(viewer(), "read_audit")
-home = data.home()
+events = audit_events()
 st.title(t("audit.title"))
 
-events = read_audit(home)
 left, middle, right = st.columns(3)
 everyone = ["", *sorted(events["who"].dropna().unique())]
 who = left.selectbox(
     t("audit.who"), everyone, format_func=lambda w: w or t("audit.all"), placeholder=t("common.choose"), key="audit.who"
 )
-actions = ["", *sorted(events["action"].dropna().unique(), key=lambda a: ACTION_LABELS.get(a, a))]
+actions = ["", *sorted(events["action"].dropna().unique(), key=action_label)]
 action = middle.selectbox(
     t("audit.action"),
     actions,
-    format_func=lambda a: ACTION_LABELS.get(a, a) if a else t("audit.all"),
+    format_func=lambda a: action_label(a) if a else t("audit.all"),
     placeholder=t("common.choose"),
     key="audit.action",
 )
 # The whole log's span to begin with: an empty range would show Streamlit's "yyyy/mm/dd".
-first = events["at"].min().date() if not events.empty else clock.today()
+first = events["at"].min().date() if not events.empty else today()
 between = right.date_input(
-    t("audit.between"), value=(first, max(first, clock.today())), format="YYYY/MM/DD", key="audit.between"
+    t("audit.between"), value=(first, max(first, today())), format="YYYY/MM/DD", key="audit.between"
 )
 since, until = (between + (None, None))[:2] if isinstance(between, tuple) else (between, between)
-shown = read_audit(home, who=who or None, action=action or None, since=since, until=until)
+shown = audit_events(who=who or None, action=action or None, since=since, until=until)
 st.dataframe(
     shown[["at", "who", "action_label", "what"]].rename(
         columns={

@@ -6,7 +6,7 @@ from functools import partial
 
 import streamlit as st
 
-from sanse.access.roles import ANONYMOUS, Forbidden
+from sanse.access.roles import Forbidden
 from sanse.deployment.config import ConfigError
 from sanse.facts import clock
 from sanse.publishing.exports.ledger import ledger_xlsx
@@ -30,7 +30,7 @@ from sanse.supervision.items import (
 from sanse.ui import data
 from sanse.ui.notices import notice_block
 from sanse.ui.send_log import send_log_section
-from sanse.ui.session import plain, t, viewer
+from sanse.ui.session import plain, signed_in, t, viewer
 
 RESULT = "supervision.result"
 REPICK = "supervision.repick"  # the item a step just changed
@@ -40,7 +40,7 @@ home = data.home()
 me = viewer()
 today = clock.today()
 st.title(t("supervision.title"))
-if me == ANONYMOUS:  # the ledger names towns and their failings: signed-in users only
+if not signed_in():  # the ledger names towns and their failings: signed-in users only
     st.info(t("supervision.sign_in"))
     st.stop()
 st.caption(t("supervision.caption"))
