@@ -28,10 +28,9 @@ from sanse.deployment.config import read_towns
 from sanse.deployment.home import Home
 from sanse.facts import clock
 from sanse.facts.clock import BEIJING
-from sanse.ranking.rulebook import settings_in_force
-from sanse.reporting.status import reporting_settings
 from sanse.sending.attachments import attachments_of
 from sanse.sending.channels import Channels, ChannelsError, check_environment, read_channels, redact
+from sanse.sending.claims import Claimed, any_message, claim, claimable, mark
 from sanse.sending.delivery import DeliveryFailed, Outgoing
 from sanse.sending.kinds import KINDS
 from sanse.sending.messages import test_message
@@ -43,8 +42,6 @@ RATE_ENV = "SANSE_ROBOT_RATE"  # messages a robot takes per minute (default 20)
 DEFAULT_RATE = 20
 PACE_WINDOW = timedelta(seconds=60)
 LEASE = timedelta(minutes=5)  # a claim older than this belongs to a sender that stopped
-CLAIM_ROWS = 500  # due messages looked at per claim
-PER_CHANNEL = 5  # messages of one channel claimed at once (sent in order)
 FIRST_BACKOFF = timedelta(seconds=30)
 LONGEST_BACKOFF = timedelta(hours=1)
 HEARTBEAT_EVERY = 5.0  # seconds
@@ -66,17 +63,6 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.failed == 0
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A message this sender holds, and the attempt it is making."""
-
-    row: sa.Row
-    attempt: int
-
-    def __getattr__(self, name: str):
-        return getattr(self.row, name)
 
 
 def robot_rate() -> int:
@@ -139,131 +125,21 @@ class Sender:
         with self.home.store.reading() as conn:
             rows = conn.execute(
                 sa.select(outbox.c.id, outbox.c.channel, outbox.c.title)
-                .where(self._claimable(self.now()))
+                .where(claimable(self.now()))
                 .order_by(outbox.c.id)
             ).all()
         return [row._asdict() for row in rows]
 
     # ------------------------------------------------------------ claiming
 
-    def _claimable(self, now: datetime):
-        outbox = schema.outbox
-        return sa.or_(
-            sa.and_(outbox.c.status == "queued", outbox.c.next_try_at <= now),
-            sa.and_(outbox.c.status == "sending", outbox.c.lease_until < now),
+    def _claim(self, only: set[int] | None) -> tuple[list[Claimed], float | None]:
+        """Claim due messages (see sanse.sending.claims): (claimed rows, seconds until a paced
+        channel may take another; None when nothing waits on pace)."""
+        claimed, wait, dropped = claim(
+            self.home, self.name, self.now(), rate=self.rate, window=self.window, lease=self.lease, only=only
         )
-
-    def _claim(self, only: set[int] | None) -> tuple[list, float | None]:
-        """Claim due messages of channels not at their pace: (claimed rows, seconds until a
-        paced channel may take another; None when nothing waits on pace)."""
-        outbox, attempts, channels = schema.outbox, schema.outbox_attempts, schema.outbox_channels
-        now = self.now()
-        if not self._any(sa.and_(self._claimable(now), outbox.c.expires_at > now), only):
-            return [], None  # an idle sender only reads: it never keeps a writer waiting
-        with self.home.store.writing() as conn:
-            query = sa.select(outbox.c.id, outbox.c.channel, outbox.c.kind, outbox.c.town_code, outbox.c.data)
-            query = query.where(self._claimable(now), outbox.c.expires_at > now)
-            if only is not None:
-                query = query.where(outbox.c.id.in_(only))
-            due = conn.execute(
-                query.order_by(outbox.c.id).limit(CLAIM_ROWS).with_for_update(skip_locked=True, of=outbox)
-            ).all()
-            if not due:
-                return [], None
-            names = sorted({row.channel for row in due})
-            free = set(
-                conn.execute(
-                    sa.select(channels.c.name).where(channels.c.name.in_(names)).with_for_update(skip_locked=True)
-                ).scalars()
-            )
-            since = now - self.window
-            recent = dict(
-                conn.execute(
-                    sa.select(attempts.c.channel, sa.func.count())
-                    .where(attempts.c.channel.in_(free), attempts.c.started_at > since)
-                    .group_by(attempts.c.channel)
-                ).all()
-            )
-            quiet = self._quiet(now)
-            taken, wait_for = [], []
-            room = {name: min(self.rate - recent.get(name, 0), PER_CHANNEL) for name in free}
-            for row in due:
-                if row.channel not in free or (row.kind == "remind" and quiet):
-                    continue
-                if room[row.channel] <= 0:
-                    wait_for.append(row.channel)
-                    continue
-                room[row.channel] -= 1
-                taken.append(row)
-            wait = self._pace_wait(conn, set(wait_for), now) if wait_for and not taken else None
-            if not taken:
-                return [], wait
-            dropped = self._reported_reminders(conn, taken)
-            if dropped:
-                self._mark(conn, dropped, status="dropped", error="镇街已报送，催报取消")
-                self.outcome.dropped += len(dropped)
-                taken = [row for row in taken if row.id not in dropped]
-            token = uuid.uuid4().hex
-            ids = [row.id for row in taken]
-            claimed = conn.execute(
-                sa.update(outbox)
-                .where(outbox.c.id.in_(ids), self._claimable(now))
-                .values(status="sending", claim=token, lease_until=now + self.lease)
-            ).rowcount
-            if claimed != len(ids):  # another sender took some since they were read: keep only ours
-                ids = list(conn.execute(sa.select(outbox.c.id).where(outbox.c.claim == token)).scalars())
-            if not ids:
-                return [], None
-            started = {}
-            for row in taken:
-                if row.id in ids:
-                    attempt = sa.insert(attempts).values(
-                        message_id=row.id, channel=row.channel, sender=self.name, started_at=now
-                    )
-                    started[row.id] = conn.execute(attempt).inserted_primary_key[0]
-            rows = conn.execute(sa.select(outbox).where(outbox.c.claim == token).order_by(outbox.c.id)).all()
-        return [Claimed(row, started[row.id]) for row in rows], None
-
-    def _any(self, condition, only: set[int] | None = None) -> bool:
-        outbox = schema.outbox
-        query = sa.select(outbox.c.id).where(condition)
-        if only is not None:
-            query = query.where(outbox.c.id.in_(only))
-        with self.home.store.reading() as conn:
-            return conn.execute(query.limit(1)).first() is not None
-
-    def _pace_wait(self, conn, names: set[str], now: datetime) -> float:
-        """Seconds until the first of `names` may take another message."""
-        attempts = schema.outbox_attempts
-        oldest = conn.execute(
-            sa.select(attempts.c.channel, sa.func.min(attempts.c.started_at))
-            .where(attempts.c.channel.in_(names), attempts.c.started_at > now - self.window)
-            .group_by(attempts.c.channel)
-        ).all()
-        if not oldest:
-            return 0.0
-        first = min(at for _, at in oldest)
-        return max((first + self.window - now).total_seconds(), 0.0) + 0.01
-
-    def _quiet(self, now: datetime) -> bool:
-        return reporting_settings(settings_in_force(self.home)).quiet(now)
-
-    def _reported_reminders(self, conn, rows) -> set[int]:
-        """The reminders among `rows` whose towns have all reported since: dropped."""
-        current = schema.current_reports
-        dropped = set()
-        for row in rows:
-            if row.kind != "remind":
-                continue
-            data = json.loads(row.data)
-            codes = [t["code"] for t in data.get("towns", [])]
-            day = datetime.fromisoformat(data["day"]).date()
-            reported = conn.execute(
-                sa.select(sa.func.count()).where(current.c.date == day, current.c.town_code.in_(codes))
-            ).scalar_one()
-            if codes and reported == len(codes):
-                dropped.add(row.id)
-        return dropped
+        self.outcome.dropped += dropped
+        return claimed, wait
 
     # ------------------------------------------------------------ delivering
 
@@ -351,7 +227,7 @@ class Sender:
         """Messages past their time (24 h, or a reminder's deadline) fail for good, logged."""
         outbox = schema.outbox
         now = self.now()
-        if not self._any(sa.and_(outbox.c.status.in_(("queued", "sending")), outbox.c.expires_at <= now)):
+        if not any_message(self.home, sa.and_(outbox.c.status.in_(("queued", "sending")), outbox.c.expires_at <= now)):
             return
         with self.home.store.writing() as conn:
             expired = conn.execute(
@@ -361,17 +237,9 @@ class Sender:
             ).all()
             for row in expired:
                 reason = "截止时间已过，催报不再发送" if row.kind == "remind" else "24 小时内未能送达，已过期"
-                self._mark(conn, {row.id}, status="failed", error=reason)
+                mark(conn, {row.id}, status="failed", error=reason)
                 log.warning("message to %s expired: %s (%s)", row.channel, row.title, reason)
         self.outcome.expired += len(expired)
-
-    def _mark(self, conn, ids: set[int], *, status: str, error: str) -> None:
-        outbox = schema.outbox
-        conn.execute(
-            sa.update(outbox)
-            .where(outbox.c.id.in_(ids))
-            .values(status=status, error=error, claim=None, lease_until=None)
-        )
 
     def _retry_now(self) -> None:
         outbox = schema.outbox
