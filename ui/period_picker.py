@@ -1,5 +1,5 @@
 """The period picker of 周期排名 and of the period 通报: one period of a kind, newest first, or
-any date range."""
+any date range; and a period's ranking as 周期排名 shows it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,27 @@ from datetime import date
 
 import streamlit as st
 
-from sanse.ranking.periods import Period, periods_back
+from sanse.ranking.periods import KIND_LABELS, KINDS, Period, PeriodError, PeriodRanking, periods_back, rank_period
+from sanse.ui import data
 from sanse.ui.session import t
+
+
+def longer_kinds() -> list[str]:
+    """The kinds of period longer than a day (a day is the daily ranking's), and a date range."""
+    return [k for k in KINDS if k != "day"]
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS[kind]
+
+
+def ranked_period_or_stop(period: Period) -> PeriodRanking:
+    """The period ranked on the current build; a warning and the end of the page when it cannot be."""
+    try:
+        return rank_period(data.warehouse(), period, data.settings())
+    except PeriodError as refusal:
+        st.warning(str(refusal))
+        st.stop()
 
 
 def pick_period(kind: str, since: date, day: date, *, label: str, key: str, ended: bool = False) -> Period | None:

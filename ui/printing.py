@@ -1,4 +1,5 @@
-"""The print page's frame: what the browser prints of a Streamlit page is the document alone.
+"""The print page: the issue its address names, and its frame: what the browser prints of a
+Streamlit page is the document alone.
 
 Streamlit has no print styles of its own: its header, menu and scrolling containers would
 print around the document or cut it to one screen. These rules (print media only) hide them
@@ -11,6 +12,10 @@ from __future__ import annotations
 import html
 
 import streamlit as st
+
+from sanse.publishing.exports.print_view import STYLE, print_body
+from sanse.ranking.periods import PeriodError, parse_period
+from sanse.ui import data
 
 CONTROLS = "print-controls"  # the key of the container holding what only the screen shows
 
@@ -32,7 +37,25 @@ _CHROME = f"""
 """
 
 
-def page_style(document_style: str) -> str:
+def asked_issue():
+    """The issue the address names (?series=day&issue=2026-10-30&version=2), or None when it
+    names none that is published."""
+    series, key, version = (st.query_params.get(name, "") for name in ("series", "issue", "version"))
+    try:
+        period = parse_period(key)
+    except PeriodError:
+        return None
+    if period.kind != (series or "day") or (version and not version.isdigit()):
+        return None
+    return data.published_issue(period, int(version) if version else None)
+
+
+def print_page(issue) -> str:
+    """The issue as its 公文 in HTML, with the print page's <style>."""
+    return _page_style(STYLE) + print_body(issue)
+
+
+def _page_style(document_style: str) -> str:
     """The <style> of the print page: the document's own rules and the frame's."""
     return f"<style>{document_style}{_CHROME}</style>"
 

@@ -1,15 +1,20 @@
 """统计可信度: which colours the data can support — rank intervals, tier chances, 待定 tiers,
 the day's rankability, and a funnel plot per indicator."""
 
-import pandas as pd
 import streamlit as st
 
-from sanse.statistics.confidence import ADJUSTMENTS, confidence_settings, provisional_count, rankability
-from sanse.statistics.funnel import funnel
 from sanse.ui import data
 from sanse.ui.charts import funnel_chart
 from sanse.ui.choice import ranking_day_or_stop, scoped
-from sanse.ui.session import chosen_group, format_day, lang, plain, t, tier_label
+from sanse.ui.confidence import (
+    adjustments,
+    confidence_choice,
+    confidence_table,
+    day_rankability,
+    funnel_plot,
+    pending_count,
+)
+from sanse.ui.session import chosen_group, format_day, lang, plain, t
 from sanse.ui.tables import indicator_label
 from sanse.ui.tiers import style_tiers
 
@@ -17,7 +22,7 @@ day, group = ranking_day_or_stop(), chosen_group()
 
 settings = data.settings()
 rules = settings.rules_on(day)
-chosen = confidence_settings(settings)
+chosen = confidence_choice(settings)
 st.title(scoped(t("confidence.title", day=format_day(day))))
 st.caption(t("confidence.caption", draws=chosen.draws, threshold=f"{chosen.provisional_below:.0%}"))
 
@@ -25,29 +30,14 @@ data.stop_without_ranking(day, group)
 block = data.window_sums(day, rules.window, group)
 
 tiers = data.tier_confidence(day, group)
-score = rankability(block, rules)
+score = day_rankability(block, rules)
 left, right = st.columns(2)
 left.metric(t("confidence.rankability"), "—" if score.value != score.value else f"{score.value:.2f}")
-right.metric(t("confidence.provisional"), provisional_count(tiers))
+right.metric(t("confidence.provisional"), pending_count(tiers))
 st.info(score.sentence_zh if lang() == "zh" else score.sentence_en)
 
-table = tiers.sort_values(["group", "rank", "code"])
-note = table["confidence_note"] if lang() == "zh" else table["confidence_note_en"]
-shown = {
-    t("col.rank"): table["rank"].astype(int),
-    t("col.town"): table["town"],
-    t("col.tier"): [
-        tier_label(tier) + (f"（{t('confidence.pending')}）" if pending else "")
-        for tier, pending in zip(table["tier"], table["provisional"])
-    ],
-    t("confidence.median_rank"): table["median_rank"],
-    t("confidence.interval"): [f"{int(lo)}–{int(hi)}" for lo, hi in zip(table["rank_low"], table["rank_high"])],
-    t("confidence.p_blue"): table["p_blue"] * 100,
-    t("confidence.p_red"): table["p_red"] * 100,
-    t("col.flags"): note,
-}
 st.dataframe(
-    style_tiers(pd.DataFrame(shown), t("col.tier")),
+    style_tiers(confidence_table(tiers), t("col.tier")),
     hide_index=True,
     width="stretch",
     key="confidence.table",
@@ -61,8 +51,8 @@ st.dataframe(
 st.subheader(t("confidence.funnel"))
 adjust = st.radio(
     t("confidence.adjust"),
-    ADJUSTMENTS,
-    index=ADJUSTMENTS.index(chosen.funnel_adjust),
+    adjustments(),
+    index=adjustments().index(chosen.funnel_adjust),
     format_func=lambda a: t(f"confidence.adjust.{a}"),
     horizontal=True,
     key="confidence.adjust",
@@ -72,7 +62,7 @@ group_block = block[block["group"] == funnel_group]
 tier_of = dict(zip(tiers["code"], tiers["tier"]))
 for tab, indicator in zip(st.tabs([indicator_label(i) for i in rules.indicators]), rules.indicators):
     with tab:
-        plot = funnel(group_block, indicator, rules, adjust, group=funnel_group)
+        plot = funnel_plot(group_block, indicator, rules, adjust, group=funnel_group)
         figure = funnel_chart(plot, tier_of)
         st.plotly_chart(figure, key=f"confidence.funnel.{indicator.key}", config={"displayModeBar": False})
         above, below = plot.outside("95", "above"), plot.outside("95", "below")

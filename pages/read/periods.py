@@ -6,31 +6,26 @@ days not yet published."""
 
 import streamlit as st
 
-from sanse.publishing.exports import EXPORTS
-from sanse.ranking.periods import KIND_LABELS, KINDS, PeriodError, rank_period
 from sanse.ui import data
 from sanse.ui.choice import ranking_day_or_stop, scoped
-from sanse.ui.period_picker import pick_period
+from sanse.ui.downloads import download_format, table_formats
+from sanse.ui.period_picker import kind_label, longer_kinds, pick_period, ranked_period_or_stop
 from sanse.ui.session import chosen_group, plain, t
 from sanse.ui.tables import EMPTY, column_config, ranking_view
 from sanse.ui.tiers import style_tiers
 
 day = ranking_day_or_stop()
 st.title(scoped(t("periods.title")))
-longer = [k for k in KINDS if k != "day"]  # a day is the daily ranking's
+longer = longer_kinds()
 kind = (
-    st.segmented_control(t("periods.kind"), longer, default="month", format_func=KIND_LABELS.get, key="periods.kind")
+    st.segmented_control(t("periods.kind"), longer, default="month", format_func=kind_label, key="periods.kind")
     or "month"
 )
 warehouse = data.warehouse()
 period = pick_period(kind, warehouse.manifest.first_day, day, label=t("periods.pick"), key=f"periods.pick.{kind}")
 if period is None:
     st.stop()
-try:
-    ranked = rank_period(warehouse, period, data.settings())
-except PeriodError as refusal:
-    st.warning(str(refusal))
-    st.stop()
+ranked = ranked_period_or_stop(period)
 for note in ranked.notes:
     st.caption(plain(note))
 group = chosen_group()
@@ -51,13 +46,12 @@ st.dataframe(
     key="periods.table",
     placeholder=EMPTY,
 )
-tables = [fmt for fmt, export in EXPORTS.items() if export.table]  # the 通报's table, as the daily issue's
-for col, fmt in zip(st.columns(4), tables):
+for col, fmt in zip(st.columns(4), table_formats()):
     col.download_button(
-        t(EXPORTS[fmt].label),
+        t(download_format(fmt).label),
         data=data.period_download(period, fmt),
         file_name=f"{t('periods.title')}_{period.key.replace('..', '至')}.{fmt}",
-        mime=EXPORTS[fmt].mime,
+        mime=download_format(fmt).mime,
         on_click="ignore",
         key=f"periods.download.{fmt}",
         width="stretch",

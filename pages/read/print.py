@@ -4,24 +4,8 @@ Readers reach it from the bulletin page; whoever may read the bulletin may print
 
 import streamlit as st
 
-from sanse.publishing.exports.print_view import STYLE, print_body
-from sanse.ranking.periods import PeriodError, parse_period
-from sanse.ui import data
-from sanse.ui.printing import CONTROLS, page_style, print_button
+from sanse.ui.printing import CONTROLS, asked_issue, print_button, print_page
 from sanse.ui.session import t
-
-
-def asked_issue():
-    """The issue the address names, or None when it names none that is published."""
-    series, key, version = (st.query_params.get(name, "") for name in ("series", "issue", "version"))
-    try:
-        period = parse_period(key)
-    except PeriodError:
-        return None
-    if period.kind != (series or "day") or (version and not version.isdigit()):
-        return None
-    return data.published_issue(period, int(version) if version else None)
-
 
 issue = asked_issue()
 with st.container(key=CONTROLS):
@@ -38,4 +22,4 @@ with st.container(key=CONTROLS):
     with right:
         print_button(t("print.button"))
     st.caption(t("print.caption"))
-st.html(page_style(STYLE) + print_body(issue))
+st.html(print_page(issue))

@@ -2,15 +2,11 @@
 
 from dataclasses import replace
 
-import pandas as pd
 import streamlit as st
 
-from sanse.access.roles import Forbidden
-from sanse.deployment.config import NORMALIZATIONS, WINDOWS
-from sanse.pipelines.build.warehouse import build
-from sanse.ranking.rulebook import change_rules
 from sanse.ui import data
 from sanse.ui.choice import chosen_day
+from sanse.ui.rules import add_version, indicators_frame, normalizations, versions_frame, windows
 from sanse.ui.session import format_day, plain, t, viewer
 from sanse.ui.tables import indicator_label
 
@@ -33,18 +29,6 @@ if RESULT in st.session_state:
     st.success(st.session_state.pop(RESULT))
 
 
-def indicators_frame(rules) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            t("rules.indicators"): [indicator_label(i) for i in rules.indicators],
-            t("rules.numerator"): [t(f"col.{i.numerator}") for i in rules.indicators],
-            t("rules.denominator"): [t(f"col.{i.denominator}") for i in rules.indicators],
-            t("rules.weight"): [i.weight for i in rules.indicators],
-            t("rules.direction"): [t(f"rules.{i.direction}") for i in rules.indicators],
-        }
-    )
-
-
 if day is not None:
     rules = settings.rules_on(day)
     st.subheader(t("rules.in_force", day=format_day(day)))
@@ -57,17 +41,7 @@ if day is not None:
 
 st.subheader(t("rules.history"))
 st.dataframe(
-    pd.DataFrame(
-        {
-            t("rules.effective"): [str(v.effective or t("rules.from_start")) for v in settings.versions],
-            t("rules.window"): [t(f"window.{v.window}") for v in settings.versions],
-            t("rules.normalization"): [t(f"norm.{v.normalization}") for v in settings.versions],
-            t("rules.blue"): [f"{v.blue:g}" for v in settings.versions],
-            t("rules.red"): [f"{v.red:g}" for v in settings.versions],
-            t("rules.weight"): [" / ".join(f"{i.weight:g}" for i in v.indicators) for v in settings.versions],
-            t("rules.change.note"): [v.note for v in settings.versions],
-        }
-    ),
+    versions_frame(settings),
     hide_index=True,
     width="stretch",
     key="rules.history",
@@ -81,15 +55,15 @@ if me.may("change_rules") and day is not None:
         effective = st.date_input(t("rules.effective"), value=day, format="YYYY/MM/DD", key="rules.change.effective")
         window = st.selectbox(
             t("rules.window"),
-            WINDOWS,
-            index=WINDOWS.index(current.window),
+            windows(),
+            index=windows().index(current.window),
             format_func=lambda w: t(f"window.{w}"),
             key="rules.change.window",
         )
         normalization = st.selectbox(
             t("rules.normalization"),
-            NORMALIZATIONS,
-            index=NORMALIZATIONS.index(current.normalization),
+            normalizations(),
+            index=normalizations().index(current.normalization),
             format_func=lambda n: t(f"norm.{n}"),
             key="rules.change.normalization",
         )
@@ -122,12 +96,9 @@ if me.may("change_rules") and day is not None:
                 note=note,
                 indicators=tuple(replace(i, weight=w) for i, w in zip(current.indicators, weights)),
             )
-            try:
-                change_rules(data.home(), new, by=me)
-                build(data.home())
-            except (ValueError, Forbidden) as exc:  # Forbidden: the session ended since the page was drawn
-                st.error(plain(exc))
+            refusal = add_version(new)
+            if refusal:
+                st.error(plain(refusal))
             else:
-                data.clear()
                 st.session_state[RESULT] = t("rules.changed", day=effective)
                 st.rerun()
