@@ -5,22 +5,23 @@ for one already published), then publish it."""
 
 import streamlit as st
 
-from sanse.access.roles import Forbidden
-from sanse.deployment.config import ConfigError
-from sanse.publishing.exports import EXPORTS, file_name, unavailable
-from sanse.publishing.issue import BulletinError, Issue
-from sanse.publishing.numbering import same_period
-from sanse.publishing.prose import bulletin_paragraphs, correction_statement, publication_note
-from sanse.publishing.publish import Draft, publish_bulletin
-from sanse.ranking.periods import KINDS, Period
-from sanse.sending.publication import queue_messages
 from sanse.ui import data
+from sanse.ui.bulletin import (
+    Issue,
+    Period,
+    day_period,
+    missing_before_deadline,
+    office_draft,
+    publish,
+    published_version,
+    series_kinds,
+    show_issue,
+)
 from sanse.ui.choice import chosen_day
+from sanse.ui.downloads import issue_file_name, issue_files, why_unavailable
 from sanse.ui.period_picker import pick_period
 from sanse.ui.send_log import send_log_section
 from sanse.ui.session import format_day, plain, t, viewer
-from sanse.ui.tables import EMPTY, column_config, ranking_view
-from sanse.ui.tiers import style_tiers
 
 RESULT = "bulletin.result"
 FIELDS = ("editor_note", "signer", "report_to", "copy_to")
@@ -36,39 +37,11 @@ def series_label(kind: str) -> str:
     return f"《{settings.campaign.series_title(kind)}》"
 
 
-def show_issue(issue: Issue, key: str, *, draft: bool = False) -> None:
-    """The issue as the page shows it; the office's own words always as plain text."""
-    mark = f"（{t('bulletin.draft.mark')}）" if draft else ""
-    st.header(f"《{issue.title}》{issue.label}{mark}")
-    st.caption(t("bulletin.draft.caption") if draft else plain(publication_note(issue)))  # names its publisher
-    if issue.signer:
-        st.text(f"{t('bulletin.field.signer')}：{issue.signer}")
-    if issue.correction:
-        st.text(f"{t('bulletin.field.correction_note')}：{correction_statement(issue)}")
-    if issue.editor_note:
-        st.text(f"{t('bulletin.field.editor_note')}：{issue.editor_note}")
-    for paragraph in bulletin_paragraphs(issue):
-        st.text(paragraph, width="stretch")
-    rules = issue.rules_used()
-    view = ranking_view(issue.ranking_frame(), rules, show_group=len(issue.groups()) > 1)
-    st.dataframe(
-        style_tiers(view, t("col.tier")),
-        column_config=column_config(rules, view),
-        hide_index=True,
-        width="stretch",
-        key=key,
-        placeholder=EMPTY,
-    )
-    for field in ("report_to", "copy_to"):
-        if getattr(issue, field):
-            st.text(f"{t(f'bulletin.field.{field}')}：{getattr(issue, field)}")
-
-
 def subject_of(kind: str) -> Period | None:
     """What the draft is about: the sidebar's day, or a period that has ended (a date range up
     to the last day with data) the office picks."""
     if kind == "day":
-        return None if day is None else Period(day, day, "day")
+        return None if day is None else day_period(day)
     manifest = data.warehouse().manifest
     label = t("bulletin.period.pick")
     subject = pick_period(
@@ -87,8 +60,7 @@ def draft_and_publish(kind: str, issues: list[Issue]) -> None:
     if kind == "day" and data.nobody_reported(subject.last):  # nothing to draft: say so before any field
         st.warning(t("empty.nobody_reported", day=format_day(subject.last)))
         return
-    # newest version first; the same period as the store counts it (its kind, key and last day)
-    published = next((issue for issue in issues if same_period(issue.period, subject)), None)
+    published = published_version(issues, subject)
     if st.session_state.get(FIELDS_FOR) != subject:
         # A new day starts blank, never with another issue's lines; a correction starts from
         # the version it corrects, so it changes only what the office changes.
@@ -116,19 +88,18 @@ def draft_and_publish(kind: str, issues: list[Issue]) -> None:
             key="bulletin.correction_note",
             placeholder=t("bulletin.field.correction_note.placeholder"),
         )
-    fields = Draft(**{f: st.session_state.get(f"bulletin.{f}") or "" for f in FIELDS}, correction_note=note or "")
-    try:
-        draft = data.draft(subject, fields)
-    except BulletinError as exc:
-        st.error(plain(exc))
+    fields, draft, refusal = office_draft(
+        subject, {f: st.session_state.get(f"bulletin.{f}") or "" for f in FIELDS}, note or ""
+    )
+    if refusal:
+        st.error(plain(refusal))
         return
     with st.container(border=True):
         show_issue(draft, "bulletin.draft.table", draft=True)
     # Before the day's deadline, publishing with towns still missing is confirmed by name.
-    try:
-        missing = data.missing_reports(subject.last) if kind == "day" else None
-    except ConfigError as exc:  # a [reporting] deadline rules.toml cannot give
-        st.error(plain(exc))
+    missing, refusal = missing_before_deadline(subject.last) if kind == "day" else (None, "")
+    if refusal:
+        st.error(plain(refusal))
         return
     if missing is not None:
         names = "、".join(map(plain, missing.towns))
@@ -142,12 +113,9 @@ def draft_and_publish(kind: str, issues: list[Issue]) -> None:
     if st.button(
         t(button, day=what, series=series_label(kind)), type="primary", disabled=not confirmed, key="bulletin.publish"
     ):
-        try:
-            issue = publish_bulletin(
-                home, subject, by=me, draft=fields, confirm_missing=missing is not None, then=queue_messages
-            )
-        except (BulletinError, Forbidden) as exc:
-            st.error(plain(exc))
+        issue, refusal = publish(subject, fields, confirm_missing=missing is not None)
+        if refusal:
+            st.error(plain(refusal))
         else:
             st.session_state[RESULT] = t("bulletin.published", number=issue.label, series=series_label(kind))
             st.session_state[f"bulletin.pick.{kind}"] = 0
@@ -175,7 +143,7 @@ def read_issues(kind: str, issues: list[Issue]) -> None:
     show_issue(issue, "bulletin.table")
 
     st.subheader(t("bulletin.download"))
-    files = {fmt: export for fmt, export in EXPORTS.items() if export.download}  # the print view is a page
+    files = issue_files()
     columns = st.columns(len(files) + 1)
     columns[-1].page_link(
         "pages/read/print.py",
@@ -185,14 +153,14 @@ def read_issues(kind: str, issues: list[Issue]) -> None:
         width="stretch",
     )
     for col, (fmt, export) in zip(columns, files.items()):
-        if reason := unavailable(fmt):
+        if reason := why_unavailable(fmt):
             col.caption(t("export.unavailable", format=t(export.label), reason=reason))
             continue
         col.download_button(
             t(export.label),
             # made when clicked, not on every visit: a PDF takes a second to set
             data=data.issue_download(issue.period, issue.version, fmt),
-            file_name=file_name(issue, fmt),
+            file_name=issue_file_name(issue, fmt),
             mime=export.mime,
             on_click="ignore",
             key=f"bulletin.download.{fmt}",
@@ -203,7 +171,7 @@ def read_issues(kind: str, issues: list[Issue]) -> None:
 publisher = me.may("publish") and day is not None
 # Readers are offered the series that have issues; the office every series it may publish.
 published = data.issue_kinds()
-kinds = [k for k in KINDS if k == "day" or publisher or k in published]
+kinds = [k for k in series_kinds() if k == "day" or publisher or k in published]
 if st.session_state.get("bulletin.kind") not in kinds:  # a new visit: the series its link names, or the daily one
     st.session_state["bulletin.kind"] = (
         st.query_params.get("series") if st.query_params.get("series") in kinds else "day"
