@@ -11,18 +11,6 @@ from pathlib import Path
 ROOT = Path(__file__).parents[1]
 ALLOWED = ("sanse.ui", "streamlit")
 
-# The packages below sanse.ui that pages still import: none may be added, and an entry goes
-# when its page is routed through sanse.ui (the test fails on an entry no page needs any more).
-NOT_YET_ROUTED = {
-    "pages/work/supervision.py": {
-        "sanse.access",
-        "sanse.deployment",
-        "sanse.facts",
-        "sanse.publishing",
-        "sanse.supervision",
-    },
-}
-
 
 def page_files() -> list[Path]:
     return sorted([ROOT / "app.py", *(ROOT / "pages").rglob("*.py")])
@@ -40,12 +28,6 @@ def imported(path: Path) -> set[str]:
     return names
 
 
-def package(module: str) -> str:
-    """sanse.publishing for sanse.publishing.exports.ledger; a library by its top-level name."""
-    parts = module.split(".")
-    return ".".join(parts[:2]) if parts[0] == "sanse" else parts[0]
-
-
 def allowed(module: str) -> bool:
     top = module.partition(".")[0]
     return top in sys.stdlib_module_names or any(module == a or module.startswith(f"{a}.") for a in ALLOWED)
@@ -54,7 +36,7 @@ def allowed(module: str) -> bool:
 def test_pages_and_app_import_only_sanse_ui_streamlit_and_the_standard_library():
     below = {}
     for path in page_files():
-        outside = {package(module) for module in imported(path) if not allowed(module)}
+        outside = {module for module in imported(path) if not allowed(module)}
         if outside:
             below[path.relative_to(ROOT).as_posix()] = outside
-    assert below == NOT_YET_ROUTED
+    assert below == {}

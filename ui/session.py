@@ -4,7 +4,7 @@ day, which depends on the days there are, is sanse.ui.choice)."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 import streamlit as st
 
@@ -73,6 +73,11 @@ def today() -> date:
 def signed_in() -> bool:
     """Whether someone signed in (not the anonymous reader): the 督办 ledger is for them."""
     return viewer() != ANONYMOUS
+
+
+def stamp(moment: datetime) -> str:
+    """A stored moment (UTC) as the office reads it: Beijing time to the minute."""
+    return clock.stamp(moment)
 
 
 def format_day(day: date) -> str:
