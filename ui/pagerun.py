@@ -3,7 +3,7 @@
 Every read of the dashboard is keyed by the state of the data (the build's identity, the
 newest publication, the rules' generation), so that a new build or publication shows on the
 very next page run; a page run asked for those a dozen times, each a query of the store.
-Inside `one_run()` (app.py wraps every page run in it) a function marked `per_run` answers
+Inside `one_run()` (every page run is in it: sanse.ui.guard) a function marked `per_run` answers
 every call after the first with the same arguments from that first answer; outside a run (a
 button's callback, which runs before the page; a file made for a download) it asks afresh.
 `forget()` drops the answers after a write from this process within the run.
