@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sanse import clock  # noqa: E402
+from sanse.facts import clock  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 STAGES = (

@@ -26,13 +26,14 @@ from sanse.cli.main import main
 from sanse.deployment.config import Campaign, Rules, Settings, Town, write_settings, write_towns
 from sanse.deployment.demo import demo_towns
 from sanse.deployment.home import Home
+from sanse.pipelines.records.counts import current_figures
 from sanse.pipelines.records.ingest import LISTED_PER_RULE, ingest_records, write_demo_records
 from sanse.pipelines.records.objects import Received, catch_up
 from sanse.pipelines.records.tables import RECORD_TABLES, TABLES
 from sanse.ranking.warehouse import Warehouse
 from sanse.store import DATABASE_URL_ENV, StoreError, close_all, schema
 from sanse.store.records import batches, kept_objects, read_object, restore_object
-from sanse.store.reports import append_submission, current_reports
+from sanse.store.reports import append_submission
 
 START = date(2026, 3, 1)
 TODAY = date(2026, 3, 20)
@@ -108,8 +109,13 @@ def records(folder: Path, *, inspections=None, hazards=None, enforcement=None) -
     return folder
 
 
+def figures(home: Home) -> pd.DataFrame:
+    """The current figure of every town-day: report versions and the counts of batches."""
+    return current_figures(home.store)[0]
+
+
 def daily(home: Home) -> dict[tuple[str, date], tuple]:
-    frame = current_reports(home.store)
+    frame = figures(home)
     return {(r.town_code, r.date): tuple(getattr(r, c) for c in COUNTS) for r in frame.itertuples(index=False)}
 
 
@@ -134,9 +140,11 @@ def test_records_add_up_to_daily_counts_of_the_report_form(home, tmp_path):
     }
 
 
-def test_records_import_is_one_submission(home, tmp_path):
+def test_records_import_is_one_submission_stored_as_one_table_of_counts(home, tmp_path):
     result = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
-    assert stored(home)["submissions"] == 1 and result.submission.written == 5
+    assert result.submission.written == 5
+    rows = stored(home)  # the counts are one table of the batch, not a report version per town-day
+    assert (rows["record_counts"], rows["report_versions"], rows["current_reports"], rows["submissions"]) == (1, 0, 0, 0)
     assert list(read_audit(home)["action"]) == ["submission"]
     assert "汇总为 5 个镇街日" in result.summary
 
@@ -188,7 +196,7 @@ def test_demo_records_aggregate_to_their_row_counts(home, tmp_path):
     written = write_demo_records(towns, tmp_path / "rec", days=4, seed=7, start=START)
     result = ingest_records(home, tmp_path / "rec", by="tester", today=TODAY)
     assert result.ok, result.errors
-    frame = current_reports(home.store)
+    frame = figures(home)
     assert frame["inspections"].sum() == written.inspections
     assert frame["hazards"].sum() == written.hazards
     enforcement = pq.read_table(tmp_path / "rec" / "enforcement.parquet").to_pandas()
@@ -720,8 +728,8 @@ def test_imports_day_by_day_count_what_one_import_of_every_day_counts(home, tmp_
     write_towns(towns, whole.towns_csv)
     write_settings(Settings(Campaign(start=START), (Rules(),)), whole.rules_toml)
     ingest_records(whole, tmp_path / "d5", by="tester", today=TODAY)
-    by_day = current_reports(home.store).drop(columns="seq").sort_values(["town_code", "date"], ignore_index=True)
-    at_once = current_reports(whole.store).drop(columns="seq").sort_values(["town_code", "date"], ignore_index=True)
+    by_day = figures(home).drop(columns="seq").sort_values(["town_code", "date"], ignore_index=True)
+    at_once = figures(whole).drop(columns="seq").sort_values(["town_code", "date"], ignore_index=True)
     pd.testing.assert_frame_equal(by_day, at_once)
 
 

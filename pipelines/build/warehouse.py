@@ -38,11 +38,13 @@ from sanse.deployment.home import Home
 from sanse.durable import fsync_and_rename, fsync_directory, write_text_atomically
 from sanse.facts import clock
 from sanse.pipelines.build.grid import LEAD_DAYS, DailyGrid, daily_grid, day_end_sums, in_millionths, window_frame
+from sanse.pipelines.records.counts import current_figures
 from sanse.ranking import rank, warehouse
 from sanse.ranking.rank import add_movement, rank_blocks
 from sanse.ranking.rulebook import settings_in_force
 from sanse.ranking.warehouse import WINDOW_SUMS, Manifest, ranking_inputs, segment_span
-from sanse.store.reports import current_reports, last_version
+from sanse.store.records import last_counted
+from sanse.store.reports import last_version
 
 SQL = Path(__file__).parent / "sql"
 log = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ class Plan:
     first_day: date | None  # the campaign's first ranking day
     last_day: date | None
     first_built: date | None  # the earliest day recomputed
+    records_seq: int = 0  # the newest batch of records whose counts `changes` holds
 
     @property
     def months(self) -> list[str]:
@@ -195,6 +198,7 @@ def build_if_behind(home: Home, settings: Settings | None = None) -> BuildResult
         manifest is not None
         and manifest.code == code_hash()
         and manifest.built_seq >= last_version(home.store)
+        and manifest.records_seq >= last_counted(home.store)
         and manifest.inputs == ranking_inputs(settings or settings_in_force(home), read_towns(home.towns_csv))
     ):
         return None
@@ -253,6 +257,7 @@ def _build_plan(
             segments=kept | segments,
             kind="incremental" if plan.previous else "full",
             built_at=clock.now_utc().isoformat(timespec="seconds"),
+            records_seq=plan.records_seq,
         )
         write_text_atomically(home.warehouse, new.to_json())
     except BaseException:
@@ -275,19 +280,25 @@ def _plan(home: Home, manifest: Manifest | None, inputs: str, settings: Settings
     """Extend `manifest` by what changed since it, or (anything else having changed) build all."""
     start = settings.campaign.start
     extend = manifest is not None and manifest.inputs == inputs and manifest.code == code_hash()
-    changes = current_reports(home.store, since_seq=manifest.built_seq if extend else 0)
+    # the figures of report versions, and the counts of batches of records, not built yet
+    changes, records_seq = current_figures(
+        home.store, since_seq=manifest.built_seq if extend else 0, since_batch=manifest.records_seq if extend else 0
+    )
     if extend and len(changes) and (manifest.last_day is None or changes["date"].min() < manifest.first_day):
-        extend, changes = False, current_reports(home.store)  # the first data, or data before the first day
+        extend, (changes, records_seq) = (
+            False,
+            current_figures(home.store),
+        )  # the first data, or data before the first day
     if extend:
         if changes.empty:
-            return Plan(inputs, manifest, changes, manifest.first_day, manifest.last_day, None)
+            return Plan(inputs, manifest, changes, manifest.first_day, manifest.last_day, None, records_seq)
         last_day = max(manifest.last_day, changes["date"].max())
         first_built = min(changes["date"].min(), manifest.last_day + timedelta(days=1))
-        return Plan(inputs, manifest, changes, manifest.first_day, last_day, first_built)
+        return Plan(inputs, manifest, changes, manifest.first_day, last_day, first_built, records_seq)
     if changes.empty:
-        return Plan(inputs, None, changes, start, None, None)
+        return Plan(inputs, None, changes, start, None, None, records_seq)
     first_day = start or changes["date"].min()
-    return Plan(inputs, None, changes, first_day, changes["date"].max(), first_day)
+    return Plan(inputs, None, changes, first_day, changes["date"].max(), first_day, records_seq)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from sanse.deployment.config import Town, normalize_spelling, read_towns
 from sanse.deployment.home import Home
 from sanse.facts import clock
 from sanse.pipelines.records import changes as record_changes
+from sanse.pipelines.records import counts as record_counts
 from sanse.pipelines.records import objects as record_objects
 from sanse.pipelines.records.demo import write_records
 from sanse.pipelines.records.objects import Received
@@ -49,8 +50,8 @@ from sanse.pipelines.reports.values import MAX_COUNT, MAX_FINES_WAN
 from sanse.ranking.rulebook import settings_in_force
 from sanse.store import StoreError
 from sanse.store.events import record_event
-from sanse.store.records import TURN, KeptObject, last_batch, write_batch
-from sanse.store.reports import Submission, write_submission
+from sanse.store.records import TURN, KeptObject, last_batch, newest_version, write_batch
+from sanse.store.reports import Submission, last_version
 
 __all__ = [
     "KINDS",
@@ -172,18 +173,17 @@ def _store(
         try:
             _keep(home, con, files, digests, [t for t in TABLES if changes.rows(t)], kept)
             daily = record_changes.recount(con, before, changes)
+            versions = last_version(home.store)
+            fresh, submission = record_counts.compared(
+                home.store, con, daily, first=not before.batch_seq and not versions
+            )
             towns = dict(con.execute("select town, town_code from town_codes order by town").fetchall())
             with home.store.writing(TURN, "reports") as conn:
                 latest = last_batch(conn)
-                if (latest.seq if latest else 0) != before.batch_seq:
+                if (latest.seq if latest else 0) != before.batch_seq or newest_version(conn) != versions:
                     raise _Behind
-                submission = Submission(None, 0, 0)
-                if daily.num_rows:
-                    submission = write_submission(
-                        conn, daily, by=by, source_name=source, source_sha256=digests.combined, audit_detail=detail
-                    )
-                if submission.submission_id is None:  # records changed, counts did not
-                    record_event(conn, by, "records", **detail)
+                action, audited = record_counts.audited(submission, detail)
+                record_event(conn, by, action, **audited)
                 batch = write_batch(
                     conn,
                     kept,
@@ -193,8 +193,8 @@ def _store(
                     new=changes.new.total,
                     changed=changes.changed.total,
                     unchanged=received.total - changes.records,
-                    submission_seq=submission.seq,
                     towns=towns,
+                    counts=record_counts.encoded(fresh),
                 )
             _hold_copies(home, kept)
         except _Behind:

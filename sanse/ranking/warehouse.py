@@ -45,6 +45,7 @@ class Manifest:
     segments: dict[str, dict[str, str]]
     kind: str = "full"  # or "incremental"
     built_at: str = ""
+    records_seq: int = 0  # the newest batch of records whose counts it has seen
 
     def to_json(self) -> str:
         data = {**self.__dict__, "first_day": _iso(self.first_day), "last_day": _iso(self.last_day)}

@@ -53,6 +53,16 @@ class Batch:
     objects: tuple[KeptObject, ...] = ()
 
 
+@dataclass(frozen=True)
+class BatchCounts:
+    """The daily counts a batch stored: a zstd Parquet table of date, town_code and the counts,
+    standing over the report versions numbered up to `after_version`."""
+
+    batch_seq: int
+    after_version: int
+    content: bytes
+
+
 def last_batch(conn: Connection) -> Batch | None:
     """The newest batch (None before the first)."""
     b = schema.record_batches
@@ -70,12 +80,13 @@ def write_batch(
     new: int,
     changed: int,
     unchanged: int,
-    submission_seq: int | None,
     towns: dict[str, str],
+    counts: tuple[bytes, int, date, date] | None = None,
 ) -> Batch:
     """Store one batch and its objects (each from the file holding its bytes as kept) inside the
-    caller's transaction, which holds the turn TURN. An object the store holds already (the same
-    file received again after others changed its records) is listed, not stored again."""
+        caller's transaction, which holds the turns TURN and "reports"; with `counts` (the daily
+    counts of the town-days it counts differently: Parquet bytes, rows, first and last day). An object the store holds already (the same
+        file received again after others changed its records) is listed, not stored again."""
     now = clock.now_utc()
     seq = conn.execute(
         sa.insert(schema.record_batches).values(
@@ -83,7 +94,6 @@ def write_batch(
             received_by=by,
             source_name=source_name,
             source_sha256=source_sha256,
-            submission_seq=submission_seq,
             new_records=new,
             changed_records=changed,
             unchanged_records=unchanged,
@@ -98,7 +108,43 @@ def write_batch(
                 _write_chunks(conn, kept.key, iter(lambda: reader.read(CHUNK_BYTES), b""))
         conn.execute(sa.insert(schema.record_batch_objects).values(batch_seq=seq, key=kept.key))
         listed.append(kept)
+    if counts is not None:
+        content, rows, first_day, last_day = counts
+        after = newest_version(conn)
+        conn.execute(
+            sa.insert(schema.record_counts).values(
+                batch_seq=seq, after_version=after, rows=rows, first_day=first_day, last_day=last_day, content=content
+            )
+        )
     return Batch(seq, now, source_sha256, towns, tuple(listed))
+
+
+def newest_version(conn: Connection) -> int:
+    """The number of the newest report version (0 when there is none)."""
+    versions = schema.report_versions
+    return conn.execute(sa.select(sa.func.coalesce(sa.func.max(versions.c.seq), 0))).scalar_one()
+
+
+def batch_counts(
+    store: Store, *, after_batch: int = 0, first: date | None = None, last: date | None = None
+) -> list[BatchCounts]:
+    """The counts of the batches after `after_batch`, or of those that count on a day between
+    `first` and `last`; oldest first."""
+    counts = schema.record_counts
+    query = sa.select(counts.c.batch_seq, counts.c.after_version, counts.c.content).order_by(counts.c.batch_seq)
+    if after_batch:
+        query = query.where(counts.c.batch_seq > after_batch)
+    if first is not None and last is not None:
+        query = query.where(counts.c.first_day <= last, counts.c.last_day >= first)
+    with store.reading() as conn:
+        return [BatchCounts(*row) for row in conn.execute(query).all()]
+
+
+def last_counted(store: Store) -> int:
+    """The newest batch that stored counts (0 before the first)."""
+    counts = schema.record_counts
+    with store.reading() as conn:
+        return conn.execute(sa.select(sa.func.coalesce(sa.func.max(counts.c.batch_seq), 0))).scalar_one()
 
 
 def batches(store: Store) -> list[Batch]:

@@ -217,6 +217,21 @@ record_batch_objects = sa.Table(
     sa.Column("key", sa.String(64), sa.ForeignKey("record_objects.key"), primary_key=True),
 )
 
+# The daily counts (the 3.1 form) of the town-days a batch counted differently, as one zstd
+# Parquet table (date, town_code, the counts) rather than a row each: a province's year is half a
+# million town-days. A batch's figure of a town-day stands over a report version numbered up to
+# `after_version` (the newest when the batch landed) and under any later one.
+record_counts = sa.Table(
+    "record_counts",
+    metadata,
+    sa.Column("batch_seq", sa.Integer, sa.ForeignKey("record_batches.seq"), primary_key=True),
+    sa.Column("after_version", sa.Integer, nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("first_day", sa.Date, nullable=False),
+    sa.Column("last_day", sa.Date, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+)
+
 rules_versions = sa.Table(
     "rules_versions",
     metadata,
