@@ -26,6 +26,7 @@ from sanse.cli.main import main
 from sanse.deployment.config import Campaign, Rules, Settings, Town, write_settings, write_towns
 from sanse.deployment.demo import demo_towns
 from sanse.deployment.home import Home
+from sanse.pipelines.build.warehouse import build, build_if_behind
 from sanse.pipelines.records.counts import current_figures
 from sanse.pipelines.records.ingest import LISTED_PER_RULE, ingest_records, write_demo_records
 from sanse.pipelines.records.objects import Received, catch_up
@@ -144,7 +145,12 @@ def test_records_import_is_one_submission_stored_as_one_table_of_counts(home, tm
     result = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
     assert result.submission.written == 5
     rows = stored(home)  # the counts are one table of the batch, not a report version per town-day
-    assert (rows["record_counts"], rows["report_versions"], rows["current_reports"], rows["submissions"]) == (1, 0, 0, 0)
+    assert (rows["record_counts"], rows["report_versions"], rows["current_reports"], rows["submissions"]) == (
+        1,
+        0,
+        0,
+        0,
+    )
     assert list(read_audit(home)["action"]) == ["submission"]
     assert "汇总为 5 个镇街日" in result.summary
 
@@ -749,6 +755,39 @@ def test_appending_compares_with_the_current_figures_in_one_pass(home):
     second = append_submission(home.store, pd.DataFrame(rows), by="t", source_name="b.csv", source_sha256="2")
     assert (second.written, second.unchanged, second.corrected) == (1, 2, (("B", D1),))
     assert daily(home)[("B", D1)][1] == 5
+
+
+def test_a_report_and_a_batch_of_records_on_one_town_day_count_in_the_order_they_landed(home, tmp_path):
+    def report(hazards: int, name: str) -> None:
+        row = {"row_number": [2], "date": [D2], "town_code": ["A"], **{c: [0] for c in COUNTS}, "hazards": [hazards]}
+        append_submission(home.store, pd.DataFrame(row), by="t", source_name=name, source_sha256=name)
+
+    def built_hazards() -> int:
+        warehouse = Warehouse.open(home)
+        try:
+            found = warehouse.query("select hazards from daily_counts where town_code = 'A' and date = ?", [D2])
+        finally:
+            warehouse.close()
+        return int(found["hazards"].iloc[0])
+
+    ingest_records(home, records(tmp_path / "one"), by="tester", today=TODAY)
+    build(home)
+    assert daily(home)[("A", D2)][1] == 0 and built_hazards() == 0
+    report(7, "a.xlsx")  # a report after the batch stands over its count
+    assert build_if_behind(home) is not None
+    assert daily(home)[("A", D2)][1] == 7 and built_hazards() == 7
+    hazards = [(1, "甲镇", D1, "一般", D1, "u1"), (9, "甲镇", D2, "重大", "", "u9")]
+    result = ingest_records(home, records(tmp_path / "two", hazards=hazards), by="tester", today=TODAY)
+    assert ("A", D2) in result.submission.corrected  # a batch after the report stands over it
+    assert build_if_behind(home) is not None and build_if_behind(home) is None
+    assert daily(home)[("A", D2)][1] == 1 and built_hazards() == 1
+    report(7, "b.xlsx")
+    build(home)
+    incremental = daily(home)
+    assert incremental[("A", D2)][1] == 7 and built_hazards() == 7
+    shutil.rmtree(home.warehouse.parent)
+    build(home)  # a build from scratch ranks the same figures
+    assert daily(home) == incremental and built_hazards() == 7
 
 
 # ---------------------------------------------------------------- command line

@@ -62,9 +62,11 @@ def compare(con: duckdb.DuckDBPyConnection, received: Received, counts: RecordCo
             )
             new[table], changed[table] = getattr(counts, table), 0
         else:
+            # the range of the ids alone (an integer range) when one object holds them: the join
+            # below drops the others, and a semi-join first costs as much again
             within = f"id in (select id from incoming_{table})"
             if low is not None:
-                within = f"id between {int(low)} and {int(high)} and {within}"
+                within = f"id between {int(low)} and {int(high)}" + (f" and {within}" if len(holding) > 1 else "")
             held = " union all ".join(received.records(table, listed, key, within) for listed in holding)
             newest = "qualify row_number() over (partition by id order by batch desc) = 1" if len(holding) > 1 else ""
             counted = ", ".join(f"held.{c} as old_{c}" for c in spec.counted)

@@ -1,21 +1,24 @@
 """The daily counts of record-level data: each batch's counts of the town-days it counted
 differently, kept in the store as one zstd Parquet table (not a report version per town-day),
-and the current figures a build ranks: each town-day's newest report version or batch count.
+and the current figures a build ranks: each town-day's newest report or batch count.
 
-A batch's count of a town-day stands over the report versions stored before the batch (those
-numbered up to its `after_version`) and under those stored after it, and a later batch's count
-over an earlier one's: the order in which they landed, as when both were report versions.
+What landed last counts, as when both were report versions: a batch that counts a town-day
+differently from its current report takes that report's current figure away (the version stays
+in the log), so a report's current figure is always newer than any count of its town-day; a
+later batch's count stands over an earlier one's.
 """
 
 from __future__ import annotations
 
 import io
 import uuid
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sanse.deployment.config import COUNT_COLUMNS
@@ -63,67 +66,72 @@ def stored_counts(
 
 
 def current_figures(store: Store, *, since_seq: int = 0, since_batch: int = 0) -> tuple[pd.DataFrame, int]:
-    """The current figure of each town-day, as `current_reports` gives the report versions (its
-    `seq` is the version, or for a batch's count the last version before it), with the newest
-    batch that stored counts. With `since_seq` or `since_batch`, only the town-days of report
-    versions after the one or counts of batches after the other."""
+    """The current figure of each town-day, as `current_reports` gives the reports (a count's
+    `seq` is the newest report version when its batch landed), with the newest batch that
+    stored counts. With `since_seq` or `since_batch`, only the town-days of reports after the
+    one or of the counts of batches after the other."""
     newest = last_counted(store)
     if not since_seq and not since_batch:
         return _newest(current_reports(store), stored_counts(store)), newest
     reports = current_reports(store, since_seq=since_seq)
-    counts = stored_counts(store, after_batch=since_batch) if newest > since_batch else _empty()
-    if reports.empty and not counts.num_rows:
+    if newest <= since_batch:
         return reports, newest
-    days = [*reports["date"], *counts.column("date").to_pylist()]
-    first, last = min(days), max(days)
-    # over the town-days that changed: the figures of every report and batch of their days
-    touched = pd.concat(
-        [reports[["town_code", "date"]], counts.select(["town_code", "date"]).to_pandas()], ignore_index=True
-    )
-    all_reports = current_reports(store, first=first, last=last) if counts.num_rows else reports
-    all_counts = stored_counts(store, first=first, last=last) if newest else counts
-    return _newest(all_reports, all_counts, touched), newest
+    counts = stored_counts(store, after_batch=since_batch)
+    days = counts.column("date")
+    # a report of the new counts' town-days is newer than them, whenever it landed
+    on_days = current_reports(store, first=pc.min(days).as_py(), last=pc.max(days).as_py())
+    reports = pd.concat([reports, on_days[on_days["seq"] <= since_seq]], ignore_index=True)
+    return _newest(reports, counts), newest
 
 
-def figures_on(store: Store, first: date, last: date) -> pd.DataFrame:
-    """The current figure of every town-day from `first` to `last`."""
-    return _newest(current_reports(store, first=first, last=last), stored_counts(store, first=first, last=last))
+@dataclass(frozen=True)
+class Compared:
+    """What a batch's recount changes: the town-days whose counts differ from the current
+    figures, the submission they make, and those of them whose current figure is a report's
+    (the batch's count stands over it from now on)."""
+
+    fresh: pa.Table
+    submission: Submission
+    over_reports: list[tuple[str, date]]
 
 
-def compared(
-    store: Store, con: duckdb.DuckDBPyConnection, daily: pa.Table, *, first: bool
-) -> tuple[pa.Table, Submission]:
-    """The town-days of `daily` whose counts differ from the current figures (all of them
-    when nothing was stored before, as in a first import), and what that submission is."""
+def compared(store: Store, con: duckdb.DuckDBPyConnection, daily: pa.Table, *, first: bool) -> Compared:
+    """`daily` against the current figures of its town-days (nothing stored before, as in a
+    first import: all of it is new)."""
     if not daily.num_rows:
-        return daily, Submission(None, 0, 0)
-    if first:
-        fresh, corrected = daily, ()
-    else:
+        return Compared(daily, Submission(None, 0, 0), [])
+    fresh, corrected, over_reports = daily, (), []
+    if not first:
         days = daily.column("date")
+        first_day, last_day = days[0].as_py(), days[-1].as_py()
         con.register("counted", daily)
-        con.register("current", figures_on(store, days[0].as_py(), days[-1].as_py()))
+        current = current_reports(store, first=first_day, last=last_day)
+        con.register("current", _newest(current, stored_counts(store, first=first_day, last=last_day), reported=True))
         same = " and ".join(
             f"abs(c.{col} - n.{col}) <= 1e-9" if col == "fines_wan" else f"c.{col} = n.{col}" for col in COUNT_COLUMNS
         )
         fresh = con.sql(
             f"""
-            select n.*, c.town_code is not null as corrected from counted as n
+            select n.*, c.town_code is not null as corrected, coalesce(c.reported, false) as reported
+            from counted as n
             left join current as c on c.town_code = n.town_code and c.date = n.date
             where c.town_code is null or not ({same})
             order by n.date, n.town_code
             """
         ).to_arrow_table()
-        marked = fresh.filter(fresh.column("corrected"))
-        corrected = tuple(
-            sorted(zip(marked.column("town_code").to_pylist(), marked.column("date").cast(pa.date32()).to_pylist()))
-        )
-        fresh = fresh.drop_columns(["corrected"])
+        corrected = tuple(sorted(_keys(fresh.filter(fresh.column("corrected")))))
+        over_reports = _keys(fresh.filter(fresh.column("reported")))
+        fresh = fresh.drop_columns(["corrected", "reported"])
     if not fresh.num_rows:
-        return fresh, Submission(None, 0, daily.num_rows)
+        return Compared(fresh, Submission(None, 0, daily.num_rows), [])
     now = clock.now_utc()
     submission_id = f"{now:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
-    return fresh, Submission(submission_id, fresh.num_rows, daily.num_rows - fresh.num_rows, corrected)
+    submission = Submission(submission_id, fresh.num_rows, daily.num_rows - fresh.num_rows, corrected)
+    return Compared(fresh, submission, over_reports)
+
+
+def _keys(table: pa.Table) -> list[tuple[str, date]]:
+    return list(zip(table.column("town_code").to_pylist(), table.column("date").cast(pa.date32()).to_pylist()))
 
 
 def audited(submission: Submission, detail: dict) -> tuple[str, dict]:
@@ -143,44 +151,40 @@ def audited(submission: Submission, detail: dict) -> tuple[str, dict]:
     }
 
 
-def _newest(reports: pd.DataFrame, counts: pa.Table, touched: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Of each town-day (of `touched`, if given), the report version or batch count that landed
-    last."""
-    if not counts.num_rows:
+def _newest(reports: pd.DataFrame, counts: pa.Table, *, reported: bool = False) -> pd.DataFrame:
+    """Each town-day's current report, else its newest count; with `reported`, which it is."""
+    if not counts.num_rows and not reported:
         return reports
+    if reports.empty and not reported and pc.count_distinct(counts.column("batch_seq")).as_py() == 1:
+        return _frame(counts.rename_columns([*counts.column_names[:-1], "seq"]))  # one batch's counts alone
+    counted = ", ".join(COUNT_COLUMNS)
     con = duckdb.connect()
     try:
         con.register("counts", counts)
-        if reports.empty and touched is None:  # record-level data alone: the newest batch's count
-            query = f"""
-                select town_code, date, after_version as seq, {", ".join(COUNT_COLUMNS)} from counts
-                qualify row_number() over (partition by town_code, date order by batch_seq desc) = 1
+        con.register("reports", reports.assign(date=pd.to_datetime(reports["date"])))
+        return _frame(
+            con.sql(
+                f"""
+                select town_code, cast(date as date) as date, seq, {counted}, true as reported from reports
+                union all
+                select town_code, date, after_version as seq, {counted}, false as reported from counts
+                anti join reports on reports.town_code = counts.town_code and cast(reports.date as date) = counts.date
+                qualify row_number() over (partition by counts.town_code, counts.date order by batch_seq desc) = 1
                 order by date, town_code
-            """
-        else:
-            con.register("reports", reports.assign(date=pd.to_datetime(reports["date"])))
-            within = ""
-            if touched is not None:
-                con.register("touched", touched.assign(date=pd.to_datetime(touched["date"])))
-                within = "semi join touched using (town_code, date)"
-            counted = ", ".join(COUNT_COLUMNS)
-            query = f"""
-                select town_code, date, seq, {counted} from (
-                    select town_code, cast(date as date) as date, seq, 2 * seq as landed, 0 as batch_seq, {counted}
-                    from reports
-                    union all by name
-                    select town_code, date, after_version as seq, 2 * after_version + 1 as landed, batch_seq,
-                        {counted}
-                    from counts
-                ) as figures
-                {within}
-                qualify row_number() over (partition by town_code, date order by landed desc, batch_seq desc) = 1
-                order by date, town_code
-            """
-        frame = con.sql(query).df()
+                """
+            ).to_arrow_table(),
+            reported,
+        )
     finally:
         con.close()
-    frame["date"] = frame["date"].dt.date
+
+
+def _frame(figures: pa.Table, reported: bool = False) -> pd.DataFrame:
+    """Figures as `current_reports` gives them: town_code, date (as dates), seq, the counts
+    (and with `reported`, whether each is a report's)."""
+    frame = figures.select(
+        ["town_code", "date", "seq", *COUNT_COLUMNS, *(["reported"] if reported else [])]
+    ).to_pandas()
     frame["seq"] = frame["seq"].astype("int64")
     return frame
 

@@ -174,9 +174,8 @@ def _store(
             _keep(home, con, files, digests, [t for t in TABLES if changes.rows(t)], kept)
             daily = record_changes.recount(con, before, changes)
             versions = last_version(home.store)
-            fresh, submission = record_counts.compared(
-                home.store, con, daily, first=not before.batch_seq and not versions
-            )
+            counted = record_counts.compared(home.store, con, daily, first=not before.batch_seq and not versions)
+            submission = counted.submission
             towns = dict(con.execute("select town, town_code from town_codes order by town").fetchall())
             with home.store.writing(TURN, "reports") as conn:
                 latest = last_batch(conn)
@@ -194,7 +193,8 @@ def _store(
                     changed=changes.changed.total,
                     unchanged=received.total - changes.records,
                     towns=towns,
-                    counts=record_counts.encoded(fresh),
+                    counts=record_counts.encoded(counted.fresh),
+                    over_reports=counted.over_reports,
                 )
             _hold_copies(home, kept)
         except _Behind:

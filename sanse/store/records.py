@@ -82,11 +82,14 @@ def write_batch(
     unchanged: int,
     towns: dict[str, str],
     counts: tuple[bytes, int, date, date] | None = None,
+    over_reports: Iterable[tuple[str, date]] = (),
 ) -> Batch:
     """Store one batch and its objects (each from the file holding its bytes as kept) inside the
-        caller's transaction, which holds the turns TURN and "reports"; with `counts` (the daily
-    counts of the town-days it counts differently: Parquet bytes, rows, first and last day). An object the store holds already (the same
-        file received again after others changed its records) is listed, not stored again."""
+    caller's transaction, which holds the turns TURN and "reports". With `counts`, the daily
+    counts of the town-days the batch counts differently (Parquet bytes, rows, first and last
+    day); they stand from now on over the current figures of the reports of `over_reports`
+    (taken away; their versions stay). An object the store holds already (the same file received
+    again after others changed its records) is listed, not stored again."""
     now = clock.now_utc()
     seq = conn.execute(
         sa.insert(schema.record_batches).values(
@@ -108,6 +111,15 @@ def write_batch(
                 _write_chunks(conn, kept.key, iter(lambda: reader.read(CHUNK_BYTES), b""))
         conn.execute(sa.insert(schema.record_batch_objects).values(batch_seq=seq, key=kept.key))
         listed.append(kept)
+    taken = [{"code": code, "day": day} for code, day in over_reports]
+    if taken:
+        current = schema.current_reports
+        conn.execute(
+            sa.delete(current).where(
+                current.c.town_code == sa.bindparam("code"), current.c.date == sa.bindparam("day")
+            ),
+            taken,
+        )
     if counts is not None:
         content, rows, first_day, last_day = counts
         after = newest_version(conn)
