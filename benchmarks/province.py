@@ -502,6 +502,11 @@ def measure(towns: int, days: int, seed: int, runs: int, postgres: str | None) -
     # the floors of the same run: on a shared machine the speed drifts between runs
     summary["run_ratios"] = [t["seconds"] / f["seconds"] for f, t in zip(results["floor"], results["ingest_build"])]
     summary["sor_ratios"] = [t["seconds"] / f["seconds"] for f, t in zip(results["sor_floor"], results["ingest_build"])]
+    # the same in CPU-seconds (every thread of a stage), which a busy machine disturbs far less
+    for name, reference in (("floor", "floor"), ("sor", "sor_floor"), ("pandas", "pandas")):
+        summary[f"{name}_cpu_ratios"] = [
+            t["cpu"] / f["cpu"] for f, t in zip(results[reference], results["ingest_build"])
+        ]
     return summary
 
 
@@ -519,23 +524,30 @@ def new_database(server: str, name: str) -> str:
     return server.rsplit("/", 1)[0] + f"/{name}"
 
 
-def report(towns: int, days: int, summary: dict, *, targets: bool = True) -> None:
+def report(towns: int, days: int, summary: dict, *, targets: bool = True, basis: str = "cpu") -> None:
+    """The table of stages, then the targets, held in `basis`: "cpu" (CPU-seconds, every thread
+    of a stage: what a shared machine disturbs least) or "seconds"."""
     rows = summary["rows"]
     floor, pandas_s = summary["floor"]["seconds"], summary["pandas"]["seconds"]
     print(
         f"\n{towns:,} towns x {days} days: {rows['inspections']:,} inspections, "
         f"{rows['hazards']:,} hazards, {rows['enforcement']:,} enforcement rows"
     )
-    print(f"  {'stage':34s} {'median s':>9s} {'cpu s':>6s} {'peak MB':>8s} {'x floor':>8s} {'x pandas':>9s}")
+    floor_cpu, pandas_cpu = summary["floor"]["cpu"], summary["pandas"]["cpu"]
+    print(
+        f"  {'stage':34s} {'median s':>9s} {'cpu s':>6s} {'peak MB':>8s} {'x floor':>8s} {'x pandas':>9s}"
+        f" {'cpu x floor':>12s} {'cpu x pandas':>13s}"
+    )
     for stage in STAGES:
         if stage not in summary:
             continue
         s = summary[stage]
-        cpu = f"{s['cpu']:6.2f}" if stage != "ranking" else f"{'':6s}"
-        print(
-            f"  {LABELS[stage]:34s} {s['seconds']:9.3f} {cpu} {s['peak_mb']:8.0f} "
-            f"{s['seconds'] / floor:8.2f} {s['seconds'] / pandas_s:9.2f}"
-        )
+        cpu = (
+            f"{s['cpu']:6.2f}" if stage != "ranking" else f"{'':6s}"
+        ) + f" {s['peak_mb']:8.0f} {s['seconds'] / floor:8.2f} {s['seconds'] / pandas_s:9.2f}"
+        if stage != "ranking":
+            cpu += f" {s['cpu'] / floor_cpu:12.2f} {s['cpu'] / pandas_cpu:13.2f}"
+        print(f"  {LABELS[stage]:34s} {s['seconds']:9.3f} {cpu}")
     print(f"  {LABELS['ranking_all']:34s} {summary['ranking']['all_seconds']:9.3f}")
     together = summary["ingest_build"]
     total, cpu = together["seconds"], together["cpu"]
@@ -552,8 +564,7 @@ def report(towns: int, days: int, summary: dict, *, targets: bool = True) -> Non
         f"  CPU work: floor {summary['floor']['cpu']:.2f} CPU-s, ingest + build {cpu:.2f} CPU-s; "
         f"on {cores} cores at best {cpu / cores:.2f} s = {cpu / cores / floor:.2f} x floor"
     )
-    first, last = summary["day_2"], summary["day_last"]
-    day_ratio = last["seconds"] / first["seconds"]
+    first = summary["day_2"]
     print("  a day's records and the build after them (median; x day 2 of the same run, turn by turn):")
     for stage, day in (("day_2", 2), ("day_31", 31), ("day_last", days + 1)):
         s = summary[stage]
@@ -566,7 +577,8 @@ def report(towns: int, days: int, summary: dict, *, targets: bool = True) -> Non
             )
         )
         print(
-            f"    day {day:3d}: {s['seconds']:.2f} s, import {s['import']:.2f} s ({s['new']:,} new and "
+            f"    day {day:3d}: {s['seconds']:.2f} s ({s['cpu']:.2f} CPU-s, {s['cpu'] / first['cpu']:.2f} x day 2), "
+            f"import {s['import']:.2f} s ({s['new']:,} new and "
             f"{s['changed']:,} changed records, {s['town_days']:,} town-days counted){turns}"
         )
     sor, month_floor = summary["sor_floor"]["seconds"], summary["month_floor"]["seconds"]
@@ -585,39 +597,49 @@ def report(towns: int, days: int, summary: dict, *, targets: bool = True) -> Non
             else ""
         )
     )
+    print(
+        "  ingest + build against the floors and pandas of the same run, run by run, in CPU-seconds: "
+        + "; ".join(
+            f"{name} {', '.join(f'{r:.2f}' for r in summary[f'{name}_cpu_ratios'])} x"
+            for name in ("floor", "sor", "pandas")
+        )
+    )
     if not targets:  # design §10's targets are for the province
         return
+    unit = "CPU-s" if basis == "cpu" else "s"
+    print(
+        f"  targets held in {unit}"
+        + (" (every thread of a stage; a shared machine's load moves them least)" if basis == "cpu" else "")
+    )
+    total, sor, month_floor, floor, pandas_s = (
+        summary[stage][basis] for stage in ("ingest_build", "sor_floor", "month_floor", "floor", "pandas")
+    )
+    again, month, incremental = (summary[stage][basis] for stage in ("same_again", "month", "incremental"))
+    first_day, last_day = summary["day_2"][basis], summary["day_last"][basis]
+    day_ratio = last_day / first_day
     peak = max(summary[s]["peak_mb"] for s in ("ingest", "build", "ingest_build", "incremental", "day_last"))
     checks = [
         (
-            f"ingest + build within 2 x the system-of-record floor + 1.5 s ({total:.2f} s <= {2 * sor + 1.5:.2f} s)",
+            f"ingest + build within 2 x the system-of-record floor + 1.5 ({total:.2f} <= {2 * sor + 1.5:.2f} {unit})",
             total <= 2 * sor + 1.5,
         ),
         (
-            f"ingest + build at least 2 x faster than plain pandas ({total / pandas_s:.2f} x its time)",
+            f"ingest + build at least 2 x faster than plain pandas ({total / pandas_s:.2f} x its {unit})",
             total <= pandas_s / 2,
         ),
         (f"peak memory under 4 GB ({peak:.0f} MB)", peak < 4096),
+        (f"the same files again within the floor + 1 ({again:.2f} <= {floor + 1:.2f} {unit})", again <= floor + 1),
         (
-            f"the same files again within the floor + 1 s ({summary['same_again']['seconds']:.2f} s "
-            f"<= {floor + 1:.2f} s)",
-            summary["same_again"]["seconds"] <= floor + 1,
-        ),
-        (
-            f"a month again, 5 % changed, within 2 x its floor + 1 s ({summary['month']['seconds']:.2f} s "
-            f"<= {2 * month_floor + 1:.2f} s)",
-            summary["month"]["seconds"] <= 2 * month_floor + 1,
+            f"a month again, 5 % changed, within 2 x its floor + 1 ({month:.2f} <= {2 * month_floor + 1:.2f} {unit})",
+            month <= 2 * month_floor + 1,
         ),
         (f"the store's growth within 1.2 x the zstd Parquet records ({grown / zstd:.2f} x)", grown <= 1.2 * zstd),
-        (
-            f"incremental one-day build under 1 s ({summary['incremental']['seconds']:.2f} s)",
-            summary["incremental"]["seconds"] < 1,
-        ),
+        (f"incremental one-day build under 1 ({incremental:.2f} {unit})", incremental < 1),
         (
             f"one day's province ranking under 1 s ({summary['ranking']['all_seconds'] * 1000:.0f} ms)",
             summary["ranking"]["all_seconds"] < 1,
         ),
-        (f"a day's records + build on day {days + 1} under 1 s ({last['seconds']:.2f} s)", last["seconds"] <= 1),
+        (f"a day's records + build on day {days + 1} under 1 ({last_day:.2f} {unit})", last_day <= 1),
         (f"a day's records + build on day {days + 1} within 1.2 x day 2 ({day_ratio:.2f} x)", day_ratio <= 1.2),
     ]
     if "ingest_build_pg" in summary:
@@ -625,9 +647,9 @@ def report(towns: int, days: int, summary: dict, *, targets: bool = True) -> Non
         checks.insert(
             1,
             (
-                f"on PostgreSQL: ingest + build within 2 x the system-of-record floor + 1.5 s "
-                f"({on_pg['seconds']:.2f} s), peak {on_pg['peak_mb']:.0f} MB",
-                on_pg["seconds"] <= 2 * sor + 1.5 and on_pg["peak_mb"] < 4096,
+                f"on PostgreSQL: ingest + build within 2 x the system-of-record floor + 1.5 "
+                f"({on_pg[basis]:.2f} {unit}), peak {on_pg['peak_mb']:.0f} MB",
+                on_pg[basis] <= 2 * sor + 1.5 and on_pg["peak_mb"] < 4096,
             ),
         )
     for target, met in checks:
@@ -660,6 +682,9 @@ def main() -> None:
     parser.add_argument(
         "--postgres", action=argparse.BooleanOptionalAction, default=True, help="also on a throwaway PostgreSQL server"
     )
+    parser.add_argument(
+        "--seconds", action="store_true", help="hold the targets in seconds rather than CPU-seconds (a quiet machine)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--args", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -674,7 +699,7 @@ def main() -> None:
 
             postgres = stack.enter_context(throwaway_cluster())
         large = measure(args.towns, args.days, args.seed, args.runs, postgres)
-        report(args.towns, args.days, large)
+        report(args.towns, args.days, large, basis="seconds" if args.seconds else "cpu")
         if args.small_towns:
             small = measure(args.small_towns, args.days, args.seed, args.runs, postgres)
             report(args.small_towns, args.days, small, targets=False)
