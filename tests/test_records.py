@@ -872,6 +872,57 @@ def test_the_parts_of_revision_0004_are_carried_over_as_objects(store_url, tmp_p
     assert daily(home)[("A", D2)][0] == 1
 
 
+def test_counts_an_import_stored_as_report_versions_before_revision_0010_stay_until_counted_again(
+    store_url, tmp_path, monkeypatch
+):
+    from alembic import command
+    from alembic.config import Config
+
+    from sanse.store.migrate import MIGRATIONS
+
+    if store_url.startswith("sqlite"):
+        Path(sa.engine.make_url(store_url).database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(store_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    command.upgrade(config, "0009")  # a batch's counts were a submission of report versions
+    counts = ", ".join(COUNTS)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "insert into submissions (submission_id, submitted_at, submitted_by, source_name, source_sha256,"
+                " reason, rows, unchanged, corrected) values ('s1', '2026-03-02 10:00:00', 'x', 'rec', 'h', '', 2, 0, 0)"
+            )
+        )
+        for seq, (town, day) in enumerate([("A", D1), ("B", D1)], start=1):
+            values = {"seq": seq, "town": town, "day": day}
+            conn.execute(
+                sa.text(
+                    f"insert into report_versions (seq, submission_seq, date, town_code, {counts})"
+                    " values (:seq, 1, :day, :town, 9, 0, 0, 0, 0, 0, 0, 0)"
+                ),
+                values,
+            )
+            conn.execute(
+                sa.text(
+                    f"insert into current_reports (town_code, date, seq, {counts})"
+                    " values (:town, :day, :seq, 9, 0, 0, 0, 0, 0, 0, 0)"
+                ),
+                values,
+            )
+    engine.dispose()
+    monkeypatch.setenv(DATABASE_URL_ENV, store_url)
+    home = Home(tmp_path / "home").ensure()
+    write_towns(TOWNS, home.towns_csv)
+    write_settings(Settings(Campaign(start=START), (Rules(),)), home.rules_toml)
+    assert daily(home)[("A", D1)][0] == 9 and stored(home)["record_counts"] == 0
+    result = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    assert sorted(result.submission.corrected) == [("A", D1), ("B", D1)]
+    assert daily(home)[("A", D1)][0] == 3 and daily(home)[("B", D1)][0] == 1  # counted again: the batch's
+    assert stored(home)["current_reports"] == 0 and stored(home)["report_versions"] == 2  # the log stays
+
+
 def test_a_backup_lists_every_kept_object_and_puts_one_back(any_home, tmp_path):
     home = any_home
     ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)

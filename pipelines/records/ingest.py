@@ -6,7 +6,8 @@ An import that brings records new or changed (by id and content) against every r
 before is one batch: each of its files with such records is kept as one object (zstd Parquet,
 addressed by the SHA-256 of the bytes received). It recounts only the town-days those records
 change (for a changed record, also the days its earlier version counted on) from every record
-of those days, and stores the batch with that submission in one transaction. Both look-ups read
+of those days, and stores the batch with those counts (one compact table: pipelines/records/
+counts.py) in one transaction. Both look-ups read
 the objects received before with DuckDB (pipelines/records/objects.py), only those whose ids or
 days can match, so an import costs what it brings, not what was received before it.
 """
@@ -111,8 +112,8 @@ class _Behind(Exception):
 
 def ingest_records(home: Home, folder: Path, *, by: str, today: date | None = None) -> RecordsIngested:
     """Validate the three record tables in `folder`; keep the files with records that are new
-    or changed as one batch, and the daily town counts of the town-days they change as one
-    submission, in one transaction; all or nothing.
+    or changed as one batch, with the daily town counts of the town-days they change, in one
+    transaction; all or nothing.
 
     Each table is `<name>.parquet` or `<name>.csv` (UTF-8, header row). The export may hold
     the whole campaign or only what is new: records received before as they are now are

@@ -3,8 +3,9 @@ changed records is one batch, holding each file of the import as one object; nev
 
 An object is a file as received, addressed by the SHA-256 of the bytes received, kept as zstd
 Parquet in chunks of the store. It counts only once a batch lists it, and a batch is written in
-the import's transaction: a killed import leaves nothing that counts. The newest version of a
-record is the one in the latest batch whose objects hold its id; which ids exist and the
+the import's transaction, with the daily counts of the town-days it counts differently (one
+compact table, record_counts): a killed import leaves nothing that counts. The newest version of
+a record is the one in the latest batch whose objects hold its id; which ids exist and the
 records of a town-day are read from the objects themselves (pipelines/records/objects.py).
 """
 

@@ -173,7 +173,8 @@ record_batches = sa.Table(
     sa.Column("received_by", sa.Text, nullable=False),
     sa.Column("source_name", sa.Text, nullable=False),
     sa.Column("source_sha256", sa.String(64), nullable=False),
-    sa.Column("submission_seq", sa.Integer, sa.ForeignKey("submissions.seq")),  # null: no town-day changed
+    # the submission of its counts before revision 0010 (null: none changed); since, record_counts
+    sa.Column("submission_seq", sa.Integer, sa.ForeignKey("submissions.seq")),
     sa.Column("new_records", sa.BigInteger, nullable=False),
     sa.Column("changed_records", sa.BigInteger, nullable=False),
     sa.Column("unchanged_records", sa.BigInteger, nullable=False),
@@ -219,8 +220,9 @@ record_batch_objects = sa.Table(
 
 # The daily counts (the 3.1 form) of the town-days a batch counted differently, as one zstd
 # Parquet table (date, town_code, the counts) rather than a row each: a province's year is half a
-# million town-days. A batch's figure of a town-day stands over a report version numbered up to
-# `after_version` (the newest when the batch landed) and under any later one.
+# million town-days. A report's current figure is newer than any count of its town-day (a batch
+# that counts it again takes that figure away); `after_version` is the newest report version when
+# the batch landed, which a build has then seen.
 record_counts = sa.Table(
     "record_counts",
     metadata,
