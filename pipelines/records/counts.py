@@ -14,6 +14,7 @@ import io
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -27,6 +28,7 @@ from sanse.store.database import Store
 from sanse.store.records import batch_counts, last_counted
 from sanse.store.reports import MAX_AUDITED_CORRECTIONS, Submission, current_reports
 
+SQL = Path(__file__).parent / "sql"
 ROW_GROUP = 1 << 16  # town-days per row group: a day's look-up reads one of a year's eight
 _COLUMNS = ("date", "town_code", *COUNT_COLUMNS)
 
@@ -107,18 +109,7 @@ def compared(store: Store, con: duckdb.DuckDBPyConnection, daily: pa.Table, *, f
         con.register("counted", daily)
         current = current_reports(store, first=first_day, last=last_day)
         con.register("current", _newest(current, stored_counts(store, first=first_day, last=last_day), reported=True))
-        same = " and ".join(
-            f"abs(c.{col} - n.{col}) <= 1e-9" if col == "fines_wan" else f"c.{col} = n.{col}" for col in COUNT_COLUMNS
-        )
-        fresh = con.sql(
-            f"""
-            select n.*, c.town_code is not null as corrected, coalesce(c.reported, false) as reported
-            from counted as n
-            left join current as c on c.town_code = n.town_code and c.date = n.date
-            where c.town_code is null or not ({same})
-            order by n.date, n.town_code
-            """
-        ).to_arrow_table()
+        fresh = con.sql(_sql("changed_counts")).to_arrow_table()
         corrected = tuple(sorted(_keys(fresh.filter(fresh.column("corrected")))))
         over_reports = _keys(fresh.filter(fresh.column("reported")))
         fresh = fresh.drop_columns(["corrected", "reported"])
@@ -157,24 +148,11 @@ def _newest(reports: pd.DataFrame, counts: pa.Table, *, reported: bool = False) 
         return reports
     if reports.empty and not reported and pc.count_distinct(counts.column("batch_seq")).as_py() == 1:
         return _frame(counts.rename_columns([*counts.column_names[:-1], "seq"]))  # one batch's counts alone
-    counted = ", ".join(COUNT_COLUMNS)
     con = duckdb.connect()
     try:
         con.register("counts", counts)
         con.register("reports", reports.assign(date=pd.to_datetime(reports["date"])))
-        return _frame(
-            con.sql(
-                f"""
-                select town_code, cast(date as date) as date, seq, {counted}, true as reported from reports
-                union all
-                select town_code, date, after_version as seq, {counted}, false as reported from counts
-                anti join reports on reports.town_code = counts.town_code and cast(reports.date as date) = counts.date
-                qualify row_number() over (partition by counts.town_code, counts.date order by batch_seq desc) = 1
-                order by date, town_code
-                """
-            ).to_arrow_table(),
-            reported,
-        )
+        return _frame(con.sql(_sql("current_figures")).to_arrow_table(), reported)
     finally:
         con.close()
 
@@ -187,6 +165,10 @@ def _frame(figures: pa.Table, reported: bool = False) -> pd.DataFrame:
     ).to_pandas()
     frame["seq"] = frame["seq"].astype("int64")
     return frame
+
+
+def _sql(name: str) -> str:
+    return (SQL / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def _empty() -> pa.Table:
