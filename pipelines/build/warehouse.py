@@ -285,10 +285,8 @@ def _plan(home: Home, manifest: Manifest | None, inputs: str, settings: Settings
         home.store, since_seq=manifest.built_seq if extend else 0, since_batch=manifest.records_seq if extend else 0
     )
     if extend and len(changes) and (manifest.last_day is None or changes["date"].min() < manifest.first_day):
-        extend, (changes, records_seq) = (
-            False,
-            current_figures(home.store),
-        )  # the first data, or data before the first day
+        extend = False  # the first data, or data before the first day
+        changes, records_seq = current_figures(home.store)
     if extend:
         if changes.empty:
             return Plan(inputs, manifest, changes, manifest.first_day, manifest.last_day, None, records_seq)

@@ -6,10 +6,10 @@ An import that brings records new or changed (by id and content) against every r
 before is one batch: each of its files with such records is kept as one object (zstd Parquet,
 addressed by the SHA-256 of the bytes received). It recounts only the town-days those records
 change (for a changed record, also the days its earlier version counted on) from every record
-of those days, and stores the batch with those counts (one compact table: pipelines/records/
-counts.py) in one transaction. Both look-ups read
-the objects received before with DuckDB (pipelines/records/objects.py), only those whose ids or
-days can match, so an import costs what it brings, not what was received before it.
+of those days, and stores the batch with those counts (one compact table, pipelines/records/
+counts.py) in one transaction. Both look-ups read the objects received before with DuckDB
+(pipelines/records/objects.py), only those whose ids or days can match, so an import costs what
+it brings, not what was received before it.
 """
 
 from __future__ import annotations
