@@ -190,7 +190,8 @@ def build(home: Home) -> BuildResult:
 
 def build_if_behind(home: Home, settings: Settings | None = None) -> BuildResult | None:
     """Bring this server's warehouse up to the store when it is behind it: reports stored (by
-    any server) since its build, or other towns, rules or code. None when it is current.
+    any server) or counts of records since its build, or other towns, rules or code. None when it
+    is current.
     `settings`: the rules in force, when the caller has them (the dashboard keeps them by the
     rules' generation); else they are read."""
     manifest = _read_manifest(home)
