@@ -24,7 +24,7 @@ from sanse.pipelines.reports.ingest import ingest_file
 from sanse.publishing.issue import list_issues
 from sanse.publishing.publish import publish_bulletin
 from sanse.store import DATABASE_URL_ENV, schema
-from sanse.supervision.items import list_items
+from sanse.supervision.ledger import list_items
 
 PASSWORD = "correct horse battery"
 

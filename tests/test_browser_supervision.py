@@ -16,7 +16,9 @@ from sanse.access.accounts import add_user
 from sanse.access.roles import SYSTEM, User
 from sanse.deployment.config import read_settings
 from sanse.deployment.home import Home
-from sanse.supervision.items import add_item, answer, history, list_items, withdraw
+from sanse.sending.queue import queue_new_items
+from sanse.supervision.ledger import history, list_items
+from sanse.supervision.lifecycle import add_item, answer, withdraw
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
@@ -85,6 +87,7 @@ def test_the_office_sees_a_photo_named_like_an_image_by_its_name_and_fetches_not
         deadline=start + timedelta(days=1),
         occurred_on=start,
         by=SYSTEM,
+        announce=queue_new_items,
     )
     answer(home, item.id, "已整改", by=User("clerk2", "town", code), files=[(name, b"\x89PNG")])
     desk = phone.browser.new_context(viewport=DESKTOP)

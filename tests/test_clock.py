@@ -18,7 +18,7 @@ from sanse.pipelines.reports.read import HEADERS, parse_report
 from sanse.publishing.issue import list_issues
 from sanse.ranking.warehouse import Warehouse
 from sanse.store.reports import current_reports, history
-from sanse.supervision.items import list_items
+from sanse.supervision.ledger import list_items
 
 UTC_EVENING = datetime(2026, 12, 5, 23, 30, tzinfo=UTC)  # 07:30 on 6 December in Beijing
 TOWNS = [Town("A", "甲镇", "镇"), Town("B", "乙镇", "镇")]

@@ -18,9 +18,11 @@ from sanse.deployment.home import Home
 from sanse.facts.clock import BEIJING
 from sanse.publishing.exports import render_notice
 from sanse.publishing.exports.notice import NoticeNotReady, notice_name
+from sanse.sending.queue import queue_new_items
 from sanse.store import DATABASE_URL_ENV
 from sanse.supervision.interviews import get_interview, set_interview
-from sanse.supervision.items import SupervisionError, add_item, answer, close
+from sanse.supervision.items import SupervisionError
+from sanse.supervision.lifecycle import add_item, answer, close
 
 MEETS_AT = datetime(2026, 11, 3, 9, 30, tzinfo=BEIJING)
 CLERK = User("clerk", "town", "T1")
@@ -49,6 +51,7 @@ def listed(home: Home, measure: str, town: str = "T2") -> int:
         deadline=date(2026, 11, 15),
         occurred_on=date(2026, 10, 31),
         by=SYSTEM,
+        announce=queue_new_items,
     ).id
 
 

@@ -14,8 +14,10 @@ from streamlit.testing.v1 import AppTest
 from sanse.access.roles import SYSTEM, User
 from sanse.deployment.home import Home
 from sanse.facts import clock
+from sanse.sending.queue import queue_new_items
 from sanse.supervision.interviews import get_interview
-from sanse.supervision.items import add_item, list_items
+from sanse.supervision.ledger import list_items
+from sanse.supervision.lifecycle import add_item
 
 PAGE = str(Path(__file__).parents[1] / "pages" / "work" / "supervision.py")
 ADMIN = User("office", "admin")
@@ -76,7 +78,13 @@ def test_an_empty_place_is_refused_in_plain_chinese(home):
 def test_a_town_downloads_its_督办通知单_and_waits_for_its_约谈通知书(home):
     interview = list_items(home)[0]
     plain = add_item(
-        home, interview.town_code, measure="挂牌督办", reason="整改不力", deadline=date(2026, 11, 20), by=SYSTEM
+        home,
+        interview.town_code,
+        measure="挂牌督办",
+        reason="整改不力",
+        deadline=date(2026, 11, 20),
+        by=SYSTEM,
+        announce=queue_new_items,
     )
     clerk = User("clerk", "town", interview.town_code)
     at = open_page(clerk, interview.id)

@@ -25,7 +25,8 @@ from sanse.facts import clock
 from sanse.pipelines.build.warehouse import build
 from sanse.publishing.publish import publish_bulletin
 from sanse.ranking.warehouse import Warehouse
-from sanse.supervision.items import add_item, answer
+from sanse.sending.queue import queue_new_items
+from sanse.supervision.lifecycle import add_item, answer
 from sanse.ui.navigation import PAGES
 from sanse.ui.session import plain
 
@@ -58,7 +59,13 @@ def home(demo_home: Home, monkeypatch) -> Home:
 
 def answered_item(home: Home) -> int:
     item = add_item(
-        home, "T03", measure="通报批评", reason=REASON, deadline=clock.today() + timedelta(days=7), by=SYSTEM
+        home,
+        "T03",
+        measure="通报批评",
+        reason=REASON,
+        deadline=clock.today() + timedelta(days=7),
+        by=SYSTEM,
+        announce=queue_new_items,
     )
     answer(home, item.id, REPORT, by=User(ACCOUNT, "town", "T03"), files=[(FILE, b"\x89PNG")])
     return item.id

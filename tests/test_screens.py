@@ -27,7 +27,7 @@ from sanse.publishing.publish import Draft, publish_bulletin
 from sanse.ranking.periods import parse_period
 from sanse.ranking.warehouse import Warehouse
 from sanse.statistics.funnel import funnel
-from sanse.supervision.items import list_items, overdue_at_end_of
+from sanse.supervision.ledger import list_items, overdue_at_end_of
 from sanse.ui import data as ui_data
 from sanse.ui.tables import rate_column
 

@@ -30,9 +30,10 @@ from sanse.sending.kinds import KINDS
 from sanse.sending.log import delivery_log, retry
 from sanse.sending.messages import Message, listed, markdown_escape, split
 from sanse.sending.publication import queue_messages
+from sanse.sending.queue import queue_new_items
 from sanse.sending.sender import Sender, load_channels, sender_running
 from sanse.store import DATABASE_URL_ENV, schema
-from sanse.supervision.items import add_item
+from sanse.supervision.lifecycle import add_item
 
 HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）"
 ADMIN = User("office", "admin")
@@ -198,7 +199,7 @@ def test_every_channel_kind_is_registered():
 
 def test_a_malformed_file_or_an_unset_variable_exits_2_and_sends_nothing(sqlite_city, robots, monkeypatch, capsys):
     ding, wecom, hook = robots
-    publish_bulletin(sqlite_city, date(2026, 9, 29), by=ADMIN, then=queue_messages)
+    publish_bulletin(sqlite_city, date(2026, 9, 29), by=ADMIN, then=queue_messages, announce=queue_new_items)
     monkeypatch.delenv("T_DING_SECRET")
     assert main(["--home", str(sqlite_city.root), "notify"]) == 2
     assert "T_DING_SECRET" in capsys.readouterr().err
@@ -217,7 +218,7 @@ def test_a_malformed_file_or_an_unset_variable_exits_2_and_sends_nothing(sqlite_
 def test_a_publication_queues_the_bulletin_and_the_towns_message_in_its_transaction(city, robots):
     ding, wecom, hook = robots
     before = len(outbox(city))  # the build's 约谈 of 丙乡
-    issue = publish_bulletin(city, date(2026, 9, 29), by=ADMIN, then=queue_messages)
+    issue = publish_bulletin(city, date(2026, 9, 29), by=ADMIN, then=queue_messages, announce=queue_new_items)
     rows = outbox(city)[before:]
     assert sorted((r.channel, r.kind) for r in rows) == [
         ("OA", "bulletin"),
@@ -238,10 +239,22 @@ def test_a_publication_queues_the_bulletin_and_the_towns_message_in_its_transact
     assert json.loads(bulletin.data)["number"] == issue.number
     # A correction is queued too; one the office may not publish queues nothing
     with pytest.raises(BulletinError):
-        publish_bulletin(city, date(2026, 9, 29), by=ADMIN, then=queue_messages, draft=Draft(correction_note="无变化"))
+        publish_bulletin(
+            city,
+            date(2026, 9, 29),
+            by=ADMIN,
+            then=queue_messages,
+            announce=queue_new_items,
+            draft=Draft(correction_note="无变化"),
+        )
     assert len(outbox(city)) == before + 3
     publish_bulletin(
-        city, date(2026, 9, 29), by=ADMIN, then=queue_messages, draft=Draft(signer="张三", correction_note="补签发人")
+        city,
+        date(2026, 9, 29),
+        by=ADMIN,
+        then=queue_messages,
+        announce=queue_new_items,
+        draft=Draft(signer="张三", correction_note="补签发人"),
     )
     titles = [r.title for r in outbox(city)[before + 3 :]]
     assert "【每日工作动态】《每日工作动态》第1期（更正） 2026年9月29日" in titles and len(titles) == 3
@@ -255,7 +268,16 @@ def test_a_build_that_makes_items_queues_them_once_and_the_office_gets_one_diges
     digest = next(r for r in items if r.channel == "市安委办工作群")
     assert digest.title == "【督办】新增督办事项1项"
     assert main(["--home", str(city.root), "supervise", "check"]) == 0  # nothing new: nothing queued
-    add_item(city, "T2", measure="通报批评", reason="连续迟报", deadline=date(2026, 10, 9), by=ADMIN, occurred_on=OCT_2)
+    add_item(
+        city,
+        "T2",
+        measure="通报批评",
+        reason="连续迟报",
+        deadline=date(2026, 10, 9),
+        by=ADMIN,
+        occurred_on=OCT_2,
+        announce=queue_new_items,
+    )
     assert len(outbox(city, kind="items")) == 5  # 乙's channel: none; office and OA one each
 
 
@@ -264,7 +286,7 @@ def test_a_build_that_makes_items_queues_them_once_and_the_office_gets_one_diges
 
 def test_each_channel_kind_receives_its_json_signed_and_notify_twice_sends_once(city, robots, capsys):
     ding, wecom, hook = robots
-    publish_bulletin(city, date(2026, 9, 29), by=ADMIN, then=queue_messages)
+    publish_bulletin(city, date(2026, 9, 29), by=ADMIN, then=queue_messages, announce=queue_new_items)
     assert main(["--home", str(city.root), "notify"]) == 0
     assert ding.problems == wecom.problems == hook.problems == []
     assert len(ding.received) == 2 and len(wecom.received) == 2 and len(hook.received) == 2
@@ -284,8 +306,17 @@ def test_two_senders_at_once_deliver_each_message_once(city, robots):
     ding, wecom, hook = robots
     for robot in robots:
         robot.delay = 0.05
-    publish_bulletin(city, date(2026, 9, 29), by=ADMIN, then=queue_messages)
-    add_item(city, "T3", measure="挂牌督办", reason="整改不力", deadline=date(2026, 10, 9), by=ADMIN, occurred_on=OCT_2)
+    publish_bulletin(city, date(2026, 9, 29), by=ADMIN, then=queue_messages, announce=queue_new_items)
+    add_item(
+        city,
+        "T3",
+        measure="挂牌督办",
+        reason="整改不力",
+        deadline=date(2026, 10, 9),
+        by=ADMIN,
+        occurred_on=OCT_2,
+        announce=queue_new_items,
+    )
     senders = [Sender(city, load_channels(city), workers=2) for _ in range(2)]
     threads = [threading.Thread(target=s.run_once) for s in senders]
     for thread in threads:
@@ -343,6 +374,7 @@ def test_pacing_keeps_each_robot_under_its_rate_per_minute(sqlite_city, robots):
             deadline=date(2026, 10, 9),
             by=ADMIN,
             occurred_on=OCT_2,
+            announce=queue_new_items,
         )
     # the office robot has 5 messages (the build's digest and four by hand); 2 a minute allowed
     clock = [datetime.now(UTC)]
@@ -377,6 +409,7 @@ def test_a_sender_killed_mid_batch_repeats_at_most_the_message_in_flight(sqlite_
             deadline=date(2026, 10, 9),
             by=ADMIN,
             occurred_on=OCT_2,
+            announce=queue_new_items,
         )
     ding.delay = 0.3  # the office robot: 6 messages, one after another
     env = {**os.environ, "SANSE_HOME": str(sqlite_city.root)}
@@ -509,7 +542,7 @@ def test_an_email_bulletin_attaches_its_pdf_and_xlsx_and_a_refusal_is_a_failure(
     mail = '\n[[channels]]\nname = "领导邮箱"\nkind = "email"\nto = ["leader@example.gov.cn"]\nsends = ["bulletin"]\n'
     home = make_city(tmp_path / "h", channels_toml(*robots, extra=mail))
     smtp.refuse = True
-    publish_bulletin(home, date(2026, 9, 29), by=ADMIN, then=queue_messages)
+    publish_bulletin(home, date(2026, 9, 29), by=ADMIN, then=queue_messages, announce=queue_new_items)
     assert main(["--home", str(home.root), "notify"]) == 1
     assert outbox(home, channel="领导邮箱")[0].error == "邮件服务器拒收全部收件人"
     smtp.refuse = False
@@ -543,7 +576,7 @@ def test_names_are_escaped_for_markdown_and_a_long_text_is_split_under_the_limit
 
 def test_no_secret_or_robot_token_in_any_message_log_or_record(city, robots, caplog, capsys):
     ding, wecom, hook = robots
-    publish_bulletin(city, date(2026, 9, 29), by=ADMIN, then=queue_messages)
+    publish_bulletin(city, date(2026, 9, 29), by=ADMIN, then=queue_messages, announce=queue_new_items)
     hook.fail_with = 500
     assert main(["--home", str(city.root), "notify"]) == 1
     assert main(["--home", str(city.root), "notify", "log"]) == 0
@@ -565,7 +598,7 @@ def test_the_watching_sender_delivers_a_publication_and_beats_its_heart(sqlite_c
     watcher = threading.Thread(target=sender.watch, args=(stop,), kwargs={"poll": 0.05})
     watcher.start()
     try:
-        publish_bulletin(sqlite_city, date(2026, 9, 29), by=ADMIN, then=queue_messages)
+        publish_bulletin(sqlite_city, date(2026, 9, 29), by=ADMIN, then=queue_messages, announce=queue_new_items)
         deadline = time.monotonic() + 30
         while len(ding.received) < 2 and time.monotonic() < deadline:
             stop.wait(0.02)
@@ -600,7 +633,14 @@ def test_an_items_email_attaches_the_items_notice_and_a_summons_not_yet_arranged
     mail = '\n[[channels]]\nname = "督查科邮箱"\nkind = "email"\nto = ["duban@example.gov.cn"]\nsends = ["items"]\n'
     home = make_city(tmp_path / "h", channels_toml(*robots, extra=mail))  # its build made 丙乡's 约谈
     item = add_item(
-        home, "T2", measure="通报批评", reason="连续迟报", deadline=date(2026, 10, 9), by=ADMIN, occurred_on=OCT_2
+        home,
+        "T2",
+        measure="通报批评",
+        reason="连续迟报",
+        deadline=date(2026, 10, 9),
+        by=ADMIN,
+        occurred_on=OCT_2,
+        announce=queue_new_items,
     )
     assert main(["--home", str(home.root), "notify"]) == 0
     mails = [mail_parser.message_from_bytes(raw, policy=policy.default) for raw in smtp.mails]

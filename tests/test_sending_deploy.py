@@ -14,6 +14,7 @@ from sanse.access.roles import SYSTEM
 from sanse.publishing.publish import publish_bulletin
 from sanse.ranking.warehouse import Warehouse
 from sanse.sending.publication import queue_messages
+from sanse.sending.queue import queue_new_items
 
 pytestmark = pytest.mark.deploy
 
@@ -31,7 +32,7 @@ def test_supervisord_keeps_a_sender_that_delivers_a_publication(demo_home_readon
     try:
         with deployment(home.root) as running:
             assert running.pid("sender") > 0
-            publish_bulletin(home, day, by=SYSTEM, then=queue_messages)
+            publish_bulletin(home, day, by=SYSTEM, then=queue_messages, announce=queue_new_items)
             arrived = threading.Event()
             for _ in range(600):  # the sender polls the outbox every second
                 if robot.received:

@@ -22,46 +22,28 @@ from sanse.cli.main import main
 from sanse.deployment.config import ConfigError, settings_from_text
 from sanse.deployment.home import Home
 from sanse.facts import clock
+from sanse.facts.measures import measure_label
 from sanse.publishing.exports import export_issue
 from sanse.publishing.issue import issue_from_json, issue_to_json, load_issue
 from sanse.publishing.prose import bulletin_paragraphs, supervision_paragraphs
 from sanse.publishing.publish import publish_bulletin
 from sanse.ranking.periods import parse_period
+from sanse.sending.queue import queue_new_items
 from sanse.store import DATABASE_URL_ENV, open_store, schema
 from sanse.store.migrate import current_revision
-from sanse.supervision.consequences import (
-    DEFAULT_TRIGGERS,
-    CardLadder,
+from sanse.supervision.cards import standing_card, with_cards
+from sanse.supervision.consequences import DEFAULT_TRIGGERS, CardLadder, Trigger, consequence_versions, consequences_on
+from sanse.supervision.items import SupervisionError
+from sanse.supervision.ledger import attachment, get_item, history, items_frame, list_items, standing_cards
+from sanse.supervision.lifecycle import add_item, answer, close, return_item, withdraw
+from sanse.supervision.occurrences import (
     Occurrence,
-    Trigger,
-    consequence_versions,
-    consequences_on,
     deadline_after,
-    measure_label,
     not_reporting_runs,
     period_occurrences,
     red_day_runs,
-    standing_card,
-    with_cards,
 )
-from sanse.supervision.items import (
-    AUTOMATIC,
-    CheckResult,
-    SupervisionError,
-    add_item,
-    answer,
-    attachment,
-    check,
-    check_if_behind,
-    close,
-    get_item,
-    history,
-    items_frame,
-    list_items,
-    return_item,
-    standing_cards,
-    withdraw,
-)
+from sanse.supervision.triggers import AUTOMATIC, CheckResult, check, check_if_behind
 
 HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）"
 ADMIN = User("office", "admin")
@@ -429,7 +411,7 @@ def city(store_url, tmp_path, monkeypatch) -> Home:
     if store_url.startswith("postgresql"):
         monkeypatch.setenv(DATABASE_URL_ENV, store_url)
     home = silent_city(tmp_path / "h")
-    check(home)
+    check(home, announce=queue_new_items)
     return home
 
 
@@ -439,8 +421,8 @@ def test_triggers_make_one_item_each_and_checking_again_makes_none(city):
         "red2:T2:2026-09-30": ("T2", "约谈", date(2026, 10, 8), "open"),
         "silent2:T2:2026-09-30": ("T2", "通报批评", date(2026, 10, 4), "open"),
     }
-    assert check(city).created == 0 and len(list_items(city)) == 3
-    assert check_if_behind(city).skipped
+    assert check(city, announce=queue_new_items).created == 0 and len(list_items(city)) == 3
+    assert check_if_behind(city, announce=queue_new_items).skipped
     created = read_audit(city, action="supervision_created")
     assert len(created) == 3 and set(created["who"]) == {AUTOMATIC}
     assert "立项：约谈，期限 2026-10-06" in " ".join(created["what"])
@@ -471,7 +453,7 @@ def test_corrected_data_withdraws_the_item_and_restores_it_when_corrected_back(c
     # import builds, and the build checks the triggers.
     send(city.root, [("2026-09-29", "丙乡", 2)], "fix.csv")
     assert keyed(city)["red2:T3:2026-09-28"][3] == "withdrawn"
-    assert check(city) == CheckResult()
+    assert check(city, announce=queue_new_items) == CheckResult()
     item = next(i for i in list_items(city) if i.trigger_key == "red2:T3:2026-09-28")
     assert [e.action for e in history(city, item.id)] == ["created", "withdrawn"]
     send(city.root, [("2026-09-29", "丙乡", 1)], "back.csv")
@@ -542,13 +524,24 @@ def test_cli_refuses_to_close_an_unanswered_item_and_writes_nothing(city, capsys
 
 def test_a_card_is_named_once_by_the_colour_it_was_given(city, capsys, time_machine):
     time_machine.move_to(datetime(2026, 10, 2, 10, 0, tzinfo=clock.BEIJING))  # the deadline is ahead
-    yellow = add_item(city, "T1", measure="黄牌", reason="台账不实", deadline=date(2026, 10, 15), by=ADMIN)
+    yellow = add_item(
+        city, "T1", measure="黄牌", reason="台账不实", deadline=date(2026, 10, 15), by=ADMIN, announce=queue_new_items
+    )
     assert yellow.measure_label == "黄牌"
     assert measure_label("亮牌", "red") == "红牌"  # the ladder's card, by its colour
     assert measure_label("黄牌", "red") == "红牌"  # a 黄牌 rule the ladder took up to red
     assert measure_label("约谈", None) == "约谈"
     with pytest.raises(SupervisionError, match="“黄牌”与牌的颜色“红牌”不符"):
-        add_item(city, "T1", measure="黄牌", card="red", reason="x", deadline=date(2026, 10, 15), by=ADMIN)
+        add_item(
+            city,
+            "T1",
+            measure="黄牌",
+            card="red",
+            reason="x",
+            deadline=date(2026, 10, 15),
+            by=ADMIN,
+            announce=queue_new_items,
+        )
     (what,) = read_audit(city, action="supervision_created", who="office")["what"]
     assert "立项：黄牌，期限 2026-10-15" in what
     assert items_frame([yellow], {"T1": "甲镇"}, date(2026, 10, 2)).iloc[0]["督办措施"] == "黄牌"
@@ -581,15 +574,26 @@ def test_overdue_items_are_flagged_by_themselves_on_beijing_dates_and_listed_fir
 def test_an_admin_makes_an_item_by_hand_and_withdraws_it_and_a_check_leaves_it(city, time_machine):
     time_machine.move_to(datetime(2026, 10, 2, 10, 0, tzinfo=clock.BEIJING))
     item = add_item(
-        city, "甲镇", measure="黄牌", card="yellow", reason="检查中发现台账造假", deadline=date(2026, 10, 15), by=ADMIN
+        city,
+        "甲镇",
+        measure="黄牌",
+        card="yellow",
+        reason="检查中发现台账造假",
+        deadline=date(2026, 10, 15),
+        by=ADMIN,
+        announce=queue_new_items,
     )
     assert (item.town_code, item.trigger_key, item.status, item.measure_label) == ("T1", None, "open", "黄牌")
     with pytest.raises(Forbidden):
-        add_item(city, "T1", measure="约谈", reason="x", deadline=date(2026, 10, 15), by=CLERK_1)
+        add_item(
+            city, "T1", measure="约谈", reason="x", deadline=date(2026, 10, 15), by=CLERK_1, announce=queue_new_items
+        )
     with pytest.raises(SupervisionError, match="不是 towns.csv"):
-        add_item(city, "无名镇", measure="约谈", reason="x", deadline=date(2026, 10, 15), by=ADMIN)
+        add_item(
+            city, "无名镇", measure="约谈", reason="x", deadline=date(2026, 10, 15), by=ADMIN, announce=queue_new_items
+        )
     withdraw(city, item.id, by=ADMIN, note="立项有误")
-    check(city)
+    check(city, announce=queue_new_items)
     assert next(i for i in list_items(city) if i.id == item.id).status == "withdrawn"
     assert standing_cards(city, date(2026, 10, 2)) == {}
 
@@ -598,10 +602,24 @@ def test_a_deadline_falls_after_its_items_day_and_within_a_year_of_it(city, time
     time_machine.move_to(datetime(2026, 10, 2, 10, 0, tzinfo=clock.BEIJING))
     for deadline in (date(1900, 1, 1), date(2026, 10, 2), date(2027, 10, 3)):
         with pytest.raises(SupervisionError, match="整改期限应在 2026-10-03 至 2027-10-02 之间"):
-            add_item(city, "T1", measure="约谈", reason="x", deadline=deadline, by=ADMIN)
-    assert add_item(city, "T1", measure="约谈", reason="x", deadline=date(2027, 10, 2), by=ADMIN).status == "open"
+            add_item(city, "T1", measure="约谈", reason="x", deadline=deadline, by=ADMIN, announce=queue_new_items)
+    assert (
+        add_item(
+            city, "T1", measure="约谈", reason="x", deadline=date(2027, 10, 2), by=ADMIN, announce=queue_new_items
+        ).status
+        == "open"
+    )
     with pytest.raises(SupervisionError, match="2026-09-29 至 2027-09-28"):
-        add_item(city, "T1", measure="约谈", reason="x", deadline=date(2026, 9, 28), by=ADMIN, occurred_on=SEP_28)
+        add_item(
+            city,
+            "T1",
+            measure="约谈",
+            reason="x",
+            deadline=date(2026, 9, 28),
+            by=ADMIN,
+            occurred_on=SEP_28,
+            announce=queue_new_items,
+        )
 
 
 def test_an_id_past_its_column_is_no_such_item(city):
@@ -617,7 +635,14 @@ def test_an_id_past_its_column_is_no_such_item(city):
 
 def test_a_town_carries_its_card_until_the_clean_time_has_passed(city):
     add_item(
-        city, "T1", measure="黄牌", reason="x", deadline=date(2026, 10, 15), by=ADMIN, occurred_on=date(2026, 10, 1)
+        city,
+        "T1",
+        measure="黄牌",
+        reason="x",
+        deadline=date(2026, 10, 15),
+        by=ADMIN,
+        occurred_on=date(2026, 10, 1),
+        announce=queue_new_items,
     )
     assert standing_cards(city, date(2026, 10, 2)) == {"T1": "yellow"}
     assert standing_cards(city, date(2026, 11, 30)) == {"T1": "white"}  # 60 days clean (the default)
@@ -723,13 +748,34 @@ def listed(city) -> Home:
     甲 挂牌督办 due 30 Sep (open), 甲 通报批评 due 29 Sep (withdrawn), 丙 约谈 due 29 Sep (closed
     today, so still open at the end of every day the city has data for)."""
     add_item(
-        city, "T1", measure="挂牌督办", reason="台账不全", deadline=date(2026, 9, 30), by=ADMIN, occurred_on=SEP_28
+        city,
+        "T1",
+        measure="挂牌督办",
+        reason="台账不全",
+        deadline=date(2026, 9, 30),
+        by=ADMIN,
+        occurred_on=SEP_28,
+        announce=queue_new_items,
     )
     wrong = add_item(
-        city, "T1", measure="通报批评", reason="立项有误", deadline=date(2026, 9, 29), by=ADMIN, occurred_on=SEP_28
+        city,
+        "T1",
+        measure="通报批评",
+        reason="立项有误",
+        deadline=date(2026, 9, 29),
+        by=ADMIN,
+        occurred_on=SEP_28,
+        announce=queue_new_items,
     )
     done = add_item(
-        city, "T3", measure="约谈", reason="排查不实", deadline=date(2026, 9, 29), by=ADMIN, occurred_on=SEP_28
+        city,
+        "T3",
+        measure="约谈",
+        reason="排查不实",
+        deadline=date(2026, 9, 29),
+        by=ADMIN,
+        occurred_on=SEP_28,
+        announce=queue_new_items,
     )
     withdraw(city, wrong.id, by=ADMIN, note="立项有误")
     answer(city, done.id, "已复查", by=CLERK_3)
@@ -779,7 +825,16 @@ def test_a_months_bulletin_lists_the_measures_of_its_days_and_a_day_without_any_
 
 
 def test_an_item_due_after_the_day_is_not_overdue_and_an_issue_from_before_the_lists_shows_none(city):
-    add_item(city, "T1", measure="约谈", reason="x", deadline=date(2026, 10, 1), by=ADMIN, occurred_on=SEP_28)
+    add_item(
+        city,
+        "T1",
+        measure="约谈",
+        reason="x",
+        deadline=date(2026, 10, 1),
+        by=ADMIN,
+        occurred_on=SEP_28,
+        announce=queue_new_items,
+    )
     assert publish_bulletin(city, date(2026, 9, 30), by=ADMIN).overdue_items == ()
     old = replace(load_issue(city, date(2026, 9, 30)), new_measures=None, overdue_items=None)
     assert issue_from_json(issue_to_json(old)).new_measures is None
@@ -806,6 +861,6 @@ def test_a_fault_in_the_consequence_rules_does_not_stop_the_days_issue(listed):
         rules.read_text(encoding="utf-8").replace('measure = "约谈"', 'measure = "罚款"'), encoding="utf-8"
     )
     with pytest.raises(ConfigError, match="measure 应为"):
-        check(listed)
+        check(listed, announce=queue_new_items)
     issue = publish_bulletin(listed, date(2026, 10, 1), by=ADMIN)  # listing the items stored
     assert [m["measure"] for m in issue.new_measures] == ["约谈", "通报批评"]

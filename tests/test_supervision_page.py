@@ -21,7 +21,9 @@ from sanse.deployment.config import read_towns
 from sanse.deployment.home import Home
 from sanse.facts import clock
 from sanse.publishing.exports.ledger import ledger_xlsx
-from sanse.supervision.items import add_item, history, items_frame, list_items
+from sanse.sending.queue import queue_new_items
+from sanse.supervision.ledger import history, items_frame, list_items
+from sanse.supervision.lifecycle import add_item
 
 PAGE = str(Path(__file__).parents[1] / "pages" / "work" / "supervision.py")
 APP = str(Path(__file__).parents[1] / "app.py")
@@ -76,7 +78,7 @@ def test_a_town_sees_only_its_own_items_and_answers_with_text(home):
 
 
 def test_the_office_returns_a_report_with_a_comment_then_closes_the_item(home):
-    from sanse.supervision.items import answer
+    from sanse.supervision.lifecycle import answer
 
     item = list_items(home)[0]
     answer(home, item.id, "已整改", by=User("clerk", "town", item.town_code))
@@ -94,7 +96,7 @@ def test_the_office_returns_a_report_with_a_comment_then_closes_the_item(home):
 
 
 def test_the_same_photo_sent_again_after_a_return_keeps_the_offices_buttons(home):
-    from sanse.supervision.items import answer, return_item
+    from sanse.supervision.lifecycle import answer, return_item
 
     item = list_items(home)[0]
     clerk = User("clerk", "town", item.town_code)
@@ -119,7 +121,13 @@ def test_a_viewer_reads_the_ledger_without_acting(home):
 
 def test_the_ledger_download_neutralises_formulas(home):
     item = add_item(
-        home, "T01", measure="通报批评", reason='=HYPERLINK("http://x")', deadline=TODAY + timedelta(days=7), by=ADMIN
+        home,
+        "T01",
+        measure="通报批评",
+        reason='=HYPERLINK("http://x")',
+        deadline=TODAY + timedelta(days=7),
+        by=ADMIN,
+        announce=queue_new_items,
     )
     ledger = items_frame(list_items(home), {"T01": "云岫街道"}, TODAY)
     sheet = load_workbook(io.BytesIO(ledger_xlsx(ledger, "督办台账")))["督办台账"]
@@ -180,6 +188,7 @@ def test_the_overview_names_the_towns_with_overdue_items_and_the_days_cards(home
         deadline=date(2026, 11, 9),
         by=ADMIN,
         occurred_on=date(2026, 10, 30),
+        announce=queue_new_items,
     )
     late = Counter(item.town_code for item in list_items(home) if item.overdue(TODAY))
     name = {town.code: town.name for town in read_towns(home.towns_csv)}

@@ -29,9 +29,12 @@ from sanse.publishing import publish
 from sanse.publishing.issue import list_issues
 from sanse.publishing.publish import publish_bulletin
 from sanse.ranking.rulebook import change_rules
+from sanse.sending.queue import queue_new_items
 from sanse.store import DATABASE_URL_ENV, schema
-from sanse.supervision import items as supervision
-from sanse.supervision.items import add_item, answer, check, close, history, list_items, return_item, withdraw
+from sanse.supervision import lifecycle
+from sanse.supervision.ledger import history, list_items
+from sanse.supervision.lifecycle import add_item, answer, close, return_item, withdraw
+from sanse.supervision.triggers import check
 from sanse.ui.report_form import field_key
 
 APP = str(Path(__file__).parents[1] / "app.py")
@@ -58,7 +61,7 @@ def city(store_url, tmp_path, monkeypatch) -> Home:
     monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     monkeypatch.setattr(clock, "today", lambda: TODAY)
     home = silent_city(tmp_path / "h")
-    check(home)
+    check(home, announce=queue_new_items)
     add_user(home, "office", role="admin", password=PASSWORD)
     add_user(home, "clerk3", role="town", town="T3", password=PASSWORD)
     monkeypatch.setenv("SANSE_HOME", str(home.root))
@@ -126,7 +129,15 @@ def test_a_disabled_admins_open_tab_publishes_and_changes_nothing(city):
         "rules": lambda: change_rules(city, Rules(effective=TODAY, window="daily", blue=1, red=1), by=office),
         "account": lambda: add_user(city, "clerk1", role="town", town="T1", password=PASSWORD, by=office),
         "password": lambda: set_password(city, "office", "another password 1", by=office),
-        "add": lambda: add_item(city, "T1", measure="约谈", reason="台账不实", deadline=date(2026, 10, 9), by=office),
+        "add": lambda: add_item(
+            city,
+            "T1",
+            measure="约谈",
+            reason="台账不实",
+            deadline=date(2026, 10, 9),
+            by=office,
+            announce=queue_new_items,
+        ),
         "close": lambda: close(city, item, by=office),
         "return": lambda: return_item(city, item, "缺照片", by=office),
         "withdraw": lambda: withdraw(city, item, by=office, note="立项有误"),
@@ -231,7 +242,7 @@ def test_a_town_disabled_while_answering_answers_nothing(city, monkeypatch):
     at = open_app(city, signed_in(city, "clerk3"), "pages/work/supervision.py")
     at.selectbox(key="supervision.pick").set_value(item).run()
     at.text_area(key=f"supervision.report.{item}").input("已组织复查。").run()
-    disabled_on_the_way(monkeypatch, supervision, "clerk3")
+    disabled_on_the_way(monkeypatch, lifecycle, "clerk3")
     at.button(key="supervision.answer").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert [e.action for e in history(city, item)] == ["created"]

@@ -15,6 +15,7 @@ from sanse.publishing.prose import bulletin_paragraphs, correction_statement, pu
 from sanse.publishing.publish import Draft, MissingReports, publish_bulletin
 from sanse.ranking.periods import KINDS, Period
 from sanse.sending.publication import queue_messages
+from sanse.sending.queue import queue_new_items
 from sanse.ui import data
 from sanse.ui.session import plain, t, viewer
 from sanse.ui.tables import EMPTY, column_config, ranking_view
@@ -90,7 +91,13 @@ def publish(subject: Period, draft: Draft, *, confirm_missing: bool) -> tuple[Is
     drawn)."""
     try:
         issue = publish_bulletin(
-            data.home(), subject, by=viewer(), draft=draft, confirm_missing=confirm_missing, then=queue_messages
+            data.home(),
+            subject,
+            by=viewer(),
+            draft=draft,
+            confirm_missing=confirm_missing,
+            then=queue_messages,
+            announce=queue_new_items,
         )
     except (BulletinError, Forbidden) as exc:
         return None, str(exc)

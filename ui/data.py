@@ -27,7 +27,9 @@ from sanse.ranking.periods import Period
 from sanse.ranking.rulebook import settings_in_force
 from sanse.ranking.warehouse import NotBuilt, Warehouse
 from sanse.reporting.status import reporting_count as count_reports
-from sanse.supervision.items import check_if_behind, list_items, overdue_at_end_of
+from sanse.sending.queue import queue_new_items
+from sanse.supervision.ledger import list_items, overdue_at_end_of
+from sanse.supervision.triggers import check_if_behind
 from sanse.ui.pagerun import forget, per_run
 from sanse.ui.session import format_day, t, viewer
 
@@ -51,7 +53,7 @@ def catch_up() -> None:
     reports or rules since its last build. A new build may meet (or withdraw) the triggers of
     督办事项, checked on it."""
     if build_if_behind(home(), settings()) is not None:
-        check_if_behind(home())
+        check_if_behind(home(), announce=queue_new_items)
 
 
 @per_run

@@ -8,9 +8,9 @@ from datetime import date
 
 import streamlit as st
 
+from sanse.facts.measures import CARD_WORDS
 from sanse.ranking.groups import overdue_by_group
 from sanse.ranking.rank import biggest_movers
-from sanse.supervision.consequences import CARD_WORDS
 from sanse.ui import data
 from sanse.ui.session import format_day, lang, plain, t, tier_label
 from sanse.ui.tables import names_of, share

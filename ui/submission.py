@@ -13,7 +13,8 @@ from sanse.deployment.config import Town
 from sanse.pipelines.build.warehouse import build
 from sanse.pipelines.reports.ingest import Ingested
 from sanse.pipelines.reports.template import template_xlsx
-from sanse.supervision.items import check_if_behind
+from sanse.sending.queue import queue_new_items
+from sanse.supervision.triggers import check_if_behind
 from sanse.ui import data
 from sanse.ui.choice import move_day
 from sanse.ui.session import format_day, plain, t
@@ -33,7 +34,9 @@ def finish(result: Ingested, done: str, *, where: str) -> bool:
         st.session_state[RESULT] = (where, "info", t("submit.nothing_new"))
         return False
     build(data.home())
-    check_if_behind(data.home())  # as app.py does after a build it makes: this run's build is done here
+    check_if_behind(
+        data.home(), announce=queue_new_items
+    )  # as app.py does after a build it makes: this run's build is done here
     data.clear()
     day = max(result.report.rows["date"])
     moved = t("submit.moved", day=format_day(day)) if move_day(day) else ""

@@ -14,26 +14,13 @@ import streamlit as st
 from sanse.access.roles import Forbidden, User
 from sanse.deployment.config import ConfigError
 from sanse.deployment.home import Home
+from sanse.facts.measures import CARD_WORDS, LADDER_CARD, MEASURES
 from sanse.publishing.exports.ledger import ledger_xlsx
-from sanse.supervision.consequences import CARD_WORDS, LADDER_CARD, MEASURES
-from sanse.supervision.items import (
-    DONE,
-    STATUS_LABELS,
-    Event,
-    Item,
-    SupervisionError,
-    add_item,
-    answer,
-    attachment,
-    check_if_behind,
-    close,
-    history,
-    items_frame,
-    list_items,
-    return_item,
-    standing_cards,
-    withdraw,
-)
+from sanse.sending.queue import queue_new_items
+from sanse.supervision.items import DONE, STATUS_LABELS, Event, Item, SupervisionError
+from sanse.supervision.ledger import attachment, history, items_frame, list_items, standing_cards
+from sanse.supervision.lifecycle import add_item, answer, close, return_item, withdraw
+from sanse.supervision.triggers import check_if_behind
 from sanse.ui import data
 from sanse.ui.session import plain, viewer
 
@@ -42,7 +29,7 @@ def check_triggers() -> str:
     """Make the items a build made by another server or by an upload calls for (checked once
     per build); "" when done, else why the consequence rules cannot be read."""
     try:
-        check_if_behind(data.home())
+        check_if_behind(data.home(), announce=queue_new_items)
     except ConfigError as exc:
         return str(exc)
     return ""
@@ -122,5 +109,13 @@ def withdraw_item(item: Item, note: str) -> Item | None:
 
 def add_by_hand(town_code: str, measure: str, reason: str, deadline: date) -> Item | None:
     return step(
-        lambda: add_item(data.home(), town_code, measure=measure, reason=reason, deadline=deadline, by=viewer())
+        lambda: add_item(
+            data.home(),
+            town_code,
+            measure=measure,
+            reason=reason,
+            deadline=deadline,
+            by=viewer(),
+            announce=queue_new_items,
+        )
     )

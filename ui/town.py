@@ -10,7 +10,8 @@ import plotly.graph_objects as go
 from sanse.deployment.config import Indicator, Rules
 from sanse.facts.tiers import TIER_COLOURS
 from sanse.ranking.rank import Lift, what_it_takes
-from sanse.supervision.items import DONE, Item, list_items
+from sanse.supervision.items import DONE, Item
+from sanse.supervision.ledger import list_items
 from sanse.ui import data
 from sanse.ui.session import t, tier_label, viewer
 from sanse.ui.tables import indicator_label

@@ -13,9 +13,9 @@ from sanse.access.roles import ROLE_LABELS
 from sanse.deployment.config import ConfigError, read_towns
 from sanse.deployment.home import Home
 from sanse.facts.clock import BEIJING
+from sanse.facts.measures import CARD_WORDS, measure_label
 from sanse.store import schema
 from sanse.store.events import record_event as record_in
-from sanse.supervision.consequences import CARD_WORDS, measure_label
 
 ACTION_LABELS = {
     "submission": "报送",

@@ -16,7 +16,7 @@ from sanse.publishing.issue import BulletinError, Issue, plain, tiered
 from sanse.ranking.periods import Period, PeriodError, clipped, rank_period
 from sanse.ranking.rank import FLAGS
 from sanse.ranking.warehouse import NotBuilt, Warehouse, ranking_inputs
-from sanse.supervision.items import bulletin_items
+from sanse.supervision.ledger import bulletin_items
 
 INTEGER_COUNTS = tuple(c for c in COUNT_COLUMNS if c != "fines_wan")
 # What each ranking row freezes from the 统计可信度 simulation of its day.

@@ -25,7 +25,8 @@ from sanse.ranking.periods import Period
 from sanse.ranking.rulebook import settings_in_force
 from sanse.reporting.status import home_reporting
 from sanse.store import schema
-from sanse.supervision.items import check_if_behind
+from sanse.supervision.lifecycle import Announce
+from sanse.supervision.triggers import check_if_behind
 
 InTransaction = Callable[[Connection, Issue, int], object]
 """What goes out with a publication, done inside its transaction with the issue as stored (and
@@ -98,6 +99,7 @@ def publish_bulletin(
     draft: Draft = Draft(),
     confirm_missing: bool = False,
     then: Then | None = None,
+    announce: Announce | None = None,
 ) -> Issue:
     """Freeze `day`'s ranking (or a period's) as the next issue of its series, or as a
     correction if it was published.
@@ -109,12 +111,13 @@ def publish_bulletin(
 
     `then` is what goes out with the issue (the messages sending queues, design §12): prepared
     from the frozen issue before the transaction, done inside it, so the issue is published
-    with it or not at all.
+    with it or not at all. `announce` is what goes out with the 督办事项 the check before the
+    freeze makes (the messages sending queues for new items), in the transaction that makes them.
     """
     require(by, "publish")
     period = as_period(day)
     try:  # the measures the issue lists are those of the ranking it freezes
-        check_if_behind(home)
+        check_if_behind(home, announce=announce)
     except ConfigError:  # the 督办台账 page names the fault; the day's issue still goes out, with the items stored
         pass
     settings = settings_in_force(home)

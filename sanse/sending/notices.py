@@ -15,7 +15,8 @@ from sanse.reporting.status import day_reporting, reporting_settings
 from sanse.sending.channels import Channels
 from sanse.sending.messages import office_reminder, overdue_digest, overdue_message, town_reminder
 from sanse.sending.queue import escape_for, queue, rendered
-from sanse.supervision.items import DONE, STATUSES, list_items
+from sanse.supervision.items import DONE, STATUSES
+from sanse.supervision.ledger import list_items
 
 OVERDUE_NOTICE_DAYS = 2  # an item that passed its deadline longer ago than this is not announced
 

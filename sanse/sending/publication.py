@@ -18,7 +18,8 @@ from sanse.ranking.rank import what_it_takes_each
 from sanse.sending.channels import Channels
 from sanse.sending.messages import TownFacts, bulletin_message, lift_sentence, town_message
 from sanse.sending.queue import configured, queue, rendered
-from sanse.supervision.items import DONE, STATUSES, list_items
+from sanse.supervision.items import DONE, STATUSES
+from sanse.supervision.ledger import list_items
 
 
 def queue_messages(home: Home, frozen: Issue) -> Callable[[Connection, Issue, int], int]:

@@ -2,8 +2,8 @@
 挂牌督办, 通报批评 or a card on the white → yellow → red ladder — with a deadline.
 
 Read from `[[consequences]]` in rules.toml, versioned by `effective` like the ranking rules
-(the defaults below when there is none), and applied here as pure functions: the trigger
-occurrences of a campaign's rankings, and the card each occurrence gives.
+(the defaults below when there is none); applied by `occurrences` (what the rankings met)
+and `cards` (the colour each card takes).
 
 ```toml
 [[consequences]]
@@ -23,37 +23,17 @@ deadline_days = 7
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
-
-import numpy as np
-import pandas as pd
+from datetime import date
 
 from sanse.deployment.config import PERIOD_KINDS, ConfigError, Settings, toml_date
-from sanse.facts.dates import date_span
+from sanse.facts.measures import LADDER_CARD, MEASURES
 
 TRIGGER_KINDS = ("red_days", "bottom", "red_periods", "not_reporting")
-LADDER_CARD = "亮牌"  # a card whose colour the ladder decides
-CARD_MEASURES = {"白牌": "white", "黄牌": "yellow", "红牌": "red"}
-MEASURES = ("约谈", "挂牌督办", "通报批评", LADDER_CARD, *CARD_MEASURES)
-CARDS = ("white", "yellow", "red")
-CARD_WORDS = {"white": "白牌", "yellow": "黄牌", "red": "红牌"}
 PERIOD_WORDS = {"week": "周", "month": "月", "bimonth": "双月", "quarter": "季度", "half": "半年", "year": "年"}
-SUMMON = "summon"  # the key of the occurrence a run of red cards brings
 MAX_DEADLINE_DAYS = 365  # a deadline falls after its item's day and within a year of it (design §7)
 MAX_COUNT = 10_000  # days, places or periods: any more is a slip of the keyboard, and past date arithmetic
-
-
-def measure_label(measure: str, card: str | None) -> str:
-    """How pages, the command line, the ledger, bulletins and the audit log name a measure: a
-    card by the colour it was given (亮牌 or 黄牌 that the ladder made red: 红牌), any other
-    measure by its name, with the colour of a card it carries."""
-    if not card:
-        return measure
-    if measure == LADDER_CARD or measure in CARD_MEASURES:
-        return CARD_WORDS[card]
-    return f"{measure}（{CARD_WORDS[card]}）"
 
 
 @dataclass(frozen=True)
@@ -109,9 +89,6 @@ class Consequences:
     effective: date | None = None
     triggers: tuple[Trigger, ...] = DEFAULT_TRIGGERS
     cards: CardLadder = field(default_factory=CardLadder)
-
-
-# ---------------------------------------------------------------- rules.toml
 
 
 def consequence_versions(settings: Settings) -> tuple[Consequences, ...]:
@@ -276,216 +253,3 @@ def _as_table(trigger: Trigger) -> dict:
         else:
             table |= {"times": trigger.times, "of": trigger.of}
     return table
-
-
-# ---------------------------------------------------------------- occurrences
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    """A trigger met once: one supervision item, made once whatever the number of checks."""
-
-    key: str  # unique per occurrence: trigger key, town code and what it was met over
-    town_code: str
-    town: str
-    day: date  # the day the trigger was met: the last day of the run or the period
-    measure: str
-    deadline: date
-    reason: str
-    card: str | None = None  # white, yellow or red
-
-
-def deadline_after(day: date, days: int) -> date:
-    """The deadline `days` calendar days after `day` (across month and year ends)."""
-    return day + timedelta(days=days)
-
-
-def red_day_runs(rankings: pd.DataFrame, trigger: Trigger) -> list[Occurrence]:
-    """Towns red `trigger.days` ranking days running: one occurrence per run, on the day the run
-    reaches that length, keyed by the run's first day. `rankings` holds each day's date, code,
-    town, tier and tier_streak."""
-    red = rankings[(rankings["tier"] == "red") & (rankings["tier_streak"] == trigger.days)]
-    found = []
-    for row in red.itertuples():
-        day = _day(row.date)
-        start = day - timedelta(days=trigger.days - 1)
-        found.append(
-            Occurrence(
-                f"{trigger.key}:{row.code}:{start}",
-                row.code,
-                row.town,
-                day,
-                trigger.measure,
-                deadline_after(day, trigger.deadline_days),
-                f"{date_span(start, day)}连续{trigger.days}天红色",
-            )
-        )
-    return found
-
-
-def not_reporting_runs(daily: pd.DataFrame, trigger: Trigger) -> list[Occurrence]:
-    """Towns with no report `trigger.days` days running, once per run, from `daily` (date,
-    town_code, town, not_reported for every town and day)."""
-    ordered = daily.sort_values(["town_code", "date"], kind="stable").reset_index(drop=True)
-    missed = ordered["not_reported"].to_numpy(dtype=bool)
-    town = ordered["town_code"].to_numpy()
-    days = pd.to_datetime(ordered["date"]).to_numpy().astype("datetime64[D]")
-    index = np.arange(len(ordered))
-    continues = np.r_[False, (town[1:] == town[:-1]) & (days[1:] - days[:-1] == np.timedelta64(1, "D"))] & missed
-    continues &= np.r_[False, missed[:-1]]
-    streak = index - np.maximum.accumulate(np.where(continues, 0, index)) + 1
-    found = []
-    for i in np.flatnonzero(missed & (streak == trigger.days)):
-        day = _day(days[i])
-        start = day - timedelta(days=trigger.days - 1)
-        found.append(
-            Occurrence(
-                f"{trigger.key}:{town[i]}:{start}",
-                str(town[i]),
-                str(ordered.at[i, "town"]),
-                day,
-                trigger.measure,
-                deadline_after(day, trigger.deadline_days),
-                f"{date_span(start, day)}连续{trigger.days}天未报送",
-            )
-        )
-    return found
-
-
-def period_occurrences(ranked: pd.DataFrame, labels: dict[str, str], trigger: Trigger) -> list[Occurrence]:
-    """`bottom` and `red_periods` over `ranked`: the rankings of consecutive whole periods of
-    `trigger.period` (period, date = its last day, group, code, town, rank, group_size, tier),
-    oldest first; `labels` names each period (2026年10月). Every period counts on its own: a town
-    last `times` periods in a row is met then, and again after `times` more. A period in which a
-    town sent nothing (未报送, no rank) is not one it was ranked in: it breaks a run."""
-    order = list(dict.fromkeys(ranked["period"]))
-    ranked = ranked[ranked["rank"].notna()]
-    column = ranked["period"].map({p: i for i, p in enumerate(order)}).to_numpy()
-    row, codes = pd.factorize(ranked["code"], sort=True)
-    shape = (len(codes), len(order))
-    rank, size = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64)
-    rank[row, column] = ranked["rank"].to_numpy(dtype=np.int64)
-    size[row, column] = ranked["group_size"].to_numpy(dtype=np.int64)
-    ranked_there = np.zeros(shape, dtype=bool)
-    ranked_there[row, column] = True
-    if trigger.when == "bottom":
-        hit = ranked_there & (rank > size - trigger.places)
-        run = np.zeros(shape, dtype=np.int64)
-        for j in range(len(order)):
-            run[:, j] = (run[:, j - 1] + 1 if j else 1) * hit[:, j]
-        met = hit & (run % trigger.times == 0)
-    else:
-        red = np.zeros(shape, dtype=bool)
-        red[row, column] = ranked["tier"].to_numpy() == "red"
-        running = np.cumsum(red, axis=1)
-        before = np.zeros(shape, dtype=np.int64)
-        before[:, trigger.of :] = running[:, : -trigger.of] if trigger.of < len(order) else 0
-        met = red & (running - before >= trigger.times)
-    towns = dict(zip(ranked["code"], ranked["town"]))
-    lasts = dict(zip(ranked["period"], ranked["date"]))
-    return [
-        _period_occurrence(
-            trigger,
-            str(codes[i]),
-            towns[codes[i]],
-            _day(lasts[order[j]]),
-            int(rank[i, j]),
-            int(size[i, j]),
-            labels,
-            order,
-            order[j],
-        )
-        for i, j in zip(*np.nonzero(met))
-    ]
-
-
-def _period_occurrence(
-    trigger: Trigger,
-    code: str,
-    town: str,
-    day: date,
-    rank: int,
-    size: int,
-    labels: dict[str, str],
-    order: list[str],
-    period: str,
-) -> Occurrence:
-    label = labels[period]
-    if trigger.when == "bottom":
-        place = "末位" if trigger.places == 1 else f"后{trigger.places}名"
-        standing = f"第{rank}名（共{size}个）"
-        if trigger.times > 1:
-            at = order.index(period)
-            since = labels[order[at - trigger.times + 1]]
-            reason = f"{since}至{label}连续{trigger.times}期排名{place}，{label}为{standing}"
-        else:
-            reason = f"{label}排名{place}：{standing}"
-    else:
-        word = PERIOD_WORDS[trigger.period]
-        reason = f"截至{label}，最近{trigger.of}个{word}中至少{trigger.times}个{word}为红色"
-    return Occurrence(
-        f"{trigger.key}:{code}:{period}",
-        code,
-        town,
-        day,
-        trigger.measure,
-        deadline_after(day, trigger.deadline_days),
-        reason,
-    )
-
-
-# ---------------------------------------------------------------- cards
-
-
-def standing_card(level: int, given: date, day: date, ladder: CardLadder) -> int:
-    """The colour (0 none, 1 white, 2 yellow, 3 red) a card of `level` given on `given` stands
-    at on `day`: one step down for each whole `clean_days` since."""
-    return max(0, level - (day - given).days // ladder.clean_days)
-
-
-def with_cards(occurrences: list[Occurrence], ladder_on: Callable[[date], CardLadder]) -> list[Occurrence]:
-    """Give each card occurrence its colour on the ladder, town by town in day order, and add
-    an occurrence summoning the town head on each `summon_after_red`-th red card in a row.
-
-    A card stands at its colour, one step lower per `clean_days` since it was given. The next
-    card is one colour above that if it comes within `escalate_within_days` of the last card,
-    else at that colour (white at least); 白牌/黄牌/红牌 measures are at least their colour.
-    """
-    out: list[Occurrence] = []
-    last: dict[str, tuple[int, date]] = {}
-    reds: dict[str, int] = {}
-    for occurrence in sorted(occurrences, key=lambda o: (o.day, o.key)):
-        if occurrence.measure != LADDER_CARD and occurrence.measure not in CARD_MEASURES:
-            out.append(occurrence)
-            continue
-        ladder = ladder_on(occurrence.day)
-        level = 1
-        if occurrence.town_code in last:
-            before, given = last[occurrence.town_code]
-            standing = standing_card(before, given, occurrence.day, ladder)
-            within = (occurrence.day - given).days <= ladder.escalate_within_days
-            level = standing + 1 if within else max(standing, 1)
-        floor = CARDS.index(CARD_MEASURES[occurrence.measure]) + 1 if occurrence.measure in CARD_MEASURES else 1
-        level = min(3, max(level, floor))
-        card = CARDS[level - 1]
-        last[occurrence.town_code] = (level, occurrence.day)
-        out.append(replace(occurrence, card=card, reason=f"{occurrence.reason}，亮{CARD_WORDS[card]}"))
-        reds[occurrence.town_code] = reds.get(occurrence.town_code, 0) + 1 if card == "red" else 0
-        if ladder.summon_after_red and reds[occurrence.town_code] == ladder.summon_after_red:
-            reds[occurrence.town_code] = 0
-            out.append(
-                Occurrence(
-                    f"{SUMMON}:{occurrence.town_code}:{occurrence.day}",
-                    occurrence.town_code,
-                    occurrence.town,
-                    occurrence.day,
-                    ladder.summon_measure,
-                    deadline_after(occurrence.day, ladder.summon_deadline_days),
-                    f"连续{ladder.summon_after_red}次被亮红牌，约谈镇街主要负责人",
-                )
-            )
-    return out
-
-
-def _day(value) -> date:
-    return pd.Timestamp(value).date()

@@ -66,6 +66,7 @@ def _publish_demo(home: Home, days: int) -> None:
     from sanse.publishing.publish import publish_bulletin
     from sanse.ranking.warehouse import Warehouse
     from sanse.sending.publication import queue_messages
+    from sanse.sending.queue import queue_new_items
 
     published = [issue.day for issue in list_issues(home) if issue.period_kind == "day"]
     warehouse = Warehouse.open(home)
@@ -75,7 +76,7 @@ def _publish_demo(home: Home, days: int) -> None:
         warehouse.close()
     for day in last_days:
         if not published or day > max(published):
-            issue = publish_bulletin(home, day, by=User("demo", "admin"), then=queue_messages)
+            issue = publish_bulletin(home, day, by=User("demo", "admin"), then=queue_messages, announce=queue_new_items)
             noted(f"已发布《{issue.title}》{issue.number_label}（{day}）")
 
 

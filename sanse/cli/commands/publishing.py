@@ -23,6 +23,7 @@ def cmd_publish(home: Home, args) -> int:
     from sanse.publishing.issue import BulletinError
     from sanse.publishing.publish import Draft, MissingReports, publish_bulletin
     from sanse.sending.publication import queue_messages
+    from sanse.sending.queue import queue_new_items
 
     within_campaign(settings_in_force(home), args.period or args.date, "不能发布")
     try:
@@ -34,6 +35,7 @@ def cmd_publish(home: Home, args) -> int:
             draft=draft,
             confirm_missing=args.confirm_missing,
             then=queue_messages,
+            announce=queue_new_items,
         )
     except MissingReports as exc:
         raise BadInput(f"{exc}。等截止时间过后再发布，或确认现在发布：加 --confirm-missing") from exc

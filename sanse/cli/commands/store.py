@@ -56,9 +56,10 @@ def build_warehouse(home: Home, *, supervise: bool = True) -> None:
 
 def check_supervision(home: Home, *, always: bool = False) -> None:
     """Make the 督办事项 the consequence rules call for on the build just made."""
-    from sanse.supervision.items import check, check_if_behind
+    from sanse.sending.queue import queue_new_items
+    from sanse.supervision.triggers import check, check_if_behind
 
-    result = check(home) if always else check_if_behind(home)
+    result = check(home, announce=queue_new_items) if always else check_if_behind(home, announce=queue_new_items)
     if result.created or result.withdrawn or result.reinstated:
         noted(result.summary)
     if always or result.created or result.withdrawn or result.reinstated:

@@ -14,7 +14,7 @@ from sanse.deployment.home import Home
 
 def cmd_supervise_list(home: Home, args) -> int:
     from sanse.facts import clock
-    from sanse.supervision.items import list_items
+    from sanse.supervision.ledger import list_items
 
     towns = read_towns(home.towns_csv)
     code = _town_code(towns, args.town) if args.town else None
@@ -61,7 +61,8 @@ def _supervision_step(step) -> int:
 
 
 def cmd_supervise_add(home: Home, args) -> int:
-    from sanse.supervision.items import add_item
+    from sanse.sending.queue import queue_new_items
+    from sanse.supervision.lifecycle import add_item
 
     return _supervision_step(
         lambda: add_item(
@@ -71,12 +72,13 @@ def cmd_supervise_add(home: Home, args) -> int:
             reason=args.reason,
             deadline=args.deadline,
             by=publisher(home, args.by),
+            announce=queue_new_items,
         )
     )
 
 
 def cmd_supervise_answer(home: Home, args) -> int:
-    from sanse.supervision.items import answer
+    from sanse.supervision.lifecycle import answer
 
     files = []
     for path in args.file:
@@ -87,18 +89,18 @@ def cmd_supervise_answer(home: Home, args) -> int:
 
 
 def cmd_supervise_close(home: Home, args) -> int:
-    from sanse.supervision.items import close
+    from sanse.supervision.lifecycle import close
 
     return _supervision_step(lambda: close(home, args.id, by=publisher(home, args.by), note=args.note))
 
 
 def cmd_supervise_return(home: Home, args) -> int:
-    from sanse.supervision.items import return_item
+    from sanse.supervision.lifecycle import return_item
 
     return _supervision_step(lambda: return_item(home, args.id, args.comment, by=publisher(home, args.by)))
 
 
 def cmd_supervise_withdraw(home: Home, args) -> int:
-    from sanse.supervision.items import withdraw
+    from sanse.supervision.lifecycle import withdraw
 
     return _supervision_step(lambda: withdraw(home, args.id, by=publisher(home, args.by), note=args.note))

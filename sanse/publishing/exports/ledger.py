@@ -15,7 +15,7 @@ OVERDUE_FILL = "C00000"  # the red tier's colour marks an overdue row's 逾期 c
 
 
 def ledger_xlsx(ledger: pd.DataFrame, title: str) -> bytes:
-    """`ledger` (sanse.supervision.items.items_frame) under a title row; dates as dates, numbers as numbers."""
+    """`ledger` (sanse.supervision.ledger.items_frame) under a title row; dates as dates, numbers as numbers."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter

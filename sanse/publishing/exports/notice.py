@@ -16,7 +16,8 @@ from sanse.facts import clock
 from sanse.facts.dates import chinese_date
 from sanse.ranking.rulebook import settings_in_force
 from sanse.supervision.interviews import INTERVIEW, Interview, get_interview
-from sanse.supervision.items import Item, SupervisionError, get_item
+from sanse.supervision.items import Item, SupervisionError
+from sanse.supervision.ledger import get_item
 
 INTERVIEW_TITLE, SUPERVISION_TITLE = "约谈通知书", "督办通知单"
 SUBMIT = "通过三色晾晒系统“督办台账”报送整改报告，写明问题原因、整改措施和完成情况，并附相关佐证材料"

@@ -18,7 +18,7 @@ from sanse.publishing.exports.table import (
 )
 from sanse.publishing.issue import Issue
 from sanse.ranking.periods import THIS_PERIOD
-from sanse.supervision.items import LEDGER_COLUMNS
+from sanse.supervision.ledger import LEDGER_COLUMNS
 
 SHEET_NAME = "排名"
 SUPERVISION_SHEET = "督办事项"
