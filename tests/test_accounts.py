@@ -14,22 +14,20 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
-from sanse.access import accounts
+from sanse.access import accounts, signin
 from sanse.access.accounts import (
     AccountError,
-    SignInFailed,
     add_user,
-    authenticate,
     disable_user,
     enable_user,
     get_user,
     list_users,
     read_new_password,
     set_password,
-    user_from_oidc,
 )
 from sanse.access.audit import BEIJING, read_audit
 from sanse.access.roles import SYSTEM, Forbidden, User
+from sanse.access.signin import SignInFailed, authenticate, user_from_oidc
 from sanse.cli.main import main
 from sanse.deployment.config import Campaign, ConfigError, Rules, Settings, write_settings, write_towns
 from sanse.deployment.demo import demo_settings, demo_towns
@@ -221,7 +219,7 @@ def test_lockout_is_seen_by_another_process(home, quick_hashes):
     wrong_attempts(home, "li", 5, datetime.now(UTC))
     code = (
         "import sys\n"
-        "from sanse.access.accounts import SignInFailed, authenticate\n"
+        "from sanse.access.signin import SignInFailed, authenticate\n"
         "from sanse.deployment.home import Home\n"
         "try:\n"
         "    authenticate(Home(sys.argv[1]), 'li', 'yunxiu-2026')\n"
@@ -241,7 +239,7 @@ def test_new_password_lifts_the_lockout(home, quick_hashes):
 
 def test_one_address_trying_many_names_is_locked_out(home, quick_hashes):
     add_user(home, "li", role="town", town="T01", password="yunxiu-2026")
-    for n in range(accounts.MAX_ADDRESS_FAILURES // 4):  # four guesses a name: no name locks
+    for n in range(signin.MAX_ADDRESS_FAILURES // 4):  # four guesses a name: no name locks
         for _ in range(4):
             with pytest.raises(SignInFailed, match="账号或密码错误"):
                 authenticate(home, f"guess{n}", "not-the-password", client="203.0.113.9", now=T0)
@@ -256,7 +254,7 @@ def test_one_address_trying_many_names_is_locked_out(home, quick_hashes):
 
 def test_a_right_password_does_not_clear_its_addresss_failures(home, quick_hashes):
     add_user(home, "li", role="town", town="T01", password="yunxiu-2026")
-    for n in range(accounts.MAX_ADDRESS_FAILURES - 1):
+    for n in range(signin.MAX_ADDRESS_FAILURES - 1):
         with pytest.raises(SignInFailed):
             authenticate(home, f"guess{n}", "not-the-password", client="203.0.113.9", now=T0)
     authenticate(home, "li", "yunxiu-2026", client="203.0.113.9", now=T0)
@@ -422,7 +420,7 @@ def test_with_the_store_full_a_right_password_still_signs_in(home, quick_hashes,
     def disk_full(*args, **kwargs):
         raise StoreError("无法读写数据库（sanse.db）：database or disk is full。")
 
-    monkeypatch.setattr("sanse.access.accounts._save_throttle", disk_full)
+    monkeypatch.setattr("sanse.access.signin._save_throttle", disk_full)
     assert authenticate(home, "wang", "Qingshui#2026").name == "wang"
     with pytest.raises(SignInFailed, match="账号或密码错误"):
         authenticate(home, "wang", "wrong password")
@@ -448,7 +446,7 @@ def test_password_checks_at_once_are_bounded(home, quick_hashes, monkeypatch):
     monkeypatch.setattr(accounts, "_hasher", CountingHasher(accounts._hasher, counted))
     with ThreadPoolExecutor(max_workers=12) as pool:
         outcomes = list(pool.map(lambda k: _attempt(home, f"name{k}", f"guess {k}", f"10.0.0.{k}"), range(12)))
-    assert most == accounts.PASSWORD_CHECKS  # twelve at once, never more than the bound
+    assert most == signin.PASSWORD_CHECKS  # twelve at once, never more than the bound
     assert all(o == "账号或密码错误" for o in outcomes)
 
 

@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from conftest import copy_home, stored
 from test_two_servers import HEADER, last_day
 
-from sanse.access.accounts import add_user, authenticate, list_users
+from sanse.access.accounts import add_user, list_users
 from sanse.access.roles import SYSTEM
 from sanse.access.sessions import start_session
+from sanse.access.signin import authenticate
 from sanse.cli.main import main
 from sanse.deployment.home import Home
 from sanse.pipelines.reports.ingest import ingest_file

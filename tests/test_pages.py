@@ -19,6 +19,7 @@ from sanse.access import accounts
 from sanse.access.accounts import add_user, disable_user, set_password
 from sanse.access.roles import ANONYMOUS, SYSTEM, User
 from sanse.access.sessions import end_session, session_user, start_session
+from sanse.access.signin import MAX_ADDRESS_FAILURES, SignInFailed, authenticate
 from sanse.cli.main import main
 from sanse.deployment.config import Rules, read_settings, write_settings
 from sanse.deployment.home import Home
@@ -347,9 +348,9 @@ def test_an_address_locked_out_by_guessing_still_has_its_signed_in_admin(home, m
     members_only(home)
     monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     monkeypatch.setattr(signin, "client_address", lambda: "203.0.113.9")
-    for n in range(accounts.MAX_ADDRESS_FAILURES):
-        with pytest.raises(accounts.SignInFailed):
-            accounts.authenticate(home, f"guess{n}", "wrong password", client="203.0.113.9")
+    for n in range(MAX_ADDRESS_FAILURES):
+        with pytest.raises(SignInFailed):
+            authenticate(home, f"guess{n}", "wrong password", client="203.0.113.9")
     at = AppTest.from_file(APP, default_timeout=60).run()
     sign_in_with_the_form(at, "office", "office password 1")
     assert any("网络地址已暂时锁定" in e.value for e in at.error)

@@ -15,8 +15,9 @@ import pytest
 import sqlalchemy as sa
 from conftest import stored
 
-from sanse.access.accounts import authenticate, list_users
+from sanse.access.accounts import list_users
 from sanse.access.audit import read_audit
+from sanse.access.signin import authenticate
 from sanse.cli.main import main
 from sanse.deployment.home import Home
 from sanse.publishing.issue import list_issues, load_issue

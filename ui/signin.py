@@ -16,6 +16,7 @@ import streamlit as st
 from sanse.access import accounts, sessions
 from sanse.access.forwarded import client_address as forwarded_client
 from sanse.access.roles import ANONYMOUS, User, access_settings
+from sanse.access.signin import SignInFailed, authenticate, user_from_oidc
 from sanse.deployment.config import ConfigError
 from sanse.facts import clock
 from sanse.ui import data
@@ -62,7 +63,7 @@ def current_user() -> User | None:
     token, and the write checks it again in its own transaction (`sanse.access.sessions.require_in`).
     """
     if oidc_configured() and st.user.is_logged_in:
-        signed = accounts.user_from_oidc(dict(st.user), data.settings(), data.towns())
+        signed = user_from_oidc(dict(st.user), data.settings(), data.towns())
     else:
         token = st.session_state.get(TOKEN) or browser_token()
         signed = sessions.session_user(data.home(), token)
@@ -136,7 +137,7 @@ def _submit(key: str) -> None:
     name, clear the password and say why."""
     try:
         _sign_in(st.session_state[f"{key}.name"].strip(), st.session_state[f"{key}.password"])
-    except (accounts.SignInFailed, ConfigError) as exc:
+    except (SignInFailed, ConfigError) as exc:
         st.session_state[f"{key}.failed"] = str(exc)
     else:
         st.session_state[f"{key}.name"] = ""
@@ -146,7 +147,7 @@ def _submit(key: str) -> None:
 def _sign_in(name: str, password: str) -> None:
     home, client = data.home(), client_address()
     hours = access_settings(data.settings()).session_hours
-    user = accounts.authenticate(home, name, password, client=client)
+    user = authenticate(home, name, password, client=client)
     session = sessions.start_session(home, user, hours=hours, client=client)
     st.session_state[TOKEN] = session.token
     st.session_state[EXPIRES] = session.expires_at

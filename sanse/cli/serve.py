@@ -33,7 +33,7 @@ PRELOAD = (
     "plotly.express",
     "sanse.ranking.rank",
     "sanse.ranking.warehouse",
-    "sanse.access.accounts",
+    "sanse.access.signin",
     "sanse.i18n",
     "streamlit.emojis",
 )
