@@ -5,17 +5,23 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from unittest import mock
 
+import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 from postgres import throwaway_cluster
 
 from sanse.cli.main import main
+from sanse.deployment.config import COUNT_COLUMNS
 from sanse.deployment.home import Home
+from sanse.facts import clock
+from sanse.pipelines.records.counts import encoded
 from sanse.store import close_all, database_url, schema
-from sanse.store.database import with_driver
+from sanse.store.database import Store, with_driver
+from sanse.store.records import write_batch
 
 # The demo the tests rely on, pinned: by default it ends yesterday.
 DEMO_FIRST, DEMO_END = date(2026, 9, 1), date(2026, 10, 30)
@@ -48,6 +54,36 @@ def stored(home: Home) -> dict[str, int]:
             for t in schema.metadata.sorted_tables
             if t.name not in ("turns", "rules_versions", "store_identity")
         }
+
+
+def count_by_records(store: Store, day: date, codes: list[str], *, at: datetime, by: str = "importer") -> None:
+    """A batch of records received at `at` that counted `codes` on `day` (one inspection each),
+    stored as `sanse ingest-records` stores one: its counts in record_counts, no report version."""
+    daily = pa.table(
+        {
+            "date": pa.array([day] * len(codes), pa.date32()),
+            "town_code": pa.array(sorted(codes)),
+            **{
+                c: pa.array(
+                    [1 if c == "inspections" else 0] * len(codes), pa.float64() if c == "fines_wan" else pa.int64()
+                )
+                for c in COUNT_COLUMNS
+            },
+        }
+    )
+    with mock.patch.object(clock, "now_utc", lambda: at), store.writing("records", "reports") as conn:
+        write_batch(
+            conn,
+            (),
+            by=by,
+            source_name="记录.zip",
+            source_sha256="1" * 64,
+            new=len(codes),
+            changed=0,
+            unchanged=0,
+            towns={},
+            counts=encoded(daily),
+        )
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import fixture_city
+from conftest import count_by_records, fixture_city
 
 from sanse.access.roles import User
 from sanse.deployment.config import COUNT_COLUMNS, ConfigError, read_towns, settings_from_text
@@ -135,6 +135,37 @@ def test_the_board_reads_the_same_on_sqlite_and_postgresql(store_url):
         ("A02", "late", beijing(17, 1), "xishan"),
         ("A03", "overdue", None, ""),
     ]
+
+
+def test_a_town_counted_by_a_batch_of_records_has_reported_and_is_not_reminded(store_url):
+    # 东湖 sends its file at 16:30, a batch of records counts 西山 at 16:45, 南岭 sends nothing
+    store = open_store(store_url)
+    send(store, "A01", beijing(16, 30), by="donghu")
+    count_by_records(store, DAY, ["A02"], at=beijing(16, 45), by="importer")
+    reporting = day_reporting(store, TOWNS, DAY, rules=FIVE_PM, now=beijing(17, 30))
+    assert [(t.code, t.status, t.first_at, t.first_by, t.first_source, t.first_batch) for t in reporting.towns] == [
+        ("A01", "on_time", beijing(16, 30), "donghu", "report", None),
+        ("A02", "on_time", beijing(16, 45), "importer", "records", 1),
+        ("A03", "overdue", None, "", "report", None),
+    ]
+    assert reporting.count == ReportingCount(reported=2, total=3, late=0, overdue=1)
+    assert [t.name for t in reporting.missing] == ["南岭乡"]
+    assert "以下1个镇街尚未报送" in reminder(reporting) and "西山镇" not in reminder(reporting)
+
+
+def test_a_batch_of_records_after_the_deadline_is_late_and_a_later_one_a_correction(home):
+    count_by_records(home.store, DAY, ["A01", "A02"], at=beijing(17, 10))
+    count_by_records(home.store, DAY, ["A02"], at=beijing(18, 0))
+    send(home, "A01", beijing(19, 0), by="donghu")
+    towns = {t.code: t for t in day_reporting(home.store, TOWNS, DAY, rules=FIVE_PM, now=beijing(20, 0)).towns}
+    assert (towns["A01"].status, towns["A01"].first_source, towns["A01"].last_at, towns["A01"].last_by) == (
+        "late",
+        "records",
+        beijing(19, 0),
+        "donghu",
+    )
+    assert (towns["A02"].first_batch, towns["A02"].last_at, towns["A02"].versions) == (1, beijing(18, 0), 2)
+    assert towns["A03"].status == "overdue"
 
 
 def test_times_are_beijing_time_and_name_who_sent_the_first_version(home):

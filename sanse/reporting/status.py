@@ -1,5 +1,5 @@
-"""报送情况 (design §6): for one day, which towns have reported, when and by whom, which are late
-against the deadline in rules.toml, and the 催报 message naming the towns still missing.
+"""报送情况 (design §6): for one day, which towns have reported (a report, or the counts of a batch
+of records), when and by whom, which are late against the deadline in rules.toml, and the 催报 message naming the towns still missing.
 
 ```toml
 [reporting]
@@ -24,7 +24,7 @@ from sanse.facts import clock
 from sanse.facts.dates import month_day, month_day_time, time_on
 from sanse.ranking.rulebook import settings_in_force
 from sanse.store.database import Store
-from sanse.store.reports import versions_on
+from sanse.store.sent import Sent, Source, sent_on
 
 DEFAULT_DEADLINE = time(17, 0)
 DEFAULT_REMIND_BEFORE = 60
@@ -96,13 +96,15 @@ def _deadline(value, key: str = "deadline") -> time:
 
 @dataclass(frozen=True)
 class TownReporting:
-    """One town's day: whether and when it reported (Beijing time), and by whom."""
+    """One town's day: whether and when it reported (Beijing time), by whom and how."""
 
     code: str
     name: str
     status: Status
-    first_at: datetime | None = None  # the first version of the day
+    first_at: datetime | None = None  # the first version of the day, or the first batch counting it
     first_by: str = ""
+    first_source: Source = "report"  # a report, or the counts of a batch of records
+    first_batch: int | None = None  # that batch
     last_at: datetime | None = None  # the latest version, when the day was corrected since
     last_by: str = ""
     versions: int = 0
@@ -172,35 +174,38 @@ def day_reporting(
 ) -> DayReporting:
     """Who of `towns` (the active ones, a town account's own) has reported `day`, as of `now`.
 
-    A town is late when its first version arrived after the deadline; a correction after the
-    deadline does not make an on-time report late. Without a report it is pending until the
+    A town has reported when a report of the day arrived or a batch of records counted it,
+    whichever came first. It is late when that was after the deadline; a correction after the
+    deadline does not make an on-time report late. Without either it is pending until the
     deadline and overdue after it.
     """
     now = clock.beijing(now or clock.now())
     due = rules.due(day)
     shown = towns_in_view(towns, user)
-    versions = versions_on(store, day, [t.code for t in shown]) if shown else None
-    sent: dict[str, list[tuple[datetime, str]]] = {}
-    if versions is not None:
-        for code, at, by in zip(versions["town_code"], versions["submitted_at"], versions["submitted_by"]):
-            sent.setdefault(code, []).append((clock.beijing(at), by))
+    with store.reading() as conn:
+        arrived = sent_on(conn, day, [t.code for t in shown])
+    sent: dict[str, list[Sent]] = {}
+    for one in arrived:
+        sent.setdefault(one.town_code, []).append(one)
     rows = []
     for town in shown:
         mine = sent.get(town.code)
         if not mine:
             rows.append(TownReporting(town.code, town.name, "overdue" if now > due else "pending"))
             continue
-        (first_at, first_by), (last_at, last_by) = mine[0], mine[-1]
-        more = len(mine) > 1
+        first, last = mine[0], mine[-1]
+        first_at, more = clock.beijing(first.at), len(mine) > 1
         rows.append(
             TownReporting(
                 town.code,
                 town.name,
                 "late" if first_at > due else "on_time",
                 first_at,
-                first_by,
-                last_at if more else None,
-                last_by if more else "",
+                first.by,
+                first.source,
+                first.batch_seq,
+                clock.beijing(last.at) if more else None,
+                last.by if more else "",
                 len(mine),
             )
         )

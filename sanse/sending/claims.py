@@ -18,6 +18,7 @@ from sanse.deployment.home import Home
 from sanse.ranking.rulebook import settings_in_force
 from sanse.reporting.status import reporting_settings
 from sanse.store import schema
+from sanse.store.sent import sent_on
 
 CLAIM_ROWS = 500  # due messages looked at per claim
 PER_CHANNEL = 5  # messages of one channel claimed at once (sent in order)
@@ -145,19 +146,16 @@ def _quiet(home: Home, now: datetime) -> bool:
 
 
 def _reported_reminders(conn, rows) -> set[int]:
-    """The reminders among `rows` whose towns have all reported since: dropped."""
-    current = schema.current_reports
+    """The reminders among `rows` whose towns have all reported since (a report, or the
+    counts of a batch of records): dropped."""
     dropped = set()
     for row in rows:
         if row.kind != "remind":
             continue
         data = json.loads(row.data)
-        codes = [t["code"] for t in data.get("towns", [])]
+        codes = {t["code"] for t in data.get("towns", [])}
         day = datetime.fromisoformat(data["day"]).date()
-        reported = conn.execute(
-            sa.select(sa.func.count()).where(current.c.date == day, current.c.town_code.in_(codes))
-        ).scalar_one()
-        if codes and reported == len(codes):
+        if codes and codes <= {sent.town_code for sent in sent_on(conn, day, sorted(codes))}:
             dropped.add(row.id)
     return dropped
 

@@ -347,24 +347,3 @@ def _dated(frame: pd.DataFrame) -> pd.DataFrame:
     if len(frame):
         frame["date"] = pd.to_datetime(frame["date"]).dt.date
     return frame
-
-
-def versions_on(store: Store, day: date, towns: list[str]) -> pd.DataFrame:
-    """Every version of these towns' `day`, oldest first, with when (UTC) and by whom it was
-    sent: who has reported a day and when. (Looked up by day and town, the versions' index.)"""
-    versions, submissions = schema.report_versions, schema.submissions
-    query = (
-        sa.select(
-            versions.c.town_code,
-            submissions.c.submitted_at,
-            submissions.c.submitted_by,
-            submissions.c.source_name,
-            submissions.c.reason,
-        )
-        .join(submissions, submissions.c.seq == versions.c.submission_seq)
-        .where(versions.c.town_code.in_(towns), versions.c.date == day)
-        .order_by(versions.c.seq)
-    )
-    with store.reading() as conn:
-        rows = conn.execute(query).all()
-    return pd.DataFrame(rows, columns=["town_code", "submitted_at", "submitted_by", "source_name", "reason"])
