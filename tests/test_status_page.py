@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import count_by_records
 from streamlit.testing.v1 import AppTest
 
 from sanse.access.accounts import add_user
@@ -17,6 +18,7 @@ from sanse.access.sessions import start_session
 from sanse.deployment.config import COUNT_COLUMNS, read_towns
 from sanse.deployment.home import Home
 from sanse.facts.clock import BEIJING
+from sanse.store.records import batches
 from sanse.store.reports import append_submission
 
 APP = str(Path(__file__).parents[1] / "app.py")
@@ -60,10 +62,22 @@ def test_the_board_shows_who_reported_when_and_who_is_late_or_missing(home):
     assert metrics == {"已报送": "2/23", "迟报": "1", "逾期未报": "21"}
     board = at.dataframe[0].value.set_index("镇街")
     assert len(board) == 23
-    assert list(board.loc["云岫街道"]) == ["按时", "2026-10-31 10:00", "clerk-T01", ""]
-    assert list(board.loc["青禾街道"]) == ["迟报", "2026-10-31 18:30", "clerk-T02", ""]
+    assert list(board.loc["云岫街道"]) == ["按时", "2026-10-31 10:00", "clerk-T01", "报表", ""]
+    assert list(board.loc["青禾街道"]) == ["迟报", "2026-10-31 18:30", "clerk-T02", "报表", ""]
     assert list(board["状态"][:21]) == ["逾期未报"] * 21, "the missing towns come first"
     assert "截止时间：2026-10-31 17:00（北京时间）" in at.caption[0].value
+
+
+def test_a_town_counted_by_a_batch_of_records_shows_as_reported_through_it(home):
+    count_by_records(home.store, DAY, ["T03"], at=datetime(2026, 10, 31, 16, 0, tzinfo=BEIJING), by="importer")
+    at = open_status(ADMIN)
+    assert {m.label: m.value for m in at.metric} == {"已报送": "3/23", "迟报": "1", "逾期未报": "20"}
+    board = at.dataframe[0].value.set_index("镇街")
+    name = {t.code: t.name for t in read_towns(home.towns_csv)}["T03"]
+    batch = batches(home.store)[-1].seq  # the demo city's own batches of records come before it
+    assert list(board.loc[name]) == ["按时", "2026-10-31 16:00", "importer", f"记录数据（第{batch}批）", ""]
+    [message] = [c.value for c in at.code]
+    assert "以下20个镇街尚未报送" in message and name not in message
 
 
 def test_the_reminder_names_every_missing_town_and_none_that_reported(home):

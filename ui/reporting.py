@@ -13,6 +13,7 @@ from sanse.facts import clock
 from sanse.reporting.status import (
     DayReporting,
     ReportingSettings,
+    TownReporting,
     day_reporting,
     office_name,
     reminder,
@@ -37,7 +38,8 @@ def reporting_on(towns: list[Town], day: date, rules: ReportingSettings) -> DayR
 
 
 def reporting_table(reporting: DayReporting) -> pd.DataFrame:
-    """The towns by status, with when (Beijing time) and by whom they first and last reported."""
+    """The towns by status, with when (Beijing time), by whom and how (a report, or a batch of
+    records) they first reported, and when and by whom last."""
     shown = reporting.by_status()
     return pd.DataFrame(
         {
@@ -45,6 +47,7 @@ def reporting_table(reporting: DayReporting) -> pd.DataFrame:
             t("status.col.status"): [t(f"status.{town.status}") for town in shown],
             t("status.col.first"): [clock.stamp(town.first_at) if town.first_at else "" for town in shown],
             t("status.col.by"): [town.first_by for town in shown],
+            t("status.col.source"): [_source(town) for town in shown],
             t("status.col.last"): [
                 f"{clock.stamp(town.last_at)} {town.last_by}" if town.last_at else "" for town in shown
             ],
@@ -55,3 +58,11 @@ def reporting_table(reporting: DayReporting) -> pd.DataFrame:
 def reminder_text(reporting: DayReporting, settings: Settings) -> str:
     """The 催报 message naming the towns still missing, signed by the office; "" when none is."""
     return reminder(reporting, office=office_name(settings))
+
+
+def _source(town: TownReporting) -> str:
+    if not town.reported:
+        return ""
+    if town.first_source == "records":
+        return t("status.source.records", batch=town.first_batch)
+    return t("status.source.report")
