@@ -89,6 +89,16 @@ def send_reports(root: Path, rows: list[tuple], name: str) -> None:
     assert main(["--home", str(root), "ingest", str(root / name)]) == 0
 
 
+def send_records(root: Path, day: str, town: str, name: str) -> None:
+    """A batch of records counting one inspection of `town` on `day` (`sanse ingest-records`)."""
+    folder = root / name
+    folder.mkdir()
+    (folder / "inspections.csv").write_text(f"inspection_id,town,date,unit_id\n1,{town},{day},u1\n", encoding="utf-8")
+    (folder / "hazards.csv").write_text("hazard_id,town,found_date,level,rectified_date,unit_id\n", encoding="utf-8")
+    (folder / "enforcement.csv").write_text("action_id,town,date,kind,persons,amount_wan\n", encoding="utf-8")
+    assert main(["--home", str(root), "ingest-records", str(folder), "--no-build"]) == 0
+
+
 @pytest.fixture(name="robots")
 def fake_robots(monkeypatch):
     """The office's DingTalk robot (加签), 丙乡's WeCom robot (its URL in a variable) and an OA webhook."""
@@ -454,6 +464,31 @@ def test_a_reminder_goes_before_the_deadline_not_in_quiet_hours_and_not_after_a_
     day3 = [r for r in outbox(sqlite_city, kind="remind") if "10月3日" in r.title]
     assert sorted(r.channel for r in day3) == ["市安委办工作群"]  # 丙 had reported: no reminder of its own
     assert "甲镇、乙镇" in day3[0].text and "丙乡" not in day3[0].text
+
+
+def test_a_town_counted_by_a_batch_of_records_is_never_reminded(city, robots):
+    # 10月5日: 甲 sends its file, a batch of records counts 丙, 乙 sends nothing
+    ding, wecom, hook = robots
+    send_reports(city.root, [("2026-10-05", "甲镇", 1)], "d5.csv")
+    send_records(city.root, "2026-10-05", "丙乡", "records-d5")
+    run(city, now=lambda: datetime(2026, 10, 5, 16, 10, tzinfo=BEIJING))
+    [office] = outbox(city, kind="remind")  # none to 丙乡安监群
+    assert office.channel == "市安委办工作群" and office.title == "【催报】1个镇街未报送 10月5日"
+    assert "乙镇" in office.text and "甲镇" not in office.text and "丙乡" not in office.text
+    assert wecom.received == []
+
+
+def test_a_queued_reminder_is_dropped_when_a_batch_of_records_counts_the_town(sqlite_city, robots):
+    ding, wecom, hook = robots
+    wecom.fail_with = 500
+    at = lambda hh, mm: datetime(2026, 10, 6, hh, mm, tzinfo=BEIJING)  # noqa: E731
+    run(sqlite_city, now=lambda: at(16, 30))
+    mine = next(r for r in outbox(sqlite_city, kind="remind") if r.channel == "丙乡安监群")
+    assert mine.status == "queued"
+    wecom.fail_with = None
+    send_records(sqlite_city.root, "2026-10-06", "丙乡", "records-d6")
+    run(sqlite_city, now=lambda: at(16, 45))
+    assert outbox(sqlite_city, id=mine.id)[0].status == "dropped"
 
 
 def test_a_queued_reminder_is_dropped_when_the_town_reports_and_never_sent_after_the_deadline(sqlite_city, robots):
