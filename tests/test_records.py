@@ -26,12 +26,14 @@ from sanse.cli.main import main
 from sanse.deployment.config import Campaign, Rules, Settings, Town, write_settings, write_towns
 from sanse.deployment.demo import demo_towns
 from sanse.deployment.home import Home
+from sanse.facts import clock
 from sanse.pipelines.build.warehouse import build, build_if_behind
 from sanse.pipelines.records.counts import current_figures
 from sanse.pipelines.records.ingest import LISTED_PER_RULE, ingest_records, write_demo_records
 from sanse.pipelines.records.objects import Received, catch_up
 from sanse.pipelines.records.tables import RECORD_TABLES, TABLES
 from sanse.ranking.warehouse import Warehouse
+from sanse.reporting.status import ReportingSettings, day_reporting, reminder
 from sanse.store import DATABASE_URL_ENV, StoreError, close_all, schema
 from sanse.store.records import batches, kept_objects, read_object, restore_object
 from sanse.store.reports import append_submission
@@ -153,6 +155,22 @@ def test_records_import_is_one_submission_stored_as_one_table_of_counts(home, tm
     )
     assert list(read_audit(home)["action"]) == ["submission"]
     assert "汇总为 5 个镇街日" in result.summary
+
+
+def test_towns_counted_by_a_batch_have_reported_their_day_and_are_not_reminded(home, tmp_path):
+    # 乙 reported D1 by file (5 inspections); the records count it 1 and 甲 3: both have reported
+    row = {"row_number": [2], "date": [D1], "town_code": ["B"], **{c: [0] for c in COUNTS}, "inspections": [5]}
+    append_submission(home.store, pd.DataFrame(row), by="clerk", source_name="日报.csv", source_sha256="1")
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    assert daily(home)[("B", D1)][0] == 1 and stored(home)["current_reports"] == 0  # the batch's count stands
+    reporting = day_reporting(home.store, TOWNS, D1, rules=ReportingSettings(), now=clock.now())
+    assert [(t.code, t.status, t.first_by, t.first_source, t.first_batch, t.last_by) for t in reporting.towns] == [
+        ("A", "late", "tester", "records", 1, ""),  # D1 was due long before today
+        ("B", "late", "clerk", "report", None, "tester"),
+    ]
+    assert reporting.missing == () and reminder(reporting) == ""
+    assert [t.reported for t in day_reporting(home.store, TOWNS, D2, rules=ReportingSettings()).towns] == [True, True]
+    assert [t.code for t in day_reporting(home.store, TOWNS, D3, rules=ReportingSettings()).missing] == ["B"]
 
 
 def test_importing_the_same_records_again_changes_nothing(home, tmp_path):
