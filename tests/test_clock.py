@@ -18,6 +18,7 @@ from sanse.pipelines.reports.read import HEADERS, parse_report
 from sanse.publishing.issue import list_issues
 from sanse.ranking.warehouse import Warehouse
 from sanse.store.reports import current_reports, history
+from sanse.store.sent import sent_on
 from sanse.supervision.ledger import list_items
 
 UTC_EVENING = datetime(2026, 12, 5, 23, 30, tzinfo=UTC)  # 07:30 on 6 December in Beijing
@@ -50,7 +51,8 @@ def test_records_dated_today_are_not_the_future_at_0730_beijing(beijing_morning,
             csv.writer(handle).writerows([header, *rows])
     result = ingest_records(home, folder, by="tester")
     assert result.ok, [str(e) for e in result.errors]
-    assert list(current_reports(home.store)["date"]) == [date(2026, 12, 6)]
+    with home.store.reading() as conn:
+        assert [sent.town_code for sent in sent_on(conn, date(2026, 12, 6), ["A", "B"])] == ["A"]
 
     with open(folder / "inspections.csv", "a", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerow((2, "乙镇", "2026-12-07", "u2"))
