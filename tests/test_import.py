@@ -18,9 +18,9 @@ from sanse.access.roles import SYSTEM
 from sanse.cli.main import main
 from sanse.deployment.config import read_towns
 from sanse.deployment.home import Home
+from sanse.facts.report import MAX_COUNT
 from sanse.pipelines.reports.ingest import check_report, ingest_file
 from sanse.pipelines.reports.read import HEADERS, UNREADABLE, Problem, parse_date, parse_report, template_rows
-from sanse.pipelines.reports.values import MAX_COUNT
 from sanse.store import schema
 from sanse.store.reports import current_reports, history
 

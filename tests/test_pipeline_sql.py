@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sanse.deployment.config import COUNT_COLUMNS, Campaign, Rules, Settings, Town
+from sanse.deployment.config import Campaign, Rules, Settings, Town
+from sanse.facts.report import COUNT_COLUMNS
 from sanse.pipelines.build.grid import daily_grid, window_frame
-from sanse.pipelines.build.warehouse import SQL, CheckFailed, build_tables, run_checks
+from sanse.pipelines.build.warehouse import SQL, CheckFailed, build_tables, run_checks, sql_text
 
 D = [date(2026, 3, 1) + timedelta(days=k) for k in range(10)]  # D[1] is the first day
 TOWNS = [Town("A", "甲镇", "镇", "东片"), Town("B", "乙镇", "镇", "东片"), Town("C", "丙镇", "镇", "", active=False)]
@@ -197,7 +198,7 @@ def test_no_figures_build_empty_tables():
 
 
 def check_rows(con, name: str) -> pd.DataFrame:
-    return con.execute((SQL / "checks" / f"{name}.sql").read_text(encoding="utf-8")).df()
+    return con.execute(sql_text(SQL / "checks" / f"{name}.sql")).df()
 
 
 def test_every_check_finds_nothing_on_good_data(nine_days):

@@ -11,9 +11,10 @@ import pytest
 from conftest import count_by_records, fixture_city
 
 from sanse.access.roles import User
-from sanse.deployment.config import COUNT_COLUMNS, ConfigError, read_towns, settings_from_text
+from sanse.deployment.config import ConfigError, read_towns, settings_from_text
 from sanse.deployment.home import Home
 from sanse.facts.clock import BEIJING
+from sanse.facts.report import COUNT_COLUMNS
 from sanse.reporting.status import (
     DEFAULT_DEADLINE,
     ReportingCount,

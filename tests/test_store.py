@@ -16,7 +16,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from sanse.deployment.config import COUNT_COLUMNS
+from sanse.facts.report import COUNT_COLUMNS
 from sanse.store import StoreError, close_all, open_store, schema
 from sanse.store.migrate import MIGRATIONS, SCHEMA_REVISION, current_revision
 from sanse.store.reports import append_submission, current_reports, history, last_version

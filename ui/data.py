@@ -17,8 +17,9 @@ import pandas as pd
 import streamlit as st
 
 from sanse.access.roles import User
-from sanse.deployment.config import COUNT_COLUMNS, Settings, Town, read_towns
+from sanse.deployment.config import Settings, Town, read_towns
 from sanse.deployment.home import Home
+from sanse.facts.report import COUNT_COLUMNS
 from sanse.pipelines.build.warehouse import build_if_behind
 from sanse.publishing.issue import issues_generation as newest_publication
 from sanse.publishing.issue import list_issues, load_issue

@@ -9,10 +9,10 @@ from datetime import date
 import streamlit as st
 
 from sanse.access.roles import Forbidden, User
-from sanse.deployment.config import COUNT_COLUMNS, ConfigError, Town
+from sanse.deployment.config import ConfigError, Town
 from sanse.facts import clock
+from sanse.facts.report import COUNT_COLUMNS, OPTIONAL_COLUMNS
 from sanse.pipelines.reports.form import MAX_REASON, check_form, figures_around, submit_form
-from sanse.pipelines.reports.rows import OPTIONAL_COLUMNS
 from sanse.reporting.status import day_reporting, reporting_settings
 from sanse.ui import data
 from sanse.ui.session import format_day, plain, t, viewer

@@ -14,10 +14,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from sanse.deployment.config import COUNT_COLUMNS
+from sanse.facts.report import COUNT_COLUMNS, MONEY_COLUMNS
 
 LEAD_DAYS = 6  # a 7-day window ending on a new day reaches six days back
-FINES = COUNT_COLUMNS.index("fines_wan")
 
 
 @dataclass(frozen=True)
@@ -59,9 +58,9 @@ def daily_grid(daily: pd.DataFrame, towns: pd.DataFrame, before: np.ndarray) -> 
 
 
 def in_millionths(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A count column as int64; fines as whole millionths of 万元, so that sums are exact."""
+    """A count column as int64; money (fines) as whole millionths of 万元, so that sums are exact."""
     values = frame[column].to_numpy()
-    if column == "fines_wan":
+    if column in MONEY_COLUMNS:
         return np.round(values.astype(float) * 1e6).astype(np.int64)
     return values.astype(np.int64)
 
@@ -96,5 +95,5 @@ def window_frame(grid: DailyGrid, window: str, days: np.ndarray) -> pd.DataFrame
     )
     for index, column in enumerate(COUNT_COLUMNS):
         values = sums[index].reshape(-1)
-        frame[column] = values / 1e6 if index == FINES else values
+        frame[column] = values / 1e6 if column in MONEY_COLUMNS else values
     return frame

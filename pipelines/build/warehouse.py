@@ -33,10 +33,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sanse.deployment import config
-from sanse.deployment.config import COUNT_COLUMNS, Settings, Town, read_towns
+from sanse.deployment.config import Settings, Town, read_towns
 from sanse.deployment.home import Home
 from sanse.durable import fsync_and_rename, fsync_directory, write_text_atomically
-from sanse.facts import clock
+from sanse.facts import clock, report
+from sanse.facts.report import COUNT_COLUMNS, COUNTS, with_counts
 from sanse.pipelines.build.grid import LEAD_DAYS, DailyGrid, daily_grid, day_end_sums, in_millionths, window_frame
 from sanse.pipelines.records.counts import current_figures
 from sanse.ranking import rank, warehouse
@@ -55,7 +56,7 @@ NO_MONTH = ""  # the key of the empty segments of a build without a day
 _CODE = (
     *sorted(Path(__file__).parent.glob("*.py")),
     *sorted(SQL.glob("*/*.sql")),
-    *(Path(module.__file__) for module in (rank, config, warehouse)),
+    *(Path(module.__file__) for module in (rank, config, report, warehouse)),
 )
 
 
@@ -98,15 +99,13 @@ class Plan:
 
 def sql_steps(stage: str) -> list[tuple[str, str]]:
     """(table name, select) for each NN_name.sql of a stage, in order."""
-    return [
-        (path.stem.split("_", 1)[1], path.read_text(encoding="utf-8")) for path in sorted((SQL / stage).glob("*.sql"))
-    ]
+    return [(path.stem.split("_", 1)[1], sql_text(path)) for path in sorted((SQL / stage).glob("*.sql"))]
 
 
 def run_checks(con: duckdb.DuckDBPyConnection) -> None:
     failures = []
     for path in sorted((SQL / "checks").glob("*.sql")):
-        rows = con.execute(path.read_text(encoding="utf-8")).df()
+        rows = con.execute(sql_text(path)).df()
         if len(rows):
             failures.append(f"{path.stem}: {len(rows)} 行\n{rows.head(10).to_string(index=False)}")
     if failures:
@@ -338,7 +337,6 @@ def compute_days(
     con.register("built_daily_counts", built)
     con.register("changed_reports", changes.assign(date=pd.to_datetime(changes["date"])))
     con.register("towns_source", towns_table(towns))
-    con.execute("set variable count_columns = ?", [list(COUNT_COLUMNS)])
     con.execute("set variable first_built = ?::date", [first_built])
     con.execute("set variable last_day = ?::date", [last_day])
     for stage in ("staging", "marts"):
@@ -514,7 +512,7 @@ def _no_rows() -> pd.DataFrame:
             "date": pd.Series([], dtype="datetime64[ns]"),
             "town_code": pd.Series([], dtype=str),
             "not_reported": pd.Series([], dtype=bool),
-            **{c: pd.Series([], dtype="float64" if c == "fines_wan" else "int64") for c in COUNT_COLUMNS},
+            **{c.key: pd.Series([], dtype=c.dtype) for c in COUNTS},
         }
     )
 
@@ -634,7 +632,12 @@ def _first_line(exc: Exception) -> str:
 
 
 def _sql(name: str) -> str:
-    return (SQL / f"{name}.sql").read_text(encoding="utf-8")
+    return sql_text(SQL / f"{name}.sql")
+
+
+def sql_text(path: Path) -> str:
+    """A .sql file, its `{counts}` written out."""
+    return with_counts(path.read_text(encoding="utf-8"))
 
 
 def towns_table(towns: list[Town]) -> pd.DataFrame:

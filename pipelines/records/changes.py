@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from sanse.deployment.config import COUNT_COLUMNS
+from sanse.facts.report import COUNTS
 from sanse.pipelines.records.objects import Received
 from sanse.pipelines.records.tables import RECORD_TABLES, TABLES, RecordCounts
 
@@ -99,9 +99,7 @@ def recount(con: duckdb.DuckDBPyConnection, received: Received, changes: Changes
         for table in TABLES:  # then the few thousand spellings summed into their towns
             counted = ", ".join("town as town_code" if c == "town_code" else c for c in RECORD_TABLES[table].counted)
             con.execute(f"create or replace temp view current_{table} as select {counted} from {table}_rows")
-        by_town = ", ".join(
-            f"cast(sum(counted.{c}) as {'double' if c == 'fines_wan' else 'bigint'}) as {c}" for c in COUNT_COLUMNS
-        )
+        by_town = ", ".join(f"cast(sum(counted.{c.key}) as {c.sql_type}) as {c.key}" for c in COUNTS)
         return con.sql(  # in the order of the store's keys: its indexes grow at their ends
             f"""
             select cast(null as integer) as row_number, counted.date, codes.town_code, {by_town}

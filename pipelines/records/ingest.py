@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from sanse.deployment.config import Town, normalize_spelling, read_towns
 from sanse.deployment.home import Home
 from sanse.facts import clock
+from sanse.facts.report import MAX_COUNT, MAX_FINES_WAN
 from sanse.pipelines.records import changes as record_changes
 from sanse.pipelines.records import counts as record_counts
 from sanse.pipelines.records import objects as record_objects
@@ -47,7 +48,6 @@ from sanse.pipelines.records.tables import (
     id_column,
     typed_columns,
 )
-from sanse.pipelines.reports.values import MAX_COUNT, MAX_FINES_WAN
 from sanse.ranking.rulebook import settings_in_force
 from sanse.store import StoreError
 from sanse.store.events import record_event

@@ -12,11 +12,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sanse.access.roles import User
-from sanse.deployment.config import COUNT_COLUMNS, Town
+from sanse.deployment.config import Town
 from sanse.deployment.home import Home
+from sanse.facts.report import COUNT_COLUMNS, OPTIONAL_COLUMNS
 from sanse.pipelines.reports.ingest import Ingested, check_report, ingest_file
 from sanse.pipelines.reports.read import HEADERS, Problem, Report
-from sanse.pipelines.reports.rows import OPTIONAL_COLUMNS
 from sanse.store.reports import current_reports
 
 FORM_SOURCE = "在线填报"

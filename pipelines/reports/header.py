@@ -12,7 +12,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from sanse.deployment.config import REPORT_COLUMNS
+from sanse.facts.report import REPORT_COLUMNS
 from sanse.pipelines.reports.problems import Problem
 
 HEADERS = REPORT_COLUMNS  # key -> the report form's heading

@@ -14,8 +14,9 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from sanse.deployment.config import COUNT_COLUMNS, Town
+from sanse.deployment.config import Town
 from sanse.facts import clock
+from sanse.facts.report import COUNT_COLUMNS, INTEGER_COLUMNS, MONEY_COLUMNS
 from sanse.pipelines.reports.file_kind import display_name
 from sanse.pipelines.reports.header import HEADERS, MAX_HEADER_SEARCH, find_header
 from sanse.pipelines.reports.measure import Measured, measure
@@ -36,7 +37,6 @@ __all__ = [
     "template_rows",
 ]
 
-INTEGER_COLUMNS = ("inspections", "hazards", "major_hazards", "rectified", "halted", "cases", "detentions")
 INSTRUCTIONS_SHEET = "填表说明"  # the template's instructions: never a report, read silently past
 UNREADABLE = "这个文件无法读取：请在 Excel/WPS 中打开，另存为 .xlsx 后再上传；仍不行请联系市安委办"
 log = logging.getLogger(__name__)
@@ -105,7 +105,8 @@ def _parse(
     frame = pd.DataFrame.from_records([row.record for row in rows], columns=_empty().columns) if rows else _empty()
     report = Report(name, sha, frame, errors, warnings)
     if report.ok:
-        frame["fines_wan"] = frame["fines_wan"].astype(float)
+        for key in MONEY_COLUMNS:
+            frame[key] = frame[key].astype(float)
         for key in INTEGER_COLUMNS:
             frame[key] = frame[key].astype("int64")
         if callable(history):

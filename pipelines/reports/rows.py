@@ -11,13 +11,12 @@ from typing import Any, Literal
 
 from openpyxl.utils import get_column_letter
 
-from sanse.deployment.config import COUNT_COLUMNS, Town, normalize_spelling, town_lookup
+from sanse.deployment.config import Town, normalize_spelling, town_lookup
+from sanse.facts.report import COUNT_COLUMNS, OPTIONAL_COLUMNS
 from sanse.pipelines.reports.header import LABEL_KEYS, Header
 from sanse.pipelines.reports.problems import Problem
 from sanse.pipelines.reports.values import cell_text, formula_message, parse_count, parse_date, parse_fines, total_label
 from sanse.pipelines.reports.workbook import CellError, Sheet, Uncomputed
-
-OPTIONAL_COLUMNS = ("detentions", "fines_wan")  # an empty cell there means 0
 
 
 @dataclass(frozen=True)

@@ -13,21 +13,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from sanse.deployment.config import Town
 from sanse.facts.dates import chinese_date
+from sanse.facts.report import COUNTS, INTEGER_COLUMNS, MAX_COUNT, MAX_FINES_WAN, MONEY_COLUMNS
 from sanse.pipelines.reports.read import HEADERS, INSTRUCTIONS_SHEET, template_rows
-from sanse.pipelines.reports.values import MAX_COUNT, MAX_FINES_WAN
 from sanse.publishing.exports.spreadsheet import saved
 
-# What each figure of the template takes, said as 填表说明 says it (the checks themselves are the import's).
-TEMPLATE_RULES = {
-    "inspections": "整数，不小于 0（家次）",
-    "hazards": "整数，不小于 0，含重大隐患",
-    "major_hazards": "整数，不小于 0，且不大于同一行的发现隐患数",
-    "rectified": "整数，不小于 0",
-    "halted": "整数，不小于 0（家）",
-    "cases": "整数，不小于 0（起）",
-    "detentions": "整数，不小于 0；不填按 0 计",
-    "fines_wan": "数字，不小于 0，单位万元，可有小数（如 1.25）；不填按 0 计",
-}
 TEMPLATE_FILL = "FFF2CC"  # the cells a clerk fills in: pale yellow, as office forms mark them
 
 
@@ -76,7 +65,7 @@ def template_xlsx(towns: list[Town], day: date) -> bytes:
             check.add(f"{column[key]}{first}:{column[key]}{last}")
         sheet.add_data_validation(check)
 
-    counts = tuple(k for k in TEMPLATE_RULES if k not in ("major_hazards", "fines_wan"))
+    counts = tuple(k for k in INTEGER_COLUMNS if k != "major_hazards")
     rule(
         "whole",
         counts,
@@ -97,7 +86,7 @@ def template_xlsx(towns: list[Town], day: date) -> bytes:
     )
     rule(
         "decimal",
-        ("fines_wan",),
+        MONEY_COLUMNS,
         f"请填写 0 到 {MAX_FINES_WAN:,} 之间的数字，单位万元，可有小数。",
         operator="between",
         formula1="0",
@@ -134,8 +123,8 @@ def _instructions(notes, day: date, headers: dict[str, str]) -> None:
         notes.append(line)
     notes.append(["各列要求"])
     notes.cell(row=notes.max_row, column=1).font = Font(bold=True)
-    for key, text in TEMPLATE_RULES.items():
-        notes.append([headers[key], text])
+    for count in COUNTS:
+        notes.append([headers[count.key], count.rule])
     notes.column_dimensions["A"].width = 18
     notes.column_dimensions["B"].width = 80
     for row in notes.iter_rows(min_row=2):

@@ -9,14 +9,9 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sanse.facts.report import MAX_COUNT, MAX_FINES_WAN
 from sanse.pipelines.reports.workbook import CellError, Uncomputed
 
-# 10 million a town-day: no town inspects that many, and a year of a 1,400-town province stays
-# below 10^13, far inside int64 (9.2 * 10^18) however the days are summed.
-MAX_COUNT = 10_000_000
-# 1 million 万元 (10 billion yuan) a town-day; a year of a province stays below 10^12 万元, where a
-# float64 sum still holds every 0.0001 万元 (one yuan).
-MAX_FINES_WAN = Decimal(1_000_000)
 EXCEL_EPOCH = date(1899, 12, 30)
 UNCOMPUTED_MESSAGE = "公式没有计算结果：请在 Excel/WPS 中打开并保存后再上传"
 NUMBER = re.compile(r"\+?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?")  # 1234, 1,234, 12.5, .5; never 1e5

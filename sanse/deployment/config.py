@@ -14,24 +14,10 @@ from typing import Literal
 
 import tomli_w
 
-# The daily report's columns (design §3.1), each with the heading the report form gives it:
-# the day, the town, then the counts (fines in 万元) that every table of figures carries.
-REPORT_COLUMNS = {
-    "date": "日期",
-    "town": "镇街",
-    "inspections": "检查企业数",
-    "hazards": "发现隐患数",
-    "major_hazards": "重大隐患数",
-    "rectified": "整改隐患数",
-    "halted": "停产停业数",
-    "cases": "立案数",
-    "detentions": "行政拘留人数",
-    "fines_wan": "罚款金额（万元）",
-}
-COUNT_COLUMNS = tuple(REPORT_COLUMNS)[2:]
+from sanse.facts.report import COUNT_COLUMNS
+
 WINDOWS = ("cumulative", "daily", "rolling_7d")
 NORMALIZATIONS = ("fracmax", "minmax", "rank", "zscore")
-TIERS = ("blue", "yellow", "red")
 TOWN_KINDS = ("街道", "镇", "乡")
 # Periods a ranking, a 通报 series or a consequence trigger can run over (besides a day and a
 # date range): Monday-Sunday weeks, months, two-month pairs, quarters, half years, years.

@@ -9,16 +9,16 @@ from datetime import date
 
 import pandas as pd
 
-from sanse.deployment.config import COUNT_COLUMNS, ConfigError, Rules, Settings, read_towns, settings_to_toml
+from sanse.deployment.config import ConfigError, Rules, Settings, read_towns, settings_to_toml
 from sanse.deployment.home import Home
 from sanse.facts import clock
+from sanse.facts.report import COUNT_COLUMNS, INTEGER_COLUMNS, MONEY_COLUMNS
 from sanse.publishing.issue import BulletinError, Issue, plain, tiered
 from sanse.ranking.periods import Period, PeriodError, clipped, rank_period
 from sanse.ranking.rank import FLAGS
 from sanse.ranking.warehouse import NotBuilt, Warehouse, ranking_inputs
 from sanse.supervision.ledger import bulletin_items
 
-INTEGER_COUNTS = tuple(c for c in COUNT_COLUMNS if c != "fines_wan")
 # What each ranking row freezes from the 统计可信度 simulation of its day.
 CONFIDENCE_KEYS = ("provisional", "small_sample", "p_blue", "p_red", "rank_low", "rank_high")
 
@@ -141,7 +141,7 @@ def _ranking_rows(frame: pd.DataFrame, rules: Rules) -> list[dict]:
     for record in ordered[columns].to_dict("records"):
         row = {key: plain(value) for key, value in record.items()}
         for key in (
-            *INTEGER_COUNTS,
+            *INTEGER_COLUMNS,
             "rank",
             "group_size",
             "tier_streak",
@@ -207,7 +207,7 @@ def _with_flags(row: dict, flags: dict, confidence: dict) -> dict:
 
 
 def _with_rectification_rate(values: dict[str, float]) -> dict:
-    out = {k: (int(v) if k != "fines_wan" else round(float(v), 4)) for k, v in values.items()}
+    out = {k: (round(float(v), 4) if k in MONEY_COLUMNS else int(v)) for k, v in values.items()}
     out["rectification_rate"] = values["rectified"] / values["hazards"] if values.get("hazards") else None
     return out
 

@@ -17,8 +17,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from sanse.deployment.config import COUNT_COLUMNS, PERIOD_KINDS, Rules, Settings
+from sanse.deployment.config import PERIOD_KINDS, Rules, Settings
 from sanse.facts.dates import chinese_date, date_span, month_day, year_month
+from sanse.facts.report import COUNT_COLUMNS
 from sanse.ranking.rank import add_movement, rank_blocks
 from sanse.ranking.warehouse import Warehouse
 

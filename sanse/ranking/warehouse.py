@@ -20,11 +20,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from sanse.deployment.config import COUNT_COLUMNS, Settings, Town
+from sanse.deployment.config import Settings, Town
 from sanse.deployment.home import Home
+from sanse.facts.report import COUNT_COLUMNS, with_counts
 
 SEGMENT_TABLES = ("daily_counts", "rankings")
-WINDOW_SUMS = (Path(__file__).parent / "sql" / "window_sums.sql").read_text(encoding="utf-8")
+WINDOW_SUMS = with_counts((Path(__file__).parent / "sql" / "window_sums.sql").read_text(encoding="utf-8"))
 
 
 class NotBuilt(RuntimeError):

@@ -21,8 +21,8 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sanse.deployment.config import COUNT_COLUMNS
 from sanse.facts import clock
+from sanse.facts.report import COUNT_COLUMNS, COUNT_OF
 from sanse.store import schema
 from sanse.store.database import Store
 from sanse.store.events import record_event
@@ -159,7 +159,7 @@ class VersionRow(NamedTuple):
     row_number: int | None
     date: date
     town_code: str
-    counts: tuple  # COUNT_COLUMNS, fines last as a float
+    counts: tuple  # COUNT_COLUMNS, money as a float
 
 
 def version_rows(rows: pd.DataFrame | pa.Table) -> list[VersionRow]:
@@ -169,12 +169,7 @@ def version_rows(rows: pd.DataFrame | pa.Table) -> list[VersionRow]:
             rows.column("row_number").to_pylist() if "row_number" in rows.column_names else [None] * rows.num_rows,
             rows.column("date").cast(pa.date32()).to_pylist(),
             rows.column("town_code").cast(pa.string()).to_pylist(),
-            zip(
-                *(
-                    rows.column(c).cast(pa.float64() if c == "fines_wan" else pa.int64()).to_pylist()
-                    for c in COUNT_COLUMNS
-                )
-            ),
+            zip(*(rows.column(c).cast(pa.from_numpy_dtype(COUNT_OF[c].dtype)).to_pylist() for c in COUNT_COLUMNS)),
         ]
         return list(map(VersionRow._make, zip(*columns)))
     frame = rows
@@ -185,7 +180,7 @@ def version_rows(rows: pd.DataFrame | pa.Table) -> list[VersionRow]:
     numbers = [None if pd.isna(v) else int(v) for v in numbers]
     days = pd.to_datetime(frame["date"]).dt.date.tolist()
     codes = frame["town_code"].astype(str).tolist()
-    counts = zip(*(frame[c].to_numpy(dtype="float64" if c == "fines_wan" else "int64").tolist() for c in COUNT_COLUMNS))
+    counts = zip(*(frame[c].to_numpy(dtype=COUNT_OF[c].dtype).tolist() for c in COUNT_COLUMNS))
     return [VersionRow(*fields) for fields in zip(numbers, days, codes, counts)]
 
 
@@ -300,10 +295,7 @@ def current_reports(
             "town_code": pd.Series(columns[0], dtype=object),
             "date": pd.Series(columns[1], dtype=object),
             "seq": np.array(columns[2], dtype=np.int64),
-            **{
-                c: np.array(columns[3 + i], dtype=np.float64 if c == "fines_wan" else np.int64)
-                for i, c in enumerate(COUNT_COLUMNS)
-            },
+            **{c: np.array(columns[3 + i], dtype=COUNT_OF[c].dtype) for i, c in enumerate(COUNT_COLUMNS)},
         }
     )
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from sanse.deployment.config import COUNT_COLUMNS
+from sanse.facts.report import COUNTS
 
 metadata = sa.MetaData()
 MAX_INTEGER = 2**31 - 1  # an Integer column's largest value on PostgreSQL (SQLite's hold 64 bits)
@@ -35,7 +35,7 @@ class UtcDateTime(sa.TypeDecorator):
 
 
 def _count_columns() -> list[sa.Column]:
-    return [sa.Column(c, sa.Float if c == "fines_wan" else sa.BigInteger, nullable=False) for c in COUNT_COLUMNS]
+    return [sa.Column(c.key, sa.Float if c.kind == "money" else sa.BigInteger, nullable=False) for c in COUNTS]
 
 
 # Rows that writers update first, so that writers of one kind take turns on every database

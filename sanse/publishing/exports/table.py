@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from sanse.facts.report import COUNT_OF
 from sanse.facts.tiers import TIER_WORDS
 from sanse.publishing.issue import Issue
 from sanse.publishing.prose import SINCE_PHRASES
@@ -22,12 +23,12 @@ class Column(NamedTuple):
 COLUMNS = (
     Column("排名", "rank", "integer"),
     Column("镇街", "town", "text"),
-    Column("检查企业数", "inspections", "integer"),
-    Column("重大隐患数", "major_hazards", "integer"),
+    Column(COUNT_OF["inspections"].header, "inspections", "integer"),
+    Column(COUNT_OF["major_hazards"].header, "major_hazards", "integer"),
     Column("重大隐患发现率", "major_hazard_rate", "rate"),
-    Column("停产停业数", "halted", "integer"),
+    Column(COUNT_OF["halted"].header, "halted", "integer"),
     Column("停产停业率", "halt_rate", "rate"),
-    Column("立案数", "cases", "integer"),
+    Column(COUNT_OF["cases"].header, "cases", "integer"),
     Column("立案查处率", "case_rate", "rate"),
     Column("综合得分", "score", "score"),
     Column("等级", "tier", "tier"),

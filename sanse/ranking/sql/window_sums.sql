@@ -2,5 +2,5 @@
 -- they are the count columns of the rankings, so they are read from there, not stored twice.
 select
     "window", date, "group", code as town_code, town, not_reported,
-    inspections, hazards, major_hazards, rectified, halted, cases, detentions, fines_wan
+    {counts}
 from rankings

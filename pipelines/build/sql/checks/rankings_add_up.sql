@@ -10,7 +10,7 @@ with blocks as (
         count(*) filter (where tier in ('blue', 'yellow', 'red')) as tiered,
         min(rank) as best_rank,
         max(rank) as worst_rank,
-        min(least(inspections, hazards, major_hazards, rectified, halted, cases, detentions, fines_wan)) as smallest_sum
+        min(least({counts})) as smallest_sum
     from rankings
     group by date, "group"
 )

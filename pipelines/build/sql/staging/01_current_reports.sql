@@ -4,7 +4,7 @@ with changed as (
     select
         cast(town_code as varchar) as town_code,
         cast(date as date) as date,
-        columns(getvariable('count_columns'))
+        {counts}
     from changed_reports
     where date >= getvariable('first_built')
 ),
@@ -13,7 +13,7 @@ kept as (
     select
         built.town_code,
         built.date,
-        columns(getvariable('count_columns'))
+        {counts}
     from built_daily_counts as built
     anti join changed using (town_code, date)
     where not built.not_reported
