@@ -8,7 +8,8 @@ from datetime import date
 import pandas as pd
 
 from sanse.deployment.config import Rules, Settings
-from sanse.ranking.groups import TIERS, overdue_by_group, rank_groups
+from sanse.facts.tiers import TIER_KEYS
+from sanse.ranking.groups import overdue_by_group, rank_groups
 from sanse.ui import data
 from sanse.ui.session import signed_in, t, tier_label
 from sanse.ui.tables import indicator_label, rate_column
@@ -29,7 +30,7 @@ def groups_view(ranked: pd.DataFrame, rules: Rules, coloured: bool) -> pd.DataFr
             **({t("col.tier"): ranked["tier"].map(tier_label)} if coloured else {}),
             t("groups.towns"): ranked["towns"],
             t("groups.reported"): ranked["reported"],
-            **{tier_label(tier): ranked[tier] for tier in TIERS},
+            **{tier_label(tier): ranked[tier] for tier in TIER_KEYS},
         }
     )
     if signed_in():

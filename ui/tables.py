@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from sanse.deployment.config import Rules
-from sanse.facts.tiers import TIER_COLOURS
+from sanse.facts.tiers import TIER_KEYS
 from sanse.ui import data
 from sanse.ui.session import lang, t, tier_label
 from sanse.ui.tiers import style_tiers
@@ -31,7 +31,7 @@ def indicator_label(indicator) -> str:
 def ranking_view(ranking: pd.DataFrame, rules: Rules, *, show_group: bool = False) -> pd.DataFrame:
     """The full ranking table: window counts, rates, per-indicator ranks, composite, tier, movement, flags.
     A town 未报送 in a period has no rank or tier: its tier cell says so and the others stay empty."""
-    tiered = ranking["tier"].isin(list(TIER_COLOURS)).to_numpy()
+    tiered = ranking["tier"].isin(list(TIER_KEYS)).to_numpy()
     view = pd.DataFrame({t("col.rank"): ranking["rank"].astype("Int64")})
     if show_group:
         view[t("col.group")] = ranking["group"]

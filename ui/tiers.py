@@ -1,6 +1,6 @@
 """Tier colour on screen: the colour board tiles, a tier badge, and tier cells in tables.
 
-Tier colours are exact (#0070C0 / #FFC000 / #C00000) and always carry the word. Town names
+Tier colours are exactly those of `sanse.facts.tiers` and always carry the word. Town names
 are escaped before they reach the tile markup, so no user text is rendered as HTML.
 """
 
@@ -11,7 +11,7 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
-from sanse.facts.tiers import TIER_COLOURS, TIER_TEXT_COLOURS
+from sanse.facts.tiers import TIER_COLOURS, TIER_KEYS, TIER_TEXT_COLOURS
 from sanse.ui.session import t, tier_label
 
 _BOARD_STYLE = """
@@ -46,7 +46,7 @@ def tier_counts(ranking: pd.DataFrame) -> None:
     chips = "".join(
         f'<div class="sanse-count" style="background:{TIER_COLOURS[tier]};color:{TIER_TEXT_COLOURS[tier]}">'
         f"{escape(tier_label(tier))} {int(counts.get(tier, 0))}</div>"
-        for tier in TIER_COLOURS
+        for tier in TIER_KEYS
     )
     st.html(_BOARD_STYLE + f'<div class="sanse-counts">{chips}</div>')
 
@@ -61,7 +61,7 @@ def tier_badge(tier: str, text: str) -> None:
 
 def style_tiers(frame: pd.DataFrame, column: str) -> pd.io.formats.style.Styler:
     """Colour the tier cells of `column` (which holds the tier word)."""
-    by_word = {tier_label(tier): tier for tier in TIER_COLOURS}
+    by_word = {tier_label(tier): tier for tier in TIER_KEYS}
 
     def paint(text: str) -> str:  # the word may carry a note, e.g. 蓝（待定）
         tier = next((tier for word, tier in by_word.items() if str(text).startswith(word)), None)

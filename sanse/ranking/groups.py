@@ -13,9 +13,8 @@ from dataclasses import replace
 import pandas as pd
 
 from sanse.deployment.config import GroupTiers, Rules
+from sanse.facts.tiers import TIER_KEYS
 from sanse.ranking.rank import rank_blocks
-
-TIERS = ("blue", "yellow", "red")
 
 
 def rank_groups(
@@ -36,13 +35,13 @@ def rank_groups(
     counts = list(dict.fromkeys(["inspections", *(c for i in rules.indicators for c in (i.numerator, i.denominator))]))
     by_group = ranking.groupby("group", sort=True)
     summed = by_group[counts].sum()
-    town_tiers = pd.crosstab(ranking["group"], ranking["tier"]).reindex(columns=list(TIERS), fill_value=0)
+    town_tiers = pd.crosstab(ranking["group"], ranking["tier"]).reindex(columns=list(TIER_KEYS), fill_value=0)
     rolled = pd.DataFrame(
         {
             "group": summed.index,
             "towns": by_group.size().to_numpy(),
             "reported": by_group["not_reported"].apply(lambda missing: int((~missing.astype(bool)).sum())).to_numpy(),
-            **{tier: town_tiers.loc[summed.index, tier].to_numpy() for tier in TIERS},
+            **{tier: town_tiers.loc[summed.index, tier].to_numpy() for tier in TIER_KEYS},
             "overdue": [int((overdue or {}).get(group, 0)) for group in summed.index],
             **{column: summed[column].to_numpy() for column in counts},
             "block": 0,

@@ -16,10 +16,10 @@ import pandas as pd
 import pyarrow as pa
 
 from sanse.deployment.config import Indicator, Rules
+from sanse.facts.tiers import TIER_KEYS, TIER_ORDER
 
 BLOCK = ("date", "group")
 FLAGS = ("not_reported", "no_inspections", "red_alert")  # the yes/no columns of every ranking row
-TIER_ORDER = {"blue": 0, "yellow": 1, "red": 2}
 
 
 def rank_blocks(frame: pd.DataFrame, rules: Rules, by: Sequence[str] = BLOCK) -> pd.DataFrame:
@@ -94,7 +94,7 @@ def tiers_for(rank: np.ndarray, size: np.ndarray, rules: Rules) -> np.ndarray:
     return np.where(rank <= blue, "blue", np.where(rank > size - red, "red", "yellow"))
 
 
-_TIER_WORDS = pa.array(list(TIER_ORDER))  # blue, yellow, red: a tier's code is its position
+_TIER_WORDS = pa.array(TIER_KEYS)  # blue, yellow, red: a tier's code is its position
 
 
 def _tier_sizes(size: np.ndarray, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
