@@ -23,13 +23,13 @@ from sanse.access.signin import MAX_ADDRESS_FAILURES, SignInFailed, authenticate
 from sanse.cli.main import main
 from sanse.deployment.config import Rules, read_settings, write_settings
 from sanse.deployment.home import Home
+from sanse.facts.periods import parse_period
 from sanse.i18n import translate
 from sanse.pipelines.build.warehouse import build
 from sanse.publishing.exports import EXPORTS
 from sanse.publishing.issue import list_issues, load_issue
 from sanse.publishing.prose import bulletin_paragraphs
 from sanse.publishing.publish import Draft, draft_issue, publish_bulletin
-from sanse.ranking.periods import parse_period
 from sanse.ranking.warehouse import Warehouse
 from sanse.store import StoreError
 from sanse.ui import signin

@@ -12,7 +12,8 @@ import pytest
 from sanse.cli.main import main
 from sanse.deployment.config import read_settings
 from sanse.deployment.home import Home
-from sanse.ranking.periods import Period, PeriodError, parse_period, period_containing, periods_between, rank_period
+from sanse.facts.periods import Period, PeriodError, parse_period, period_containing, periods_between
+from sanse.ranking.periods import rank_period
 from sanse.ranking.rank import public_ranking
 from sanse.ranking.warehouse import Warehouse
 

@@ -22,9 +22,9 @@ from sanse.access.audit import read_audit
 from sanse.access.roles import SYSTEM
 from sanse.deployment.config import read_towns
 from sanse.deployment.demo import demo_settings
+from sanse.facts.periods import parse_period
 from sanse.pipelines.build.warehouse import build
 from sanse.publishing.publish import Draft, publish_bulletin
-from sanse.ranking.periods import parse_period
 from sanse.ranking.warehouse import Warehouse
 from sanse.statistics.funnel import funnel
 from sanse.supervision.ledger import list_items, overdue_at_end_of

@@ -23,11 +23,11 @@ from sanse.deployment.config import ConfigError, settings_from_text
 from sanse.deployment.home import Home
 from sanse.facts import clock
 from sanse.facts.measures import measure_label
+from sanse.facts.periods import parse_period
 from sanse.publishing.exports import export_issue
 from sanse.publishing.issue import issue_from_json, issue_to_json, load_issue
 from sanse.publishing.prose import bulletin_paragraphs, supervision_paragraphs
 from sanse.publishing.publish import publish_bulletin
-from sanse.ranking.periods import parse_period
 from sanse.sending.queue import queue_new_items
 from sanse.store import DATABASE_URL_ENV, open_store, schema
 from sanse.store.migrate import current_revision

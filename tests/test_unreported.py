@@ -27,10 +27,10 @@ from sanse.deployment.config import write_settings, write_towns
 from sanse.deployment.demo import demo_settings, demo_towns
 from sanse.deployment.home import Home
 from sanse.facts import clock
+from sanse.facts.periods import Period, parse_period
 from sanse.publishing.issue import BulletinError, list_issues
 from sanse.publishing.prose import bulletin_paragraphs
 from sanse.publishing.publish import MissingReports, publish_bulletin
-from sanse.ranking.periods import Period, parse_period
 from sanse.store import DATABASE_URL_ENV
 
 HEADER = "日期,镇街,检查企业数,发现隐患数,重大隐患数,整改隐患数,停产停业数,立案数,行政拘留人数,罚款金额（万元）"
@@ -267,7 +267,7 @@ def test_a_date_range_begun_before_the_campaign_is_published_and_found_from_its_
 
 
 def test_a_two_month_period_begun_in_its_second_month_is_named_for_that_month():
-    from sanse.ranking.periods import clipped
+    from sanse.facts.periods import clipped
 
     assert clipped(parse_period("2023-B3"), START).label == "2023年6月"  # May-June, from 1 June
     assert clipped(parse_period("2023-B3"), START).key == "2023-B3"

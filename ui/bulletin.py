@@ -9,11 +9,11 @@ import streamlit as st
 
 from sanse.access.roles import Forbidden
 from sanse.deployment.config import ConfigError
+from sanse.facts.periods import KINDS, Period
 from sanse.publishing.issue import BulletinError, Issue
 from sanse.publishing.numbering import same_period
 from sanse.publishing.prose import bulletin_paragraphs, correction_statement, publication_note
 from sanse.publishing.publish import Draft, MissingReports, publish_bulletin
-from sanse.ranking.periods import KINDS, Period
 from sanse.sending.publication import queue_messages
 from sanse.sending.queue import queue_new_items
 from sanse.ui import data

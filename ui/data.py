@@ -19,12 +19,12 @@ import streamlit as st
 from sanse.access.roles import User
 from sanse.deployment.config import Settings, Town, read_towns
 from sanse.deployment.home import Home
+from sanse.facts.periods import Period
 from sanse.facts.report import COUNT_COLUMNS
 from sanse.pipelines.build.warehouse import build_if_behind
 from sanse.publishing.issue import issues_generation as newest_publication
 from sanse.publishing.issue import list_issues, load_issue
 from sanse.ranking import rulebook
-from sanse.ranking.periods import Period
 from sanse.ranking.rulebook import settings_in_force
 from sanse.ranking.warehouse import NotBuilt, Warehouse
 from sanse.reporting.status import reporting_count as count_reports

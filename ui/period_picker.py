@@ -7,7 +7,8 @@ from datetime import date
 
 import streamlit as st
 
-from sanse.ranking.periods import KIND_LABELS, KINDS, Period, PeriodError, PeriodRanking, periods_back, rank_period
+from sanse.facts.periods import KIND_LABELS, KINDS, Period, PeriodError, periods_back
+from sanse.ranking.periods import PeriodRanking, rank_period
 from sanse.ui import data
 from sanse.ui.session import t
 

@@ -13,8 +13,8 @@ import html
 
 import streamlit as st
 
+from sanse.facts.periods import PeriodError, parse_period
 from sanse.publishing.exports.print_view import STYLE, print_body
-from sanse.ranking.periods import PeriodError, parse_period
 from sanse.ui import data
 
 CONTROLS = "print-controls"  # the key of the container holding what only the screen shows

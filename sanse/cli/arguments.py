@@ -8,13 +8,13 @@ from datetime import date
 
 from sanse.cli.outcome import BadInput
 from sanse.facts import clock
+from sanse.facts.periods import KIND_OF, PERIOD_KINDS, PeriodError, parse_period
 
+PERIOD_HELP = f"{', '.join(KIND_OF[kind].example for kind in PERIOD_KINDS)} or FROM..TO"
 FIRST_DAY = date(2000, 1, 1)  # no campaign runs earlier: a date before it is a slip of the keyboard
 
 
 def period(text: str):
-    from sanse.ranking.periods import PeriodError, parse_period
-
     try:
         return parse_period(text)
     except PeriodError as exc:

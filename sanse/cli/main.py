@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sanse.access.roles import Forbidden
 from sanse.cli import outcome
-from sanse.cli.arguments import iso_date, period
+from sanse.cli.arguments import PERIOD_HELP, iso_date, period
 from sanse.cli.commands import accounts, homes, publishing, ranking, reports, sending, store, supervision
 from sanse.cli.outcome import BAD_INPUT, COMMITTED, OK, USAGE, BadInput
 from sanse.deployment.config import ConfigError
@@ -159,7 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rank", help="print one day's or one period's ranking")
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument("--date", type=iso_date)
-    when.add_argument("--period", type=period, help="2026-10, 2026-Q3, 2026-W43, 2026-H1, 2026-B5, 2026 or FROM..TO")
+    when.add_argument("--period", type=period, help=PERIOD_HELP)
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(run=ranking.cmd_rank)
 

@@ -14,14 +14,12 @@ from typing import Literal
 
 import tomli_w
 
+from sanse.facts.periods import KIND_OF, PERIOD_KINDS
 from sanse.facts.report import COUNT_COLUMNS
 
 WINDOWS = ("cumulative", "daily", "rolling_7d")
 NORMALIZATIONS = ("fracmax", "minmax", "rank", "zscore")
 TOWN_KINDS = ("街道", "镇", "乡")
-# Periods a ranking, a 通报 series or a consequence trigger can run over (besides a day and a
-# date range): Monday-Sunday weeks, months, two-month pairs, quarters, half years, years.
-PERIOD_KINDS = ("week", "month", "bimonth", "quarter", "half", "year")
 
 
 MAX_NUMBER = 1_000_000  # an issue number, a streak or a tier's size: any more is a slip of the keyboard
@@ -155,7 +153,7 @@ class Rules:
 @dataclass(frozen=True)
 class Campaign:
     start: date | None = None
-    title: str = "每日工作动态"
+    title: str = KIND_OF["day"].series_title
     first_issue: int = 1
     city: str = ""
     anonymous_read: bool = False
@@ -174,18 +172,9 @@ class Campaign:
         """The bulletin title of a period kind: 《每日工作动态》 for a day."""
         if kind == "day":
             return self.title
-        return dict(self.period_titles).get(kind) or DEFAULT_SERIES_TITLES.get(kind, "安全生产考核通报")
-
-
-DEFAULT_SERIES_TITLES = {
-    "week": "安全生产考核周通报",
-    "month": "安全生产考核月度通报",
-    "bimonth": "安全生产考核双月通报",
-    "quarter": "安全生产考核季度通报",
-    "half": "安全生产考核半年通报",
-    "year": "安全生产考核年度通报",
-    "range": "安全生产考核专项通报",
-}
+        return dict(self.period_titles).get(kind) or (
+            KIND_OF[kind].series_title if kind in KIND_OF else "安全生产考核通报"
+        )
 
 
 @dataclass(frozen=True)
@@ -242,7 +231,7 @@ def parse_settings(data: dict) -> Settings:
         raise ConfigError(f"rules.toml [campaign]：first_issue 应为 0 到 {MAX_NUMBER:,} 之间的整数")
     campaign = Campaign(
         start=toml_date(raw.get("start"), "rules.toml [campaign] start"),
-        title=str(raw.get("title", "每日工作动态")),
+        title=str(raw.get("title", KIND_OF["day"].series_title)),
         first_issue=first_issue,
         city=str(raw.get("city", "")),
         anonymous_read=bool(raw.get("anonymous_read", False)),

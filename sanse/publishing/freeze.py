@@ -12,9 +12,10 @@ import pandas as pd
 from sanse.deployment.config import ConfigError, Rules, Settings, read_towns, settings_to_toml
 from sanse.deployment.home import Home
 from sanse.facts import clock
+from sanse.facts.periods import Period, PeriodError, clipped
 from sanse.facts.report import COUNT_COLUMNS, INTEGER_COLUMNS, MONEY_COLUMNS
 from sanse.publishing.issue import BulletinError, Issue, plain, tiered
-from sanse.ranking.periods import Period, PeriodError, clipped, rank_period
+from sanse.ranking.periods import rank_period
 from sanse.ranking.rank import FLAGS
 from sanse.ranking.warehouse import NotBuilt, Warehouse, ranking_inputs
 from sanse.supervision.ledger import bulletin_items

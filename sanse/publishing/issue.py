@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sanse.deployment.config import Rules, parse_settings
 from sanse.deployment.home import Home
 from sanse.facts.dates import chinese_date
+from sanse.facts.periods import Period, clipped
 from sanse.facts.tiers import TIER_WORDS
 from sanse.publishing.numbering import as_period, number_label, of_period
-from sanse.ranking.periods import Period, clipped
 from sanse.ranking.warehouse import Manifest
 from sanse.store import schema
 

@@ -9,7 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sanse.ranking.periods import Period
+from sanse.facts.periods import Period
 from sanse.store import schema
 
 

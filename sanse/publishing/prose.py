@@ -9,9 +9,9 @@ from datetime import date
 from sanse.deployment.config import Rules
 from sanse.facts.clock import BEIJING
 from sanse.facts.dates import chinese_date
+from sanse.facts.periods import KIND_OF, PREVIOUS_PERIOD, THIS_PERIOD
 from sanse.facts.tiers import TIER_WORDS
 from sanse.publishing.issue import Issue, tiered
-from sanse.ranking.periods import PREVIOUS_PERIOD, THIS_PERIOD
 
 _WINDOW_PHRASES = {
     "cumulative": "活动开展以来累计数据",
@@ -28,17 +28,6 @@ _NORMALIZATION_PHRASES = {
     "minmax": "极差赋分",
     "rank": "位次赋分",
     "zscore": "标准分赋分",
-}
-
-STREAK_UNITS = {
-    "day": "天",
-    "week": "周",
-    "month": "个月",
-    "bimonth": "期",
-    "quarter": "个季度",
-    "half": "个半年",
-    "year": "年",
-    "range": "期",
 }
 
 
@@ -87,7 +76,7 @@ def bulletin_paragraphs(issue: Issue) -> list[str]:
     if issue.red_towns:
         names = "、".join(r["town"] for r in issue.red_towns)
         paragraphs.append(f"红色镇街（{len(issue.red_towns)}个）：{names}。")
-    streak, unit = rules.red_alert_streak, STREAK_UNITS[kind]
+    streak, unit = rules.red_alert_streak, KIND_OF[kind].streak_unit
     if issue.red_alerts:
         names = "、".join(f"{r['town']}（连续{r['tier_streak']}{unit}）" for r in issue.red_alerts)
         paragraphs.append(f"连续{streak}{unit}及以上处于红色等级、列入约谈的镇街：{names}。")

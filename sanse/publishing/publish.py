@@ -18,10 +18,10 @@ from sanse.deployment.config import ConfigError, Settings
 from sanse.deployment.home import Home
 from sanse.facts import clock
 from sanse.facts.dates import chinese_date, time_on
+from sanse.facts.periods import Period
 from sanse.publishing.freeze import freeze
 from sanse.publishing.issue import BulletinError, Issue, issue_from_json, issue_to_json
 from sanse.publishing.numbering import as_period, next_number, of_period, series_key
-from sanse.ranking.periods import Period
 from sanse.ranking.rulebook import settings_in_force
 from sanse.reporting.status import home_reporting
 from sanse.store import schema

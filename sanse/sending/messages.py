@@ -11,10 +11,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sanse.facts.dates import chinese_date, month_day
+from sanse.facts.periods import THIS_PERIOD
 from sanse.facts.tiers import TIER_WORDS
 from sanse.i18n import translate
 from sanse.publishing.issue import Issue
-from sanse.ranking.periods import THIS_PERIOD
 
 BRACKETS = {
     "day": "【每日工作动态】",

@@ -27,11 +27,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sanse.deployment.config import PERIOD_KINDS, ConfigError, Settings, toml_date
+from sanse.deployment.config import ConfigError, Settings, toml_date
 from sanse.facts.measures import LADDER_CARD, MEASURES
+from sanse.facts.periods import KIND_LABELS, PERIOD_KINDS
 
 TRIGGER_KINDS = ("red_days", "bottom", "red_periods", "not_reporting")
-PERIOD_WORDS = {"week": "周", "month": "月", "bimonth": "双月", "quarter": "季度", "half": "半年", "year": "年"}
 MAX_DEADLINE_DAYS = 365  # a deadline falls after its item's day and within a year of it (design §7)
 MAX_COUNT = 10_000  # days, places or periods: any more is a slip of the keyboard, and past date arithmetic
 
@@ -52,7 +52,7 @@ class Trigger:
 
     def describe(self) -> str:
         """The rule in plain Chinese: 连续3天红色, 月度排名后2名 ..."""
-        word = PERIOD_WORDS.get(self.period, "")
+        word = KIND_LABELS.get(self.period, "") if self.period in PERIOD_KINDS else ""
         if self.when == "red_days":
             return f"连续{self.days}天红色"
         if self.when == "not_reporting":

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from sanse.facts.dates import date_span
-from sanse.supervision.consequences import PERIOD_WORDS, Trigger
+from sanse.facts.periods import KIND_LABELS
+from sanse.supervision.consequences import Trigger
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def _period_occurrence(
         else:
             reason = f"{label}排名{place}：{standing}"
     else:
-        word = PERIOD_WORDS[trigger.period]
+        word = KIND_LABELS[trigger.period]
         reason = f"截至{label}，最近{trigger.of}个{word}中至少{trigger.times}个{word}为红色"
     return Occurrence(
         f"{trigger.key}:{code}:{period}",

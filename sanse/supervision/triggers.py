@@ -17,7 +17,8 @@ from sanse.access import audit
 from sanse.deployment.config import Settings
 from sanse.deployment.home import Home
 from sanse.facts import clock
-from sanse.ranking.periods import periods_between, rank_periods
+from sanse.facts.periods import periods_between
+from sanse.ranking.periods import rank_periods
 from sanse.ranking.rulebook import settings_in_force
 from sanse.ranking.warehouse import NotBuilt, Warehouse
 from sanse.store import schema

@@ -45,7 +45,8 @@ def cmd_rank(home: Home, args) -> int:
 
 def _period_table(warehouse, period, settings) -> pd.DataFrame:
     """A period's ranking in the columns of a day's; what a reader should know on stderr."""
-    from sanse.ranking.periods import PeriodError, rank_period
+    from sanse.facts.periods import PeriodError
+    from sanse.ranking.periods import rank_period
     from sanse.ranking.rank import public_ranking
 
     try:

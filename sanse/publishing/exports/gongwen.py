@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from sanse.facts.clock import BEIJING
 from sanse.facts.dates import chinese_date
+from sanse.facts.periods import THIS_PERIOD
 from sanse.publishing.exports.table import (
     COLUMNS,
     FLAG_COLUMNS,
@@ -19,7 +20,6 @@ from sanse.publishing.exports.table import (
 )
 from sanse.publishing.issue import Issue
 from sanse.publishing.prose import bulletin_paragraphs, correction_statement
-from sanse.ranking.periods import THIS_PERIOD
 
 # GB/T 9704-2012 5.2: A4 portrait, 版心 156 × 225 mm.
 PAGE_WIDTH_MM, PAGE_HEIGHT_MM = 210, 297

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from sanse.facts.periods import THIS_PERIOD
 from sanse.facts.tiers import TIER_COLOURS, TIER_TEXT_COLOURS, tier_hex
 from sanse.publishing.exports.table import (
     HEADER,
@@ -17,7 +18,6 @@ from sanse.publishing.exports.table import (
     window_heading,
 )
 from sanse.publishing.issue import Issue
-from sanse.ranking.periods import THIS_PERIOD
 from sanse.supervision.ledger import LEDGER_COLUMNS
 
 SHEET_NAME = "排名"

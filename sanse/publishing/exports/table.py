@@ -6,11 +6,11 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from sanse.facts.periods import THIS_PERIOD
 from sanse.facts.report import COUNT_OF
 from sanse.facts.tiers import TIER_WORDS
 from sanse.publishing.issue import Issue
 from sanse.publishing.prose import SINCE_PHRASES
-from sanse.ranking.periods import THIS_PERIOD
 
 
 class Column(NamedTuple):
