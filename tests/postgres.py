@@ -7,12 +7,13 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from ports import free_port
 
 SERVER_BINARIES = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
 
@@ -29,7 +30,7 @@ def throwaway_cluster() -> Iterator[str]:
     binaries = SERVER_BINARIES[-1]
     folder = Path(tempfile.mkdtemp(prefix="sanse-pg-"))
     data = folder / "data"
-    port = _free_port()
+    port = free_port()
     as_postgres = os.geteuid() == 0
     if as_postgres:
         account = pwd.getpwnam("postgres")
@@ -59,9 +60,3 @@ def throwaway_cluster() -> Iterator[str]:
             run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

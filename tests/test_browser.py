@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 from deployment import deployment
 from openpyxl import load_workbook
+from ports import free_port
 
 from sanse.access.accounts import add_user
 from sanse.access.roles import SYSTEM
@@ -55,12 +55,6 @@ PAGES = {  # url path -> a text the page must show (the overview is the default 
     "rules": "排名规则",
     "confidence": "漏斗图",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def browser_demo(demo_home_readonly: Home, tmp_path_factory, name: str) -> Home:

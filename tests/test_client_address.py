@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from conftest import copy_home
-from deployment import deployment, free_port, try_signing_in, wait_until_healthy
+from deployment import deployment, try_signing_in, wait_until_healthy
+from ports import free_port
 
 from sanse.access.accounts import add_user
 from sanse.deployment.home import Home

@@ -13,7 +13,8 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from deployment import free_port, wait_until_healthy
+from deployment import wait_until_healthy
+from ports import free_port
 
 from sanse.publishing.exports import EXPORTS
 

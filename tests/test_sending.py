@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from ports import free_port
 from robots import Robot, start
 
 from sanse.access.roles import User
@@ -556,9 +556,7 @@ def smtp(monkeypatch):
             self.mails.append(envelope.content)
             return "250 OK"
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     handler = Keep()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
