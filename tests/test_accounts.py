@@ -25,13 +25,14 @@ from sanse.access.accounts import (
     read_new_password,
     set_password,
 )
-from sanse.access.audit import BEIJING, read_audit
+from sanse.access.audit import read_audit
 from sanse.access.roles import SYSTEM, Forbidden, User
 from sanse.access.signin import SignInFailed, authenticate, user_from_oidc
 from sanse.cli.main import main
 from sanse.deployment.config import Campaign, ConfigError, Rules, Settings, write_settings, write_towns
 from sanse.deployment.demo import demo_settings, demo_towns
 from sanse.deployment.home import Home
+from sanse.facts import clock
 from sanse.store import StoreError, close_all, schema
 
 T0 = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
@@ -340,7 +341,7 @@ def test_account_changes_are_audited_with_who_when_and_what(home, quick_hashes):
 def test_audit_filters_by_who_action_and_day(home, quick_hashes):
     add_user(home, "li", role="viewer", password="yunxiu-2026", by=ADMIN)
     add_user(home, "wang", role="viewer", password="yunxiu-2026")
-    today = datetime.now(BEIJING).date()
+    today = clock.today()
     assert list(read_audit(home, who="zhang")["account"]) == ["li"]
     assert len(read_audit(home, action="account", since=today, until=today)) == 2
     assert read_audit(home, since=today + timedelta(days=1)).empty

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import random
 import zipfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from sanse.access.roles import SYSTEM
 from sanse.cli.main import main
 from sanse.deployment.config import read_towns
 from sanse.deployment.home import Home
+from sanse.facts import clock
 from sanse.facts.report import MAX_COUNT
 from sanse.pipelines.reports.ingest import check_report, ingest_file
 from sanse.pipelines.reports.read import HEADERS, UNREADABLE, Problem, parse_date, parse_report, template_rows
@@ -248,7 +249,7 @@ def test_inactive_town_is_refused():
 
 
 def test_today_is_the_day_in_china_and_tomorrow_is_the_future():
-    today = datetime.now(timezone(timedelta(hours=8))).date()
+    today = clock.today()
     lines = [f"{today},东湖街道,1,0,0,0,0,0,0,0", f"{today + timedelta(days=1)},西山镇,1,0,0,0,0,0,0,0"]
     report = parse_report(csv_bytes(*lines), "x.csv", TOWNS)
     assert problems(report.errors) == [(3, "日期")]

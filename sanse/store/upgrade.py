@@ -178,7 +178,7 @@ def _files(conn: Connection, legacy: LegacyHome) -> int:
                     name=path.name,
                     size=len(content),
                     content=content,
-                    received_at=datetime.fromtimestamp(path.stat().st_mtime).astimezone(),
+                    received_at=datetime.fromtimestamp(path.stat().st_mtime, clock.BEIJING),
                 )
             )
             count += 1
@@ -265,5 +265,6 @@ def _json(path: Path) -> dict:
 
 
 def _moment(text: str | None) -> datetime:
+    """A moment as the old files wrote it; one written without its zone is Beijing time."""
     moment = datetime.fromisoformat(text) if text else clock.now()
-    return moment if moment.tzinfo else moment.astimezone()
+    return moment if moment.tzinfo else moment.replace(tzinfo=clock.BEIJING)
