@@ -27,9 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sanse.access.roles import User  # noqa: E402
-from sanse.deployment.config import Campaign, Settings, write_settings, write_towns  # noqa: E402
 from sanse.deployment.demo import demo_reports, demo_settings, demo_towns  # noqa: E402
 from sanse.deployment.home import Home  # noqa: E402
+from sanse.deployment.rules_file import write_settings  # noqa: E402
+from sanse.deployment.settings import Campaign, Settings  # noqa: E402
+from sanse.deployment.towns import write_towns  # noqa: E402
 from sanse.facts import clock  # noqa: E402
 from sanse.pipelines.build.warehouse import build  # noqa: E402
 from sanse.pipelines.reports.ingest import ingest_file  # noqa: E402

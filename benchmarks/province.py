@@ -89,8 +89,9 @@ def prepare(towns: int, days: int, seed: int) -> Path:
     """benchmarks/out/records-<towns>x<days>-s<seed>-<start>/ with base/ (days) and next/ (days + 1),
     day-1/ and day-30/ (the first days), and the records one day adds: day-2-only/ after day-1/,
     day-31-only/ after day-30/ and next-only/ after base/."""
-    from sanse.deployment.config import read_settings, read_towns, write_settings, write_towns
     from sanse.deployment.demo import demo_settings, demo_towns
+    from sanse.deployment.rules_file import read_settings, write_settings
+    from sanse.deployment.towns import read_towns, write_towns
     from sanse.pipelines.records.ingest import write_demo_records
 
     folder = OUT / f"records-{towns}x{days}-s{seed}-{records_start(days):%Y%m%d}-zstd"

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from postgres import throwaway_cluster
 
 from sanse.cli.main import main
-from sanse.deployment.config import COUNT_COLUMNS
 from sanse.deployment.home import Home
 from sanse.facts import clock
+from sanse.facts.report import COUNTS
 from sanse.pipelines.records.counts import encoded
 from sanse.store import close_all, database_url, schema
 from sanse.store.database import Store, with_driver
@@ -64,10 +64,8 @@ def count_by_records(store: Store, day: date, codes: list[str], *, at: datetime,
             "date": pa.array([day] * len(codes), pa.date32()),
             "town_code": pa.array(sorted(codes)),
             **{
-                c: pa.array(
-                    [1 if c == "inspections" else 0] * len(codes), pa.float64() if c == "fines_wan" else pa.int64()
-                )
-                for c in COUNT_COLUMNS
+                c.key: pa.array([1 if c.key == "inspections" else 0] * len(codes), pa.from_numpy_dtype(c.dtype))
+                for c in COUNTS
             },
         }
     )

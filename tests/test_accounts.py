@@ -29,9 +29,12 @@ from sanse.access.audit import read_audit
 from sanse.access.roles import SYSTEM, Forbidden, User
 from sanse.access.signin import SignInFailed, authenticate, user_from_oidc
 from sanse.cli.main import main
-from sanse.deployment.config import Campaign, ConfigError, Rules, Settings, write_settings, write_towns
 from sanse.deployment.demo import demo_settings, demo_towns
+from sanse.deployment.errors import ConfigError
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import write_settings
+from sanse.deployment.settings import Campaign, Rules, Settings
+from sanse.deployment.towns import write_towns
 from sanse.facts import clock
 from sanse.store import StoreError, close_all, schema
 

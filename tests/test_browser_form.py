@@ -11,8 +11,8 @@ import pytest
 from test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, PHONE, PHONE_AGENT, SHOTS, browser_demo, open_page, serving
 
 from sanse.access.accounts import add_user
-from sanse.deployment.config import read_towns
 from sanse.deployment.home import Home
+from sanse.deployment.towns import read_towns
 from sanse.pipelines.reports.read import HEADERS
 from sanse.store.reports import history
 

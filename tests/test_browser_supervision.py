@@ -14,8 +14,8 @@ from test_browser_form import phone, settle  # noqa: F401  (the phone is a fixtu
 
 from sanse.access.accounts import add_user
 from sanse.access.roles import SYSTEM, User
-from sanse.deployment.config import read_settings
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import read_settings
 from sanse.sending.queue import queue_new_items
 from sanse.supervision.ledger import history, list_items
 from sanse.supervision.lifecycle import add_item, answer, withdraw

@@ -14,9 +14,11 @@ import pytest
 from conftest import DEMO_FIRST
 
 from sanse.cli.main import main
-from sanse.deployment.config import Rules, Settings, read_settings, read_towns, write_settings, write_towns
 from sanse.deployment.demo import demo_reports, demo_settings, demo_towns
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import read_settings, write_settings
+from sanse.deployment.settings import Rules, Settings
+from sanse.deployment.towns import read_towns, write_towns
 from sanse.pipelines.build.warehouse import build, build_if_behind, continue_movement
 from sanse.ranking.warehouse import Manifest, Warehouse
 from sanse.store import close_all

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sanse.access.audit import read_audit
 from sanse.access.roles import SYSTEM, Forbidden, User
 from sanse.cli.main import main
-from sanse.deployment.config import read_settings, write_settings
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import read_settings, write_settings
 from sanse.pipelines.build.warehouse import build
 from sanse.publishing.freeze import CONFIDENCE_KEYS
 from sanse.publishing.issue import BulletinError, Issue, list_issues, load_issue

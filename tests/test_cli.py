@@ -15,8 +15,9 @@ import pytest
 from conftest import stored
 
 from sanse.cli.main import main
-from sanse.deployment.config import read_settings, read_towns
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import read_settings
+from sanse.deployment.towns import read_towns
 from sanse.facts import clock
 from sanse.facts.clock import BEIJING
 

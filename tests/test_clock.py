@@ -9,9 +9,11 @@ from datetime import UTC, date, datetime
 import pytest
 
 from sanse.cli.main import main
-from sanse.deployment.config import Campaign, Rules, Settings, Town, read_settings, write_settings, write_towns
 from sanse.deployment.demo import demo_reports, demo_towns
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import read_settings, write_settings
+from sanse.deployment.settings import Campaign, Rules, Settings
+from sanse.deployment.towns import Town, write_towns
 from sanse.facts import clock
 from sanse.pipelines.records.ingest import ingest_records
 from sanse.pipelines.reports.read import HEADERS, parse_report

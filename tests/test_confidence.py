@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sanse.deployment.config import ConfigError, Indicator, Rules, Settings, read_settings
 from sanse.deployment.demo import demo_settings
+from sanse.deployment.errors import ConfigError
+from sanse.deployment.rules_file import read_settings
+from sanse.deployment.settings import Indicator, Rules, Settings
 from sanse.ranking.rank import rank_blocks
 from sanse.ranking.warehouse import Warehouse
 from sanse.statistics.confidence import (

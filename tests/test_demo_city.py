@@ -4,8 +4,9 @@ from collections import Counter
 
 from conftest import DEMO_END
 
-from sanse.deployment.config import read_settings, read_towns
 from sanse.deployment.demo import demo_reports, demo_towns
+from sanse.deployment.rules_file import read_settings
+from sanse.deployment.towns import read_towns
 from sanse.ranking.warehouse import Warehouse
 
 

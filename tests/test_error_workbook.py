@@ -11,7 +11,7 @@ import pytest
 from office_files import TITLES, csv_bytes, report_sheet, saved
 from openpyxl import Workbook, load_workbook
 
-from sanse.deployment.config import read_towns
+from sanse.deployment.towns import read_towns
 from sanse.pipelines.reports.error_workbook import ERROR_FILL, error_file_name, error_workbook
 from sanse.pipelines.reports.problems import Problem
 from sanse.pipelines.reports.read import parse_report

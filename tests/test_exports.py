@@ -24,8 +24,9 @@ from pypdf import PdfReader
 
 from sanse.access.roles import SYSTEM
 from sanse.cli.main import main
-from sanse.deployment.config import ConfigError, Town, read_towns
+from sanse.deployment.errors import ConfigError
 from sanse.deployment.home import Home
+from sanse.deployment.towns import Town, read_towns
 from sanse.pipelines.reports.read import HEADERS, parse_report
 from sanse.pipelines.reports.template import template_xlsx
 from sanse.publishing.exports import EXPORTS, export_issue, file_name, print_html

@@ -11,7 +11,7 @@ import docx
 import pytest
 from office_files import csv_bytes, report_xlsx
 
-from sanse.deployment.config import read_towns
+from sanse.deployment.towns import read_towns
 from sanse.pipelines.reports.file_kind import display_name
 from sanse.pipelines.reports.read import parse_report
 

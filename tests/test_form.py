@@ -12,8 +12,8 @@ from conftest import fixture_city, stored
 
 from sanse.access.audit import read_audit
 from sanse.access.roles import User
-from sanse.deployment.config import read_towns
 from sanse.deployment.home import Home
+from sanse.deployment.towns import read_towns
 from sanse.pipelines.reports.file_kind import display_name
 from sanse.pipelines.reports.form import check_form, form_file, submit_form
 from sanse.pipelines.reports.read import parse_report

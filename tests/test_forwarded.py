@@ -9,8 +9,9 @@ import pytest
 
 from sanse.access.forwarded import LOOPBACK, client_address, networks
 from sanse.access.roles import access_settings
-from sanse.deployment.config import ConfigError, Settings
 from sanse.deployment.demo import demo_settings
+from sanse.deployment.errors import ConfigError
+from sanse.deployment.settings import Settings
 
 DEFAULT = networks(LOOPBACK)
 

@@ -16,8 +16,9 @@ from pypdf import PdfReader
 
 from sanse.access.roles import SYSTEM
 from sanse.cli.main import main
-from sanse.deployment.config import ConfigError, settings_from_text
+from sanse.deployment.errors import ConfigError
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import settings_from_text
 from sanse.publishing.exports import export_issue, print_html
 from sanse.publishing.exports.fonts import covers, font_files
 from sanse.publishing.exports.gongwen import signature_indents

@@ -9,15 +9,10 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from sanse.deployment.config import (
-    ConfigError,
-    GroupTiers,
-    Indicator,
-    Rules,
-    Town,
-    settings_from_text,
-    settings_to_toml,
-)
+from sanse.deployment.errors import ConfigError
+from sanse.deployment.rules_file import settings_from_text, settings_to_toml
+from sanse.deployment.settings import GroupTiers, Indicator, Rules
+from sanse.deployment.towns import Town
 from sanse.ranking.groups import overdue_by_group, rank_groups
 
 MAJOR = Indicator("major_hazard_rate", "重大隐患发现率", "major_hazards")

@@ -16,8 +16,8 @@ from openpyxl import Workbook
 
 from sanse.access.roles import SYSTEM
 from sanse.cli.main import main
-from sanse.deployment.config import read_towns
 from sanse.deployment.home import Home
+from sanse.deployment.towns import read_towns
 from sanse.facts import clock
 from sanse.facts.report import MAX_COUNT
 from sanse.pipelines.reports.ingest import check_report, ingest_file

@@ -14,7 +14,7 @@ from office_files import csv_bytes, report_xlsx, rewrite_parts, saved
 from openpyxl import Workbook
 from openpyxl.styles import Border, Side
 
-from sanse.deployment.config import read_towns
+from sanse.deployment.towns import read_towns
 from sanse.pipelines.reports.file_kind import DAMAGED
 from sanse.pipelines.reports.measure import (
     CSV_FIELD_LIMIT,

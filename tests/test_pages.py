@@ -21,8 +21,9 @@ from sanse.access.roles import ANONYMOUS, SYSTEM, User
 from sanse.access.sessions import end_session, session_user, start_session
 from sanse.access.signin import MAX_ADDRESS_FAILURES, SignInFailed, authenticate
 from sanse.cli.main import main
-from sanse.deployment.config import Rules, read_settings, write_settings
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import read_settings, write_settings
+from sanse.deployment.settings import Rules
 from sanse.facts.periods import parse_period
 from sanse.i18n import translate
 from sanse.pipelines.build.warehouse import build

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from sanse.cli.main import main
-from sanse.deployment.config import read_settings
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import read_settings
 from sanse.facts.periods import Period, PeriodError, parse_period, period_containing, periods_between
 from sanse.ranking.periods import rank_period
 from sanse.ranking.rank import public_ranking
@@ -373,7 +373,8 @@ def test_cli_publishes_and_exports_a_period(tmp_path, capsys):
 
 
 def test_the_office_names_its_period_series_in_rules_toml():
-    from sanse.deployment.config import ConfigError, settings_from_text, settings_to_toml
+    from sanse.deployment.errors import ConfigError
+    from sanse.deployment.rules_file import settings_from_text, settings_to_toml
 
     settings = settings_from_text('[campaign]\n[campaign.period_titles]\nmonth = "隐患排查整治月度晾晒通报"\n')
     assert settings.campaign.series_title("month") == "隐患排查整治月度晾晒通报"

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sanse.deployment.config import Campaign, Rules, Settings, Town
+from sanse.deployment.settings import Campaign, Rules, Settings
+from sanse.deployment.towns import Town
 from sanse.facts.report import COUNT_COLUMNS
 from sanse.pipelines.build.grid import daily_grid, window_frame
 from sanse.pipelines.build.warehouse import SQL, CheckFailed, build_tables, run_checks, sql_text

@@ -19,8 +19,8 @@ from sanse.access import accounts
 from sanse.access.accounts import add_user
 from sanse.access.roles import SYSTEM, User
 from sanse.access.sessions import start_session
-from sanse.deployment.config import read_towns, write_towns
 from sanse.deployment.home import Home
+from sanse.deployment.towns import read_towns, write_towns
 from sanse.facts import clock
 from sanse.pipelines.build.warehouse import build
 from sanse.publishing.publish import publish_bulletin

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sanse.deployment.config import DEFAULT_INDICATORS, Indicator, Rules
+from sanse.deployment.settings import DEFAULT_INDICATORS, Indicator, Rules
 from sanse.ranking.rank import add_movement, public_ranking, rank_blocks, what_it_takes, what_it_takes_each
 
 DAY = date(2026, 3, 1)

@@ -23,9 +23,11 @@ import sanse.pipelines.records.ingest
 import sanse.pipelines.records.objects
 from sanse.access.audit import read_audit
 from sanse.cli.main import main
-from sanse.deployment.config import Campaign, Rules, Settings, Town, write_settings, write_towns
 from sanse.deployment.demo import demo_towns
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import write_settings
+from sanse.deployment.settings import Campaign, Rules, Settings
+from sanse.deployment.towns import Town, write_towns
 from sanse.facts import clock
 from sanse.pipelines.build.warehouse import build, build_if_behind
 from sanse.pipelines.records.counts import current_figures

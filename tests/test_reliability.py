@@ -17,8 +17,8 @@ import pytest
 
 from sanse.access import audit
 from sanse.access.roles import SYSTEM
-from sanse.deployment.config import read_towns
 from sanse.deployment.home import Home
+from sanse.deployment.towns import read_towns
 from sanse.pipelines.build.warehouse import build
 from sanse.pipelines.reports.ingest import ingest_file
 from sanse.publishing.issue import list_issues

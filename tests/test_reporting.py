@@ -11,8 +11,10 @@ import pytest
 from conftest import count_by_records, fixture_city
 
 from sanse.access.roles import User
-from sanse.deployment.config import ConfigError, read_towns, settings_from_text
+from sanse.deployment.errors import ConfigError
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import settings_from_text
+from sanse.deployment.towns import read_towns
 from sanse.facts.clock import BEIJING
 from sanse.facts.report import COUNT_COLUMNS
 from sanse.reporting.status import (
@@ -105,7 +107,7 @@ def test_a_deadline_that_cannot_be_used_is_a_chinese_config_error(written, words
 
 
 def test_the_reporting_table_survives_a_rules_change_written_back():
-    from sanse.deployment.config import settings_to_toml
+    from sanse.deployment.rules_file import settings_to_toml
 
     text = settings_to_toml(settings_from_text('[reporting]\ndeadline = "16:00"\n'))
     assert settings(text).deadline == time(16, 0)

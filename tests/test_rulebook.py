@@ -7,7 +7,9 @@ import pytest
 
 from sanse.access.audit import read_audit
 from sanse.access.roles import SYSTEM, Forbidden, User
-from sanse.deployment.config import ConfigError, Rules, read_settings
+from sanse.deployment.errors import ConfigError
+from sanse.deployment.rules_file import read_settings
+from sanse.deployment.settings import Rules
 from sanse.pipelines.build.warehouse import build
 from sanse.ranking.rulebook import change_rules
 from sanse.ranking.warehouse import Warehouse

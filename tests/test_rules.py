@@ -17,8 +17,9 @@ import pytest
 from conftest import DEMO_END
 
 from sanse.cli.main import main
-from sanse.deployment.config import ConfigError, parse_settings, settings_to_toml
 from sanse.deployment.demo import demo_reports, demo_towns
+from sanse.deployment.errors import ConfigError
+from sanse.deployment.rules_file import parse_settings, settings_to_toml
 
 KEYS = [
     "date",

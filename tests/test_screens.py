@@ -20,8 +20,8 @@ from test_pages import LAST_DAY, LEADER, members_only, open_page, sign_in_with_t
 
 from sanse.access.audit import read_audit
 from sanse.access.roles import SYSTEM
-from sanse.deployment.config import read_towns
 from sanse.deployment.demo import demo_settings
+from sanse.deployment.towns import read_towns
 from sanse.facts.periods import parse_period
 from sanse.pipelines.build.warehouse import build
 from sanse.publishing.publish import Draft, publish_bulletin

@@ -156,7 +156,7 @@ def run(home: Home, **options) -> Sender:
 
 
 def towns():
-    from sanse.deployment.config import parse_towns
+    from sanse.deployment.towns import parse_towns
 
     return parse_towns(
         "code,name,kind,group,aliases,active\nT1,甲镇,镇,东片,甲,1\nT2,乙镇,镇,东片,,1\nT3,丙乡,乡,西片,,1\n"

@@ -16,9 +16,11 @@ from sanse.access import accounts
 from sanse.access.accounts import add_user, disable_user, enable_user, set_password
 from sanse.access.roles import access_settings
 from sanse.access.sessions import end_session, session_user, start_session
-from sanse.deployment.config import ConfigError, settings_from_text, write_settings, write_towns
 from sanse.deployment.demo import demo_settings, demo_towns
+from sanse.deployment.errors import ConfigError
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import settings_from_text, write_settings
+from sanse.deployment.towns import write_towns
 from sanse.store import schema
 
 PASSWORD = "office password 1"

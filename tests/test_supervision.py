@@ -19,8 +19,9 @@ from openpyxl import load_workbook
 from sanse.access.audit import read_audit
 from sanse.access.roles import Forbidden, User
 from sanse.cli.main import main
-from sanse.deployment.config import ConfigError, settings_from_text
+from sanse.deployment.errors import ConfigError
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import settings_from_text
 from sanse.facts import clock
 from sanse.facts.measures import measure_label
 from sanse.facts.periods import parse_period
@@ -104,7 +105,7 @@ def test_consequences_are_versioned_by_their_effective_date_and_round_trip():
     versions = (first, second)
     assert consequences_on(versions, date(2026, 10, 31)) is first
     assert consequences_on(versions, date(2026, 11, 1)) is second
-    from sanse.deployment.config import settings_to_toml
+    from sanse.deployment.rules_file import settings_to_toml
 
     assert consequence_versions(settings_from_text(settings_to_toml(settings))) == versions
 

@@ -17,8 +17,8 @@ from streamlit.testing.v1 import AppTest
 from sanse.access.accounts import add_user
 from sanse.access.roles import User
 from sanse.access.sessions import start_session
-from sanse.deployment.config import read_towns
 from sanse.deployment.home import Home
+from sanse.deployment.towns import read_towns
 from sanse.facts import clock
 from sanse.publishing.exports.ledger import ledger_xlsx
 from sanse.sending.queue import queue_new_items

@@ -14,9 +14,10 @@ from conftest import DEMO_FIRST
 from streamlit.testing.v1 import AppTest
 
 from sanse.access.roles import SYSTEM
-from sanse.deployment.config import write_settings, write_towns
 from sanse.deployment.demo import demo_reports, demo_settings, demo_towns
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import write_settings
+from sanse.deployment.towns import write_towns
 from sanse.pipelines.build.warehouse import build, build_if_behind
 from sanse.pipelines.reports.ingest import ingest_file
 from sanse.publishing.issue import BulletinError, list_issues

@@ -23,9 +23,10 @@ from conftest import stored
 from sanse.access.accounts import add_user
 from sanse.access.roles import SYSTEM, User
 from sanse.cli.main import main
-from sanse.deployment.config import write_settings, write_towns
 from sanse.deployment.demo import demo_settings, demo_towns
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import write_settings
+from sanse.deployment.towns import write_towns
 from sanse.facts import clock
 from sanse.facts.periods import Period, parse_period
 from sanse.publishing.issue import BulletinError, list_issues

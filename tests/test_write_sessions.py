@@ -21,8 +21,8 @@ from sanse.access.accounts import add_user, disable_user, get_user, set_password
 from sanse.access.audit import read_audit
 from sanse.access.roles import Forbidden, SessionEnded, User
 from sanse.access.sessions import end_session, require_in, start_session
-from sanse.deployment.config import Rules
 from sanse.deployment.home import Home
+from sanse.deployment.settings import Rules
 from sanse.facts import clock
 from sanse.pipelines.reports.ingest import ingest_file
 from sanse.publishing import publish

@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 
 from sanse.access.roles import Forbidden
-from sanse.deployment.config import ConfigError
+from sanse.deployment.errors import ConfigError
 from sanse.facts.periods import KINDS, Period
 from sanse.publishing.issue import BulletinError, Issue
 from sanse.publishing.numbering import same_period

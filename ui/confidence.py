@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sanse.deployment.config import Indicator, Rules, Settings
+from sanse.deployment.settings import Indicator, Rules, Settings
 from sanse.statistics.confidence import (
     ConfidenceSettings,
     Rankability,

@@ -17,8 +17,9 @@ import pandas as pd
 import streamlit as st
 
 from sanse.access.roles import User
-from sanse.deployment.config import Settings, Town, read_towns
 from sanse.deployment.home import Home
+from sanse.deployment.settings import Settings
+from sanse.deployment.towns import Town, read_towns
 from sanse.facts.periods import Period
 from sanse.facts.report import COUNT_COLUMNS
 from sanse.pipelines.build.warehouse import build_if_behind

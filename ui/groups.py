@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 
-from sanse.deployment.config import Rules, Settings
+from sanse.deployment.settings import Rules, Settings
 from sanse.facts.tiers import TIER_KEYS
 from sanse.ranking.groups import overdue_by_group, rank_groups
 from sanse.ui import data

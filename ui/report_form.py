@@ -9,7 +9,8 @@ from datetime import date
 import streamlit as st
 
 from sanse.access.roles import Forbidden, User
-from sanse.deployment.config import ConfigError, Town
+from sanse.deployment.errors import ConfigError
+from sanse.deployment.towns import Town
 from sanse.facts import clock
 from sanse.facts.report import COUNT_COLUMNS, OPTIONAL_COLUMNS
 from sanse.pipelines.reports.form import MAX_REASON, check_form, figures_around, submit_form

@@ -8,7 +8,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from sanse.deployment.config import ConfigError, Settings, Town
+from sanse.deployment.errors import ConfigError
+from sanse.deployment.settings import Settings
+from sanse.deployment.towns import Town
 from sanse.facts import clock
 from sanse.reporting.status import (
     DayReporting,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sanse.access.roles import Forbidden
-from sanse.deployment.config import NORMALIZATIONS, WINDOWS, Rules, Settings
+from sanse.deployment.settings import NORMALIZATIONS, WINDOWS, Rules, Settings
 from sanse.pipelines.build.warehouse import build
 from sanse.ranking.rulebook import change_rules
 from sanse.ui import data

@@ -17,7 +17,7 @@ from sanse.access import accounts, sessions
 from sanse.access.forwarded import client_address as forwarded_client
 from sanse.access.roles import ANONYMOUS, User, access_settings
 from sanse.access.signin import SignInFailed, authenticate, user_from_oidc
-from sanse.deployment.config import ConfigError
+from sanse.deployment.errors import ConfigError
 from sanse.facts import clock
 from sanse.ui import data
 from sanse.ui.session import LANDED, USER, plain, t

@@ -9,7 +9,7 @@ from datetime import date
 import streamlit as st
 
 from sanse.access.roles import Forbidden
-from sanse.deployment.config import Town
+from sanse.deployment.towns import Town
 from sanse.pipelines.build.warehouse import build
 from sanse.pipelines.reports.ingest import Ingested
 from sanse.pipelines.reports.template import template_xlsx

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from sanse.access.roles import Forbidden, User
-from sanse.deployment.config import ConfigError
+from sanse.deployment.errors import ConfigError
 from sanse.deployment.home import Home
 from sanse.facts.measures import CARD_WORDS, LADDER_CARD, MEASURES
 from sanse.publishing.exports.ledger import ledger_xlsx

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from sanse.deployment.config import Rules
+from sanse.deployment.settings import Rules
 from sanse.facts.tiers import TIER_KEYS
 from sanse.ui import data
 from sanse.ui.session import lang, t, tier_label

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from sanse.deployment.config import Indicator, Rules
+from sanse.deployment.settings import Indicator, Rules
 from sanse.facts.tiers import TIER_COLOURS
 from sanse.ranking.rank import Lift, what_it_takes
 from sanse.supervision.items import DONE, Item

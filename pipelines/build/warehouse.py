@@ -32,9 +32,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sanse.deployment import config
-from sanse.deployment.config import Settings, Town, read_towns
+from sanse.deployment import rules_file
+from sanse.deployment import settings as settings_module
+from sanse.deployment import towns as towns_module
 from sanse.deployment.home import Home
+from sanse.deployment.settings import Settings
+from sanse.deployment.towns import Town, read_towns
 from sanse.durable import fsync_and_rename, fsync_directory, write_text_atomically
 from sanse.facts import clock, report
 from sanse.facts.report import COUNT_COLUMNS, COUNTS, with_counts
@@ -56,7 +59,7 @@ NO_MONTH = ""  # the key of the empty segments of a build without a day
 _CODE = (
     *sorted(Path(__file__).parent.glob("*.py")),
     *sorted(SQL.glob("*/*.sql")),
-    *(Path(module.__file__) for module in (rank, config, report, warehouse)),
+    *(Path(module.__file__) for module in (rank, rules_file, settings_module, towns_module, report, warehouse)),
 )
 
 

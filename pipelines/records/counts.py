@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sanse.deployment.config import COUNT_COLUMNS
 from sanse.facts import clock
+from sanse.facts.report import COUNT_COLUMNS, COUNTS
 from sanse.store.database import Store
 from sanse.store.records import batch_counts, last_counted
 from sanse.store.reports import MAX_AUDITED_CORRECTIONS, Submission, current_reports
@@ -176,7 +176,7 @@ def _empty() -> pa.Table:
         {
             "date": pa.array([], pa.date32()),
             "town_code": pa.array([], pa.string()),
-            **{c: pa.array([], pa.float64() if c == "fines_wan" else pa.int64()) for c in COUNT_COLUMNS},
+            **{c.key: pa.array([], pa.from_numpy_dtype(c.dtype)) for c in COUNTS},
             "batch_seq": pa.array([], pa.int64()),
             "after_version": pa.array([], pa.int64()),
         }

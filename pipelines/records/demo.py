@@ -15,8 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sanse.deployment.config import Town
 from sanse.deployment.demo import town_profiles
+from sanse.deployment.towns import Town
 from sanse.pipelines.records.tables import KINDS, LEVELS, TABLES, RecordCounts, id_column
 
 _WRITE_EVERY_DAYS = 30  # days per Parquet row group: bounded memory, few large groups to read

@@ -27,8 +27,8 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
-from sanse.deployment.config import Town, normalize_spelling, read_towns
 from sanse.deployment.home import Home
+from sanse.deployment.towns import Town, normalize_spelling, read_towns
 from sanse.facts import clock
 from sanse.facts.report import MAX_COUNT, MAX_FINES_WAN
 from sanse.pipelines.records import changes as record_changes

@@ -12,8 +12,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sanse.access.roles import User
-from sanse.deployment.config import Town
 from sanse.deployment.home import Home
+from sanse.deployment.towns import Town
 from sanse.facts.report import COUNT_COLUMNS, OPTIONAL_COLUMNS
 from sanse.pipelines.reports.ingest import Ingested, check_report, ingest_file
 from sanse.pipelines.reports.read import HEADERS, Problem, Report

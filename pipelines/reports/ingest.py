@@ -9,8 +9,8 @@ import pandas as pd
 
 from sanse.access.roles import User, require_submitter
 from sanse.access.sessions import require_in
-from sanse.deployment.config import read_towns
 from sanse.deployment.home import Home
+from sanse.deployment.towns import read_towns
 from sanse.pipelines.reports.read import Problem, Report, parse_report
 from sanse.ranking.rulebook import settings_in_force
 from sanse.store.reports import Submission, current_reports, write_submission

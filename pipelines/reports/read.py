@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from sanse.deployment.config import Town
+from sanse.deployment.towns import Town
 from sanse.facts import clock
 from sanse.facts.report import COUNT_COLUMNS, INTEGER_COLUMNS, MONEY_COLUMNS
 from sanse.pipelines.reports.file_kind import display_name

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from openpyxl.utils import get_column_letter
 
-from sanse.deployment.config import Town, normalize_spelling, town_lookup
+from sanse.deployment.towns import Town, normalize_spelling, town_lookup
 from sanse.facts.report import COUNT_COLUMNS, OPTIONAL_COLUMNS
 from sanse.pipelines.reports.header import LABEL_KEYS, Header
 from sanse.pipelines.reports.problems import Problem

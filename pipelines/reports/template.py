@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from sanse.deployment.config import Town
+from sanse.deployment.towns import Town
 from sanse.facts.dates import chinese_date
 from sanse.facts.report import COUNTS, INTEGER_COLUMNS, MAX_COUNT, MAX_FINES_WAN, MONEY_COLUMNS
 from sanse.pipelines.reports.read import HEADERS, INSTRUCTIONS_SHEET, template_rows

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 from sanse.access import audit
 from sanse.access.roles import ROLES, SYSTEM, Role, User, account_key, require
 from sanse.access.sessions import require_in
-from sanse.deployment.config import normalize_spelling, read_towns, town_lookup
 from sanse.deployment.home import Home
+from sanse.deployment.towns import normalize_spelling, read_towns, town_lookup
 from sanse.facts import clock
 from sanse.store import schema
 

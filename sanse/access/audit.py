@@ -10,8 +10,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from sanse.access.roles import ROLE_LABELS
-from sanse.deployment.config import ConfigError, read_towns
+from sanse.deployment.errors import ConfigError
 from sanse.deployment.home import Home
+from sanse.deployment.towns import read_towns
 from sanse.facts.clock import BEIJING
 from sanse.facts.measures import CARD_WORDS, measure_label
 from sanse.store import schema

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sanse.access.forwarded import LOOPBACK, Network, networks
-from sanse.deployment.config import ConfigError, Settings, Town, normalize_spelling, town_lookup
+from sanse.deployment.errors import ConfigError
+from sanse.deployment.settings import Settings
+from sanse.deployment.towns import Town, normalize_spelling, town_lookup
 
 Role = Literal["admin", "town", "viewer"]
 Action = Literal["read", "submit", "publish", "change_rules", "manage_accounts", "read_audit", "answer", "supervise"]

@@ -27,8 +27,9 @@ from sanse.access.accounts import (
     update_account,
 )
 from sanse.access.roles import User, access_settings, account_key
-from sanse.deployment.config import Settings, Town
 from sanse.deployment.home import Home
+from sanse.deployment.settings import Settings
+from sanse.deployment.towns import Town
 from sanse.facts import clock
 from sanse.store import StoreError, schema
 

@@ -18,7 +18,7 @@ from sanse.cli import outcome
 from sanse.cli.arguments import PERIOD_HELP, iso_date, period
 from sanse.cli.commands import accounts, homes, publishing, ranking, reports, sending, store, supervision
 from sanse.cli.outcome import BAD_INPUT, COMMITTED, OK, USAGE, BadInput
-from sanse.deployment.config import ConfigError
+from sanse.deployment.errors import ConfigError
 from sanse.deployment.home import Home
 from sanse.publishing.exports import EXPORTS
 from sanse.store import StoreError

@@ -13,7 +13,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from sanse.deployment.config import Campaign, Rules, Settings, Town
+from sanse.deployment.settings import Campaign, Rules, Settings
+from sanse.deployment.towns import Town
 from sanse.facts import clock
 
 DEMO_DAYS = 60

@@ -9,8 +9,11 @@ from datetime import date
 
 import pandas as pd
 
-from sanse.deployment.config import ConfigError, Rules, Settings, read_towns, settings_to_toml
+from sanse.deployment.errors import ConfigError
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import settings_to_toml
+from sanse.deployment.settings import Rules, Settings
+from sanse.deployment.towns import read_towns
 from sanse.facts import clock
 from sanse.facts.periods import Period, PeriodError, clipped
 from sanse.facts.report import COUNT_COLUMNS, INTEGER_COLUMNS, MONEY_COLUMNS

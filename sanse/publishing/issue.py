@@ -14,8 +14,9 @@ from datetime import date, datetime
 import pandas as pd
 import sqlalchemy as sa
 
-from sanse.deployment.config import Rules, parse_settings
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import parse_settings
+from sanse.deployment.settings import Rules
 from sanse.facts.dates import chinese_date
 from sanse.facts.periods import Period, clipped
 from sanse.facts.tiers import TIER_WORDS

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sanse.deployment.config import Rules
+from sanse.deployment.settings import Rules
 from sanse.facts.clock import BEIJING
 from sanse.facts.dates import chinese_date
 from sanse.facts.periods import KIND_OF, PREVIOUS_PERIOD, THIS_PERIOD

@@ -14,8 +14,9 @@ from sqlalchemy.engine import Connection
 from sanse.access import audit
 from sanse.access.roles import User, require
 from sanse.access.sessions import require_in
-from sanse.deployment.config import ConfigError, Settings
+from sanse.deployment.errors import ConfigError
 from sanse.deployment.home import Home
+from sanse.deployment.settings import Settings
 from sanse.facts import clock
 from sanse.facts.dates import chinese_date, time_on
 from sanse.facts.periods import Period

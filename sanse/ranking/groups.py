@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from sanse.deployment.config import GroupTiers, Rules
+from sanse.deployment.settings import GroupTiers, Rules
 from sanse.facts.tiers import TIER_KEYS
 from sanse.ranking.rank import rank_blocks
 
@@ -59,7 +59,7 @@ def rank_groups(
 
 
 def overdue_by_group(items, towns) -> dict[str, int]:
-    """How many of `items` (督办事项) fall in each group of `towns` (`sanse.deployment.config.Town`)."""
+    """How many of `items` (督办事项) fall in each group of `towns` (`sanse.deployment.towns.Town`)."""
     group_of = {town.code: town.group for town in towns}
     found: dict[str, int] = {}
     for item in items:

@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from sanse.deployment.config import Rules, Settings
+from sanse.deployment.settings import Rules, Settings
 from sanse.facts.dates import month_day
 from sanse.facts.periods import Period, PeriodError, clipped
 from sanse.facts.report import COUNT_COLUMNS

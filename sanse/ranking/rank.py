@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from sanse.deployment.config import Indicator, Rules
+from sanse.deployment.settings import Indicator, Rules
 from sanse.facts.tiers import TIER_KEYS, TIER_ORDER
 
 BLOCK = ("date", "group")

@@ -18,8 +18,10 @@ from sqlalchemy.engine import Connection
 from sanse.access import audit
 from sanse.access.roles import User, require
 from sanse.access.sessions import require_in
-from sanse.deployment.config import ConfigError, Rules, Settings, settings_from_text, settings_to_toml
+from sanse.deployment.errors import ConfigError
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import settings_from_text, settings_to_toml
+from sanse.deployment.settings import Rules, Settings
 from sanse.durable import write_text_atomically
 from sanse.facts import clock
 from sanse.store import schema

@@ -20,8 +20,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from sanse.deployment.config import Settings, Town
 from sanse.deployment.home import Home
+from sanse.deployment.settings import Settings
+from sanse.deployment.towns import Town
 from sanse.facts.report import COUNT_COLUMNS, with_counts
 
 SEGMENT_TABLES = ("daily_counts", "rankings")

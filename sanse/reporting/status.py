@@ -18,8 +18,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from sanse.access.roles import User
-from sanse.deployment.config import ConfigError, Settings, Town, read_towns
+from sanse.deployment.errors import ConfigError
 from sanse.deployment.home import Home
+from sanse.deployment.settings import Settings
+from sanse.deployment.towns import Town, read_towns
 from sanse.facts import clock
 from sanse.facts.dates import month_day, month_day_time, time_on
 from sanse.ranking.rulebook import settings_in_force

@@ -11,7 +11,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sanse.deployment.config import ConfigError, Town, normalize_spelling, town_lookup
+from sanse.deployment.errors import ConfigError
+from sanse.deployment.towns import Town, normalize_spelling, town_lookup
 
 FILE = "channels.toml"
 CHANNEL_KINDS = ("dingtalk", "wecom", "email", "webhook")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sanse.deployment.config import read_towns
 from sanse.deployment.home import Home
+from sanse.deployment.towns import read_towns
 from sanse.facts import clock
 from sanse.ranking.rulebook import settings_in_force
 from sanse.reporting.status import day_reporting, reporting_settings

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from sanse.deployment.config import Town, read_towns
+from sanse.deployment.towns import Town, read_towns
 from sanse.facts import clock
 from sanse.sending.channels import Channel, Channels, ChannelsError, read_channels
 from sanse.sending.kinds import KINDS

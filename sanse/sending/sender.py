@@ -24,8 +24,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from sanse.deployment.config import read_towns
 from sanse.deployment.home import Home
+from sanse.deployment.towns import read_towns
 from sanse.facts import clock
 from sanse.facts.clock import BEIJING
 from sanse.sending.attachments import attachments_of

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sanse.deployment.config import ConfigError, Indicator, Rules, Settings
+from sanse.deployment.errors import ConfigError
+from sanse.deployment.settings import Indicator, Rules, Settings
 from sanse.ranking.rank import rank_blocks
 from sanse.statistics.funnel import (
     ADJUSTMENTS,

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sanse.deployment.config import Indicator, Rules
+from sanse.deployment.settings import Indicator, Rules
 from sanse.statistics.intervals import ConfidenceInputError, Model, check_block, counts, only_group, sampling_models
 
 Adjust = Literal["none", "phi", "tau2"]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sanse.deployment.config import Indicator, Rules
+from sanse.deployment.settings import Indicator, Rules
 
 Model = Literal["binomial", "poisson"]
 # Below this many events (or non-events) Wilson's normal-based interval is off, so the

@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from sanse.deployment.config import Indicator, Rules
+from sanse.deployment.settings import Indicator, Rules
 from sanse.ranking.rank import rank_blocks
 from sanse.statistics.funnel import between_town_variance
 from sanse.statistics.intervals import ConfidenceInputError, check_block, counts, ranking_keys, sampling_models

@@ -27,7 +27,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sanse.deployment.config import ConfigError, Settings, toml_date
+from sanse.deployment.errors import ConfigError
+from sanse.deployment.rules_file import toml_date
+from sanse.deployment.settings import Settings
 from sanse.facts.measures import LADDER_CARD, MEASURES
 from sanse.facts.periods import KIND_LABELS, PERIOD_KINDS
 

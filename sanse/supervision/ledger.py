@@ -11,8 +11,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from sanse.access.roles import User
-from sanse.deployment.config import Settings, read_towns
 from sanse.deployment.home import Home
+from sanse.deployment.settings import Settings
+from sanse.deployment.towns import read_towns
 from sanse.facts import clock
 from sanse.facts.measures import CARDS
 from sanse.ranking.rulebook import settings_in_force

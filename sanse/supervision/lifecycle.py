@@ -17,8 +17,8 @@ from sqlalchemy.engine import Connection
 from sanse.access import audit
 from sanse.access.roles import User, require
 from sanse.access.sessions import require_in
-from sanse.deployment.config import normalize_spelling, read_towns, town_lookup
 from sanse.deployment.home import Home
+from sanse.deployment.towns import normalize_spelling, read_towns, town_lookup
 from sanse.facts import clock
 from sanse.facts.measures import CARD_MEASURES, CARD_WORDS, CARDS, LADDER_CARD, MEASURES
 from sanse.store import schema

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sanse.access import audit
-from sanse.deployment.config import Settings
 from sanse.deployment.home import Home
+from sanse.deployment.settings import Settings
 from sanse.facts import clock
 from sanse.facts.periods import periods_between
 from sanse.ranking.periods import rank_periods

@@ -11,8 +11,9 @@ from sanse.cli.arguments import FIRST_DAY
 from sanse.cli.commands.reports import ingest_all
 from sanse.cli.commands.store import build_warehouse
 from sanse.cli.outcome import OK, BadInput, noted
-from sanse.deployment.config import read_settings, read_towns, write_settings, write_towns
 from sanse.deployment.home import Home
+from sanse.deployment.rules_file import read_settings, write_settings
+from sanse.deployment.towns import read_towns, write_towns
 from sanse.facts import clock
 
 MAX_DEMO_TOWNS, MAX_DEMO_DAYS = 100_000, 3_650

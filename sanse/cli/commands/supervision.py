@@ -8,8 +8,8 @@ from sanse.access.roles import Forbidden
 from sanse.cli.commands.accounts import publisher
 from sanse.cli.commands.store import check_supervision
 from sanse.cli.outcome import OK, BadInput, noted
-from sanse.deployment.config import read_towns
 from sanse.deployment.home import Home
+from sanse.deployment.towns import read_towns
 
 
 def cmd_supervise_list(home: Home, args) -> int:
@@ -34,7 +34,7 @@ def cmd_supervise_list(home: Home, args) -> int:
 
 
 def _town_code(towns, spelling: str) -> str:
-    from sanse.deployment.config import normalize_spelling, town_lookup
+    from sanse.deployment.towns import normalize_spelling, town_lookup
 
     town = town_lookup(towns).get(normalize_spelling(spelling))
     if town is None:

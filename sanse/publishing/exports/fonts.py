@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 from typing import NamedTuple
 
-from sanse.deployment.config import ConfigError
+from sanse.deployment.errors import ConfigError
 
 # Where Debian's texlive-lang-chinese and a hand install put the Fandol fonts.
 FANDOL_DIRS = (

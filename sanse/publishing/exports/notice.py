@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sanse.deployment.config import read_towns
 from sanse.deployment.home import Home
+from sanse.deployment.towns import read_towns
 from sanse.facts import clock
 from sanse.facts.dates import chinese_date
 from sanse.ranking.rulebook import settings_in_force

@@ -1,212 +1,28 @@
-"""Towns and rules of a deployment: `towns.csv` and `rules.toml` in the home directory."""
+"""`rules.toml` read and written: every setting checked, with a message that names where it
+is wrong, and written back as the office would write it."""
 
 from __future__ import annotations
 
-import csv
-import functools
-import io
 import string
 import tomllib
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
 
 import tomli_w
 
+from sanse.deployment.errors import MAX_NUMBER, ConfigError, MalformedConfig
+from sanse.deployment.settings import (
+    DEFAULT_INDICATORS,
+    NORMALIZATIONS,
+    WINDOWS,
+    Campaign,
+    GroupTiers,
+    Indicator,
+    Rules,
+    Settings,
+)
 from sanse.facts.periods import KIND_OF, PERIOD_KINDS
 from sanse.facts.report import COUNT_COLUMNS
-
-WINDOWS = ("cumulative", "daily", "rolling_7d")
-NORMALIZATIONS = ("fracmax", "minmax", "rank", "zscore")
-TOWN_KINDS = ("街道", "镇", "乡")
-
-
-MAX_NUMBER = 1_000_000  # an issue number, a streak or a tier's size: any more is a slip of the keyboard
-
-
-class ConfigError(ValueError):
-    """A towns.csv or rules.toml that cannot be used; the message is for the user."""
-
-
-class MalformedConfig(ConfigError):
-    """A setting written so that it cannot be read at all (the command line's usage error, exit 2)."""
-
-
-# ---------------------------------------------------------------- towns
-
-
-@dataclass(frozen=True)
-class Town:
-    code: str
-    name: str
-    kind: str
-    group: str = ""
-    aliases: tuple[str, ...] = ()
-    active: bool = True
-
-
-def read_towns(path: Path) -> list[Town]:
-    stat = path.stat()  # FileNotFoundError as before when there is none
-    return list(_towns_of(str(path), stat.st_mtime_ns, stat.st_size))
-
-
-@functools.lru_cache(maxsize=8)
-def _towns_of(path: str, mtime_ns: int, size: int) -> tuple[Town, ...]:
-    """A province's towns.csv is read once per change, not on every upload and build."""
-    return tuple(parse_towns(Path(path).read_text(encoding="utf-8-sig")))
-
-
-def parse_towns(text: str) -> list[Town]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = {"code", "name", "kind"} - set(reader.fieldnames or [])
-    if missing:
-        raise ConfigError(f"towns.csv 缺少列：{'、'.join(sorted(missing))}")
-    towns: list[Town] = []
-    seen: dict[str, int] = {}
-    for line, row in enumerate(reader, start=2):
-        code, name = (row.get("code") or "").strip(), (row.get("name") or "").strip()
-        kind = (row.get("kind") or "").strip()
-        if not code or not name:
-            raise ConfigError(f"towns.csv 第{line}行：code 和 name 不能为空")
-        if kind not in TOWN_KINDS:
-            raise ConfigError(f"towns.csv 第{line}行：kind 应为 街道/镇/乡，而不是“{kind}”")
-        aliases = tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
-        for spelling in (code, name, *aliases):
-            if spelling in seen:
-                raise ConfigError(f"towns.csv 第{line}行：“{spelling}”已在第{seen[spelling]}行使用")
-            seen[spelling] = line
-        active = (row.get("active") or "1").strip() not in ("0", "false", "False", "否")
-        towns.append(Town(code, name, kind, (row.get("group") or "").strip(), aliases, active))
-    if not towns:
-        raise ConfigError("towns.csv 没有镇街")
-    return towns
-
-
-def write_towns(towns: list[Town], path: Path) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["code", "name", "kind", "group", "aliases", "active"])
-    for t in towns:
-        writer.writerow([t.code, t.name, t.kind, t.group, "|".join(t.aliases), int(t.active)])
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-
-
-def town_lookup(towns: list[Town]) -> dict[str, Town]:
-    """Every accepted spelling (code, name, alias) -> town."""
-    lookup: dict[str, Town] = {}
-    for town in towns:
-        for spelling in (town.code, town.name, *town.aliases):
-            lookup[normalize_spelling(spelling)] = town
-    return lookup
-
-
-def normalize_spelling(text: str) -> str:
-    return "".join(str(text).split()).replace("\u3000", "")
-
-
-# ---------------------------------------------------------------- rules
-
-
-@dataclass(frozen=True)
-class Indicator:
-    key: str
-    label: str
-    numerator: str
-    denominator: str = "inspections"
-    weight: float = 1.0
-    direction: Literal["higher", "lower"] = "higher"
-    label_en: str = ""
-
-
-DEFAULT_INDICATORS = (
-    Indicator("major_hazard_rate", "重大隐患发现率", "major_hazards", label_en="Major hazard rate"),
-    Indicator("halt_rate", "停产停业率", "halted", label_en="Halt rate"),
-    Indicator("case_rate", "立案查处率", "cases", label_en="Case rate"),
-)
-
-
-@dataclass(frozen=True)
-class Rules:
-    """One version of the ranking rules, in force from `effective` on."""
-
-    effective: date | None = None
-    window: Literal["cumulative", "daily", "rolling_7d"] = "cumulative"
-    normalization: Literal["fracmax", "minmax", "rank", "zscore"] = "fracmax"
-    indicators: tuple[Indicator, ...] = DEFAULT_INDICATORS
-    blue: float = 5
-    red: float = 5
-    red_alert_streak: int = 3
-    tie_break: tuple[str, ...] = ()
-    note: str = ""
-
-    def tier_counts(self, n: int) -> tuple[int, int]:
-        """(B, R) for a group of n towns; fractions below 1 are shares of n."""
-
-        def count(value: float) -> int:
-            return int(value * n + 0.5) if 0 < value < 1 else int(value)
-
-        b = min(count(self.blue), n)
-        return b, min(count(self.red), n - b)
-
-
-@dataclass(frozen=True)
-class Campaign:
-    start: date | None = None
-    title: str = KIND_OF["day"].series_title
-    first_issue: int = 1
-    city: str = ""
-    anonymous_read: bool = False
-    # The title of each period's 通报 series, (kind, title), where the office named one.
-    period_titles: tuple[tuple[str, str], ...] = ()
-    # 发文字号 of the daily series and of each period's, e.g. "示安办〔{year}〕{number}号"; "" for none.
-    doc_number: str = ""
-    period_doc_numbers: tuple[tuple[str, str], ...] = ()
-
-    def doc_number_of(self, kind: str, year: int, number: int) -> str:
-        """An issue's 发文字号: its series' pattern filled in; "" when the series has none."""
-        pattern = self.doc_number if kind == "day" else dict(self.period_doc_numbers).get(kind, "")
-        return pattern.format(year=year, number=number) if pattern else ""
-
-    def series_title(self, kind: str) -> str:
-        """The bulletin title of a period kind: 《每日工作动态》 for a day."""
-        if kind == "day":
-            return self.title
-        return dict(self.period_titles).get(kind) or (
-            KIND_OF[kind].series_title if kind in KIND_OF else "安全生产考核通报"
-        )
-
-
-@dataclass(frozen=True)
-class GroupTiers:
-    """`[groups] tiers = true`: the peer groups themselves get 蓝/黄/红 by the towns' tier rule,
-    with their own `blue`/`red` sizes where given, else those of the rules in force."""
-
-    blue: float | None = None
-    red: float | None = None
-
-
-@dataclass(frozen=True)
-class Settings:
-    campaign: Campaign
-    versions: tuple[Rules, ...]
-    extra: dict = field(default_factory=dict)
-    group_tiers: GroupTiers | None = None  # None: groups get no colour (the default)
-
-    def rules_on(self, day: date) -> Rules:
-        """The version in force on `day`: the latest whose effective date is not after it."""
-        chosen = self.versions[0]
-        for version in self.versions[1:]:
-            if version.effective is not None and version.effective <= day:
-                chosen = version
-        return chosen
-
-    def with_version(self, rules: Rules) -> Settings:
-        if rules.effective is None:
-            raise ConfigError("新规则必须写明生效日期")
-        kept = tuple(v for v in self.versions if v.effective != rules.effective)
-        ordered = sorted(kept + (rules,), key=lambda v: v.effective or date.min)
-        return replace(self, versions=tuple(ordered))
 
 
 def read_settings(path: Path) -> Settings:
