@@ -19,7 +19,8 @@ from sanse.deployment.home import Home
 from sanse.deployment.rules_file import read_settings, write_settings
 from sanse.deployment.settings import Rules, Settings
 from sanse.deployment.towns import read_towns, write_towns
-from sanse.pipelines.build.warehouse import build, build_if_behind, continue_movement
+from sanse.pipelines.build.days import continue_movement
+from sanse.pipelines.build.warehouse import build, build_if_behind
 from sanse.ranking.warehouse import Manifest, Warehouse
 from sanse.store import close_all
 from sanse.store.reports import append_submission
@@ -356,7 +357,7 @@ def test_a_full_disk_while_writing_a_segment_leaves_the_last_build_and_no_files_
         Path(where).write_bytes(b"PAR1" + b"\0" * 10)  # as far as it got
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("sanse.pipelines.build.warehouse.pq.write_table", full_disk)
+    monkeypatch.setattr("sanse.pipelines.build.segments.pq.write_table", full_disk)
     with pytest.raises(OSError, match="No space left"):
         build(home)
     assert home.warehouse.read_text() == manifest

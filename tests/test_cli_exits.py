@@ -108,7 +108,7 @@ def test_ingest_that_fails_after_its_commit_exits_3_and_says_what_was_kept(city,
 
 
 def test_a_refusal_after_a_commit_is_exit_3_not_1(city, capsys, monkeypatch):
-    from sanse.pipelines.build.warehouse import CheckFailed
+    from sanse.pipelines.build.models import CheckFailed
 
     def failing_check(home):
         raise CheckFailed("数据检查未通过：示例")

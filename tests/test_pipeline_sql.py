@@ -13,8 +13,9 @@ import pytest
 from sanse.deployment.settings import Campaign, Rules, Settings
 from sanse.deployment.towns import Town
 from sanse.facts.report import COUNT_COLUMNS
+from sanse.pipelines.build.days import build_tables
 from sanse.pipelines.build.grid import daily_grid, window_frame
-from sanse.pipelines.build.warehouse import SQL, CheckFailed, build_tables, run_checks, sql_text
+from sanse.pipelines.build.models import SQL, CheckFailed, run_checks, sql_text
 
 D = [date(2026, 3, 1) + timedelta(days=k) for k in range(10)]  # D[1] is the first day
 TOWNS = [Town("A", "甲镇", "镇", "东片"), Town("B", "乙镇", "镇", "东片"), Town("C", "丙镇", "镇", "", active=False)]

@@ -41,7 +41,8 @@ def cmd_upgrade(home: Home, args) -> int:
 
 
 def build_warehouse(home: Home, *, supervise: bool = True) -> None:
-    from sanse.pipelines.build.warehouse import CheckFailed, build
+    from sanse.pipelines.build.models import CheckFailed
+    from sanse.pipelines.build.warehouse import build
 
     try:
         result = build(home)
