@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from sanse.deployment.settings import DEFAULT_INDICATORS, Indicator, Rules
-from sanse.ranking.rank import add_movement, public_ranking, rank_blocks, what_it_takes, what_it_takes_each
+from sanse.ranking.movement import add_movement
+from sanse.ranking.rank import public_ranking, rank_blocks
+from sanse.ranking.what_it_takes import what_it_takes, what_it_takes_each
 
 DAY = date(2026, 3, 1)
 MAJOR = Indicator("major_hazard_rate", "重大隐患发现率", "major_hazards")
@@ -412,7 +414,7 @@ def test_public_ranking_has_the_cli_keys_in_order():
 
 
 def test_what_it_takes_of_several_towns_at_once_is_each_towns_own(monkeypatch):
-    monkeypatch.setattr("sanse.ranking.rank.TRIAL_ROWS", 500)  # small batches: towns' trials split across them
+    monkeypatch.setattr("sanse.ranking.what_it_takes.TRIAL_ROWS", 500)  # small batches: towns' trials split across them
     each = what_it_takes_each(four_towns(), ["A", "B", "C", "D"], ONE_EACH)
     assert each["A"] == [] and [(x.extra, x.tier) for x in each["C"]] == [(3, "blue")]
     assert [(x.extra, x.tier) for x in each["D"]] == [(1, "yellow")]

@@ -10,7 +10,7 @@ import streamlit as st
 
 from sanse.facts.measures import CARD_WORDS
 from sanse.ranking.groups import overdue_by_group
-from sanse.ranking.rank import biggest_movers
+from sanse.ranking.movement import biggest_movers
 from sanse.ui import data
 from sanse.ui.session import format_day, lang, plain, t, tier_label
 from sanse.ui.tables import names_of, share

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from sanse.deployment.settings import Indicator, Rules
 from sanse.facts.tiers import TIER_COLOURS
-from sanse.ranking.rank import Lift, what_it_takes
+from sanse.ranking.what_it_takes import Lift, what_it_takes
 from sanse.supervision.items import DONE, Item
 from sanse.supervision.ledger import list_items
 from sanse.ui import data

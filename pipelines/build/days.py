@@ -17,7 +17,8 @@ from sanse.deployment.towns import Town
 from sanse.facts.report import COUNT_COLUMNS, COUNTS
 from sanse.pipelines.build.grid import LEAD_DAYS, DailyGrid, daily_grid, in_millionths, window_frame
 from sanse.pipelines.build.models import sql_steps, towns_table
-from sanse.ranking.rank import add_movement, rank_blocks
+from sanse.ranking.movement import add_movement
+from sanse.ranking.rank import rank_blocks
 from sanse.ranking.warehouse import WINDOW_SUMS
 
 

@@ -53,7 +53,7 @@ from sanse.pipelines.build.segments import (
     write_segments,
 )
 from sanse.pipelines.records.counts import current_figures
-from sanse.ranking import rank, warehouse
+from sanse.ranking import movement, rank, warehouse
 from sanse.ranking.rulebook import settings_in_force
 from sanse.ranking.warehouse import Manifest, ranking_inputs, segment_span
 from sanse.store.records import last_counted
@@ -65,7 +65,10 @@ log = logging.getLogger(__name__)
 _CODE = (
     *sorted(Path(__file__).parent.glob("*.py")),
     *sorted(SQL.glob("*/*.sql")),
-    *(Path(module.__file__) for module in (rank, rules_file, settings_module, towns_module, report, warehouse)),
+    *(
+        Path(module.__file__)
+        for module in (rank, movement, rules_file, settings_module, towns_module, report, warehouse)
+    ),
 )
 
 

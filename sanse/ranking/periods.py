@@ -19,7 +19,8 @@ from sanse.deployment.settings import Rules, Settings
 from sanse.facts.dates import month_day
 from sanse.facts.periods import Period, PeriodError, clipped
 from sanse.facts.report import COUNT_COLUMNS
-from sanse.ranking.rank import add_movement, rank_blocks
+from sanse.ranking.movement import add_movement
+from sanse.ranking.rank import rank_blocks
 from sanse.ranking.warehouse import Warehouse
 
 

@@ -1,4 +1,5 @@
-"""The ranking rules of design §4: rates, scores, composite, rank, tier, movement, flags.
+"""The ranking rules of design §4: rates, scores, composite, rank, tier and flags (movement is
+`sanse.ranking.movement`'s).
 
 One implementation serves the build, the CLI, the pages, the bulletin, "what it would take"
 and the confidence simulation. It works on a frame of window sums, one row per town and
@@ -8,15 +9,14 @@ province-year or a thousand simulated rankings cost one call.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from sanse.deployment.settings import Indicator, Rules
-from sanse.facts.tiers import TIER_KEYS, TIER_ORDER
+from sanse.facts.tiers import TIER_KEYS
 
 BLOCK = ("date", "group")
 FLAGS = ("not_reported", "no_inspections", "red_alert")  # the yes/no columns of every ranking row
@@ -219,192 +219,6 @@ def _pack_descending(blocks: np.ndarray, keys: list[np.ndarray]) -> np.ndarray |
     return packed
 
 
-def add_movement(
-    ranked: pd.DataFrame, red_alert_streak: Callable[[object], int] | int = 3, *, ordered: bool = True
-) -> pd.DataFrame:
-    """`rank_change`, `tier_streak` and `red_alert` over consecutive ranking days per town.
-
-    `ranked` holds every ranking day needed (a streak looks back to its start). The rows come
-    back ordered by date, group, rank and code; with `ordered=False` in the order of `ranked`
-    (for a caller that sorts them anyway, as the warehouse does when it stores them).
-    """
-    out = ranked.reset_index(drop=True)
-    n = len(out)
-    day = pd.to_datetime(out["date"])
-    town, town_missing = _sort_codes(out["code"])
-    group, group_missing = _sort_codes(out["group"])
-    tier, tier_missing = _sort_codes(out["tier"])
-    moments, day_missing = _sort_codes(day)
-    # each town's days in order; rows of one town and day keep their order (a stable sort)
-    by_town = _stable_order([town, moments])
-    t, g, d = town[by_town], group[by_town], day.to_numpy("datetime64[ns]")[by_town]
-    known = ~(town_missing | group_missing)[by_town]
-    same_town = np.r_[False, (t[1:] == t[:-1]) & (g[1:] == g[:-1]) & known[1:] & known[:-1]]
-    dated = ~day_missing[by_town]
-    consecutive = same_town & np.r_[False, (d[1:] - d[:-1] == np.timedelta64(1, "D")) & dated[1:] & dated[:-1]]
-    rank = out["rank"].to_numpy()[by_town]
-    change = np.zeros(n, dtype=np.int64)
-    change[1:] = rank[:-1] - rank[1:]
-    tiers, tiered = tier[by_town], ~tier_missing[by_town]
-    same_tier = np.r_[False, (tiers[1:] == tiers[:-1]) & tiered[1:] & tiered[:-1]]
-    index = np.arange(n)
-    streak = index - np.maximum.accumulate(np.where(consecutive & same_tier, 0, index)) + 1
-    rank_change, moved, tier_streak = np.empty(n, dtype=np.int64), np.empty(n, dtype=bool), np.empty(n, dtype=np.int64)
-    rank_change[by_town], moved[by_town], tier_streak[by_town] = change, consecutive, streak
-    threshold = out["date"].map(red_alert_streak) if callable(red_alert_streak) else red_alert_streak
-    out = out.assign(
-        rank_change=pd.arrays.IntegerArray(rank_change, ~moved),
-        tier_streak=tier_streak,
-        red_alert=out["tier"].eq("red") & (tier_streak >= threshold),
-    )
-    if not ordered:
-        return out
-    ranks, _ = _sort_codes(out["rank"])
-    final = by_town[_stable_order([moments[by_town], group[by_town], ranks[by_town], town[by_town]])]
-    return out.take(final).reset_index(drop=True)
-
-
-def _sort_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integers that sort like `column` does in `sort_values` (missing values last), and where it is missing."""
-    codes, _ = pd.factorize(column, sort=True, use_na_sentinel=False)
-    return codes.astype(np.int64), column.isna().to_numpy()
-
-
-def _stable_order(keys: list[np.ndarray]) -> np.ndarray:
-    """The stable sort order by several non-negative integer keys, first key first."""
-    # Rows already in order of the last key need only a stable sort by the others (as a
-    # ranking's rows, in day order, need only be sorted by town).
-    while len(keys) > 1 and np.all(keys[-1][1:] >= keys[-1][:-1]):
-        keys = keys[:-1]
-    packed = np.zeros(len(keys[0]), dtype=np.int64)
-    room = 1
-    for key in keys:
-        span = int(key.max()) + 1 if len(key) else 1
-        room *= span
-        if room >= 2**62:
-            return np.lexsort(tuple(reversed(keys)))
-        packed = packed * span + key
-    if room <= 1 << 16:  # numpy sorts 16-bit integers stably by radix, in linear time
-        packed = packed.astype(np.uint16)
-    return np.argsort(packed, kind="stable")
-
-
-# ---------------------------------------------------------------- what it would take
-
-
-@dataclass(frozen=True)
-class Lift:
-    """The smallest extra count of one numerator that moves a town up a tier."""
-
-    indicator: Indicator
-    extra: int | None  # None: no count of this kind can do it (e.g. no inspections yet)
-    tier: str  # the tier it would reach
-
-
-def what_it_takes(day: pd.DataFrame, code: str, rules: Rules, limit: int = 1_000_000) -> list[Lift]:
-    """For each indicator, the least extra numerator count lifting `code` to a better tier.
-
-    `day` is one block (one date, one group) of window sums. All other figures stay as they
-    are; each indicator is tried on its own.
-    """
-    return what_it_takes_each(day, [code], rules, limit)[code]
-
-
-TRIAL_ROWS = 250_000  # rows of one batch of trial rankings (a copy of the block per trial)
-
-
-def what_it_takes_each(
-    day: pd.DataFrame, codes: Sequence[str], rules: Rules, limit: int = 1_000_000
-) -> dict[str, list[Lift]]:
-    """`what_it_takes` of several towns of one block at once (each town's trials ranked in the
-    same batches as the others'): what a publication tells each town's work group."""
-    day = day.reset_index(drop=True)
-    current = rank_blocks(day, rules)
-    rows = {code: int(current.index[current["code"] == code][0]) for code in codes}
-    tiers = current["tier"].to_numpy()
-    climbing = {code: row for code, row in rows.items() if tiers[row] != "blue"}
-    lifts: dict[str, list[Lift]] = {code: [] for code in codes}
-    for indicator in rules.indicators:
-        if indicator.direction == "lower":
-            continue
-        extras = _least_extras(day, list(climbing.values()), indicator, rules, tiers, limit)
-        # a group without yellow towns lifts red straight to blue
-        reached = _trial_tiers(
-            day, [(row, np.array([extra])) for row, extra in extras.items() if extra is not None], indicator, rules
-        )
-        for code, row in climbing.items():
-            target = "yellow" if tiers[row] == "red" else "blue"
-            extra = extras[row]
-            lifts[code].append(Lift(indicator, extra, reached[row][0] if extra is not None else target))
-    return lifts
-
-
-def _least_extras(
-    day: pd.DataFrame, rows: list[int], indicator: Indicator, rules: Rules, tiers: np.ndarray, limit: int
-) -> dict[int, int | None]:
-    """Per row, the least extra count of `indicator`'s numerator that lifts it a tier (None:
-    none up to `limit`, or no denominator): a coarse pass over every row, then finer passes
-    between each row's last failing and first lifting count."""
-    found: dict[int, int | None] = {row: None for row in rows}
-    searching = [row for row in rows if day.at[row, indicator.denominator] > 0]
-    coarse = np.unique(np.r_[np.arange(1, 65), np.geomspace(64, limit, 120).astype(int)])
-    brackets = {row: (0, coarse) for row in searching}
-    while brackets:
-        order = list(brackets)
-        trials = _trial_tiers(day, [(row, brackets[row][1]) for row in order], indicator, rules)
-        narrower = {}
-        for row in order:
-            below, candidates = brackets[row]
-            lifted = np.array([TIER_ORDER[t] for t in trials[row]]) < TIER_ORDER[tiers[row]]
-            if not lifted.any():
-                continue  # stays None
-            first = int(np.argmax(lifted))
-            hit = int(candidates[first])
-            below = int(candidates[first - 1]) if first else below
-            found[row] = hit
-            if hit - below > 1:
-                fine = np.unique(np.linspace(below + 1, hit, num=min(hit - below, 256)).astype(int))
-                narrower[row] = (below, fine)
-        brackets = narrower
-    return found
-
-
-def _trial_tiers(
-    day: pd.DataFrame, trials: list[tuple[int, np.ndarray]], indicator: Indicator, rules: Rules
-) -> dict[int, list[str]]:
-    """For each (row, extras): the row's tier with each extra added to its numerator, all else
-    as it is; every trial a copy of the block, ranked in batches of about TRIAL_ROWS rows."""
-    size = len(day)
-    out: dict[int, list[str]] = {}
-    batch: list[tuple[int, np.ndarray]] = []
-
-    def rank_batch() -> None:
-        extras = np.concatenate([e for _, e in batch])
-        where = np.concatenate([np.full(len(e), row) for row, e in batch])
-        copies = len(extras)
-        trial = day.iloc[np.tile(np.arange(size), copies)].reset_index(drop=True)
-        trial["_k"] = np.repeat(np.arange(copies), size)
-        at = np.arange(copies) * size + where
-        trial.loc[at, indicator.numerator] = trial.loc[at, indicator.numerator].to_numpy() + extras
-        ranked = rank_blocks(trial, rules, by=("_k",))["tier"].to_numpy()[at]
-        start = 0
-        for row, e in batch:
-            out[row] = list(ranked[start : start + len(e)])
-            start += len(e)
-        batch.clear()
-
-    rows_in_batch = 0
-    for row, extras in trials:
-        if batch and rows_in_batch + len(extras) * size > TRIAL_ROWS:
-            rank_batch()
-            rows_in_batch = 0
-        batch.append((row, extras))
-        rows_in_batch += len(extras) * size
-    if batch:
-        rank_batch()
-    return out
-
-
 def public_ranking(ranked: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """The columns of `sanse rank --format csv|json` (design §7), rates as fractions."""
     rates = [i.key for i in rules.indicators]
@@ -431,11 +245,3 @@ def public_ranking(ranked: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     for column in FLAGS:
         out[column] = out[column].astype(bool)
     return out.reset_index(drop=True)
-
-
-def biggest_movers(ranked: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The n towns that rose most and the n that fell most since the previous day."""
-    moved = ranked.dropna(subset=["rank_change"])
-    up = moved[moved["rank_change"] > 0].sort_values(["rank_change", "rank"], ascending=[False, True])
-    down = moved[moved["rank_change"] < 0].sort_values(["rank_change", "rank"], ascending=[True, True])
-    return up.head(n), down.head(n)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from sanse.deployment.home import Home
 from sanse.publishing.issue import Issue
-from sanse.ranking.rank import what_it_takes_each
+from sanse.ranking.what_it_takes import what_it_takes_each
 from sanse.sending.channels import Channels
 from sanse.sending.messages import TownFacts, bulletin_message, lift_sentence, town_message
 from sanse.sending.queue import configured, queue, rendered
