@@ -286,6 +286,38 @@ def test_csv_is_utf8_with_bom_and_the_same_columns(demo_issue, tmp_path):
     assert {r[13] for r in towns} == {"是", "否"} and {r[14] for r in towns} == {"否"}
 
 
+def test_an_office_indicator_beyond_the_three_is_in_the_downloads_with_its_count(tmp_path):
+    root = tmp_path / "home"
+    root.mkdir()
+    (root / "towns.csv").write_text(
+        "code,name,kind,group,aliases,active\nT1,甲镇,镇,,,1\nT2,乙镇,镇,,,1\n", encoding="utf-8"
+    )
+    indicators = "".join(
+        f'[[rules.indicators]]\nkey = "{key}"\nlabel = "{label}"\nnumerator = "{numerator}"\n'
+        for key, label, numerator in (
+            ("major_hazard_rate", "重大隐患发现率", "major_hazards"),
+            ("halt_rate", "停产停业率", "halted"),
+            ("case_rate", "立案查处率", "cases"),
+            ("detention_rate", "行政拘留率", "detentions"),
+        )
+    )
+    (root / "rules.toml").write_text(
+        f"[campaign]\nstart = 2026-09-01\n\n[[rules]]\nblue = 1\nred = 1\n{indicators}", encoding="utf-8"
+    )
+    (root / "reports.csv").write_text(
+        f"{REPORT_HEADER}\n2026-09-01,甲镇,10,2,1,1,1,1,2,0\n2026-09-01,乙镇,10,2,1,1,1,1,0,0\n", encoding="utf-8"
+    )
+    assert main(["--home", str(root), "ingest", str(root / "reports.csv")]) == 0
+    issue = publish_bulletin(Home(root), date(2026, 9, 1), by=SYSTEM)
+    expected = SPEC_HEADER[:9] + ["行政拘留人数", "行政拘留率"] + SPEC_HEADER[9:] + ["待定", "约谈", "未报送"]
+    sheet = load_workbook(saved(tmp_path, issue, "xlsx"))["排名"]
+    assert [c.value for c in sheet[2]] == expected
+    rows = list(csv.reader(io.StringIO(saved(tmp_path, issue, "csv").read_bytes().decode("utf-8-sig"))))
+    assert rows[0] == expected
+    first = dict(zip(expected, rows[1]))
+    assert (first["镇街"], first["行政拘留人数"], float(first["行政拘留率"])) == ("甲镇", "2", 0.2)
+
+
 def test_csv_numbers_stay_numbers_with_rates_as_fractions(demo_issue, tmp_path):
     rows = list(csv.reader(io.StringIO(saved(tmp_path, demo_issue, "csv").read_bytes().decode("utf-8-sig"))))
     first, expected = rows[1], demo_issue.ranking[0]

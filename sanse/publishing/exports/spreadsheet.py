@@ -9,11 +9,10 @@ import io
 from sanse.facts.periods import THIS_PERIOD
 from sanse.facts.tiers import TIER_COLOURS, TIER_TEXT_COLOURS, tier_hex
 from sanse.publishing.exports.table import (
-    HEADER,
-    SHEET_COLUMNS,
     cell_value,
     neutralise,
     ranking_rows,
+    sheet_columns,
     tier_comment,
     window_heading,
 )
@@ -43,14 +42,15 @@ def issue_xlsx(issue: Issue) -> bytes:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
+    columns = sheet_columns(issue)
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET_NAME
     sheet.append([table_title(issue)])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(SHEET_COLUMNS))
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(list(HEADER))
+    sheet.append([column.header for column in columns])
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for cell in sheet[2]:
@@ -60,8 +60,8 @@ def issue_xlsx(issue: Issue) -> bytes:
 
     formats = {"integer": "0", "rate": "0.00%", "score": "0.00", "change": "+0;-0;0"}
     for row in ranking_rows(issue):
-        sheet.append([cell_value(row, column) for column in SHEET_COLUMNS])
-        for cell, column in zip(sheet[sheet.max_row], SHEET_COLUMNS):
+        sheet.append([cell_value(row, column) for column in columns])
+        for cell, column in zip(sheet[sheet.max_row], columns):
             cell.border = border
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # openpyxl would store text starting with "=" as a formula
@@ -78,8 +78,8 @@ def issue_xlsx(issue: Issue) -> bytes:
                 cell.comment = Comment(why, issue.office, width=260, height=110)
 
     widths = {"镇街": 14, "重大隐患发现率": 15, "停产停业率": 12, "立案查处率": 12, "待定": 7, "约谈": 7, "未报送": 8}
-    for index, header in enumerate(HEADER, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = widths.get(header, 10)
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = widths.get(column.header, 10)
     sheet.freeze_panes = "C3"
     sheet.print_title_rows = "1:2"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
@@ -126,9 +126,10 @@ def issue_csv(issue: Issue) -> bytes:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralise(header) for header in HEADER])
+    columns = sheet_columns(issue)
+    writer.writerow([neutralise(column.header) for column in columns])
     for row in ranking_rows(issue):
-        writer.writerow([_csv_cell(cell_value(row, column)) for column in SHEET_COLUMNS])
+        writer.writerow([_csv_cell(cell_value(row, column)) for column in columns])
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from sanse.deployment.settings import Rules
 from sanse.facts.periods import THIS_PERIOD
 from sanse.facts.report import COUNT_OF
 from sanse.facts.tiers import TIER_WORDS
@@ -19,21 +20,30 @@ class Column(NamedTuple):
     kind: str  # integer, text, rate, score, tier, change or flag
 
 
-# The pinned columns of design §5, in order; XLSX and CSV carry them exactly.
-COLUMNS = (
-    Column("排名", "rank", "integer"),
-    Column("镇街", "town", "text"),
-    Column(COUNT_OF["inspections"].header, "inspections", "integer"),
-    Column(COUNT_OF["major_hazards"].header, "major_hazards", "integer"),
-    Column("重大隐患发现率", "major_hazard_rate", "rate"),
-    Column(COUNT_OF["halted"].header, "halted", "integer"),
-    Column("停产停业率", "halt_rate", "rate"),
-    Column(COUNT_OF["cases"].header, "cases", "integer"),
-    Column("立案查处率", "case_rate", "rate"),
-    Column("综合得分", "score", "score"),
-    Column("等级", "tier", "tier"),
-    Column("名次变化", "rank_change", "change"),
-)
+def ranking_columns(rules: Rules) -> tuple[Column, ...]:
+    """The ranking's columns under `rules`, in order: rank, town, the counts and each indicator's
+    rate, score, tier, movement. The default rules give exactly design §5's pinned columns; an
+    office's further indicator adds its count and rate, as its ranking has them."""
+    shown = {"inspections"}
+    measured = []
+    for indicator in rules.indicators:
+        for key in (indicator.denominator, indicator.numerator):
+            if key not in shown:
+                shown.add(key)
+                measured.append(Column(COUNT_OF[key].header, key, "integer"))
+        measured.append(Column(indicator.label, indicator.key, "rate"))
+    return (
+        Column("排名", "rank", "integer"),
+        Column("镇街", "town", "text"),
+        Column(COUNT_OF["inspections"].header, "inspections", "integer"),
+        *measured,
+        Column("综合得分", "score", "score"),
+        Column("等级", "tier", "tier"),
+        Column("名次变化", "rank_change", "change"),
+    )
+
+
+COLUMNS = ranking_columns(Rules())  # design §5's, as Word and PDF lay them out
 PROVISIONAL, SMALL_SAMPLE = "待定", "样本不足"  # the words of sanse.statistics.confidence, without loading scipy
 # Every output carries these after the pinned columns (design §5), as the screen does.
 FLAG_COLUMNS = (
@@ -41,8 +51,13 @@ FLAG_COLUMNS = (
     Column("约谈", "red_alert", "flag"),
     Column("未报送", "not_reported", "flag"),
 )
-SHEET_COLUMNS = COLUMNS + FLAG_COLUMNS
-HEADER = tuple(column.header for column in SHEET_COLUMNS)
+
+
+def sheet_columns(issue: Issue) -> tuple[Column, ...]:
+    """What XLSX and CSV carry: the issue's ranking columns, then the flags."""
+    return ranking_columns(issue.rules_used()) + FLAG_COLUMNS
+
+
 # Excel, Word and the CSV readers treat these leading characters as the start of a formula.
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 YES, NO = "是", "否"
