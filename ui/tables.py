@@ -8,7 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from sanse.deployment.settings import Rules
+from sanse.facts.report import COUNT_OF
 from sanse.facts.tiers import TIER_KEYS
+from sanse.ranking.rank import FLAGS
 from sanse.ui import data
 from sanse.ui.session import lang, t, tier_label
 from sanse.ui.tiers import style_tiers
@@ -43,16 +45,15 @@ def ranking_view(ranking: pd.DataFrame, rules: Rules, *, show_group: bool = Fals
         pending = ranking["provisional"].fillna(False).astype(bool)
         view.loc[pending.to_numpy(), t("col.tier")] += f"（{t('confidence.pending')}）"
     view[t("col.score")] = ranking["score"].round(2)
-    for counts in dict.fromkeys(["inspections"] + [i.numerator for i in rules.indicators]):
-        view[t(f"col.{counts}")] = ranking[counts].astype(int)
+    for count in rules.counts:
+        view[t(f"col.{count}")] = ranking[count].astype(COUNT_OF[count].dtype)
     for indicator in rules.indicators:
         view[indicator_label(indicator)] = rate_column(ranking, indicator.key)
         view[t("col.rank_of", label=indicator_label(indicator))] = ranking[f"{indicator.key}_rank"].astype("Int64")
     view[t("col.rank_change")] = ranking["rank_change"]
     view[t("col.tier_streak")] = ranking["tier_streak"].astype("Int64").where(tiered)
     view[t("col.flags")] = [
-        "、".join(t(f"flag.{flag}") for flag in ("not_reported", "no_inspections", "red_alert") if row[flag])
-        for row in ranking[["not_reported", "no_inspections", "red_alert"]].to_dict("records")
+        "、".join(t(f"flag.{flag}") for flag in FLAGS if row[flag]) for row in ranking[list(FLAGS)].to_dict("records")
     ]
     return view
 

@@ -46,6 +46,15 @@ class Rules:
     tie_break: tuple[str, ...] = ()
     note: str = ""
 
+    @property
+    def counts(self) -> tuple[str, ...]:
+        """The counts a ranking under these rules shows: inspections, then each indicator's
+        denominator and numerator, each once."""
+        keys = ["inspections"]
+        for indicator in self.indicators:
+            keys += [indicator.denominator, indicator.numerator]
+        return tuple(dict.fromkeys(keys))
+
     def tier_counts(self, n: int) -> tuple[int, int]:
         """(B, R) for a group of n towns; fractions below 1 are shares of n."""
 

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sanse.deployment.settings import Indicator, Rules
+from sanse.facts.report import COUNT_OF
 from sanse.facts.tiers import TIER_KEYS
 
 BLOCK = ("date", "group")
@@ -222,8 +223,7 @@ def _pack_descending(blocks: np.ndarray, keys: list[np.ndarray]) -> np.ndarray |
 def public_ranking(ranked: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """The columns of `sanse rank --format csv|json` (design §7), rates as fractions."""
     rates = [i.key for i in rules.indicators]
-    counts = ["inspections"] + [i.numerator for i in rules.indicators if i.numerator != "inspections"]
-    counts = list(dict.fromkeys(counts))
+    counts = list(rules.counts)
     columns = [
         "date",
         "group",
@@ -239,8 +239,9 @@ def public_ranking(ranked: pd.DataFrame, rules: Rules) -> pd.DataFrame:
         *FLAGS,
     ]
     out = ranked[columns].copy()
-    for column in counts + ["tier_streak"]:
-        out[column] = out[column].astype("int64")
+    for column in counts:
+        out[column] = out[column].astype(COUNT_OF[column].dtype)
+    out["tier_streak"] = out["tier_streak"].astype("int64")
     out["rank"] = out["rank"].astype("Int64")  # empty for a town 未报送 in a period (design §2)
     for column in FLAGS:
         out[column] = out[column].astype(bool)
