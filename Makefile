@@ -41,12 +41,14 @@ system:
 test: install system
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 # The inner loop: everything but the browser, load, deployment and PostgreSQL tests (a few
 # minutes). `make test` runs them all, as CI does.
 test-fast: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -m "not browser and not load and not deploy and not postgres"
 
 bench: install
