@@ -30,8 +30,9 @@ from sanse.deployment.settings import Campaign, Rules, Settings
 from sanse.deployment.towns import Town, write_towns
 from sanse.facts import clock
 from sanse.pipelines.build.warehouse import build, build_if_behind
+from sanse.pipelines.records.checks import LISTED_PER_RULE
 from sanse.pipelines.records.counts import current_figures
-from sanse.pipelines.records.ingest import LISTED_PER_RULE, ingest_records, write_demo_records
+from sanse.pipelines.records.ingest import ingest_records, write_demo_records
 from sanse.pipelines.records.objects import Received, catch_up
 from sanse.pipelines.records.tables import RECORD_TABLES, TABLES
 from sanse.ranking.warehouse import Warehouse
