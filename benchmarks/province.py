@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # tests/postgres.py: the throwaway PostgreSQL server
 
 from sanse.facts import clock  # noqa: E402
 
@@ -696,7 +696,7 @@ def main() -> None:
     with ExitStack() as stack:
         postgres = None
         if args.postgres:
-            from tests.postgres import throwaway_cluster
+            from postgres import throwaway_cluster
 
             postgres = stack.enter_context(throwaway_cluster())
         large = measure(args.towns, args.days, args.seed, args.runs, postgres)
