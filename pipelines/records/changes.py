@@ -48,8 +48,7 @@ def compare(con: duckdb.DuckDBPyConnection, received: Received, counts: RecordCo
     for table in TABLES:
         spec = RECORD_TABLES[table]
         keys[table] = key = _key(con, received, table)
-        # read once, where it is compared with what was received before (a month or a day, not a first year)
-        _incoming(con, table, key, materialized=bool(received.objects[table]))
+        _incoming(con, table, key)
         old = ", ".join(f"cast(null as {_type(table, c)}) as old_{c}" for c in spec.counted)
         holding = []
         if received.objects[table] and getattr(counts, table):
@@ -192,21 +191,16 @@ def _differs(con: duckdb.DuckDBPyConnection, table: str, held: str) -> str:
     return "(" + " or ".join(compared) + ")"
 
 
-def _incoming(con: duckdb.DuckDBPyConnection, table: str, key: str, *, materialized: bool) -> None:
-    """`incoming_<table>`: the validated records in the kept form; a table when `materialized`,
-    else a view."""
+def _incoming(con: duckdb.DuckDBPyConnection, table: str, key: str) -> None:
+    """`incoming_<table>`: the validated records in the kept form, a view read where it is
+    compared with what was received before (a table written first costs more than it saves)."""
     spec = RECORD_TABLES[table]
     fields = "".join(f", cast(r.{name} as {kind}) as {name}" for name, kind in spec.fields)
     unit = ", r.unit_id" if spec.unit else ""
     days = "".join(f", r.{d}" for d in spec.days)
-    for kind in ("view", "table"):  # what an earlier attempt of this import made (dropping the other kind fails)
-        try:
-            con.execute(f"drop {kind} if exists incoming_{table}")
-        except duckdb.CatalogException:
-            pass
     con.execute(
         f"""
-        create temp {"table" if materialized else "view"} incoming_{table} as
+        create or replace temp view incoming_{table} as
         select cast(r.{spec.id} as {key}) as id, codes.town_code{days}{fields}{unit}
         from {table}_rows as r
         join town_codes as codes on codes.town = r.town
