@@ -42,15 +42,14 @@ from sanse.pipelines.build.segments import (
     NO_MONTH,
     SEGMENTS,
     DamagedSegment,
+    DayOrdered,
+    SegmentWriter,
     active_towns,
     carried_sums,
     concat,
     days_from,
-    on_days,
     remove_unused,
     segment_rows,
-    write_segment,
-    write_segments,
 )
 from sanse.pipelines.records.counts import current_figures
 from sanse.ranking import movement, rank, warehouse
@@ -151,17 +150,16 @@ def _build_plan(
 ) -> BuildResult:
     active = sum(t.active for t in towns)
     folder = home.warehouse.parent
-    written: list[str] = []
+    writer = SegmentWriter(folder)
     con = duckdb.connect()
     try:
-        segments = _build_segments(con, plan, towns, settings, folder, written)
+        segments = _build_segments(con, plan, towns, settings, writer)
         towns_file = (
             plan.previous.towns
             if plan.previous
-            else write_segment(
-                folder, "towns", con.sql("select * from towns order by town_code").to_arrow_table(), written
-            )
+            else writer.segment("towns", con.sql("select * from towns order by town_code").to_arrow_table())
         )
+        writer.wait()
         kept = (
             {
                 key: files
@@ -185,7 +183,8 @@ def _build_plan(
         )
         write_text_atomically(home.warehouse, new.to_json())
     except BaseException:
-        for name in written:
+        writer.abandon()
+        for name in writer.written:
             (folder / name).unlink(missing_ok=True)
         raise
     finally:
@@ -224,12 +223,13 @@ def _plan(home: Home, manifest: Manifest | None, inputs: str, settings: Settings
 
 
 def _build_segments(
-    con: duckdb.DuckDBPyConnection, plan: Plan, towns: list[Town], settings: Settings, folder: Path, written: list[str]
+    con: duckdb.DuckDBPyConnection, plan: Plan, towns: list[Town], settings: Settings, writer: SegmentWriter
 ) -> dict[str, dict[str, str]]:
     """Recompute the days from `plan.first_built` in `con` and write their segments: one per
     day of the last month, one per month before it. Of the build being extended it reads only
     the segments from the last carried sums before the lead days on."""
     first_built, previous = plan.first_built, plan.previous
+    folder = writer.folder
     rows = partial(segment_rows, con, folder, previous)
     built_daily = day_before = carried = None
     if previous is not None and first_built is not None:
@@ -250,12 +250,12 @@ def _build_segments(
         day_before=day_before,
     )
     run_checks(con)
-    write = partial(write_segments, folder, written, computed.towns)
+    write = partial(writer.day_or_month, computed.towns)
     if first_built is None:  # no day yet: empty segments, so that readers still find every column
         return {NO_MONTH: write(NO_MONTH, arrow(computed.daily), computed.rankings, None)}
 
     carries = day_end_sums(computed.grid)
-    daily, rankings = arrow(computed.daily), computed.rankings
+    daily, rankings = DayOrdered(arrow(computed.daily)), DayOrdered(computed.rankings)
     last_month = f"{plan.last_day:%Y-%m}"
     segments = {}
     for month in plan.months:
@@ -263,14 +263,14 @@ def _build_segments(
         if month == last_month:
             for day in days_from(max(first, first_built), plan.last_day):
                 segments[day.isoformat()] = write(
-                    day.isoformat(), on_days(daily, day, day), on_days(rankings, day, day), carries[day]
+                    day.isoformat(), daily.on_days(day, day), rankings.on_days(day, day), carries[day]
                 )
         else:  # a month that has ended: one segment, with the days before the change as they were
             kept_until = first_built - timedelta(days=1)
             segments[month] = write(
                 month,
-                concat(arrow(rows("daily_counts", first, kept_until)), on_days(daily, first, last)),
-                concat(arrow(rows("rankings", first, kept_until)), on_days(rankings, first, last)),
+                concat(arrow(rows("daily_counts", first, kept_until)), daily.on_days(first, last)),
+                concat(arrow(rows("rankings", first, kept_until)), rankings.on_days(first, last)),
                 carries[min(last, plan.last_day)],
             )
     # A month that has ended since the last build, its days unchanged, becomes one segment.
@@ -279,10 +279,8 @@ def _build_segments(
             first, last = segment_span(month)
             days = sorted(key for key in previous.segments if key.startswith(month))
             segments[month] = {
-                "daily_counts": write_segment(
-                    folder, f"daily_counts-{month}", arrow(rows("daily_counts", first, last)), written
-                ),
-                "rankings": write_segment(folder, f"rankings-{month}", arrow(rows("rankings", first, last)), written),
+                "daily_counts": writer.segment(f"daily_counts-{month}", arrow(rows("daily_counts", first, last))),
+                "rankings": writer.segment(f"rankings-{month}", arrow(rows("rankings", first, last))),
                 "carry": previous.segments[days[-1]]["carry"],  # segments never change: the last day's is the month's
             }
     return segments
