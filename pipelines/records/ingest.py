@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sanse.deployment.home import Home
@@ -46,7 +47,7 @@ from sanse.pipelines.records.tables import (
 from sanse.ranking.rulebook import settings_in_force
 from sanse.store import StoreError
 from sanse.store.events import record_event
-from sanse.store.records import TURN, KeptObject, last_batch, newest_version, write_batch
+from sanse.store.records import TURN, KeptObject, last_batch, newest_version, store_objects, write_batch
 from sanse.store.reports import Submission, last_version
 
 __all__ = [
@@ -152,15 +153,19 @@ def _store(
         kept: list[tuple[KeptObject, Path]] = []
         try:
             _keep(home, con, files, digests, [t for t in TABLES if changes.rows(t)], kept)
-            daily = record_changes.recount(con, before, changes)
-            versions = last_version(home.store)
-            counted = record_counts.compared(home.store, con, daily, first=not before.batch_seq and not versions)
-            submission = counted.submission
             towns = dict(con.execute("select town, town_code from town_codes order by town").fetchall())
+            versions = last_version(home.store)
             with home.store.writing(TURN, "reports") as conn:
                 latest = last_batch(conn)
                 if (latest.seq if latest else 0) != before.batch_seq or newest_version(conn) != versions:
                     raise _Behind
+                # Holding both turns, nothing the recount reads can change: it runs in DuckDB
+                # while the store takes the objects' bytes.
+                with ThreadPoolExecutor(max_workers=1) as counting:
+                    recounting = counting.submit(_recount, home, con, before, changes, first=not versions)
+                    store_objects(conn, kept)
+                    daily, counted = recounting.result()
+                submission = counted.submission
                 action, audited = record_counts.audited(submission, detail)
                 record_event(conn, by, action, **audited)
                 batch = write_batch(
@@ -184,6 +189,15 @@ def _store(
                 path.unlink(missing_ok=True)
         return _result(received, changes, submission, daily.num_rows, batch.seq)
     raise StoreError("其他服务器正在导入记录级数据，请稍后再试")
+
+
+def _recount(
+    home: Home, con: duckdb.DuckDBPyConnection, before: Received, changes: record_changes.Changes, *, first: bool
+) -> tuple[pa.Table, record_counts.Compared]:
+    """The daily counts of the town-days the changes count differently on, and how they compare
+    with the current figures (`first`: no report was ever stored)."""
+    daily = record_changes.recount(con, before, changes)
+    return daily, record_counts.compared(home.store, con, daily, first=first and not before.batch_seq)
 
 
 def _hold_copies(home: Home, kept: list[tuple[KeptObject, Path]]) -> None:
@@ -211,15 +225,20 @@ def _keep(
     for table in tables:
         source, target = files[table], record_objects.aside(home, table)
         kept.append((None, target))  # removed if anything fails from here on
+        received = digests.files[table]
         if source.suffix == ".parquet" and _in_zstd(source):
             shutil.copyfile(source, target)
+            content = received  # the bytes as received
         else:
             relation = f"{table}_text" if source.suffix == ".csv" else f"read_parquet(getvariable('{table}_file'))"
             con.execute(f"copy (select * from {relation}) to '{_escaped(target)}' (format parquet, compression zstd)")
-        kept[-1] = (_described(con, table, digests.files[table], source, target), target)
+            content = _sha256(target)
+        kept[-1] = (_described(con, table, received, content, source, target), target)
 
 
-def _described(con: duckdb.DuckDBPyConnection, table: str, key: str, source: Path, kept: Path) -> KeptObject:
+def _described(
+    con: duckdb.DuckDBPyConnection, table: str, key: str, content: str, source: Path, kept: Path
+) -> KeptObject:
     spec = RECORD_TABLES[table]
     integer = record_changes.integer_or_text(con, table, spec.id) == "BIGINT"
     ids = f"min(cast({spec.id} as bigint)), max(cast({spec.id} as bigint))" if integer else "null, null"
@@ -234,7 +253,7 @@ def _described(con: duckdb.DuckDBPyConnection, table: str, key: str, source: Pat
         source.suffix.lstrip("."),
         rows,
         kept.stat().st_size,
-        _sha256(kept),
+        content,
         low,
         high,
         first_day,
@@ -284,29 +303,20 @@ def _result(
 @dataclass(frozen=True)
 class _Digests:
     files: dict[str, str]  # table -> SHA-256 of its file: the key of its object
-    combined: str  # one SHA-256 over the three tables as received, names and bytes
+    combined: str  # one SHA-256 over the three tables as received: each one's name and SHA-256
 
 
 def _digests(files: dict[str, Path]) -> _Digests:
-    combined, each = hashlib.sha256(), {}
+    each = {table: _sha256(files[table]) for table in TABLES}
+    combined = hashlib.sha256()
     for table in TABLES:
-        source = files[table]
-        combined.update(source.name.encode())
-        digest = hashlib.sha256()
-        with open(source, "rb") as reader:
-            while chunk := reader.read(1 << 22):
-                digest.update(chunk)
-                combined.update(chunk)
-        each[table] = digest.hexdigest()
+        combined.update(f"{files[table].name}\0{each[table]}\n".encode())
     return _Digests(each, combined.hexdigest())
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as reader:
-        while chunk := reader.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(reader, "sha256").hexdigest()
 
 
 def _escaped(path: Path) -> str:

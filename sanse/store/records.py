@@ -89,8 +89,9 @@ def write_batch(
     caller's transaction, which holds the turns TURN and "reports". With `counts`, the daily
     counts of the town-days the batch counts differently (Parquet bytes, rows, first and last
     day); they stand from now on over the current figures of the reports of `over_reports`
-    (taken away; their versions stay). An object the store holds already (the same file received
-    again after others changed its records) is listed, not stored again."""
+    (taken away; their versions stay). The objects are stored as `store_objects` stores them (one
+    the store holds already, the same file received again after others changed its records, is
+    listed, not stored again)."""
     now = clock.now_utc()
     seq = conn.execute(
         sa.insert(schema.record_batches).values(
@@ -104,14 +105,9 @@ def write_batch(
             towns=json.dumps(towns, ensure_ascii=False, sort_keys=True),
         )
     ).inserted_primary_key[0]
-    listed = []
-    for kept, path in objects:
-        if not _holds(conn, kept.key):
-            conn.execute(sa.insert(schema.record_objects).values(**_row(kept)))
-            with open(path, "rb") as reader:
-                _write_chunks(conn, kept.key, iter(lambda: reader.read(CHUNK_BYTES), b""))
+    listed = store_objects(conn, objects)
+    for kept in listed:
         conn.execute(sa.insert(schema.record_batch_objects).values(batch_seq=seq, key=kept.key))
-        listed.append(kept)
     taken = [{"code": code, "day": day} for code, day in over_reports]
     if taken:
         current = schema.current_reports
@@ -130,6 +126,19 @@ def write_batch(
             )
         )
     return Batch(seq, now, source_sha256, towns, tuple(listed))
+
+
+def store_objects(conn: Connection, objects: Iterable[tuple[KeptObject, Path]]) -> list[KeptObject]:
+    """Store each object the store does not hold yet (from the file holding its bytes as kept)
+    inside the caller's transaction; until a batch lists it, an object counts for nothing."""
+    stored = []
+    for kept, path in objects:
+        if not _holds(conn, kept.key):
+            conn.execute(sa.insert(schema.record_objects).values(**_row(kept)))
+            with open(path, "rb") as reader:
+                _write_chunks(conn, kept.key, iter(lambda: reader.read(CHUNK_BYTES), b""))
+        stored.append(kept)
+    return stored
 
 
 def newest_version(conn: Connection) -> int:
