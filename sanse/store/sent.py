@@ -5,6 +5,7 @@ keeps its counts as one table, record_counts, not as report versions)."""
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,6 +16,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sanse.store import schema
 from sanse.store.schema import UtcDateTime
 
 SQL = Path(__file__).parent / "sql"
@@ -53,17 +55,36 @@ def sent_on(conn: Connection, day: date, towns: Sequence[str]) -> list[Sent]:
         Sent(row.town_code, row.sent_at, row.sent_by, _source(row.batch_seq), row.source_name, row.batch_seq)
         for row in conn.execute(VERSIONS_SENT, {"day": day, "towns": wanted})
     ]
-    for row in conn.execute(BATCHES_COUNTING, {"day": day}):
-        counted = pq.read_table(
-            io.BytesIO(row.content),
-            columns=["town_code"],
-            filters=[("date", "=", day), ("town_code", "in", wanted)],
-        )
+    for row in conn.execute(BATCHES_COUNTING, {"day": day}).all():
         found += [
             Sent(code, row.sent_at, row.sent_by, "records", row.source_name, row.batch_seq)
-            for code in counted.column("town_code").to_pylist()
+            for code in _counted_on(conn, row.batch_seq, row.sent_at, day)
+            if code in wanted
         ]
     return sorted(found, key=lambda sent: sent.at)
+
+
+def _counted_on(conn: Connection, batch_seq: int, received_at: datetime, day: date) -> tuple[str, ...]:
+    """The towns a batch's counts hold on `day`. A batch never changes: what it holds is read
+    from the store once per process and day (a year's counts are megabytes, and 报送情况 and the
+    催报 ask on every run), keyed by the store and the batch as received."""
+    key = (conn.engine.url.render_as_string(hide_password=True), batch_seq, received_at, day)
+    with _COUNTED_LOCK:
+        if key in _COUNTED:
+            return _COUNTED[key]
+    counts = schema.record_counts
+    content = conn.execute(sa.select(counts.c.content).where(counts.c.batch_seq == batch_seq)).scalar_one()
+    codes = pq.read_table(io.BytesIO(content), columns=["town_code"], filters=[("date", "=", day)])
+    with _COUNTED_LOCK:
+        while len(_COUNTED) >= _COUNTED_DAYS:
+            del _COUNTED[next(iter(_COUNTED))]
+        _COUNTED[key] = tuple(codes.column("town_code").to_pylist())
+        return _COUNTED[key]
+
+
+_COUNTED_DAYS = 512  # batch-days remembered; the first remembered is forgotten first
+_COUNTED: dict[tuple, tuple[str, ...]] = {}
+_COUNTED_LOCK = threading.Lock()
 
 
 def _source(batch_seq: int | None) -> Source:
