@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import count_by_records
 from streamlit.testing.v1 import AppTest
 
 from sanse.access.accounts import add_user
@@ -16,11 +17,13 @@ from sanse.access.roles import User
 from sanse.access.sessions import start_session
 from sanse.deployment.home import Home
 from sanse.deployment.towns import read_towns
+from sanse.facts import clock
 from sanse.facts.clock import BEIJING
 from sanse.pipelines.reports.form import submit_form
 from sanse.pipelines.reports.ingest import ingest_file
 from sanse.pipelines.reports.read import HEADERS
 from sanse.ranking.warehouse import Warehouse
+from sanse.store.records import batches
 from sanse.store.reports import current_reports, history
 from sanse.ui.report_form import field_key, reason_key
 
@@ -91,6 +94,26 @@ def test_submission_history_is_in_beijing_time_with_the_reason(home):
     stored = history(home.store, limit=1).iloc[0]
     assert shown["报送时间"] == f"{stored['submitted_at'].astimezone(BEIJING):%Y-%m-%d %H:%M}"
     assert shown["更正原因"] == "补报漏填的立案数"
+
+
+def test_the_history_lists_the_town_days_a_batch_of_records_counted(home):
+    received = clock.now_utc()
+    count_by_records(home.store, date(2026, 10, 31), ["T03", "T05"], at=received, by="importer")
+    batch = batches(home.store)[-1].seq
+    counted = [str(date(2026, 10, 31)), "1", f"{received.astimezone(BEIJING):%Y-%m-%d %H:%M}", "importer"]
+    source = f"记录.zip 记录数据（第{batch}批）"
+    office = newest(open_submit(ADMIN), 3)
+    assert office[:2] == [[town(home, code).name, *counted, source] for code in ("T05", "T03")]
+    assert office[2][-1] != source  # what was sent before the batch
+    clerk = newest(open_submit(CLERK), 2)
+    assert clerk[0] == [town(home, "T03").name, *counted, source]
+    assert clerk[1][0] == town(home, "T03").name  # the clerk sees its own town only
+
+
+def newest(at: AppTest, rows: int) -> list[list[str]]:
+    """The history's newest rows: the town, the day, its inspections, when, by whom, from where."""
+    shown = at.dataframe[-1].value[["镇街", "日期", "检查企业数", "报送时间", "报送人", "文件"]]
+    return [[str(value) for value in row] for row in shown.head(rows).values.tolist()]
 
 
 # ---------------------------------------------------------------- 在线填报

@@ -85,11 +85,18 @@ def preview(report: Report, names: dict[str, str]) -> pd.DataFrame:
 
 
 def history_table(names: dict[str, str], limit: int) -> pd.DataFrame:
-    """The submissions this user may see, newest first, in Beijing time. The table's own
+    """The submissions this user may see, and the town-days batches of records counted (named
+    by their folder and batch, as 报送情况 names them), newest first, in Beijing time. The table's own
     "download as CSV" takes what is shown: text that a spreadsheet would run as a formula (a
     file named "=HYPERLINK(…)") is shown, and downloaded, neutralised."""
     log = submission_history(data.home(), viewer(), limit=limit)
     if log.empty:
         return log
     written = {c: log[c].fillna("").astype(str).map(neutralise) for c in WRITTEN}
+    written["source_name"] = [source(name, batch) for name, batch in zip(written["source_name"], log["batch_seq"])]
     return log.assign(town=log["town_code"].map(names), submitted_at=log["submitted_at"].map(clock.stamp), **written)
+
+
+def source(name: str, batch_seq: float | None) -> str:
+    """The file sent, or the folder of a batch of records and which batch it was."""
+    return name if pd.isna(batch_seq) else f"{name} {t('status.source.records', batch=int(batch_seq))}"

@@ -7,26 +7,45 @@ the import's transaction, with the daily counts of the town-days it counts diffe
 compact table, record_counts): a killed import leaves nothing that counts. The newest version of
 a record is the one in the latest batch whose objects hold its id; which ids exist and the
 records of a town-day are read from the objects themselves (pipelines/records/objects.py).
+The town-days the newest batches counted, with when and by whom each arrived, are read from
+the end of their counts for the submission history (`counted_latest`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from sanse.facts import clock
+from sanse.facts.report import COUNT_COLUMNS
 from sanse.store import schema
 from sanse.store.database import Store, StoreError
 
 TURN = "records"  # importers of records take turns: a batch is checked against every batch before it
 CHUNK_BYTES = 16 << 20  # an object is stored in pieces of this size: one statement each, never all in memory
+# the columns of `counted_latest`: a batch, then one town-day it counted
+COUNTED = (
+    "batch_seq",
+    "received_at",
+    "received_by",
+    "source_name",
+    "source_sha256",
+    "date",
+    "town_code",
+    *COUNT_COLUMNS,
+)
 
 
 @dataclass(frozen=True)
@@ -160,6 +179,52 @@ def batch_counts(
         query = query.where(counts.c.first_day <= last, counts.c.last_day >= first)
     with store.reading() as conn:
         return [BatchCounts(*row) for row in conn.execute(query).all()]
+
+
+def counted_latest(
+    store: Store, town_code: str | None = None, *, limit: int | None = None, since: datetime | None = None
+) -> pd.DataFrame:
+    """The town-days the batches counted, newest batch first and in each its latest day first,
+    each with its batch: its seq, when it was received, by whom, and from which folder
+    (source_name, source_sha256); optionally of one town, of the batches received at `since` or
+    after, at most `limit` rows. Only the newest batches needed are read, each from its end."""
+    b, counts = schema.record_batches, schema.record_counts
+    query = (
+        sa.select(b.c.seq.label("batch_seq"), b.c.received_at, b.c.received_by, b.c.source_name, b.c.source_sha256)
+        .join(counts, counts.c.batch_seq == b.c.seq)
+        .order_by(b.c.seq.desc())
+    )
+    if since is not None:
+        query = query.where(b.c.received_at >= since)
+    parts: list[pd.DataFrame] = []
+    found = 0
+    with store.reading() as conn:
+        for batch in conn.execute(query).all():
+            if limit is not None and found >= limit:
+                break
+            content = conn.execute(sa.select(counts.c.content).where(counts.c.batch_seq == batch.batch_seq))
+            rows = _latest_first(content.scalar_one(), town_code, None if limit is None else limit - found)
+            if rows.num_rows:
+                parts.append(rows.to_pandas().assign(**batch._asdict()))
+                found += rows.num_rows
+    return pd.concat(parts, ignore_index=True)[list(COUNTED)] if parts else pd.DataFrame(columns=list(COUNTED))
+
+
+def _latest_first(content: bytes, town_code: str | None, limit: int | None) -> pa.Table:
+    """A batch's counts (stored in day and town order) from the end: of one town or every
+    town, at most `limit` rows, read a row group at a time until they are found."""
+    counted = pq.ParquetFile(io.BytesIO(content))
+    parts, found = [], 0
+    for group in reversed(range(counted.num_row_groups)):
+        rows = counted.read_row_group(group)
+        if town_code is not None:
+            rows = rows.filter(pc.equal(rows.column("town_code"), town_code))
+        parts.append(rows.take(pa.array(range(rows.num_rows - 1, -1, -1), pa.int64())))
+        found += rows.num_rows
+        if limit is not None and found >= limit:
+            break
+    latest = pa.concat_tables(parts) if parts else counted.schema_arrow.empty_table()
+    return latest if limit is None else latest.slice(0, limit)
 
 
 def last_counted(store: Store) -> int:

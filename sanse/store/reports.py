@@ -307,8 +307,9 @@ def last_version(store: Store) -> int:
 
 
 def history(store: Store, town_code: str | None = None, limit: int | None = None) -> pd.DataFrame:
-    """Every version ever submitted, newest first, optionally for one town, at most `limit` rows."""
-    versions, submissions = schema.report_versions, schema.submissions
+    """Every version ever submitted, newest first, optionally for one town, at most `limit` rows;
+    one a batch of records wrote (before revision 0010) names the batch (batch_seq)."""
+    versions, submissions, batches = schema.report_versions, schema.submissions, schema.record_batches
     query = (
         sa.select(
             submissions.c.submission_id,
@@ -317,12 +318,14 @@ def history(store: Store, town_code: str | None = None, limit: int | None = None
             submissions.c.source_name,
             submissions.c.source_sha256,
             submissions.c.reason,
+            batches.c.seq.label("batch_seq"),
             versions.c.row_number,
             versions.c.date,
             versions.c.town_code,
             *(versions.c[c] for c in COUNT_COLUMNS),
         )
         .join(submissions, submissions.c.seq == versions.c.submission_seq)
+        .outerjoin(batches, batches.c.submission_seq == submissions.c.seq)
         .order_by(versions.c.seq.desc())
     )
     if town_code is not None:
