@@ -24,7 +24,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sanse.deployment.home import Home
@@ -47,7 +46,7 @@ from sanse.pipelines.records.tables import (
 from sanse.ranking.rulebook import settings_in_force
 from sanse.store import StoreError
 from sanse.store.events import record_event
-from sanse.store.records import TURN, KeptObject, last_batch, newest_version, store_objects, write_batch
+from sanse.store.records import TURN, KeptObject, last_batch, newest_version, write_batch
 from sanse.store.reports import Submission, last_version
 
 __all__ = [
@@ -153,19 +152,15 @@ def _store(
         kept: list[tuple[KeptObject, Path]] = []
         try:
             _keep(home, con, files, digests, [t for t in TABLES if changes.rows(t)], kept)
-            towns = dict(con.execute("select town, town_code from town_codes order by town").fetchall())
+            daily = record_changes.recount(con, before, changes)
             versions = last_version(home.store)
+            counted = record_counts.compared(home.store, con, daily, first=not before.batch_seq and not versions)
+            submission = counted.submission
+            towns = dict(con.execute("select town, town_code from town_codes order by town").fetchall())
             with home.store.writing(TURN, "reports") as conn:
                 latest = last_batch(conn)
                 if (latest.seq if latest else 0) != before.batch_seq or newest_version(conn) != versions:
                     raise _Behind
-                # Holding both turns, nothing the recount reads can change: it runs in DuckDB
-                # while the store takes the objects' bytes.
-                with ThreadPoolExecutor(max_workers=1) as counting:
-                    recounting = counting.submit(_recount, home, con, before, changes, first=not versions)
-                    store_objects(conn, kept)
-                    daily, counted = recounting.result()
-                submission = counted.submission
                 action, audited = record_counts.audited(submission, detail)
                 record_event(conn, by, action, **audited)
                 batch = write_batch(
@@ -189,15 +184,6 @@ def _store(
                 path.unlink(missing_ok=True)
         return _result(received, changes, submission, daily.num_rows, batch.seq)
     raise StoreError("其他服务器正在导入记录级数据，请稍后再试")
-
-
-def _recount(
-    home: Home, con: duckdb.DuckDBPyConnection, before: Received, changes: record_changes.Changes, *, first: bool
-) -> tuple[pa.Table, record_counts.Compared]:
-    """The daily counts of the town-days the changes count differently on, and how they compare
-    with the current figures (`first`: no report was ever stored)."""
-    daily = record_changes.recount(con, before, changes)
-    return daily, record_counts.compared(home.store, con, daily, first=first and not before.batch_seq)
 
 
 def _hold_copies(home: Home, kept: list[tuple[KeptObject, Path]]) -> None:
