@@ -356,6 +356,16 @@ def test_duplicate_ids_in_parquet_out_of_order_are_found(home, tmp_path):
     assert "编号 1 重复出现（共 2 次）" in result.errors[0].message
 
 
+def test_an_id_repeated_next_to_itself_among_rising_ids_is_found(home, tmp_path):
+    folder = records(tmp_path / "rec")
+    table = pa.table({"inspection_id": [1, 2, 2, 3], "town": ["甲镇"] * 4, "date": [D1] * 4})
+    (folder / "inspections.csv").unlink()
+    pq.write_table(table, folder / "inspections.parquet")
+    result = ingest_records(home, folder, by="tester", today=TODAY)
+    assert [(p.row, p.column) for p in result.errors] == [(2, "inspection_id"), (3, "inspection_id")]
+    assert "编号 2 重复出现（共 2 次）" in result.errors[0].message
+
+
 def test_unique_ids_in_any_order_are_accepted(home, tmp_path):
     folder = records(tmp_path / "rec")
     table = pa.table({"inspection_id": [30, 10, 20], "town": ["甲镇"] * 3, "date": [D1] * 3})
