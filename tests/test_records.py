@@ -527,6 +527,24 @@ def test_a_new_rectified_date_moves_a_count_from_one_day_to_another(any_home, tm
     assert daily(home)[("A", D1)] == (3, 3, 2, 1, 1, 2, 3, 1.75)
 
 
+def test_records_sent_again_in_another_order_are_compared_by_id(home, tmp_path):
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    backwards = [(6, "甲镇", D2, "u9"), (5, "甲镇", D2, "u1"), (4, "乙镇", D1, "u4")]
+    backwards += [(3, "A", D1, "u3"), (2, "甲", D1, "u2"), (1, "甲镇", D1, "u1")]
+    result = ingest_records(home, records(tmp_path / "backwards", inspections=backwards), by="tester", today=TODAY)
+    assert (result.new.total, result.changed.total) == (0, 1)  # record 6 names another unit
+    assert result.town_days == 0  # and counts as before
+
+
+def test_as_many_records_sent_again_with_another_id_are_compared_by_id(home, tmp_path):
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    other = [(1, "甲镇", D1, "u1"), (2, "甲", D1, "u2"), (3, "A", D1, "u3")]
+    other += [(4, "乙镇", D1, "u4"), (5, "甲镇", D2, "u1"), (7, "甲镇", D2, "u7")]  # 7, not 6
+    result = ingest_records(home, records(tmp_path / "other", inspections=other), by="tester", today=TODAY)
+    assert (result.new.total, result.changed.total) == (1, 0)
+    assert daily(home)[("A", D2)][0] == 3  # records 5, 6 (received before, not withdrawn) and 7
+
+
 def test_a_record_changed_in_nothing_counted_is_kept_but_recounts_nothing(home, tmp_path):
     ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
     relabelled = records(
