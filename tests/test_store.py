@@ -119,6 +119,20 @@ def test_opening_an_up_to_date_store_again_changes_nothing(store_url):
     assert current_revision(open_store(store_url).engine) == SCHEMA_REVISION
 
 
+def test_record_bytes_are_stored_on_postgresql_without_compressing_them_again(new_postgres_database):
+    store = open_store(new_postgres_database)
+    with store.reading() as conn:
+        storage = dict(
+            conn.execute(
+                sa.text(
+                    "select attrelid::regclass::text, attstorage from pg_attribute "
+                    "where attname = 'content' and attrelid in ('record_object_chunks'::regclass, 'record_counts'::regclass)"
+                )
+            ).all()
+        )
+    assert storage == {"record_object_chunks": "e", "record_counts": "e"}  # external: stored as they are
+
+
 # ---------------------------------------------------------------- versions
 
 
