@@ -788,6 +788,42 @@ def test_imports_day_by_day_count_what_one_import_of_every_day_counts(home, tmp_
     pd.testing.assert_frame_equal(by_day, at_once)
 
 
+def test_a_month_sent_again_with_changes_counts_what_a_first_import_of_it_counts(home, tmp_path):
+    # the changes are added to the batch's counts (no record is read again); a first import of
+    # the changed files, into a store of its own, counts every record: both give the same figures
+    towns = demo_towns(6)
+    write_towns(towns, home.towns_csv)
+    write_demo_records(towns, tmp_path / "sent", days=8, seed=3, start=START)
+    ingest_records(home, tmp_path / "sent", by="tester", today=TODAY)
+    again = tmp_path / "again"
+    again.mkdir()
+    codes = [t.code for t in towns]
+    for table in ("inspections", "hazards", "enforcement"):
+        frame = pq.read_table(tmp_path / "sent" / f"{table}.parquet").to_pandas()
+        frame = frame.astype({c: object for c in frame.select_dtypes("category").columns})
+        every = frame.index % 10 == 3  # a tenth of the records: another town, a day later
+        frame.loc[every, "town"] = [codes[(k + 1) % len(codes)] for k in frame.index[every]]
+        day = "found_date" if table == "hazards" else "date"
+        frame.loc[every, day] = [min(d + timedelta(days=1), D1 + timedelta(days=7)) for d in frame.loc[every, day]]
+        if table == "hazards":
+            rectified = frame["rectified_date"].notna() & (frame["rectified_date"] < frame["found_date"])
+            frame.loc[rectified, "rectified_date"] = frame.loc[rectified, "found_date"]
+            frame.loc[every, "level"] = frame.loc[every, "level"].map({"一般": "重大", "重大": "一般"})
+        if table == "enforcement":
+            fined = every & (frame["kind"] == "罚款")
+            frame.loc[fined, "amount_wan"] = frame.loc[fined, "amount_wan"] + 0.125
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), again / f"{table}.parquet")
+    result = ingest_records(home, again, by="tester", today=TODAY)
+    assert result.ok and result.changed.total > 0 and result.new.total == 0
+    whole = Home(tmp_path / "whole").ensure()
+    write_towns(towns, whole.towns_csv)
+    write_settings(Settings(Campaign(start=START), (Rules(),)), whole.rules_toml)
+    ingest_records(whole, again, by="tester", today=TODAY)
+    changed = figures(home).drop(columns="seq").sort_values(["town_code", "date"], ignore_index=True)
+    at_once = figures(whole).drop(columns="seq").sort_values(["town_code", "date"], ignore_index=True)
+    pd.testing.assert_frame_equal(changed, at_once)
+
+
 # ---------------------------------------------------------------- the submission log
 
 

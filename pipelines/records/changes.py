@@ -6,10 +6,13 @@ DuckDB connection, where the validated tables are the views `<table>_rows` and t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 
 from sanse.facts.report import COUNTS
@@ -90,10 +93,18 @@ def compare(con: duckdb.DuckDBPyConnection, received: Received, counts: RecordCo
     return Changes(RecordCounts(**new), RecordCounts(**changed), first, keys)
 
 
-def recount(con: duckdb.DuckDBPyConnection, received: Received, changes: Changes) -> pa.Table:
-    """The daily counts (the 3.1 form) of the town-days `changes` count differently on, from
-    every record of those town-days: the newest versions received before, less those replaced,
-    and the new ones."""
+def recount(
+    con: duckdb.DuckDBPyConnection, received: Received, changes: Changes, standing: Callable[[date, date], pd.DataFrame]
+) -> pa.Table:
+    """The daily counts (the 3.1 form) of the town-days `changes` count differently on, as
+    counting every record of those town-days gives them: the newest versions received before,
+    less those replaced, and the new ones.
+
+    `standing(first, last)` gives the current figures of those days (as
+    `pipelines.records.counts.standing` does). When each changed town-day's is a batch's count,
+    that count already holds every record received before: the changes are added to it and no
+    record is read again. Otherwise (a town-day with a report's figure, or none yet) the
+    town-days are counted from their records."""
     if changes.first:  # every town-day counted is in the import alone: counted by the towns as spelled,
         for table in TABLES:  # then the few thousand spellings summed into their towns
             counted = ", ".join("town as town_code" if c == "town_code" else c for c in RECORD_TABLES[table].counted)
@@ -108,17 +119,27 @@ def recount(con: duckdb.DuckDBPyConnection, received: Received, changes: Changes
             order by counted.date, codes.town_code
             """
         ).to_arrow_table()
-    con.execute(f"create or replace temp table affected as {_sql('affected_town_days')}")
+    con.execute(f"create or replace temp table count_changes as {_sql('count_changes')}")
+    first, last = con.execute("select min(date), max(date) from count_changes").fetchall()[0]
+    from_counts = ""
+    if first is None:  # the changes count nothing
+        con.execute("create or replace temp table affected as select town_code, date from count_changes")
+    else:  # the town-days whose count follows from their batch's (moved), and the others (affected)
+        con.register("standing", standing(first, last))
+        con.execute(f"create or replace temp table moved as {_sql('moved_counts')}")
+        con.execute(
+            "create or replace temp table affected as select town_code, date from moved where counted_before is null"
+        )
+        first, last = con.execute("select min(date), max(date) from affected").fetchall()[0]
+        from_counts = "union all by name select * exclude (counted_before) from moved where counted_before"
     con.execute("create or replace temp table affected_days as select distinct date as day from affected")
-    first, last = con.execute("select min(day), max(day) from affected_days").fetchone()
     for table in TABLES:
         counted = ", ".join(RECORD_TABLES[table].counted)
-        current = [f"select {counted} from diff_{table}"]
-        if first is not None:
-            current += _held_on_days(con, received, table, changes.keys[table], first, last)
-        con.execute(f"create or replace temp view current_{table} as {' union all '.join(current)}")
+        held = _held_on_days(con, received, table, changes.keys[table], first, last) if first is not None else []
+        current = " union all ".join([f"select {counted} from diff_{table}", *held])
+        con.execute(f"create or replace temp view current_{table} as {current}")
     con.execute(f"create or replace temp view town_day_counts as {_sql('town_day_counts')}")
-    return con.sql(_sql("affected_counts")).to_arrow_table()
+    return con.sql(f"select * from ({_sql('affected_counts')}) {from_counts} order by date, town_code").to_arrow_table()
 
 
 def _held_on_days(con: duckdb.DuckDBPyConnection, received: Received, table: str, key: str, first, last) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -97,9 +98,11 @@ class Compared:
     over_reports: list[tuple[str, date]]
 
 
-def compared(store: Store, con: duckdb.DuckDBPyConnection, daily: pa.Table, *, first: bool) -> Compared:
-    """`daily` against the current figures of its town-days (nothing stored before, as in a
-    first import: all of it is new)."""
+def compared(
+    con: duckdb.DuckDBPyConnection, daily: pa.Table, standing: Callable[[date, date], pd.DataFrame], *, first: bool
+) -> Compared:
+    """`daily` against the current figures of its town-days, as `standing(first_day, last_day)`
+    gives them (nothing stored before, as in a first import: all of it is new)."""
     if not daily.num_rows:
         return Compared(daily, Submission(None, 0, 0), [])
     fresh, corrected, over_reports = daily, (), []
@@ -107,8 +110,7 @@ def compared(store: Store, con: duckdb.DuckDBPyConnection, daily: pa.Table, *, f
         days = daily.column("date")
         first_day, last_day = days[0].as_py(), days[-1].as_py()
         con.register("counted", daily)
-        current = current_reports(store, first=first_day, last=last_day)
-        con.register("current", _newest(current, stored_counts(store, first=first_day, last=last_day), reported=True))
+        con.register("current", standing(first_day, last_day))
         fresh = con.sql(_sql("changed_counts")).to_arrow_table()
         corrected = tuple(sorted(_keys(fresh.filter(fresh.column("corrected")))))
         over_reports = _keys(fresh.filter(fresh.column("reported")))
@@ -119,6 +121,14 @@ def compared(store: Store, con: duckdb.DuckDBPyConnection, daily: pa.Table, *, f
     submission_id = f"{now:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
     submission = Submission(submission_id, fresh.num_rows, daily.num_rows - fresh.num_rows, corrected)
     return Compared(fresh, submission, over_reports)
+
+
+def standing(store: Store, first: date, last: date) -> pd.DataFrame:
+    """The current figure of each town-day from `first` to `last` that has one, and whether it
+    is a report's (`reported`) or a batch's count."""
+    return _newest(
+        current_reports(store, first=first, last=last), stored_counts(store, first=first, last=last), reported=True
+    )
 
 
 def _keys(table: pa.Table) -> list[tuple[str, date]]:

@@ -14,6 +14,7 @@ it brings, not what was received before it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -152,9 +153,11 @@ def _store(
         kept: list[tuple[KeptObject, Path]] = []
         try:
             _keep(home, con, files, digests, [t for t in TABLES if changes.rows(t)], kept)
-            daily = record_changes.recount(con, before, changes)
+            # the current figures of the days changed: read once, for the recount and the comparison
+            standing = functools.cache(functools.partial(record_counts.standing, home.store))
+            daily = record_changes.recount(con, before, changes, standing)
             versions = last_version(home.store)
-            counted = record_counts.compared(home.store, con, daily, first=not before.batch_seq and not versions)
+            counted = record_counts.compared(con, daily, standing, first=not before.batch_seq and not versions)
             submission = counted.submission
             towns = dict(con.execute("select town, town_code from town_codes order by town").fetchall())
             with home.store.writing(TURN, "reports") as conn:
