@@ -238,9 +238,13 @@ def _key(con: duckdb.DuckDBPyConnection, received: Received, table: str) -> str:
 
 
 def _range(con: duckdb.DuckDBPyConnection, table: str, key: str) -> tuple[int | None, int | None]:
+    """The range of the import's ids of `table` (integers), straight from its file."""
     if key != "BIGINT":
         return None, None
-    return con.execute(f"select min(id), max(id) from incoming_{table}").fetchone()
+    column = RECORD_TABLES[table].id
+    return con.execute(
+        f"select min(cast({column} as bigint)), max(cast({column} as bigint)) from {table}_rows"
+    ).fetchone()
 
 
 def integer_or_text(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str:

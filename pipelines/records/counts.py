@@ -156,8 +156,9 @@ def _newest(reports: pd.DataFrame, counts: pa.Table, *, reported: bool = False) 
     """Each town-day's current report, else its newest count; with `reported`, which it is."""
     if not counts.num_rows and not reported:
         return reports
-    if reports.empty and not reported and pc.count_distinct(counts.column("batch_seq")).as_py() == 1:
-        return _frame(counts.rename_columns([*counts.column_names[:-1], "seq"]))  # one batch's counts alone
+    if reports.empty and pc.count_distinct(counts.column("batch_seq")).as_py() == 1:  # one batch's counts alone
+        alone = _frame(counts.rename_columns([*counts.column_names[:-1], "seq"]))
+        return alone.assign(reported=False) if reported else alone
     con = duckdb.connect()
     try:
         con.register("counts", counts)
