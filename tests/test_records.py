@@ -232,6 +232,26 @@ def test_demo_records_aggregate_to_their_row_counts(home, tmp_path):
     assert frame["fines_wan"].sum() == pytest.approx(enforcement.loc[enforcement["kind"] == "罚款", "amount_wan"].sum())
 
 
+def test_each_objects_rows_ids_and_days_are_those_of_its_records(home, tmp_path):
+    # read from a Parquet file's footer where it holds them, else from the records
+    towns = demo_towns(5)
+    write_towns(towns, home.towns_csv)
+    write_demo_records(towns, tmp_path / "rec", days=6, seed=9, start=START)
+    hazards = pq.read_table(tmp_path / "rec" / "hazards.parquet")
+    pq.write_table(hazards, tmp_path / "rec" / "hazards.parquet", compression="zstd", row_group_size=7)
+    ingest_records(home, tmp_path / "rec", by="tester", today=TODAY)
+    days = {"inspections": ["date"], "hazards": ["found_date", "rectified_date"], "enforcement": ["date"]}
+    for kept in batches(home.store)[0].objects:
+        path = tmp_path / "rec" / f"{kept.table}.parquet"
+        id_column = {"inspections": "inspection_id", "hazards": "hazard_id", "enforcement": "action_id"}[kept.table]
+        first = ", ".join(f"min({d})" for d in days[kept.table])
+        last = ", ".join(f"max({d})" for d in days[kept.table])
+        expected = duckdb.sql(
+            f"select count(*), min({id_column}), max({id_column}), least({first}), greatest({last}) from '{path}'"
+        ).fetchall()[0]
+        assert (kept.rows, kept.id_lo, kept.id_hi, kept.first_day, kept.last_day) == expected
+
+
 # ---------------------------------------------------------------- the demo generator
 
 

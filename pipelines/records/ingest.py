@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sanse.deployment.home import Home
@@ -229,13 +230,14 @@ def _described(
     con: duckdb.DuckDBPyConnection, table: str, key: str, content: str, source: Path, kept: Path
 ) -> KeptObject:
     spec = RECORD_TABLES[table]
-    integer = record_changes.integer_or_text(con, table, spec.id) == "BIGINT"
-    ids = f"min(cast({spec.id} as bigint)), max(cast({spec.id} as bigint))" if integer else "null, null"
-    first = f"least({', '.join(f'min({d})' for d in spec.days)})"
-    last = f"greatest({', '.join(f'max({d})' for d in spec.days)})"
-    rows, low, high, first_day, last_day = con.execute(
-        f"select count(*), {ids}, {first}, {last} from {table}_rows"
-    ).fetchone()
+    described = _from_footer(kept, table)
+    if described is None:
+        integer = record_changes.integer_or_text(con, table, spec.id) == "BIGINT"
+        ids = f"min(cast({spec.id} as bigint)), max(cast({spec.id} as bigint))" if integer else "null, null"
+        first = f"least({', '.join(f'min({d})' for d in spec.days)})"
+        last = f"greatest({', '.join(f'max({d})' for d in spec.days)})"
+        described = con.execute(f"select count(*), {ids}, {first}, {last} from {table}_rows").fetchall()[0]
+    rows, low, high, first_day, last_day = described
     return KeptObject(
         key,
         table,
@@ -248,6 +250,42 @@ def _described(
         first_day,
         last_day,
     )
+
+
+def _from_footer(path: Path, table: str) -> tuple | None:
+    """Rows, id range and day range of a Parquet file of `table` from its footer, without reading
+    its records: when its id is an integer column and its days are dates, with their range in
+    every row group that has any. None otherwise (they are then read from the records)."""
+    spec = RECORD_TABLES[table]
+    parquet = pq.ParquetFile(path)
+    schema, metadata = parquet.schema_arrow, parquet.metadata
+    columns = (spec.id, *spec.days)
+    if any(name not in schema.names for name in columns) or schema.field(spec.id).type not in _INTEGER_IDS:
+        return None
+    if not all(pa.types.is_date32(schema.field(day).type) for day in spec.days):
+        return None
+    where = {metadata.schema.column(i).path: i for i in range(metadata.num_columns)}
+    ranges: dict[str, list] = {name: [] for name in columns}
+    for group in range(metadata.num_row_groups):
+        row_group = metadata.row_group(group)
+        for name in columns:
+            statistics = row_group.column(where[name]).statistics
+            if statistics is not None and statistics.has_min_max:
+                ranges[name] += [statistics.min, statistics.max]
+            elif statistics is None or statistics.null_count != row_group.num_rows:
+                return None  # values without their range
+    days = [day for name in spec.days for day in ranges[name]]
+    ids = ranges[spec.id]
+    return (
+        metadata.num_rows,
+        min(ids) if ids else None,
+        max(ids) if ids else None,
+        min(days) if days else None,
+        max(days) if days else None,
+    )
+
+
+_INTEGER_IDS = (pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint32())
 
 
 def _in_zstd(path: Path) -> bool:
