@@ -8,6 +8,7 @@ a build extended by one day gives the very figures a build from scratch gives.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,16 +29,21 @@ class DailyGrid:
     before: np.ndarray  # int64 (COUNT_COLUMNS, 1, towns): the sums of every day before days[0]
 
     def window(self, name: str) -> np.ndarray:
-        """The sums over window `name` ending on each day: (COUNT_COLUMNS, days, towns)."""
+        """The sums over window `name` ending on each day: (COUNT_COLUMNS, days, towns). Not to
+        be written to: the cumulative sums are computed once and shared."""
         if name == "daily":
             return self.counts
-        running = np.cumsum(self.counts, axis=1)
         if name == "cumulative":
-            return running + self.before
+            return self._cumulative
         if name == "rolling_7d":
+            running = np.cumsum(self.counts, axis=1)
             running[:, 7:] -= running[:, :-7].copy()
             return running
         raise ValueError(f"unknown window {name!r}")
+
+    @functools.cached_property
+    def _cumulative(self) -> np.ndarray:
+        return np.cumsum(self.counts, axis=1) + self.before
 
 
 def daily_grid(daily: pd.DataFrame, towns: pd.DataFrame, before: np.ndarray) -> DailyGrid:

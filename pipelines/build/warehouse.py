@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sanse.deployment import rules_file
 from sanse.deployment import settings as settings_module
@@ -254,6 +255,12 @@ def _build_segments(
     if first_built is None:  # no day yet: empty segments, so that readers still find every column
         return {NO_MONTH: write(NO_MONTH, arrow(computed.daily), computed.rankings, None)}
 
+    def month_rows(table: str, fresh: DayOrdered, first: date, last: date) -> pa.Table:
+        """A month's rows: those built before of its days before `first_built`, then the new."""
+        if first_built <= first:  # the whole month computed again
+            return fresh.on_days(first, last)
+        return concat(arrow(rows(table, first, first_built - timedelta(days=1))), fresh.on_days(first, last))
+
     carries = day_end_sums(computed.grid)
     daily, rankings = DayOrdered(arrow(computed.daily)), DayOrdered(computed.rankings)
     last_month = f"{plan.last_day:%Y-%m}"
@@ -266,11 +273,10 @@ def _build_segments(
                     day.isoformat(), daily.on_days(day, day), rankings.on_days(day, day), carries[day]
                 )
         else:  # a month that has ended: one segment, with the days before the change as they were
-            kept_until = first_built - timedelta(days=1)
             segments[month] = write(
                 month,
-                concat(arrow(rows("daily_counts", first, kept_until)), daily.on_days(first, last)),
-                concat(arrow(rows("rankings", first, kept_until)), rankings.on_days(first, last)),
+                month_rows("daily_counts", daily, first, last),
+                month_rows("rankings", rankings, first, last),
                 carries[min(last, plan.last_day)],
             )
     # A month that has ended since the last build, its days unchanged, becomes one segment.
