@@ -1,6 +1,7 @@
 """What one import of records changes: which records are new or changed against the records
-received before (the kept objects), which town-days they count differently on, and those
-town-days counted again from every record of them. Everything is a relation in the import's
+received before (the kept objects), which town-days they count differently on, and the counts
+of those town-days: a batch's count with the changes added, or counted again from every record
+of the town-day. Everything is a relation in the import's
 DuckDB connection, where the validated tables are the views `<table>_rows` and the towns
 `town_codes`."""
 
@@ -101,10 +102,10 @@ def recount(
     less those replaced, and the new ones.
 
     `standing(first, last)` gives the current figures of those days (as
-    `pipelines.records.counts.standing` does). When each changed town-day's is a batch's count,
-    that count already holds every record received before: the changes are added to it and no
-    record is read again. Otherwise (a town-day with a report's figure, or none yet) the
-    town-days are counted from their records."""
+    `pipelines.records.counts.standing` does). A changed town-day whose figure is a batch's count
+    (which holds every record received before) gets the changes added to it, and none of its
+    records is read again; the others (a report's figure, or none yet) are counted from every
+    record of them."""
     if changes.first:  # every town-day counted is in the import alone: counted by the towns as spelled,
         for table in TABLES:  # then the few thousand spellings summed into their towns
             counted = ", ".join("town as town_code" if c == "town_code" else c for c in RECORD_TABLES[table].counted)

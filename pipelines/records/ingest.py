@@ -4,9 +4,10 @@ town reports of the 3.1 form.
 
 An import that brings records new or changed (by id and content) against every record received
 before is one batch: each of its files with such records is kept as one object (zstd Parquet,
-addressed by the SHA-256 of the bytes received). It recounts only the town-days those records
-change (for a changed record, also the days its earlier version counted on) from every record
-of those days, and stores the batch with those counts (one compact table, pipelines/records/
+addressed by the SHA-256 of the bytes received). It counts again only the town-days those
+records change (for a changed record, also the days its earlier version counted on): a batch's
+count with the changes added, or every record of the town-day counted (pipelines/records/
+changes.py), and stores the batch with those counts (one compact table, pipelines/records/
 counts.py) in one transaction. Both look-ups read the objects received before with DuckDB
 (pipelines/records/objects.py), only those whose ids or days can match, so an import costs what
 it brings, not what was received before it.
