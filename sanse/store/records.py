@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -202,12 +204,35 @@ def counted_latest(
         for batch in conn.execute(query).all():
             if limit is not None and found >= limit:
                 break
-            content = conn.execute(sa.select(counts.c.content).where(counts.c.batch_seq == batch.batch_seq))
-            rows = _latest_first(content.scalar_one(), town_code, None if limit is None else limit - found)
+            content = counts_content(conn, batch.batch_seq, batch.received_at)
+            rows = _latest_first(content, town_code, None if limit is None else limit - found)
             if rows.num_rows:
                 parts.append(rows.to_pandas().assign(**batch._asdict()))
                 found += rows.num_rows
     return pd.concat(parts, ignore_index=True)[list(COUNTED)] if parts else pd.DataFrame(columns=list(COUNTED))
+
+
+def counts_content(conn: Connection, batch_seq: int, received_at: datetime) -> bytes:
+    """A batch's counts as stored (zstd Parquet). A batch never changes: the newest few read are
+    kept in this process (a year's counts are megabytes, and the submission history, 报送情况
+    and the 催报 ask on every run), keyed by the store and the batch as received."""
+    key = (conn.engine.url.render_as_string(hide_password=True), batch_seq, received_at)
+    with _CONTENT_LOCK:
+        if key in _CONTENT:
+            _CONTENT.move_to_end(key)
+            return _CONTENT[key]
+    counts = schema.record_counts
+    content = conn.execute(sa.select(counts.c.content).where(counts.c.batch_seq == batch_seq)).scalar_one()
+    with _CONTENT_LOCK:
+        _CONTENT[key] = content
+        while len(_CONTENT) > _CONTENT_KEPT:
+            _CONTENT.popitem(last=False)
+    return content
+
+
+_CONTENT_KEPT = 8  # batches' counts kept; the one read longest ago goes first
+_CONTENT: OrderedDict[tuple, bytes] = OrderedDict()
+_CONTENT_LOCK = threading.Lock()
 
 
 def _latest_first(content: bytes, town_code: str | None, limit: int | None) -> pa.Table:

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sanse.store import schema
+from sanse.store.records import counts_content
 from sanse.store.schema import UtcDateTime
 
 SQL = Path(__file__).parent / "sql"
@@ -65,15 +65,13 @@ def sent_on(conn: Connection, day: date, towns: Sequence[str]) -> list[Sent]:
 
 
 def _counted_on(conn: Connection, batch_seq: int, received_at: datetime, day: date) -> tuple[str, ...]:
-    """The towns a batch's counts hold on `day`. A batch never changes: what it holds is read
-    from the store once per process and day (a year's counts are megabytes, and 报送情况 and the
-    催报 ask on every run), keyed by the store and the batch as received."""
+    """The towns a batch's counts hold on `day`, remembered per process, batch and day (a
+    batch never changes)."""
     key = (conn.engine.url.render_as_string(hide_password=True), batch_seq, received_at, day)
     with _COUNTED_LOCK:
         if key in _COUNTED:
             return _COUNTED[key]
-    counts = schema.record_counts
-    content = conn.execute(sa.select(counts.c.content).where(counts.c.batch_seq == batch_seq)).scalar_one()
+    content = counts_content(conn, batch_seq, received_at)
     codes = pq.read_table(io.BytesIO(content), columns=["town_code"], filters=[("date", "=", day)])
     with _COUNTED_LOCK:
         while len(_COUNTED) >= _COUNTED_DAYS:
