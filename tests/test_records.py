@@ -366,24 +366,18 @@ def test_many_rows_breaking_one_rule_are_listed_first_few_then_counted(home, tmp
     assert result.errors[-1].row is None and "共 30 行" in result.errors[-1].message
 
 
-def test_duplicate_ids_in_parquet_out_of_order_are_found(home, tmp_path):
+@pytest.mark.parametrize(
+    ("ids", "rows", "repeated"),
+    [([3, 1, 2, 1], [2, 4], 1), ([1, 2, 2, 3], [2, 3], 2)],  # out of order; next to itself among rising ids
+)
+def test_duplicate_ids_in_parquet_are_found(home, tmp_path, ids, rows, repeated):
     folder = records(tmp_path / "rec")
-    table = pa.table({"inspection_id": [3, 1, 2, 1], "town": ["甲镇"] * 4, "date": [D1] * 4})
+    table = pa.table({"inspection_id": ids, "town": ["甲镇"] * 4, "date": [D1] * 4})
     (folder / "inspections.csv").unlink()
     pq.write_table(table, folder / "inspections.parquet")
     result = ingest_records(home, folder, by="tester", today=TODAY)
-    assert [(p.row, p.column) for p in result.errors] == [(2, "inspection_id"), (4, "inspection_id")]
-    assert "编号 1 重复出现（共 2 次）" in result.errors[0].message
-
-
-def test_an_id_repeated_next_to_itself_among_rising_ids_is_found(home, tmp_path):
-    folder = records(tmp_path / "rec")
-    table = pa.table({"inspection_id": [1, 2, 2, 3], "town": ["甲镇"] * 4, "date": [D1] * 4})
-    (folder / "inspections.csv").unlink()
-    pq.write_table(table, folder / "inspections.parquet")
-    result = ingest_records(home, folder, by="tester", today=TODAY)
-    assert [(p.row, p.column) for p in result.errors] == [(2, "inspection_id"), (3, "inspection_id")]
-    assert "编号 2 重复出现（共 2 次）" in result.errors[0].message
+    assert [(p.row, p.column) for p in result.errors] == [(row, "inspection_id") for row in rows]
+    assert f"编号 {repeated} 重复出现（共 2 次）" in result.errors[0].message
 
 
 def test_unique_ids_in_any_order_are_accepted(home, tmp_path):
