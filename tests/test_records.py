@@ -38,6 +38,7 @@ from sanse.pipelines.records.tables import RECORD_TABLES, TABLES
 from sanse.ranking.warehouse import Warehouse
 from sanse.reporting.status import ReportingSettings, day_reporting, reminder
 from sanse.store import DATABASE_URL_ENV, StoreError, close_all, schema
+from sanse.store import records as store_records
 from sanse.store.records import batches, kept_objects, read_object, restore_object
 from sanse.store.reports import append_submission
 
@@ -1022,9 +1023,11 @@ def test_counts_an_import_stored_as_report_versions_before_revision_0010_stay_un
     assert stored(home)["current_reports"] == 0 and stored(home)["report_versions"] == 2  # the log stays
 
 
-def test_a_backup_lists_every_kept_object_and_puts_one_back(any_home, tmp_path):
+def test_a_backup_lists_every_kept_object_and_puts_one_back(any_home, tmp_path, monkeypatch):
     home = any_home
+    monkeypatch.setattr(store_records, "CHUNK_BYTES", 256)  # each object in several pieces
     ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    assert stored(home)["record_object_chunks"] > 3 * stored(home)["record_objects"]
     listed = dict(kept_objects(home.store.engine))
     described = {o.key: o for b in batches(home.store) for o in b.objects}
     assert set(listed) == set(described) and len(listed) == 3
