@@ -106,20 +106,8 @@ def recount(
     (which holds every record received before) gets the changes added to it, and none of its
     records is read again; the others (a report's figure, or none yet) are counted from every
     record of them."""
-    if changes.first:  # every town-day counted is in the import alone: counted by the towns as spelled,
-        for table in TABLES:  # then the few thousand spellings summed into their towns
-            counted = ", ".join("town as town_code" if c == "town_code" else c for c in RECORD_TABLES[table].counted)
-            con.execute(f"create or replace temp view current_{table} as select {counted} from {table}_rows")
-        by_town = ", ".join(f"cast(sum(counted.{c.key}) as {c.sql_type}) as {c.key}" for c in COUNTS)
-        return con.sql(  # in the order of the store's keys: its indexes grow at their ends
-            f"""
-            select cast(null as integer) as row_number, counted.date, codes.town_code, {by_town}
-            from ({_sql("town_day_counts")}) as counted
-            join town_codes as codes on codes.town = counted.town_code
-            group by counted.date, codes.town_code
-            order by counted.date, codes.town_code
-            """
-        ).to_arrow_table()
+    if changes.first:  # every town-day counted is in the import alone
+        return _first_counts(con)
     con.execute(f"create or replace temp table count_changes as {_sql('count_changes')}")
     first, last = con.execute("select min(date), max(date) from count_changes").fetchall()[0]
     from_counts = ""
@@ -141,6 +129,31 @@ def recount(
         con.execute(f"create or replace temp view current_{table} as {current}")
     con.execute(f"create or replace temp view town_day_counts as {_sql('town_day_counts')}")
     return con.sql(f"select * from ({_sql('affected_counts')}) {from_counts} order by date, town_code").to_arrow_table()
+
+
+def _first_counts(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The daily counts of a first import: counted by the towns as spelled, then each spelling
+    given its town's code (and two spellings of one town summed), in the order of the store's
+    keys, where its indexes grow at their ends."""
+    for table in TABLES:
+        counted = ", ".join("town as town_code" if c == "town_code" else c for c in RECORD_TABLES[table].counted)
+        con.execute(f"create or replace temp view current_{table} as select {counted} from {table}_rows")
+    ((one_each,),) = con.execute("select count(*) = count(distinct town_code) from town_codes").fetchall()
+    if one_each:  # each town spelled one way: its counts only take its code
+        counts = ", ".join(f"cast(counted.{c.key} as {c.sql_type}) as {c.key}" for c in COUNTS)
+        grouped = ""
+    else:
+        counts = ", ".join(f"cast(sum(counted.{c.key}) as {c.sql_type}) as {c.key}" for c in COUNTS)
+        grouped = "group by counted.date, codes.town_code"
+    return con.sql(
+        f"""
+        select cast(null as integer) as row_number, counted.date, codes.town_code, {counts}
+        from ({_sql("town_day_counts")}) as counted
+        join town_codes as codes on codes.town = counted.town_code
+        {grouped}
+        order by counted.date, codes.town_code
+        """
+    ).to_arrow_table()
 
 
 def _held_on_days(con: duckdb.DuckDBPyConnection, received: Received, table: str, key: str, first, last) -> list[str]:
