@@ -349,7 +349,8 @@ def store_size(args: dict) -> int:
     if (home / "sanse.db").exists():  # the write-ahead log folded in: the store's size, not a transient log's
         with sqlite3.connect(home / "sanse.db") as conn:
             conn.execute("pragma wal_checkpoint(truncate)")
-    return sum(path.stat().st_size for path in home.glob("sanse.db*") if path.is_file())
+    # not the log's shared-memory index (-shm: SQLite removes it with the last connection) nor the writers' lock file
+    return sum(path.stat().st_size for path in (home / "sanse.db", home / "sanse.db-wal") if path.is_file())
 
 
 def system_of_record_floor(folder: Path, out: Path) -> int:
