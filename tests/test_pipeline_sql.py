@@ -254,7 +254,9 @@ def test_a_negative_window_sum_breaks_the_rankings_check(nine_days):
 
 def test_a_town_ranked_twice_in_a_day_breaks_the_rankings_check(nine_days):
     con = models(figures(nine_days))
-    twice = con.execute("select * from rankings union all select * from rankings where date = ? and code = 'A'", [D[4]])
+    twice = con.sql(
+        "select * from rankings union all select * from rankings where date = $day and code = 'A'", params={"day": D[4]}
+    )
     con.register("rankings", twice.to_arrow_table())
     rows = check_rows(con, "rankings_add_up")
     assert [(r.towns, r.smallest_size) for r in rows.itertuples()] == [(3, 2)]
