@@ -616,6 +616,33 @@ def test_a_batch_its_objects_and_its_submission_land_together_or_not_at_all(any_
     assert result.new.total == 18 and len(daily(home)) == 5
 
 
+def test_an_import_another_server_overtook_is_compared_again_with_its_batch(home, tmp_path, monkeypatch):
+    # the first import of a store, overtaken by another server's batch before it writes: it is
+    # compared again, now with that batch, and counts the two together
+    other = records(
+        tmp_path / "other",
+        inspections=[(20, "乙镇", D2, "u9")],
+        hazards=[(20, "乙镇", D2, "重大", "", "u9")],
+        enforcement=[(20, "乙镇", D2, "立案", "", "")],
+    )
+    real = sanse.pipelines.records.changes.recount
+    overtook = {}
+
+    def overtaken_once(con, received, changes, standing):
+        if not overtook:
+            overtook["other"] = None  # the other server's own import counts as usual
+            overtook["other"] = ingest_records(home, other, by="another server", today=TODAY)
+        return real(con, received, changes, standing)
+
+    monkeypatch.setattr(sanse.pipelines.records.changes, "recount", overtaken_once)
+    result = ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    assert overtook["other"].batch_seq == 1 and result.batch_seq == 2 and result.new.total == 18
+    # 乙镇 on day 2: the other server's inspection, major hazard and case, and the first
+    # import's hazard found on day 1 and rectified on day 2 and its fine of 2 万元
+    assert daily(home)[("B", D2)] == (1, 1, 1, 1, 0, 1, 0, 2.0)
+    assert daily(home)[("A", D1)][0] == 3  # 甲镇 spelled three ways
+
+
 def test_a_server_without_its_copies_reads_the_objects_from_the_store(any_home, tmp_path, monkeypatch):
     home = any_home
     ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)

@@ -126,7 +126,9 @@ def recount(
         counted = ", ".join(RECORD_TABLES[table].counted)
         held = _held_on_days(con, received, table, changes.keys[table], first, last) if first is not None else []
         current = " union all ".join([f"select {counted} from diff_{table}", *held])
-        con.execute(f"create or replace temp view current_{table} as {current}")
+        # held once in a table: town_day_counts.sql reads the hazards twice
+        con.execute(f"create or replace temp table counted_{table} as {current}")
+        con.execute(f"create or replace temp view current_{table} as select * from counted_{table}")
     con.execute(f"create or replace temp view town_day_counts as {_sql('town_day_counts')}")
     return con.sql(f"select * from ({_sql('affected_counts')}) {from_counts} order by date, town_code").to_arrow_table()
 
