@@ -22,6 +22,7 @@ from conftest import stored
 import sanse.pipelines.records.ingest
 import sanse.pipelines.records.objects
 from sanse.access.audit import read_audit
+from sanse.access.roles import User
 from sanse.cli.main import main
 from sanse.deployment.demo import demo_towns
 from sanse.deployment.home import Home
@@ -35,6 +36,7 @@ from sanse.pipelines.records.counts import current_figures
 from sanse.pipelines.records.ingest import ingest_records, write_demo_records
 from sanse.pipelines.records.objects import Received, catch_up
 from sanse.pipelines.records.tables import RECORD_TABLES, TABLES
+from sanse.pipelines.reports.form import check_form, submit_form
 from sanse.ranking.warehouse import Warehouse
 from sanse.reporting.status import ReportingSettings, day_reporting, reminder
 from sanse.store import DATABASE_URL_ENV, StoreError, close_all, schema
@@ -882,6 +884,39 @@ def test_appending_compares_with_the_current_figures_in_one_pass(home):
     second = append_submission(home.store, pd.DataFrame(rows), by="t", source_name="b.csv", source_sha256="2")
     assert (second.written, second.unchanged, second.corrected) == (1, 2, (("B", D1),))
     assert daily(home)[("B", D1)][1] == 5
+
+
+def test_a_town_day_a_batch_counted_has_a_figure_that_a_report_corrects(any_home, tmp_path):
+    home = any_home
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    counted = daily(home)[("B", D2)]
+    assert counted == (0, 0, 0, 1, 0, 0, 0, 2.0)  # 乙镇's hazard rectified on day 2, and its fine
+    row = {"row_number": [2], "date": [D2], "town_code": ["B"], **{c: [v] for c, v in zip(COUNTS, counted)}}
+    same = append_submission(home.store, pd.DataFrame(row), by="t", source_name="a.csv", source_sha256="a")
+    assert (same.written, same.unchanged) == (0, 1)  # the batch's figures sent again: nothing new
+    row["inspections"] = [3]
+    other = append_submission(home.store, pd.DataFrame(row), by="t", source_name="b.csv", source_sha256="b")
+    assert other.corrected == (("B", D2),) and daily(home)[("B", D2)][0] == 3
+
+
+def test_the_form_shows_a_batchs_count_as_the_days_figure_and_asks_why_it_is_changed(home, tmp_path):
+    ingest_records(home, records(tmp_path / "rec"), by="tester", today=TODAY)
+    town, office = TOWNS[1], User("office", "admin")
+    typed = dict(zip(COUNTS, daily(home)[("B", D2)]))
+    check = check_form(home, town, D2, typed, by=office, today=TODAY)
+    assert check.correction and check.unchanged  # reported, by the batch: nothing to send
+    assert check.previous == dict(zip(COUNTS, (1, 1, 0, 0, 0, 0, 0, 0.0)))  # the day before, shown beside each field
+    more = {**typed, "inspections": 3}
+    refused = submit_form(home, town, D2, more, by=office, today=TODAY)
+    assert not refused.ok and "已经报送过，再次报送是更正" in str(refused.report.errors[0])
+    corrected = submit_form(home, town, D2, more, by=office, reason="漏录 3 家检查", today=TODAY)
+    assert corrected.ok and corrected.submission.corrected == (("B", D2),)
+    assert daily(home)[("B", D2)] == (3, 0, 0, 1, 0, 0, 0, 2.0)
+    # the warnings compare a day with the week before it as counted: 甲镇 had 3 and 2 inspections
+    check = check_form(home, TOWNS[0], D3, {**typed, "inspections": 1}, by=office, today=TODAY)
+    assert [p.message for p in check.problems("inspections")] == [
+        "甲镇 检查企业数 1 不到本镇街前7天平均（2.5）的一半，请核实"
+    ]
 
 
 def test_a_report_and_a_batch_of_records_on_one_town_day_count_in_the_order_they_landed(home, tmp_path):

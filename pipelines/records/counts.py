@@ -123,6 +123,15 @@ def compared(
     return Compared(fresh, submission, over_reports)
 
 
+def current_between(store: Store, first: date, last: date, *, towns: list[str] | None = None) -> pd.DataFrame:
+    """The current figure of each town-day from `first` to `last` (of `towns`) that has one, as
+    `current_reports` gives the reports: its report, else the newest count of a batch."""
+    counts = stored_counts(store, first=first, last=last)
+    if towns is not None and counts.num_rows:
+        counts = counts.filter(pc.is_in(counts.column("town_code"), pa.array(towns, pa.string())))
+    return _newest(current_reports(store, towns=towns, first=first, last=last), counts)
+
+
 def standing(store: Store, first: date, last: date) -> pd.DataFrame:
     """The current figure of each town-day from `first` to `last` that has one, and whether it
     is a report's (`reported`) or a batch's count."""

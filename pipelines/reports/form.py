@@ -17,7 +17,7 @@ from sanse.deployment.towns import Town
 from sanse.facts.report import COUNT_COLUMNS, OPTIONAL_COLUMNS
 from sanse.pipelines.reports.ingest import Ingested, check_report, ingest_file
 from sanse.pipelines.reports.read import HEADERS, Problem, Report
-from sanse.store.reports import current_reports
+from sanse.store.reports import current_for
 
 FORM_SOURCE = "在线填报"
 MAX_REASON = 200  # characters of a correction's reason kept
@@ -94,9 +94,11 @@ def submit_form(
 
 
 def figures_around(home: Home, code: str, day: date) -> tuple[dict | None, dict | None]:
-    """The town's current figures for `day` and for the day before (None where there are none)."""
-    found = current_reports(home.store, towns=[code], first=day - timedelta(days=1), last=day)
-    by_day = {row["date"]: {k: row[k] for k in COUNT_COLUMNS} for row in found.to_dict("records")}
+    """The town's current figures for `day` and for the day before (None where there are none):
+    a report's, or the count of a batch of records."""
+    with home.store.reading() as conn:
+        found = current_for(conn, {(code, day), (code, day - timedelta(days=1))})
+    by_day = {when: dict(zip(COUNT_COLUMNS, figures)) for (_, when), figures in found.items()}
     return by_day.get(day), by_day.get(day - timedelta(days=1))
 
 

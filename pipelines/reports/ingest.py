@@ -11,9 +11,10 @@ from sanse.access.roles import User, require_submitter
 from sanse.access.sessions import require_in
 from sanse.deployment.home import Home
 from sanse.deployment.towns import read_towns
+from sanse.pipelines.records.counts import current_between
 from sanse.pipelines.reports.read import Problem, Report, parse_report
 from sanse.ranking.rulebook import settings_in_force
-from sanse.store.reports import Submission, current_reports, write_submission
+from sanse.store.reports import Submission, write_submission
 
 HISTORY_DAYS = 7  # the warnings compare a day with the week before it
 
@@ -62,11 +63,11 @@ def week_before(home: Home, rows: pd.DataFrame) -> pd.DataFrame:
     """The current figures of the towns in `rows` over the week before their days: all that
     the warnings compare with, looked up by index."""
     days = pd.to_datetime(rows["date"]).dt.date
-    return current_reports(
+    return current_between(
         home.store,
+        days.min() - timedelta(days=HISTORY_DAYS),
+        days.max(),
         towns=sorted(set(rows["town_code"])),
-        first=days.min() - timedelta(days=HISTORY_DAYS),
-        last=days.max(),
     )
 
 

@@ -214,6 +214,35 @@ def counted_latest(
     return pd.concat(parts, ignore_index=True)[list(COUNTED)] if parts else pd.DataFrame(columns=list(COUNTED))
 
 
+def counted_figures(conn: Connection, keys: set[tuple[str, date]]) -> dict[tuple[str, date], tuple]:
+    """The count of the newest batch that counted each town-day of `keys` (town code, day), for
+    those a batch counted: the figures in COUNT_COLUMNS order, as `current_reports` gives a
+    report's. (A build reads every count at once: pipelines/records/sql/current_figures.sql.)"""
+    if not keys:
+        return {}
+    b, counts = schema.record_batches, schema.record_counts
+    days, codes = sorted({day for _, day in keys}), sorted({code for code, _ in keys})
+    holding = conn.execute(
+        sa.select(b.c.seq, b.c.received_at)
+        .join(counts, counts.c.batch_seq == b.c.seq)
+        .where(counts.c.first_day <= days[-1], counts.c.last_day >= days[0])
+        .order_by(b.c.seq.desc())
+    ).all()
+    found: dict[tuple[str, date], tuple] = {}
+    for batch_seq, received_at in holding:
+        table = pq.read_table(
+            io.BytesIO(counts_content(conn, batch_seq, received_at)),
+            columns=["town_code", "date", *COUNT_COLUMNS],
+            filters=[("date", "in", days), ("town_code", "in", codes)],
+        )
+        for code, day, *figures in zip(*(table.column(c).to_pylist() for c in table.column_names)):
+            if (code, day) in keys and (code, day) not in found:
+                found[(code, day)] = tuple(figures)
+        if len(found) == len(keys):
+            break
+    return found
+
+
 def counts_content(conn: Connection, batch_seq: int, received_at: datetime) -> bytes:
     """A batch's counts as stored (zstd Parquet). A batch never changes: the newest few read are
     kept in this process (a year's counts are megabytes, and the submission history, 报送情况

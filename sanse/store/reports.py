@@ -26,6 +26,7 @@ from sanse.facts.report import COUNT_COLUMNS, COUNT_OF
 from sanse.store import schema
 from sanse.store.database import Store
 from sanse.store.events import record_event
+from sanse.store.records import counted_figures
 
 LOOKUP_BY_KEY = 500  # up to this many town-days are looked up one by one; more, by their days
 BATCH = 20_000  # rows per insert statement batch
@@ -113,7 +114,9 @@ def write_submission(
     incoming = version_rows(rows)
     if original is not None:
         keep_file(conn, source_sha256, source_name, original)
-    current = _current_for(conn, incoming)
+    keys = {(r.town_code, r.date) for r in incoming}
+    reports = _reports_for(conn, keys)
+    current = reports | counted_figures(conn, keys - reports.keys())
     fresh, corrected = [], []
     for row in incoming:
         now_figures = current.get((row.town_code, row.date))
@@ -138,7 +141,7 @@ def write_submission(
             corrected=len(corrected_keys),
         )
     ).inserted_primary_key[0]
-    write_versions(conn, seq, fresh, corrected)
+    write_versions(conn, seq, fresh, [(r.town_code, r.date) in reports for r in fresh])
     corrections = [f"{code} {day}" for code, day in corrected_keys]
     record_event(
         conn,
@@ -184,26 +187,34 @@ def version_rows(rows: pd.DataFrame | pa.Table) -> list[VersionRow]:
     return [VersionRow(*fields) for fields in zip(numbers, days, codes, counts)]
 
 
-def _current_for(conn: Connection, incoming: list[VersionRow]) -> dict[tuple[str, date], tuple]:
-    """The current figures of the town-days in `incoming` (indexed look-ups only)."""
+def current_for(conn: Connection, keys: set[tuple[str, date]]) -> dict[tuple[str, date], tuple]:
+    """The current figure of each town-day of `keys` (town code, day) that has one: its current
+    report, else the count of the newest batch of records that counted it. The figures in
+    COUNT_COLUMNS order."""
+    reports = _reports_for(conn, keys)
+    return reports | counted_figures(conn, keys - reports.keys())
+
+
+def _reports_for(conn: Connection, keys: set[tuple[str, date]]) -> dict[tuple[str, date], tuple]:
+    """The current reports of the town-days of `keys` (indexed look-ups only)."""
     table = schema.current_reports
     columns = [table.c.town_code, table.c.date, *(table.c[c] for c in COUNT_COLUMNS)]
-    days = table.c.date.in_(sorted({r.date for r in incoming}))
-    if len(incoming) <= LOOKUP_BY_KEY:  # by days and towns: SQLite scans the table for a list of pairs
-        query = sa.select(*columns).where(days, table.c.town_code.in_(sorted({r.town_code for r in incoming})))
+    days = table.c.date.in_(sorted({day for _, day in keys}))
+    if len(keys) <= LOOKUP_BY_KEY:  # by days and towns: SQLite scans the table for a list of pairs
+        query = sa.select(*columns).where(days, table.c.town_code.in_(sorted({code for code, _ in keys})))
     else:  # by day: a day's import and a correction of a day long ago read only those days
         query = sa.select(*columns).where(days)
-    wanted = {(r.town_code, r.date) for r in incoming}
     found = ((code, day, figures) for code, day, *figures in conn.execute(query))
-    return {(code, day): tuple(figures) for code, day, figures in found if (code, day) in wanted}
+    return {(code, day): tuple(figures) for code, day, figures in found if (code, day) in keys}
 
 
 def _same(now: tuple, new: tuple) -> bool:
     return now[:-1] == new[:-1] and abs(now[-1] - new[-1]) <= 1e-9
 
 
-def write_versions(conn: Connection, submission_seq: int, fresh: list[VersionRow], corrected: list[bool]) -> None:
-    """Append the versions and point the current figures at them."""
+def write_versions(conn: Connection, submission_seq: int, fresh: list[VersionRow], replacing: list[bool]) -> None:
+    """Append the versions and point the current figures at them: a new current report, or
+    (`replacing`) the town-day's current report replaced."""
     first = conn.execute(sa.select(sa.func.coalesce(sa.func.max(schema.report_versions.c.seq), 0))).scalar_one() + 1
     # Numbered here rather than by the database, so that the current figures can name their
     # version without reading every version back; writers of reports take turns, so no other
@@ -233,13 +244,13 @@ def write_versions(conn: Connection, submission_seq: int, fresh: list[VersionRow
         ("town_code", "date", "seq", *COUNT_COLUMNS),
         [
             (r.town_code, spelled[r.date] if spelled is not None else r.date, first + i, *r.counts)
-            for i, (r, c) in enumerate(zip(fresh, corrected))
+            for i, (r, c) in enumerate(zip(fresh, replacing))
             if not c
         ],
     )
     updates = [
         (first + i, *r.counts, r.town_code, spelled[r.date] if spelled is not None else r.date)
-        for i, (r, c) in enumerate(zip(fresh, corrected))
+        for i, (r, c) in enumerate(zip(fresh, replacing))
         if c
     ]
     if updates:
