@@ -8,9 +8,10 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import stored
 
@@ -20,6 +21,8 @@ from sanse.deployment.rules_file import read_settings
 from sanse.deployment.towns import read_towns
 from sanse.facts import clock
 from sanse.facts.clock import BEIJING
+from sanse.facts.report import COUNT_COLUMNS
+from sanse.store.reports import append_submission, current_reports
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VENV_SANSE = Path(sys.executable).parent / "sanse"
@@ -73,8 +76,21 @@ def test_init_demo_twice_adds_nothing(tmp_path, capsys):
     assert main(["--home", str(home.root), "init", "--demo", "--end", str(LAST)]) == 0
     before = stored(home)
     code, out, _ = run(capsys, "--home", str(home.root), "init", "--demo", "--end", str(LAST))
-    assert code == 0 and "新增或更正 0 行" in out
+    assert code == 0 and "没有新的镇街日" in out
     assert stored(home) == before
+
+
+def test_init_demo_again_adds_its_new_days_and_keeps_a_correction(tmp_path, capsys):
+    home = Home(tmp_path / "h")
+    assert main(["--home", str(home.root), "init", "--demo", "--end", str(LAST - timedelta(days=1))]) == 0
+    town, day_before = read_towns(home.towns_csv)[0].code, LAST - timedelta(days=1)
+    row = {"row_number": [2], "date": [day_before], "town_code": [town], **{c: [1] for c in COUNT_COLUMNS}}
+    append_submission(home.store, pd.DataFrame(row), by="office", source_name="a.csv", source_sha256="a")
+    code, out, _ = run(capsys, "--home", str(home.root), "init", "--demo", "--end", str(LAST))
+    assert code == 0 and "新增或更正 23 行" in out  # the new day's 23 towns, and nothing else
+    figures = current_reports(home.store, towns=[town], first=day_before, last=LAST)
+    assert dict(zip(figures["date"], figures["inspections"]))[day_before] == 1  # the correction stands
+    assert LAST in set(figures["date"])
 
 
 def test_init_with_own_towns_and_rules(tmp_path, capsys):

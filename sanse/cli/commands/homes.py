@@ -6,6 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
+
 from sanse.access.roles import User
 from sanse.cli.arguments import FIRST_DAY
 from sanse.cli.commands.reports import ingest_all
@@ -15,6 +17,7 @@ from sanse.deployment.home import Home
 from sanse.deployment.rules_file import read_settings, write_settings
 from sanse.deployment.towns import read_towns, write_towns
 from sanse.facts import clock
+from sanse.pipelines.records.counts import current_between
 
 MAX_DEMO_TOWNS, MAX_DEMO_DAYS = 100_000, 3_650
 
@@ -51,13 +54,29 @@ def cmd_init(home: Home, args) -> int:
         start = read_settings(home.rules_toml).campaign.start
         if start is not None:  # a home whose campaign began later takes the demo's days from then
             frame = frame[frame["date"] >= start]
-        content = frame.to_csv(index=False).encode("utf-8")
-        ingest_all(home, [("demo-reports.csv", content)], by=User("demo", "admin"), show_warnings=False)
+        frame = _not_reported(home, frame)
+        if frame.empty:
+            print("演示数据：没有新的镇街日，已有的数据不变")
+        else:
+            content = frame.to_csv(index=False).encode("utf-8")
+            ingest_all(home, [("demo-reports.csv", content)], by=User("demo", "admin"), show_warnings=False)
     build_warehouse(home)
     if args.demo and args.publish_days > 0:
         _publish_demo(home, args.publish_days)
     print(f"已初始化 {home.root}")
     return OK
+
+
+def _not_reported(home: Home, frame: pd.DataFrame) -> pd.DataFrame:
+    """The demo's reports of the town-days that have no figure yet: loaded again (each `make
+    run`), the demo adds its new days and leaves alone what anyone sent since (a correction, a
+    batch of records)."""
+    if frame.empty:
+        return frame
+    codes = {town.name: town.code for town in read_towns(home.towns_csv)}
+    standing = current_between(home.store, frame["date"].min(), frame["date"].max())
+    reported = set(zip(standing["town_code"], standing["date"]))
+    return frame[[(codes.get(name), day) not in reported for name, day in zip(frame["town"], frame["date"])]]
 
 
 def _publish_demo(home: Home, days: int) -> None:
