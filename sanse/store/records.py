@@ -175,14 +175,21 @@ def batch_counts(
 ) -> list[BatchCounts]:
     """The counts of the batches after `after_batch`, or of those that count on a day between
     `first` and `last`; oldest first."""
-    counts = schema.record_counts
-    query = sa.select(counts.c.batch_seq, counts.c.after_version, counts.c.content).order_by(counts.c.batch_seq)
+    b, counts = schema.record_batches, schema.record_counts
+    query = (
+        sa.select(counts.c.batch_seq, counts.c.after_version, b.c.received_at)
+        .join(b, b.c.seq == counts.c.batch_seq)
+        .order_by(counts.c.batch_seq)
+    )
     if after_batch:
         query = query.where(counts.c.batch_seq > after_batch)
     if first is not None and last is not None:
         query = query.where(counts.c.first_day <= last, counts.c.last_day >= first)
     with store.reading() as conn:
-        return [BatchCounts(*row) for row in conn.execute(query).all()]
+        return [
+            BatchCounts(seq, after, counts_content(conn, seq, received_at))
+            for seq, after, received_at in conn.execute(query).all()
+        ]
 
 
 def counted_latest(
