@@ -610,7 +610,7 @@ def report(towns: int, days: int, summary: dict, *, targets: bool = True, basis:
         return
     unit = "CPU-s" if basis == "cpu" else "s"
     print(
-        f"  targets held in {unit}, load average {os.getloadavg()[0]:.1f}"
+        f"  targets held in {unit}"
         + (" (every thread of a stage; a shared machine's load moves them least)" if basis == "cpu" else "")
     )
     for target, met in target_checks(summary, days, basis):
@@ -711,7 +711,10 @@ def main() -> None:
     if args.child:
         child(args.child, json.loads(args.args))
         return
-    print(f"Sanse province benchmark: median of {args.runs} runs, each stage in its own process")
+    print(
+        f"Sanse province benchmark: median of {args.runs} runs, each stage in its own process; "
+        f"load average {os.getloadavg()[0]:.1f} before it"
+    )
     with ExitStack() as stack:
         postgres = None
         if args.postgres:
