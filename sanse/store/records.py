@@ -186,10 +186,9 @@ def batch_counts(
     if first is not None and last is not None:
         query = query.where(counts.c.first_day <= last, counts.c.last_day >= first)
     with store.reading() as conn:
-        return [
-            BatchCounts(seq, after, counts_content(conn, seq, received_at))
-            for seq, after, received_at in conn.execute(query).all()
-        ]
+        listed = conn.execute(query).all()
+        contents = counts_contents(conn, [(seq, received_at) for seq, _, received_at in listed])
+    return [BatchCounts(seq, after, content) for (seq, after, _), content in zip(listed, contents)]
 
 
 def counted_latest(
@@ -251,21 +250,34 @@ def counted_figures(conn: Connection, keys: set[tuple[str, date]]) -> dict[tuple
 
 
 def counts_content(conn: Connection, batch_seq: int, received_at: datetime) -> bytes:
-    """A batch's counts as stored (zstd Parquet). A batch never changes: the newest few read are
-    kept in this process (a year's counts are megabytes, and the submission history, 报送情况
-    and the 催报 ask on every run), keyed by the store and the batch as received."""
-    key = (conn.engine.url.render_as_string(hide_password=True), batch_seq, received_at)
+    """A batch's counts as stored (zstd Parquet), as `counts_contents` keeps them."""
+    return counts_contents(conn, [(batch_seq, received_at)])[0]
+
+
+def counts_contents(conn: Connection, listed: list[tuple[int, datetime]]) -> list[bytes]:
+    """The counts of the batches `listed` (seq, when received) as stored (zstd Parquet), in that
+    order; those not kept in this process read in one query. A batch never changes: the newest
+    few read are kept (a year's counts are megabytes, and the submission history, 报送情况, the
+    催报 and the form ask on every run), keyed by the store and the batch as received."""
+    store = conn.engine.url.render_as_string(hide_password=True)
+    keys = [(store, seq, received_at) for seq, received_at in listed]
     with _CONTENT_LOCK:
-        if key in _CONTENT:
+        found = {key: _CONTENT[key] for key in keys if key in _CONTENT}
+        for key in found:
             _CONTENT.move_to_end(key)
-            return _CONTENT[key]
-    counts = schema.record_counts
-    content = conn.execute(sa.select(counts.c.content).where(counts.c.batch_seq == batch_seq)).scalar_one()
-    with _CONTENT_LOCK:
-        _CONTENT[key] = content
-        while len(_CONTENT) > _CONTENT_KEPT:
-            _CONTENT.popitem(last=False)
-    return content
+    missing = sorted({key[1] for key in keys if key not in found})  # by batch seq
+    if missing:
+        counts = schema.record_counts
+        read = dict(
+            conn.execute(sa.select(counts.c.batch_seq, counts.c.content).where(counts.c.batch_seq.in_(missing))).all()
+        )
+        with _CONTENT_LOCK:
+            for key in keys:
+                if key not in found:
+                    found[key] = _CONTENT[key] = read[key[1]]
+            while len(_CONTENT) > _CONTENT_KEPT:
+                _CONTENT.popitem(last=False)
+    return [found[key] for key in keys]
 
 
 _CONTENT_KEPT = 8  # batches' counts kept; the one read longest ago goes first
