@@ -123,21 +123,22 @@ def compared(
     return Compared(fresh, submission, over_reports)
 
 
-def current_between(store: Store, first: date, last: date, *, towns: list[str] | None = None) -> pd.DataFrame:
+def current_between(
+    store: Store, first: date, last: date, *, towns: list[str] | None = None, reported: bool = False
+) -> pd.DataFrame:
     """The current figure of each town-day from `first` to `last` (of `towns`) that has one, as
-    `current_reports` gives the reports: its report, else the newest count of a batch."""
+    `current_reports` gives the reports: its report, else the newest count of a batch; with
+    `reported`, which it is."""
     counts = stored_counts(store, first=first, last=last)
     if towns is not None and counts.num_rows:
         counts = counts.filter(pc.is_in(counts.column("town_code"), pa.array(towns, pa.string())))
-    return _newest(current_reports(store, towns=towns, first=first, last=last), counts)
+    return _newest(current_reports(store, towns=towns, first=first, last=last), counts, reported=reported)
 
 
 def standing(store: Store, first: date, last: date) -> pd.DataFrame:
     """The current figure of each town-day from `first` to `last` that has one, and whether it
     is a report's (`reported`) or a batch's count."""
-    return _newest(
-        current_reports(store, first=first, last=last), stored_counts(store, first=first, last=last), reported=True
-    )
+    return current_between(store, first, last, reported=True)
 
 
 def _keys(table: pa.Table) -> list[tuple[str, date]]:
